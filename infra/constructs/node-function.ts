@@ -1,0 +1,87 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export interface NodeFunctionProps {
+  /** TypeScript entry that exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly environment: Record<string, string>;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default 1 minute */
+  readonly timeout?: Duration;
+  readonly logRetention: logs.RetentionDays;
+  /** Packages installed next to the bundle instead of bundled (native addons). */
+  readonly nodeModules?: string[];
+}
+
+/**
+ * One pipeline Lambda: Node 20 on arm64, bundled with the local esbuild
+ * (never Docker) into ESM, with its own log group and X-Ray tracing.
+ */
+export class NodeFunction extends Construct {
+  readonly fn: nodejs.NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: NodeFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const nodeModules = props.nodeModules ?? [];
+    this.fn = new nodejs.NodejsFunction(this, 'Fn', {
+      entry: props.entry,
+      handler: 'handler',
+      description: props.description,
+      // Node 20 matches the repository toolchain (wrangler 4.86 pins the dev machines to Node 20).
+      runtime: lambda.Runtime.NODEJS_20_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.minutes(1),
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      bundling: {
+        forceDockerBundling: false,
+        format: nodejs.OutputFormat.ESM,
+        target: 'node20',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        // Some CommonJS dependencies call require() at runtime; give the ESM bundle one.
+        banner: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
+        externalModules: ['@aws-sdk/*'],
+        nodeModules,
+        ...(nodeModules.length > 0 ? { environment: LINUX_ARM64_INSTALL } : {}),
+      },
+    });
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Pinned to Node 20 on purpose: the repository toolchain, tests and the sharp build are Node 20; move with the toolchain, not ahead of it.',
+    });
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'The AWS-managed basic execution role only grants writing to CloudWatch Logs; all data access is added as scoped inline grants.',
+    });
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions, so tracing must use Resource *.',
+    });
+  }
+}
+
+/**
+ * sharp ships its native binary as an optional dependency per platform
+ * (`@img/sharp-linux-arm64`). nodeModules runs `npm install` on the build host,
+ * which would pick the host's binary (linux-x64 on CI); these npm settings make
+ * it fetch the linux-arm64 glibc build the Lambda runtime needs instead.
+ */
+const LINUX_ARM64_INSTALL = {
+  npm_config_os: 'linux',
+  npm_config_cpu: 'arm64',
+  npm_config_libc: 'glibc',
+};

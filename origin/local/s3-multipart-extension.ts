@@ -1,0 +1,97 @@
+/**
+ * ListParts, AbortMultipartUpload and ListMultipartUploads for s3rver, which
+ * answers them with 405. Requests pass s3rver's own SigV4 check first, and the
+ * answers read the same upload folders s3rver writes, in S3's XML shapes. This
+ * is a local stand-in only: AWS S3 implements these calls itself.
+ */
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type S3rver from '@20minutes/s3rver';
+import authentication from '@20minutes/s3rver/lib/middleware/authentication.js';
+import { escapeXml } from '../../shared/storage/xml.ts';
+
+type Store = S3rver['store'];
+type Ctx = Parameters<S3rver['middleware'][number]>[0];
+
+const xmlHead = '<?xml version="1.0" encoding="UTF-8"?>\n';
+const NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
+
+function noSuchUpload(ctx: Ctx, uploadId: string): void {
+  ctx.status = 404;
+  ctx.type = 'application/xml';
+  ctx.body = `${xmlHead}<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message><UploadId>${escapeXml(uploadId)}</UploadId></Error>`;
+}
+
+async function uploadKey(dir: string): Promise<string | null> {
+  try {
+    return (await readFile(path.join(dir, 'key'))).toString();
+  } catch {
+    return null;
+  }
+}
+
+async function listParts(ctx: Ctx, dir: string, bucket: string, key: string, uploadId: string) {
+  const names = (await readdir(dir)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  const marker = Number(ctx.query['part-number-marker'] ?? 0);
+  const max = Math.min(Number(ctx.query['max-parts'] ?? 1000) || 1000, 1000);
+  const page = names.filter((n) => n > marker).slice(0, max);
+  const parts = await Promise.all(
+    page.map(async (n) => {
+      const file = path.join(dir, String(n));
+      const [st, md5] = await Promise.all([stat(file), readFile(`${file}.md5`, 'utf8')]);
+      return `<Part><PartNumber>${n}</PartNumber><LastModified>${st.mtime.toISOString()}</LastModified><ETag>&quot;${md5.trim()}&quot;</ETag><Size>${st.size}</Size></Part>`;
+    }),
+  );
+  const last = page.at(-1) ?? marker;
+  const truncated = names.some((n) => n > last);
+  ctx.status = 200;
+  ctx.type = 'application/xml';
+  ctx.body = `${xmlHead}<ListPartsResult ${NS}><Bucket>${escapeXml(bucket)}</Bucket><Key>${escapeXml(key)}</Key><UploadId>${escapeXml(uploadId)}</UploadId><PartNumberMarker>${marker}</PartNumberMarker><NextPartNumberMarker>${last}</NextPartNumberMarker><MaxParts>${max}</MaxParts><IsTruncated>${truncated}</IsTruncated>${parts.join('')}</ListPartsResult>`;
+}
+
+async function listUploads(ctx: Ctx, store: Store, bucket: string) {
+  const root = store.getResourcePath(bucket, undefined, 'uploads');
+  const ids = await readdir(root).catch(() => [] as string[]);
+  const prefix = typeof ctx.query.prefix === 'string' ? ctx.query.prefix : '';
+  const uploads: string[] = [];
+  for (const id of ids) {
+    const dir = path.join(root, id);
+    const key = await uploadKey(dir);
+    if (key === null || !key.startsWith(prefix)) continue;
+    const st = await stat(dir);
+    uploads.push(
+      `<Upload><Key>${escapeXml(key)}</Key><UploadId>${escapeXml(id)}</UploadId><Initiated>${st.birthtime.toISOString()}</Initiated></Upload>`,
+    );
+  }
+  ctx.status = 200;
+  ctx.type = 'application/xml';
+  ctx.body = `${xmlHead}<ListMultipartUploadsResult ${NS}><Bucket>${escapeXml(bucket)}</Bucket><IsTruncated>false</IsTruncated>${uploads.join('')}</ListMultipartUploadsResult>`;
+}
+
+/** Koa middleware that serves the missing calls and passes everything else on. */
+export function multipartExtension(store: Store) {
+  const auth = authentication();
+  return async (ctx: Ctx, next: () => Promise<void>) => {
+    const m = /^\/([^/]+)(?:\/(.+))?$/.exec(ctx.path);
+    const uploadId = typeof ctx.query.uploadId === 'string' ? ctx.query.uploadId : undefined;
+    const bucket = m?.[1];
+    const key = m?.[2] ? decodeURIComponent(m[2]) : undefined;
+    const isListParts = ctx.method === 'GET' && key && uploadId !== undefined;
+    const isAbort = ctx.method === 'DELETE' && key && uploadId !== undefined;
+    const isListUploads = ctx.method === 'GET' && !key && 'uploads' in ctx.query;
+    if (!bucket || !(isListParts || isAbort || isListUploads)) return next();
+
+    ctx.params = { bucket, ...(key ? { key } : {}) };
+    await auth(ctx, async () => {
+      if (isListUploads) return listUploads(ctx, store, bucket);
+      const id = uploadId as string;
+      if (!/^[0-9a-f]+$/i.test(id)) return noSuchUpload(ctx, id);
+      const dir = path.join(store.getResourcePath(bucket, undefined, 'uploads'), id);
+      if ((await uploadKey(dir)) !== key) return noSuchUpload(ctx, id);
+      if (isListParts) return listParts(ctx, dir, bucket, key as string, id);
+      await rm(dir, { recursive: true, force: true });
+      ctx.status = 204;
+      ctx.body = null;
+    });
+  };
+}

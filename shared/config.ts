@@ -1,0 +1,110 @@
+/**
+ * Configuration, parsed once per process (origin) or per isolate (edge) with zod.
+ * Every setting is a string in the environment; the schemas coerce and check them,
+ * and a failure names each bad setting so a misconfigured start fails loudly.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+const url = z.url({ protocol: /^https?$/ });
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const bucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name');
+
+/** Settings both halves need to reach object storage. */
+export const storageSchema = z.object({
+  S3_ENDPOINT: url,
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1),
+  S3_SECRET_ACCESS_KEY: z.string().min(1),
+  S3_BUCKET_RAW: bucketName,
+  S3_BUCKET_DERIVATIVES: bucketName,
+  /** Path-style URLs (`endpoint/bucket/key`); local servers need it, AWS does not. */
+  S3_FORCE_PATH_STYLE: bool.default(true),
+});
+
+/**
+ * How the edge reaches Postgres: @neondatabase/serverless over WebSocket.
+ * DATABASE_WS_PROXY names the ws->TCP relay (`host:port/v1`) for self-hosted
+ * Postgres; empty means the driver's default (Neon's own endpoint).
+ */
+export const databaseSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string'),
+  DATABASE_WS_PROXY: z.string().default(''),
+  DATABASE_WS_SECURE: bool.default(true),
+});
+
+export const edgeConfigSchema = storageSchema.extend(databaseSchema.shape).extend({
+  APP_ENV: z.enum(['local', 'test', 'production']).default('local'),
+  /** Comma-separated origins allowed by CORS (the SPA's). */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+});
+export type EdgeConfig = z.output<typeof edgeConfigSchema>;
+
+export const originConfigSchema = storageSchema.extend({
+  /** Postgres connection string; when empty the embedded PGlite under DATA_DIR is used. */
+  DATABASE_URL: z.string().default(''),
+  DATABASE_WS_PROXY: z.string().default(''),
+  DATABASE_WS_SECURE: bool.default(true),
+  DATA_DIR: z.string().min(1).default('.data'),
+});
+export type OriginConfig = z.output<typeof originConfigSchema>;
+
+/** Settings of the one-command local stack (`npm run dev`). */
+export const devConfigSchema = z.object({
+  DATA_DIR: z.string().min(1).default('.data'),
+  HOST: z.literal('127.0.0.1').default('127.0.0.1'),
+  EDGE_PORT: port.default(8787),
+  S3_PORT: port.default(9000),
+  PG_PORT: port.default(5432),
+  PG_WS_PORT: port.default(5488),
+  S3_ACCESS_KEY_ID: z.string().min(1).default('S3RVER'),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).default('S3RVER'),
+  S3_BUCKET_RAW: bucketName.default('raw'),
+  S3_BUCKET_DERIVATIVES: bucketName.default('derivatives'),
+  CORS_ORIGINS: z.string().default('http://127.0.0.1:8787,http://localhost:8787,http://localhost:5173'),
+});
+export type DevConfig = z.output<typeof devConfigSchema>;
+
+/** Thrown when configuration is missing or malformed; `issues` names each setting. */
+export class ConfigError extends Error {
+  readonly code = 'ERR_CONFIG_INVALID';
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses `env` against `schema`, throwing a ConfigError that names every bad setting. */
+export function parseConfig<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, unknown>,
+): z.output<S> {
+  // Empty strings mean "unset" so that defaults apply the same way for
+  // `FOO=` in a shell and an absent binding in wrangler.
+  const cleaned: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== '' && v !== undefined) cleaned[k] = v;
+  }
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+  );
+}

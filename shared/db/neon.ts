@@ -1,0 +1,46 @@
+/**
+ * Postgres over @neondatabase/serverless (WebSocket), the driver the edge uses in
+ * production. For self-hosted Postgres (RDS, Debian's, PGlite) the WebSocket goes
+ * to a ws->TCP relay named by `wsProxy`.
+ */
+import { neonConfig, Pool } from '@neondatabase/serverless';
+import { drizzle } from 'drizzle-orm/neon-serverless';
+import * as schema from './schema.ts';
+import type { DatabaseHandle } from './database.ts';
+
+export interface NeonOptions {
+  url: string;
+  /** `host:port/v1` of a ws->TCP relay; empty for Neon's own endpoint. */
+  wsProxy?: string;
+  /** wss:// (true) or ws:// (false, loopback only). */
+  secure?: boolean;
+  /** Node has no global WebSocket before v22: pass `ws` there. */
+  webSocketConstructor?: unknown;
+  /** Pool size; a Worker request needs only one or two. */
+  max?: number;
+}
+
+/**
+ * Opens a pooled drizzle handle. In a Worker, open one per request and close it
+ * in `waitUntil`: workerd forbids sharing a socket across requests.
+ */
+export function openNeonDatabase(opts: NeonOptions): DatabaseHandle {
+  if (opts.webSocketConstructor) {
+    neonConfig.webSocketConstructor = opts.webSocketConstructor as typeof WebSocket;
+  }
+  if (opts.wsProxy) {
+    const proxy = opts.wsProxy;
+    neonConfig.wsProxy = (host, port) =>
+      `${proxy}${proxy.includes('?') ? '&' : '?'}address=${host}:${port}`;
+    neonConfig.useSecureWebSocket = opts.secure ?? true;
+    // A relay to plain Postgres speaks no TLS inside the socket, and SCRAM
+    // authentication cannot be pipelined.
+    neonConfig.pipelineTLS = false;
+    neonConfig.pipelineConnect = false;
+  }
+  const pool = new Pool({ connectionString: opts.url, max: opts.max ?? 4 });
+  // An idle client's socket error must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  const db = drizzle({ client: pool, schema });
+  return { db, close: () => pool.end() };
+}

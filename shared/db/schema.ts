@@ -1,0 +1,329 @@
+/**
+ * The whole data model of the design (DESIGN.md, "Data model"), as a drizzle
+ * schema. Migrations in ./migrations are generated from this file by
+ * `npm run db:generate` and applied by `npm run migrate`.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+const id = () => uuid('id').primaryKey().defaultRandom();
+
+export const orgRole = pgEnum('org_role', ['owner', 'admin', 'member']);
+export const assetStatus = pgEnum('asset_status', [
+  'pending',
+  'uploaded',
+  'processing',
+  'ready',
+  'failed',
+  'blocked',
+]);
+export const visibility = pgEnum('visibility', ['private', 'public']);
+export const derivativeStatus = pgEnum('derivative_status', ['pending', 'ready', 'failed']);
+export const resourceType = pgEnum('resource_type', ['asset', 'collection']);
+export const principalType = pgEnum('principal_type', ['user', 'group', 'org']);
+/** Ordered: view < download < edit < manage (the enum order is the rank). */
+export const permission = pgEnum('permission', ['view', 'download', 'edit', 'manage']);
+export const uploadStatus = pgEnum('upload_status', ['active', 'completed', 'aborted']);
+export const jobStatus = pgEnum('job_status', ['queued', 'processing', 'succeeded', 'failed']);
+
+export const users = pgTable(
+  'users',
+  {
+    id: id(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    disabledAt: timestamp('disabled_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('users_email_lower_uq').on(sql`lower(${t.email})`)],
+);
+
+export const orgs = pgTable(
+  'orgs',
+  {
+    id: id(),
+    name: text('name').notNull(),
+    slug: text('slug').notNull(),
+    /** Default and maximum life of share links created in this org, in seconds. */
+    shareLinkDefaultTtl: integer('share_link_default_ttl').notNull().default(7 * 86400),
+    shareLinkMaxTtl: integer('share_link_max_ttl').notNull().default(90 * 86400),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('orgs_slug_uq').on(t.slug)],
+);
+
+export const orgMembers = pgTable(
+  'org_members',
+  {
+    orgId: uuid('org_id').notNull().references(() => orgs.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    role: orgRole('role').notNull().default('member'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.userId] }), index('org_members_user_idx').on(t.userId)],
+);
+
+export const groups = pgTable(
+  'groups',
+  {
+    id: id(),
+    orgId: uuid('org_id').notNull().references(() => orgs.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('groups_org_name_uq').on(t.orgId, t.name)],
+);
+
+export const groupMembers = pgTable(
+  'group_members',
+  {
+    groupId: uuid('group_id').notNull().references(() => groups.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.groupId, t.userId] }),
+    index('group_members_user_idx').on(t.userId),
+  ],
+);
+
+export const assets = pgTable(
+  'assets',
+  {
+    id: id(),
+    ownerId: uuid('owner_id').notNull().references(() => users.id),
+    orgId: uuid('org_id').references(() => orgs.id),
+    filename: text('filename').notNull(),
+    title: text('title'),
+    description: text('description'),
+    declaredType: text('declared_type').notNull(),
+    detectedType: text('detected_type'),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    sha256: text('sha256'),
+    status: assetStatus('status').notNull().default('pending'),
+    statusReason: text('status_reason'),
+    visibility: visibility('visibility').notNull().default('private'),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    /** Tag names joined by spaces, kept in step by the tag code so search can see them. */
+    tagsText: text('tags_text').notNull().default(''),
+    searchVector: tsvector('search_vector').generatedAlwaysAs(
+      sql`setweight(to_tsvector('simple', coalesce(title, '') || ' ' || filename), 'A')
+        || setweight(to_tsvector('english', coalesce(description, '')), 'B')
+        || setweight(to_tsvector('simple', tags_text), 'B')
+        || setweight(jsonb_to_tsvector('simple', metadata, '["string"]'), 'C')`,
+    ),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    purgeAfter: timestamp('purge_after', { withTimezone: true }),
+  },
+  (t) => [
+    index('assets_owner_created_idx').on(t.ownerId, t.createdAt.desc(), t.id),
+    index('assets_org_idx').on(t.orgId),
+    index('assets_owner_sha_idx').on(t.ownerId, t.sha256),
+    index('assets_search_idx').using('gin', t.searchVector),
+    index('assets_purge_idx').on(t.purgeAfter).where(sql`${t.deletedAt} is not null`),
+  ],
+);
+
+export const derivatives = pgTable(
+  'derivatives',
+  {
+    id: id(),
+    assetId: uuid('asset_id').notNull().references(() => assets.id, { onDelete: 'cascade' }),
+    /** The variant name as it appears in media URLs: `w640.webp`, `hls/720p/seg_001.ts`. */
+    kind: text('kind').notNull(),
+    key: text('key').notNull(),
+    contentType: text('content_type').notNull(),
+    width: integer('width'),
+    height: integer('height'),
+    size: bigint('size', { mode: 'number' }),
+    status: derivativeStatus('status').notNull().default('pending'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('derivatives_asset_kind_uq').on(t.assetId, t.kind)],
+);
+
+export const collections = pgTable(
+  'collections',
+  {
+    id: id(),
+    ownerId: uuid('owner_id').notNull().references(() => users.id),
+    orgId: uuid('org_id').references(() => orgs.id),
+    name: text('name').notNull(),
+    description: text('description'),
+    visibility: visibility('visibility').notNull().default('private'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  },
+  (t) => [index('collections_owner_idx').on(t.ownerId)],
+);
+
+export const collectionItems = pgTable(
+  'collection_items',
+  {
+    collectionId: uuid('collection_id')
+      .notNull()
+      .references(() => collections.id, { onDelete: 'cascade' }),
+    assetId: uuid('asset_id').notNull().references(() => assets.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    addedAt: timestamp('added_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.collectionId, t.assetId] }),
+    index('collection_items_order_idx').on(t.collectionId, t.position),
+    index('collection_items_asset_idx').on(t.assetId),
+  ],
+);
+
+export const tags = pgTable(
+  'tags',
+  {
+    id: id(),
+    ownerId: uuid('owner_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('tags_owner_name_uq').on(t.ownerId, sql`lower(${t.name})`)],
+);
+
+export const assetTags = pgTable(
+  'asset_tags',
+  {
+    assetId: uuid('asset_id').notNull().references(() => assets.id, { onDelete: 'cascade' }),
+    tagId: uuid('tag_id').notNull().references(() => tags.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.assetId, t.tagId] }), index('asset_tags_tag_idx').on(t.tagId)],
+);
+
+export const grants = pgTable(
+  'grants',
+  {
+    id: id(),
+    resourceType: resourceType('resource_type').notNull(),
+    resourceId: uuid('resource_id').notNull(),
+    principalType: principalType('principal_type').notNull(),
+    principalId: uuid('principal_id').notNull(),
+    permission: permission('permission').notNull(),
+    grantedBy: uuid('granted_by').references(() => users.id),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('grants_resource_principal_uq').on(
+      t.resourceType,
+      t.resourceId,
+      t.principalType,
+      t.principalId,
+    ),
+    index('grants_principal_idx').on(t.principalType, t.principalId),
+  ],
+);
+
+export const shareLinks = pgTable(
+  'share_links',
+  {
+    id: id(),
+    resourceType: resourceType('resource_type').notNull(),
+    resourceId: uuid('resource_id').notNull(),
+    createdBy: uuid('created_by').notNull().references(() => users.id),
+    permission: permission('permission').notNull().default('view'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    /** Salted slow hash; null when the link has no password. */
+    passwordHash: text('password_hash'),
+    allowDownload: boolean('allow_download').notNull().default(true),
+    maxDownloads: integer('max_downloads'),
+    downloadCount: integer('download_count').notNull().default(0),
+    viewCount: integer('view_count').notNull().default(0),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('share_links_resource_idx').on(t.resourceType, t.resourceId)],
+);
+
+export const uploads = pgTable(
+  'uploads',
+  {
+    id: id(),
+    assetId: uuid('asset_id').notNull().references(() => assets.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').notNull().references(() => users.id),
+    key: text('key').notNull(),
+    /** The S3 multipart UploadId; null for a single presigned PUT. */
+    s3UploadId: text('s3_upload_id'),
+    partSize: integer('part_size'),
+    status: uploadStatus('status').notNull().default('active'),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('uploads_s3_upload_id_uq').on(t.s3UploadId),
+    index('uploads_user_idx').on(t.userId),
+    index('uploads_active_expiry_idx').on(t.expiresAt).where(sql`${t.status} = 'active'`),
+  ],
+);
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: id(),
+    assetId: uuid('asset_id').notNull().references(() => assets.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    status: jobStatus('status').notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    error: text('error'),
+    /** The id a remote service gave the job (a MediaConvert job id). */
+    externalId: text('external_id'),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('jobs_asset_type_uq').on(t.assetId, t.type),
+    index('jobs_status_idx').on(t.status, t.updatedAt),
+    index('jobs_external_idx').on(t.externalId),
+  ],
+);
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    actorId: uuid('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    action: text('action').notNull(),
+    resourceType: text('resource_type'),
+    resourceId: uuid('resource_id'),
+    ip: text('ip'),
+    requestId: text('request_id'),
+    detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [
+    index('audit_log_resource_idx').on(t.resourceId, t.at),
+    index('audit_log_actor_idx').on(t.actorId, t.at),
+  ],
+);
