@@ -1,0 +1,81 @@
+import { createMiddleware } from 'hono/factory';
+import { ConfigError, edgeConfigSchema, parseConfig, type EdgeConfig } from '../../shared/config.ts';
+import type { DatabaseHandle } from '../../shared/db/database.ts';
+import { openNeonDatabase } from '../../shared/db/neon.ts';
+import { S3Client } from '../../shared/storage/s3-client.ts';
+import type { AppEnv, Bindings } from '../env.ts';
+import { AppError } from '../errors.ts';
+
+// Per isolate: config is parsed once per bindings object, and the S3 client
+// (pure signing state, no sockets) is reused across requests.
+const configs = new WeakMap<object, EdgeConfig>();
+const storages = new WeakMap<EdgeConfig, S3Client>();
+
+export function edgeConfig(env: Bindings): EdgeConfig {
+  let config = configs.get(env);
+  if (!config) {
+    config = parseConfig(edgeConfigSchema, env as unknown as Record<string, unknown>);
+    configs.set(env, config);
+  }
+  return config;
+}
+
+function storageFor(config: EdgeConfig): S3Client {
+  let s3 = storages.get(config);
+  if (!s3) {
+    s3 = new S3Client({
+      endpoint: config.S3_ENDPOINT,
+      region: config.S3_REGION,
+      accessKeyId: config.S3_ACCESS_KEY_ID,
+      secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+      forcePathStyle: config.S3_FORCE_PATH_STYLE,
+    });
+    storages.set(config, s3);
+  }
+  return s3;
+}
+
+/**
+ * Builds the request's services. The database pool is opened lazily (most
+ * media requests never touch it) and, because workerd forbids sharing a socket
+ * between requests, it lives for this request only and is closed after it.
+ */
+export const services = () =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    let config: EdgeConfig;
+    try {
+      config = edgeConfig(c.env);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        console.error(JSON.stringify({ level: 'error', msg: err.message, requestId: c.get('requestId') }));
+        throw new AppError('misconfigured', 'The service is misconfigured.', { cause: err });
+      }
+      throw err;
+    }
+    let handle: DatabaseHandle | undefined;
+    c.set('services', {
+      config,
+      storage: storageFor(config),
+      db() {
+        handle ??= openNeonDatabase({
+          url: config.DATABASE_URL,
+          wsProxy: config.DATABASE_WS_PROXY,
+          secure: config.DATABASE_WS_SECURE,
+          max: 2,
+        });
+        return handle.db;
+      },
+    });
+    try {
+      await next();
+    } finally {
+      if (handle) {
+        const closing = handle.close().catch(() => {});
+        try {
+          c.executionCtx.waitUntil(closing);
+        } catch {
+          await closing; // no execution context (app.request in tests)
+        }
+      }
+    }
+  });

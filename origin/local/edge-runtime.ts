@@ -1,0 +1,88 @@
+/**
+ * Runs the edge Worker in workerd for the local stack: wrangler bundles it
+ * exactly as `wrangler deploy` would, then Miniflare serves the bundle with the
+ * inspector off. (The `wrangler dev` CLI on Node 20 forwards every network event
+ * to its inspector proxy and collapses on large streams: TOOLCHAIN.md.)
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Miniflare } from 'miniflare';
+import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+
+const run = promisify(execFile);
+
+export const repoRoot = path.resolve(import.meta.dirname, '../..');
+
+const quietWrangler = {
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  WRANGLER_HIDE_BANNER: 'true',
+};
+
+/** Newest modification time of the files the bundle is made from. */
+async function newestSource(): Promise<number> {
+  let newest = 0;
+  const visit = async (p: string): Promise<void> => {
+    const st = await stat(p).catch(() => null);
+    if (!st) return;
+    if (st.isDirectory()) {
+      for (const name of await readdir(p)) if (name !== 'migrations') await visit(path.join(p, name));
+    } else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const p of ['edge', 'shared', 'wrangler.toml', 'package-lock.json']) await visit(path.join(repoRoot, p));
+  return newest;
+}
+
+/**
+ * Bundles edge/ into `outDir/index.js` with wrangler's own bundler (offline),
+ * reusing the previous bundle when no source is newer than it.
+ */
+export async function bundleEdge(outDir: string): Promise<string> {
+  await mkdir(outDir, { recursive: true });
+  const out = path.join(outDir, 'index.js');
+  const built = await stat(out).catch(() => null);
+  if (built && built.mtimeMs > (await newestSource())) return out;
+  const wrangler = path.join(repoRoot, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
+  await run(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', outDir], {
+    cwd: repoRoot,
+    env: { ...process.env, ...quietWrangler },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return out;
+}
+
+export interface EdgeRuntime {
+  url: string;
+  port: number;
+  miniflare: Miniflare;
+  close(): Promise<void>;
+}
+
+/** Serves a bundled Worker on 127.0.0.1:`port` with `bindings` over wrangler.toml's vars. */
+export async function startEdge(opts: {
+  scriptPath: string;
+  port: number;
+  bindings: Record<string, string>;
+}): Promise<EdgeRuntime> {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(repoRoot, 'wrangler.toml'));
+  const mf = new Miniflare({
+    name: workerOptions.name ?? 'media-edge',
+    compatibilityDate: workerOptions.compatibilityDate,
+    compatibilityFlags: workerOptions.compatibilityFlags ?? [],
+    bindings: { ...(workerOptions.bindings ?? {}), ...opts.bindings },
+    modules: true,
+    scriptPath: opts.scriptPath,
+    host: '127.0.0.1',
+    port: opts.port,
+    log: undefined,
+  });
+  const url = await mf.ready;
+  return {
+    url: url.origin,
+    port: Number(url.port),
+    miniflare: mf,
+    close: () => mf.dispose(),
+  };
+}

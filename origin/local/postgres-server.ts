@@ -1,0 +1,72 @@
+/**
+ * Debian's PostgreSQL started in a throwaway folder, for integration tests and
+ * benchmarks that must run against the real server. As root, initdb and the
+ * server run as the `postgres` user (PostgreSQL refuses to run as root).
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface PostgresServer {
+  url: string;
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The folder holding initdb and pg_ctl, or null when PostgreSQL is not installed. */
+export function findPostgresBin(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
+    for (const v of versions) if (existsSync(path.join(root, v, 'bin', 'pg_ctl'))) return path.join(root, v, 'bin');
+  }
+  const which = spawnSync('sh', ['-c', 'command -v pg_ctl'], { encoding: 'utf8' });
+  return which.status === 0 ? path.dirname(which.stdout.trim()) : null;
+}
+
+export async function startPostgresServer(opts: { port: number }): Promise<PostgresServer> {
+  const bin = findPostgresBin();
+  if (!bin) {
+    throw new Error('PostgreSQL is not installed: `apt-get install -y postgresql` (see .ci/run)');
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'media-pg-'));
+  const asRoot = process.getuid?.() === 0;
+  const cmd = async (file: string, args: string[]) => {
+    if (asRoot) return run('runuser', ['-u', 'postgres', '--', path.join(bin, file), ...args]);
+    return run(path.join(bin, file), args);
+  };
+  if (asRoot) {
+    const { uid, gid } = (await run('id', ['-u', 'postgres']).then(async (u) => ({
+      uid: Number(u.stdout.trim()),
+      gid: Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
+    })));
+    await chown(dir, uid, gid);
+  }
+  const data = path.join(dir, 'data');
+  await cmd('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+  await cmd('pg_ctl', [
+    '-D',
+    data,
+    '-l',
+    path.join(dir, 'log'),
+    '-o',
+    `-c listen_addresses=127.0.0.1 -p ${opts.port} -k ${dir} -c fsync=off`,
+    '-w',
+    'start',
+  ]);
+  return {
+    url: `postgres://postgres@127.0.0.1:${opts.port}/postgres`,
+    host: '127.0.0.1',
+    port: opts.port,
+    async close() {
+      await cmd('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

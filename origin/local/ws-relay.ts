@@ -1,0 +1,63 @@
+/**
+ * A WebSocket -> TCP relay in the shape @neondatabase/serverless expects of a
+ * `wsProxy` (`/v1?address=host:port`), so the driver the edge uses in
+ * production reaches a plain Postgres (PGlite's socket server, Debian's
+ * PostgreSQL). Only the targets in `allow` can be reached: an open relay would
+ * let any local page connect anywhere.
+ */
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+
+export interface WsRelay {
+  port: number;
+  /** The `wsProxy` value for neonConfig / DATABASE_WS_PROXY. */
+  proxy: string;
+  close(): Promise<void>;
+}
+
+export async function startWsRelay(opts: { port: number; allow: string[] }): Promise<WsRelay> {
+  const allowed = new Set(opts.allow);
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: opts.port, path: '/v1' });
+  wss.on('connection', (ws, req) => {
+    const address = new URL(req.url ?? '/', 'http://relay').searchParams.get('address') ?? '';
+    const m = /^(.+):(\d+)$/.exec(address);
+    if (!m || !allowed.has(address)) {
+      ws.close(1008, 'address not allowed');
+      return;
+    }
+    const tcp = net.connect({ host: m[1] === 'localhost' ? '127.0.0.1' : m[1], port: Number(m[2]) });
+    tcp.setNoDelay(true);
+    const pending: Buffer[] = [];
+    let open = false;
+    tcp.on('connect', () => {
+      open = true;
+      for (const b of pending) tcp.write(b);
+      pending.length = 0;
+    });
+    ws.on('message', (data: Buffer) => (open ? tcp.write(data) : pending.push(data)));
+    tcp.on('data', (chunk) => ws.send(chunk));
+    const end = () => {
+      tcp.destroy();
+      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close();
+    };
+    ws.on('close', end);
+    ws.on('error', end);
+    tcp.on('close', end);
+    tcp.on('error', end);
+  });
+  await new Promise<void>((resolve, reject) => {
+    wss.once('listening', resolve);
+    wss.once('error', reject);
+  });
+  const port = (wss.address() as AddressInfo).port;
+  return {
+    port,
+    proxy: `127.0.0.1:${port}/v1`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+}
