@@ -1,12 +1,12 @@
 /**
  * The local S3-compatible server: @20minutes/s3rver (it verifies SigV4, which
  * the original s3rver does not), with both buckets and their CORS configured,
- * plus the multipart calls s3rver lacks (see ./s3-multipart-extension.ts).
+ * plus the calls s3rver lacks or breaks (see ./s3-server-extensions.ts).
  */
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import S3rver from '@20minutes/s3rver';
-import { multipartExtension } from './s3-multipart-extension.ts';
+import { s3rverExtensions } from './s3-server-extensions.ts';
 
 export interface LocalS3Options {
   directory: string;
@@ -61,7 +61,7 @@ export async function startLocalS3(opts: LocalS3Options): Promise<LocalS3> {
     DUMMY_ACCOUNT.createKeyPair(opts.credentials.accessKeyId, opts.credentials.secretAccessKey);
   }
   // Before the router (the last middleware), after request logging/vhost.
-  server.middleware.splice(server.middleware.length - 1, 0, multipartExtension(server.store));
+  server.middleware.splice(server.middleware.length - 1, 0, s3rverExtensions(server.store));
   const address = (await server.run()) as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${address.port}`,

@@ -1,8 +1,11 @@
 /**
- * ListParts, AbortMultipartUpload and ListMultipartUploads for s3rver, which
- * answers them with 405. Requests pass s3rver's own SigV4 check first, and the
- * answers read the same upload folders s3rver writes, in S3's XML shapes. This
- * is a local stand-in only: AWS S3 implements these calls itself.
+ * What s3rver lacks or gets wrong, served in S3's own XML shapes after
+ * s3rver's own SigV4 check, from the same folders s3rver writes:
+ * - ListParts, AbortMultipartUpload, ListMultipartUploads (s3rver: 405);
+ * - ListObjectsV2, because s3rver's continuation tokens use DES, which
+ *   OpenSSL 3 (Node 18+) refuses, so every truncated listing fails with 500,
+ *   and it escapes keys twice (`it&amp;#x27;s`).
+ * A local stand-in only: AWS S3 implements all of these itself.
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -68,8 +71,50 @@ async function listUploads(ctx: Ctx, store: Store, bucket: string) {
   ctx.body = `${xmlHead}<ListMultipartUploadsResult ${NS}><Bucket>${escapeXml(bucket)}</Bucket><IsTruncated>false</IsTruncated>${uploads.join('')}</ListMultipartUploadsResult>`;
 }
 
+interface StoreListing {
+  objects: { key: string; size: number; lastModifiedDate: Date; metadata: { etag: string } }[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+}
+
+async function listObjectsV2(ctx: Ctx, store: Store, bucket: string) {
+  if (!(await (store as unknown as { getBucket(b: string): Promise<unknown> }).getBucket(bucket))) {
+    ctx.status = 404;
+    ctx.type = 'application/xml';
+    ctx.body = `${xmlHead}<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message><BucketName>${escapeXml(bucket)}</BucketName></Error>`;
+    return;
+  }
+  const q = (name: string) => (typeof ctx.query[name] === 'string' ? (ctx.query[name] as string) : undefined);
+  const token = q('continuation-token');
+  const startAfter = token ? Buffer.from(token, 'base64url').toString('utf8') : q('start-after');
+  const maxKeys = Math.max(0, Math.min(1000, Number(q('max-keys') ?? 1000) || 0));
+  const prefix = q('prefix') ?? '';
+  const delimiter = q('delimiter');
+  const result: StoreListing =
+    maxKeys === 0
+      ? { objects: [], commonPrefixes: [], isTruncated: false }
+      : await (store as unknown as { listObjects(b: string, o: object): Promise<StoreListing> }).listObjects(bucket, {
+          prefix,
+          maxKeys,
+          ...(startAfter ? { startAfter } : {}),
+          ...(delimiter ? { delimiter } : {}),
+        });
+  const last = result.objects.at(-1)?.key;
+  const next = result.isTruncated && last ? Buffer.from(last, 'utf8').toString('base64url') : undefined;
+  const contents = result.objects
+    .map(
+      (o) =>
+        `<Contents><Key>${escapeXml(o.key)}</Key><LastModified>${o.lastModifiedDate.toISOString()}</LastModified><ETag>${escapeXml(o.metadata.etag)}</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+    )
+    .join('');
+  const prefixes = result.commonPrefixes.map((p) => `<CommonPrefixes><Prefix>${escapeXml(p)}</Prefix></CommonPrefixes>`).join('');
+  ctx.status = 200;
+  ctx.type = 'application/xml';
+  ctx.body = `${xmlHead}<ListBucketResult ${NS}><Name>${escapeXml(bucket)}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${result.objects.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${result.isTruncated}</IsTruncated>${token ? `<ContinuationToken>${escapeXml(token)}</ContinuationToken>` : ''}${next ? `<NextContinuationToken>${next}</NextContinuationToken>` : ''}${contents}${prefixes}</ListBucketResult>`;
+}
+
 /** Koa middleware that serves the missing calls and passes everything else on. */
-export function multipartExtension(store: Store) {
+export function s3rverExtensions(store: Store) {
   const auth = authentication();
   return async (ctx: Ctx, next: () => Promise<void>) => {
     const m = /^\/([^/]+)(?:\/(.+))?$/.exec(ctx.path);
@@ -79,11 +124,13 @@ export function multipartExtension(store: Store) {
     const isListParts = ctx.method === 'GET' && key && uploadId !== undefined;
     const isAbort = ctx.method === 'DELETE' && key && uploadId !== undefined;
     const isListUploads = ctx.method === 'GET' && !key && 'uploads' in ctx.query;
-    if (!bucket || !(isListParts || isAbort || isListUploads)) return next();
+    const isListV2 = ctx.method === 'GET' && !key && ctx.query['list-type'] === '2';
+    if (!bucket || !(isListParts || isAbort || isListUploads || isListV2)) return next();
 
     ctx.params = { bucket, ...(key ? { key } : {}) };
     await auth(ctx, async () => {
       if (isListUploads) return listUploads(ctx, store, bucket);
+      if (isListV2) return listObjectsV2(ctx, store, bucket);
       const id = uploadId as string;
       if (!/^[0-9a-f]+$/i.test(id)) return noSuchUpload(ctx, id);
       const dir = path.join(store.getResourcePath(bucket, undefined, 'uploads'), id);

@@ -1,0 +1,33 @@
+/**
+ * Global setup of the workerd project: the local stack's storage and embedded
+ * Postgres (with the relay the production driver needs), on free loopback
+ * ports, so tests running inside workerd reach real services.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres } from '../../origin/local/embedded-postgres.ts';
+import { startLocalS3 } from '../../origin/local/s3-server.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    edgeS3Endpoint: string;
+    edgeDbUrl: string;
+    edgeDbWsProxy: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'media-edge-s3-'));
+  const s3 = await startLocalS3({ directory: dir, port: 0, buckets: ['raw', 'derivatives'], corsOrigins: [] });
+  const pg = await startEmbeddedPostgres({ port: 0, wsPort: 0 });
+  project.provide('edgeS3Endpoint', s3.endpoint);
+  project.provide('edgeDbUrl', pg.url);
+  project.provide('edgeDbWsProxy', pg.wsProxy);
+  return async () => {
+    await pg.close();
+    await s3.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+}

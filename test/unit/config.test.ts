@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, devConfigSchema, edgeConfigSchema, parseConfig } from '../../shared/config.ts';
+
+const good = {
+  S3_ENDPOINT: 'http://127.0.0.1:9000',
+  S3_ACCESS_KEY_ID: 'k',
+  S3_SECRET_ACCESS_KEY: 's',
+  S3_BUCKET_RAW: 'raw',
+  S3_BUCKET_DERIVATIVES: 'derivatives',
+  DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
+};
+
+describe('parseConfig', () => {
+  it('applies defaults and coerces strings', () => {
+    const c = parseConfig(edgeConfigSchema, { ...good, S3_FORCE_PATH_STYLE: 'false', CORS_ORIGINS: 'https://a.test, https://b.test,' });
+    expect(c.S3_REGION).toBe('us-east-1');
+    expect(c.S3_FORCE_PATH_STYLE).toBe(false);
+    expect(c.DATABASE_WS_SECURE).toBe(true);
+    expect(c.CORS_ORIGINS).toEqual(['https://a.test', 'https://b.test']);
+    expect(c.APP_ENV).toBe('local');
+  });
+
+  it('names every missing or malformed setting', () => {
+    const env = { ...good, S3_ENDPOINT: 'ftp://x', S3_BUCKET_RAW: 'Bad_Bucket', DATABASE_URL: undefined };
+    let err: unknown;
+    try {
+      parseConfig(edgeConfigSchema, env);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const issues = (err as ConfigError).issues.join('\n');
+    expect(issues).toMatch(/^S3_ENDPOINT: /m);
+    expect(issues).toMatch(/^S3_BUCKET_RAW: .*bucket name/m);
+    expect(issues).toMatch(/^DATABASE_URL: /m);
+    expect((err as ConfigError).code).toBe('ERR_CONFIG_INVALID');
+  });
+
+  it('treats an empty string as unset so the default applies', () => {
+    expect(parseConfig(devConfigSchema, { EDGE_PORT: '', DATA_DIR: '' })).toMatchObject({ EDGE_PORT: 8787, DATA_DIR: '.data' });
+  });
+
+  it('rejects a port that is not a port', () => {
+    expect(() => parseConfig(devConfigSchema, { S3_PORT: '70000' })).toThrow(/S3_PORT/);
+    expect(() => parseConfig(devConfigSchema, { PG_PORT: 'abc' })).toThrow(/PG_PORT/);
+  });
+
+  it('refuses a non-loopback host for the local stack', () => {
+    expect(() => parseConfig(devConfigSchema, { HOST: '0.0.0.0' })).toThrow(/HOST/);
+  });
+
+  it('refuses a boolean it cannot read', () => {
+    expect(() => parseConfig(edgeConfigSchema, { ...good, DATABASE_WS_SECURE: 'yes' })).toThrow(/DATABASE_WS_SECURE/);
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * Four projects: `unit` (pure functions, Node), `node` (integration against a
+ * real S3 server and Debian PostgreSQL started by its global setup), `workers`
+ * (the edge inside workerd against the local stack's services) and `infra`
+ * (CDK assertions, offline).
+ */
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
+      },
+      {
+        test: {
+          name: 'node',
+          include: ['test/node/**/*.test.ts'],
+          globalSetup: ['test/setup/node-services.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 180_000 },
+      },
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            main: './edge/index.ts',
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                APP_ENV: 'test',
+                S3_ENDPOINT: inject('edgeS3Endpoint'),
+                DATABASE_URL: inject('edgeDbUrl'),
+                DATABASE_WS_PROXY: inject('edgeDbWsProxy'),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: 'workers',
+          include: ['test/workers/**/*.test.ts'],
+          globalSetup: ['test/setup/worker-services.ts'],
+          testTimeout: 30_000,
+        },
+      },
+    ],
+  },
+});
