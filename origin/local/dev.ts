@@ -9,7 +9,7 @@ import { startLocalStack, type LocalStack } from './stack.ts';
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${line}`);
 
-let stack: LocalStack | undefined;
+let starting: Promise<LocalStack> | undefined;
 let unlock: (() => Promise<void>) | undefined;
 let stopping = false;
 
@@ -17,6 +17,8 @@ async function stop(reason: string, code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     log(`${reason}: stopping`);
+    // A stack still starting is waited for, then closed: never orphan workerd.
+    const stack = await starting?.catch(() => undefined);
     await stack?.close();
     await unlock?.();
     log('stopped');
@@ -24,9 +26,26 @@ async function stop(reason: string, code: number): Promise<never> {
   process.exit(code);
 }
 
-// Registered before anything starts, so an interrupted start still cleans up.
-process.on('SIGINT', () => void stop('SIGINT', 0));
-process.on('SIGTERM', () => void stop('SIGTERM', 0));
+/**
+ * wrangler, Miniflare and signal-exit each install SIGINT/SIGTERM handlers that
+ * call process.exit() at once, which would cut the orderly shutdown short (and
+ * leave PGlite's files mid-write). This process owns its signals: ours is the
+ * only handler, and stack.close() disposes of what those hooks would have.
+ */
+function ownSignals(): void {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(sig);
+    process.on(sig, () => {
+      // A second Ctrl-C, or a shutdown that hangs, ends the process regardless.
+      if (stopping) process.exit(130);
+      setTimeout(() => process.exit(1), 15_000).unref();
+      void stop(sig, 0);
+    });
+  }
+}
+
+// Before anything starts, so an interrupted start still cleans up.
+ownSignals();
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -38,7 +57,9 @@ async function main(): Promise<void> {
     PG_WS_PORT: config.PG_WS_PORT,
   });
   unlock = await lockDataDir(config.DATA_DIR);
-  stack = await startLocalStack(config, { log });
+  starting = startLocalStack(config, { log });
+  const stack = await starting;
+  ownSignals(); // again: starting the stack registered more hooks
   if (stopping) return;
   log(
     `local stack ready in ${Date.now() - started} ms

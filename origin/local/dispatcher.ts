@@ -108,7 +108,9 @@ export class LocalDispatcher {
 
   private kick(): void {
     if (!this.running && !this.closed) {
-      this.running = this.drain().finally(() => {
+      // Yield once first, so messages sent together are received together
+      // (Lambda's SQS poller batches what is waiting).
+      this.running = new Promise<void>((r) => setImmediate(r)).then(() => this.drain()).finally(() => {
         this.running = undefined;
         if (this.queue.length && !this.closed) this.kick();
         else if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();

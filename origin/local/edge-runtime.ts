@@ -74,6 +74,9 @@ export async function startEdge(opts: {
     bindings: { ...(workerOptions.bindings ?? {}), ...opts.bindings },
     modules: true,
     scriptPath: opts.scriptPath,
+    // The bundle may sit outside the repo (a test's temp DATA_DIR) while its
+    // source map points back into it; workerd refuses `..` past the root.
+    modulesRoot: '/',
     host: '127.0.0.1',
     port: opts.port,
     log: undefined,
