@@ -58,8 +58,8 @@ export const edgeConfigSchema = storageSchema.extend(databaseSchema.shape).exten
 export type EdgeConfig = z.output<typeof edgeConfigSchema>;
 
 export const originConfigSchema = storageSchema.extend({
-  /** Postgres connection string; when empty the embedded PGlite under DATA_DIR is used. */
-  DATABASE_URL: z.string().default(''),
+  /** Postgres connection string; when unset the embedded PGlite under DATA_DIR is used. */
+  DATABASE_URL: databaseSchema.shape.DATABASE_URL.optional(),
   DATABASE_WS_PROXY: z.string().default(''),
   DATABASE_WS_SECURE: bool.default(true),
   DATA_DIR: z.string().min(1).default('.data'),

@@ -3,7 +3,6 @@
  * migrations applied, served over TCP (pglite-socket) and over the WebSocket
  * relay so the edge reaches it with the production driver.
  */
-import { mkdir } from 'node:fs/promises';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { openPgliteDatabase, type PgliteHandle } from '../../shared/db/pglite.ts';
 import { applyMigrations } from '../../shared/db/migrate.ts';
@@ -23,7 +22,6 @@ export async function startEmbeddedPostgres(opts: {
   port: number;
   wsPort: number;
 }): Promise<EmbeddedPostgres> {
-  if (opts.dataDir) await mkdir(opts.dataDir, { recursive: true });
   const handle = await openPgliteDatabase(opts.dataDir);
   try {
     await applyMigrations(handle.db, 'pglite');
