@@ -137,7 +137,7 @@ export function loadConfig(ctx: ContextReader): OriginConfig {
     account: str(ctx, 'account') ?? process.env.CDK_DEFAULT_ACCOUNT,
     corsOrigins,
     alarmEmail,
-    monthlyBudgetUsd: int(ctx, 'monthlyBudgetUsd', prod ? 300 : 100, 1, 1_000_000),
+    monthlyBudgetUsd: int(ctx, 'monthlyBudgetUsd', prod ? 300 : 150, 1, 1_000_000),
     retentionDays: int(ctx, 'retentionDays', 1826, 1, 36_500),
     multiAz: bool(ctx, 'multiAz', prod),
     deletionProtection: prod,

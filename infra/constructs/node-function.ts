@@ -3,9 +3,14 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root: relative entries and the lock file resolve from here, not from the cwd. */
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface NodeFunctionProps {
-  /** TypeScript entry that exports `handler`. */
+  /** TypeScript entry that exports `handler`; relative paths are from the repository root. */
   readonly entry: string;
   readonly description: string;
   readonly environment: Record<string, string>;
@@ -34,7 +39,9 @@ export class NodeFunction extends Construct {
     });
     const nodeModules = props.nodeModules ?? [];
     this.fn = new nodejs.NodejsFunction(this, 'Fn', {
-      entry: props.entry,
+      entry: resolve(REPO_ROOT, props.entry),
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       handler: 'handler',
       description: props.description,
       // Node 20 matches the repository toolchain (wrangler 4.86 pins the dev machines to Node 20).
@@ -55,8 +62,8 @@ export class NodeFunction extends Construct {
         // Some CommonJS dependencies call require() at runtime; give the ESM bundle one.
         banner: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
         externalModules: ['@aws-sdk/*'],
-        nodeModules,
-        ...(nodeModules.length > 0 ? { environment: LINUX_ARM64_INSTALL } : {}),
+        // An empty nodeModules list would still run an (empty) npm install per function.
+        ...(nodeModules.length > 0 ? { nodeModules, environment: LINUX_ARM64_INSTALL } : {}),
       },
     });
     Validations.of(this.fn).acknowledge({

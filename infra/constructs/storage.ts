@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -61,10 +61,6 @@ export class Storage extends Construct {
       enforceSSL: true,
       lifecycleRules: [{ expiration: Duration.days(props.logRetentionDays ?? 365) }],
       removalPolicy,
-    });
-    Validations.of(this.logs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This is the access-log destination itself; logging it into itself would loop and logging it elsewhere needs a second log bucket with no reader.',
     });
 
     const common = {

@@ -1,0 +1,145 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { OriginConfig } from './config.js';
+import { Cdn } from './constructs/cdn.js';
+import { Data } from './constructs/data.js';
+import { DbRelay } from './constructs/db-relay.js';
+import { EdgeAccess } from './constructs/edge-access.js';
+import { Observability } from './constructs/observability.js';
+import { DEFAULT_ENTRIES, Pipeline, type PipelineEntries } from './constructs/pipeline.js';
+import { Storage } from './constructs/storage.js';
+
+export interface OriginStackProps extends StackProps {
+  readonly config: OriginConfig;
+  /** Handler entry files; tests point these at fixtures. @default DEFAULT_ENTRIES */
+  readonly entries?: PipelineEntries;
+}
+
+/** The whole AWS origin: storage, CDN, pipeline, Postgres (+ relay), edge identity, alarms. */
+export class OriginStack extends Stack {
+  readonly storage: Storage;
+  readonly cdn: Cdn;
+  readonly data: Data;
+  readonly relay?: DbRelay;
+  readonly pipeline: Pipeline;
+  readonly edgeAccess: EdgeAccess;
+  readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: OriginStackProps) {
+    super(scope, id, props);
+    const c = props.config;
+    const prod = c.envName === 'prod';
+    const logRetention = c.logRetentionDays as logs.RetentionDays;
+    for (const [k, v] of Object.entries(c.tags)) Tags.of(this).add(k, v);
+
+    this.storage = new Storage(this, 'Storage', {
+      corsOrigins: c.corsOrigins,
+      retentionDays: c.retentionDays,
+      logRetentionDays: prod ? 365 : 90,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.cdn = new Cdn(this, 'Cdn', {
+      derivatives: this.storage.derivatives,
+      logBucket: this.storage.logs,
+      publicKeyPem: c.cdnPublicKeyPem,
+      corsOrigins: c.corsOrigins,
+      priceClass: prod ? cloudfront.PriceClass.PRICE_CLASS_ALL : cloudfront.PriceClass.PRICE_CLASS_100,
+    });
+    this.data = new Data(this, 'Data', {
+      multiAz: c.multiAz,
+      backupRetentionDays: c.backupRetentionDays,
+      deletionProtection: c.deletionProtection,
+      performanceInsights: c.performanceInsights,
+      flowLogBucket: this.storage.logs,
+    });
+    if (c.relay) {
+      this.relay = new DbRelay(this, 'DbRelay', {
+        vpc: this.data.vpc,
+        proxy: this.data.proxy,
+        certificateArn: c.relay.certificateArn,
+        domainName: c.relay.domainName,
+        accessLogBucket: this.storage.logs,
+        logRetention,
+        desiredCount: prod ? 2 : 1,
+      });
+    }
+
+    this.pipeline = new Pipeline(this, 'Pipeline', {
+      raw: this.storage.raw,
+      derivatives: this.storage.derivatives,
+      dbSecret: this.data.secret,
+      logRetention,
+      entries: props.entries ?? DEFAULT_ENTRIES,
+      // Same names as shared/config.ts (originConfigSchema); the password comes from DATABASE_SECRET_ARN.
+      environment: {
+        APP_ENV: 'production',
+        S3_ENDPOINT: `https://s3.${this.region}.amazonaws.com`,
+        S3_REGION: this.region,
+        S3_FORCE_PATH_STYLE: 'false',
+        S3_BUCKET_RAW: this.storage.raw.bucketName,
+        S3_BUCKET_DERIVATIVES: this.storage.derivatives.bucketName,
+        DATABASE_HOST: this.data.proxy.endpoint,
+        DATABASE_NAME: this.data.databaseName,
+        DATABASE_WS_PROXY: this.relay?.wsProxy ?? '',
+        DATABASE_WS_SECURE: 'true',
+        RETENTION_DAYS: String(c.retentionDays),
+      },
+    });
+    this.edgeAccess = new EdgeAccess(this, 'EdgeAccess', {
+      raw: this.storage.raw,
+      derivatives: this.storage.derivatives,
+      key: this.storage.key,
+      secretName: `${c.prefix}/edge-s3-credentials`,
+    });
+    this.observability = new Observability(this, 'Observability', {
+      prefix: c.prefix,
+      deadLetterQueue: this.pipeline.deadLetterQueue,
+      functions: {
+        ingest: this.pipeline.ingest,
+        complete: this.pipeline.complete,
+        purge: this.pipeline.purge,
+        sweeper: this.pipeline.sweeper,
+      },
+      database: this.data.database,
+      alarmEmail: c.alarmEmail,
+      requireEmail: prod,
+      monthlyBudgetUsd: c.monthlyBudgetUsd,
+    });
+
+    this.acknowledgeCdkInternals();
+    this.outputs(c);
+  }
+
+  /** Constructs CDK adds on its own (eventBridgeEnabled uses a notifications custom resource). */
+  private acknowledgeCdkInternals(): void {
+    const handler = this.node.children.find((n) => n.node.id.startsWith('BucketNotificationsHandler'));
+    if (handler) {
+      Validations.of(handler).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'CDK-internal deploy-time handler that turns on EventBridge delivery for the raw bucket; the managed policy only lets it write its own logs.',
+      });
+    }
+  }
+
+  /** The values the edge (wrangler.toml / wrangler secrets) needs; see docs/deploy.md. */
+  private outputs(c: OriginConfig): void {
+    const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    out('Region', this.region, 'S3_REGION');
+    out('RawBucketName', this.storage.raw.bucketName, 'S3_BUCKET_RAW');
+    out('DerivativesBucketName', this.storage.derivatives.bucketName, 'S3_BUCKET_DERIVATIVES');
+    out('CdnDomainName', this.cdn.distribution.distributionDomainName, 'CDN_DOMAIN (CloudFront)');
+    out('CdnKeyPairId', this.cdn.publicKey.publicKeyId, 'CDN_KEY_PAIR_ID for signed URLs');
+    out('EdgeCredentialsSecretArn', this.edgeAccess.secret.secretArn, 'Secret with S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY');
+    out('DatabaseSecretArn', this.data.secret.secretArn, 'Secret with the Postgres user and password (DATABASE_URL)');
+    out('DatabaseProxyEndpoint', this.data.proxy.endpoint, 'Host in DATABASE_URL');
+    out('AlarmTopicArn', this.observability.topic.topicArn, 'Alarm and budget notifications');
+    if (this.relay) {
+      out('DbRelayWsProxy', this.relay.wsProxy, 'DATABASE_WS_PROXY');
+      out('DbRelayLoadBalancerDns', this.relay.loadBalancer.loadBalancerDnsName, `CNAME target for ${c.relay?.domainName}`);
+    } else {
+      out('DbRelayWsProxy', 'not-deployed', 'DB relay not deployed: pass -c relayCertificateArn=... -c relayDomain=...');
+    }
+  }
+}

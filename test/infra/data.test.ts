@@ -1,0 +1,61 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { describe, expect, it } from 'vitest';
+import { Data, type DataProps } from '../../infra/constructs/data.js';
+import { templateOf, testStack } from './helpers.js';
+
+function build(stack: ReturnType<typeof testStack>, overrides: Partial<DataProps> = {}): Data {
+  return new Data(stack, 'Data', {
+    backupRetentionDays: 7,
+    deletionProtection: false,
+    flowLogBucket: new s3.Bucket(stack, 'Logs'),
+    ...overrides,
+  });
+}
+
+describe('Data', () => {
+  const dev = templateOf((s) => build(s));
+  const prod = templateOf((s) => build(s, { multiAz: true, backupRetentionDays: 30, deletionProtection: true }));
+
+  it('builds a VPC with isolated data subnets, no NAT, and an S3 gateway endpoint', () => {
+    dev.resourceCountIs('AWS::EC2::NatGateway', 0);
+    dev.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Gateway',
+      ServiceName: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+    });
+    dev.resourceCountIs('AWS::EC2::FlowLog', 1);
+  });
+
+  it('runs encrypted single-AZ Postgres 16 on t4g.micro with 7-day backups in dev', () => {
+    dev.hasResourceProperties('AWS::RDS::DBInstance', {
+      Engine: 'postgres',
+      EngineVersion: Match.stringLikeRegexp('^16'),
+      DBInstanceClass: 'db.t4g.micro',
+      StorageEncrypted: true,
+      MultiAZ: false,
+      BackupRetentionPeriod: 7,
+      DeletionProtection: false,
+      PubliclyAccessible: false,
+    });
+  });
+
+  it('turns on Multi-AZ, 30-day backups and deletion protection in prod', () => {
+    prod.hasResourceProperties('AWS::RDS::DBInstance', { MultiAZ: true, BackupRetentionPeriod: 30, DeletionProtection: true });
+    prod.hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Snapshot' });
+  });
+
+  it('keeps credentials in Secrets Manager and fronts Postgres with a TLS-only RDS Proxy', () => {
+    dev.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    dev.hasResourceProperties('AWS::RDS::DBProxy', {
+      EngineFamily: 'POSTGRESQL',
+      RequireTLS: true,
+      Auth: [Match.objectLike({ AuthScheme: 'SECRETS', ClientPasswordAuthType: 'POSTGRES_SCRAM_SHA_256' })],
+    });
+  });
+
+  it('rejects invalid backup retention and storage size', () => {
+    expect(() => build(testStack(), { backupRetentionDays: 0 })).toThrow(/backupRetentionDays/);
+    expect(() => build(testStack(), { backupRetentionDays: 36 })).toThrow(/backupRetentionDays/);
+    expect(() => build(testStack(), { allocatedStorageGiB: 10 })).toThrow(/allocatedStorageGiB/);
+  });
+});

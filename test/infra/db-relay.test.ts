@@ -1,0 +1,59 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { describe, expect, it } from 'vitest';
+import { Data } from '../../infra/constructs/data.js';
+import { DbRelay, type DbRelayProps } from '../../infra/constructs/db-relay.js';
+import { templateOf, testStack } from './helpers.js';
+
+function build(stack: ReturnType<typeof testStack>, overrides: Partial<DbRelayProps> = {}): DbRelay {
+  const logBucket = new s3.Bucket(stack, 'Logs');
+  const data = new Data(stack, 'Data', { backupRetentionDays: 7, deletionProtection: false, flowLogBucket: logBucket });
+  return new DbRelay(stack, 'Relay', {
+    vpc: data.vpc,
+    proxy: data.proxy,
+    certificateArn: 'arn:aws:acm:eu-central-1:111111111111:certificate/abc',
+    domainName: 'db-relay.example.com',
+    accessLogBucket: logBucket,
+    logRetention: logs.RetentionDays.ONE_MONTH,
+    ...overrides,
+  });
+}
+
+describe('DbRelay', () => {
+  let relay: DbRelay | undefined;
+  const t = templateOf((s) => { relay = build(s); });
+
+  it('exposes the driver wsProxy value', () => {
+    expect(relay?.wsProxy).toBe('db-relay.example.com/v1');
+  });
+
+  it('terminates HTTPS only, with access logs', () => {
+    t.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Protocol: 'HTTPS', Port: 443, Certificates: [{ CertificateArn: Match.stringLikeRegexp('^arn:aws:acm:') }],
+    });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internet-facing',
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'access_logs.s3.enabled', Value: 'true' }]),
+    });
+  });
+
+  it('runs an arm64 Fargate task pointed at the RDS Proxy with TLS', () => {
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+      ContainerDefinitions: [Match.objectLike({
+        Environment: Match.arrayWith([{ Name: 'TARGET_HOST', Value: Match.anyValue() }, { Name: 'TARGET_TLS', Value: 'true' }]),
+        ReadonlyRootFilesystem: true,
+      })],
+    });
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: Match.anyValue(), Description: 'DB relay to RDS Proxy',
+    });
+  });
+
+  it('rejects a bad domain name and desired count', () => {
+    expect(() => build(testStack(), { domainName: 'https://x' })).toThrow(/domainName/);
+    expect(() => build(testStack(), { desiredCount: 0 })).toThrow(/desiredCount/);
+  });
+});

@@ -1,0 +1,80 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { describe, expect, it } from 'vitest';
+import { Pipeline, type PipelineProps } from '../../infra/constructs/pipeline.js';
+import { Storage } from '../../infra/constructs/storage.js';
+import { fixtureEntries, templateOf, testStack } from './helpers.js';
+
+function build(stack: ReturnType<typeof testStack>, overrides: Partial<PipelineProps> = {}): Pipeline {
+  const storage = new Storage(stack, 'Storage', { corsOrigins: ['https://app.example.com'] });
+  return new Pipeline(stack, 'Pipeline', {
+    raw: storage.raw,
+    derivatives: storage.derivatives,
+    dbSecret: new secretsmanager.Secret(stack, 'DbSecret'),
+    environment: { S3_BUCKET_RAW: 'raw' },
+    logRetention: logs.RetentionDays.ONE_MONTH,
+    entries: fixtureEntries,
+    ...overrides,
+  });
+}
+
+describe('Pipeline', () => {
+  const t = templateOf((s) => build(s));
+
+  it('routes raw Object Created events from EventBridge to SQS', () => {
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { bucket: { name: [Match.anyValue()] } } },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('PipelineIngest'), 'Arn'] } })],
+    });
+  });
+
+  it('encrypts the queues, enforces TLS and dead-letters after 5 receives', () => {
+    t.resourcePropertiesCountIs('AWS::SQS::Queue', { SqsManagedSseEnabled: true }, 2);
+    t.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 6 * 180,
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+    });
+    t.resourcePropertiesCountIs('AWS::SQS::QueuePolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    }, 2);
+  });
+
+  it('runs four Node 20 arm64 Lambdas, ingest fed by SQS with partial batch failures', () => {
+    t.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs20.x', Architectures: ['arm64'] }, 4);
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 2048,
+      Environment: { Variables: Match.objectLike({ MEDIACONVERT_QUEUE_ARN: Match.anyValue(), DATABASE_SECRET_ARN: Match.anyValue() }) },
+    });
+  });
+
+  it('gives MediaConvert its own role and queue', () => {
+    t.resourceCountIs('AWS::MediaConvert::Queue', 1);
+    t.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'mediaconvert.amazonaws.com' } })] },
+    });
+  });
+
+  it('handles job state changes and schedules purge and sweeper', () => {
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ source: ['aws.mediaconvert'], 'detail-type': ['MediaConvert Job State Change'] }),
+    });
+    t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(17 3 * * ? *)' });
+    t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+  });
+
+  it('lets only ingest pass the MediaConvert role and create jobs', () => {
+    const policies = t.findResources('AWS::IAM::Policy');
+    const passers = Object.keys(policies).filter((id) => JSON.stringify(policies[id]).includes('iam:PassRole'));
+    const creators = Object.keys(policies).filter((id) => JSON.stringify(policies[id]).includes('mediaconvert:CreateJob'));
+    expect(passers).toEqual([expect.stringMatching(/IngestFn/)]);
+    expect(creators).toEqual([expect.stringMatching(/IngestFn/)]);
+  });
+
+  it('rejects a bad receive count and an over-long ingest timeout', () => {
+    expect(() => build(testStack(), { maxReceiveCount: 0 })).toThrow(/maxReceiveCount/);
+    expect(() => build(testStack(), { ingestTimeout: Duration.minutes(20) })).toThrow(/15 minutes/);
+  });
+});
