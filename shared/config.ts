@@ -57,13 +57,44 @@ export const edgeConfigSchema = storageSchema.extend(databaseSchema.shape).exten
 });
 export type EdgeConfig = z.output<typeof edgeConfigSchema>;
 
-export const originConfigSchema = storageSchema.extend({
-  /** Postgres connection string; when unset the embedded PGlite under DATA_DIR is used. */
+/** How the origin reaches Postgres: DATABASE_URL, or embedded PGlite under DATA_DIR when unset. */
+export const originDatabaseSchema = z.object({
   DATABASE_URL: databaseSchema.shape.DATABASE_URL.optional(),
   DATABASE_WS_PROXY: z.string().default(''),
   DATABASE_WS_SECURE: bool.default(true),
   DATA_DIR: z.string().min(1).default('.data'),
 });
+
+/**
+ * The origin (Lambda handlers, CLIs, local stack). In Lambda the S3
+ * credentials are the execution role's (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+ * AWS_SESSION_TOKEN, set by the runtime); elsewhere S3_ACCESS_KEY_ID and
+ * S3_SECRET_ACCESS_KEY name them. The parsed config always has the pair to use.
+ */
+export const originConfigSchema = storageSchema
+  .extend({
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+    AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    AWS_SESSION_TOKEN: z.string().min(1).optional(),
+    ...originDatabaseSchema.shape,
+  })
+  .transform((c, ctx) => {
+    const accessKeyId = c.S3_ACCESS_KEY_ID ?? c.AWS_ACCESS_KEY_ID;
+    const secretAccessKey = c.S3_SECRET_ACCESS_KEY ?? c.AWS_SECRET_ACCESS_KEY;
+    if (!accessKeyId || !secretAccessKey) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['S3_ACCESS_KEY_ID'],
+        message: 'set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (or run with an AWS role)',
+      });
+      return z.NEVER;
+    }
+    // A session token belongs to the role's key pair only.
+    const sessionToken = c.S3_ACCESS_KEY_ID ? undefined : c.AWS_SESSION_TOKEN;
+    return { ...c, S3_ACCESS_KEY_ID: accessKeyId, S3_SECRET_ACCESS_KEY: secretAccessKey, S3_SESSION_TOKEN: sessionToken };
+  });
 export type OriginConfig = z.output<typeof originConfigSchema>;
 
 /** Settings of the one-command local stack (`npm run dev`). */

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import ws from 'ws';
-import { originConfigSchema, parseConfig } from '../../shared/config.ts';
+import { originDatabaseSchema, parseConfig } from '../../shared/config.ts';
 import { applyMigrations } from '../../shared/db/migrate.ts';
 import { openNeonDatabase } from '../../shared/db/neon.ts';
 import { openPgliteDatabase } from '../../shared/db/pglite.ts';
@@ -13,10 +13,7 @@ import { lockDataDir } from '../local/data-lock.ts';
 
 let env;
 try {
-  env = parseConfig(
-    originConfigSchema.pick({ DATABASE_URL: true, DATABASE_WS_PROXY: true, DATABASE_WS_SECURE: true, DATA_DIR: true }),
-    process.env,
-  );
+  env = parseConfig(originDatabaseSchema, process.env);
 } catch (err) {
   console.error(err instanceof Error ? err.message : err);
   process.exit(2);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, devConfigSchema, edgeConfigSchema, parseConfig } from '../../shared/config.ts';
+import { ConfigError, devConfigSchema, edgeConfigSchema, originConfigSchema, parseConfig } from '../../shared/config.ts';
 
 const good = {
   S3_ENDPOINT: 'http://127.0.0.1:9000',
@@ -51,5 +51,14 @@ describe('parseConfig', () => {
 
   it('refuses a boolean it cannot read', () => {
     expect(() => parseConfig(edgeConfigSchema, { ...good, DATABASE_WS_SECURE: 'yes' })).toThrow(/DATABASE_WS_SECURE/);
+  });
+
+  it('gives the origin the Lambda role credentials when no S3 keys are set', () => {
+    const base = { S3_ENDPOINT: 'https://s3.eu-central-1.amazonaws.com', S3_BUCKET_RAW: 'raw', S3_BUCKET_DERIVATIVES: 'derivatives' };
+    const role = parseConfig(originConfigSchema, { ...base, AWS_ACCESS_KEY_ID: 'ASIA1', AWS_SECRET_ACCESS_KEY: 's', AWS_SESSION_TOKEN: 't' });
+    expect(role).toMatchObject({ S3_ACCESS_KEY_ID: 'ASIA1', S3_SECRET_ACCESS_KEY: 's', S3_SESSION_TOKEN: 't' });
+    const explicit = parseConfig(originConfigSchema, { ...base, S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 'x', AWS_SESSION_TOKEN: 't' });
+    expect(explicit).toMatchObject({ S3_ACCESS_KEY_ID: 'k', S3_SESSION_TOKEN: undefined });
+    expect(() => parseConfig(originConfigSchema, base)).toThrow(/S3_ACCESS_KEY_ID: set S3_ACCESS_KEY_ID/);
   });
 });
