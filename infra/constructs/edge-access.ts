@@ -37,6 +37,14 @@ export class EdgeAccess extends Construct {
           resources: [props.raw.arnForObjects('*'), props.derivatives.arnForObjects('*')],
         }),
         new iam.PolicyStatement({
+          // GET /healthz proves each bucket is reachable with a zero-key
+          // ListObjectsV2; the condition allows that and no real listing.
+          sid: 'CheckBuckets',
+          actions: ['s3:ListBucket'],
+          resources: [props.raw.bucketArn, props.derivatives.bucketArn],
+          conditions: { NumericEquals: { 's3:max-keys': 0 } },
+        }),
+        new iam.PolicyStatement({
           sid: 'UploadOriginals',
           // PutObject also authorises CreateMultipartUpload, UploadPart and CompleteMultipartUpload.
           actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],

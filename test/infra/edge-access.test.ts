@@ -16,7 +16,7 @@ describe('EdgeAccess', () => {
     t.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'media-test/edge' });
   });
 
-  it('grants exactly read on both buckets, uploads on raw and the key via S3', () => {
+  it('grants exactly read on both buckets, a zero-key bucket probe, uploads on raw and the key via S3', () => {
     const policies = Object.entries(t.findResources('AWS::IAM::Policy'))
       .filter(([id]) => id.startsWith('Edge'))
       .map(([, p]) => p);
@@ -25,12 +25,17 @@ describe('EdgeAccess', () => {
     const actions = Object.fromEntries(statements.map((s) => [s.Sid, s.Action]));
     expect(actions).toEqual({
       ReadMedia: 's3:GetObject',
+      CheckBuckets: 's3:ListBucket',
       UploadOriginals: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
       UseMediaKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
     });
     const upload = statements.find((s) => s.Sid === 'UploadOriginals')!;
     expect(JSON.stringify(upload.Resource)).toMatch(/StorageRaw/);
     expect(JSON.stringify(upload.Resource)).not.toMatch(/StorageDerivatives/);
+    // Listing is allowed only as the zero-key probe /healthz makes.
+    const check = statements.find((s) => s.Sid === 'CheckBuckets') as unknown as { Condition: unknown; Resource: unknown };
+    expect(check.Condition).toEqual({ NumericEquals: { 's3:max-keys': 0 } });
+    expect(JSON.stringify(check.Resource)).toMatch(/StorageRaw.*StorageDerivatives|StorageDerivatives.*StorageRaw/);
     t.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'UseMediaKey', Condition: { StringEquals: { 'kms:ViaService': 's3.eu-central-1.amazonaws.com' } } })]) },
     });
