@@ -35,7 +35,12 @@ export async function startEmbeddedPostgres(opts: {
     });
     await server.start();
     const port = Number(server.getServerConn().split(':').at(-1));
-    const relay = await startWsRelay({ port: opts.wsPort, allow: [`127.0.0.1:${port}`, `localhost:${port}`] });
+    const relay = await startWsRelay({ port: opts.wsPort, allow: [`127.0.0.1:${port}`, `localhost:${port}`] }).catch(
+      async (err: unknown) => {
+        await server.stop();
+        throw err;
+      },
+    );
     return {
       handle,
       url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,

@@ -48,7 +48,9 @@ export async function startLocalStack(
   };
   try {
     const corsOrigins = config.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
-    const [scriptPath, s3, postgres] = await Promise.all([
+    // allSettled, not all: when one part fails, the others must finish
+    // starting before they can be closed, or they would outlive the stack.
+    const [bundled, s3Started, pgStarted] = await Promise.allSettled([
       bundleEdge(path.join(dataDir, 'edge-build')),
       startLocalS3({
         directory: path.join(dataDir, 's3'),
@@ -56,13 +58,19 @@ export async function startLocalStack(
         buckets: [config.S3_BUCKET_RAW, config.S3_BUCKET_DERIVATIVES],
         corsOrigins,
         credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
-      }).then((s) => (cleanups.push(s.close), s)),
+      }),
       startEmbeddedPostgres({
         dataDir: path.join(dataDir, 'pg'),
         port: config.PG_PORT,
         wsPort: config.PG_WS_PORT,
-      }).then((p) => (cleanups.push(p.close), p)),
+      }),
     ]);
+    if (s3Started.status === 'fulfilled') cleanups.push(s3Started.value.close);
+    if (pgStarted.status === 'fulfilled') cleanups.push(pgStarted.value.close);
+    for (const r of [bundled, s3Started, pgStarted]) if (r.status === 'rejected') throw r.reason;
+    const scriptPath = (bundled as PromiseFulfilledResult<string>).value;
+    const s3 = (s3Started as PromiseFulfilledResult<LocalS3>).value;
+    const postgres = (pgStarted as PromiseFulfilledResult<EmbeddedPostgres>).value;
     const dispatcher = new LocalDispatcher({
       bucket: config.S3_BUCKET_RAW,
       handler: opts.handler ?? logOnlyHandler(log),

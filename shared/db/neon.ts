@@ -25,6 +25,8 @@ export interface NeonOptions {
  * in `waitUntil`: workerd forbids sharing a socket across requests.
  */
 export function openNeonDatabase(opts: NeonOptions): DatabaseHandle {
+  // neonConfig is process-wide (the Pool has no per-instance WebSocket
+  // settings); one deployment always passes the same values.
   if (opts.webSocketConstructor) {
     neonConfig.webSocketConstructor = opts.webSocketConstructor as typeof WebSocket;
   }

@@ -147,7 +147,7 @@ export class S3Client {
     return objectInfo(res.headers);
   }
 
-  /** True when the bucket exists and these credentials may use it. */
+  /** Resolves when the bucket exists and these credentials reach it (a zero-key listing); throws a StorageError otherwise. */
   async headBucket(bucket: string, signal?: AbortSignal): Promise<void> {
     const res = await this.aws.fetch(this.url(bucket, undefined, { 'max-keys': '0', 'list-type': '2' }), {
       method: 'GET',
