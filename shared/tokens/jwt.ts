@@ -47,6 +47,13 @@ const MAX_TOKEN_LENGTH = 4096;
 const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /** Seconds since the epoch. */
+/** A token lifetime in whole seconds, 1 to `max`; `ttl` defaults to `fallback`. @throws TypeError otherwise. */
+export function lifetimeSeconds(ttl: number | undefined, fallback: number, max: number): number {
+  const seconds = ttl ?? fallback;
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > max) throw new TypeError(`ttlSeconds must be 1-${max}`);
+  return seconds;
+}
+
 export const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 
 /** Validates and returns the skew option, so a typo fails loudly at the call site. */

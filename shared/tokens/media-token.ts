@@ -20,6 +20,7 @@ import { isVariantPath } from '../storage/keys.ts';
 import { TokenError } from './errors.ts';
 import {
   epochSeconds,
+  lifetimeSeconds,
   type ClockOptions,
   type PartyOptions,
   registeredClaims,
@@ -87,10 +88,7 @@ export interface VerifyMediaTokenOptions extends PartyOptions, ClockOptions {
  * @throws TypeError when the input would make a token the verifier refuses.
  */
 export async function signMediaToken(keys: KeySet, input: SignMediaTokenInput): Promise<string> {
-  const ttl = input.ttlSeconds ?? MEDIA_TOKEN_TTL_SECONDS;
-  if (!Number.isInteger(ttl) || ttl < 1 || ttl > MEDIA_TOKEN_MAX_TTL_SECONDS) {
-    throw new TypeError(`ttlSeconds must be 1-${MEDIA_TOKEN_MAX_TTL_SECONDS}`);
-  }
+  const ttl = lifetimeSeconds(input.ttlSeconds, MEDIA_TOKEN_TTL_SECONDS, MEDIA_TOKEN_MAX_TTL_SECONDS);
   const iat = epochSeconds(input.now ?? new Date());
   const parsed = mediaClaimsSchema.safeParse({
     iss: input.issuer,

@@ -7,7 +7,7 @@
  * deny-lists) and optionally sid (the login session, so logout can revoke).
  */
 import { z } from 'zod';
-import { epochSeconds, type ClockOptions, type PartyOptions, registeredClaims, signJwt, verifyJwt } from './jwt.ts';
+import { epochSeconds, lifetimeSeconds, type ClockOptions, type PartyOptions, registeredClaims, signJwt, verifyJwt } from './jwt.ts';
 import type { KeySet } from './keys.ts';
 
 /** The JWT `typ` header of an access token. */
@@ -53,10 +53,7 @@ export async function signAccessToken(
   keys: KeySet,
   input: SignAccessTokenInput,
 ): Promise<{ token: string; claims: AccessTokenClaims }> {
-  const ttl = input.ttlSeconds ?? ACCESS_TOKEN_TTL_SECONDS;
-  if (!Number.isInteger(ttl) || ttl < 1 || ttl > ACCESS_TOKEN_MAX_TTL_SECONDS) {
-    throw new TypeError(`ttlSeconds must be 1-${ACCESS_TOKEN_MAX_TTL_SECONDS}`);
-  }
+  const ttl = lifetimeSeconds(input.ttlSeconds, ACCESS_TOKEN_TTL_SECONDS, ACCESS_TOKEN_MAX_TTL_SECONDS);
   const iat = epochSeconds(input.now ?? new Date());
   const parsed = accessClaimsSchema.safeParse({
     iss: input.issuer,
