@@ -125,6 +125,8 @@ export const assets = pgTable(
     statusReason: text('status_reason'),
     visibility: visibility('visibility').notNull().default('private'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    /** A tiny image placeholder (ThumbHash, base64) shown while thumbnails load; kept out of search. */
+    placeholder: text('placeholder'),
     /** Tag names joined by spaces, kept in step by the tag code so search can see them. */
     tagsText: text('tags_text').notNull().default(''),
     searchVector: tsvector('search_vector').generatedAlwaysAs(
@@ -327,3 +329,43 @@ export const auditLog = pgTable(
     index('audit_log_actor_idx').on(t.actorId, t.at),
   ],
 );
+
+/**
+ * Refresh tokens: opaque random values sent in an httpOnly cookie, stored only
+ * as a SHA-256 hash. Each login starts a family; every refresh rotates the
+ * token (the old row gets `used_at` and `replaced_by`). Presenting a used or
+ * revoked token again revokes the whole family (token theft detection).
+ */
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    id: id(),
+    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    /** The login session; the access token's `sid`. */
+    familyId: uuid('family_id').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    replacedBy: uuid('replaced_by'),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    userAgent: text('user_agent'),
+    ip: text('ip'),
+  },
+  (t) => [
+    uniqueIndex('refresh_tokens_hash_uq').on(t.tokenHash),
+    index('refresh_tokens_family_idx').on(t.familyId),
+    index('refresh_tokens_user_idx').on(t.userId),
+  ],
+);
+
+/**
+ * Fixed-window counters for attempt limits that must hold across isolates and
+ * restarts (failed logins per account and per client address). `key` names
+ * the subject, e.g. `login:acct:<sha256(email)>` or `login:ip:<addr>`.
+ */
+export const rateCounters = pgTable('rate_counters', {
+  key: text('key').primaryKey(),
+  windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
+  count: integer('count').notNull().default(0),
+});

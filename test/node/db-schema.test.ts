@@ -14,7 +14,8 @@ import { assets, derivatives, grants, users } from '../../shared/db/schema.ts';
 
 const TABLES = [
   'asset_tags', 'assets', 'audit_log', 'collection_items', 'collections', 'derivatives', 'grants',
-  'group_members', 'groups', 'jobs', 'org_members', 'orgs', 'share_links', 'tags', 'uploads', 'users',
+  'group_members', 'groups', 'jobs', 'org_members', 'orgs', 'rate_counters', 'refresh_tokens', 'share_links', 'tags',
+  'uploads', 'users',
 ];
 
 interface Target {
