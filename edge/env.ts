@@ -1,6 +1,7 @@
 import type { EdgeConfig } from '../shared/config.ts';
 import type { Database } from '../shared/db/database.ts';
 import type { S3Client } from '../shared/storage/s3-client.ts';
+import type { KeySet } from '../shared/tokens/index.ts';
 
 /**
  * Worker bindings. Every value is a string var or secret declared in
@@ -19,12 +20,20 @@ export interface Bindings {
   DATABASE_WS_PROXY?: string;
   DATABASE_WS_SECURE?: string;
   CORS_ORIGINS?: string;
+  /** Secret: `{ "active": kid, "keys": [JWK...] }` (see shared/config.ts). */
+  AUTH_SIGNING_KEYS: string;
+  AUTH_ISSUER?: string;
+  AUTH_AUDIENCE?: string;
 }
 
 /** Services built by the `services` middleware, one set per request. */
 export interface Services {
   config: EdgeConfig;
   storage: S3Client;
+  /** The token key set, imported once per isolate. */
+  keys(): Promise<KeySet>;
+  /** iss and aud of every token this edge signs and accepts. */
+  tokenParty: { issuer: string; audience: string };
   /** Opens the request's database pool on first use; closed after the response. */
   db(): Database;
 }

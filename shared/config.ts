@@ -42,7 +42,41 @@ export const databaseSchema = z.object({
   DATABASE_WS_SECURE: bool.default(true),
 });
 
-export const edgeConfigSchema = storageSchema.extend(databaseSchema.shape).extend({
+/**
+ * The token signing keys, as one JSON secret: `{ "active": "<kid>", "keys": [JWK, ...] }`.
+ * The active key must be a private JWK; the others verify only (their private
+ * members, if present, are ignored), so a rotation is two config changes.
+ */
+export const signingKeysSchema = z
+  .string()
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON: {"active": kid, "keys": [JWK, ...]}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .object({
+        active: z.string().min(1),
+        keys: z.array(z.looseObject({ kid: z.string().min(1), kty: z.string() })).min(1),
+      })
+      .refine((v) => v.keys.some((k) => k.kid === v.active && typeof k.d === 'string'), {
+        message: 'the active kid must name a private key in "keys"',
+      }),
+  );
+export type SigningKeysConfig = z.output<typeof signingKeysSchema>;
+
+/** Who signs and who accepts tokens (the JWT iss and aud). */
+export const authSchema = z.object({
+  AUTH_SIGNING_KEYS: signingKeysSchema,
+  AUTH_ISSUER: z.string().min(1).default('media-platform'),
+  AUTH_AUDIENCE: z.string().min(1).default('media-platform'),
+});
+
+export const edgeConfigSchema = storageSchema.extend(databaseSchema.shape).extend(authSchema.shape).extend({
   APP_ENV: z.enum(['local', 'test', 'production']).default('local'),
   /** Comma-separated origins allowed by CORS (the SPA's). */
   CORS_ORIGINS: z

@@ -3,6 +3,7 @@ import { ConfigError, edgeConfigSchema, parseConfig, type EdgeConfig } from '../
 import type { DatabaseHandle } from '../../shared/db/database.ts';
 import { openNeonDatabase } from '../../shared/db/neon.ts';
 import { S3Client } from '../../shared/storage/s3-client.ts';
+import { KeySet } from '../../shared/tokens/index.ts';
 import type { AppEnv, Bindings } from '../env.ts';
 import { AppError } from '../errors.ts';
 
@@ -10,6 +11,7 @@ import { AppError } from '../errors.ts';
 // (pure signing state, no sockets) is reused across requests.
 const configs = new WeakMap<object, EdgeConfig>();
 const storages = new WeakMap<EdgeConfig, S3Client>();
+const keySets = new WeakMap<EdgeConfig, Promise<KeySet>>();
 
 export function edgeConfig(env: Bindings): EdgeConfig {
   let config = configs.get(env);
@@ -35,6 +37,22 @@ function storageFor(config: EdgeConfig): S3Client {
   return s3;
 }
 
+/** The key set of this config, imported once; a bad key is a misconfiguration, named in the log. */
+function keysFor(config: EdgeConfig): Promise<KeySet> {
+  let keys = keySets.get(config);
+  if (!keys) {
+    const { active, keys: jwks } = config.AUTH_SIGNING_KEYS;
+    const activeJwk = jwks.find((k) => k.kid === active)!;
+    keys = KeySet.fromJwks(activeJwk, jwks.filter((k) => k !== activeJwk)).catch((err: unknown) => {
+      keySets.delete(config);
+      console.error(JSON.stringify({ level: 'error', msg: `AUTH_SIGNING_KEYS: ${String(err)}` }));
+      throw new AppError('misconfigured', 'The service is misconfigured.', { cause: err });
+    });
+    keySets.set(config, keys);
+  }
+  return keys;
+}
+
 /**
  * Builds the request's services. The database pool is opened lazily (most
  * media requests never touch it) and, because workerd forbids sharing a socket
@@ -56,6 +74,8 @@ export const services = () =>
     c.set('services', {
       config,
       storage: storageFor(config),
+      keys: () => keysFor(config),
+      tokenParty: { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE },
       db() {
         handle ??= openNeonDatabase({
           url: config.DATABASE_URL,

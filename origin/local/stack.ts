@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { DevConfig } from '../../shared/config.ts';
 import type { SqsHandler } from '../events/types.ts';
 import { LocalDispatcher } from './dispatcher.ts';
+import { loadOrCreateDevKeys } from './dev-keys.ts';
 import { bundleEdge, startEdge, type EdgeRuntime } from './edge-runtime.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 import { startLocalS3, type LocalS3 } from './s3-server.ts';
@@ -50,6 +51,7 @@ export async function startLocalStack(
     const corsOrigins = config.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
     // allSettled, not all: when one part fails, the others must finish
     // starting before they can be closed, or they would outlive the stack.
+    const signingKeys = await loadOrCreateDevKeys(dataDir);
     const [bundled, s3Started, pgStarted] = await Promise.allSettled([
       bundleEdge(path.join(dataDir, 'edge-build')),
       startLocalS3({
@@ -91,6 +93,9 @@ export async function startLocalStack(
       DATABASE_WS_PROXY: postgres.wsProxy,
       DATABASE_WS_SECURE: 'false',
       CORS_ORIGINS: config.CORS_ORIGINS,
+      AUTH_SIGNING_KEYS: signingKeys,
+      AUTH_ISSUER: `http://127.0.0.1:${config.EDGE_PORT}`,
+      AUTH_AUDIENCE: 'media-platform',
     };
     const edge = await startEdge({ scriptPath, port: config.EDGE_PORT, bindings });
     cleanups.push(edge.close);

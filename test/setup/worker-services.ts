@@ -9,12 +9,14 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../origin/local/embedded-postgres.ts';
 import { startLocalS3 } from '../../origin/local/s3-server.ts';
+import { generateSigningKey } from '../../shared/tokens/index.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     edgeS3Endpoint: string;
     edgeDbUrl: string;
     edgeDbWsProxy: string;
+    edgeSigningKeys: string;
   }
 }
 
@@ -25,6 +27,9 @@ export default async function setup(project: TestProject) {
   project.provide('edgeS3Endpoint', s3.endpoint);
   project.provide('edgeDbUrl', pg.url);
   project.provide('edgeDbWsProxy', pg.wsProxy);
+  // Two keys, as during a rotation: the active one signs, the other still verifies.
+  const [active, previous] = await Promise.all([generateSigningKey(), generateSigningKey({ alg: 'ES256' })]);
+  project.provide('edgeSigningKeys', JSON.stringify({ active: active.kid, keys: [active, previous] }));
   return async () => {
     await pg.close();
     await s3.close();

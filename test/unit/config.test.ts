@@ -8,6 +8,7 @@ const good = {
   S3_BUCKET_RAW: 'raw',
   S3_BUCKET_DERIVATIVES: 'derivatives',
   DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
+  AUTH_SIGNING_KEYS: JSON.stringify({ active: 'k1', keys: [{ kid: 'k1', kty: 'OKP', crv: 'Ed25519', x: 'x', d: 'd' }] }),
 };
 
 describe('parseConfig', () => {
@@ -34,6 +35,26 @@ describe('parseConfig', () => {
     expect(issues).toMatch(/^S3_BUCKET_RAW: .*bucket name/m);
     expect(issues).toMatch(/^DATABASE_URL: /m);
     expect((err as ConfigError).code).toBe('ERR_CONFIG_INVALID');
+  });
+
+  it('requires the active signing key to be a private key in the set', () => {
+    const keys = (v: unknown) => ({ ...good, AUTH_SIGNING_KEYS: typeof v === 'string' ? v : JSON.stringify(v) });
+    const pub = { kid: 'k1', kty: 'OKP', crv: 'Ed25519', x: 'x' };
+    const issuesOf = (env: Record<string, unknown>) => {
+      try {
+        parseConfig(edgeConfigSchema, env);
+      } catch (e) {
+        return (e as ConfigError).issues.join('\n');
+      }
+      return '';
+    };
+    expect(issuesOf(keys('not json'))).toMatch(/^AUTH_SIGNING_KEYS: must be JSON/m);
+    expect(issuesOf(keys({ active: 'k1', keys: [pub] }))).toMatch(/^AUTH_SIGNING_KEYS: the active kid must name a private key/m);
+    expect(issuesOf(keys({ active: 'k2', keys: [{ ...pub, d: 'd' }] }))).toMatch(/active kid/);
+    expect(issuesOf(keys({ active: 'k1', keys: [] }))).toMatch(/AUTH_SIGNING_KEYS/);
+    const c = parseConfig(edgeConfigSchema, good);
+    expect(c.AUTH_SIGNING_KEYS.active).toBe('k1');
+    expect(c.AUTH_ISSUER).toBe('media-platform');
   });
 
   it('treats an empty string as unset so the default applies', () => {
