@@ -1,0 +1,73 @@
+/**
+ * Loads the facts shared/policy/access.ts decides on, for one asset and one
+ * caller, in at most two queries.
+ */
+import { and, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import type { Database } from '../../shared/db/database.ts';
+import { assets, collectionItems, collections, grants, groupMembers, orgMembers } from '../../shared/db/schema.ts';
+import type { AssetFacts, Caller, GrantFacts } from '../../shared/policy/access.ts';
+
+export interface AssetRecord extends AssetFacts {
+  filename: string;
+  status: string;
+}
+
+/** The asset and the live collections holding it, or null when there is no such asset. */
+export async function loadAsset(db: Database, assetId: string): Promise<AssetRecord | null> {
+  const [row] = await db
+    .select({
+      id: assets.id,
+      ownerId: assets.ownerId,
+      visibility: assets.visibility,
+      deletedAt: assets.deletedAt,
+      filename: assets.filename,
+      status: assets.status,
+      collectionIds: sql<string[]>`coalesce((
+        select array_agg(${collectionItems.collectionId}) from ${collectionItems}
+        join ${collections} on ${collections.id} = ${collectionItems.collectionId}
+        where ${collectionItems.assetId} = ${assets.id} and ${collections.deletedAt} is null), '{}')`,
+    })
+    .from(assets)
+    .where(eq(assets.id, assetId))
+    .limit(1);
+  return row ?? null;
+}
+
+/** The caller's groups and orgs, and their unexpired grants on the asset or its collections. */
+export async function loadCallerAccess(
+  db: Database,
+  userId: string,
+  asset: AssetFacts,
+  now: Date,
+): Promise<{ caller: Caller; grants: GrantFacts[] }> {
+  const [memberships] = await db
+    .select({
+      groupIds: sql<string[]>`coalesce((select array_agg(${groupMembers.groupId}) from ${groupMembers} where ${groupMembers.userId} = ${userId}), '{}')`,
+      orgIds: sql<string[]>`coalesce((select array_agg(${orgMembers.orgId}) from ${orgMembers} where ${orgMembers.userId} = ${userId}), '{}')`,
+    })
+    .from(sql`(select 1) as one`);
+  const caller: Caller = { userId, groupIds: memberships?.groupIds ?? [], orgIds: memberships?.orgIds ?? [] };
+  const principals = [
+    and(eq(grants.principalType, 'user'), eq(grants.principalId, userId)),
+    caller.groupIds.length ? and(eq(grants.principalType, 'group'), inArray(grants.principalId, [...caller.groupIds])) : undefined,
+    caller.orgIds.length ? and(eq(grants.principalType, 'org'), inArray(grants.principalId, [...caller.orgIds])) : undefined,
+  ].filter(Boolean);
+  const resources = [
+    and(eq(grants.resourceType, 'asset'), eq(grants.resourceId, asset.id)),
+    asset.collectionIds.length
+      ? and(eq(grants.resourceType, 'collection'), inArray(grants.resourceId, [...asset.collectionIds]))
+      : undefined,
+  ].filter(Boolean);
+  const rows = await db
+    .select({
+      resourceType: grants.resourceType,
+      resourceId: grants.resourceId,
+      principalType: grants.principalType,
+      principalId: grants.principalId,
+      permission: grants.permission,
+      expiresAt: grants.expiresAt,
+    })
+    .from(grants)
+    .where(and(or(...principals), or(...resources), or(isNull(grants.expiresAt), gt(grants.expiresAt, now))));
+  return { caller, grants: rows };
+}
