@@ -4,7 +4,7 @@
  */
 import { and, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
-import { assets, collectionItems, collections, grants, groupMembers, orgMembers } from '../../shared/db/schema.ts';
+import { assets, grants, groupMembers, orgMembers } from '../../shared/db/schema.ts';
 import type { AssetFacts, Caller, GrantFacts } from '../../shared/policy/access.ts';
 
 export interface AssetRecord extends AssetFacts {
@@ -22,10 +22,11 @@ export async function loadAsset(db: Database, assetId: string): Promise<AssetRec
       deletedAt: assets.deletedAt,
       filename: assets.filename,
       status: assets.status,
+      // Qualified by hand: drizzle renders columns inside sql`` unqualified, and both tables have id/deleted_at.
       collectionIds: sql<string[]>`coalesce((
-        select array_agg(${collectionItems.collectionId}) from ${collectionItems}
-        join ${collections} on ${collections.id} = ${collectionItems.collectionId}
-        where ${collectionItems.assetId} = ${assets.id} and ${collections.deletedAt} is null), '{}')`,
+        select array_agg(ci.collection_id) from collection_items ci
+        join collections col on col.id = ci.collection_id
+        where ci.asset_id = "assets"."id" and col.deleted_at is null), '{}')`,
     })
     .from(assets)
     .where(eq(assets.id, assetId))

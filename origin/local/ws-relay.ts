@@ -35,7 +35,15 @@ export async function startWsRelay(opts: { port: number; allow: string[] }): Pro
       for (const b of pending) tcp.write(b);
       pending.length = 0;
     });
-    ws.on('message', (data: Buffer) => (open ? tcp.write(data) : pending.push(data)));
+    const terminate = terminateWatcher();
+    ws.on('message', (data: Buffer) => {
+      if (open) tcp.write(data);
+      else pending.push(data);
+      // A real Postgres closes the connection after Terminate; PGlite's socket
+      // server does not, and workerd does not finish the WebSocket close
+      // handshake until its isolate ends, so the relay ends it here.
+      if (terminate(data)) tcp.end();
+    });
     tcp.on('data', (chunk) => ws.send(chunk));
     const end = () => {
       tcp.destroy();
@@ -59,5 +67,37 @@ export async function startWsRelay(opts: { port: number; allow: string[] }): Pro
         for (const c of wss.clients) c.terminate();
         wss.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * Follows the frontend side of the Postgres wire protocol just enough to see
+ * a Terminate message ('X', length 4): the untyped startup packets (SSLRequest,
+ * StartupMessage) come first, then typed messages.
+ */
+export function terminateWatcher(): (chunk: Buffer) => boolean {
+  let started = false;
+  let buffered = Buffer.alloc(0);
+  return (chunk) => {
+    buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+    let seen = false;
+    for (;;) {
+      if (!started) {
+        if (buffered.length < 8) break;
+        const len = buffered.readInt32BE(0);
+        if (buffered.length < len) break;
+        const code = buffered.readInt32BE(4);
+        buffered = buffered.subarray(len);
+        // SSLRequest / GSSENCRequest are followed by the real StartupMessage.
+        if (code !== 80877103 && code !== 80877104) started = true;
+        continue;
+      }
+      if (buffered.length < 5) break;
+      const len = buffered.readInt32BE(1);
+      if (buffered.length < 1 + len) break;
+      if (buffered[0] === 0x58 && len === 4) seen = true;
+      buffered = buffered.subarray(1 + len);
+    }
+    return seen;
   };
 }

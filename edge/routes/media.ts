@@ -1,0 +1,100 @@
+/**
+ * `GET|HEAD /m/:assetId/:variant` — media delivery. Who may read, in order:
+ * anyone for a public asset; the holder of a signed media URL token (`?t=`,
+ * crypto only, no database); a signed-in user (Bearer) the access policy
+ * allows. `original` (and `?download=1`) needs the download permission.
+ * Share links have their own path (share-media.ts).
+ */
+import { Hono, type Context } from 'hono';
+import { originalKey, derivativeKey, isAssetId, isVariantPath } from '../../shared/storage/keys.ts';
+import { assetPermission, includes } from '../../shared/policy/access.ts';
+import { signMediaToken, verifyMediaToken, type MediaTokenClaims } from '../../shared/tokens/index.ts';
+import { loadAsset, loadCallerAccess } from '../access/asset-access.ts';
+import { optionalUser } from '../auth/authenticate.ts';
+import { addTokenToPlaylist, isPlaylist } from '../delivery/hls.ts';
+import { serveObject } from '../delivery/serve-object.ts';
+import { tokenRefused } from '../delivery/token-errors.ts';
+import type { AppEnv } from '../env.ts';
+import { AppError } from '../errors.ts';
+
+/** A year: derivative keys never change content, so public copies may be kept. */
+export const PUBLIC_IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Private answers may be reused by this browser only, after revalidating. */
+export const PRIVATE_REVALIDATE = 'private, no-cache';
+/** Playlist tokens last this long: long enough to watch, as short as the token rules allow. */
+const PLAYLIST_TOKEN_TTL = 3600;
+
+export const mediaLocation = (c: Context<AppEnv>, assetId: string, variant: string) => {
+  const { config } = c.get('services');
+  return variant === 'original'
+    ? { bucket: config.S3_BUCKET_RAW, key: originalKey(assetId) }
+    : { bucket: config.S3_BUCKET_DERIVATIVES, key: derivativeKey(assetId, variant) };
+};
+
+export const neededPermission = (variant: string, download: boolean): 'view' | 'download' =>
+  variant === 'original' || download ? 'download' : 'view';
+
+const filenameFor = (assetId: string, variant: string, stored?: string) =>
+  stored ?? (variant === 'original' ? assetId : `${assetId}-${variant.replaceAll('/', '-')}`);
+
+/** Cache lifetime of an answer authorised by a token: never beyond the token. */
+const untilExpiry = (claims: MediaTokenClaims) =>
+  `private, max-age=${Math.max(0, Math.min(3600, Math.floor((claims.expiresAt.getTime() - Date.now()) / 1000)))}`;
+
+export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c) => {
+  const { assetId, variant } = c.req.param();
+  if (!isAssetId(assetId) || !isVariantPath(variant)) throw new AppError('not_found', 'No such media.');
+  const download = c.req.query('download') === '1';
+  const need = neededPermission(variant, download);
+  const { keys, tokenParty, storage, db } = c.get('services');
+  const method = c.req.method === 'HEAD' ? 'HEAD' : 'GET';
+  const token = c.req.query('t');
+
+  if (token !== undefined) {
+    const claims = await verifyMediaToken(await keys(), token, { ...tokenParty, assetId, variant, permission: need }).catch(
+      (err: unknown) => tokenRefused(err, c.get('requestId'), 'media token'),
+    );
+    // Segments are reachable only if the token covers the whole hls/ prefix (or every variant).
+    const playlistToken = claims.scope === null || claims.scope === 'hls/' ? token : null;
+    return serveObject(storage, {
+      ...mediaLocation(c, assetId, variant),
+      method,
+      request: c.req.raw.headers,
+      cacheControl: untilExpiry(claims),
+      download,
+      filename: filenameFor(assetId, variant),
+      ...(isPlaylist(variant) && playlistToken ? { rewrite: (text: string) => addTokenToPlaylist(text, playlistToken) } : {}),
+    });
+  }
+
+  const asset = await loadAsset(db(), assetId);
+  if (!asset) throw new AppError('not_found', 'No such media.');
+  const now = new Date();
+  const user = await optionalUser(c);
+  if (user && !isAssetId(user.id)) throw new AppError('unauthorized', 'Authentication required.');
+  const access = user ? await loadCallerAccess(db(), user.id, asset, now) : { caller: null, grants: [] };
+  const permission = assetPermission({ asset, ...access, now });
+  // No permission at all reads as "no such media", so private assets are not revealed.
+  if (permission === null) throw new AppError('not_found', 'No such media.');
+  if (!includes(permission, need)) throw new AppError('forbidden', 'Downloading this file is not allowed.');
+  if (asset.status === 'blocked') throw new AppError('forbidden', 'This file was blocked by a malware scan.');
+
+  const isPublic = asset.visibility === 'public' && asset.deletedAt === null && variant !== 'original';
+  let rewrite: ((text: string) => string) | undefined;
+  if (isPlaylist(variant) && user) {
+    // The player cannot send the Bearer header with every segment: give it a token for hls/.
+    const hlsToken = await signMediaToken(await keys(), { ...tokenParty, assetId, scope: 'hls/', ttlSeconds: PLAYLIST_TOKEN_TTL });
+    rewrite = (text) => addTokenToPlaylist(text, hlsToken);
+  }
+  const res = await serveObject(storage, {
+    ...mediaLocation(c, assetId, variant),
+    method,
+    request: c.req.raw.headers,
+    cacheControl: isPublic && !rewrite ? PUBLIC_IMMUTABLE : PRIVATE_REVALIDATE,
+    download,
+    filename: filenameFor(assetId, variant, variant === 'original' ? asset.filename : undefined),
+    headers: { vary: 'Authorization' },
+    ...(rewrite ? { rewrite } : {}),
+  });
+  return res;
+});

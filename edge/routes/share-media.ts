@@ -1,0 +1,83 @@
+/**
+ * `GET|HEAD /s/:shareToken/...` — media through a share link, no account
+ * needed. An asset link serves `/s/:token/:variant`; a collection link serves
+ * `/s/:token/:assetId/:variant` for assets in the collection. The token is
+ * checked first (signature, expiry: crypto only); then the link row
+ * (revocation, password, download cap) and the asset via the access policy.
+ * HLS needs no rewriting here: segment URIs are relative and resolve under
+ * the same `/s/:token/` path.
+ */
+import { Hono } from 'hono';
+import { isAssetId, isVariantPath } from '../../shared/storage/keys.ts';
+import { assetPermission, includes } from '../../shared/policy/access.ts';
+import { verifyShareToken } from '../../shared/tokens/index.ts';
+import { loadAsset } from '../access/asset-access.ts';
+import { countDownload, loadShareLink } from '../access/share-link.ts';
+import { serveObject } from '../delivery/serve-object.ts';
+import { tokenRefused } from '../delivery/token-errors.ts';
+import type { AppEnv } from '../env.ts';
+import { AppError } from '../errors.ts';
+import { mediaLocation, neededPermission } from './media.ts';
+
+const SHARE_CACHE = 'private, no-cache';
+
+export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', async (c) => {
+  const { shareToken, rest } = c.req.param();
+  const { keys, tokenParty, storage, db } = c.get('services');
+  const claims = await verifyShareToken(await keys(), shareToken, tokenParty).catch((err: unknown) =>
+    tokenRefused(err, c.get('requestId'), 'share link'),
+  );
+
+  // Which asset and variant: the link's own asset, or one named in the path for a collection link.
+  let assetId: string;
+  let variant: string;
+  if (claims.resource.type === 'asset') {
+    assetId = claims.resource.id;
+    variant = rest;
+  } else {
+    const slash = rest.indexOf('/');
+    assetId = slash === -1 ? '' : rest.slice(0, slash);
+    variant = slash === -1 ? '' : rest.slice(slash + 1);
+  }
+  if (!isAssetId(assetId) || !isVariantPath(variant)) throw new AppError('not_found', 'No such media.');
+
+  const link = await loadShareLink(db(), claims.linkId);
+  // The row is the truth for revocation and an expiry shortened after the token was issued.
+  if (!link) throw new AppError('not_found', 'No such share link.');
+  const now = new Date();
+  if (link.revokedAt !== null || link.expiresAt.getTime() <= now.getTime()) {
+    throw new AppError('gone', 'This share link has expired or was revoked.');
+  }
+  // Password-protected links are opened through the unlock step of the sharing API; media are never served around it.
+  if (link.hasPassword) throw new AppError('password_required', 'This share link needs its password.');
+
+  const asset = await loadAsset(db(), assetId);
+  if (!asset) throw new AppError('not_found', 'No such media.');
+  const download = c.req.query('download') === '1';
+  const need = neededPermission(variant, download);
+  const permission = assetPermission({ asset, caller: null, grants: [], link, now });
+  if (permission === null) throw new AppError('not_found', 'No such media.');
+  if (!includes(permission, need)) throw new AppError('forbidden', 'This link does not allow downloads.');
+  if (asset.status === 'blocked') throw new AppError('forbidden', 'This file was blocked by a malware scan.');
+
+  const method = c.req.method === 'HEAD' ? 'HEAD' : 'GET';
+  const range = c.req.header('range');
+  // A download is counted once, on its first byte: resumed or seeking ranges are not new downloads.
+  const startsDownload = method === 'GET' && need === 'download' && (!range || /^\s*bytes\s*=\s*0-/i.test(range));
+  // Views are counted where a link is opened (the sharing API), not per thumbnail or segment.
+  const res = await serveObject(storage, {
+    ...mediaLocation(c, assetId, variant),
+    method,
+    request: c.req.raw.headers,
+    cacheControl: SHARE_CACHE,
+    download,
+    filename: variant === 'original' ? asset.filename : `${assetId}-${variant.replaceAll('/', '-')}`,
+    headers: { 'referrer-policy': 'no-referrer' },
+  });
+  // Counted only once the bytes are there to send; losing the race for the last download refuses it.
+  if (startsDownload && (res.status === 200 || res.status === 206) && !(await countDownload(db(), link.id))) {
+    await res.body?.cancel();
+    throw new AppError('forbidden', 'This link has reached its download limit.');
+  }
+  return res;
+});
