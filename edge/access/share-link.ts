@@ -6,7 +6,8 @@ import type { LinkFacts } from '../../shared/policy/access.ts';
 
 export interface ShareLinkRecord extends LinkFacts {
   id: string;
-  hasPassword: boolean;
+  /** The stored hash (never sent anywhere); null when the link has no password. */
+  passwordHash: string | null;
 }
 
 export async function loadShareLink(db: Database, linkId: string): Promise<ShareLinkRecord | null> {
@@ -21,7 +22,7 @@ export async function loadShareLink(db: Database, linkId: string): Promise<Share
       allowDownload: shareLinks.allowDownload,
       maxDownloads: shareLinks.maxDownloads,
       downloadCount: shareLinks.downloadCount,
-      hasPassword: sql<boolean>`${shareLinks.passwordHash} is not null`,
+      passwordHash: shareLinks.passwordHash,
     })
     .from(shareLinks)
     .where(eq(shareLinks.id, linkId))

@@ -11,6 +11,7 @@ import { Hono } from 'hono';
 import { isAssetId, isVariantPath } from '../../shared/storage/keys.ts';
 import { assetPermission, includes } from '../../shared/policy/access.ts';
 import { verifyShareToken } from '../../shared/tokens/index.ts';
+import { requireUnlocked } from '../access/share-unlock.ts';
 import { loadAsset } from '../access/asset-access.ts';
 import { countDownload, loadShareLink } from '../access/share-link.ts';
 import { serveObject } from '../delivery/serve-object.ts';
@@ -48,8 +49,8 @@ export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', asy
   if (link.revokedAt !== null || link.expiresAt.getTime() <= now.getTime()) {
     throw new AppError('gone', 'This share link has expired or was revoked.');
   }
-  // Password-protected links are opened through the unlock step of the sharing API; media are never served around it.
-  if (link.hasPassword) throw new AppError('password_required', 'This share link needs its password.');
+  // A password-protected link serves nothing, thumbnails included, without proof of the password.
+  await requireUnlocked(c, link);
 
   const asset = await loadAsset(db(), assetId);
   if (!asset) throw new AppError('not_found', 'No such media.');

@@ -9,3 +9,4 @@ export * from './keys.ts';
 export * from './media-token.ts';
 export * from './session-token.ts';
 export * from './share-token.ts';
+export * from './share-unlock-token.ts';

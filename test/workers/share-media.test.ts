@@ -6,7 +6,7 @@ import { SELF } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { collectionItems, collections, shareLinks } from '../../shared/db/schema.ts';
-import { signMediaToken, signShareToken } from '../../shared/tokens/index.ts';
+import { passwordVersion, signMediaToken, signShareToken, signShareUnlockToken } from '../../shared/tokens/index.ts';
 import { createAsset, createUser, keys, party, putVariant, withDb } from './support/fixtures.ts';
 
 let owner: string;
@@ -93,12 +93,25 @@ describe('asset links', () => {
     expect(await code(res)).toBe('gone');
   });
 
-  it('with a password serve nothing, thumbnails included, until unlocked', async () => {
-    const { token } = await link({ passwordHash: 'pbkdf2-sha256$1$x$y' });
+  it('with a password serve nothing, thumbnails included, until unlocked for that link and password', async () => {
+    const hash = 'scrypt$15$8$1$c2FsdA$aGFzaA';
+    const { id, token } = await link({ passwordHash: hash });
     for (const v of ['w640.webp', 'original', 'hls/master.m3u8']) {
       const res = await get(`/s/${token}/${v}`);
       expect(res.status, v).toBe(401);
       expect(await code(res)).toBe('password_required');
+    }
+    const unlock = async (linkId: string, pwHash: string) =>
+      (await signShareUnlockToken(await keys(), { ...party, linkId, passwordVersion: await passwordVersion(pwHash) })).token;
+    const good = await unlock(id, hash);
+    expect((await get(`/s/${token}/w640.webp`, { cookie: `__Host-share-${id}=${good}` })).status).toBe(200);
+    expect((await get(`/s/${token}/w640.webp`, { 'x-share-unlock': good })).status).toBe(200);
+    expect((await get(`/s/${token}/w640.webp?u=${good}`)).status).toBe(200);
+    // Another link's unlock, an unlock from before a password change, or a share token: still locked.
+    const other = await link({ passwordHash: hash });
+    for (const bad of [await unlock(other.id, hash), await unlock(id, `${hash}-old`), token]) {
+      const res = await get(`/s/${token}/w640.webp`, { 'x-share-unlock': bad });
+      expect(res.status).toBe(401);
     }
   });
 
