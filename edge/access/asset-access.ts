@@ -34,6 +34,17 @@ export async function loadAsset(db: Database, assetId: string): Promise<AssetRec
   return row ?? null;
 }
 
+/** The user's groups and orgs. */
+export async function loadMemberships(db: Database, userId: string): Promise<Caller> {
+  const [memberships] = await db
+    .select({
+      groupIds: sql<string[]>`coalesce((select array_agg(${groupMembers.groupId}) from ${groupMembers} where ${groupMembers.userId} = ${userId}), '{}')`,
+      orgIds: sql<string[]>`coalesce((select array_agg(${orgMembers.orgId}) from ${orgMembers} where ${orgMembers.userId} = ${userId}), '{}')`,
+    })
+    .from(sql`(select 1) as one`);
+  return { userId, groupIds: memberships?.groupIds ?? [], orgIds: memberships?.orgIds ?? [] };
+}
+
 /** The caller's groups and orgs, and their unexpired grants on the asset or its collections. */
 export async function loadCallerAccess(
   db: Database,
@@ -41,13 +52,7 @@ export async function loadCallerAccess(
   asset: AssetFacts,
   now: Date,
 ): Promise<{ caller: Caller; grants: GrantFacts[] }> {
-  const [memberships] = await db
-    .select({
-      groupIds: sql<string[]>`coalesce((select array_agg(${groupMembers.groupId}) from ${groupMembers} where ${groupMembers.userId} = ${userId}), '{}')`,
-      orgIds: sql<string[]>`coalesce((select array_agg(${orgMembers.orgId}) from ${orgMembers} where ${orgMembers.userId} = ${userId}), '{}')`,
-    })
-    .from(sql`(select 1) as one`);
-  const caller: Caller = { userId, groupIds: memberships?.groupIds ?? [], orgIds: memberships?.orgIds ?? [] };
+  const caller = await loadMemberships(db, userId);
   const principals = [
     and(eq(grants.principalType, 'user'), eq(grants.principalId, userId)),
     caller.groupIds.length ? and(eq(grants.principalType, 'group'), inArray(grants.principalId, [...caller.groupIds])) : undefined,

@@ -110,3 +110,44 @@ export function assetPermission(q: AccessQuestion): Permission | null {
 
 /** True when the caller may do `need` with the asset. */
 export const canAccessAsset = (q: AccessQuestion, need: Permission): boolean => includes(assetPermission(q), need);
+
+/** A collection, for {@link collectionPermission}. */
+export interface CollectionFacts {
+  id: string;
+  ownerId: string;
+  visibility: 'private' | 'public';
+  deletedAt: Date | null;
+}
+
+/**
+ * What the caller may do with a collection itself (see its items, change
+ * them, share it): owner → manage (also in the trash); deleted → nobody
+ * else; public → view; unexpired grants on the collection to the user, their
+ * groups or orgs; a live link on the collection. Its items' own access is
+ * {@link assetPermission} (collection grants and links reach them there).
+ */
+export function collectionPermission(q: {
+  collection: CollectionFacts;
+  caller: Caller | null;
+  grants: readonly GrantFacts[];
+  link?: LinkFacts | null;
+  now: Date;
+}): Permission | null {
+  const { collection, caller, now } = q;
+  if (caller && caller.userId === collection.ownerId) return 'manage';
+  if (collection.deletedAt !== null) return null;
+  let best: Permission | null = collection.visibility === 'public' ? PUBLIC_PERMISSION : null;
+  if (caller) {
+    for (const g of q.grants) {
+      if (g.resourceType !== 'collection' || g.resourceId !== collection.id) continue;
+      if (g.expiresAt !== null && g.expiresAt.getTime() <= now.getTime()) continue;
+      if (holdsPrincipal(caller, g)) best = higher(best, g.permission);
+    }
+  }
+  const link = q.link;
+  if (link && link.resourceType === 'collection' && link.resourceId === collection.id) {
+    const live = link.revokedAt === null && link.expiresAt.getTime() > now.getTime();
+    if (live) best = higher(best, link.permission);
+  }
+  return best;
+}
