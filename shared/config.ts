@@ -78,6 +78,8 @@ export const authSchema = z.object({
 
 export const edgeConfigSchema = storageSchema.extend(databaseSchema.shape).extend(authSchema.shape).extend({
   APP_ENV: z.enum(['local', 'test', 'production']).default('local'),
+  /** Days a soft-deleted asset stays in the trash before the purge may remove its bytes (default 5 years). */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(1826),
   /** Comma-separated origins allowed by CORS (the SPA's). */
   CORS_ORIGINS: z
     .string()
@@ -112,6 +114,8 @@ export const originConfigSchema = storageSchema
     AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
     AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
     AWS_SESSION_TOKEN: z.string().min(1).optional(),
+    /** Malware scanning of originals before processing: off, or ClamAV's clamscan / clamdscan (must be installed). */
+    MALWARE_SCAN: z.enum(['off', 'clamscan', 'clamdscan']).default('off'),
     ...originDatabaseSchema.shape,
   })
   .transform((c, ctx) => {

@@ -77,7 +77,7 @@ export async function startWsRelay(opts: { port: number; allow: string[] }): Pro
  */
 export function terminateWatcher(): (chunk: Buffer) => boolean {
   let started = false;
-  let buffered = Buffer.alloc(0);
+  let buffered: Buffer = Buffer.alloc(0);
   return (chunk) => {
     buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
     let seen = false;

@@ -23,6 +23,14 @@ export interface VideoJobRequest {
   outputBucket: string;
   /** `{assetId}/`: outputs land at `{assetId}/hls/...`, `{assetId}/poster.jpg`, `{assetId}/preview.mp4`. */
   outputPrefix: string;
+  /**
+   * What ingest learned about the original. MediaConvert needs the display
+   * size to drop rungs above the source (without it the whole ladder is
+   * built) and `hasAudio: false` to leave audio out; ffmpeg probes for itself.
+   */
+  source?: { width?: number; height?: number; durationSec?: number; hasAudio?: boolean };
+  /** 0 for the first submission, +1 per retry; keeps MediaConvert's idempotency token per attempt. */
+  attempt?: number;
 }
 
 /**

@@ -1,0 +1,61 @@
+/**
+ * From a verified original to the files to store, by kind: decodable images
+ * through sharp (every width, WebP and JPEG), PDFs through pdftoppm (first
+ * page) or the document icon, everything else its category's type icon.
+ * Video never comes here (it is handed to the transcoder). Then the upload of
+ * the results under deterministic keys, so a retry overwrites, never adds.
+ */
+import { DECODABLE_IMAGE_TYPES, MAX_DOCUMENT_BYTES, MAX_IMAGE_BYTES } from '../../shared/profiles/image.ts';
+import { derivativeKey } from '../../shared/storage/keys.ts';
+import { derivePdf } from '../processing/document.ts';
+import { IngestError } from '../processing/errors.ts';
+import { renderIcon } from '../processing/icons.ts';
+import { deriveImage, type Rendition } from '../processing/image.ts';
+import { endMarker, type Sniffed } from '../processing/sniff.ts';
+import type { Logger, PipelineDeps } from './deps.ts';
+import type { FetchedOriginal } from './fetch-original.ts';
+import type { Outcome, StoredDerivative } from './ingest-store.ts';
+
+/** Whether making derivatives of this original needs a local copy of it. */
+export function needsLocalFile(s: Sniffed, size: number): boolean {
+  if (s.kind === 'image') return DECODABLE_IMAGE_TYPES.has(s.mime) && size <= MAX_IMAGE_BYTES;
+  if (s.kind === 'document') return size <= MAX_DOCUMENT_BYTES;
+  return false;
+}
+
+/** The renditions of an original; facts learnt on the way (metadata, placeholder) go into `known`. */
+export async function deriveByKind(original: FetchedOriginal, known: Outcome, log: Logger): Promise<Rendition[]> {
+  const { sniffed, file } = original;
+  const marker = endMarker(sniffed.mime, original.tail);
+  if (sniffed.kind === 'image' && DECODABLE_IMAGE_TYPES.has(sniffed.mime)) {
+    if (!file) throw new IngestError('too_large', `${sniffed.mime} of ${original.size} bytes exceeds ${MAX_IMAGE_BYTES}`);
+    const image = await deriveImage(file, sniffed.mime, { endMarker: marker });
+    Object.assign(known, { placeholder: image.placeholder, metadata: image.metadata });
+    return image.renditions;
+  }
+  if (sniffed.kind === 'document') {
+    if (marker === 'missing') throw new IngestError('truncated', 'PDF has no %%EOF marker at its end');
+    if (file) {
+      const doc = await derivePdf(file);
+      if (doc.note) log.info('ingest: no PDF preview', { note: doc.note });
+      Object.assign(known, { metadata: doc.metadata, ...(doc.placeholder ? { placeholder: doc.placeholder } : {}) });
+      return doc.renditions;
+    }
+  }
+  return [await renderIcon(sniffed.category)];
+}
+
+/** Writes each rendition to `{assetId}/{variant}` in the derivatives bucket. */
+export async function uploadRenditions(deps: PipelineDeps, assetId: string, renditions: Rendition[]): Promise<StoredDerivative[]> {
+  return Promise.all(
+    renditions.map(async (r) => {
+      const key = derivativeKey(assetId, r.variant);
+      // Small, in-memory bodies: replayable, so the client may retry them.
+      await deps.storage.put(deps.buckets.derivatives, key, r.data as Uint8Array<ArrayBuffer>, {
+        contentType: r.contentType,
+        contentLength: r.data.length,
+      });
+      return { kind: r.variant, key, contentType: r.contentType, width: r.width, height: r.height, size: r.data.length };
+    }),
+  );
+}

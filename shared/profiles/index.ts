@@ -1,0 +1,3 @@
+/** Derivative profiles shared by the pipeline (origin) and the edge. */
+export * from './image.ts';
+export * from './video.ts';
