@@ -2,21 +2,54 @@
  * The edge application: middleware order, routes, and the one error model.
  * Routes are registered here; each lives in its own file under ./routes.
  */
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from './env.ts';
 import { AppError, codeForStatus, errorBody } from './errors.ts';
 import { requestId } from './middleware/request-id.ts';
 import { services } from './middleware/services.ts';
+import { registerDocs } from './api/docs.ts';
+import { jsonBodies } from './api/json-bodies.ts';
+import { cors } from './middleware/cors.ts';
 import { healthz } from './routes/healthz.ts';
+import { media } from './routes/media.ts';
+import { shareMedia } from './routes/share-media.ts';
+import { sameOriginOnly } from './auth/origin-check.ts';
+import { API_CLIENT_LIMIT, AUTH_CLIENT_LIMIT, clientRateLimit } from './middleware/rate-limit.ts';
+import { auth } from './routes/auth.ts';
+import { jwks } from './routes/jwks.ts';
+import { me } from './routes/me.ts';
+import { uploads } from './routes/uploads.ts';
+import { s3Multipart } from './routes/s3-multipart.ts';
+import { s3Params } from './routes/s3-params.ts';
+import { uploadStatus } from './routes/upload-status.ts';
+import { sharing } from './routes/sharing/index.ts';
 
 export function createApp() {
-  const app = new Hono<AppEnv>();
+  // OpenAPIHono is a Hono whose registry collects the OpenAPI routers mounted on it.
+  const app = new OpenAPIHono<AppEnv>();
 
   app.use('*', requestId());
   app.use('*', services());
+  for (const path of ['/api/*', '/m/*', '/s/*', '/s3/*', '/status']) app.use(path, cors());
+  app.use('/api/auth/*', clientRateLimit(AUTH_CLIENT_LIMIT), sameOriginOnly());
+  for (const path of ['/api/*', '/s3/*']) app.use(path, clientRateLimit(API_CLIENT_LIMIT));
+
+  app.use('/api/*', jsonBodies());
 
   app.route('/', healthz);
+  app.route('/', media);
+  app.route('/', shareMedia);
+  app.route('/', auth);
+  app.route('/', jwks);
+  app.route('/', me);
+  app.route('/', uploads);
+  app.route('/', s3Multipart);
+  app.route('/', s3Params);
+  app.route('/', uploadStatus);
+  app.route('/', sharing);
+
+  registerDocs(app);
 
   app.notFound((c) => c.json(errorBody('not_found', 'No such route.', c.get('requestId') ?? ''), 404));
 
@@ -31,11 +64,19 @@ export function createApp() {
       return c.json(errorBody(codeForStatus(status), err.message || 'Request failed.', rid), status);
     }
     // Unknown failures are logged with the request id and answered without detail.
-    console.error(JSON.stringify({ level: 'error', requestId: rid, msg: String(err), stack: (err as Error)?.stack }));
+    console.error(
+      JSON.stringify({ level: 'error', requestId: rid, msg: redact(String(err)), cause: redact(String((err as Error)?.cause ?? '')), stack: redact((err as Error)?.stack ?? '') }),
+    );
     return c.json(errorBody('internal', 'Internal error.', rid), 500);
   });
 
   return app;
 }
+
+/**
+ * Drizzle's query errors quote the query's parameters (`params: ...`), which
+ * can hold password hashes, tokens or e-mail addresses: never log them.
+ */
+export const redact = (text: string): string => text.replace(/params: [^\n]*/g, 'params: [redacted]');
 
 export type App = ReturnType<typeof createApp>;

@@ -24,6 +24,15 @@ export interface Bindings {
   AUTH_SIGNING_KEYS: string;
   AUTH_ISSUER?: string;
   AUTH_AUDIENCE?: string;
+  /** Days a soft-deleted asset stays in the trash before it may be purged (default 1826, 5 years). */
+  RETENTION_DAYS?: string;
+  /**
+   * Workers Rate Limiting bindings (`[[ratelimits]]` in wrangler.toml). Optional:
+   * without them the per-client limit is off and only the database-backed
+   * login attempt limit applies (edge/middleware/rate-limit.ts).
+   */
+  AUTH_RATE_LIMITER?: RateLimit;
+  API_RATE_LIMITER?: RateLimit;
 }
 
 /** Services built by the `services` middleware, one set per request. */
@@ -41,6 +50,8 @@ export interface Services {
 export interface Variables {
   requestId: string;
   services: Services;
+  /** The caller, once `requireUser()` / `optionalUser()` verified an access token (edge/auth/authenticate.ts). */
+  user?: { id: string; sid?: string };
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

@@ -72,6 +72,8 @@ export async function startEdge(opts: {
     compatibilityDate: workerOptions.compatibilityDate,
     compatibilityFlags: workerOptions.compatibilityFlags ?? [],
     bindings: { ...(workerOptions.bindings ?? {}), ...opts.bindings },
+    // The per-client rate limits of wrangler.toml ([[ratelimits]]), as deployed.
+    ...(workerOptions.ratelimits ? { ratelimits: workerOptions.ratelimits } : {}),
     modules: true,
     scriptPath: opts.scriptPath,
     // The bundle may sit outside the repo (a test's temp DATA_DIR) while its

@@ -1,6 +1,6 @@
 import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../edge/app.ts';
+import { createApp, redact } from '../../edge/app.ts';
 
 interface Health {
   status: string;
@@ -76,5 +76,13 @@ describe('error model', () => {
     expect(body.error.code).toBe('misconfigured');
     expect(body.error.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(JSON.stringify(body)).not.toContain('sekrit');
+  });
+});
+
+describe('error logging', () => {
+  it('never logs query parameters (they may hold password hashes or tokens)', () => {
+    const logged = redact('Error: Failed query: select * from users where email = $1\nparams: a@b.test,scrypt$ln=14$salt$hash');
+    expect(logged).toContain('params: [redacted]');
+    expect(logged).not.toMatch(/scrypt|a@b\.test/);
   });
 });
