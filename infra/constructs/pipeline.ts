@@ -133,6 +133,8 @@ export class Pipeline extends Construct {
 
     this.complete = make('CompleteFn', entries.complete, 'Records MediaConvert results as derivatives');
     props.derivatives.grantRead(this.complete);
+    // Copies the chosen frame capture to {assetId}/poster.jpg (server-side CopyObject).
+    props.derivatives.grantPut(this.complete);
     new events.Rule(this, 'TranscodeStateChange', {
       description: 'MediaConvert job results for this queue',
       eventPattern: {
@@ -173,7 +175,7 @@ export class Pipeline extends Construct {
 
     acknowledgeBucketGrants(this.ingest, { read: [props.raw], put: [props.derivatives] });
     acknowledgeBucketGrants(this.mediaConvertRole, { read: [props.raw], put: [props.derivatives] });
-    acknowledgeBucketGrants(this.complete, { read: [props.derivatives] });
+    acknowledgeBucketGrants(this.complete, { read: [props.derivatives], put: [props.derivatives] });
     acknowledgeBucketGrants(this.purge, { delete: [props.raw, props.derivatives] });
     for (const f of [this.ingest, this.sweeper]) {
       Validations.of(f).acknowledge({

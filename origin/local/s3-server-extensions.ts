@@ -5,6 +5,11 @@
  * - ListObjectsV2, because s3rver's continuation tokens use DES, which
  *   OpenSSL 3 (Node 18+) refuses, so every truncated listing fails with 500,
  *   and it escapes keys twice (`it&amp;#x27;s`).
+ * - ListObjectVersions (s3rver: 405) and DELETE with `versionId`. s3rver
+ *   keeps no versions, so these answer as S3 does for a bucket whose
+ *   versioning was never enabled: every object is its only version, with
+ *   VersionId `null`, and `versionId=null` deletes it. Older versions and
+ *   delete markers cannot be exercised locally.
  * A local stand-in only: AWS S3 implements all of these itself.
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -41,7 +46,11 @@ async function listParts(ctx: Ctx, dir: string, bucket: string, key: string, upl
   const parts = await Promise.all(
     page.map(async (n) => {
       const file = path.join(dir, String(n));
-      const [st, md5] = await Promise.all([stat(file), readFile(`${file}.md5`, 'utf8')]);
+      // s3rver writes a part's `.md5` once its bytes are all in: without it the
+      // part is still arriving (or its request died), and S3 would not list it.
+      const md5 = await readFile(`${file}.md5`, 'utf8').catch(() => null);
+      if (md5 === null) return '';
+      const st = await stat(file);
       return `<Part><PartNumber>${n}</PartNumber><LastModified>${st.mtime.toISOString()}</LastModified><ETag>&quot;${md5.trim()}&quot;</ETag><Size>${st.size}</Size></Part>`;
     }),
   );
@@ -113,6 +122,29 @@ async function listObjectsV2(ctx: Ctx, store: Store, bucket: string) {
   ctx.body = `${xmlHead}<ListBucketResult ${NS}><Name>${escapeXml(bucket)}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${result.objects.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${result.isTruncated}</IsTruncated>${token ? `<ContinuationToken>${escapeXml(token)}</ContinuationToken>` : ''}${next ? `<NextContinuationToken>${next}</NextContinuationToken>` : ''}${contents}${prefixes}</ListBucketResult>`;
 }
 
+async function listObjectVersions(ctx: Ctx, store: Store, bucket: string) {
+  const q = (name: string) => (typeof ctx.query[name] === 'string' ? (ctx.query[name] as string) : undefined);
+  const prefix = q('prefix') ?? '';
+  const keyMarker = q('key-marker');
+  const maxKeys = Math.max(1, Math.min(1000, Number(q('max-keys') ?? 1000) || 1000));
+  const result = await (store as unknown as { listObjects(b: string, o: object): Promise<StoreListing> }).listObjects(bucket, {
+    prefix,
+    maxKeys,
+    ...(keyMarker ? { startAfter: keyMarker } : {}),
+  });
+  const last = result.objects.at(-1)?.key;
+  const versions = result.objects
+    .map(
+      (o) =>
+        `<Version><Key>${escapeXml(o.key)}</Key><VersionId>null</VersionId><IsLatest>true</IsLatest><LastModified>${o.lastModifiedDate.toISOString()}</LastModified><ETag>${escapeXml(o.metadata.etag)}</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass></Version>`,
+    )
+    .join('');
+  const next = result.isTruncated && last ? `<NextKeyMarker>${escapeXml(last)}</NextKeyMarker><NextVersionIdMarker>null</NextVersionIdMarker>` : '';
+  ctx.status = 200;
+  ctx.type = 'application/xml';
+  ctx.body = `${xmlHead}<ListVersionsResult ${NS}><Name>${escapeXml(bucket)}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyMarker>${escapeXml(keyMarker ?? '')}</KeyMarker><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${result.isTruncated}</IsTruncated>${next}${versions}</ListVersionsResult>`;
+}
+
 /** Koa middleware that serves the missing calls and passes everything else on. */
 export function s3rverExtensions(store: Store) {
   const auth = authentication();
@@ -125,12 +157,23 @@ export function s3rverExtensions(store: Store) {
     const isAbort = ctx.method === 'DELETE' && key && uploadId !== undefined;
     const isListUploads = ctx.method === 'GET' && !key && 'uploads' in ctx.query;
     const isListV2 = ctx.method === 'GET' && !key && ctx.query['list-type'] === '2';
-    if (!bucket || !(isListParts || isAbort || isListUploads || isListV2)) return next();
+    const isListVersions = ctx.method === 'GET' && !key && 'versions' in ctx.query;
+    const versionId = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
+    // versionId=null is the object itself: s3rver's own DELETE handles it. Any other id names a version that cannot exist here.
+    const isBadVersionDelete = ctx.method === 'DELETE' && key && versionId !== undefined && versionId !== 'null';
+    if (!bucket || !(isListParts || isAbort || isListUploads || isListV2 || isListVersions || isBadVersionDelete)) return next();
 
     ctx.params = { bucket, ...(key ? { key } : {}) };
     await auth(ctx, async () => {
       if (isListUploads) return listUploads(ctx, store, bucket);
       if (isListV2) return listObjectsV2(ctx, store, bucket);
+      if (isListVersions) return listObjectVersions(ctx, store, bucket);
+      if (isBadVersionDelete) {
+        ctx.status = 400;
+        ctx.type = 'application/xml';
+        ctx.body = `${xmlHead}<Error><Code>InvalidArgument</Code><Message>Invalid version id specified</Message></Error>`;
+        return;
+      }
       const id = uploadId as string;
       if (!/^[0-9a-f]+$/i.test(id)) return noSuchUpload(ctx, id);
       const dir = path.join(store.getResourcePath(bucket, undefined, 'uploads'), id);

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import S3rver from '@20minutes/s3rver';
 import { s3rverExtensions } from './s3-server-extensions.ts';
+import { s3PostPolicy } from './s3-post-policy.ts';
 
 export interface LocalS3Options {
   directory: string;
@@ -61,7 +62,7 @@ export async function startLocalS3(opts: LocalS3Options): Promise<LocalS3> {
     DUMMY_ACCOUNT.createKeyPair(opts.credentials.accessKeyId, opts.credentials.secretAccessKey);
   }
   // Before the router (the last middleware), after request logging/vhost.
-  server.middleware.splice(server.middleware.length - 1, 0, s3rverExtensions(server.store));
+  server.middleware.splice(server.middleware.length - 1, 0, s3rverExtensions(server.store), s3PostPolicy());
   const address = (await server.run()) as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${address.port}`,

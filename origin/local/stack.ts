@@ -4,9 +4,16 @@
  * edge Worker in workerd. `npm run dev` runs it; tests and benchmarks start it
  * on free ports with a throwaway data folder.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DevConfig } from '../../shared/config.ts';
+import { S3Client } from '../../shared/storage/s3-client.ts';
 import type { SqsHandler } from '../events/types.ts';
+import { createIngestHandler } from '../handlers/ingest.ts';
+import { handleJobStateChange } from '../handlers/mediaconvert-complete.ts';
+import type { Logger, PipelineDeps } from '../pipeline/deps.ts';
+import { sweepStuckJobs } from '../pipeline/sweeper.ts';
+import { FfmpegTranscoder } from './ffmpeg-transcoder.ts';
 import { LocalDispatcher } from './dispatcher.ts';
 import { loadOrCreateDevKeys } from './dev-keys.ts';
 import { bundleEdge, startEdge, type EdgeRuntime } from './edge-runtime.ts';
@@ -18,24 +25,12 @@ export interface LocalStack {
   s3: LocalS3;
   postgres: EmbeddedPostgres;
   dispatcher: LocalDispatcher;
+  /** The pipeline's dependencies, as the Lambdas get them in AWS (ffmpeg stands in for MediaConvert). */
+  pipeline: PipelineDeps & { transcoder: FfmpegTranscoder };
   /** The bindings the edge was started with (what a deployed Worker gets from wrangler.toml + secrets). */
   bindings: Record<string, string>;
   close(): Promise<void>;
 }
-
-/**
- * Until the ingest handler exists (the pipeline issue), raw-bucket events are
- * acknowledged and logged so the plumbing can be seen working.
- */
-export const logOnlyHandler =
-  (log: (line: string) => void): SqsHandler =>
-  async (event) => {
-    for (const r of event.Records) {
-      const e = JSON.parse(r.body) as { detail: { bucket: { name: string }; object: { key: string; size: number } } };
-      log(`event: Object Created ${e.detail.bucket.name}/${e.detail.object.key} (${e.detail.object.size} bytes)`);
-    }
-    return { batchItemFailures: [] };
-  };
 
 export async function startLocalStack(
   config: DevConfig,
@@ -73,12 +68,53 @@ export async function startLocalStack(
     const scriptPath = (bundled as PromiseFulfilledResult<string>).value;
     const s3 = (s3Started as PromiseFulfilledResult<LocalS3>).value;
     const postgres = (pgStarted as PromiseFulfilledResult<EmbeddedPostgres>).value;
+    // The pipeline, wired as in AWS: storage events -> dispatcher (EventBridge + SQS) -> the
+    // ingest handler; videos -> ffmpeg (for MediaConvert) -> the completion handler.
+    const plog: Logger = {
+      info: (m, f) => log(`pipeline: ${m}${f ? ` ${JSON.stringify(f)}` : ''}`),
+      warn: (m, f) => log(`pipeline warn: ${m}${f ? ` ${JSON.stringify(f)}` : ''}`),
+      error: (m, f) => log(`pipeline error: ${m}${f ? ` ${JSON.stringify(f)}` : ''}`),
+    };
+    const storage = new S3Client({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      accessKeyId: config.S3_ACCESS_KEY_ID,
+      secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+    });
+    const tmpDir = path.join(dataDir, 'tmp');
+    await mkdir(tmpDir, { recursive: true });
+    let pipeline!: PipelineDeps & { transcoder: FfmpegTranscoder };
+    const transcoder = new FfmpegTranscoder({
+      storage,
+      tmpDir,
+      concurrency: 1,
+      log: plog,
+      onComplete: async (event) => {
+        await handleJobStateChange(pipeline, event);
+      },
+    });
+    pipeline = {
+      db: postgres.handle.db,
+      storage,
+      buckets: { raw: config.S3_BUCKET_RAW, derivatives: config.S3_BUCKET_DERIVATIVES },
+      transcoder,
+      log: plog,
+      now: () => new Date(),
+    };
+    // Closed after the dispatcher (cleanups run in reverse), before Postgres and storage.
+    cleanups.push(() => transcoder.close());
     const dispatcher = new LocalDispatcher({
       bucket: config.S3_BUCKET_RAW,
-      handler: opts.handler ?? logOnlyHandler(log),
+      handler: opts.handler ?? createIngestHandler(pipeline),
       log,
     });
     cleanups.push(() => dispatcher.close());
+    // What the scheduled sweeper Lambda does every 15 minutes in AWS.
+    const sweep = setInterval(() => {
+      sweepStuckJobs(pipeline).catch((e: unknown) => log(`sweeper: ${String(e)}`));
+    }, 15 * 60_000);
+    sweep.unref();
+    cleanups.push(async () => clearInterval(sweep));
     s3.onEvent(dispatcher.onStorageEvent);
     const bindings: Record<string, string> = {
       APP_ENV: 'local',
@@ -99,7 +135,7 @@ export async function startLocalStack(
     };
     const edge = await startEdge({ scriptPath, port: config.EDGE_PORT, bindings });
     cleanups.push(edge.close);
-    return { edge, s3, postgres, dispatcher, bindings, close: closeAll };
+    return { edge, s3, postgres, dispatcher, pipeline, bindings, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -12,9 +12,10 @@
  * Names follow what MediaConvert can produce: an HLS group's destination
  * `hls/master` plus a NameModifier `_{rung}` per output gives exactly these
  * playlist and segment names, and a frame-capture output always appends a
- * 7-digit counter. The poster derivative (kind `poster.jpg`) is therefore the
- * last capture, `poster.0000001.jpg` (the frame at 1 s; `poster.0000000.jpg`
- * for clips shorter than a second): see `posterKindFor`.
+ * 7-digit counter. The completion step copies the last capture,
+ * `poster.0000001.jpg` (the frame at 1 s; `poster.0000000.jpg` for clips
+ * shorter than a second, see `posterSource`), to `poster.jpg`, so every
+ * derivative is stored at `{assetId}/{kind}` as the edge serves it.
  */
 
 export interface VideoRung {
@@ -138,17 +139,9 @@ export function parseVideoFile(path: string): VideoFile | null {
   return null;
 }
 
-/**
- * Derivative kinds for a set of stored paths: each path is its own kind,
- * except the last poster capture, which is `poster.jpg` (its key stays the
- * real file name).
- */
-export function posterKindFor(paths: readonly string[]): Map<string, string> {
-  const captures = paths.filter((p) => parseVideoFile(p)?.type === 'poster').sort();
-  const kinds = new Map(paths.map((p) => [p, p]));
-  const last = captures.at(-1);
-  if (last) kinds.set(last, VIDEO_POSTER.kind);
-  return kinds;
+/** The frame capture that becomes `poster.jpg`: the last one (1 s, or 0 s for very short clips). */
+export function posterSource(paths: readonly string[]): string | undefined {
+  return paths.filter((p) => parseVideoFile(p)?.type === 'poster').sort().at(-1);
 }
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -51,6 +51,16 @@ export interface ListedObject {
   lastModified: Date | undefined;
 }
 
+/** One entry of ListObjectVersions: an object version or a delete marker. */
+export interface ListedVersion {
+  key: string;
+  /** `null` (the string) for an object written while versioning was off. */
+  versionId: string;
+  isLatest: boolean;
+  deleteMarker: boolean;
+  size: number;
+}
+
 export interface UploadedPart {
   partNumber: number;
   etag: string;
@@ -182,6 +192,22 @@ export class S3Client {
     return { etag: res.headers.get('etag') ?? '' };
   }
 
+  /** Server-side copy (CopyObject) within or across buckets; the bytes never pass through this process. */
+  async copy(from: { bucket: string; key: string }, to: { bucket: string; key: string }, opts: { contentType?: string } = {}): Promise<void> {
+    const headers = new Headers({ 'x-amz-copy-source': `/${from.bucket}/${encodeKey(from.key)}` });
+    if (opts.contentType) {
+      headers.set('content-type', opts.contentType);
+      headers.set('x-amz-metadata-directive', 'REPLACE');
+    }
+    const res = await this.aws.fetch(this.url(to.bucket, to.key), { method: 'PUT', headers });
+    // CopyObject can fail with 200 and an <Error> body.
+    const text = await res.text();
+    if (!res.ok || /<Error>/.test(text)) {
+      const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? 'CopyFailed';
+      throw new StorageError(res.ok ? 500 : res.status, code, `COPY ${from.bucket}/${from.key} -> ${to.bucket}/${to.key}: ${code}`);
+    }
+  }
+
   async delete(bucket: string, key: string): Promise<void> {
     const res = await this.aws.fetch(this.url(bucket, key), { method: 'DELETE' });
     if (!res.ok && res.status !== 404) throw await toError(res, `DELETE ${bucket}/${key}`);
@@ -221,6 +247,52 @@ export class S3Client {
     } while (token);
   }
 
+  /** One page of ListObjectVersions: versions and delete markers under `prefix`. */
+  async listVersions(
+    bucket: string,
+    opts: { prefix?: string; keyMarker?: string; versionIdMarker?: string; maxKeys?: number } = {},
+  ): Promise<{ versions: ListedVersion[]; next: { keyMarker: string; versionIdMarker: string | undefined } | undefined }> {
+    const query: Record<string, string> = { versions: '' };
+    if (opts.prefix) query.prefix = opts.prefix;
+    if (opts.keyMarker) query['key-marker'] = opts.keyMarker;
+    if (opts.versionIdMarker) query['version-id-marker'] = opts.versionIdMarker;
+    if (opts.maxKeys) query['max-keys'] = String(opts.maxKeys);
+    const xml = await this.xml(this.url(bucket, undefined, query), { method: 'GET' }, `list versions ${bucket}`);
+    const entry = (c: string, deleteMarker: boolean): ListedVersion => ({
+      key: text(c, 'Key') ?? '',
+      versionId: text(c, 'VersionId') ?? 'null',
+      isLatest: text(c, 'IsLatest') === 'true',
+      deleteMarker,
+      size: Number(text(c, 'Size') ?? 0),
+    });
+    const versions = [
+      ...elements(xml, 'Version').map((c) => entry(c, false)),
+      ...elements(xml, 'DeleteMarker').map((c) => entry(c, true)),
+    ];
+    const keyMarker = text(xml, 'IsTruncated') === 'true' ? text(xml, 'NextKeyMarker') : undefined;
+    return { versions, next: keyMarker ? { keyMarker, versionIdMarker: text(xml, 'NextVersionIdMarker') } : undefined };
+  }
+
+  /** Every version and delete marker under `prefix`, page by page. */
+  async *listAllVersions(bucket: string, prefix?: string): AsyncGenerator<ListedVersion> {
+    let next: { keyMarker: string; versionIdMarker: string | undefined } | undefined;
+    do {
+      const page = await this.listVersions(bucket, {
+        ...(prefix ? { prefix } : {}),
+        ...(next ? { keyMarker: next.keyMarker, ...(next.versionIdMarker ? { versionIdMarker: next.versionIdMarker } : {}) } : {}),
+      });
+      yield* page.versions;
+      next = page.next;
+    } while (next);
+  }
+
+  /** Deletes one version (or delete marker) for good; a missing one is not an error. */
+  async deleteVersion(bucket: string, key: string, versionId: string): Promise<void> {
+    const res = await this.aws.fetch(this.url(bucket, key, { versionId }), { method: 'DELETE' });
+    if (!res.ok && res.status !== 404) throw await toError(res, `DELETE ${bucket}/${key}?versionId=${versionId}`);
+    await res.body?.cancel();
+  }
+
   /** A presigned GET URL, valid `expiresIn` seconds. */
   async presignGet(
     bucket: string,
@@ -241,16 +313,19 @@ export class S3Client {
   /**
    * A presigned PUT. When `contentType`/`contentLength` are given they are
    * signed too, so the upload must carry exactly those headers and that many
-   * bytes; `headers` lists what the client has to send.
+   * bytes; `headers` lists what the client has to send. `checksumSha256`
+   * (base64) is signed as `x-amz-checksum-sha256`, which AWS S3 checks against
+   * the body (the local s3rver does not).
    */
   async presignPut(
     bucket: string,
     key: string,
-    opts: { expiresIn: number; contentType?: string; contentLength?: number },
+    opts: { expiresIn: number; contentType?: string; contentLength?: number; checksumSha256?: string },
   ): Promise<{ url: string; headers: Record<string, string> }> {
     const headers: Record<string, string> = {};
     if (opts.contentType) headers['content-type'] = opts.contentType;
     if (opts.contentLength !== undefined) headers['content-length'] = String(opts.contentLength);
+    if (opts.checksumSha256) headers['x-amz-checksum-sha256'] = opts.checksumSha256;
     const signed = await this.aws.sign(
       this.url(bucket, key, { 'X-Amz-Expires': String(opts.expiresIn) }),
       { method: 'PUT', headers, aws: { signQuery: true, allHeaders: true } },

@@ -117,7 +117,8 @@ describe('npm run dev', () => {
     } finally {
       again.child.kill('SIGKILL');
     }
-  });
+    // Two full starts of the stack (the first bundles the edge) on 2 shared cores.
+  }, 180_000);
 
   it('names a bad setting and exits 1 without starting anything', async () => {
     const bad = startDev({ EDGE_PORT: 'eighty', DATA_DIR: path.join(dataDir, 'never') });

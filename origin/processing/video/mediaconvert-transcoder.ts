@@ -1,0 +1,65 @@
+/**
+ * The AWS VideoTranscoder: submits the job built from the shared profile with
+ * @aws-sdk/client-mediaconvert and returns MediaConvert's job id. Completion
+ * arrives later as an EventBridge "MediaConvert Job State Change" event
+ * (origin/handlers/mediaconvert-complete.ts).
+ */
+import { CreateJobCommand, MediaConvertClient } from '@aws-sdk/client-mediaconvert';
+import { PipelineError } from '../../pipeline/errors.ts';
+import type { VideoJobRequest, VideoTranscoder } from '../../pipeline/deps.ts';
+import { buildMediaConvertJob, type MediaConvertJobOptions } from './mediaconvert-job.ts';
+
+export interface MediaConvertTranscoderOptions extends MediaConvertJobOptions {
+  region: string;
+  /** The account's MediaConvert endpoint; the SDK's regional default when omitted. */
+  endpoint?: string;
+  /** Explicit credentials; the SDK's default chain (the Lambda role) when omitted. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** SDK attempts per call, including the first. @default 3 */
+  maxAttempts?: number;
+}
+
+/** What the SDK's service exceptions carry; read by property, never by message. */
+interface SdkError {
+  name?: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number };
+}
+
+export class MediaConvertTranscoder implements VideoTranscoder {
+  readonly client: MediaConvertClient;
+
+  constructor(private readonly opts: MediaConvertTranscoderOptions) {
+    this.client = new MediaConvertClient({
+      region: opts.region,
+      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+      ...(opts.credentials ? { credentials: opts.credentials } : {}),
+      maxAttempts: opts.maxAttempts ?? 3,
+    });
+  }
+
+  async submit(job: VideoJobRequest): Promise<{ externalId: string }> {
+    const input = buildMediaConvertJob(job, { queueArn: this.opts.queueArn, roleArn: this.opts.roleArn });
+    let id: string | undefined;
+    try {
+      const res = await this.client.send(new CreateJobCommand(input));
+      id = res.Job?.Id;
+    } catch (err) {
+      const e = err as SdkError;
+      const status = e.$metadata?.httpStatusCode;
+      // 429 is a client fault in the model but worth retrying.
+      const rejected = e.$fault === 'client' && status !== 429 && e.name !== 'TooManyRequestsException';
+      throw new PipelineError(
+        rejected ? 'submit_rejected' : 'submit_failed',
+        `MediaConvert CreateJob failed (${e.name ?? 'error'}${status ? `, HTTP ${status}` : ''})`,
+        { cause: err },
+      );
+    }
+    if (!id) throw new PipelineError('submit_failed', 'MediaConvert CreateJob returned no job id');
+    return { externalId: id };
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * What the video, sweeper and purge suites share: a migrated database
+ * (PGlite, or a fresh database on the global setup's Debian PostgreSQL via
+ * the production driver), the real SigV4-verifying S3 server, a settable
+ * clock, and PipelineDeps built from them.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import ws from 'ws';
+import { inject } from 'vitest';
+import type { Logger, PipelineDeps, VideoJobRequest, VideoTranscoder } from '../../../origin/pipeline/deps.ts';
+import type { Database, DatabaseHandle } from '../../../shared/db/database.ts';
+import { applyMigrations } from '../../../shared/db/migrate.ts';
+import { openNeonDatabase } from '../../../shared/db/neon.ts';
+import { openPgliteDatabase } from '../../../shared/db/pglite.ts';
+import { assets, derivatives, jobs, users } from '../../../shared/db/schema.ts';
+import { S3Client } from '../../../shared/storage/s3-client.ts';
+
+export type Driver = 'pglite' | 'neon';
+export const DRIVERS: { name: string; driver: Driver }[] = [
+  { name: 'PGlite', driver: 'pglite' },
+  { name: 'PostgreSQL via @neondatabase/serverless', driver: 'neon' },
+];
+
+export async function openDb(driver: Driver): Promise<DatabaseHandle> {
+  let handle: DatabaseHandle;
+  if (driver === 'pglite') {
+    handle = await openPgliteDatabase();
+  } else {
+    const opts = { wsProxy: inject('pgWsProxy'), secure: false, webSocketConstructor: ws };
+    const admin = openNeonDatabase({ url: inject('pgUrl'), ...opts });
+    const name = `video_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
+    await admin.db.execute(sql.raw(`create database ${name}`));
+    await admin.close();
+    handle = openNeonDatabase({ url: inject('pgUrl').replace(/\/postgres$/, `/${name}`), ...opts });
+  }
+  await applyMigrations(handle.db, driver);
+  return handle;
+}
+
+export const s3 = () =>
+  new S3Client({ endpoint: inject('s3Endpoint'), region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+
+export type Lines = { level: string; msg: string; fields?: Record<string, unknown> }[];
+
+export function memoryLogger(): Logger & { lines: Lines } {
+  const lines: Lines = [];
+  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => void lines.push({ level, msg, ...(fields ? { fields } : {}) });
+  return { lines, info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** A clock tests move by hand. */
+export function clock(start = new Date('2030-01-01T00:00:00Z')) {
+  let t = start.getTime();
+  return { now: () => new Date(t), advance: (ms: number) => void (t += ms), set: (d: Date) => void (t = d.getTime()) };
+}
+
+/** A VideoTranscoder that records requests (or fails with `error`). */
+export function recordingTranscoder(error?: Error): VideoTranscoder & { requests: VideoJobRequest[] } {
+  const requests: VideoJobRequest[] = [];
+  return {
+    requests,
+    async submit(job) {
+      requests.push(job);
+      if (error) throw error;
+      return { externalId: `resubmitted-${requests.length}` };
+    },
+  };
+}
+
+export function makeDeps(db: Database, overrides: Partial<PipelineDeps> = {}): PipelineDeps & { log: Logger & { lines: Lines } } {
+  return {
+    db,
+    storage: s3(),
+    buckets: { raw: 'raw', derivatives: 'derivatives' },
+    transcoder: recordingTranscoder(),
+    log: memoryLogger(),
+    now: () => new Date(),
+    ...overrides,
+  } as PipelineDeps & { log: Logger & { lines: Lines } };
+}
+
+export async function createAsset(db: Database, values: Partial<typeof assets.$inferInsert> = {}): Promise<string> {
+  const [u] = await db
+    .insert(users)
+    .values({ email: `v${randomUUID()}@example.test`, name: 'Owner', passwordHash: 'x' })
+    .returning({ id: users.id });
+  const [a] = await db
+    .insert(assets)
+    .values({ ownerId: u!.id, filename: 'clip.mp4', declaredType: 'video/mp4', size: 1, status: 'processing', ...values })
+    .returning({ id: assets.id });
+  return a!.id;
+}
+
+export async function createJob(db: Database, values: typeof jobs.$inferInsert): Promise<string> {
+  const [j] = await db.insert(jobs).values(values).returning({ id: jobs.id });
+  return j!.id;
+}
+
+export async function assetRow(db: Database, id: string) {
+  const [row] = await db.select().from(assets).where(eq(assets.id, id));
+  return row;
+}
+
+export async function jobRow(db: Database, id: string) {
+  const [row] = await db.select().from(jobs).where(eq(jobs.id, id));
+  return row;
+}
+
+export async function derivativeRows(db: Database, assetId: string) {
+  return db.select().from(derivatives).where(eq(derivatives.assetId, assetId)).orderBy(derivatives.kind);
+}
+
+export async function jobOf(db: Database, assetId: string, type: string) {
+  const [row] = await db.select().from(jobs).where(and(eq(jobs.assetId, assetId), eq(jobs.type, type)));
+  return row;
+}
+
+/** Keys under `prefix` in a bucket. */
+export async function keysUnder(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of client.listAll(bucket, prefix)) keys.push(o.key);
+  return keys.sort();
+}
