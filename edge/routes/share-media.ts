@@ -10,7 +10,7 @@
 import { Hono } from 'hono';
 import { isAssetId, isVariantPath } from '../../shared/storage/keys.ts';
 import { assetPermission, includes } from '../../shared/policy/access.ts';
-import { verifyShareToken } from '../../shared/tokens/index.ts';
+import { isTokenError, verifyShareToken } from '../../shared/tokens/index.ts';
 import { requireUnlocked } from '../access/share-unlock.ts';
 import { loadAsset } from '../access/asset-access.ts';
 import { countDownload, loadShareLink } from '../access/share-link.ts';
@@ -25,9 +25,11 @@ const SHARE_CACHE = 'private, no-cache';
 export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', async (c) => {
   const { shareToken, rest } = c.req.param();
   const { keys, tokenParty, storage, db } = c.get('services');
-  const claims = await verifyShareToken(await keys(), shareToken, tokenParty).catch((err: unknown) =>
-    tokenRefused(err, c.get('requestId'), 'share link'),
-  );
+  const claims = await verifyShareToken(await keys(), shareToken, tokenParty).catch((err: unknown) => {
+    // A genuine link past its expiry is gone, as the sharing API says for it; anything else is a bad token.
+    if (isTokenError(err) && err.code === 'token_expired') throw new AppError('gone', 'This share link has expired or was revoked.');
+    return tokenRefused(err, c.get('requestId'), 'share link');
+  });
 
   // Which asset and variant: the link's own asset, or one named in the path for a collection link.
   let assetId: string;

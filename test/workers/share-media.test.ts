@@ -87,6 +87,12 @@ describe('asset links', () => {
   it('are refused once revoked or expired in the database, even with a live token (410)', async () => {
     const revoked = await link({ revokedAt: new Date() });
     expect((await get(`/s/${revoked.token}/w640.webp`)).status).toBe(410);
+    // A genuine token past its own expiry is also gone, not "invalid".
+    const pastToken = await signShareToken(await keys(), {
+      ...party, linkId: revoked.id, resource: { type: 'asset', id: asset }, permission: 'view',
+      now: new Date(Date.now() - 7_200_000), expiresAt: new Date(Date.now() - 3_600_000),
+    });
+    expect((await get(`/s/${pastToken}/w640.webp`)).status).toBe(410);
     const shortened = await link({ expiresAt: new Date(Date.now() - 1000) }, new Date(Date.now() + 3_600_000));
     const res = await get(`/s/${shortened.token}/w640.webp`);
     expect(res.status).toBe(410);

@@ -1,0 +1,102 @@
+/**
+ * Org members: `GET /api/orgs/:id/members` (any member), `POST` {userId or
+ * email, role} (owner, admin), `PATCH /api/orgs/:id/members/:userId` {role}
+ * and `DELETE` (owner, admin; anyone may remove themselves). Only an owner
+ * makes, changes or removes an owner; the last owner can neither leave nor be
+ * demoted (409). The rules live in edge/sharing/org-members.ts.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { apiRouter, bearerAuth, errorResponses, uuidParam } from '../../api/router.ts';
+import { currentUser, requireUser } from '../../auth/authenticate.ts';
+import { AppError } from '../../errors.ts';
+import { auditSharing } from '../../sharing/audit.ts';
+import { addMember, changeRole, findUser, listMembers, memberView, removeMember } from '../../sharing/org-members.ts';
+import { MANAGERS, requireOrgRole } from '../../sharing/orgs.ts';
+import { idAndUserParams, idParams, json, jsonBody, orgRoleSchema } from '../../sharing/schemas.ts';
+
+const memberSchema = z
+  .object({ userId: z.uuid(), name: z.string(), email: z.string(), role: orgRoleSchema, joinedAt: z.string() })
+  .openapi('OrgMember');
+
+const addBody = z
+  .strictObject({
+    userId: uuidParam.optional(),
+    email: z.string().trim().max(254).pipe(z.email({ message: 'Must be an email address.' })).optional(),
+    role: orgRoleSchema.default('member'),
+  })
+  .refine((b) => (b.userId === undefined) !== (b.email === undefined), { path: ['userId'], message: 'Give exactly one of userId and email.' })
+  .openapi('AddOrgMember');
+
+const roleBody = z.strictObject({ role: orgRoleSchema }).openapi('ChangeOrgRole');
+
+const tags = ['Orgs'];
+const auth = { security: bearerAuth, middleware: [requireUser()] };
+
+export const orgMemberRoutes = apiRouter()
+  .openapi(
+    createRoute({
+      method: 'get', path: '/api/orgs/{id}/members', tags, ...auth, summary: "An org's members (members only)",
+      request: { params: idParams },
+      responses: { 200: json(z.object({ items: z.array(memberSchema) }), 'The members'), ...errorResponses(400, 401, 404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const db = c.get('services').db();
+      await requireOrgRole(db, id, currentUser(c).id);
+      return c.json({ items: await listMembers(db, id) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post', path: '/api/orgs/{id}/members', tags, ...auth, summary: 'Add a member by user id or email (owner, admin)',
+      request: { params: idParams, body: jsonBody(addBody) },
+      responses: { 201: json(memberSchema, 'Added'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const actor = currentUser(c);
+      const db = c.get('services').db();
+      const actorRole = await requireOrgRole(db, id, actor.id, MANAGERS);
+      const user = await findUser(db, body);
+      if (!user) throw new AppError('not_found', 'No such user.');
+      await addMember(db, id, actorRole, user.id, body.role);
+      await auditSharing(c, db, { action: 'org.member_add', actorId: actor.id, resource: { type: 'org', id }, detail: { userId: user.id, role: body.role } });
+      return c.json((await memberView(db, id, user.id))!, 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'patch', path: '/api/orgs/{id}/members/{userId}', tags, ...auth, summary: "Change a member's role (owner, admin)",
+      request: { params: idAndUserParams, body: jsonBody(roleBody) },
+      responses: { 200: json(memberSchema, 'Changed'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+    }),
+    async (c) => {
+      const { id, userId } = c.req.valid('param');
+      const { role } = c.req.valid('json');
+      const actor = currentUser(c);
+      const db = c.get('services').db();
+      await requireOrgRole(db, id, actor.id, MANAGERS);
+      await changeRole(db, id, actor.id, userId, role);
+      await auditSharing(c, db, { action: 'org.member_update', actorId: actor.id, resource: { type: 'org', id }, detail: { userId, role } });
+      const member = await memberView(db, id, userId);
+      if (!member) throw new AppError('not_found', 'No such member.');
+      return c.json(member, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete', path: '/api/orgs/{id}/members/{userId}', tags, ...auth, summary: 'Remove a member, or leave the org',
+      request: { params: idAndUserParams },
+      responses: { 204: { description: 'Removed' }, ...errorResponses(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { id, userId } = c.req.valid('param');
+      const actor = currentUser(c);
+      const db = c.get('services').db();
+      await requireOrgRole(db, id, actor.id);
+      await removeMember(db, id, actor.id, userId);
+      await auditSharing(c, db, { action: 'org.member_remove', actorId: actor.id, resource: { type: 'org', id }, detail: { userId } });
+      return c.body(null, 204);
+    },
+  );

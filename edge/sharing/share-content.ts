@@ -1,0 +1,183 @@
+/**
+ * What a link holder sees: the shared asset, or the shared collection and a
+ * page of its items, each with media URLs under the link's own path
+ * (`/s/<token>/<variant>`, or `/s/<token>/<assetId>/<variant>` for a
+ * collection). Those URLs are served by edge/routes/share-media.ts, which
+ * checks the link again on every request. The original is listed only when
+ * the access policy gives the link `download` on the asset (permission,
+ * allow-download switch and download cap); HLS lists its master playlist
+ * only (the playlist names the rest). Trashed items are left out; a trashed
+ * shared resource is gone.
+ */
+import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import type { Database } from '../../shared/db/database.ts';
+import { assets, collectionItems, collections, derivatives } from '../../shared/db/schema.ts';
+import { includes, linkPermission, type AssetFacts } from '../../shared/policy/access.ts';
+import type { ShareLinkRecord } from '../access/share-link.ts';
+import { AppError } from '../errors.ts';
+
+export interface MediaEntry {
+  variant: string;
+  url: string;
+  contentType: string;
+  width: number | null;
+  height: number | null;
+  size: number | null;
+}
+
+export interface SharedAsset {
+  id: string;
+  filename: string;
+  title: string | null;
+  description: string | null;
+  contentType: string;
+  size: number;
+  status: string;
+  placeholder: string | null;
+  media: MediaEntry[];
+}
+
+const assetColumns = {
+  id: assets.id,
+  ownerId: assets.ownerId,
+  visibility: assets.visibility,
+  deletedAt: assets.deletedAt,
+  filename: assets.filename,
+  title: assets.title,
+  description: assets.description,
+  declaredType: assets.declaredType,
+  detectedType: assets.detectedType,
+  size: assets.size,
+  status: assets.status,
+  placeholder: assets.placeholder,
+};
+
+const gone = () => new AppError('gone', 'The shared item is no longer available.');
+
+async function mediaOf(db: Database, assetIds: string[]): Promise<Map<string, (typeof derivatives.$inferSelect)[]>> {
+  const byAsset = new Map<string, (typeof derivatives.$inferSelect)[]>();
+  if (assetIds.length === 0) return byAsset;
+  const rows = await db
+    .select()
+    .from(derivatives)
+    .where(
+      and(
+        inArray(derivatives.assetId, assetIds),
+        eq(derivatives.status, 'ready'),
+        or(sql`${derivatives.kind} not like 'hls/%'`, eq(derivatives.kind, 'hls/master.m3u8')),
+      ),
+    )
+    .orderBy(asc(derivatives.kind));
+  for (const r of rows) byAsset.set(r.assetId, [...(byAsset.get(r.assetId) ?? []), r]);
+  return byAsset;
+}
+
+function sharedAsset(
+  row: AssetRowLike,
+  derived: (typeof derivatives.$inferSelect)[],
+  link: ShareLinkRecord,
+  base: string,
+  now: Date,
+): SharedAsset {
+  const facts: AssetFacts = {
+    id: row.id,
+    ownerId: row.ownerId,
+    visibility: row.visibility,
+    deletedAt: row.deletedAt,
+    collectionIds: link.resourceType === 'collection' ? [link.resourceId] : [],
+  };
+  const contentType = row.detectedType ?? row.declaredType;
+  const media: MediaEntry[] =
+    row.status === 'blocked'
+      ? []
+      : derived.map((d) => ({ variant: d.kind, url: `${base}${d.kind}`, contentType: d.contentType, width: d.width, height: d.height, size: d.size }));
+  if (row.status !== 'blocked' && includes(linkPermission(facts, link, now), 'download')) {
+    media.push({ variant: 'original', url: `${base}original`, contentType, width: null, height: null, size: row.size });
+  }
+  return {
+    id: row.id,
+    filename: row.filename,
+    title: row.title,
+    description: row.description,
+    contentType,
+    size: row.size,
+    status: row.status,
+    placeholder: row.placeholder,
+    media,
+  };
+}
+
+type AssetRowLike = Pick<
+  typeof assets.$inferSelect,
+  'id' | 'ownerId' | 'visibility' | 'deletedAt' | 'filename' | 'title' | 'description' | 'declaredType' | 'detectedType' | 'size' | 'status' | 'placeholder'
+>;
+
+/** The asset of an asset link. @throws 410 when it was deleted (or trashed). */
+export async function assetForLink(db: Database, link: ShareLinkRecord, token: string, now: Date): Promise<SharedAsset> {
+  const [row] = await db.select(assetColumns).from(assets).where(eq(assets.id, link.resourceId)).limit(1);
+  if (!row || row.deletedAt !== null) throw gone();
+  const media = await mediaOf(db, [row.id]);
+  return sharedAsset(row, media.get(row.id) ?? [], link, `/s/${token}/`, now);
+}
+
+export interface SharedCollection {
+  id: string;
+  name: string;
+  description: string | null;
+  items: SharedAsset[];
+  nextCursor: string | null;
+}
+
+/** Item cursor: the last item's position and asset id. */
+export const encodeItemCursor = (position: number, assetId: string) =>
+  btoa(`${position}:${assetId}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+export function decodeItemCursor(cursor: string): { position: number; assetId: string } | null {
+  let text: string;
+  try {
+    text = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
+  } catch {
+    return null;
+  }
+  const m = /^(-?\d{1,10}):([0-9a-f-]{36})$/.exec(text);
+  return m ? { position: Number(m[1]), assetId: m[2]! } : null;
+}
+
+/** The collection of a collection link and one page of its live items, in collection order. */
+export async function collectionForLink(
+  db: Database,
+  link: ShareLinkRecord,
+  token: string,
+  page: { cursor: { position: number; assetId: string } | null; limit: number },
+  now: Date,
+): Promise<SharedCollection> {
+  const [col] = await db
+    .select({ id: collections.id, name: collections.name, description: collections.description, deletedAt: collections.deletedAt })
+    .from(collections)
+    .where(eq(collections.id, link.resourceId))
+    .limit(1);
+  if (!col || col.deletedAt !== null) throw gone();
+  const after = page.cursor
+    ? or(
+        gt(collectionItems.position, page.cursor.position),
+        and(eq(collectionItems.position, page.cursor.position), gt(collectionItems.assetId, page.cursor.assetId)),
+      )
+    : undefined;
+  const rows = await db
+    .select({ position: collectionItems.position, asset: assetColumns })
+    .from(collectionItems)
+    .innerJoin(assets, eq(assets.id, collectionItems.assetId))
+    .where(and(eq(collectionItems.collectionId, col.id), isNull(assets.deletedAt), after))
+    .orderBy(asc(collectionItems.position), asc(collectionItems.assetId))
+    .limit(page.limit + 1);
+  const pageRows = rows.slice(0, page.limit);
+  const media = await mediaOf(db, pageRows.map((r) => r.asset.id));
+  const last = pageRows[pageRows.length - 1];
+  return {
+    id: col.id,
+    name: col.name,
+    description: col.description,
+    items: pageRows.map((r) => sharedAsset(r.asset, media.get(r.asset.id) ?? [], link, `/s/${token}/${r.asset.id}/`, now)),
+    nextCursor: rows.length > page.limit && last ? encodeItemCursor(last.position, last.asset.id) : null,
+  };
+}

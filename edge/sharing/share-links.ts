@@ -1,0 +1,159 @@
+/**
+ * Share-link rows and the view their managers get. A link's token
+ * (shared/tokens/share-token.ts) names the link, resource, permission and
+ * expiry, but the row stays the truth: /s and /api/share read it on every
+ * request, so revoking, shortening, a new password or a new cap apply at
+ * once. Tokens are not stored; the managers' view signs a fresh one for a
+ * live link (any number of tokens for one link are equally valid, and all
+ * end with its row).
+ */
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Database } from '../../shared/db/database.ts';
+import { shareLinks } from '../../shared/db/schema.ts';
+import type { Permission } from '../../shared/policy/access.ts';
+import { signShareToken, type KeySet, type PartyOptions } from '../../shared/tokens/index.ts';
+import type { ResourceRef } from './resource-access.ts';
+
+export type ShareLinkRow = typeof shareLinks.$inferSelect;
+export type LinkStatus = 'active' | 'expired' | 'revoked';
+
+export interface ShareLinkView {
+  id: string;
+  resourceType: 'asset' | 'collection';
+  resourceId: string;
+  permission: Permission;
+  status: LinkStatus;
+  expiresAt: string;
+  hasPassword: boolean;
+  allowDownload: boolean;
+  maxDownloads: number | null;
+  downloadCount: number;
+  viewCount: number;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  revokedAt: string | null;
+  /** A share token for the link while it is active, else null. */
+  token: string | null;
+  /** Where the link's media live (`<url><variant>`, or `<url><assetId>/<variant>` for a collection); null when inactive. */
+  url: string | null;
+  /** The link holder's metadata route; null when inactive. */
+  apiUrl: string | null;
+}
+
+export const linkStatus = (row: Pick<ShareLinkRow, 'revokedAt' | 'expiresAt'>, now: Date): LinkStatus =>
+  row.revokedAt !== null ? 'revoked' : row.expiresAt.getTime() <= now.getTime() ? 'expired' : 'active';
+
+/** A token for the row's current resource, permission and expiry; null when the link is not active. */
+export async function tokenFor(keys: KeySet, party: PartyOptions, row: ShareLinkRow, now: Date): Promise<string | null> {
+  // A token must outlive its issue second; a link ending within it gets none.
+  if (linkStatus(row, now) !== 'active' || row.expiresAt.getTime() - now.getTime() < 1000) return null;
+  return signShareToken(keys, {
+    ...party,
+    linkId: row.id,
+    resource: { type: row.resourceType, id: row.resourceId },
+    permission: row.permission,
+    expiresAt: row.expiresAt,
+    now,
+  });
+}
+
+export async function linkView(keys: KeySet, party: PartyOptions, row: ShareLinkRow, now = new Date()): Promise<ShareLinkView> {
+  const token = await tokenFor(keys, party, row, now);
+  return {
+    id: row.id,
+    resourceType: row.resourceType,
+    resourceId: row.resourceId,
+    permission: row.permission,
+    status: linkStatus(row, now),
+    expiresAt: row.expiresAt.toISOString(),
+    hasPassword: row.passwordHash !== null,
+    allowDownload: row.allowDownload,
+    maxDownloads: row.maxDownloads,
+    downloadCount: row.downloadCount,
+    viewCount: row.viewCount,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+    token,
+    url: token ? `/s/${token}/` : null,
+    apiUrl: token ? `/api/share/${token}` : null,
+  };
+}
+
+export interface NewLink {
+  resource: ResourceRef;
+  createdBy: string;
+  permission: 'view' | 'download';
+  expiresAt: Date;
+  passwordHash: string | null;
+  allowDownload: boolean;
+  maxDownloads: number | null;
+}
+
+export async function insertLink(db: Database, link: NewLink): Promise<ShareLinkRow> {
+  const [row] = await db
+    .insert(shareLinks)
+    .values({
+      resourceType: link.resource.type,
+      resourceId: link.resource.id,
+      createdBy: link.createdBy,
+      permission: link.permission,
+      expiresAt: link.expiresAt,
+      passwordHash: link.passwordHash,
+      allowDownload: link.allowDownload,
+      maxDownloads: link.maxDownloads,
+    })
+    .returning();
+  return row!;
+}
+
+export async function loadLinkRow(db: Database, id: string): Promise<ShareLinkRow | null> {
+  const [row] = await db.select().from(shareLinks).where(eq(shareLinks.id, id)).limit(1);
+  return row ?? null;
+}
+
+/** The resource's links, newest first (at most 500: a resource with more has bigger problems). */
+export async function listLinks(db: Database, ref: ResourceRef): Promise<ShareLinkRow[]> {
+  return db
+    .select()
+    .from(shareLinks)
+    .where(and(eq(shareLinks.resourceType, ref.type), eq(shareLinks.resourceId, ref.id)))
+    .orderBy(desc(shareLinks.createdAt), desc(shareLinks.id))
+    .limit(500);
+}
+
+export interface LinkPatch {
+  permission?: 'view' | 'download';
+  expiresAt?: Date;
+  passwordHash?: string | null;
+  allowDownload?: boolean;
+  maxDownloads?: number | null;
+}
+
+/** Applies the patch to a link that is not revoked; null when it was revoked meanwhile. */
+export async function updateLink(db: Database, id: string, patch: LinkPatch): Promise<ShareLinkRow | null> {
+  const [row] = await db
+    .update(shareLinks)
+    .set({ ...patch, updatedAt: sql`now()` })
+    .where(and(eq(shareLinks.id, id), sql`${shareLinks.revokedAt} is null`))
+    .returning();
+  return row ?? null;
+}
+
+/** Revokes the link (idempotent: the first revocation time is kept). */
+export async function revokeLink(db: Database, id: string): Promise<void> {
+  await db
+    .update(shareLinks)
+    .set({ revokedAt: sql`coalesce(${shareLinks.revokedAt}, now())`, updatedAt: sql`now()` })
+    .where(eq(shareLinks.id, id));
+}
+
+/** Counts one opening of the link. */
+export async function countView(db: Database, id: string): Promise<void> {
+  await db
+    .update(shareLinks)
+    .set({ viewCount: sql`${shareLinks.viewCount} + 1` })
+    .where(eq(shareLinks.id, id));
+}
