@@ -24,7 +24,7 @@ export interface NodeFunctionProps {
 }
 
 /**
- * One pipeline Lambda: Node 20 on arm64, bundled with the local esbuild
+ * One pipeline Lambda: Node 24 on arm64, bundled with the local esbuild
  * (never Docker) into ESM, with its own log group and X-Ray tracing.
  */
 export class NodeFunction extends Construct {
@@ -45,7 +45,7 @@ export class NodeFunction extends Construct {
       handler: 'handler',
       description: props.description,
       // Node 20 matches the repository toolchain (wrangler 4.86 pins the dev machines to Node 20).
-      runtime: lambda.Runtime.NODEJS_20_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.minutes(1),
@@ -65,10 +65,6 @@ export class NodeFunction extends Construct {
         // An empty nodeModules list would still run an (empty) npm install per function.
         ...(nodeModules.length > 0 ? { nodeModules, environment: LINUX_ARM64_INSTALL } : {}),
       },
-    });
-    Validations.of(this.fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'Pinned to Node 20 on purpose: the repository toolchain, tests and the sharp build are Node 20; move with the toolchain, not ahead of it.',
     });
     Validations.of(this.fn).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',

@@ -165,7 +165,9 @@ export class Pipeline extends Construct {
     this.sweeper = make('SweeperFn', entries.sweeper, 'Finalises jobs stuck past their deadline', {
       timeout: Duration.minutes(5),
     });
-    this.grantTranscode(this.sweeper, ['mediaconvert:GetJob', 'mediaconvert:ListJobs']);
+    // The sweeper resubmits a transcode stuck past its deadline (origin/pipeline/sweeper.ts).
+    this.grantTranscode(this.sweeper, ['mediaconvert:CreateJob', 'mediaconvert:GetJob', 'mediaconvert:ListJobs']);
+    this.mediaConvertRole.grantPassRole(this.sweeper.grantPrincipal);
     this.queue.grantSendMessages(this.sweeper);
     new events.Rule(this, 'SweepStuckJobs', {
       description: 'Every 15 minutes: re-queue or fail stuck jobs',

@@ -42,7 +42,7 @@ describe('Pipeline', () => {
   });
 
   it('runs four Node 20 arm64 Lambdas, ingest fed by SQS with partial batch failures', () => {
-    t.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs20.x', Architectures: ['arm64'] }, 4);
+    t.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] }, 4);
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'] });
     t.hasResourceProperties('AWS::Lambda::Function', {
       MemorySize: 2048,
@@ -65,12 +65,13 @@ describe('Pipeline', () => {
     t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
   });
 
-  it('lets only ingest pass the MediaConvert role and create jobs', () => {
+  it('lets only ingest and the stuck-job sweeper pass the MediaConvert role and create jobs', () => {
     const policies = t.findResources('AWS::IAM::Policy');
     const passers = Object.keys(policies).filter((id) => JSON.stringify(policies[id]).includes('iam:PassRole'));
     const creators = Object.keys(policies).filter((id) => JSON.stringify(policies[id]).includes('mediaconvert:CreateJob'));
-    expect(passers).toEqual([expect.stringMatching(/IngestFn/)]);
-    expect(creators).toEqual([expect.stringMatching(/IngestFn/)]);
+    const expected = [expect.stringMatching(/IngestFn/), expect.stringMatching(/SweeperFn/)];
+    expect(passers.sort()).toEqual(expected);
+    expect(creators.sort()).toEqual(expected);
   });
 
   it('rejects a bad receive count and an over-long ingest timeout', () => {
