@@ -31,8 +31,13 @@ export interface Bindings {
    * without them the per-client limit is off and only the database-backed
    * login attempt limit applies (edge/middleware/rate-limit.ts).
    */
-  AUTH_RATE_LIMITER?: RateLimit;
-  API_RATE_LIMITER?: RateLimit;
+  AUTH_RATE_LIMITER?: RateLimiter;
+  API_RATE_LIMITER?: RateLimiter;
+}
+
+/** The Workers Rate Limiting binding's API (declared here so Node-side type checks of shared code need no workers types). */
+export interface RateLimiter {
+  limit(options: { key: string }): Promise<{ success: boolean }>;
 }
 
 /** Services built by the `services` middleware, one set per request. */

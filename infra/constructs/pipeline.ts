@@ -168,6 +168,9 @@ export class Pipeline extends Construct {
     // The sweeper resubmits a transcode stuck past its deadline (origin/pipeline/sweeper.ts).
     this.grantTranscode(this.sweeper, ['mediaconvert:CreateJob', 'mediaconvert:GetJob', 'mediaconvert:ListJobs']);
     this.mediaConvertRole.grantPassRole(this.sweeper.grantPrincipal);
+    // Abandoned uploads: see whether a late object arrived, and abort open multipart uploads.
+    props.raw.grantRead(this.sweeper);
+    this.sweeper.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:AbortMultipartUpload'], resources: [props.raw.arnForObjects('*')] }));
     this.queue.grantSendMessages(this.sweeper);
     new events.Rule(this, 'SweepStuckJobs', {
       description: 'Every 15 minutes: re-queue or fail stuck jobs',
@@ -179,6 +182,7 @@ export class Pipeline extends Construct {
     acknowledgeBucketGrants(this.mediaConvertRole, { read: [props.raw], put: [props.derivatives] });
     acknowledgeBucketGrants(this.complete, { read: [props.derivatives], put: [props.derivatives] });
     acknowledgeBucketGrants(this.purge, { delete: [props.raw, props.derivatives] });
+    acknowledgeBucketGrants(this.sweeper, { read: [props.raw] });
     for (const f of [this.ingest, this.sweeper]) {
       Validations.of(f).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${this.jobsArn().replace(Aws.PARTITION, '<AWS::Partition>').replace(Aws.ACCOUNT_ID, '<AWS::AccountId>')}]`,

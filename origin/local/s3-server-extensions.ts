@@ -2,6 +2,8 @@
  * What s3rver lacks or gets wrong, served in S3's own XML shapes after
  * s3rver's own SigV4 check, from the same folders s3rver writes:
  * - ListParts, AbortMultipartUpload, ListMultipartUploads (s3rver: 405);
+ * - UploadPart to an upload that does not exist (s3rver stores it anyway;
+ *   S3 answers NoSuchUpload);
  * - ListObjectsV2, because s3rver's continuation tokens use DES, which
  *   OpenSSL 3 (Node 18+) refuses, so every truncated listing fails with 500,
  *   and it escapes keys twice (`it&amp;#x27;s`).
@@ -155,13 +157,15 @@ export function s3rverExtensions(store: Store) {
     const key = m?.[2] ? decodeURIComponent(m[2]) : undefined;
     const isListParts = ctx.method === 'GET' && key && uploadId !== undefined;
     const isAbort = ctx.method === 'DELETE' && key && uploadId !== undefined;
+    // s3rver stores a part for any upload id, creating its folder; S3 answers NoSuchUpload.
+    const isUploadPart = ctx.method === 'PUT' && key && uploadId !== undefined && 'partNumber' in ctx.query;
     const isListUploads = ctx.method === 'GET' && !key && 'uploads' in ctx.query;
     const isListV2 = ctx.method === 'GET' && !key && ctx.query['list-type'] === '2';
     const isListVersions = ctx.method === 'GET' && !key && 'versions' in ctx.query;
     const versionId = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
     // versionId=null is the object itself: s3rver's own DELETE handles it. Any other id names a version that cannot exist here.
     const isBadVersionDelete = ctx.method === 'DELETE' && key && versionId !== undefined && versionId !== 'null';
-    if (!bucket || !(isListParts || isAbort || isListUploads || isListV2 || isListVersions || isBadVersionDelete)) return next();
+    if (!bucket || !(isListParts || isAbort || isUploadPart || isListUploads || isListV2 || isListVersions || isBadVersionDelete)) return next();
 
     ctx.params = { bucket, ...(key ? { key } : {}) };
     await auth(ctx, async () => {
@@ -178,6 +182,7 @@ export function s3rverExtensions(store: Store) {
       if (!/^[0-9a-f]+$/i.test(id)) return noSuchUpload(ctx, id);
       const dir = path.join(store.getResourcePath(bucket, undefined, 'uploads'), id);
       if ((await uploadKey(dir)) !== key) return noSuchUpload(ctx, id);
+      if (isUploadPart) return next();
       if (isListParts) return listParts(ctx, dir, bucket, key as string, id);
       await rm(dir, { recursive: true, force: true });
       ctx.status = 204;

@@ -12,6 +12,7 @@ import type { SqsHandler } from '../events/types.ts';
 import { createIngestHandler } from '../handlers/ingest.ts';
 import { handleJobStateChange } from '../handlers/mediaconvert-complete.ts';
 import type { Logger, PipelineDeps } from '../pipeline/deps.ts';
+import { sweepAbandonedUploads } from '../pipeline/abandoned-uploads.ts';
 import { sweepStuckJobs } from '../pipeline/sweeper.ts';
 import { FfmpegTranscoder } from './ffmpeg-transcoder.ts';
 import { LocalDispatcher } from './dispatcher.ts';
@@ -112,6 +113,7 @@ export async function startLocalStack(
     // What the scheduled sweeper Lambda does every 15 minutes in AWS.
     const sweep = setInterval(() => {
       sweepStuckJobs(pipeline).catch((e: unknown) => log(`sweeper: ${String(e)}`));
+      sweepAbandonedUploads(pipeline).catch((e: unknown) => log(`upload sweeper: ${String(e)}`));
     }, 15 * 60_000);
     sweep.unref();
     cleanups.push(async () => clearInterval(sweep));

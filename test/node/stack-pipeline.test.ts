@@ -45,7 +45,7 @@ afterAll(async () => {
 async function upload(bytes: Buffer, filename: string, declaredType: string): Promise<string> {
   const db = stack.postgres.handle.db;
   const [a] = await db.insert(assets).values({ ownerId: owner, filename, declaredType, size: bytes.byteLength }).returning();
-  await stack.pipeline.storage.put(stack.pipeline.buckets.raw, originalKey(a!.id), bytes, { contentType: declaredType });
+  await stack.pipeline.storage.put(stack.pipeline.buckets.raw, originalKey(a!.id), new Uint8Array(bytes), { contentType: declaredType });
   return a!.id;
 }
 

@@ -1,0 +1,92 @@
+/**
+ * Completing a multipart upload. S3's own ListParts is the truth: the parts
+ * the client names must be exactly the parts stored (numbers and ETags — the
+ * local s3rver does not check part ETags, so the edge does, everywhere), every
+ * part but the last at least 5 MiB (S3's rule; s3rver does not enforce it),
+ * and together exactly the declared size. A size that differs is final: the
+ * S3 upload is aborted and the asset `failed` with the reason, before any
+ * object exists, so nothing can be processed or marked ready. A parts list
+ * that differs, or a small part, is the client's to fix: the upload stays open.
+ */
+import type { Database } from '../../shared/db/database.ts';
+import { StorageError, type S3Client, type UploadedPart } from '../../shared/storage/s3-client.ts';
+import { AppError } from '../errors.ts';
+import { MIN_PART_BYTES } from './limits.ts';
+import { markAborted, markCompleted, type UploadRecord } from './upload-store.ts';
+
+export interface CompleteDeps {
+  db: Database;
+  storage: S3Client;
+  bucket: string;
+  now: Date;
+}
+
+export interface ClientPart {
+  PartNumber: number;
+  ETag: string;
+}
+
+/** Reason recorded when S3 no longer knows an upload (aborted by the lifecycle rule or the sweeper). */
+export const ABANDONED = 'upload abandoned';
+
+const bareEtag = (e: string) => e.trim().replace(/^W\//, '').replace(/^"+|"+$/g, '');
+
+const isNoSuchUpload = (err: unknown) => err instanceof StorageError && (err.status === 404 || err.code === 'NoSuchUpload');
+
+/** ListParts, or — when S3 has forgotten the upload — the upload marked abandoned and 404. */
+export async function storedParts(deps: CompleteDeps, upload: UploadRecord, uploadId: string): Promise<UploadedPart[]> {
+  try {
+    return await deps.storage.listParts(deps.bucket, upload.key, uploadId);
+  } catch (err) {
+    if (!isNoSuchUpload(err)) throw err;
+    await markAborted(deps.db, upload, ABANDONED, deps.now);
+    throw new AppError('not_found', 'No such upload.');
+  }
+}
+
+function compareParts(client: ClientPart[], stored: UploadedPart[]): void {
+  const byNumber = new Map(stored.map((p) => [p.partNumber, bareEtag(p.etag)]));
+  const seen = new Set<number>();
+  const unknown: number[] = [];
+  const etagMismatch: number[] = [];
+  for (const p of client) {
+    if (seen.has(p.PartNumber)) throw new AppError('bad_request', `Part ${p.PartNumber} is listed twice.`);
+    seen.add(p.PartNumber);
+    const etag = byNumber.get(p.PartNumber);
+    if (etag === undefined) unknown.push(p.PartNumber);
+    else if (etag !== bareEtag(p.ETag)) etagMismatch.push(p.PartNumber);
+  }
+  const missing = stored.map((p) => p.partNumber).filter((n) => !seen.has(n));
+  if (unknown.length || etagMismatch.length || missing.length) {
+    throw new AppError('conflict', 'The parts listed are not the parts stored. List the parts, upload what is missing and complete again.', {
+      details: { unknown, etagMismatch, missing },
+    });
+  }
+}
+
+/** Verifies and completes; returns when the object exists and the rows say so. */
+export async function completeMultipart(deps: CompleteDeps, upload: UploadRecord, uploadId: string, client: ClientPart[]): Promise<void> {
+  const stored = (await storedParts(deps, upload, uploadId)).sort((a, b) => a.partNumber - b.partNumber);
+  compareParts(client, stored);
+  const total = stored.reduce((sum, p) => sum + (p.size ?? 0), 0);
+  if (total !== upload.size) {
+    const reason = `size mismatch: the parts hold ${total} bytes, ${upload.size} were declared`;
+    await deps.storage.abortMultipartUpload(deps.bucket, upload.key, uploadId);
+    await markAborted(deps.db, upload, reason, deps.now);
+    throw new AppError('bad_request', `Upload failed: ${reason}.`, { details: { assetId: upload.assetId, status: 'failed', reason } });
+  }
+  const small = stored.slice(0, -1).filter((p) => (p.size ?? 0) < MIN_PART_BYTES);
+  if (small.length) {
+    throw new AppError('bad_request', `Every part but the last must be at least ${MIN_PART_BYTES} bytes.`, {
+      details: { tooSmall: small.map((p) => p.partNumber) },
+    });
+  }
+  try {
+    await deps.storage.completeMultipartUpload(deps.bucket, upload.key, uploadId, stored);
+  } catch (err) {
+    if (!isNoSuchUpload(err)) throw err;
+    await markAborted(deps.db, upload, ABANDONED, deps.now);
+    throw new AppError('not_found', 'No such upload.');
+  }
+  await markCompleted(deps.db, upload, deps.now);
+}

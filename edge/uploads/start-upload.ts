@@ -1,0 +1,109 @@
+/**
+ * Starting an upload: check the declared collection, create the pending asset
+ * and its upload row, and hand out what the client needs to send the bytes
+ * straight to S3 — a presigned PUT, a POST policy (what Uppy's single-request
+ * path posts), or a multipart upload id. The key comes from the new asset id,
+ * never from the file name.
+ */
+import type { Context } from 'hono';
+import { originalKey } from '../../shared/storage/keys.ts';
+import { presignPost } from '../../shared/storage/post-policy.ts';
+import type { AppEnv } from '../env.ts';
+import { AppError } from '../errors.ts';
+import {
+  MAX_UPLOAD_BYTES,
+  maxPartNumber,
+  MULTIPART_TTL_MS,
+  MULTIPART_THRESHOLD,
+  recommendedPartSize,
+  sha256HexToBase64,
+  SIMPLE_URL_TTL,
+} from './limits.ts';
+import { createPendingUpload, ownsCollection } from './upload-store.ts';
+
+export interface Declared {
+  filename: string;
+  size: number;
+  contentType: string;
+  sha256?: string | undefined;
+  collectionId?: string | undefined;
+}
+
+/** 404 for a collection that is not the caller's (or does not exist): its existence is not revealed. */
+export async function checkCollection(c: Context<AppEnv>, userId: string, collectionId: string | undefined): Promise<void> {
+  if (collectionId && !(await ownsCollection(c.get('services').db(), userId, collectionId))) {
+    throw new AppError('not_found', 'No such collection.');
+  }
+}
+
+function refuseLarge(size: number): void {
+  if (size > MULTIPART_THRESHOLD) {
+    throw new AppError('payload_too_large', `Files over ${MULTIPART_THRESHOLD} bytes must be uploaded in parts: POST /s3/multipart.`, {
+      details: { useMultipart: true, endpoint: '/s3/multipart', thresholdBytes: MULTIPART_THRESHOLD, maxBytes: MAX_UPLOAD_BYTES },
+    });
+  }
+}
+
+async function createSimple(c: Context<AppEnv>, userId: string, d: Declared, expiresAt: Date) {
+  refuseLarge(d.size);
+  await checkCollection(c, userId, d.collectionId);
+  const assetId = crypto.randomUUID();
+  const key = originalKey(assetId);
+  await createPendingUpload(c.get('services').db(), { ...d, assetId, userId, key, s3UploadId: null, partSize: null, expiresAt });
+  return { assetId, key };
+}
+
+/** A presigned PUT bound to the key, the length, the type and (when declared) the SHA-256. */
+export async function startPutUpload(c: Context<AppEnv>, userId: string, d: Declared) {
+  const { config, storage } = c.get('services');
+  const expiresAt = new Date(Date.now() + SIMPLE_URL_TTL * 1000);
+  const { assetId, key } = await createSimple(c, userId, d, expiresAt);
+  const signed = await storage.presignPut(config.S3_BUCKET_RAW, key, {
+    expiresIn: SIMPLE_URL_TTL,
+    contentType: d.contentType,
+    contentLength: d.size,
+    ...(d.sha256 ? { checksumSha256: sha256HexToBase64(d.sha256) } : {}),
+  });
+  return { assetId, method: 'PUT' as const, url: signed.url, headers: signed.headers, expiresAt: expiresAt.toISOString() };
+}
+
+/** An S3 POST policy for the same: Uppy 6's single-request upload is a form POST. */
+export async function startPostUpload(c: Context<AppEnv>, userId: string, d: Declared) {
+  const { config, storage } = c.get('services');
+  const now = new Date();
+  const { assetId, key } = await createSimple(c, userId, d, new Date(now.getTime() + SIMPLE_URL_TTL * 1000));
+  const post = await presignPost({
+    url: storage.url(config.S3_BUCKET_RAW).toString(),
+    bucket: config.S3_BUCKET_RAW,
+    key,
+    region: config.S3_REGION,
+    credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
+    contentType: d.contentType,
+    contentLength: d.size,
+    expiresIn: SIMPLE_URL_TTL,
+    now,
+  });
+  return { assetId, key, method: 'POST' as const, url: post.url, fields: post.fields, headers: {}, expiresAt: post.expiresAt.toISOString() };
+}
+
+/**
+ * A multipart upload: created in S3 first (its id goes in the row), then the
+ * rows; if the rows cannot be written the S3 upload is aborted again, so no
+ * error leaves anything behind.
+ */
+export async function startMultipartUpload(c: Context<AppEnv>, userId: string, d: Declared) {
+  const { config, storage, db } = c.get('services');
+  await checkCollection(c, userId, d.collectionId);
+  const assetId = crypto.randomUUID();
+  const key = originalKey(assetId);
+  const partSize = recommendedPartSize(d.size);
+  const expiresAt = new Date(Date.now() + MULTIPART_TTL_MS);
+  const uploadId = await storage.createMultipartUpload(config.S3_BUCKET_RAW, key, { contentType: d.contentType });
+  try {
+    await createPendingUpload(db(), { ...d, assetId, userId, key, s3UploadId: uploadId, partSize, expiresAt });
+  } catch (err) {
+    await storage.abortMultipartUpload(config.S3_BUCKET_RAW, key, uploadId).catch(() => {});
+    throw err;
+  }
+  return { key, uploadId, assetId, partSize, maxPartNumber: maxPartNumber(d.size), expiresAt: expiresAt.toISOString() };
+}
