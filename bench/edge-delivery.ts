@@ -34,7 +34,12 @@ const stack = await startLocalStack(config);
 
 /** RSS in MiB of the workerd processes under this process. */
 function workerdRssMiB(): number {
-  const pids = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'workerd'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  let pids: string[];
+  try {
+    pids = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'workerd'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return 0; // pgrep exits 1 when nothing matches
+  }
   let kb = 0;
   for (const pid of pids) {
     try {

@@ -24,6 +24,7 @@ import { s3Multipart } from './routes/s3-multipart.ts';
 import { s3Params } from './routes/s3-params.ts';
 import { uploadStatus } from './routes/upload-status.ts';
 import { sharing } from './routes/sharing/index.ts';
+import { library } from './routes/library/index.ts';
 
 export function createApp() {
   // OpenAPIHono is a Hono whose registry collects the OpenAPI routers mounted on it.
@@ -48,6 +49,7 @@ export function createApp() {
   app.route('/', s3Params);
   app.route('/', uploadStatus);
   app.route('/', sharing);
+  app.route('/', library);
 
   registerDocs(app);
 

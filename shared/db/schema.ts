@@ -142,6 +142,8 @@ export const assets = pgTable(
   },
   (t) => [
     index('assets_owner_created_idx').on(t.ownerId, t.createdAt.desc(), t.id),
+    /** Lists across owners (`GET /api/assets?scope=all|shared`) walk this, newest first. */
+    index('assets_created_idx').on(t.createdAt.desc(), t.id),
     index('assets_org_idx').on(t.orgId),
     index('assets_owner_sha_idx').on(t.ownerId, t.sha256),
     index('assets_search_idx').using('gin', t.searchVector),

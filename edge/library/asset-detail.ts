@@ -1,0 +1,66 @@
+/**
+ * One asset as `GET /api/assets/:id` shows it to a caller the policy allows:
+ * its fields, tags, every stored derivative file, and signed media URLs for
+ * what the caller may view (the original only with download).
+ */
+import { asc, eq, sql } from 'drizzle-orm';
+import type { Database } from '../../shared/db/database.ts';
+import { assets, derivatives } from '../../shared/db/schema.ts';
+import type { Permission } from '../../shared/policy/access.ts';
+import { iso, summaryColumns, toSummary, type SummaryRow } from './asset-rows.ts';
+import { mediaUrlsFor, type Signer } from './media-urls.ts';
+import type { AssetDetail } from './schemas.ts';
+
+const detailColumns = {
+  ...summaryColumns,
+  orgId: assets.orgId,
+  description: assets.description,
+  declaredType: assets.declaredType,
+  detectedType: assets.detectedType,
+  sha256: assets.sha256,
+  statusReason: assets.statusReason,
+  metadata: assets.metadata,
+  deletedAt: assets.deletedAt,
+  purgeAfter: assets.purgeAfter,
+  tags: sql<string[]>`coalesce((select array_agg(t.name order by lower(t.name)) from asset_tags at
+    join tags t on t.id = at.tag_id where at.asset_id = "assets"."id"), '{}')`,
+};
+
+export async function loadAssetDetail(db: Database, assetId: string, permission: Permission, signer: Signer): Promise<AssetDetail | null> {
+  const [[row], files] = await Promise.all([
+    db.select(detailColumns).from(assets).where(eq(assets.id, assetId)).limit(1),
+    db
+      .select({
+        kind: derivatives.kind,
+        contentType: derivatives.contentType,
+        width: derivatives.width,
+        height: derivatives.height,
+        size: derivatives.size,
+        status: derivatives.status,
+      })
+      .from(derivatives)
+      .where(eq(derivatives.assetId, assetId))
+      .orderBy(asc(derivatives.kind)),
+  ]);
+  if (!row) return null;
+  // A blocked asset's files are never served, so no URL is handed out for them.
+  const ready = row.status === 'blocked' ? [] : files.filter((f) => f.status === 'ready').map((f) => f.kind);
+  // A pending upload has no original yet: no download URL until it arrives.
+  const mediaPermission = row.status === 'pending' && permission !== 'view' ? 'view' : permission;
+  return {
+    ...(await toSummary(row as SummaryRow, signer)),
+    orgId: row.orgId,
+    description: row.description,
+    declaredType: row.declaredType,
+    detectedType: row.detectedType,
+    sha256: row.sha256,
+    statusReason: row.statusReason,
+    metadata: row.metadata,
+    tags: row.tags,
+    deletedAt: row.deletedAt ? iso(row.deletedAt) : null,
+    purgeAfter: row.purgeAfter ? iso(row.purgeAfter) : null,
+    permission,
+    derivatives: files.map((f) => ({ ...f, size: f.size === null ? null : Number(f.size) })),
+    media: row.status === 'blocked' ? [] : await mediaUrlsFor(signer, row.id, mediaPermission, ready),
+  };
+}

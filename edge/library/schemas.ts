@@ -1,0 +1,187 @@
+/**
+ * The library API's zod schemas: they validate requests and describe
+ * requests and responses in `/api/openapi.json`. Bodies are strict (an
+ * unknown field is a 400 naming it); query strings ignore unknown
+ * parameters (cache busters) but check every known one.
+ */
+import { z } from '@hono/zod-openapi';
+import { permissions } from '../../shared/policy/access.ts';
+import { uuidParam } from '../api/router.ts';
+import { ASSET_TYPES } from './asset-type.ts';
+
+/** Longest reorder (and so the largest collection): 1000 ids fit the 64 KiB body limit. */
+export const MAX_COLLECTION_ITEMS = 1000;
+export const MAX_TAGS_PER_ASSET = 50;
+
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
+// Descriptions may hold line breaks and tabs, nothing else below 0x20.
+const NO_CONTROL_BUT_LINES = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/;
+
+const title = z.string().trim().max(200).regex(NO_CONTROL, 'must not contain control characters');
+const description = z.string().max(5000).regex(NO_CONTROL_BUT_LINES, 'must not contain control characters');
+const visibilityEnum = z.enum(['private', 'public']);
+const statusEnum = z.enum(['pending', 'uploaded', 'processing', 'ready', 'failed', 'blocked']);
+const permissionEnum = z.enum(permissions);
+
+// ---- query strings ----
+
+const pageQuery = {
+  cursor: z.string().min(1).max(512).optional().openapi({ description: 'Opaque cursor from the previous page (`nextCursor`).' }),
+  limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ type: 'integer', minimum: 1, maximum: 100, default: 50 }),
+};
+const scope = z.enum(['mine', 'shared', 'all']).default('mine').openapi({
+  description: '`mine`: owned by the caller; `shared`: not owned but visible to the caller (grants, groups, orgs, collections, public); `all`: both.',
+});
+
+export const pageQuerySchema = z.object(pageQuery);
+
+export const assetListQuerySchema = z.object({
+  ...pageQuery,
+  type: z.enum(ASSET_TYPES).optional(),
+  tag: z.string().trim().min(1).max(64).optional(),
+  collectionId: uuidParam.optional(),
+  status: statusEnum.optional(),
+  scope,
+});
+
+export const collectionListQuerySchema = z.object({ ...pageQuery, scope });
+
+export const searchQuerySchema = z.object({
+  q: z.string().trim().min(1).max(200).openapi({ description: 'Web-search syntax: words, "phrases", -excluded, or.' }),
+  ...pageQuery,
+});
+
+export const idParams = z.object({ id: uuidParam });
+export const itemParams = z.object({ id: uuidParam, assetId: uuidParam });
+
+// ---- bodies ----
+
+const atLeastOne = (o: Record<string, unknown>) => Object.values(o).some((v) => v !== undefined);
+
+export const assetPatchSchema = z
+  .strictObject({
+    title: title.nullable().optional(),
+    description: description.nullable().optional(),
+    visibility: visibilityEnum.optional().openapi({ description: 'Needs the manage permission.' }),
+  })
+  .refine(atLeastOne, { message: 'name at least one field' })
+  .openapi('AssetPatch');
+
+export const tagsBodySchema = z
+  .strictObject({
+    tags: z
+      .array(z.string().trim().min(1).max(64).regex(NO_CONTROL, 'must not contain control characters'))
+      .max(MAX_TAGS_PER_ASSET),
+  })
+  .openapi('AssetTags');
+
+export const collectionCreateSchema = z
+  .strictObject({
+    name: title.min(1),
+    description: description.nullable().optional(),
+    visibility: visibilityEnum.optional(),
+  })
+  .openapi('CollectionCreate');
+
+export const collectionPatchSchema = z
+  .strictObject({
+    name: title.min(1).optional(),
+    description: description.nullable().optional(),
+    visibility: visibilityEnum.optional().openapi({ description: 'Needs the manage permission.' }),
+  })
+  .refine(atLeastOne, { message: 'name at least one field' })
+  .openapi('CollectionPatch');
+
+export const itemAddSchema = z
+  .strictObject({
+    assetId: uuidParam,
+    position: z.number().int().min(0).max(MAX_COLLECTION_ITEMS).optional().openapi({ description: '0-based; omitted or past the end appends.' }),
+  })
+  .openapi('CollectionItemAdd');
+
+export const reorderSchema = z
+  .strictObject({
+    assetIds: z.array(uuidParam).max(MAX_COLLECTION_ITEMS).openapi({
+      description: 'Every item the caller can see, each once, in the new order. Items hidden from the caller keep their order after them.',
+    }),
+  })
+  .openapi('CollectionReorder');
+
+// ---- responses ----
+
+export const mediaUrlSchema = z
+  .object({ variant: z.string(), url: z.string(), expiresAt: z.string() })
+  .openapi('MediaUrl', { description: 'A signed `/m/...` URL; no Authorization header needed until `expiresAt`.' });
+
+export const assetSummarySchema = z
+  .object({
+    id: z.string(),
+    ownerId: z.string(),
+    filename: z.string(),
+    title: z.string().nullable(),
+    type: z.enum(ASSET_TYPES),
+    contentType: z.string(),
+    size: z.number(),
+    status: statusEnum,
+    visibility: visibilityEnum,
+    placeholder: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    thumbnail: mediaUrlSchema.nullable(),
+  })
+  .openapi('AssetSummary');
+
+export const trashItemSchema = assetSummarySchema
+  .extend({ deletedAt: z.string(), purgeAfter: z.string().nullable() })
+  .openapi('TrashItem');
+
+export const searchHitSchema = assetSummarySchema.extend({ rank: z.number() }).openapi('SearchHit');
+
+export const derivativeSchema = z
+  .object({ kind: z.string(), contentType: z.string(), width: z.number().nullable(), height: z.number().nullable(), size: z.number().nullable(), status: z.string() })
+  .openapi('Derivative');
+
+export const assetDetailSchema = assetSummarySchema
+  .extend({
+    orgId: z.string().nullable(),
+    description: z.string().nullable(),
+    declaredType: z.string(),
+    detectedType: z.string().nullable(),
+    sha256: z.string().nullable(),
+    statusReason: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+    tags: z.array(z.string()),
+    deletedAt: z.string().nullable(),
+    purgeAfter: z.string().nullable(),
+    permission: permissionEnum,
+    derivatives: z.array(derivativeSchema),
+    media: z.array(mediaUrlSchema),
+  })
+  .openapi('Asset');
+
+export const collectionSchema = z
+  .object({
+    id: z.string(),
+    ownerId: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    visibility: visibilityEnum,
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Collection');
+
+export const collectionItemSchema = assetSummarySchema.extend({ position: z.number() }).openapi('CollectionItem');
+
+export const collectionDetailSchema = collectionSchema
+  .extend({ permission: permissionEnum, items: z.array(collectionItemSchema), nextCursor: z.string().nullable() })
+  .openapi('CollectionWithItems');
+
+export const tagSchema = z.object({ id: z.string(), name: z.string(), count: z.number() }).openapi('Tag');
+
+export const listOf = <T extends z.ZodType>(item: T, name: string) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
+
+export type AssetSummary = z.infer<typeof assetSummarySchema>;
+export type AssetDetail = z.infer<typeof assetDetailSchema>;
+export type CollectionView = z.infer<typeof collectionSchema>;

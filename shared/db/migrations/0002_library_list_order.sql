@@ -1,0 +1,1 @@
+CREATE INDEX "assets_created_idx" ON "assets" USING btree ("created_at" DESC NULLS LAST,"id");
