@@ -2,7 +2,7 @@
  * Loads the facts shared/policy/access.ts decides on, for one asset and one
  * caller, in at most two queries.
  */
-import { and, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { assets, grants, groupMembers, orgMembers } from '../../shared/db/schema.ts';
 import type { AssetFacts, Caller, GrantFacts } from '../../shared/policy/access.ts';
@@ -45,26 +45,17 @@ export async function loadMemberships(db: Database, userId: string): Promise<Cal
   return { userId, groupIds: memberships?.groupIds ?? [], orgIds: memberships?.orgIds ?? [] };
 }
 
-/** The caller's groups and orgs, and their unexpired grants on the asset or its collections. */
-export async function loadCallerAccess(
-  db: Database,
-  userId: string,
-  asset: AssetFacts,
-  now: Date,
-): Promise<{ caller: Caller; grants: GrantFacts[] }> {
-  const caller = await loadMemberships(db, userId);
+/**
+ * The caller's unexpired grants on the given resources: the one query both
+ * asset and collection checks use (grants to the user, their groups, their orgs).
+ */
+export async function loadCallerGrants(db: Database, caller: Caller, resources: SQL, now: Date): Promise<GrantFacts[]> {
   const principals = [
-    and(eq(grants.principalType, 'user'), eq(grants.principalId, userId)),
+    and(eq(grants.principalType, 'user'), eq(grants.principalId, caller.userId)),
     caller.groupIds.length ? and(eq(grants.principalType, 'group'), inArray(grants.principalId, [...caller.groupIds])) : undefined,
     caller.orgIds.length ? and(eq(grants.principalType, 'org'), inArray(grants.principalId, [...caller.orgIds])) : undefined,
   ].filter(Boolean);
-  const resources = [
-    and(eq(grants.resourceType, 'asset'), eq(grants.resourceId, asset.id)),
-    asset.collectionIds.length
-      ? and(eq(grants.resourceType, 'collection'), inArray(grants.resourceId, [...asset.collectionIds]))
-      : undefined,
-  ].filter(Boolean);
-  const rows = await db
+  return db
     .select({
       resourceType: grants.resourceType,
       resourceId: grants.resourceId,
@@ -74,6 +65,22 @@ export async function loadCallerAccess(
       expiresAt: grants.expiresAt,
     })
     .from(grants)
-    .where(and(or(...principals), or(...resources), or(isNull(grants.expiresAt), gt(grants.expiresAt, now))));
-  return { caller, grants: rows };
+    .where(and(or(...principals), resources, or(isNull(grants.expiresAt), gt(grants.expiresAt, now))));
+}
+
+/** The caller's groups and orgs, and their unexpired grants on the asset or its collections. */
+export async function loadCallerAccess(
+  db: Database,
+  userId: string,
+  asset: AssetFacts,
+  now: Date,
+): Promise<{ caller: Caller; grants: GrantFacts[] }> {
+  const caller = await loadMemberships(db, userId);
+  const resources = or(
+    and(eq(grants.resourceType, 'asset'), eq(grants.resourceId, asset.id)),
+    asset.collectionIds.length
+      ? and(eq(grants.resourceType, 'collection'), inArray(grants.resourceId, [...asset.collectionIds]))
+      : undefined,
+  )!;
+  return { caller, grants: await loadCallerGrants(db, caller, resources, now) };
 }

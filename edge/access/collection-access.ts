@@ -1,9 +1,9 @@
 /** Loads the facts shared/policy/access.ts `collectionPermission` decides on. */
-import { and, eq, gt, inArray, isNull, or } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { collections, grants } from '../../shared/db/schema.ts';
 import { collectionPermission, type CollectionFacts, type Permission } from '../../shared/policy/access.ts';
-import { loadMemberships } from './asset-access.ts';
+import { loadCallerGrants, loadMemberships } from './asset-access.ts';
 
 export async function loadCollection(db: Database, collectionId: string): Promise<CollectionFacts & { name: string } | null> {
   const [row] = await db
@@ -25,21 +25,6 @@ export async function collectionPermissionFor(
   if (!collection) return { collection, permission: null };
   if (userId === null) return { collection, permission: collectionPermission({ collection, caller: null, grants: [], now }) };
   const caller = await loadMemberships(db, userId);
-  const principals = [
-    and(eq(grants.principalType, 'user'), eq(grants.principalId, userId)),
-    caller.groupIds.length ? and(eq(grants.principalType, 'group'), inArray(grants.principalId, [...caller.groupIds])) : undefined,
-    caller.orgIds.length ? and(eq(grants.principalType, 'org'), inArray(grants.principalId, [...caller.orgIds])) : undefined,
-  ].filter(Boolean);
-  const rows = await db
-    .select({
-      resourceType: grants.resourceType,
-      resourceId: grants.resourceId,
-      principalType: grants.principalType,
-      principalId: grants.principalId,
-      permission: grants.permission,
-      expiresAt: grants.expiresAt,
-    })
-    .from(grants)
-    .where(and(eq(grants.resourceType, 'collection'), eq(grants.resourceId, collectionId), or(...principals), or(isNull(grants.expiresAt), gt(grants.expiresAt, now))));
+  const rows = await loadCallerGrants(db, caller, and(eq(grants.resourceType, 'collection'), eq(grants.resourceId, collectionId))!, now);
   return { collection, permission: collectionPermission({ collection, caller, grants: rows, now }) };
 }
