@@ -1,8 +1,8 @@
 /**
- * Four projects: `unit` (pure functions, Node), `node` (integration against a
+ * Five projects: `unit` (pure functions, Node), `node` (integration against a
  * real S3 server and Debian PostgreSQL started by its global setup), `workers`
- * (the edge inside workerd against the local stack's services) and `infra`
- * (CDK assertions, offline).
+ * (the edge inside workerd against the local stack's services), `infra`
+ * (CDK assertions, offline), and `e2e` (the SPA in Chromium against a local stack).
  */
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
@@ -21,6 +21,10 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
+      },
+      {
+        // The SPA in Debian's Chromium (playwright-core) against a local stack each file starts.
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000 },
       },
       {
         test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 180_000 },

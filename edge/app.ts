@@ -25,6 +25,7 @@ import { s3Params } from './routes/s3-params.ts';
 import { uploadStatus } from './routes/upload-status.ts';
 import { sharing } from './routes/sharing/index.ts';
 import { library } from './routes/library/index.ts';
+import { serveShell } from './routes/spa.ts';
 
 export function createApp() {
   // OpenAPIHono is a Hono whose registry collects the OpenAPI routers mounted on it.
@@ -53,7 +54,8 @@ export function createApp() {
 
   registerDocs(app);
 
-  app.notFound((c) => c.json(errorBody('not_found', 'No such route.', c.get('requestId') ?? ''), 404));
+  // Anything else a browser navigates to is the single-page app's (edge/routes/spa.ts).
+  app.notFound(async (c) => (await serveShell(c)) ?? c.json(errorBody('not_found', 'No such route.', c.get('requestId') ?? ''), 404));
 
   app.onError((err, c) => {
     const rid = c.get('requestId') ?? '';

@@ -32,6 +32,8 @@ export interface Bindings {
    * login attempt limit applies (edge/middleware/rate-limit.ts).
    */
   AUTH_RATE_LIMITER?: RateLimiter;
+  /** Workers static assets (wrangler.toml [assets]): the built SPA. Optional: an API-only edge runs without it. */
+  ASSETS?: { fetch(request: Request): Promise<Response> };
   API_RATE_LIMITER?: RateLimiter;
 }
 

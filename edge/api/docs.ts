@@ -8,7 +8,8 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { html, raw } from 'hono/html';
 import type { AppEnv } from '../env.ts';
 
-const INFO = {
+/** The document's header (also used by web/gen-api.ts). */
+export const OPENAPI_INFO = {
   openapi: '3.1.0',
   info: {
     title: 'Media platform API',
@@ -22,7 +23,7 @@ type Doc = ReturnType<OpenAPIHono<AppEnv>['getOpenAPI31Document']>;
 export function registerDocs(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   let cached: Doc | undefined;
-  const doc = () => (cached ??= app.getOpenAPI31Document(INFO));
+  const doc = () => (cached ??= app.getOpenAPI31Document(OPENAPI_INFO));
   app.get('/api/openapi.json', (c) => {
     c.header('cache-control', 'public, max-age=300');
     return c.json(doc());

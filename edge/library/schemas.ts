@@ -127,7 +127,8 @@ export const assetSummarySchema = z
     placeholder: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
-    thumbnail: mediaUrlSchema.nullable(),
+    // A union, not .nullable(): zod-to-openapi drops null from a nullable registered schema (the document said non-null).
+    thumbnail: z.union([mediaUrlSchema, z.null()]),
   })
   .openapi('AssetSummary');
 

@@ -44,6 +44,9 @@ export async function bundleEdge(outDir: string): Promise<string> {
   const out = path.join(outDir, 'index.js');
   const built = await stat(out).catch(() => null);
   if (built && built.mtimeMs > (await newestSource())) return out;
+  // wrangler refuses to bundle when wrangler.toml's [assets] directory is missing (a fresh clone);
+  // the bundle does not contain the assets, so an empty folder is enough here.
+  await mkdir(path.join(repoRoot, 'dist', 'web'), { recursive: true });
   const wrangler = path.join(repoRoot, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
   await run(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', outDir], {
     cwd: repoRoot,
@@ -65,6 +68,8 @@ export async function startEdge(opts: {
   scriptPath: string;
   port: number;
   bindings: Record<string, string>;
+  /** The built SPA (web/build.ts) served as the Worker's static assets; wrangler.toml's [assets] routing applies. */
+  assetsDirectory?: string;
 }): Promise<EdgeRuntime> {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(repoRoot, 'wrangler.toml'));
   const mf = new Miniflare({
@@ -74,6 +79,9 @@ export async function startEdge(opts: {
     bindings: { ...(workerOptions.bindings ?? {}), ...opts.bindings },
     // The per-client rate limits of wrangler.toml ([[ratelimits]]), as deployed.
     ...(workerOptions.ratelimits ? { ratelimits: workerOptions.ratelimits } : {}),
+    ...(workerOptions.assets && opts.assetsDirectory
+      ? { assets: { ...workerOptions.assets, directory: opts.assetsDirectory } }
+      : {}),
     modules: true,
     scriptPath: opts.scriptPath,
     // The bundle may sit outside the repo (a test's temp DATA_DIR) while its

@@ -20,6 +20,7 @@ import { loadOrCreateDevKeys } from './dev-keys.ts';
 import { bundleEdge, startEdge, type EdgeRuntime } from './edge-runtime.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 import { startLocalS3, type LocalS3 } from './s3-server.ts';
+import { buildWeb } from '../../web/build.ts';
 
 export interface LocalStack {
   edge: EdgeRuntime;
@@ -48,8 +49,10 @@ export async function startLocalStack(
     // allSettled, not all: when one part fails, the others must finish
     // starting before they can be closed, or they would outlive the stack.
     const signingKeys = await loadOrCreateDevKeys(dataDir);
-    const [bundled, s3Started, pgStarted] = await Promise.allSettled([
+    const [bundled, webBuilt, s3Started, pgStarted] = await Promise.allSettled([
       bundleEdge(path.join(dataDir, 'edge-build')),
+      // Per stack, so stacks started side by side (tests) never rebuild each other's files.
+      buildWeb(path.join(dataDir, 'web')),
       startLocalS3({
         directory: path.join(dataDir, 's3'),
         port: config.S3_PORT,
@@ -65,7 +68,7 @@ export async function startLocalStack(
     ]);
     if (s3Started.status === 'fulfilled') cleanups.push(s3Started.value.close);
     if (pgStarted.status === 'fulfilled') cleanups.push(pgStarted.value.close);
-    for (const r of [bundled, s3Started, pgStarted]) if (r.status === 'rejected') throw r.reason;
+    for (const r of [bundled, webBuilt, s3Started, pgStarted]) if (r.status === 'rejected') throw r.reason;
     const scriptPath = (bundled as PromiseFulfilledResult<string>).value;
     const s3 = (s3Started as PromiseFulfilledResult<LocalS3>).value;
     const postgres = (pgStarted as PromiseFulfilledResult<EmbeddedPostgres>).value;
@@ -135,7 +138,7 @@ export async function startLocalStack(
       AUTH_ISSUER: `http://127.0.0.1:${config.EDGE_PORT}`,
       AUTH_AUDIENCE: 'media-platform',
     };
-    const edge = await startEdge({ scriptPath, port: config.EDGE_PORT, bindings });
+    const edge = await startEdge({ scriptPath, port: config.EDGE_PORT, bindings, assetsDirectory: path.join(dataDir, 'web') });
     cleanups.push(edge.close);
     return { edge, s3, postgres, dispatcher, pipeline, bindings, close: closeAll };
   } catch (err) {

@@ -1,0 +1,125 @@
+/**
+ * The signed-in session. The access token lives in memory only (never in
+ * storage a script injection could read); the refresh token is the edge's
+ * httpOnly `__Host-refresh` cookie. Refreshes are serialised across tabs
+ * with the Web Locks API: the edge rotates the refresh token on every use
+ * and treats a second use of the old one as theft (it revokes the whole
+ * family), so two tabs must never refresh at once.
+ */
+import { signal } from './signal.ts';
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: string;
+}
+
+interface SessionBody {
+  accessToken: string;
+  expiresIn: number;
+  user: User;
+}
+
+export class AuthError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+let token: { value: string; expiresAt: number } | null = null;
+/** The signed-in user (null: signed out; undefined: not known yet). */
+export const currentUser = signal<User | null | undefined>(undefined);
+
+const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('media-session') : null;
+channel?.addEventListener('message', (e: MessageEvent<{ kind: string }>) => {
+  // Another tab signed out: drop our token too (its refresh family is gone).
+  if (e.data?.kind === 'logout') {
+    token = null;
+    currentUser.set(null);
+  }
+});
+
+function accept(body: SessionBody): string {
+  // Renew a little early so a request never leaves with a token about to expire.
+  token = { value: body.accessToken, expiresAt: Date.now() + Math.max(0, body.expiresIn - 30) * 1000 };
+  currentUser.set(body.user);
+  return body.accessToken;
+}
+
+async function post(path: string, body?: unknown): Promise<Response> {
+  return fetch(path, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+async function fail(res: Response): Promise<never> {
+  const e = ((await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+  throw new AuthError(res.status, e?.code ?? 'http_' + res.status, e?.message ?? `Request failed (${res.status}).`, e?.details);
+}
+
+let inflight: Promise<string | null> | null = null;
+
+/** One refresh at a time in this tab, and (with Web Locks) across tabs. */
+function refreshOnce(stale: string | null): Promise<string | null> {
+  inflight ??= (async () => {
+    const run = async () => {
+      // Another tab (or an earlier caller here) may have refreshed while we waited for the lock.
+      if (token && token.value !== stale && token.expiresAt > Date.now()) return token.value;
+      const res = await post('/api/auth/refresh');
+      if (!res.ok) {
+        token = null;
+        currentUser.set(null);
+        return null;
+      }
+      return accept((await res.json()) as SessionBody);
+    };
+    return navigator.locks ? navigator.locks.request('media-session-refresh', run) : run();
+  })().finally(() => {
+    inflight = null;
+  });
+  return inflight;
+}
+
+export const session = {
+  /** A valid access token, refreshing when the one in memory expired; null when signed out. */
+  async accessToken(): Promise<string | null> {
+    if (token && token.expiresAt > Date.now()) return token.value;
+    if (currentUser.get() === null) return null;
+    return refreshOnce(token?.value ?? null);
+  },
+  /** After a 401 with `stale`: a new token, or null (signed out). */
+  refresh(stale: string | null): Promise<string | null> {
+    return refreshOnce(stale);
+  },
+  /** On start: resume a session from the refresh cookie, if there is one. */
+  async resume(): Promise<void> {
+    await refreshOnce(null);
+  },
+  async login(email: string, password: string): Promise<User> {
+    const res = await post('/api/auth/login', { email, password });
+    if (!res.ok) await fail(res);
+    accept((await res.json()) as SessionBody);
+    return currentUser.get()!;
+  },
+  async register(email: string, password: string, name: string): Promise<User> {
+    const res = await post('/api/auth/register', { email, password, name });
+    if (!res.ok) await fail(res);
+    accept((await res.json()) as SessionBody);
+    return currentUser.get()!;
+  },
+  async logout(): Promise<void> {
+    await post('/api/auth/logout').catch(() => undefined);
+    token = null;
+    currentUser.set(null);
+    channel?.postMessage({ kind: 'logout' });
+  },
+};

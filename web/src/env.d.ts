@@ -1,0 +1,2 @@
+/** esbuild bundles CSS imports into the app's one stylesheet. */
+declare module '*.css';
