@@ -14,6 +14,7 @@ import { handleJobStateChange } from '../handlers/mediaconvert-complete.ts';
 import type { Logger, PipelineDeps } from '../pipeline/deps.ts';
 import { sweepAbandonedUploads } from '../pipeline/abandoned-uploads.ts';
 import { sweepStuckJobs } from '../pipeline/sweeper.ts';
+import { sweepExpiredRows } from '../pipeline/expired-rows.ts';
 import { FfmpegTranscoder } from './ffmpeg-transcoder.ts';
 import { LocalDispatcher } from './dispatcher.ts';
 import { loadOrCreateDevKeys } from './dev-keys.ts';
@@ -117,6 +118,7 @@ export async function startLocalStack(
     const sweep = setInterval(() => {
       sweepStuckJobs(pipeline).catch((e: unknown) => log(`sweeper: ${String(e)}`));
       sweepAbandonedUploads(pipeline).catch((e: unknown) => log(`upload sweeper: ${String(e)}`));
+      sweepExpiredRows(pipeline).catch((e: unknown) => log(`expired rows sweeper: ${String(e)}`));
     }, 15 * 60_000);
     sweep.unref();
     cleanups.push(async () => clearInterval(sweep));
