@@ -1,105 +1,27 @@
 /**
  * The access policy (a pure function) and the SQL that lists what a caller
- * may see must agree. fast-check builds random worlds (users, groups, orgs,
- * memberships, assets public/private/deleted, collections live/deleted with
- * items, grants by user/group/org on assets and collections with random
- * permissions and expiries) and, for every caller and permission, compares
- * the policy's answer with the SQL's, on PGlite and on PostgreSQL through
- * the production driver. One sample per world also goes through the edge's
- * fact loaders, so they are held to the same answers.
+ * may see must agree. fast-check builds random worlds (support/policy-world.ts)
+ * and, for every caller and permission, compares the policy's answer with
+ * the SQL's, on PGlite and on PostgreSQL through the production driver. One
+ * sample per world also goes through the edge's fact loaders, so they are
+ * held to the same answers.
  */
-import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
-import ws from 'ws';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessibleAssets } from '../../edge/access/visible-assets.ts';
 import { loadAsset, loadCallerAccess } from '../../edge/access/asset-access.ts';
 import type { Database, DatabaseHandle } from '../../shared/db/database.ts';
-import { applyMigrations } from '../../shared/db/migrate.ts';
-import { openNeonDatabase } from '../../shared/db/neon.ts';
-import { openPgliteDatabase } from '../../shared/db/pglite.ts';
 import * as s from '../../shared/db/schema.ts';
-import { assetPermission, canAccessAsset, permissions, type GrantFacts, type Permission } from '../../shared/policy/access.ts';
+import { assetPermission, canAccessAsset, permissions, type Permission } from '../../shared/policy/access.ts';
+import { assetFacts, assetId, callerFacts, callersOf, databaseTargets, grantFacts, now, openMigrated, userId, worldOf, writeWorld, type World } from './support/policy-world.ts';
 
-const now = new Date('2026-11-25T12:00:00Z');
-const U = 3, G = 2, O = 2, A = 5, C = 2;
-const uuid = (kind: number, i: number) => `00000000-0000-4000-8000-${String(kind).padStart(4, '0')}${String(i).padStart(8, '0')}`;
-const userId = (i: number) => uuid(1, i);
-const groupId = (i: number) => uuid(2, i);
-const orgId = (i: number) => uuid(3, i);
-const assetId = (i: number) => uuid(4, i);
-const colId = (i: number) => uuid(5, i);
-
-const expiry = fc.constantFrom<Date | null>(null, new Date(now.getTime() - 60_000), new Date(now.getTime() + 60_000));
-const world = fc.record({
-  groupMembers: fc.uniqueArray(fc.tuple(fc.nat(G - 1), fc.nat(U - 1)), { selector: (t) => t.join() }),
-  orgMembers: fc.uniqueArray(fc.tuple(fc.nat(O - 1), fc.nat(U - 1)), { selector: (t) => t.join() }),
-  assets: fc.array(fc.record({ owner: fc.nat(U - 1), pub: fc.boolean(), deleted: fc.boolean() }), { minLength: A, maxLength: A }),
-  collections: fc.array(fc.record({ owner: fc.nat(U - 1), deleted: fc.boolean() }), { minLength: C, maxLength: C }),
-  items: fc.uniqueArray(fc.tuple(fc.nat(C - 1), fc.nat(A - 1)), { selector: (t) => t.join() }),
-  grants: fc.uniqueArray(
-    fc.record({
-      onCollection: fc.boolean(),
-      resource: fc.nat(Math.max(A, C) - 1),
-      principalType: fc.constantFrom('user' as const, 'group' as const, 'org' as const),
-      principal: fc.nat(U - 1),
-      permission: fc.constantFrom(...permissions),
-      expiresAt: expiry,
-    }),
-    { selector: (g) => [g.onCollection, g.resource % (g.onCollection ? C : A), g.principalType, g.principal % (g.principalType === 'user' ? U : g.principalType === 'group' ? G : O)].join() },
-  ),
-});
-type World = typeof world extends fc.Arbitrary<infer T> ? T : never;
-
-function grantFacts(w: World): GrantFacts[] {
-  return w.grants.map((g) => ({
-    resourceType: g.onCollection ? 'collection' : 'asset',
-    resourceId: g.onCollection ? colId(g.resource % C) : assetId(g.resource % A),
-    principalType: g.principalType,
-    principalId: g.principalType === 'user' ? userId(g.principal % U) : g.principalType === 'group' ? groupId(g.principal % G) : orgId(g.principal % O),
-    permission: g.permission,
-    expiresAt: g.expiresAt,
-  }));
-}
-
-async function insertWorld(db: Database, w: World) {
-  await db.insert(s.users).values(Array.from({ length: U }, (_, i) => ({ id: userId(i), email: `${userId(i)}@x.test`, name: 'u', passwordHash: 'x' })));
-  await db.insert(s.orgs).values(Array.from({ length: O }, (_, i) => ({ id: orgId(i), name: 'o', slug: orgId(i) })));
-  await db.insert(s.groups).values(Array.from({ length: G }, (_, i) => ({ id: groupId(i), orgId: orgId(0), name: `g${i}` })));
-  if (w.groupMembers.length) await db.insert(s.groupMembers).values(w.groupMembers.map(([g, u]) => ({ groupId: groupId(g), userId: userId(u) })));
-  if (w.orgMembers.length) await db.insert(s.orgMembers).values(w.orgMembers.map(([o, u]) => ({ orgId: orgId(o), userId: userId(u) })));
-  await db.insert(s.assets).values(w.assets.map((a, i) => ({
-    id: assetId(i), ownerId: userId(a.owner), filename: 'f', declaredType: 'image/png', size: 1,
-    visibility: a.pub ? ('public' as const) : ('private' as const), deletedAt: a.deleted ? new Date(now.getTime() - 1000) : null,
-  })));
-  await db.insert(s.collections).values(w.collections.map((c, i) => ({ id: colId(i), ownerId: userId(c.owner), name: 'c', deletedAt: c.deleted ? now : null })));
-  if (w.items.length) await db.insert(s.collectionItems).values(w.items.map(([c, a], i) => ({ collectionId: colId(c), assetId: assetId(a), position: i })));
-  const gs = grantFacts(w);
-  if (gs.length) await db.insert(s.grants).values(gs);
-}
+const sizes = { users: 3, groups: 2, orgs: 2, assets: 5, collections: 2 };
 
 /** The policy's answer, from the world in memory. */
 function policySet(w: World, caller: number | null, need: Permission): string[] {
-  const gs = grantFacts(w);
-  return w.assets
-    .map((a, i) => ({
-      id: assetId(i),
-      ownerId: userId(a.owner),
-      visibility: a.pub ? ('public' as const) : ('private' as const),
-      deletedAt: a.deleted ? new Date(now.getTime() - 1000) : null,
-      collectionIds: w.items.filter(([c, ai]) => ai === i && !w.collections[c]!.deleted).map(([c]) => colId(c)),
-    }))
-    .filter((asset) =>
-      canAccessAsset({
-        asset,
-        caller: caller === null ? null : {
-          userId: userId(caller),
-          groupIds: w.groupMembers.filter(([, u]) => u === caller).map(([g]) => groupId(g)),
-          orgIds: w.orgMembers.filter(([, u]) => u === caller).map(([o]) => orgId(o)),
-        },
-        grants: gs,
-        now,
-      }, need))
+  const grants = grantFacts(w);
+  return assetFacts(w)
+    .filter((asset) => canAccessAsset({ asset, caller: callerFacts(w, caller), grants, now }, need))
     .map((a) => a.id)
     .sort();
 }
@@ -109,39 +31,19 @@ async function sqlSet(db: Database, caller: number | null, need: Permission): Pr
   return rows.map((r) => r.id).sort();
 }
 
-const targets = [
-  { name: 'PGlite', driver: 'pglite' as const, open: () => openPgliteDatabase() },
-  {
-    name: 'PostgreSQL via @neondatabase/serverless',
-    driver: 'neon' as const,
-    async open(): Promise<DatabaseHandle> {
-      const opts = { wsProxy: inject('pgWsProxy'), secure: false, webSocketConstructor: ws };
-      const admin = openNeonDatabase({ url: inject('pgUrl'), ...opts });
-      const name = `policy_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
-      await admin.db.execute(sql.raw(`create database ${name}`));
-      await admin.close();
-      return openNeonDatabase({ url: inject('pgUrl').replace(/\/postgres$/, `/${name}`), ...opts, max: 1 });
-    },
-  },
-];
-
-const TABLES = 'grants, collection_items, collections, assets, group_members, org_members, groups, orgs, users';
-
-describe.each(targets)('policy and SQL agree on $name', ({ driver, open }) => {
+describe.each(databaseTargets)('policy and SQL agree on $name', (target) => {
   let handle: DatabaseHandle;
   beforeAll(async () => {
-    handle = await open();
-    await applyMigrations(handle.db, driver);
+    handle = await openMigrated(target);
   });
   afterAll(async () => handle?.close());
 
   it('for every caller and permission, on random worlds', async () => {
     await fc.assert(
-      fc.asyncProperty(world, fc.nat(A - 1), fc.nat(U - 1), async (w, sampleAsset, sampleUser) => {
+      fc.asyncProperty(worldOf(sizes), fc.nat(sizes.assets - 1), fc.nat(sizes.users - 1), async (w, sampleAsset, sampleUser) => {
         const db = handle.db;
-        await db.execute(sql.raw(`truncate ${TABLES} cascade`));
-        await insertWorld(db, w);
-        for (const caller of [null, ...Array.from({ length: U }, (_, i) => i)]) {
+        await writeWorld(db, w);
+        for (const caller of callersOf(w)) {
           for (const need of permissions) {
             expect(await sqlSet(db, caller, need), `caller ${caller} ${need}`).toEqual(policySet(w, caller, need));
           }
@@ -153,7 +55,7 @@ describe.each(targets)('policy and SQL agree on $name', ({ driver, open }) => {
         const expected = permissions.filter((p) => policySet(w, sampleUser, p).includes(assetId(sampleAsset)));
         expect(fromLoader).toBe(expected.at(-1) ?? null);
       }),
-      { numRuns: driver === 'pglite' ? 60 : 25 },
+      { numRuns: target.runs },
     );
   });
 });
