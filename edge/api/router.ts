@@ -6,6 +6,7 @@
  * echoed). Malformed JSON is Hono's HTTPException 400 (`bad_request`).
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { requireUser } from '../auth/authenticate.ts';
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
 import { fieldIssues } from '../json-body.ts';
@@ -57,3 +58,12 @@ export const bearerAuth = [{ bearerAuth: [] }];
 
 /** A UUID path/query parameter. */
 export const uuidParam = z.uuid().openapi({ format: 'uuid' });
+
+/** A JSON response (or request) body for route definitions. */
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+/** A required JSON request body for route definitions. */
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true as const, content: { 'application/json': { schema } } });
+
+/** Signed-in routes: Bearer in the document, `requireUser()` before the handler. */
+export const signedIn = { security: bearerAuth, middleware: [requireUser()] };

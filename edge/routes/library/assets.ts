@@ -6,8 +6,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { requireUser } from '../../auth/authenticate.ts';
-import { apiRouter, bearerAuth, errorResponses } from '../../api/router.ts';
+import { apiRouter, bearerAuth, errorResponses, jsonBody, jsonResponse, signedIn } from '../../api/router.ts';
 import type { AppEnv } from '../../env.ts';
 import { AppError } from '../../errors.ts';
 import { loadAssetDetail } from '../../library/asset-detail.ts';
@@ -27,7 +26,6 @@ import {
 import { assetDetailSchema, assetListQuerySchema, assetPatchSchema, assetSummarySchema, idParams, listOf } from '../../library/schemas.ts';
 
 const tags = ['Assets'];
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const noStore = (c: Context<AppEnv>) => c.header('Cache-Control', 'private, no-store');
 const inTrash = () => new AppError('conflict', 'The asset is in the trash; restore it first.');
 
@@ -48,10 +46,9 @@ export const assetRoutes = apiRouter()
       path: '/api/assets',
       tags,
       summary: "The caller's library: newest first, filtered, one page",
-      security: bearerAuth,
-      middleware: [requireUser()] as const,
+      ...signedIn,
       request: { query: assetListQuerySchema },
-      responses: { 200: json(listOf(assetSummarySchema, 'AssetPage'), 'A page of assets'), ...errorResponses(400, 401, 404) },
+      responses: { 200: jsonResponse(listOf(assetSummarySchema, 'AssetPage'), 'A page of assets'), ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -74,7 +71,7 @@ export const assetRoutes = apiRouter()
       description: 'Anonymous callers see public assets. The original\'s URL needs the download permission.',
       security: [...bearerAuth, {}],
       request: { params: idParams },
-      responses: { 200: json(assetDetailSchema, 'The asset'), ...errorResponses(400, 401, 404) },
+      responses: { 200: jsonResponse(assetDetailSchema, 'The asset'), ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -87,10 +84,9 @@ export const assetRoutes = apiRouter()
       path: '/api/assets/{id}',
       tags,
       summary: 'Change the title or description (edit) or the visibility (manage)',
-      security: bearerAuth,
-      middleware: [requireUser()] as const,
-      request: { params: idParams, body: { required: true, content: { 'application/json': { schema: assetPatchSchema } } } },
-      responses: { 200: json(assetDetailSchema, 'The changed asset'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+      ...signedIn,
+      request: { params: idParams, body: jsonBody(assetPatchSchema) },
+      responses: { 200: jsonResponse(assetDetailSchema, 'The changed asset'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -123,8 +119,7 @@ export const assetRoutes = apiRouter()
       path: '/api/assets/{id}',
       tags,
       summary: "Move to the owner's trash (manage); purgeable after the retention period",
-      security: bearerAuth,
-      middleware: [requireUser()] as const,
+      ...signedIn,
       request: { params: idParams },
       responses: { 204: { description: 'In the trash (also when it already was)' }, ...errorResponses(400, 401, 403, 404) },
     }),
@@ -157,10 +152,9 @@ export const assetRoutes = apiRouter()
       path: '/api/assets/{id}/restore',
       tags,
       summary: 'Take an asset out of the trash (owner only)',
-      security: bearerAuth,
-      middleware: [requireUser()] as const,
+      ...signedIn,
       request: { params: idParams },
-      responses: { 200: json(assetDetailSchema, 'The restored asset'), ...errorResponses(400, 401, 403, 404, 409) },
+      responses: { 200: jsonResponse(assetDetailSchema, 'The restored asset'), ...errorResponses(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -186,11 +180,10 @@ export const assetRoutes = apiRouter()
       summary: 'Ask for a trashed asset to be purged now (owner only, audited)',
       description:
         'Sets `purge_after` to now; the scheduled purge in origin/ then removes the original, all its versions and all derivatives. Irreversible: a restore is refused from here on.',
-      security: bearerAuth,
-      middleware: [requireUser()] as const,
+      ...signedIn,
       request: { params: idParams },
       responses: {
-        202: json(z.object({ id: z.string(), purgeAfter: z.string() }).openapi('PurgeRequested'), 'Purge requested'),
+        202: jsonResponse(z.object({ id: z.string(), purgeAfter: z.string() }).openapi('PurgeRequested'), 'Purge requested'),
         ...errorResponses(400, 401, 403, 404, 409),
       },
     }),

@@ -4,8 +4,7 @@
  * (edit; a permutation of the items the caller can see).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireUser } from '../../auth/authenticate.ts';
-import { apiRouter, bearerAuth, errorResponses } from '../../api/router.ts';
+import { apiRouter, errorResponses, jsonBody, signedIn } from '../../api/router.ts';
 import { AppError } from '../../errors.ts';
 import { assetAccess, callerId, collectionAccess, requirePermission } from '../../library/caller.ts';
 import { addItem, itemVisible, removeItem, reorderItems } from '../../library/collection-items.ts';
@@ -22,9 +21,8 @@ export const collectionItemRoutes = apiRouter()
       tags,
       summary: 'Add an asset the caller may view (edit on the collection)',
       description: `At \`position\` (0-based; the items from there move down) or at the end. At most ${MAX_COLLECTION_ITEMS} items.`,
-      security: bearerAuth,
-      middleware: [requireUser()] as const,
-      request: { params: idParams, body: { required: true, content: { 'application/json': { schema: itemAddSchema } } } },
+      ...signedIn,
+      request: { params: idParams, body: jsonBody(itemAddSchema) },
       responses: {
         201: {
           description: 'Added',
@@ -64,8 +62,7 @@ export const collectionItemRoutes = apiRouter()
       path: '/api/collections/{id}/items/{assetId}',
       tags,
       summary: 'Remove an item (edit on the collection); the asset itself stays',
-      security: bearerAuth,
-      middleware: [requireUser()] as const,
+      ...signedIn,
       request: { params: itemParams },
       responses: { 204: { description: 'Removed' }, ...errorResponses(400, 401, 403, 404) },
     }),
@@ -89,9 +86,8 @@ export const collectionItemRoutes = apiRouter()
       path: '/api/collections/{id}/items/order',
       tags,
       summary: 'Reorder the items (edit on the collection)',
-      security: bearerAuth,
-      middleware: [requireUser()] as const,
-      request: { params: idParams, body: { required: true, content: { 'application/json': { schema: reorderSchema } } } },
+      ...signedIn,
+      request: { params: idParams, body: jsonBody(reorderSchema) },
       responses: { 204: { description: 'Reordered' }, ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
     async (c) => {

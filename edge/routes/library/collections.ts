@@ -5,8 +5,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { requireUser } from '../../auth/authenticate.ts';
-import { apiRouter, bearerAuth, errorResponses } from '../../api/router.ts';
+import { apiRouter, bearerAuth, errorResponses, jsonBody, jsonResponse, signedIn } from '../../api/router.ts';
 import type { AppEnv } from '../../env.ts';
 import { AppError } from '../../errors.ts';
 import { toSummary } from '../../library/asset-rows.ts';
@@ -26,7 +25,6 @@ import {
 } from '../../library/schemas.ts';
 
 const tags = ['Collections'];
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const noStore = (c: Context<AppEnv>) => c.header('Cache-Control', 'private, no-store');
 
 export const collectionRoutes = apiRouter()
@@ -36,10 +34,9 @@ export const collectionRoutes = apiRouter()
       path: '/api/collections',
       tags,
       summary: 'Create a collection (private unless said otherwise)',
-      security: bearerAuth,
-      middleware: [requireUser()] as const,
-      request: { body: { required: true, content: { 'application/json': { schema: collectionCreateSchema } } } },
-      responses: { 201: json(collectionSchema, 'The new collection'), ...errorResponses(400, 401, 413, 415) },
+      ...signedIn,
+      request: { body: jsonBody(collectionCreateSchema) },
+      responses: { 201: jsonResponse(collectionSchema, 'The new collection'), ...errorResponses(400, 401, 413, 415) },
     }),
     async (c) => {
       const created = await createCollection(c.get('services').db(), callerId(c), c.req.valid('json'));
@@ -54,10 +51,9 @@ export const collectionRoutes = apiRouter()
       path: '/api/collections',
       tags,
       summary: 'Collections the caller may see, newest first',
-      security: bearerAuth,
-      middleware: [requireUser()] as const,
+      ...signedIn,
       request: { query: collectionListQuerySchema },
-      responses: { 200: json(listOf(collectionSchema, 'CollectionPage'), 'A page of collections'), ...errorResponses(400, 401) },
+      responses: { 200: jsonResponse(listOf(collectionSchema, 'CollectionPage'), 'A page of collections'), ...errorResponses(400, 401) },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -75,7 +71,7 @@ export const collectionRoutes = apiRouter()
       description: 'Anonymous callers see public collections; their items still follow each asset\'s own access.',
       security: [...bearerAuth, {}],
       request: { params: idParams, query: pageQuerySchema },
-      responses: { 200: json(collectionDetailSchema, 'The collection'), ...errorResponses(400, 401, 404) },
+      responses: { 200: jsonResponse(collectionDetailSchema, 'The collection'), ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -98,10 +94,9 @@ export const collectionRoutes = apiRouter()
       path: '/api/collections/{id}',
       tags,
       summary: 'Rename or describe (edit); change the visibility (manage)',
-      security: bearerAuth,
-      middleware: [requireUser()] as const,
-      request: { params: idParams, body: { required: true, content: { 'application/json': { schema: collectionPatchSchema } } } },
-      responses: { 200: json(collectionSchema, 'The changed collection'), ...errorResponses(400, 401, 403, 404, 413, 415) },
+      ...signedIn,
+      request: { params: idParams, body: jsonBody(collectionPatchSchema) },
+      responses: { 200: jsonResponse(collectionSchema, 'The changed collection'), ...errorResponses(400, 401, 403, 404, 413, 415) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -136,8 +131,7 @@ export const collectionRoutes = apiRouter()
       path: '/api/collections/{id}',
       tags,
       summary: 'Delete a collection (manage); its assets stay, its grants stop reaching them',
-      security: bearerAuth,
-      middleware: [requireUser()] as const,
+      ...signedIn,
       request: { params: idParams },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404) },
     }),

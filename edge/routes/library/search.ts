@@ -1,7 +1,6 @@
 /** `GET /api/search?q=`: ranked full-text search over the assets the caller may see. */
 import { createRoute } from '@hono/zod-openapi';
-import { requireUser } from '../../auth/authenticate.ts';
-import { apiRouter, bearerAuth, errorResponses } from '../../api/router.ts';
+import { apiRouter, errorResponses, jsonResponse, signedIn } from '../../api/router.ts';
 import { toSummary } from '../../library/asset-rows.ts';
 import { callerId, signerFor } from '../../library/caller.ts';
 import { listOf, searchHitSchema, searchQuerySchema } from '../../library/schemas.ts';
@@ -15,11 +14,10 @@ export const searchRoutes = apiRouter().openapi(
     summary: 'Search file names, titles, descriptions, tags and metadata; best match first',
     description:
       'Words are matched both stemmed (English) and as typed, so "running" finds "run" and `IMG_2041.jpg` finds that file. Only assets the caller may view, none from the trash.',
-    security: bearerAuth,
-    middleware: [requireUser()] as const,
+    ...signedIn,
     request: { query: searchQuerySchema },
     responses: {
-      200: { description: 'A page of hits', content: { 'application/json': { schema: listOf(searchHitSchema, 'SearchPage') } } },
+      200: jsonResponse(listOf(searchHitSchema, 'SearchPage'), 'A page of hits'),
       ...errorResponses(400, 401),
     },
   }),

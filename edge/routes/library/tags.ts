@@ -1,7 +1,6 @@
 /** `GET /api/tags` (the caller's tags with counts) and `PUT /api/assets/:id/tags` (edit permission). */
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireUser } from '../../auth/authenticate.ts';
-import { apiRouter, bearerAuth, errorResponses } from '../../api/router.ts';
+import { apiRouter, errorResponses, jsonBody, jsonResponse, signedIn } from '../../api/router.ts';
 import { AppError } from '../../errors.ts';
 import { assetAccess, callerId, requirePermission } from '../../library/caller.ts';
 import { idParams, listOf, pageQuerySchema, tagSchema, tagsBodySchema } from '../../library/schemas.ts';
@@ -16,11 +15,10 @@ export const tagRoutes = apiRouter()
       path: '/api/tags',
       tags,
       summary: "The caller's tags, by name, with the number of their live assets each labels",
-      security: bearerAuth,
-      middleware: [requireUser()] as const,
+      ...signedIn,
       request: { query: pageQuerySchema },
       responses: {
-        200: { description: 'A page of tags', content: { 'application/json': { schema: listOf(tagSchema, 'TagPage') } } },
+        200: jsonResponse(listOf(tagSchema, 'TagPage'), 'A page of tags'),
         ...errorResponses(400, 401),
       },
     }),
@@ -39,11 +37,10 @@ export const tagRoutes = apiRouter()
       summary: "Replace an asset's tags (edit permission)",
       description:
         "Names are trimmed, 1-64 characters, at most 50. Tags belong to the asset's owner and are unique per owner regardless of case: an existing tag keeps its spelling.",
-      security: bearerAuth,
-      middleware: [requireUser()] as const,
-      request: { params: idParams, body: { required: true, content: { 'application/json': { schema: tagsBodySchema } } } },
+      ...signedIn,
+      request: { params: idParams, body: jsonBody(tagsBodySchema) },
       responses: {
-        200: { description: 'The tags as stored', content: { 'application/json': { schema: z.object({ tags: z.array(z.string()) }) } } },
+        200: jsonResponse(z.object({ tags: z.array(z.string()) }), 'The tags as stored'),
         ...errorResponses(400, 401, 403, 404, 409, 413, 415),
       },
     }),

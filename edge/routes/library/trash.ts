@@ -1,7 +1,6 @@
 /** `GET /api/trash`: the caller's own soft-deleted assets, most recently deleted first. */
 import { createRoute } from '@hono/zod-openapi';
-import { requireUser } from '../../auth/authenticate.ts';
-import { apiRouter, bearerAuth, errorResponses } from '../../api/router.ts';
+import { apiRouter, errorResponses, jsonResponse, signedIn } from '../../api/router.ts';
 import { listTrash } from '../../library/asset-list.ts';
 import { iso, toSummary } from '../../library/asset-rows.ts';
 import { callerId, signerFor } from '../../library/caller.ts';
@@ -13,11 +12,10 @@ export const trashRoutes = apiRouter().openapi(
     path: '/api/trash',
     tags: ['Assets'],
     summary: "The caller's trash: restorable until `purgeAfter`",
-    security: bearerAuth,
-    middleware: [requireUser()] as const,
+    ...signedIn,
     request: { query: pageQuerySchema },
     responses: {
-      200: { description: 'A page of trashed assets', content: { 'application/json': { schema: listOf(trashItemSchema, 'TrashPage') } } },
+      200: jsonResponse(listOf(trashItemSchema, 'TrashPage'), 'A page of trashed assets'),
       ...errorResponses(400, 401),
     },
   }),
