@@ -1,22 +1,14 @@
 /**
  * Audit rows for library changes the owner must be able to trace: deletes,
  * restores, purge requests and visibility changes. Written in the same
- * transaction as the change, with the same columns as the auth audit
- * (edge/auth/audit.ts): actor, resource, client address, request id.
+ * transaction as the change by edge/audit/write-audit.ts.
  */
 import type { Context } from 'hono';
 import type { Database } from '../../shared/db/database.ts';
-import { auditLog } from '../../shared/db/schema.ts';
+import { writeAudit, type AuditActionOf } from '../audit/write-audit.ts';
 import type { AppEnv } from '../env.ts';
-import { clientAddress } from '../middleware/client-address.ts';
 
-export type LibraryAuditAction =
-  | 'asset.delete'
-  | 'asset.restore'
-  | 'asset.purge_requested'
-  | 'asset.visibility_changed'
-  | 'collection.delete'
-  | 'collection.visibility_changed';
+export type LibraryAuditAction = AuditActionOf<'library'>;
 
 export async function auditLibrary(
   c: Context<AppEnv>,
@@ -29,13 +21,10 @@ export async function auditLibrary(
     detail?: Record<string, unknown>;
   },
 ): Promise<void> {
-  await db.insert(auditLog).values({
+  await writeAudit(c, db, {
     action: event.action,
     actorId: event.actorId,
-    resourceType: event.resourceType,
-    resourceId: event.resourceId,
-    ip: clientAddress(c),
-    requestId: c.get('requestId'),
-    detail: event.detail ?? {},
+    resource: { type: event.resourceType, id: event.resourceId },
+    ...(event.detail ? { detail: event.detail } : {}),
   });
 }

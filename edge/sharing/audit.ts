@@ -1,36 +1,18 @@
 /**
- * Audit rows of the sharing API, and the owner's view of them. A row names
- * the asset or collection it concerns (`resource_type`, `resource_id`), so
- * `GET /api/audit` for a resource shows its grants, links and link opens
- * together; org and group changes name the org. Never a password, a token or
- * a hash in `detail`.
+ * Audit rows of the sharing API (written by edge/audit/write-audit.ts), and
+ * the owner's view of them. A row names the asset or collection it concerns
+ * (`resource_type`, `resource_id`), so `GET /api/audit` for a resource shows
+ * its grants, links and link opens together; org and group changes name the
+ * org. Never a password, a token or a hash in `detail`.
  */
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { Database } from '../../shared/db/database.ts';
 import { auditLog, users } from '../../shared/db/schema.ts';
+import { writeAudit, type AuditActionOf } from '../audit/write-audit.ts';
 import type { AppEnv } from '../env.ts';
-import { clientAddress } from '../middleware/client-address.ts';
 
-export type SharingAuditAction =
-  | 'share.create'
-  | 'share.update'
-  | 'share.revoke'
-  | 'share.open'
-  | 'share.unlock'
-  | 'share.unlock_failed'
-  | 'grant.create'
-  | 'grant.update'
-  | 'grant.delete'
-  | 'org.create'
-  | 'org.update'
-  | 'org.member_add'
-  | 'org.member_update'
-  | 'org.member_remove'
-  | 'group.create'
-  | 'group.delete'
-  | 'group.member_add'
-  | 'group.member_remove';
+export type SharingAuditAction = AuditActionOf<'sharing'>;
 
 export interface SharingAuditEvent {
   action: SharingAuditAction;
@@ -41,15 +23,7 @@ export interface SharingAuditEvent {
 }
 
 export async function auditSharing(c: Context<AppEnv>, db: Database, event: SharingAuditEvent): Promise<void> {
-  await db.insert(auditLog).values({
-    action: event.action,
-    actorId: event.actorId,
-    resourceType: event.resource.type,
-    resourceId: event.resource.id,
-    ip: clientAddress(c),
-    requestId: c.get('requestId'),
-    detail: event.detail ?? {},
-  });
+  await writeAudit(c, db, event);
 }
 
 export interface AuditEntry {
