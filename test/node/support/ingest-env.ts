@@ -6,36 +6,19 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
-import ws from 'ws';
 import { inject } from 'vitest';
 import type { SqsEvent, SqsRecord } from '../../../origin/events/types.ts';
 import { createIngestHandler } from '../../../origin/handlers/ingest.ts';
 import type { Logger, PipelineDeps, VideoJobRequest, VideoTranscoder } from '../../../origin/pipeline/deps.ts';
 import type { Database, DatabaseHandle } from '../../../shared/db/database.ts';
-import { applyMigrations } from '../../../shared/db/migrate.ts';
-import { openNeonDatabase } from '../../../shared/db/neon.ts';
-import { openPgliteDatabase } from '../../../shared/db/pglite.ts';
 import { assets, derivatives, jobs, users } from '../../../shared/db/schema.ts';
 import { originalKey } from '../../../shared/storage/keys.ts';
 import { S3Client } from '../../../shared/storage/s3-client.ts';
+import { openMigratedDatabase, type Driver } from './test-database.ts';
 
-export type Driver = 'pglite' | 'neon';
+export type { Driver } from './test-database.ts';
 
-export async function openTestDatabase(driver: Driver): Promise<DatabaseHandle> {
-  let handle: DatabaseHandle;
-  if (driver === 'pglite') {
-    handle = await openPgliteDatabase();
-  } else {
-    const opts = { wsProxy: inject('pgWsProxy'), secure: false, webSocketConstructor: ws };
-    const admin = openNeonDatabase({ url: inject('pgUrl'), ...opts });
-    const name = `ingest_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
-    await admin.db.execute(sql.raw(`create database ${name}`));
-    await admin.close();
-    handle = openNeonDatabase({ url: inject('pgUrl').replace(/\/postgres$/, `/${name}`), ...opts });
-  }
-  await applyMigrations(handle.db, driver);
-  return handle;
-}
+export const openTestDatabase = (driver: Driver): Promise<DatabaseHandle> => openMigratedDatabase(driver);
 
 export function testStorage(): S3Client {
   return new S3Client({ endpoint: inject('s3Endpoint'), region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });

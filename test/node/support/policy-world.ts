@@ -10,14 +10,10 @@
  */
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
-import ws from 'ws';
-import { inject } from 'vitest';
 import type { Database, DatabaseHandle } from '../../../shared/db/database.ts';
-import { applyMigrations } from '../../../shared/db/migrate.ts';
-import { openNeonDatabase } from '../../../shared/db/neon.ts';
-import { openPgliteDatabase } from '../../../shared/db/pglite.ts';
 import * as s from '../../../shared/db/schema.ts';
 import { permissions, type GrantFacts } from '../../../shared/policy/access.ts';
+import { openMigratedDatabase } from './test-database.ts';
 
 export const now = new Date('2026-11-25T12:00:00Z');
 const uuid = (kind: number, i: number) => `00000000-0000-4000-8000-${String(kind).padStart(4, '0')}${String(i).padStart(8, '0')}`;
@@ -143,26 +139,10 @@ export async function writeWorld(db: Database, w: World): Promise<void> {
   if (gs.length) await db.insert(s.grants).values(gs);
 }
 
-/** PGlite, and PostgreSQL through the production driver (a database of its own per suite), migrated. */
+/** PGlite, and PostgreSQL through the production driver (a database of its own per suite, one connection). */
 export const databaseTargets = [
-  { name: 'PGlite', driver: 'pglite' as const, runs: 60, open: () => openPgliteDatabase() },
-  {
-    name: 'PostgreSQL via @neondatabase/serverless',
-    driver: 'neon' as const,
-    runs: 25,
-    async open(): Promise<DatabaseHandle> {
-      const opts = { wsProxy: inject('pgWsProxy'), secure: false, webSocketConstructor: ws };
-      const admin = openNeonDatabase({ url: inject('pgUrl'), ...opts });
-      const name = `world_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
-      await admin.db.execute(sql.raw(`create database ${name}`));
-      await admin.close();
-      return openNeonDatabase({ url: inject('pgUrl').replace(/\/postgres$/, `/${name}`), ...opts, max: 1 });
-    },
-  },
+  { name: 'PGlite', driver: 'pglite' as const, runs: 60 },
+  { name: 'PostgreSQL via @neondatabase/serverless', driver: 'neon' as const, runs: 25 },
 ];
 
-export async function openMigrated(target: (typeof databaseTargets)[number]): Promise<DatabaseHandle> {
-  const handle = await target.open();
-  await applyMigrations(handle.db, target.driver);
-  return handle;
-}
+export const openMigrated = (target: (typeof databaseTargets)[number]): Promise<DatabaseHandle> => openMigratedDatabase(target.driver, { max: 1 });

@@ -6,37 +6,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
-import ws from 'ws';
 import { inject } from 'vitest';
 import type { Logger, PipelineDeps, VideoJobRequest, VideoTranscoder } from '../../../origin/pipeline/deps.ts';
 import type { Database, DatabaseHandle } from '../../../shared/db/database.ts';
-import { applyMigrations } from '../../../shared/db/migrate.ts';
-import { openNeonDatabase } from '../../../shared/db/neon.ts';
-import { openPgliteDatabase } from '../../../shared/db/pglite.ts';
 import { assets, derivatives, jobs, users } from '../../../shared/db/schema.ts';
 import { S3Client } from '../../../shared/storage/s3-client.ts';
+import { openMigratedDatabase, type Driver } from './test-database.ts';
 
-export type Driver = 'pglite' | 'neon';
-export const DRIVERS: { name: string; driver: Driver }[] = [
-  { name: 'PGlite', driver: 'pglite' },
-  { name: 'PostgreSQL via @neondatabase/serverless', driver: 'neon' },
-];
+export { DRIVERS, type Driver } from './test-database.ts';
 
-export async function openDb(driver: Driver): Promise<DatabaseHandle> {
-  let handle: DatabaseHandle;
-  if (driver === 'pglite') {
-    handle = await openPgliteDatabase();
-  } else {
-    const opts = { wsProxy: inject('pgWsProxy'), secure: false, webSocketConstructor: ws };
-    const admin = openNeonDatabase({ url: inject('pgUrl'), ...opts });
-    const name = `video_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
-    await admin.db.execute(sql.raw(`create database ${name}`));
-    await admin.close();
-    handle = openNeonDatabase({ url: inject('pgUrl').replace(/\/postgres$/, `/${name}`), ...opts });
-  }
-  await applyMigrations(handle.db, driver);
-  return handle;
-}
+export const openDb = (driver: Driver): Promise<DatabaseHandle> => openMigratedDatabase(driver);
 
 export const s3 = () =>
   new S3Client({ endpoint: inject('s3Endpoint'), region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
