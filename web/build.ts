@@ -18,6 +18,9 @@ const options = (outdir: string): esbuild.BuildOptions => ({
   entryPoints: { app: path.join(root, 'web/src/main.tsx') },
   bundle: true,
   format: 'esm',
+  // Dynamic imports (hls.js: web/src/components/load-hls.ts) become chunks fetched on demand.
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   target: ['es2022', 'chrome110', 'firefox110', 'safari16'],
   jsx: 'automatic',
   jsxImportSource: 'preact',

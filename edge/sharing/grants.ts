@@ -78,6 +78,22 @@ export async function checkPrincipal(db: Database, callerId: string, type: Princ
   if (found.length === 0) throw new AppError('not_found', `No such ${type}.`);
 }
 
+/**
+ * The id of the (enabled) user with this email, compared case-insensitively.
+ * Reveals to the signed-in caller whether the address is registered, as
+ * sharing by email does in Drive-like products.
+ * @throws 404 `not_found` "No user with that email." when there is none.
+ */
+export async function userIdByEmail(db: Database, email: string): Promise<string> {
+  const [row] = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(sql`lower(${users.email}) = lower(${email})`, sql`${users.disabledAt} is null`))
+    .limit(1);
+  if (!row) throw new AppError('not_found', 'No user with that email.');
+  return row.id;
+}
+
 export interface GrantInput {
   resource: ResourceRef;
   principalType: PrincipalType;

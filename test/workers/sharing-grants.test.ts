@@ -4,7 +4,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { auditLog } from '../../shared/db/schema.ts';
+import { auditLog, users } from '../../shared/db/schema.ts';
 import { createAsset, createUser, putVariant, withDb } from './support/fixtures.ts';
 import { api, errorCode, expectJson, seedCollection, seedGroup, seedMember, seedOrg } from './support/sharing-api.ts';
 
@@ -118,5 +118,70 @@ describe('grants', () => {
     const asset = await withDb((db) => createAsset(db, owner, { deletedAt: new Date() }));
     const res = await api('POST', '/api/grants', { as: owner, json: { resourceType: 'asset', resourceId: asset, principalType: 'user', principalId: friend, permission: 'view' } });
     expect(res.status).toBe(409);
+  });
+
+  describe('to a user named by email', () => {
+    let friendEmail: string;
+    beforeAll(async () => {
+      friendEmail = (await withDb((db) => db.select({ email: users.email }).from(users).where(eq(users.id, friend))))[0]!.email;
+    });
+    const body = (asset: string, extra: Record<string, unknown>) => ({ resourceType: 'asset', resourceId: asset, permission: 'view', ...extra });
+    const fieldsOf = async (res: Response) => {
+      const b = await expectJson(res, 400);
+      expect(b.error.code).toBe('validation_failed');
+      return b.error.details.fields as { field: string; message: string }[];
+    };
+
+    it('resolve the email (any case, surrounding spaces) to the user and grant as with principalId', async () => {
+      const asset = await newAsset();
+      await putVariant(asset, 'w320.webp', 'thumb', 'image/webp');
+      const created = await expectJson(
+        await api('POST', '/api/grants', { as: owner, json: body(asset, { principalType: 'user', principalEmail: ` ${friendEmail.toUpperCase()} ` }) }),
+        201,
+      );
+      expect(created).toMatchObject({ principalType: 'user', principalId: friend, principalName: 'friend', permission: 'view' });
+      expect((await api('GET', `/m/${asset}/w320.webp`, { as: friend })).status).toBe(200);
+      // A second grant by email updates the same row.
+      const again = await expectJson(
+        await api('POST', '/api/grants', { as: owner, json: body(asset, { principalType: 'user', principalEmail: friendEmail, permission: 'download' }) }),
+        200,
+      );
+      expect(again).toMatchObject({ id: created.id, permission: 'download' });
+    });
+
+    it('need exactly one of principalId and principalEmail (400 naming the field)', async () => {
+      const asset = await newAsset();
+      const both = await fieldsOf(await api('POST', '/api/grants', { as: owner, json: body(asset, { principalType: 'user', principalId: friend, principalEmail: friendEmail }) }));
+      expect(both).toEqual([expect.objectContaining({ field: 'principalEmail', message: expect.stringMatching(/not both/) })]);
+      const neither = await fieldsOf(await api('POST', '/api/grants', { as: owner, json: body(asset, { principalType: 'user' }) }));
+      expect(neither).toEqual([expect.objectContaining({ field: 'principalId', message: expect.stringMatching(/principalId or principalEmail/) })]);
+      const bad = await fieldsOf(await api('POST', '/api/grants', { as: owner, json: body(asset, { principalType: 'user', principalEmail: 'not-an-email' }) }));
+      expect(bad.map((f) => f.field)).toEqual(['principalEmail']);
+    });
+
+    it('answer 404 for an unknown email', async () => {
+      const asset = await newAsset();
+      const res = await api('POST', '/api/grants', { as: owner, json: body(asset, { principalType: 'user', principalEmail: `nobody-${crypto.randomUUID()}@example.test` }) });
+      const b = await expectJson(res, 404);
+      expect(b.error).toMatchObject({ code: 'not_found', message: 'No user with that email.' });
+    });
+
+    it('are refused for a group or org principal (400 naming principalEmail)', async () => {
+      const asset = await newAsset();
+      for (const principalType of ['group', 'org']) {
+        const withEmail = await fieldsOf(await api('POST', '/api/grants', { as: owner, json: body(asset, { principalType, principalEmail: friendEmail }) }));
+        expect(withEmail.map((f) => f.field)).toContain('principalEmail');
+        const alongsideId = await fieldsOf(
+          await api('POST', '/api/grants', { as: owner, json: body(asset, { principalType, principalId: principalType === 'group' ? group : org, principalEmail: friendEmail }) }),
+        );
+        expect(alongsideId.map((f) => f.field)).toEqual(['principalEmail']);
+      }
+    });
+
+    it('are still refused to a caller without manage on the resource', async () => {
+      const asset = await newAsset();
+      const res = await api('POST', '/api/grants', { as: friend, json: body(asset, { principalType: 'user', principalEmail: friendEmail }) });
+      expect(res.status).toBe(404);
+    });
   });
 });

@@ -48,9 +48,6 @@ const routes: Route[] = [
 export function App() {
   const loc = useLocation();
   const user = useSignal(currentUser);
-  useEffect(() => {
-    void session.resume();
-  }, []);
 
   let found: { route: Route; params: Record<string, string> } | null = null;
   for (const route of routes) {
@@ -63,6 +60,11 @@ export function App() {
   useEffect(() => {
     document.title = `${found?.route.title ?? 'Not found'} · Media`;
   }, [found?.route.title]);
+  // Public pages (sign-in, share links) need no session: resume one only when a page needs it.
+  const needsUser = !found?.route.public;
+  useEffect(() => {
+    if (needsUser && currentUser.get() === undefined) void session.resume();
+  }, [needsUser]);
 
   if (!found) return <Frame><NotFound /></Frame>;
   const { route, params } = found;
@@ -107,7 +109,15 @@ function Frame({ children }: { children: ComponentChildren }) {
               if (q) navigate(`/search?q=${encodeURIComponent(q)}`);
             }}>
               <label class="visually-hidden" for="global-search">Search the library</label>
-              <input id="global-search" name="q" type="search" placeholder="Search" defaultValue={loc.path === '/search' ? loc.query.get('q') ?? '' : ''} />
+              {/* Keyed by the location: leaving /search (or a new query) resets what the box shows. */}
+              <input
+                key={loc.path === '/search' ? `q:${loc.query.get('q') ?? ''}` : 'q'}
+                id="global-search"
+                name="q"
+                type="search"
+                placeholder="Search"
+                defaultValue={loc.path === '/search' ? loc.query.get('q') ?? '' : ''}
+              />
             </form>
             <span class="who" title={user.email}>{user.name}</span>
             <button type="button" class="link" onClick={async () => {

@@ -1,6 +1,7 @@
 /**
  * Grants: `POST /api/grants` (create, or update the principal's existing
- * grant on that resource: 201 / 200), `GET /api/grants?resourceType=&resourceId=`,
+ * grant on that resource: 201 / 200; a user principal may be named by
+ * `principalEmail` instead of `principalId`), `GET /api/grants?resourceType=&resourceId=`,
  * `PATCH /api/grants/:id` {permission?, expiresAt?} and `DELETE /api/grants/:id`.
  * Every one needs `manage` on the grant's resource (access policy); a caller
  * who cannot see the resource gets 404, one who sees it without `manage` 403.
@@ -11,7 +12,7 @@ import { apiRouter, bearerAuth, errorResponses, uuidParam } from '../../api/rout
 import { currentUser, requireUser } from '../../auth/authenticate.ts';
 import { AppError } from '../../errors.ts';
 import { auditSharing } from '../../sharing/audit.ts';
-import { checkPrincipal, deleteGrant, listGrants, loadGrant, updateGrant, upsertGrant } from '../../sharing/grants.ts';
+import { checkPrincipal, deleteGrant, listGrants, loadGrant, updateGrant, upsertGrant, userIdByEmail } from '../../sharing/grants.ts';
 import { requireLive, requireResource } from '../../sharing/resource-access.ts';
 import {
   idParams,
@@ -47,10 +48,30 @@ const createBody = z
     resourceType: resourceTypeSchema,
     resourceId: uuidParam,
     principalType: principalTypeSchema,
-    principalId: uuidParam,
+    principalId: uuidParam.optional().openapi({ description: 'The user, group or org. Give this or principalEmail.' }),
+    principalEmail: z
+      .string()
+      .trim()
+      .max(254)
+      .pipe(z.email({ message: 'Must be an email address.' }))
+      .optional()
+      .openapi({ description: "A user's email, instead of principalId (principalType user only)." }),
     permission: permissionSchema,
     expiresAt: futureInstant.nullable().optional(),
   })
+  .refine((b) => b.principalEmail === undefined || b.principalType === 'user', {
+    path: ['principalEmail'],
+    message: 'Only a user can be named by email; give principalId for a group or org.',
+  })
+  .refine((b) => b.principalEmail !== undefined || b.principalType !== 'user' || b.principalId !== undefined, {
+    path: ['principalId'],
+    message: 'Give principalId or principalEmail.',
+  })
+  .refine((b) => b.principalType !== 'user' || b.principalId === undefined || b.principalEmail === undefined, {
+    path: ['principalEmail'],
+    message: 'Give principalId or principalEmail, not both.',
+  })
+  .refine((b) => b.principalType === 'user' || b.principalId !== undefined, { path: ['principalId'], message: 'Required.' })
   .openapi('CreateGrant');
 
 const patchBody = z
@@ -80,11 +101,20 @@ export const grantRoutes = apiRouter()
       const db = c.get('services').db();
       const resource = await requireResource(db, user.id, { type: body.resourceType, id: body.resourceId }, 'manage');
       requireLive(resource);
-      await checkPrincipal(db, user.id, body.principalType, body.principalId);
+      let principalId: string;
+      if (body.principalEmail !== undefined) {
+        // Answering 404 for an unknown address tells a signed-in manager whether
+        // someone has an account here; sharing by email in Drive-like products
+        // reveals the same, and it is what lets the dialog say "no such user".
+        principalId = await userIdByEmail(db, body.principalEmail);
+      } else {
+        principalId = body.principalId!;
+        await checkPrincipal(db, user.id, body.principalType, principalId);
+      }
       const { grant, created } = await upsertGrant(db, {
         resource,
         principalType: body.principalType,
-        principalId: body.principalId,
+        principalId,
         permission: body.permission,
         expiresAt: toDate(body.expiresAt) ?? null,
         grantedBy: user.id,

@@ -118,7 +118,10 @@ export interface Schemas {
     resourceType: "asset" | "collection";
     resourceId: string;
     principalType: "user" | "group" | "org";
-    principalId: string;
+    /** The user, group or org. Give this or principalEmail. */
+    principalId?: string;
+    /** A user's email, instead of principalId (principalType user only). */
+    principalEmail?: string;
     /** view < download < edit < manage */
     permission: "view" | "download" | "edit" | "manage";
     expiresAt?: string | null;

@@ -33,6 +33,30 @@ export class AuthError extends Error {
 }
 
 let token: { value: string; expiresAt: number } | null = null;
+
+/**
+ * Whether this browser signed in before (the refresh cookie is httpOnly, so
+ * script cannot see it). Without the hint, a first visit would ask the edge to
+ * refresh a session that does not exist and log a 401.
+ */
+const HINT = 'media.signedIn';
+const hint = {
+  get: () => {
+    try {
+      return localStorage.getItem(HINT) === '1';
+    } catch {
+      return true; // storage blocked: ask the edge
+    }
+  },
+  set: (on: boolean) => {
+    try {
+      if (on) localStorage.setItem(HINT, '1');
+      else localStorage.removeItem(HINT);
+    } catch {
+      /* storage blocked: the hint only saves a request */
+    }
+  },
+};
 /** The signed-in user (null: signed out; undefined: not known yet). */
 export const currentUser = signal<User | null | undefined>(undefined);
 
@@ -48,6 +72,7 @@ channel?.addEventListener('message', (e: MessageEvent<{ kind: string }>) => {
 function accept(body: SessionBody): string {
   // Renew a little early so a request never leaves with a token about to expire.
   token = { value: body.accessToken, expiresAt: Date.now() + Math.max(0, body.expiresIn - 30) * 1000 };
+  hint.set(true);
   currentUser.set(body.user);
   return body.accessToken;
 }
@@ -77,6 +102,7 @@ function refreshOnce(stale: string | null): Promise<string | null> {
       const res = await post('/api/auth/refresh');
       if (!res.ok) {
         token = null;
+        hint.set(false);
         currentUser.set(null);
         return null;
       }
@@ -102,6 +128,10 @@ export const session = {
   },
   /** On start: resume a session from the refresh cookie, if there is one. */
   async resume(): Promise<void> {
+    if (!hint.get()) {
+      currentUser.set(null);
+      return;
+    }
     await refreshOnce(null);
   },
   async login(email: string, password: string): Promise<User> {
@@ -119,6 +149,7 @@ export const session = {
   async logout(): Promise<void> {
     await post('/api/auth/logout').catch(() => undefined);
     token = null;
+    hint.set(false);
     currentUser.set(null);
     channel?.postMessage({ kind: 'logout' });
   },

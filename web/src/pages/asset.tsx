@@ -1,4 +1,376 @@
-/** Placeholder: built in this session by its owner. */
-export function AssetPage(_props: { params: Record<string, string>; query: URLSearchParams }) {
-  return <h1>AssetPage</h1>;
+/**
+ * `/assets/:id`: one asset. The viewer by type (responsive image, HLS video,
+ * preview or icon), download, details, and for editors the title and
+ * description, tags, collections, visibility and delete. Media URLs are
+ * signed and short-lived: the asset is fetched again a minute before the
+ * first one expires, when the tab comes back after that, and when media
+ * fails to load. A file still being processed is polled until it settles.
+ */
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { api, authedFetch, errorOf, type Schemas } from '../api/client.ts';
+import { CollectionPicker } from '../components/collection-picker.tsx';
+import { ImageViewer, NoPreview, mediaUrl } from '../components/image-viewer.tsx';
+import { dimensionsOf, MetadataPanel } from '../components/metadata-panel.tsx';
+import { ShareDialog } from '../components/share-dialog.tsx';
+import { ErrorBanner, Spinner } from '../components/status.tsx';
+import { TagEditor } from '../components/tag-editor.tsx';
+import { VideoPlayer } from '../components/video-player.tsx';
+import { navigate } from '../router.ts';
+import '../styles/asset.css';
+
+type Asset = Schemas['Asset'];
+type Permission = Asset['permission'];
+
+const RANK: Record<Permission, number> = { view: 0, download: 1, edit: 2, manage: 3 };
+const can = (have: Permission, need: Permission) => RANK[have] >= RANK[need];
+const IN_PROGRESS = new Set(['pending', 'uploaded', 'processing']);
+/** Fetch fresh URLs this long before the first one expires. */
+const RENEW_BEFORE_MS = 60_000;
+/** After a media load error, at most one refetch per this interval (a broken file must not loop). */
+const ERROR_REFETCH_GAP_MS = 15_000;
+
+export const nameOf = (a: Pick<Asset, 'title' | 'filename'>) => a.title?.trim() || a.filename;
+
+export function AssetPage({ params }: { params: Record<string, string>; query: URLSearchParams }) {
+  const id = params.id ?? '';
+  const [asset, setAsset] = useState<Asset | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const lastErrorRefetch = useRef(0);
+
+  const load = useCallback(
+    async (signal?: AbortSignal) => {
+      try {
+        const a = await api('GET /api/assets/{id}', { path: { id }, ...(signal ? { signal } : {}) });
+        setAsset(a);
+        setError(null);
+      } catch (err) {
+        if (signal?.aborted) return;
+        setError(err);
+      }
+    },
+    [id],
+  );
+
+  useEffect(() => {
+    setAsset(null);
+    setError(null);
+    const ctl = new AbortController();
+    void load(ctl.signal);
+    return () => ctl.abort();
+  }, [load]);
+
+  // Renew the signed URLs before they expire (and on return to a tab left open past that).
+  useEffect(() => {
+    if (!asset?.media.length) return;
+    const first = Math.min(...asset.media.map((m) => Date.parse(m.expiresAt)).filter(Number.isFinite));
+    if (!Number.isFinite(first)) return;
+    const due = () => first - RENEW_BEFORE_MS - Date.now();
+    const timer = setTimeout(() => void load(), Math.max(5_000, due()));
+    const onVisible = () => {
+      if (document.visibilityState === 'visible' && due() <= 0) void load();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      clearTimeout(timer);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  }, [asset, load]);
+
+  // Still processing: poll the status and reload once it settles.
+  const status = asset?.status;
+  useEffect(() => {
+    if (!status || !IN_PROGRESS.has(status)) return;
+    let delay = 2_000;
+    let timer: ReturnType<typeof setTimeout>;
+    let stopped = false;
+    const ctl = new AbortController();
+    const tick = async () => {
+      try {
+        const res = await authedFetch(`/api/assets/${encodeURIComponent(id)}/status`, { signal: ctl.signal, headers: { accept: 'application/json' } });
+        if (!res.ok) throw await errorOf(res);
+        const s = (await res.json()) as { status: string };
+        if (s.status !== status) {
+          void load();
+          return;
+        }
+      } catch (err) {
+        if (stopped) return;
+        setError(err);
+      }
+      if (stopped) return;
+      delay = Math.min(delay * 1.5, 10_000);
+      timer = setTimeout(() => void tick(), delay);
+    };
+    timer = setTimeout(() => void tick(), delay);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      ctl.abort();
+    };
+  }, [id, status, load]);
+
+  useEffect(() => {
+    if (asset) document.title = `${nameOf(asset)} · Media`;
+  }, [asset?.title, asset?.filename]);
+
+  const onMediaError = useCallback(() => {
+    const now = Date.now();
+    if (now - lastErrorRefetch.current < ERROR_REFETCH_GAP_MS) return;
+    lastErrorRefetch.current = now;
+    void load();
+  }, [load]);
+
+  if (!asset) {
+    return error ? (
+      <section>
+        <h1>Asset</h1>
+        <ErrorBanner error={error} />
+        <p><a href="/">Back to the library</a></p>
+      </section>
+    ) : (
+      <Spinner label="Loading the asset" />
+    );
+  }
+  return <AssetView asset={asset} error={error} setAsset={setAsset} onMediaError={onMediaError} />;
+}
+
+function AssetView({ asset, error, setAsset, onMediaError }: { asset: Asset; error: unknown; setAsset: (a: Asset) => void; onMediaError: () => void }) {
+  const [shareOpen, setShareOpen] = useState(false);
+  const shareButton = useRef<HTMLButtonElement>(null);
+  const name = nameOf(asset);
+  const editable = can(asset.permission, 'edit') && !asset.deletedAt;
+  const original = can(asset.permission, 'download') ? mediaUrl(asset.media, 'original') : null;
+  const downloadHref = original ? `${original}${original.includes('?') ? '&' : '?'}download=1` : null;
+
+  return (
+    <article class="asset-page">
+      <header class="asset-head">
+        <div class="asset-title">
+          <h1>{name}</h1>
+          {asset.title ? <p class="muted small text-wrap">{asset.filename}</p> : null}
+        </div>
+        <div class="row asset-actions">
+          {downloadHref ? (
+            <a class="button" href={downloadHref} download={asset.filename}>
+              Download
+            </a>
+          ) : null}
+          {can(asset.permission, 'manage') && !asset.deletedAt ? (
+            <button type="button" class="secondary" ref={shareButton} onClick={() => setShareOpen(true)}>
+              Share
+            </button>
+          ) : null}
+        </div>
+      </header>
+      <ErrorBanner error={error} />
+      {asset.deletedAt ? (
+        <p class="asset-notice" role="status">
+          This asset is in the trash. <a href="/trash">Open the trash</a> to restore it.
+        </p>
+      ) : null}
+      <div class="asset-layout">
+        <div class="asset-media">
+          <Viewer asset={asset} name={name} onMediaError={onMediaError} />
+          {asset.description ? <p class="asset-description">{asset.description}</p> : null}
+          <MetadataPanel asset={asset} />
+        </div>
+        <div class="asset-side">
+          {editable ? <EditForm asset={asset} onSaved={setAsset} /> : null}
+          <TagEditor assetId={asset.id} tags={asset.tags} editable={editable} onChange={(tags) => setAsset({ ...asset, tags })} />
+          {editable ? <CollectionPicker assetId={asset.id} /> : null}
+          {can(asset.permission, 'manage') && !asset.deletedAt ? <DangerZone asset={asset} onSaved={setAsset} /> : null}
+        </div>
+      </div>
+      {can(asset.permission, 'manage') ? (
+        <ShareDialog
+          resource={{ type: 'asset', id: asset.id, name }}
+          open={shareOpen}
+          onClose={() => {
+            setShareOpen(false);
+            shareButton.current?.focus();
+          }}
+        />
+      ) : null}
+    </article>
+  );
+}
+
+function Viewer({ asset, name, onMediaError }: { asset: Asset; name: string; onMediaError: () => void }) {
+  if (IN_PROGRESS.has(asset.status)) {
+    return (
+      <div class="viewer-state card">
+        <Spinner label={asset.status === 'pending' ? 'Waiting for the upload to finish' : 'Processing this file'} />
+        <p class="muted small">The page updates by itself when the file is ready.</p>
+      </div>
+    );
+  }
+  if (asset.status === 'failed' || asset.status === 'blocked') {
+    return (
+      <div class="viewer-state card" role="alert">
+        <p>
+          <strong>{asset.status === 'blocked' ? 'This file was blocked.' : 'This file could not be processed.'}</strong>
+        </p>
+        {asset.statusReason ? <p class="muted">{asset.statusReason}</p> : null}
+      </div>
+    );
+  }
+  if (asset.type === 'image' && asset.derivatives.some((d) => /^w\d+\.(webp|jpg)$/.test(d.kind))) {
+    return <ImageViewer asset={asset} alt={name} onExpired={onMediaError} />;
+  }
+  if (asset.type === 'video') {
+    const hls = mediaUrl(asset.media, 'hls/master.m3u8');
+    const poster = mediaUrl(asset.media, 'poster.jpg');
+    const { width, height } = dimensionsOf(asset);
+    if (hls) return <VideoPlayer src={hls} poster={poster} title={name} width={width} height={height} onExpired={onMediaError} />;
+    const preview = mediaUrl(asset.media, 'preview.mp4');
+    if (preview) {
+      return (
+        <figure class="video-player">
+          <video controls playsInline preload="metadata" src={preview} poster={poster ?? undefined} aria-label={`Video: ${name}`} onError={onMediaError} />
+        </figure>
+      );
+    }
+  }
+  if (asset.type === 'audio') {
+    const original = mediaUrl(asset.media, 'original');
+    if (original) {
+      return (
+        <figure class="audio-player card">
+          <audio controls preload="metadata" src={original} aria-label={`Audio: ${name}`} onError={onMediaError} />
+        </figure>
+      );
+    }
+  }
+  return <NoPreview asset={asset} />;
+}
+
+function EditForm({ asset, onSaved }: { asset: Asset; onSaved: (a: Asset) => void }) {
+  const [title, setTitle] = useState(asset.title ?? '');
+  const [description, setDescription] = useState(asset.description ?? '');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [note, setNote] = useState('');
+  // Another save (or a reload) changed the stored values: show them.
+  useEffect(() => setTitle(asset.title ?? ''), [asset.title]);
+  useEffect(() => setDescription(asset.description ?? ''), [asset.description]);
+  const dirty = title.trim() !== (asset.title ?? '') || description !== (asset.description ?? '');
+
+  return (
+    <form
+      class="asset-edit"
+      aria-labelledby="asset-edit-h"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(null);
+        setNote('');
+        try {
+          const t = title.trim();
+          const updated = await api('PATCH /api/assets/{id}', {
+            path: { id: asset.id },
+            body: { title: t ? t : null, description: description.trim() ? description : null },
+          });
+          onSaved(updated);
+          setNote('Saved.');
+        } catch (err) {
+          setError(err);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <h2 id="asset-edit-h">Edit</h2>
+      <label for="asset-title">Title</label>
+      <input id="asset-title" name="title" value={title} maxLength={200} placeholder={asset.filename} onInput={(e) => setTitle(e.currentTarget.value)} />
+      <label for="asset-description">Description</label>
+      <textarea id="asset-description" name="description" rows={3} maxLength={5000} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+      <ErrorBanner error={error} />
+      <div class="row form-actions">
+        <button type="submit" disabled={busy || !dirty}>{busy ? 'Saving…' : 'Save'}</button>
+        <span role="status" aria-live="polite" class="muted small">{note}</span>
+      </div>
+    </form>
+  );
+}
+
+function DangerZone({ asset, onSaved }: { asset: Asset; onSaved: (a: Asset) => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [confirming, setConfirming] = useState(false);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  const deleteRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirming) confirmRef.current?.focus();
+  }, [confirming]);
+
+  const run = async (fn: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="asset-manage" aria-labelledby="asset-manage-h">
+      <h2 id="asset-manage-h">Access and removal</h2>
+      <div class="toggle">
+        <input
+          id="asset-public"
+          type="checkbox"
+          checked={asset.visibility === 'public'}
+          disabled={busy}
+          aria-describedby="asset-public-hint"
+          onChange={(e) => {
+            const visibility = e.currentTarget.checked ? 'public' : 'private';
+            void run(async () => onSaved(await api('PATCH /api/assets/{id}', { path: { id: asset.id }, body: { visibility } })));
+          }}
+        />
+        <label for="asset-public">Public</label>
+      </div>
+      <p id="asset-public-hint" class="hint">
+        {asset.visibility === 'public' ? 'Anyone with the address can view this asset.' : 'Only you and the people you share it with can view it.'}
+      </p>
+      {confirming ? (
+        <div class="confirm" role="group" aria-label="Confirm moving to the trash">
+          <p>Move “{nameOf(asset)}” to the trash? You can restore it from there.</p>
+          <div class="row">
+            <button
+              type="button"
+              class="danger"
+              ref={confirmRef}
+              disabled={busy}
+              onClick={() =>
+                void run(async () => {
+                  await api('DELETE /api/assets/{id}', { path: { id: asset.id } });
+                  navigate('/trash');
+                })
+              }
+            >
+              Move to trash
+            </button>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => {
+                setConfirming(false);
+                setTimeout(() => deleteRef.current?.focus());
+              }}
+            >
+              Cancel
+            </button>
+          </div>
+        </div>
+      ) : (
+        <button type="button" class="danger" ref={deleteRef} onClick={() => setConfirming(true)}>
+          Delete…
+        </button>
+      )}
+      <ErrorBanner error={error} />
+    </section>
+  );
 }

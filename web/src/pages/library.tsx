@@ -1,4 +1,139 @@
-/** Placeholder: built in this session by its owner. */
-export function LibraryPage(_props: { params: Record<string, string>; query: URLSearchParams }) {
-  return <h1>LibraryPage</h1>;
+/**
+ * The library (`/`): the assets the caller may see, newest first, in the
+ * shared grid with infinite scroll. Filters — whose assets (scope), type,
+ * status and tag — live in the URL query, so a filtered view can be
+ * bookmarked, shared and restored with Back.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { api, type Schemas } from '../api/client.ts';
+import type { Operations } from '../api/schema.gen.ts';
+import { AssetGrid, ASSET_STATUSES, ASSET_TYPES, LoadMore, STATUS_LABELS, TYPE_LABELS, usePagedList } from '../components/asset-grid.tsx';
+import { Empty, Spinner } from '../components/status.tsx';
+import { setQuery } from '../router.ts';
+
+type Props = { params: Record<string, string>; query: URLSearchParams };
+type ListQuery = Operations['GET /api/assets']['query'];
+type Scope = NonNullable<ListQuery['scope']>;
+
+const SCOPES: readonly { value: Scope; label: string }[] = [
+  { value: 'mine', label: 'My assets' },
+  { value: 'shared', label: 'Shared with me' },
+  { value: 'all', label: 'All I can see' },
+];
+
+const PAGE_SIZE = 48;
+
+/** A query value if it is one of `allowed` (a hand-edited URL must not make the API answer 400). */
+function oneOf<T extends string>(value: string | null, allowed: readonly T[]): T | undefined {
+  return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : undefined;
+}
+
+export function filtersOf(query: URLSearchParams) {
+  return {
+    scope: oneOf(query.get('scope'), SCOPES.map((s) => s.value)) ?? 'mine',
+    type: oneOf(query.get('type'), ASSET_TYPES),
+    status: oneOf(query.get('status'), ASSET_STATUSES),
+    tag: query.get('tag')?.trim() || undefined,
+  };
+}
+
+/** The caller's tags, for the tag filter (the first 100 are plenty for a select). */
+function useTags(): Schemas['Tag'][] {
+  const [tags, setTags] = useState<Schemas['Tag'][]>([]);
+  useEffect(() => {
+    const ctl = new AbortController();
+    api('GET /api/tags', { query: { limit: 100 }, signal: ctl.signal })
+      .then((page) => setTags(page.items))
+      // The filter simply offers no tags; the list itself reports errors.
+      .catch(() => undefined);
+    return () => ctl.abort();
+  }, []);
+  return tags;
+}
+
+export function LibraryPage({ query }: Props) {
+  const filters = filtersOf(query);
+  const key = JSON.stringify(filters);
+  const tags = useTags();
+  const list = usePagedList(key, (cursor, signal) =>
+    api('GET /api/assets', {
+      query: { ...filters, limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) },
+      signal,
+    }),
+  );
+  const filtered = filters.type !== undefined || filters.status !== undefined || filters.tag !== undefined;
+  const tagNames = tags.map((t) => t.name);
+  if (filters.tag && !tagNames.includes(filters.tag)) tagNames.unshift(filters.tag);
+
+  const change = (name: string) => (e: Event) => {
+    const value = (e.currentTarget as HTMLSelectElement).value;
+    setQuery({ [name]: name === 'scope' && value === 'mine' ? undefined : value });
+  };
+
+  return (
+    <section class="library" aria-labelledby="library-title">
+      <div class="page-head">
+        <h1 id="library-title">Library</h1>
+        <a class="button" href="/upload">Upload files</a>
+      </div>
+
+      <form class="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
+        <div>
+          <label for="filter-scope">Show</label>
+          <select id="filter-scope" value={filters.scope} onChange={change('scope')}>
+            {SCOPES.map((s) => <option key={s.value} value={s.value}>{s.label}</option>)}
+          </select>
+        </div>
+        <div>
+          <label for="filter-type">Type</label>
+          <select id="filter-type" value={filters.type ?? ''} onChange={change('type')}>
+            <option value="">Any type</option>
+            {ASSET_TYPES.map((t) => <option key={t} value={t}>{TYPE_LABELS[t]}</option>)}
+          </select>
+        </div>
+        <div>
+          <label for="filter-status">Status</label>
+          <select id="filter-status" value={filters.status ?? ''} onChange={change('status')}>
+            <option value="">Any status</option>
+            {ASSET_STATUSES.map((s) => <option key={s} value={s}>{STATUS_LABELS[s]}</option>)}
+          </select>
+        </div>
+        <div>
+          <label for="filter-tag">Tag</label>
+          <select id="filter-tag" value={filters.tag ?? ''} onChange={change('tag')}>
+            <option value="">Any tag</option>
+            {tagNames.map((t) => <option key={t} value={t}>{t}</option>)}
+          </select>
+        </div>
+        {filtered ? (
+          <button type="button" class="secondary clear-filters" onClick={() => setQuery({ type: undefined, status: undefined, tag: undefined })}>
+            Clear filters
+          </button>
+        ) : null}
+      </form>
+
+      <p class="visually-hidden" role="status" aria-live="polite">
+        {list.loaded ? `${list.items.length}${list.hasMore ? '+' : ''} ${list.items.length === 1 ? 'asset' : 'assets'} shown` : ''}
+      </p>
+
+      {!list.loaded && list.loading ? <Spinner label="Loading the library" /> : null}
+      {list.loaded && list.items.length === 0 ? (
+        filtered || filters.scope !== 'mine' ? (
+          <Empty>
+            Nothing matches these filters.{' '}
+            {filtered ? (
+              <button type="button" class="link" onClick={() => setQuery({ type: undefined, status: undefined, tag: undefined })}>Clear filters</button>
+            ) : null}
+          </Empty>
+        ) : (
+          <div class="empty empty-library">
+            <p>Your library is empty.</p>
+            <p><a class="button" href="/upload">Upload your first files</a></p>
+          </div>
+        )
+      ) : null}
+      {list.items.length > 0 ? <AssetGrid items={list.items} label="Library" /> : null}
+      <LoadMore list={list} label="Load more assets" />
+    </section>
+  );
 }

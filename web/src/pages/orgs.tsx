@@ -1,4 +1,675 @@
-/** Placeholder: built in this session by its owner. */
-export function OrgsPage(_props: { params: Record<string, string>; query: URLSearchParams }) {
-  return <h1>OrgsPage</h1>;
+/**
+ * `/orgs`: the caller's organisations. Create one (the creator is its
+ * owner); open one (`/orgs?org=<id>`) to see its members (add by email with a
+ * role, change roles, remove, leave), its groups (create, delete, add and
+ * remove members) and, for owners and admins, its share-link lifetimes.
+ * What a role may do is the edge's rule; the page offers only the controls
+ * the caller's role can use and shows the edge's message otherwise.
+ */
+import { useEffect, useId, useState } from 'preact/hooks';
+import { api, type Schemas } from '../api/client.ts';
+import { currentUser } from '../api/session.ts';
+import { useSignal } from '../api/signal.ts';
+import { ErrorBanner, Spinner } from '../components/status.tsx';
+import { formatDate } from '../format.ts';
+import { navigate } from '../router.ts';
+import '../styles/sharing.css';
+
+type Org = Schemas['Org'];
+type Member = Schemas['OrgMember'];
+type Group = Schemas['Group'];
+type GroupMember = Schemas['GroupMember'];
+type Role = Member['role'];
+
+const ROLES: { value: Role; label: string }[] = [
+  { value: 'member', label: 'Member' },
+  { value: 'admin', label: 'Admin' },
+  { value: 'owner', label: 'Owner' },
+];
+
+const slugOf = (name: string) =>
+  name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63);
+
+export function OrgsPage({ query }: { params: Record<string, string>; query: URLSearchParams }) {
+  const [orgs, setOrgs] = useState<Org[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [status, setStatus] = useState('');
+  const selectedId = query.get('org');
+
+  const reload = async () => {
+    try {
+      setOrgs((await api('GET /api/orgs')).items);
+      setError(null);
+    } catch (err) {
+      setError(err);
+      setOrgs((o) => o ?? []);
+    }
+  };
+  useEffect(() => {
+    void reload();
+  }, []);
+
+  const selected = orgs?.find((o) => o.id === selectedId) ?? null;
+
+  return (
+    <section class="orgs-page">
+      <h1>Organisations</h1>
+      <p class="orgs-status" role="status" aria-live="polite">
+        {status}
+      </p>
+      <ErrorBanner error={error} />
+      <div class="orgs-layout">
+        <div class="orgs-side">
+          <h2>Your organisations</h2>
+          {orgs === null ? (
+            <Spinner label="Loading organisations" />
+          ) : orgs.length === 0 ? (
+            <p class="muted">You are not in any organisation yet.</p>
+          ) : (
+            <ul class="org-list">
+              {orgs.map((o) => (
+                <li key={o.id}>
+                  <a href={`/orgs?org=${o.id}`} aria-current={o.id === selectedId ? 'page' : undefined}>
+                    {o.name}
+                  </a>{' '}
+                  <span class="badge">{o.role}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+          <CreateOrgForm
+            onCreated={(org) => {
+              setOrgs((list) => [...(list ?? []), org].sort((a, b) => a.name.localeCompare(b.name)));
+              setStatus(`Organisation ${org.name} created.`);
+              navigate(`/orgs?org=${org.id}`);
+            }}
+          />
+        </div>
+        <div class="orgs-main">
+          {selectedId && orgs !== null && !selected ? (
+            <p class="muted">That organisation is not one of yours.</p>
+          ) : selected ? (
+            <OrgDetail
+              key={selected.id}
+              org={selected}
+              announce={setStatus}
+              onOrgChanged={(o) => setOrgs((list) => list?.map((x) => (x.id === o.id ? o : x)) ?? null)}
+              onLeft={() => {
+                setStatus(`You left ${selected.name}.`);
+                void reload();
+                navigate('/orgs');
+              }}
+            />
+          ) : orgs && orgs.length > 0 ? (
+            <p class="muted">Choose an organisation to see its members and groups.</p>
+          ) : null}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function CreateOrgForm({ onCreated }: { onCreated: (org: Org) => void }) {
+  const id = useId();
+  const [name, setName] = useState('');
+  const [slug, setSlug] = useState('');
+  const [slugTouched, setSlugTouched] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <form
+      class="card org-create"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(null);
+        try {
+          onCreated(await api('POST /api/orgs', { body: { name: name.trim(), slug } }));
+          setName('');
+          setSlug('');
+          setSlugTouched(false);
+        } catch (err) {
+          setError(err);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <h2>Create an organisation</h2>
+      <label for={`${id}-name`}>Name</label>
+      <input
+        id={`${id}-name`}
+        required
+        maxLength={100}
+        value={name}
+        onInput={(e) => {
+          setName(e.currentTarget.value);
+          if (!slugTouched) setSlug(slugOf(e.currentTarget.value));
+        }}
+      />
+      <label for={`${id}-slug`}>Short name</label>
+      <input
+        id={`${id}-slug`}
+        required
+        minLength={2}
+        maxLength={63}
+        pattern="[a-z0-9]([a-z0-9\-]*[a-z0-9])?"
+        aria-describedby={`${id}-slug-hint`}
+        value={slug}
+        onInput={(e) => {
+          setSlugTouched(true);
+          setSlug(e.currentTarget.value);
+        }}
+      />
+      <p class="hint" id={`${id}-slug-hint`}>
+        Lower-case letters, digits and hyphens; unique.
+      </p>
+      <FieldErrors error={error} />
+      <button type="submit" disabled={busy}>
+        {busy ? 'Creating…' : 'Create organisation'}
+      </button>
+    </form>
+  );
+}
+
+/** ErrorBanner plus the edge's per-field messages of a validation error. */
+function FieldErrors({ error }: { error: unknown }) {
+  const fields = (error as { code?: string; details?: { fields?: { field: string; message: string }[] } } | null)?.details?.fields;
+  return (
+    <ErrorBanner error={error}>
+      {Array.isArray(fields) && fields.length > 0 ? (
+        <ul class="field-messages">
+          {fields.map((f) => (
+            <li key={f.field + f.message}>
+              {f.field}: {f.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </ErrorBanner>
+  );
+}
+
+function OrgDetail({
+  org,
+  announce,
+  onOrgChanged,
+  onLeft,
+}: {
+  org: Org;
+  announce: (text: string) => void;
+  onOrgChanged: (org: Org) => void;
+  onLeft: () => void;
+}) {
+  const me = useSignal(currentUser);
+  const [members, setMembers] = useState<Member[] | null>(null);
+  const [groups, setGroups] = useState<Group[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const manager = org.role === 'owner' || org.role === 'admin';
+
+  const loadMembers = async () => {
+    try {
+      setMembers((await api('GET /api/orgs/{id}/members', { path: { id: org.id } })).items);
+    } catch (err) {
+      setError(err);
+      setMembers((m) => m ?? []);
+    }
+  };
+  const loadGroups = async () => {
+    try {
+      setGroups((await api('GET /api/orgs/{id}/groups', { path: { id: org.id } })).items);
+    } catch (err) {
+      setError(err);
+      setGroups((g) => g ?? []);
+    }
+  };
+  useEffect(() => {
+    void loadMembers();
+    void loadGroups();
+  }, [org.id]);
+
+  const act = async (fn: () => Promise<unknown>, done: string) => {
+    try {
+      await fn();
+      setError(null);
+      announce(done);
+      return true;
+    } catch (err) {
+      setError(err);
+      return false;
+    }
+  };
+
+  return (
+    <article class="org-detail" aria-labelledby="org-title">
+      <h2 id="org-title">
+        {org.name} <span class="muted small">({org.slug})</span>
+      </h2>
+      <p class="muted small">Your role: {org.role}</p>
+      <FieldErrors error={error} />
+
+      <section aria-labelledby="members-h">
+        <h3 id="members-h">Members</h3>
+        {members === null ? (
+          <Spinner label="Loading members" />
+        ) : (
+          <table class="member-table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {members.map((m) => {
+                const self = m.userId === me?.id;
+                // Only an owner changes an owner, or makes one.
+                const canChange = manager && (org.role === 'owner' || m.role !== 'owner');
+                return (
+                  <tr key={m.userId}>
+                    <td>
+                      {m.name}
+                      {self ? <span class="muted small"> (you)</span> : null}
+                    </td>
+                    <td>{m.email}</td>
+                    <td>
+                      {canChange ? (
+                        <>
+                          <label class="visually-hidden" for={`role-${m.userId}`}>
+                            Role of {m.name}
+                          </label>
+                          <select
+                            id={`role-${m.userId}`}
+                            value={m.role}
+                            onChange={async (e) => {
+                              const role = e.currentTarget.value as Role;
+                              const ok = await act(
+                                () => api('PATCH /api/orgs/{id}/members/{userId}', { path: { id: org.id, userId: m.userId }, body: { role } }),
+                                `${m.name} is now ${role}.`,
+                              );
+                              await loadMembers();
+                              if (ok && self) onOrgChanged({ ...org, role });
+                            }}
+                          >
+                            {ROLES.filter((r) => org.role === 'owner' || r.value !== 'owner').map((r) => (
+                              <option key={r.value} value={r.value}>
+                                {r.label}
+                              </option>
+                            ))}
+                          </select>
+                        </>
+                      ) : (
+                        m.role
+                      )}
+                    </td>
+                    <td>
+                      {self ? (
+                        <button
+                          type="button"
+                          class="secondary"
+                          onClick={async () => {
+                            if (await act(() => api('DELETE /api/orgs/{id}/members/{userId}', { path: { id: org.id, userId: m.userId } }), `You left ${org.name}.`)) onLeft();
+                          }}
+                        >
+                          Leave
+                        </button>
+                      ) : canChange ? (
+                        <button
+                          type="button"
+                          class="secondary"
+                          aria-label={`Remove ${m.name}`}
+                          onClick={async () => {
+                            await act(() => api('DELETE /api/orgs/{id}/members/{userId}', { path: { id: org.id, userId: m.userId } }), `${m.name} removed.`);
+                            await Promise.all([loadMembers(), loadGroups()]);
+                          }}
+                        >
+                          Remove
+                        </button>
+                      ) : null}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+        {manager ? (
+          <AddMemberForm
+            org={org}
+            onAdded={(m) => {
+              setMembers((list) => [...(list ?? []), m]);
+              announce(`${m.name} added as ${m.role}.`);
+            }}
+          />
+        ) : null}
+      </section>
+
+      <section aria-labelledby="groups-h">
+        <h3 id="groups-h">Groups</h3>
+        {groups === null ? (
+          <Spinner label="Loading groups" />
+        ) : groups.length === 0 ? (
+          <p class="muted small">No groups yet.</p>
+        ) : (
+          <ul class="group-list">
+            {groups.map((g) => (
+              <GroupItem
+                key={g.id}
+                group={g}
+                manager={manager}
+                orgMembers={members ?? []}
+                announce={announce}
+                onChanged={() => void loadGroups()}
+              />
+            ))}
+          </ul>
+        )}
+        {manager ? (
+          <CreateGroupForm
+            org={org}
+            onCreated={(g) => {
+              setGroups((list) => [...(list ?? []), g].sort((a, b) => a.name.localeCompare(b.name)));
+              announce(`Group ${g.name} created.`);
+            }}
+          />
+        ) : null}
+      </section>
+
+      {manager ? <LinkLifetimes org={org} onSaved={(o) => { onOrgChanged(o); announce('Link lifetimes saved.'); }} /> : null}
+    </article>
+  );
+}
+
+function AddMemberForm({ org, onAdded }: { org: Org; onAdded: (m: Member) => void }) {
+  const id = useId();
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<Role>('member');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <form
+      class="inline org-form"
+      aria-label="Add a member"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(null);
+        try {
+          onAdded(await api('POST /api/orgs/{id}/members', { path: { id: org.id }, body: { email: email.trim(), role } }));
+          setEmail('');
+        } catch (err) {
+          setError(err);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <div>
+        <label for={`${id}-email`}>Member’s email</label>
+        <input id={`${id}-email`} type="email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+      </div>
+      <div>
+        <label for={`${id}-role`}>Role</label>
+        <select id={`${id}-role`} value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
+          {ROLES.filter((r) => org.role === 'owner' || r.value !== 'owner').map((r) => (
+            <option key={r.value} value={r.value}>
+              {r.label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <button type="submit" disabled={busy}>
+        Add member
+      </button>
+      <div class="org-form-error">
+        <FieldErrors error={error} />
+      </div>
+    </form>
+  );
+}
+
+function CreateGroupForm({ org, onCreated }: { org: Org; onCreated: (g: Group) => void }) {
+  const id = useId();
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <form
+      class="inline org-form"
+      aria-label="Create a group"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(null);
+        try {
+          onCreated(await api('POST /api/orgs/{id}/groups', { path: { id: org.id }, body: { name: name.trim() } }));
+          setName('');
+        } catch (err) {
+          setError(err);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <div>
+        <label for={`${id}-name`}>New group’s name</label>
+        <input id={`${id}-name`} required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+      </div>
+      <button type="submit" disabled={busy}>
+        Create group
+      </button>
+      <div class="org-form-error">
+        <FieldErrors error={error} />
+      </div>
+    </form>
+  );
+}
+
+function GroupItem({
+  group,
+  manager,
+  orgMembers,
+  announce,
+  onChanged,
+}: {
+  group: Group;
+  manager: boolean;
+  orgMembers: Member[];
+  announce: (text: string) => void;
+  onChanged: () => void;
+}) {
+  const id = useId();
+  const me = useSignal(currentUser);
+  const [open, setOpen] = useState(false);
+  const [members, setMembers] = useState<GroupMember[] | null>(null);
+  const [pick, setPick] = useState('');
+  const [error, setError] = useState<unknown>(null);
+
+  const load = async () => {
+    try {
+      setMembers((await api('GET /api/groups/{id}/members', { path: { id: group.id } })).items);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  useEffect(() => {
+    if (open && members === null) void load();
+  }, [open]);
+
+  const candidates = orgMembers.filter((m) => !members?.some((g) => g.userId === m.userId));
+
+  return (
+    <li class="group-item">
+      <div class="row">
+        <button type="button" class="link" aria-expanded={open} aria-controls={`${id}-body`} onClick={() => setOpen(!open)}>
+          {group.name}
+        </button>
+        <span class="muted small">
+          {group.memberCount} member{group.memberCount === 1 ? '' : 's'}
+        </span>
+        {manager ? (
+          <button
+            type="button"
+            class="secondary"
+            aria-label={`Delete group ${group.name}`}
+            onClick={async () => {
+              try {
+                await api('DELETE /api/groups/{id}', { path: { id: group.id } });
+                announce(`Group ${group.name} deleted.`);
+                onChanged();
+              } catch (err) {
+                setError(err);
+              }
+            }}
+          >
+            Delete
+          </button>
+        ) : null}
+      </div>
+      <ErrorBanner error={error} />
+      {open ? (
+        <div id={`${id}-body`} class="group-body">
+          {members === null ? (
+            <Spinner label="Loading group members" />
+          ) : members.length === 0 ? (
+            <p class="muted small">Nobody in this group yet.</p>
+          ) : (
+            <ul class="group-members">
+              {members.map((m) => (
+                <li key={m.userId} class="row">
+                  <span>
+                    {m.name} <span class="muted small">{m.email}</span>
+                  </span>
+                  {manager || m.userId === me?.id ? (
+                    <button
+                      type="button"
+                      class="secondary"
+                      aria-label={`Remove ${m.name} from ${group.name}`}
+                      onClick={async () => {
+                        try {
+                          await api('DELETE /api/groups/{id}/members/{userId}', { path: { id: group.id, userId: m.userId } });
+                          setMembers((list) => list?.filter((x) => x.userId !== m.userId) ?? null);
+                          setError(null);
+                          announce(`${m.name} removed from ${group.name}.`);
+                          onChanged();
+                        } catch (err) {
+                          setError(err);
+                        }
+                      }}
+                    >
+                      Remove
+                    </button>
+                  ) : null}
+                </li>
+              ))}
+            </ul>
+          )}
+          {manager && members !== null ? (
+            candidates.length === 0 ? (
+              <p class="hint">Every member of the organisation is in this group.</p>
+            ) : (
+              <form
+                class="inline"
+                aria-label={`Add a member to ${group.name}`}
+                onSubmit={async (e) => {
+                  e.preventDefault();
+                  if (!pick) return;
+                  try {
+                    const added = await api('POST /api/groups/{id}/members', { path: { id: group.id }, body: { userId: pick } });
+                    setMembers((list) => [...(list ?? []), added]);
+                    setPick('');
+                    setError(null);
+                    announce(`${added.name} added to ${group.name}.`);
+                    onChanged();
+                  } catch (err) {
+                    setError(err);
+                  }
+                }}
+              >
+                <div>
+                  <label for={`${id}-pick`}>Add to {group.name}</label>
+                  <select id={`${id}-pick`} required value={pick} onChange={(e) => setPick(e.currentTarget.value)}>
+                    <option value="">Choose a member…</option>
+                    {candidates.map((m) => (
+                      <option key={m.userId} value={m.userId}>
+                        {m.name} ({m.email})
+                      </option>
+                    ))}
+                  </select>
+                </div>
+                <button type="submit">Add</button>
+              </form>
+            )
+          ) : null}
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+const DAY = 86400;
+
+function LinkLifetimes({ org, onSaved }: { org: Org; onSaved: (org: Org) => void }) {
+  const id = useId();
+  const [def, setDef] = useState(String(org.shareLinkDefaultTtl / DAY));
+  const [max, setMax] = useState(String(org.shareLinkMaxTtl / DAY));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <section aria-labelledby={`${id}-h`}>
+      <h3 id={`${id}-h`}>Share links</h3>
+      <p class="muted small">
+        Links to this organisation’s items last {formatDays(org.shareLinkDefaultTtl)} unless their creator chooses, and at most {formatDays(org.shareLinkMaxTtl)}.
+        Created {formatDate(org.createdAt)}.
+      </p>
+      <form
+        class="inline org-form"
+        aria-label="Share link lifetimes"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setBusy(true);
+          setError(null);
+          try {
+            const body = { shareLinkDefaultTtl: Math.round(Number(def) * DAY), shareLinkMaxTtl: Math.round(Number(max) * DAY) };
+            onSaved(await api('PATCH /api/orgs/{id}', { path: { id: org.id }, body }));
+          } catch (err) {
+            setError(err);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <div>
+          <label for={`${id}-def`}>Default life (days)</label>
+          <input id={`${id}-def`} type="number" min="0.001" max="365" step="any" required value={def} onInput={(e) => setDef(e.currentTarget.value)} />
+        </div>
+        <div>
+          <label for={`${id}-max`}>Longest life (days)</label>
+          <input id={`${id}-max`} type="number" min="0.001" max="365" step="any" required value={max} onInput={(e) => setMax(e.currentTarget.value)} />
+        </div>
+        <button type="submit" disabled={busy}>
+          Save
+        </button>
+        <div class="org-form-error">
+          <FieldErrors error={error} />
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function formatDays(seconds: number): string {
+  if (seconds % DAY === 0) return `${seconds / DAY} day${seconds === DAY ? '' : 's'}`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} hours`;
+  return `${Math.round(seconds / 60)} minutes`;
 }

@@ -1,0 +1,146 @@
+/**
+ * The HLS player: hls.js where Media Source Extensions exist, the browser's
+ * own HLS (Safari, iOS) otherwise, with the poster frame and native controls.
+ * The master playlist's signed URL covers every rendition and segment (the
+ * edge rewrites the playlists with the token), so a URL change only matters
+ * after a failure: then the player restarts on the fresh URL where it was.
+ */
+import type Hls from 'hls.js';
+import type { ErrorData } from 'hls.js';
+import { loadHls } from './load-hls.ts';
+import { useEffect, useRef, useState } from 'preact/hooks';
+
+interface Props {
+  src: string;
+  poster: string | null;
+  title: string;
+  width?: number | null;
+  height?: number | null;
+  /** The playlist or a segment failed to load: the page fetches fresh URLs (and passes a new `src`). */
+  onExpired: () => void;
+}
+
+type State = { kind: 'loading' } | { kind: 'ready' } | { kind: 'error'; message: string };
+
+export function VideoPlayer({ src, poster, title, width, height, onExpired }: Props) {
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const [state, setState] = useState<State>({ kind: 'loading' });
+  // The URL the player runs on; it moves to a new `src` only after an error.
+  const [active, setActive] = useState(src);
+  const [attempt, setAttempt] = useState(0);
+  const resumeAt = useRef(0);
+  const expiredRef = useRef(onExpired);
+  expiredRef.current = onExpired;
+
+  useEffect(() => {
+    // A playing video keeps its URL (its playlists already carry a token for every segment).
+    if (src !== active && state.kind !== 'ready') {
+      resumeAt.current = videoRef.current?.currentTime ?? 0;
+      setState({ kind: 'loading' });
+      setActive(src);
+    }
+  }, [src, active, state.kind]);
+
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!video) return;
+    let hls: Hls | null = null;
+    let native = false;
+    let retriedMedia = false;
+    const ready = () => {
+      if (resumeAt.current > 0) {
+        video.currentTime = resumeAt.current;
+        resumeAt.current = 0;
+      }
+      setState((s) => (s.kind === 'error' ? s : { kind: 'ready' }));
+    };
+    const fail = (message: string, expired: boolean) => {
+      setState({ kind: 'error', message });
+      if (expired) expiredRef.current();
+    };
+
+    let cancelled = false;
+    const start = (H: typeof Hls | null) => {
+      if (cancelled) return;
+      if (H && H.isSupported()) {
+        hls = new H({ enableWorker: true, lowLatencyMode: false, backBufferLength: 60 });
+        hls.on(H.Events.MANIFEST_PARSED, ready);
+        hls.on(H.Events.ERROR, (_e, data: ErrorData) => {
+          if (!data.fatal) return;
+          if (data.type === H.ErrorTypes.MEDIA_ERROR && !retriedMedia) {
+            // One decoder hiccup is recoverable in place.
+            retriedMedia = true;
+            hls?.recoverMediaError();
+            return;
+          }
+          const status = data.response?.code;
+          const network = data.type === H.ErrorTypes.NETWORK_ERROR;
+          fail(
+            network
+              ? status === 401 || status === 403
+                ? 'The video link expired. Getting a fresh one…'
+                : 'The video could not be loaded. Check your connection and try again.'
+              : 'This video cannot be played in this browser.',
+            network,
+          );
+          hls?.destroy();
+          hls = null;
+        });
+        hls.loadSource(active);
+        hls.attachMedia(video);
+      } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
+        native = true;
+        video.src = active;
+        video.addEventListener('loadedmetadata', ready, { once: true });
+        video.addEventListener('error', () => fail('The video could not be loaded.', true), { once: true });
+      } else {
+        fail('This browser cannot play HLS video.', false);
+      }
+    };
+    // hls.js is a chunk of its own, fetched when the first video is shown.
+    loadHls().then(start, () => start(null));
+    return () => {
+      cancelled = true;
+      hls?.destroy();
+      if (native) {
+        video.removeAttribute('src');
+        video.load();
+      }
+    };
+  }, [active, attempt]);
+
+  return (
+    <figure class="video-player">
+      <video
+        ref={videoRef}
+        controls
+        playsInline
+        preload="metadata"
+        poster={poster ?? undefined}
+        width={width ?? undefined}
+        height={height ?? undefined}
+        aria-label={`Video: ${title}`}
+      />
+      {state.kind === 'loading' ? (
+        <p class="muted small video-status" role="status">Loading video…</p>
+      ) : state.kind === 'error' ? (
+        <div class="error-banner" role="alert">
+          <p>{state.message}</p>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => {
+              resumeAt.current = videoRef.current?.currentTime ?? 0;
+              expiredRef.current();
+              setState({ kind: 'loading' });
+              setActive(src);
+              setAttempt((n) => n + 1);
+            }}
+          >
+            Try again
+          </button>
+        </div>
+      ) : null}
+    </figure>
+  );
+}
