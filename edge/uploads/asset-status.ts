@@ -17,7 +17,7 @@ import { AppError } from '../errors.ts';
 
 export interface AssetStatus {
   assetId: string;
-  status: string;
+  status: 'pending' | 'uploaded' | 'processing' | 'ready' | 'failed' | 'blocked';
   reason?: string;
   derivatives?: { variant: string; contentType: string; width: number | null; height: number | null; size: number | null; status: string; url: string }[];
   upload?: { method: 'PUT' | 'multipart'; status: string; partSize?: number; expiresAt: string; completedAt?: string };
@@ -56,7 +56,8 @@ export async function assetStatus(c: Context<AppEnv>, assetId: string): Promise<
   if (assetPermission({ asset, ...access, now }) === null) throw noSuchAsset();
   const { reason, files, upload } = await details(db, assetId);
 
-  const out: AssetStatus = { assetId, status: asset.status };
+  // loadAsset types the status loosely; the column is the asset_status enum.
+  const out: AssetStatus = { assetId, status: asset.status as AssetStatus['status'] };
   if ((asset.status === 'failed' || asset.status === 'blocked') && reason) out.reason = reason;
   if (files.length) {
     out.derivatives = files.map((f) => ({

@@ -35,6 +35,30 @@ export interface Schemas {
     /** Needs the manage permission. */
     visibility?: "private" | "public";
   };
+  AssetStatus: {
+    assetId: string;
+    status: "pending" | "uploaded" | "processing" | "ready" | "failed" | "blocked";
+    /** Why it failed or was blocked. */
+    reason?: string;
+    derivatives?: Array<{
+      variant: string;
+      contentType: string;
+      width: number | null;
+      height: number | null;
+      size: number | null;
+      status: string;
+      /** The `/m/...` path (Bearer or a signed URL from `GET /api/assets/{id}` needed). */
+      url: string;
+    }>;
+    /** The owner only. */
+    upload?: {
+      method: "PUT" | "multipart";
+      status: string;
+      partSize?: number;
+      expiresAt: string;
+      completedAt?: string;
+    };
+  };
   AssetSummary: {
     id: string;
     ownerId: string;
@@ -366,6 +390,12 @@ export interface Operations {
     query: never;
     body: never;
     response: Schemas["Asset"];
+  };
+  "GET /api/assets/{id}/status": {
+    path: { id: string };
+    query: never;
+    body: never;
+    response: Schemas["AssetStatus"];
   };
   "PUT /api/assets/{id}/tags": {
     path: { id: string };

@@ -24,7 +24,7 @@ import '@uppy/core/css/style.min.css';
 import '@uppy/dashboard/css/style.min.css';
 import '../styles/upload.css';
 import { useEffect, useRef } from 'preact/hooks';
-import { authedFetch } from '../api/client.ts';
+import { api, ApiError } from '../api/client.ts';
 import { currentUser, session } from '../api/session.ts';
 import { signal, useSignal } from '../api/signal.ts';
 import { formatBytes } from '../format.ts';
@@ -179,12 +179,6 @@ export function Uploader({ height = 440 }: { height?: number }) {
   );
 }
 
-interface StatusBody {
-  assetId: string;
-  status: AssetStatus;
-  reason?: string;
-}
-
 /** Polls one asset's status with backoff until it is final; stops when unmounted. */
 function usePollStatus(file: UploadedFile): void {
   const final = FINAL.includes(file.status);
@@ -196,27 +190,19 @@ function usePollStatus(file: UploadedFile): void {
     let failures = 0;
     const tick = async () => {
       try {
-        const res = await authedFetch(`/api/assets/${encodeURIComponent(file.assetId)}/status`, {
-          headers: { accept: 'application/json' },
-          signal: ctl.signal,
-        });
-        if (res.ok) {
-          const body = (await res.json()) as StatusBody;
-          failures = 0;
-          update(file.assetId, { status: body.status, ...(body.reason ? { reason: body.reason } : {}) });
-          if (FINAL.includes(body.status)) return;
-        } else if (res.status === 404) {
+        const body = await api('GET /api/assets/{id}/status', { path: { id: file.assetId }, signal: ctl.signal });
+        failures = 0;
+        update(file.assetId, { status: body.status, ...(body.reason ? { reason: body.reason } : {}) });
+        if (FINAL.includes(body.status)) return;
+      } catch (err) {
+        if (ctl.signal.aborted) return;
+        if (err instanceof ApiError && err.status === 404) {
           // Deleted meanwhile (or no longer visible): nothing more to wait for.
           update(file.assetId, { status: 'unknown', reason: 'This asset is no longer available.' });
           return;
-        } else if (++failures > 8) {
-          update(file.assetId, { status: 'unknown', reason: `The status could not be read (${res.status}).` });
-          return;
         }
-      } catch {
-        if (ctl.signal.aborted) return;
         if (++failures > 8) {
-          update(file.assetId, { status: 'unknown', reason: 'The status could not be read.' });
+          update(file.assetId, { status: 'unknown', reason: `The status could not be read${err instanceof ApiError ? ` (${err.status})` : ''}.` });
           return;
         }
       }

@@ -7,7 +7,7 @@
  * fails to load. A file still being processed is polled until it settles.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { api, authedFetch, errorOf, type Schemas } from '../api/client.ts';
+import { api, type Schemas } from '../api/client.ts';
 import { CollectionPicker } from '../components/collection-picker.tsx';
 import { ImageViewer, NoPreview, mediaUrl } from '../components/image-viewer.tsx';
 import { dimensionsOf, MetadataPanel } from '../components/metadata-panel.tsx';
@@ -86,9 +86,7 @@ export function AssetPage({ params }: { params: Record<string, string>; query: U
     const ctl = new AbortController();
     const tick = async () => {
       try {
-        const res = await authedFetch(`/api/assets/${encodeURIComponent(id)}/status`, { signal: ctl.signal, headers: { accept: 'application/json' } });
-        if (!res.ok) throw await errorOf(res);
-        const s = (await res.json()) as { status: string };
+        const s = await api('GET /api/assets/{id}/status', { path: { id }, signal: ctl.signal });
         if (s.status !== status) {
           void load();
           return;
