@@ -8,8 +8,8 @@
  * Expiries must be in the future; `expiresAt: null` means no expiry.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiRouter, bearerAuth, errorResponses, uuidParam } from '../../api/router.ts';
-import { currentUser, requireUser } from '../../auth/authenticate.ts';
+import { apiRouter, errorResponses, signedIn, uuidParam } from '../../api/router.ts';
+import { currentUser } from '../../auth/authenticate.ts';
 import { AppError } from '../../errors.ts';
 import { auditSharing } from '../../sharing/audit.ts';
 import { checkPrincipal, deleteGrant, listGrants, loadGrant, updateGrant, upsertGrant, userIdByEmail } from '../../sharing/grants.ts';
@@ -82,12 +82,11 @@ const patchBody = z
 const toDate = (s: string | null | undefined) => (s === undefined ? undefined : s === null ? null : new Date(s));
 
 const tags = ['Grants'];
-const auth = { security: bearerAuth, middleware: [requireUser()] };
 
 export const grantRoutes = apiRouter()
   .openapi(
     createRoute({
-      method: 'post', path: '/api/grants', tags, ...auth, summary: 'Grant a permission on an asset or collection (manage holders)',
+      method: 'post', path: '/api/grants', tags, ...signedIn, summary: 'Grant a permission on an asset or collection (manage holders)',
       request: { body: jsonBody(createBody) },
       responses: {
         201: json(grantSchema, 'Created'),
@@ -130,7 +129,7 @@ export const grantRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/api/grants', tags, ...auth, summary: 'The grants on an asset or collection (manage holders)',
+      method: 'get', path: '/api/grants', tags, ...signedIn, summary: 'The grants on an asset or collection (manage holders)',
       request: { query: resourceQuery },
       responses: { 200: json(z.object({ items: z.array(grantSchema) }), 'The grants'), ...errorResponses(400, 401, 403, 404) },
     }),
@@ -143,7 +142,7 @@ export const grantRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'patch', path: '/api/grants/{id}', tags, ...auth, summary: "Change a grant's permission or expiry (manage holders)",
+      method: 'patch', path: '/api/grants/{id}', tags, ...signedIn, summary: "Change a grant's permission or expiry (manage holders)",
       request: { params: idParams, body: jsonBody(patchBody) },
       responses: { 200: json(grantSchema, 'Updated'), ...errorResponses(400, 401, 403, 404, 413, 415) },
     }),
@@ -167,7 +166,7 @@ export const grantRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'delete', path: '/api/grants/{id}', tags, ...auth, summary: 'Delete a grant (manage holders)',
+      method: 'delete', path: '/api/grants/{id}', tags, ...signedIn, summary: 'Delete a grant (manage holders)',
       request: { params: idParams },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404) },
     }),

@@ -5,8 +5,8 @@
  * themselves). Callers outside the group's org get 404.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiRouter, bearerAuth, errorResponses, uuidParam } from '../../api/router.ts';
-import { currentUser, requireUser } from '../../auth/authenticate.ts';
+import { apiRouter, errorResponses, signedIn, uuidParam } from '../../api/router.ts';
+import { currentUser } from '../../auth/authenticate.ts';
 import { AppError } from '../../errors.ts';
 import { auditSharing } from '../../sharing/audit.ts';
 import { addGroupMember, listGroupMembers, removeGroupMember, requireGroup } from '../../sharing/groups.ts';
@@ -17,12 +17,11 @@ const memberSchema = z.object({ userId: z.uuid(), name: z.string(), email: z.str
 const addBody = z.strictObject({ userId: uuidParam }).openapi('AddGroupMember');
 
 const tags = ['Groups'];
-const auth = { security: bearerAuth, middleware: [requireUser()] };
 
 export const groupMemberRoutes = apiRouter()
   .openapi(
     createRoute({
-      method: 'get', path: '/api/groups/{id}/members', tags, ...auth, summary: "A group's members (org members only)",
+      method: 'get', path: '/api/groups/{id}/members', tags, ...signedIn, summary: "A group's members (org members only)",
       request: { params: idParams },
       responses: { 200: json(z.object({ items: z.array(memberSchema) }), 'The members'), ...errorResponses(400, 401, 404) },
     }),
@@ -35,7 +34,7 @@ export const groupMemberRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/api/groups/{id}/members', tags, ...auth, summary: 'Add an org member to a group (owner, admin)',
+      method: 'post', path: '/api/groups/{id}/members', tags, ...signedIn, summary: 'Add an org member to a group (owner, admin)',
       request: { params: idParams, body: jsonBody(addBody) },
       responses: { 201: json(memberSchema, 'Added'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
@@ -54,7 +53,7 @@ export const groupMemberRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'delete', path: '/api/groups/{id}/members/{userId}', tags, ...auth, summary: 'Remove a member from a group (owner, admin, or themselves)',
+      method: 'delete', path: '/api/groups/{id}/members/{userId}', tags, ...signedIn, summary: 'Remove a member from a group (owner, admin, or themselves)',
       request: { params: idAndUserParams },
       responses: { 204: { description: 'Removed' }, ...errorResponses(400, 401, 403, 404) },
     }),

@@ -4,8 +4,8 @@
  * admin; its grants go with it). Callers outside the org get 404.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiRouter, bearerAuth, errorResponses } from '../../api/router.ts';
-import { currentUser, requireUser } from '../../auth/authenticate.ts';
+import { apiRouter, errorResponses, signedIn } from '../../api/router.ts';
+import { currentUser } from '../../auth/authenticate.ts';
 import { auditSharing } from '../../sharing/audit.ts';
 import { createGroup, deleteGroup, listGroups, requireGroup } from '../../sharing/groups.ts';
 import { MANAGERS, requireOrgRole } from '../../sharing/orgs.ts';
@@ -18,12 +18,11 @@ export const groupSchema = z
 const createBody = z.strictObject({ name: displayName }).openapi('CreateGroup');
 
 const tags = ['Groups'];
-const auth = { security: bearerAuth, middleware: [requireUser()] };
 
 export const groupRoutes = apiRouter()
   .openapi(
     createRoute({
-      method: 'post', path: '/api/orgs/{id}/groups', tags, ...auth, summary: 'Create a group in an org (owner, admin)',
+      method: 'post', path: '/api/orgs/{id}/groups', tags, ...signedIn, summary: 'Create a group in an org (owner, admin)',
       request: { params: idParams, body: jsonBody(createBody) },
       responses: { 201: json(groupSchema, 'Created'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
@@ -40,7 +39,7 @@ export const groupRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/api/orgs/{id}/groups', tags, ...auth, summary: "An org's groups (members only)",
+      method: 'get', path: '/api/orgs/{id}/groups', tags, ...signedIn, summary: "An org's groups (members only)",
       request: { params: idParams },
       responses: { 200: json(z.object({ items: z.array(groupSchema) }), 'The groups'), ...errorResponses(400, 401, 404) },
     }),
@@ -53,7 +52,7 @@ export const groupRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'delete', path: '/api/groups/{id}', tags, ...auth, summary: 'Delete a group and its grants (owner, admin)',
+      method: 'delete', path: '/api/groups/{id}', tags, ...signedIn, summary: 'Delete a group and its grants (owner, admin)',
       request: { params: idParams },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404) },
     }),

@@ -6,8 +6,8 @@
  * demoted (409). The rules live in edge/sharing/org-members.ts.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiRouter, bearerAuth, errorResponses, uuidParam } from '../../api/router.ts';
-import { currentUser, requireUser } from '../../auth/authenticate.ts';
+import { apiRouter, errorResponses, signedIn, uuidParam } from '../../api/router.ts';
+import { currentUser } from '../../auth/authenticate.ts';
 import { AppError } from '../../errors.ts';
 import { auditSharing } from '../../sharing/audit.ts';
 import { addMember, changeRole, findUser, listMembers, memberView, removeMember } from '../../sharing/org-members.ts';
@@ -30,12 +30,11 @@ const addBody = z
 const roleBody = z.strictObject({ role: orgRoleSchema }).openapi('ChangeOrgRole');
 
 const tags = ['Orgs'];
-const auth = { security: bearerAuth, middleware: [requireUser()] };
 
 export const orgMemberRoutes = apiRouter()
   .openapi(
     createRoute({
-      method: 'get', path: '/api/orgs/{id}/members', tags, ...auth, summary: "An org's members (members only)",
+      method: 'get', path: '/api/orgs/{id}/members', tags, ...signedIn, summary: "An org's members (members only)",
       request: { params: idParams },
       responses: { 200: json(z.object({ items: z.array(memberSchema) }), 'The members'), ...errorResponses(400, 401, 404) },
     }),
@@ -48,7 +47,7 @@ export const orgMemberRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/api/orgs/{id}/members', tags, ...auth, summary: 'Add a member by user id or email (owner, admin)',
+      method: 'post', path: '/api/orgs/{id}/members', tags, ...signedIn, summary: 'Add a member by user id or email (owner, admin)',
       request: { params: idParams, body: jsonBody(addBody) },
       responses: { 201: json(memberSchema, 'Added'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
@@ -67,7 +66,7 @@ export const orgMemberRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'patch', path: '/api/orgs/{id}/members/{userId}', tags, ...auth, summary: "Change a member's role (owner, admin)",
+      method: 'patch', path: '/api/orgs/{id}/members/{userId}', tags, ...signedIn, summary: "Change a member's role (owner, admin)",
       request: { params: idAndUserParams, body: jsonBody(roleBody) },
       responses: { 200: json(memberSchema, 'Changed'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
@@ -86,7 +85,7 @@ export const orgMemberRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'delete', path: '/api/orgs/{id}/members/{userId}', tags, ...auth, summary: 'Remove a member, or leave the org',
+      method: 'delete', path: '/api/orgs/{id}/members/{userId}', tags, ...signedIn, summary: 'Remove a member, or leave the org',
       request: { params: idAndUserParams },
       responses: { 204: { description: 'Removed' }, ...errorResponses(400, 401, 403, 404, 409) },
     }),

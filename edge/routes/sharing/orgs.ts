@@ -5,8 +5,8 @@
  * and maximum life, default ≤ max). Non-members get 404.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiRouter, bearerAuth, errorResponses } from '../../api/router.ts';
-import { currentUser, requireUser } from '../../auth/authenticate.ts';
+import { apiRouter, errorResponses, signedIn } from '../../api/router.ts';
+import { currentUser } from '../../auth/authenticate.ts';
 import { AppError } from '../../errors.ts';
 import { auditSharing } from '../../sharing/audit.ts';
 import { MANAGERS, ORG_TTL_MAX, ORG_TTL_MIN, createOrg, listMyOrgs, loadOrg, requireOrgRole, updateOrg, type OrgRole, type OrgRow } from '../../sharing/orgs.ts';
@@ -57,12 +57,11 @@ const view = (org: OrgRow, role: OrgRole) => ({
 });
 
 const tags = ['Orgs'];
-const auth = { security: bearerAuth, middleware: [requireUser()] };
 
 export const orgRoutes = apiRouter()
   .openapi(
     createRoute({
-      method: 'post', path: '/api/orgs', tags, ...auth, summary: 'Create an org; the caller becomes its owner',
+      method: 'post', path: '/api/orgs', tags, ...signedIn, summary: 'Create an org; the caller becomes its owner',
       request: { body: jsonBody(createBody) },
       responses: { 201: json(orgSchema, 'Created'), ...errorResponses(400, 401, 409, 413, 415) },
     }),
@@ -77,7 +76,7 @@ export const orgRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/api/orgs', tags, ...auth, summary: "The caller's orgs",
+      method: 'get', path: '/api/orgs', tags, ...signedIn, summary: "The caller's orgs",
       responses: { 200: json(z.object({ items: z.array(orgSchema) }), 'The orgs'), ...errorResponses(401) },
     }),
     async (c) => {
@@ -87,7 +86,7 @@ export const orgRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/api/orgs/{id}', tags, ...auth, summary: 'One org (members only)',
+      method: 'get', path: '/api/orgs/{id}', tags, ...signedIn, summary: 'One org (members only)',
       request: { params: idParams },
       responses: { 200: json(orgSchema, 'The org'), ...errorResponses(400, 401, 404) },
     }),
@@ -102,7 +101,7 @@ export const orgRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'patch', path: '/api/orgs/{id}', tags, ...auth, summary: 'Rename an org or change its share-link lifetimes (owner, admin)',
+      method: 'patch', path: '/api/orgs/{id}', tags, ...signedIn, summary: 'Rename an org or change its share-link lifetimes (owner, admin)',
       request: { params: idParams, body: jsonBody(patchBody) },
       responses: { 200: json(orgSchema, 'Updated'), ...errorResponses(400, 401, 403, 404, 413, 415) },
     }),

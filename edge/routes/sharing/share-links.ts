@@ -13,8 +13,8 @@
  * applies to every token at once because /s and /api/share read the row.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiRouter, bearerAuth, errorResponses, uuidParam } from '../../api/router.ts';
-import { currentUser, requireUser } from '../../auth/authenticate.ts';
+import { apiRouter, errorResponses, signedIn, uuidParam } from '../../api/router.ts';
+import { currentUser } from '../../auth/authenticate.ts';
 import { hashPassword } from '../../auth/password.ts';
 import { AppError } from '../../errors.ts';
 import { ORG_TTL_MAX } from '../../sharing/orgs.ts';
@@ -86,12 +86,11 @@ const patchBody = z
 const toDate = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
 
 const tags = ['Share links'];
-const auth = { security: bearerAuth, middleware: [requireUser()] };
 
 export const shareLinkRoutes = apiRouter()
   .openapi(
     createRoute({
-      method: 'post', path: '/api/share-links', tags, ...auth, summary: 'Create a share link (manage holders)',
+      method: 'post', path: '/api/share-links', tags, ...signedIn, summary: 'Create a share link (manage holders)',
       request: { body: jsonBody(createBody) },
       responses: { 201: json(linkSchema, 'Created'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
@@ -125,7 +124,7 @@ export const shareLinkRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/api/share-links', tags, ...auth, summary: 'The share links of an asset or collection, with view and download counts (manage holders)',
+      method: 'get', path: '/api/share-links', tags, ...signedIn, summary: 'The share links of an asset or collection, with view and download counts (manage holders)',
       request: { query: resourceQuery },
       responses: { 200: json(z.object({ items: z.array(linkSchema) }), 'The links, newest first'), ...errorResponses(400, 401, 403, 404) },
     }),
@@ -143,7 +142,7 @@ export const shareLinkRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'patch', path: '/api/share-links/{id}', tags, ...auth, summary: 'Change a share link; answers it with a fresh token (manage holders)',
+      method: 'patch', path: '/api/share-links/{id}', tags, ...signedIn, summary: 'Change a share link; answers it with a fresh token (manage holders)',
       request: { params: idParams, body: jsonBody(patchBody) },
       responses: { 200: json(linkSchema, 'Updated'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
@@ -181,7 +180,7 @@ export const shareLinkRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'delete', path: '/api/share-links/{id}', tags, ...auth, summary: 'Revoke a share link (manage holders)',
+      method: 'delete', path: '/api/share-links/{id}', tags, ...signedIn, summary: 'Revoke a share link (manage holders)',
       request: { params: idParams },
       responses: { 204: { description: 'Revoked' }, ...errorResponses(400, 401, 403, 404) },
     }),
