@@ -7,7 +7,8 @@
  *
  * Two databases behind the same edge bundle (workerd via Miniflare):
  *  - `pglite`: the local stack exactly as `npm run dev` runs it
- *    (startLocalStack: PGlite in this process, pglite-socket, ws relay);
+ *    (startLocalStack: PGlite in this process, its wire server
+ *    origin/local/pglite-wire-server.ts, ws relay);
  *  - `postgres`: Debian's PostgreSQL behind the same relay, with `jit = off`
  *    for the database (see the EXPLAIN of "sunset" with JIT on, printed first).
  * For each, in order:

@@ -85,7 +85,15 @@ export class Data extends Construct {
       enablePerformanceInsights: props.performanceInsights ?? false,
       cloudwatchLogsExports: ['postgresql'],
       autoMinorVersionUpgrade: true,
-      parameters: { 'rds.force_ssl': '1', log_min_duration_statement: '1000' },
+      parameters: {
+        'rds.force_ssl': '1',
+        log_min_duration_statement: '1000',
+        // JIT off: the access-policy subplans push a broad full-text search's
+        // estimated cost past jit_above_cost, and PostgreSQL then spent
+        // 770-900 ms compiling a 30-40 ms query (docs/benchmarks.md, library).
+        // Short OLTP queries never repay JIT compilation.
+        jit: '0',
+      },
     });
     this.secret = this.database.secret!;
 

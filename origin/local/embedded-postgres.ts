@@ -1,11 +1,12 @@
 /**
  * Postgres for the local stack: PGlite with its data under one folder, the
- * migrations applied, served over TCP (pglite-socket) and over the WebSocket
- * relay so the edge reaches it with the production driver.
+ * migrations applied, served over TCP (our wire server, one request cycle at
+ * a time) and over the WebSocket relay so the edge reaches it with the
+ * production driver.
  */
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { openPgliteDatabase, type PgliteHandle } from '../../shared/db/pglite.ts';
 import { applyMigrations } from '../../shared/db/migrate.ts';
+import { startPgliteWireServer } from './pglite-wire-server.ts';
 import { startWsRelay } from './ws-relay.ts';
 
 export interface EmbeddedPostgres {
@@ -25,19 +26,15 @@ export async function startEmbeddedPostgres(opts: {
   const handle = await openPgliteDatabase(opts.dataDir);
   try {
     await applyMigrations(handle.db, 'pglite');
-    const server = new PGLiteSocketServer({
-      db: handle.client,
-      host: '127.0.0.1',
-      port: opts.port,
-      // Queries are queued per connection and a transaction keeps PGlite to
-      // itself until it ends, so several pooled connections are safe.
-      maxConnections: 32,
-    });
-    await server.start();
-    const port = Number(server.getServerConn().split(':').at(-1));
+    // Not @electric-sql/pglite-socket: it interleaves the extended-protocol
+    // messages of concurrent connections in PGlite's one session
+    // (pglite-wire-server.ts). An edge request opens its own connection, so
+    // 50 concurrent clients need more than 50.
+    const server = await startPgliteWireServer(handle.client, { host: '127.0.0.1', port: opts.port, maxConnections: 256 });
+    const port = server.port;
     const relay = await startWsRelay({ port: opts.wsPort, allow: [`127.0.0.1:${port}`, `localhost:${port}`] }).catch(
       async (err: unknown) => {
-        await server.stop();
+        await server.close();
         throw err;
       },
     );
@@ -47,7 +44,7 @@ export async function startEmbeddedPostgres(opts: {
       wsProxy: relay.proxy,
       async close() {
         await relay.close();
-        await server.stop();
+        await server.close();
         await handle.close();
       },
     };

@@ -129,8 +129,17 @@ export const assets = pgTable(
     placeholder: text('placeholder'),
     /** Tag names joined by spaces, kept in step by the tag code so search can see them. */
     tagsText: text('tags_text').notNull().default(''),
+    /**
+     * Postgres's parser reads a file name as one host/file token
+     * (`IMG_2041.jpg`, `sunset-beach.png`), so the name also goes in with
+     * `.` and `_` as spaces (the parser then splits hyphenated words itself,
+     * which keeps "sunset-beach" and "IMG-2041" matching as typed) and with
+     * `. _ -` and spaces all as separators (plain parts: `2041`, not `-2041`).
+     */
     searchVector: tsvector('search_vector').generatedAlwaysAs(
-      sql`setweight(to_tsvector('simple', coalesce(title, '') || ' ' || filename), 'A')
+      sql`setweight(to_tsvector('simple', coalesce(title, '') || ' ' || filename)
+          || to_tsvector('simple', translate(filename, '._', '  '))
+          || to_tsvector('simple', regexp_replace(filename, '[._[:space:]-]+', ' ', 'g')), 'A')
         || setweight(to_tsvector('english', coalesce(description, '')), 'B')
         || setweight(to_tsvector('simple', tags_text), 'B')
         || setweight(jsonb_to_tsvector('simple', metadata, '["string"]'), 'C')`,

@@ -53,6 +53,13 @@ describe('Data', () => {
     });
   });
 
+  it('turns JIT off in the Postgres parameter group (broad searches spent ~800 ms compiling)', () => {
+    dev.hasResourceProperties('AWS::RDS::DBParameterGroup', {
+      Family: Match.stringLikeRegexp('^postgres16'),
+      Parameters: Match.objectLike({ jit: '0', 'rds.force_ssl': '1' }),
+    });
+  });
+
   it('rejects invalid backup retention and storage size', () => {
     expect(() => build(testStack(), { backupRetentionDays: 0 })).toThrow(/backupRetentionDays/);
     expect(() => build(testStack(), { backupRetentionDays: 36 })).toThrow(/backupRetentionDays/);

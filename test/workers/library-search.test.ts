@@ -33,6 +33,38 @@ describe('GET /api/search', () => {
     expect(await ids(w.user, `"${tag}" or IMG_${tag}.jpg`)).toEqual([w.file, w.runner]); // websearch syntax; the name ranks first (weight A)
   });
 
+  it('finds a file by the parts of its name (split on . _ - and spaces) as well as by the whole name', async () => {
+    const [a, b, c, d] = [word(), word(), word(), word()];
+    // Two different 4- and 5-digit numbers.
+    const [n, m] = Array.from(crypto.getRandomValues(new Uint32Array(2)), (x, i) => String(1000 + i * 9000 + (x % 9000))) as [string, string];
+    const w = await withDb(async (db) => {
+      const user = await createUser(db, 'filenames');
+      const img = await createAsset(db, user, { filename: `IMG${a}_${n}.jpg` });
+      const beach = await createAsset(db, user, { filename: `${b}-${c}.png` });
+      const spaced = await createAsset(db, user, { filename: `${d} final.v2.PDF` });
+      const dashed = await createAsset(db, user, { filename: `IMG${a}-${m}.jpg` });
+      return { user, img, beach, spaced, dashed };
+    });
+    // `IMG_2041` finds `IMG_2041.jpg`; the whole name and the number alone still do.
+    expect(await ids(w.user, `IMG${a}_${n}`)).toEqual([w.img]);
+    expect(await ids(w.user, `IMG${a}_${n}.jpg`)).toEqual([w.img]);
+    expect((await ids(w.user, `img${a}`)).sort()).toEqual([w.img, w.dashed].sort());
+    expect(await ids(w.user, `IMG${a} ${n}`)).toEqual([w.img]);
+    expect(await ids(w.user, n)).toEqual([w.img]);
+    // `sunset` finds `sunset-beach.png`, so do `beach`, `sunset-beach` and the whole name.
+    expect(await ids(w.user, b)).toEqual([w.beach]);
+    expect(await ids(w.user, c)).toEqual([w.beach]);
+    expect(await ids(w.user, `${b}-${c}`)).toEqual([w.beach]);
+    expect(await ids(w.user, `${b}-${c}.png`)).toEqual([w.beach]);
+    // Hyphenated with a number: as typed, and the number without a sign.
+    expect(await ids(w.user, `IMG${a}-${m}`)).toEqual([w.dashed]);
+    expect(await ids(w.user, `IMG${a}_${m}`)).toEqual([w.dashed]);
+    // Spaces and dots inside a name; case does not matter.
+    expect(await ids(w.user, `${d.toUpperCase()} final`)).toEqual([w.spaced]);
+    // Parts are words of the name, not substrings of them.
+    expect(await ids(w.user, b.slice(0, 6))).toEqual([]);
+  });
+
   it('finds tags (kept in step by PUT /tags) and metadata strings, nested ones included', async () => {
     const [t1, t2, make] = [word(), word(), word()];
     const w = await withDb(async (db) => {
