@@ -146,9 +146,8 @@ export function byPermission(table: Record<Actor, Permission | null>, need: Perm
 
 /**
  * Runs every case for every actor: exactly the expected status, nothing more
- * and nothing less. Actors go one after another: the embedded Postgres of the
- * test stack (PGlite behind pglite-socket) interleaves the extended-protocol
- * messages of concurrent connections, so concurrent queries can fail there.
+ * and nothing less. Actors go one after another (simple to read when one
+ * fails; PGlite would run them one at a time anyway).
  */
 export function idorMatrix(title: string, cases: MatrixCase[]): void {
   describe(title, () => {
