@@ -18,13 +18,17 @@ export default defineConfig({
           name: 'node',
           include: ['test/node/**/*.test.ts'],
           globalSetup: ['test/setup/node-services.ts'],
+          // Two files at a time (vitest's default on 2 cores is one): these files mostly wait
+          // on servers, ffmpeg or Postgres, and each opens a database of its own.
+          maxWorkers: 2,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
       },
       {
         // The SPA in Debian's Chromium (playwright-core) against a local stack each file starts.
-        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000 },
+        // Each file starts a stack of its own on free ports, so two can run side by side.
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000, maxWorkers: 2 },
       },
       {
         test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 180_000 },
