@@ -19,8 +19,11 @@ export default defineConfig({
           include: ['test/node/**/*.test.ts'],
           globalSetup: ['test/setup/node-services.ts'],
           // Two files at a time (vitest's default on 2 cores is one): these files mostly wait
-          // on servers, ffmpeg or Postgres, and each opens a database of its own.
+          // on servers, ffmpeg or Postgres, and each opens a database of its own. Projects
+          // with their own maxWorkers run as a later group (sequence.groupOrder), after the
+          // one-at-a-time projects (the workers suites share one database).
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
@@ -28,7 +31,7 @@ export default defineConfig({
       {
         // The SPA in Debian's Chromium (playwright-core) against a local stack each file starts.
         // Each file starts a stack of its own on free ports, so two can run side by side.
-        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000, maxWorkers: 2 },
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000, maxWorkers: 2, sequence: { groupOrder: 1 } },
       },
       {
         test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 180_000 },

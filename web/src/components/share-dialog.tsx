@@ -153,26 +153,35 @@ function ShareBody({ resource, announce }: { resource: ShareResource; announce: 
   );
 }
 
-/* ------------------------------------------------------------------ people */
-
-function PeopleSection({ resource, announce }: { resource: ShareResource; announce: (text: string) => void }) {
-  const headingId = useId();
-  const [grants, setGrants] = useState<Grant[] | null>(null);
+/**
+ * The grants or links of the resource: loaded when it changes, reloadable; a
+ * failed load shows its error over what was there (or an empty list).
+ */
+function useResourceList<T>(resource: ShareResource, load: () => Promise<{ items: T[] }>) {
+  const [items, setItems] = useState<T[] | null>(null);
   const [error, setError] = useState<unknown>(null);
-
   const reload = async () => {
     try {
-      const res = await api('GET /api/grants', { query: { resourceType: resource.type, resourceId: resource.id } });
-      setGrants(res.items);
+      setItems((await load()).items);
       setError(null);
     } catch (err) {
       setError(err);
-      setGrants((g) => g ?? []);
+      setItems((list) => list ?? []);
     }
   };
   useEffect(() => {
     void reload();
   }, [resource.type, resource.id]);
+  return [items, setItems, error, setError, reload] as const;
+}
+
+/* ------------------------------------------------------------------ people */
+
+function PeopleSection({ resource, announce }: { resource: ShareResource; announce: (text: string) => void }) {
+  const headingId = useId();
+  const [grants, setGrants, error, setError, reload] = useResourceList<Grant>(resource, () =>
+    api('GET /api/grants', { query: { resourceType: resource.type, resourceId: resource.id } }),
+  );
 
   const change = async (g: Grant, body: Schemas['UpdateGrant'], what: string) => {
     try {
@@ -425,22 +434,9 @@ function AddGrantForm({ resource, onAdded }: { resource: ShareResource; onAdded:
 
 function LinksSection({ resource, announce }: { resource: ShareResource; announce: (text: string) => void }) {
   const headingId = useId();
-  const [links, setLinks] = useState<Link[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  const reload = async () => {
-    try {
-      const res = await api('GET /api/share-links', { query: { resourceType: resource.type, resourceId: resource.id } });
-      setLinks(res.items);
-      setError(null);
-    } catch (err) {
-      setError(err);
-      setLinks((l) => l ?? []);
-    }
-  };
-  useEffect(() => {
-    void reload();
-  }, [resource.type, resource.id]);
+  const [links, setLinks, error, setError, reload] = useResourceList<Link>(resource, () =>
+    api('GET /api/share-links', { query: { resourceType: resource.type, resourceId: resource.id } }),
+  );
 
   const replace = (link: Link) => setLinks((list) => list?.map((x) => (x.id === link.id ? link : x)) ?? [link]);
 

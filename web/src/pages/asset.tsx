@@ -9,6 +9,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Schemas } from '../api/client.ts';
 import { CollectionPicker } from '../components/collection-picker.tsx';
+import { ConfirmAction } from '../components/confirm-action.tsx';
 import { ImageViewer, NoPreview, mediaUrl } from '../components/image-viewer.tsx';
 import { dimensionsOf, MetadataPanel } from '../components/metadata-panel.tsx';
 import { ShareDialog } from '../components/share-dialog.tsx';
@@ -294,13 +295,6 @@ function EditForm({ asset, onSaved }: { asset: Asset; onSaved: (a: Asset) => voi
 function DangerZone({ asset, onSaved }: { asset: Asset; onSaved: (a: Asset) => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [confirming, setConfirming] = useState(false);
-  const confirmRef = useRef<HTMLButtonElement>(null);
-  const deleteRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (confirming) confirmRef.current?.focus();
-  }, [confirming]);
-
   const run = async (fn: () => Promise<void>) => {
     setBusy(true);
     setError(null);
@@ -333,41 +327,17 @@ function DangerZone({ asset, onSaved }: { asset: Asset; onSaved: (a: Asset) => v
       <p id="asset-public-hint" class="hint">
         {asset.visibility === 'public' ? 'Anyone with the address can view this asset.' : 'Only you and the people you share it with can view it.'}
       </p>
-      {confirming ? (
-        <div class="confirm" role="group" aria-label="Confirm moving to the trash">
-          <p>Move “{nameOf(asset)}” to the trash? You can restore it from there.</p>
-          <div class="row">
-            <button
-              type="button"
-              class="danger"
-              ref={confirmRef}
-              disabled={busy}
-              onClick={() =>
-                void run(async () => {
-                  await api('DELETE /api/assets/{id}', { path: { id: asset.id } });
-                  navigate('/trash');
-                })
-              }
-            >
-              Move to trash
-            </button>
-            <button
-              type="button"
-              class="secondary"
-              onClick={() => {
-                setConfirming(false);
-                setTimeout(() => deleteRef.current?.focus());
-              }}
-            >
-              Cancel
-            </button>
-          </div>
-        </div>
-      ) : (
-        <button type="button" class="danger" ref={deleteRef} onClick={() => setConfirming(true)}>
-          Delete…
-        </button>
-      )}
+      <ConfirmAction
+        label="Delete…"
+        confirmLabel="Move to trash"
+        groupLabel="Confirm moving to the trash"
+        onConfirm={async () => {
+          await api('DELETE /api/assets/{id}', { path: { id: asset.id } });
+          navigate('/trash');
+        }}
+      >
+        Move “{nameOf(asset)}” to the trash? You can restore it from there.
+      </ConfirmAction>
       <ErrorBanner error={error} />
     </section>
   );

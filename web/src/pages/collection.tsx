@@ -7,6 +7,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Schemas } from '../api/client.ts';
 import { ItemThumb } from '../components/image-viewer.tsx';
+import { ConfirmAction } from '../components/confirm-action.tsx';
 import { ShareDialog } from '../components/share-dialog.tsx';
 import { Empty, ErrorBanner, Spinner } from '../components/status.tsx';
 import { formatBytes } from '../format.ts';
@@ -309,57 +310,19 @@ function DetailsForm({ data, onDone }: { data: Detail; onDone: (updated: Schemas
 }
 
 function DeleteCollection({ data }: { data: Detail }) {
-  const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const confirmRef = useRef<HTMLButtonElement>(null);
-  const openRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (confirming) confirmRef.current?.focus();
-  }, [confirming]);
   return (
     <section class="collection-danger" aria-label="Delete collection">
-      {confirming ? (
-        <div class="confirm" role="group" aria-label="Confirm deleting the collection">
-          <p>Delete “{data.name}”? Its assets stay in the library.</p>
-          <div class="row">
-            <button
-              type="button"
-              class="danger"
-              ref={confirmRef}
-              disabled={busy}
-              onClick={async () => {
-                setBusy(true);
-                setError(null);
-                try {
-                  await api('DELETE /api/collections/{id}', { path: { id: data.id } });
-                  navigate('/collections', { replace: true });
-                } catch (err) {
-                  setError(err);
-                  setBusy(false);
-                }
-              }}
-            >
-              Delete collection
-            </button>
-            <button
-              type="button"
-              class="secondary"
-              onClick={() => {
-                setConfirming(false);
-                requestAnimationFrame(() => openRef.current?.focus());
-              }}
-            >
-              Cancel
-            </button>
-          </div>
-        </div>
-      ) : (
-        <button type="button" class="danger" ref={openRef} onClick={() => setConfirming(true)}>
-          Delete collection…
-        </button>
-      )}
-      <ErrorBanner error={error} />
+      <ConfirmAction
+        label="Delete collection…"
+        confirmLabel="Delete collection"
+        groupLabel="Confirm deleting the collection"
+        onConfirm={async () => {
+          await api('DELETE /api/collections/{id}', { path: { id: data.id } });
+          navigate('/collections', { replace: true });
+        }}
+      >
+        Delete “{data.name}”? Its assets stay in the library.
+      </ConfirmAction>
     </section>
   );
 }
