@@ -52,8 +52,8 @@ describe('GET /healthz in workerd', () => {
 });
 
 describe('error model', () => {
-  it('answers an unknown route with the JSON error shape and the request id', async () => {
-    const res = await SELF.fetch('http://edge.test/nope', { headers: { 'x-request-id': 'trace-abc-12345' } });
+  it('answers an unknown API route with the JSON error shape and the request id (other paths are the SPA: spa.test.ts)', async () => {
+    const res = await SELF.fetch('http://edge.test/api/nope', { headers: { 'x-request-id': 'trace-abc-12345' } });
     expect(res.status).toBe(404);
     expect(res.headers.get('x-request-id')).toBe('trace-abc-12345');
     expect(await res.json()).toEqual({
@@ -62,7 +62,7 @@ describe('error model', () => {
   });
 
   it('replaces a malformed caller request id instead of echoing it', async () => {
-    const res = await SELF.fetch('http://edge.test/nope', { headers: { 'x-request-id': 'bad id <script>alert(1)</script>' } });
+    const res = await SELF.fetch('http://edge.test/api/nope', { headers: { 'x-request-id': 'bad id <script>alert(1)</script>' } });
     const rid = res.headers.get('x-request-id');
     expect(rid).toMatch(/^[0-9a-f-]{36}$/);
     expect(((await res.json()) as { error: { requestId: string } }).error.requestId).toBe(rid);
