@@ -131,6 +131,35 @@ test('upload through Uppy, see thumbnails over placeholders, filter, search, del
   await eventually(() => card(page, notesId).isVisible()).toBe(true);
   await screenshot(page, 'library');
 
+  // A thumbnail URL that expired while the page was open (signed URLs live 10-15 minutes): the
+  // list is answered with an expired URL, the image fails, and the card asks the API once for a
+  // fresh URL of the same variant instead of falling back to the type icon.
+  const listUrl = /\/api\/assets\?/;
+  await page.route(listUrl, async (route) => {
+    const res = await route.fetch();
+    const body = (await res.json()) as { items: { thumbnail: { url: string; expiresAt: string } | null }[] };
+    for (const it of body.items) {
+      if (!it.thumbnail) continue;
+      it.thumbnail.url = it.thumbnail.url.replace(/\?t=.*$/, '?t=expired');
+      it.thumbnail.expiresAt = new Date(Date.now() - 60_000).toISOString();
+    }
+    await route.fulfill({ response: res, json: body });
+  });
+  const errorsBefore = b.errors.length;
+  const refusedBefore = unauthorized.length;
+  await page.reload();
+  const renewed = card(page, photoId).locator('.thumb img');
+  await eventually(() => renewed.getAttribute('src')).toMatch(new RegExp(`^/m/${photoId}/w320\\.(webp|jpg)\\?t=(?!expired)`));
+  await eventually(() => renewed.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBeGreaterThan(0);
+  await page.unroute(listUrl);
+  // The expired URLs' refusals (401, logged by Chromium as failed loads) are the only new errors.
+  const expiredLoads = b.errors.splice(errorsBefore);
+  expect(expiredLoads.length).toBeGreaterThan(0);
+  expect(expiredLoads.filter((e) => !/status of 401/.test(e))).toEqual([]);
+  const expiredRefusals = unauthorized.splice(refusedBefore);
+  expect(expiredRefusals.length).toBeGreaterThan(0);
+  expect(expiredRefusals.every((r) => /^GET \/m\//.test(r))).toBe(true);
+
   // Filter by type: kept in the URL; the text file is not an image.
   await page.getByLabel('Type').selectOption('image');
   await page.waitForURL(`${stack.url}/?type=image`);

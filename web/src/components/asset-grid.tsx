@@ -10,7 +10,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { Schemas } from '../api/client.ts';
+import { api, type Schemas } from '../api/client.ts';
 import { ErrorBanner } from './status.tsx';
 import { placeholderOf } from './placeholder.ts';
 import '../styles/library.css';
@@ -68,9 +68,28 @@ export function StatusBadge({ status }: { status: AssetStatus }) {
 export function Thumb({ item }: { item: AssetSummary }) {
   // A blocked asset's files are never served; its placeholder is not shown either.
   const ph = item.status === 'blocked' ? null : placeholderOf(item.placeholder);
-  const src = item.thumbnail?.url ?? null;
+  const [fresh, setFresh] = useState<string | null>(null);
+  const src = fresh ?? item.thumbnail?.url ?? null;
   const [state, setState] = useState<'loading' | 'loaded' | 'error'>('loading');
   const img = useRef<HTMLImageElement>(null);
+  const renewed = useRef(false);
+  /**
+   * Signed URLs live 10-15 minutes; a lazy image first loaded after that (a
+   * page left open, then scrolled) fails. Ask for the asset once for a fresh
+   * URL of the same variant before giving up on the image.
+   */
+  const onError = () => {
+    const thumb = item.thumbnail;
+    if (renewed.current || !thumb || Date.parse(thumb.expiresAt) > Date.now() + 30_000) return setState('error');
+    renewed.current = true;
+    api('GET /api/assets/{id}', { path: { id: item.id } })
+      .then((a) => {
+        const url = a.media.find((m) => m.variant === thumb.variant)?.url;
+        if (url) setFresh(url);
+        else setState('error');
+      })
+      .catch(() => setState('error'));
+  };
   useEffect(() => {
     setState('loading');
     // Cached images may have loaded before the handler was attached.
@@ -97,7 +116,7 @@ export function Thumb({ item }: { item: AssetSummary }) {
           width={width}
           height={height}
           onLoad={() => setState('loaded')}
-          onError={() => setState('error')}
+          onError={onError}
         />
       ) : (
         <span class="thumb-type">
