@@ -245,6 +245,13 @@ export interface Schemas {
     items: Array<Schemas["SearchHit"]>;
     nextCursor: string | null;
   };
+  Session: {
+    /** A short-lived JWT for `Authorization: Bearer`. */
+    accessToken: string;
+    /** Seconds until the access token expires. */
+    expiresIn: number;
+    user: Schemas["User"];
+  };
   SharedAsset: {
     id: string;
     filename: string;
@@ -352,6 +359,25 @@ export interface Schemas {
     maxDownloads?: number | null;
     allowDownload?: boolean;
   };
+  UploadDeduplicated: {
+    assetId: string;
+    status: "ready";
+    deduplicated: true;
+  };
+  UploadStarted: {
+    assetId: string;
+    method: "PUT";
+    /** Presigned S3 URL: PUT the bytes here with `headers`. */
+    url: string;
+    headers: Record<string, string>;
+    expiresAt: string;
+  };
+  User: {
+    id: string;
+    email: string;
+    name: string;
+    createdAt: string;
+  };
 }
 
 export interface Operations {
@@ -413,6 +439,37 @@ export interface Operations {
       items: Array<Schemas["AuditEntry"]>;
       nextCursor: string | null;
     };
+  };
+  "POST /api/auth/login": {
+    path: never;
+    query: never;
+    body: {
+      email: string;
+      password: string;
+    };
+    response: Schemas["Session"];
+  };
+  "POST /api/auth/logout": {
+    path: never;
+    query: never;
+    body: never;
+    response: void;
+  };
+  "POST /api/auth/refresh": {
+    path: never;
+    query: never;
+    body: never;
+    response: Schemas["Session"];
+  };
+  "POST /api/auth/register": {
+    path: never;
+    query: never;
+    body: {
+      email: string;
+      password: string;
+      name: string;
+    };
+    response: Schemas["Session"];
   };
   "GET /api/collections": {
     path: never;
@@ -635,5 +692,18 @@ export interface Operations {
     query: { cursor?: string; limit?: number };
     body: never;
     response: Schemas["TrashPage"];
+  };
+  "POST /api/uploads": {
+    path: never;
+    query: never;
+    body: {
+      filename: string;
+      size: number;
+      contentType: string;
+      sha256?: string;
+      collectionId?: string;
+      dedup?: boolean;
+    };
+    response: Schemas["UploadDeduplicated"] | Schemas["UploadStarted"];
   };
 }

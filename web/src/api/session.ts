@@ -4,22 +4,15 @@
  * httpOnly `__Host-refresh` cookie. Refreshes are serialised across tabs
  * with the Web Locks API: the edge rotates the refresh token on every use
  * and treats a second use of the old one as theft (it revokes the whole
- * family), so two tabs must never refresh at once.
+ * family), so two tabs must never refresh at once. (These calls use fetch
+ * directly, typed by the generated schema: client.ts builds on this module.)
  */
+import type { Operations, Schemas } from './schema.gen.ts';
 import { signal } from './signal.ts';
 
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  createdAt: string;
-}
-
-interface SessionBody {
-  accessToken: string;
-  expiresIn: number;
-  user: User;
-}
+export type User = Schemas['User'];
+type SessionBody = Schemas['Session'];
+type Body<K extends 'POST /api/auth/login' | 'POST /api/auth/register'> = Operations[K]['body'];
 
 export class AuthError extends Error {
   constructor(
@@ -135,13 +128,13 @@ export const session = {
     await refreshOnce(null);
   },
   async login(email: string, password: string): Promise<User> {
-    const res = await post('/api/auth/login', { email, password });
+    const res = await post('/api/auth/login', { email, password } satisfies Body<'POST /api/auth/login'>);
     if (!res.ok) await fail(res);
     accept((await res.json()) as SessionBody);
     return currentUser.get()!;
   },
   async register(email: string, password: string, name: string): Promise<User> {
-    const res = await post('/api/auth/register', { email, password, name });
+    const res = await post('/api/auth/register', { email, password, name } satisfies Body<'POST /api/auth/register'>);
     if (!res.ok) await fail(res);
     accept((await res.json()) as SessionBody);
     return currentUser.get()!;
