@@ -6,7 +6,7 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { assets, derivatives } from '../../shared/db/schema.ts';
-import type { Permission } from '../../shared/policy/access.ts';
+import { includes, type Permission } from '../../shared/policy/access.ts';
 import { iso, summaryColumns, toSummary, type SummaryRow } from './asset-rows.ts';
 import { mediaUrlsFor, type Signer } from './media-urls.ts';
 import type { AssetDetail } from './schemas.ts';
@@ -55,7 +55,7 @@ export async function loadAssetDetail(db: Database, assetId: string, permission:
     detectedType: row.detectedType,
     sha256: row.sha256,
     statusReason: row.statusReason,
-    metadata: row.metadata,
+    metadata: metadataFor(row.metadata, permission),
     tags: row.tags,
     deletedAt: row.deletedAt ? iso(row.deletedAt) : null,
     purgeAfter: row.purgeAfter ? iso(row.purgeAfter) : null,
@@ -63,4 +63,17 @@ export async function loadAssetDetail(db: Database, assetId: string, permission:
     derivatives: files.map((f) => ({ ...f, size: f.size === null ? null : Number(f.size) })),
     media: row.status === 'blocked' ? [] : await mediaUrlsFor(signer, row.id, mediaPermission, ready),
   };
+}
+
+/**
+ * Where a photo was taken (the EXIF GPS position the pipeline keeps) is for
+ * the owner and those who may edit the asset; viewers, downloaders and the
+ * public get the rest of the metadata. (The original file itself still
+ * carries its EXIF: whoever may download it gets what is in it.)
+ */
+export const LOCATION_KEYS: readonly string[] = ['gpsLatitude', 'gpsLongitude'];
+
+export function metadataFor(metadata: Record<string, unknown>, permission: Permission): Record<string, unknown> {
+  if (includes(permission, 'edit')) return metadata;
+  return Object.fromEntries(Object.entries(metadata).filter(([k]) => !LOCATION_KEYS.includes(k)));
 }

@@ -146,6 +146,28 @@ describe('GET /api/assets/:id', () => {
     });
   }
 
+  it('shows where a photo was taken only to callers who may edit it', async () => {
+    const w = await withDb(async (db) => {
+      const owner = await createUser(db, 'owner');
+      const viewer = await createUser(db, 'viewer');
+      const editor = await createUser(db, 'editor');
+      const metadata = { make: 'Fujifilm', gpsLatitude: 48.858844, gpsLongitude: 2.294351 };
+      const id = await createAsset(db, owner, { metadata, visibility: 'public' });
+      await db.insert(grants).values([
+        { resourceType: 'asset', resourceId: id, principalType: 'user', principalId: viewer, permission: 'download' },
+        { resourceType: 'asset', resourceId: id, principalType: 'user', principalId: editor, permission: 'edit' },
+      ]);
+      return { owner, viewer, editor, id };
+    });
+    const metadataAs = async (as?: string) =>
+      (await expectStatus<{ metadata: Record<string, unknown> }>(await api('GET', `/api/assets/${w.id}`, as ? { as } : {}), 200)).metadata;
+    const located = { make: 'Fujifilm', gpsLatitude: 48.858844, gpsLongitude: 2.294351 };
+    expect(await metadataAs(w.owner)).toEqual(located);
+    expect(await metadataAs(w.editor)).toEqual(located);
+    expect(await metadataAs(w.viewer)).toEqual({ make: 'Fujifilm' });
+    expect(await metadataAs()).toEqual({ make: 'Fujifilm' });
+  });
+
   it('shows fields, every stored file, and media URLs: HLS by its master (hls/ scope), original only with download', async () => {
     const w = await videoWorld();
     await putVariant(w.id, 'hls/master.m3u8', '#EXTM3U\nmaster_360p.m3u8\n', 'application/vnd.apple.mpegurl');
