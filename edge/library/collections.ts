@@ -5,9 +5,11 @@
  * reach). Deleting is soft: the row stays (and with it the items), but a
  * deleted collection is shown to nobody and its grants reach no item.
  */
-import { and, asc, desc, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
-import { collections } from '../../shared/db/schema.ts';
+import { collections, grants } from '../../shared/db/schema.ts';
+import { collectionPermission, type Permission } from '../../shared/policy/access.ts';
+import { loadCallerGrants, loadMemberships } from '../access/asset-access.ts';
 import { iso } from './asset-rows.ts';
 import { decodeCursor, page, slot } from './cursor.ts';
 import type { CollectionView } from './schemas.ts';
@@ -95,7 +97,7 @@ export async function softDeleteCollection(db: Database, id: string, now: Date):
 export async function listCollections(
   db: Database,
   q: { userId: string; now: Date; scope: 'mine' | 'shared' | 'all'; limit: number; cursor?: string | undefined },
-): Promise<{ items: CollectionView[]; nextCursor: string | null }> {
+): Promise<{ items: (CollectionView & { permission: Permission })[]; nextCursor: string | null }> {
   const conditions: (SQL | undefined)[] = [
     isNull(collections.deletedAt),
     q.scope === 'mine' ? eq(collections.ownerId, q.userId) : q.scope === 'shared' ? ne(collections.ownerId, q.userId) : undefined,
@@ -113,5 +115,18 @@ export async function listCollections(
     .orderBy(desc(collections.createdAt), asc(collections.id))
     .limit(q.limit + 1);
   const result = page(rows, q.limit, 'collections', (r) => [r.createdKey, r.id]);
-  return { items: result.rows.map(toView), nextCursor: result.nextCursor };
+  // Each collection's permission, decided by the one policy from the caller's grants on this page's collections.
+  const caller = await loadMemberships(db, q.userId);
+  const ids = result.rows.map((r) => r.id);
+  const callerGrants = ids.length
+    ? await loadCallerGrants(db, caller, and(eq(grants.resourceType, 'collection'), inArray(grants.resourceId, ids))!, q.now)
+    : [];
+  // Listed rows passed accessibleCollections(view), which the policy agrees with
+  // (test/node/library-collections-sql.test.ts); a membership removed between the
+  // two reads drops the row rather than failing the page.
+  const items = result.rows.flatMap((r) => {
+    const permission = collectionPermission({ collection: { ...r, deletedAt: null }, caller, grants: callerGrants, now: q.now });
+    return permission ? [{ ...toView(r), permission }] : [];
+  });
+  return { items, nextCursor: result.nextCursor };
 }

@@ -172,6 +172,10 @@ export const collectionSchema = z
   })
   .openapi('Collection');
 
+export const collectionListItemSchema = collectionSchema
+  .extend({ permission: permissionEnum.openapi({ description: "The caller's permission: edit or more may add and order items." }) })
+  .openapi('CollectionListItem');
+
 export const collectionItemSchema = assetSummarySchema.extend({ position: z.number() }).openapi('CollectionItem');
 
 export const collectionDetailSchema = collectionSchema

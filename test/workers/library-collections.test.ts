@@ -6,7 +6,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { auditLog, collectionItems, grants } from '../../shared/db/schema.ts';
+import { auditLog, collectionItems, collections, grants, groupMembers, groups, orgMembers, orgs } from '../../shared/db/schema.ts';
 import { createAsset, createUser, withDb } from './support/fixtures.ts';
 import { api, expectStatus } from './support/library-world.ts';
 
@@ -37,6 +37,35 @@ const positions = (collection: string) =>
   withDb((db) => db.select({ assetId: collectionItems.assetId, position: collectionItems.position }).from(collectionItems).where(eq(collectionItems.collectionId, collection)));
 
 describe('collections', () => {
+  it('lists each collection with the caller\'s permission, as the policy decides it', async () => {
+    const w = await withDb(async (db) => {
+      const owner = await createUser(db, 'owner');
+      const me = await createUser(db, 'me');
+      const [org] = await db.insert(orgs).values({ name: 'o', slug: `o-${crypto.randomUUID()}` }).returning();
+      const [group] = await db.insert(groups).values({ orgId: org!.id, name: 'g' }).returning();
+      await db.insert(orgMembers).values({ orgId: org!.id, userId: me });
+      await db.insert(groupMembers).values({ groupId: group!.id, userId: me });
+      const mk = async (name: string, visibility: 'private' | 'public' = 'private') =>
+        (await db.insert(collections).values({ ownerId: owner, name, visibility }).returning())[0]!.id;
+      const viaGroup = await mk('via group');
+      const expired = await mk('expired grant');
+      const pub = await mk('public', 'public');
+      const mine = (await db.insert(collections).values({ ownerId: me, name: 'mine' }).returning())[0]!.id;
+      await db.insert(grants).values([
+        { resourceType: 'collection', resourceId: viaGroup, principalType: 'group', principalId: group!.id, permission: 'edit' },
+        { resourceType: 'collection', resourceId: pub, principalType: 'user', principalId: me, permission: 'download' },
+        { resourceType: 'collection', resourceId: expired, principalType: 'user', principalId: me, permission: 'manage', expiresAt: new Date(Date.now() - 60_000) },
+      ]);
+      return { me, viaGroup, pub, mine, expired };
+    });
+    const list = await expectStatus<{ items: { id: string; permission: string }[] }>(await api('GET', '/api/collections?scope=all&limit=100', { as: w.me }), 200);
+    const byId = Object.fromEntries(list.items.map((c) => [c.id, c.permission]));
+    expect(byId[w.mine]).toBe('manage');
+    expect(byId[w.viaGroup]).toBe('edit');
+    expect(byId[w.pub]).toBe('download');
+    expect(byId[w.expired]).toBeUndefined();
+  });
+
   it('creates, lists, reads, renames and deletes', async () => {
     const { user } = await setup(0);
     const created = await expectStatus(await api('POST', '/api/collections', { as: user, json: { name: '  Holiday  ', description: 'Summer' } }), 201);

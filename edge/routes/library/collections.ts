@@ -16,6 +16,7 @@ import { createCollection, getCollection, listCollections, softDeleteCollection,
 import {
   collectionCreateSchema,
   collectionDetailSchema,
+  collectionListItemSchema,
   collectionListQuerySchema,
   collectionPatchSchema,
   collectionSchema,
@@ -53,7 +54,7 @@ export const collectionRoutes = apiRouter()
       summary: 'Collections the caller may see, newest first',
       ...signedIn,
       request: { query: collectionListQuerySchema },
-      responses: { 200: jsonResponse(listOf(collectionSchema, 'CollectionPage'), 'A page of collections'), ...errorResponses(400, 401) },
+      responses: { 200: jsonResponse(listOf(collectionListItemSchema, 'CollectionPage'), 'A page of collections, each with the caller\'s permission'), ...errorResponses(400, 401) },
     }),
     async (c) => {
       const q = c.req.valid('query');

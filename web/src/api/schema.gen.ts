@@ -118,8 +118,12 @@ export interface Schemas {
     assetId: string;
     position: number;
   };
+  CollectionListItem: Schemas["Collection"] & {
+    /** The caller's permission: edit or more may add and order items. */
+    permission: "view" | "download" | "edit" | "manage";
+  };
   CollectionPage: {
-    items: Array<Schemas["Collection"]>;
+    items: Array<Schemas["CollectionListItem"]>;
     nextCursor: string | null;
   };
   CollectionPatch: {

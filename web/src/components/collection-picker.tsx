@@ -1,6 +1,7 @@
 /**
- * "Add to collection" for one asset: pick one of the caller's collections
- * (`GET /api/collections`) and add the asset (`POST /api/collections/{id}/items`),
+ * "Add to collection" for one asset: pick one of the collections the caller
+ * may edit — their own, and others' shared with edit or manage
+ * (`GET /api/collections` lists each with the caller's permission) — and add the asset (`POST /api/collections/{id}/items`),
  * or name a new collection, which is created and gets the asset at once.
  */
 import { useEffect, useState } from 'preact/hooks';
@@ -19,11 +20,12 @@ export function CollectionPicker({ assetId }: { assetId: string }) {
 
   useEffect(() => {
     const ctl = new AbortController();
-    // Collections the caller owns: those it can certainly add to.
-    api('GET /api/collections', { query: { scope: 'mine', limit: 100 }, signal: ctl.signal })
+    // Every collection the caller may add items to (edit or manage), theirs or shared.
+    api('GET /api/collections', { query: { scope: 'all', limit: 100 }, signal: ctl.signal })
       .then((page) => {
-        setCollections(page.items);
-        setChosen((c) => c || page.items[0]?.id || '');
+        const editable = page.items.filter((c) => c.permission === 'edit' || c.permission === 'manage');
+        setCollections(editable);
+        setChosen((c) => c || editable[0]?.id || '');
       })
       .catch((err: unknown) => {
         if (!ctl.signal.aborted) setError(err);
