@@ -16,6 +16,7 @@ import { ShareDialog } from '../components/share-dialog.tsx';
 import { ErrorBanner, Spinner } from '../components/status.tsx';
 import { TagEditor } from '../components/tag-editor.tsx';
 import { VideoPlayer } from '../components/video-player.tsx';
+import { useSignedResource } from '../components/use-signed-resource.ts';
 import { navigate } from '../router.ts';
 import '../styles/asset.css';
 
@@ -25,57 +26,19 @@ type Permission = Asset['permission'];
 const RANK: Record<Permission, number> = { view: 0, download: 1, edit: 2, manage: 3 };
 const can = (have: Permission, need: Permission) => RANK[have] >= RANK[need];
 const IN_PROGRESS = new Set(['pending', 'uploaded', 'processing']);
-/** Fetch fresh URLs this long before the first one expires. */
-const RENEW_BEFORE_MS = 60_000;
-/** After a media load error, at most one refetch per this interval (a broken file must not loop). */
-const ERROR_REFETCH_GAP_MS = 15_000;
 
 export const nameOf = (a: Pick<Asset, 'title' | 'filename'>) => a.title?.trim() || a.filename;
 
 export function AssetPage({ params }: { params: Record<string, string>; query: URLSearchParams }) {
   const id = params.id ?? '';
-  const [asset, setAsset] = useState<Asset | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const lastErrorRefetch = useRef(0);
-
-  const load = useCallback(
-    async (signal?: AbortSignal) => {
-      try {
-        const a = await api('GET /api/assets/{id}', { path: { id }, ...(signal ? { signal } : {}) });
-        setAsset(a);
-        setError(null);
-      } catch (err) {
-        if (signal?.aborted) return;
-        setError(err);
-      }
-    },
-    [id],
-  );
-
-  useEffect(() => {
-    setAsset(null);
-    setError(null);
-    const ctl = new AbortController();
-    void load(ctl.signal);
-    return () => ctl.abort();
-  }, [load]);
-
-  // Renew the signed URLs before they expire (and on return to a tab left open past that).
-  useEffect(() => {
-    if (!asset?.media.length) return;
-    const first = Math.min(...asset.media.map((m) => Date.parse(m.expiresAt)).filter(Number.isFinite));
-    if (!Number.isFinite(first)) return;
-    const due = () => first - RENEW_BEFORE_MS - Date.now();
-    const timer = setTimeout(() => void load(), Math.max(5_000, due()));
-    const onVisible = () => {
-      if (document.visibilityState === 'visible' && due() <= 0) void load();
-    };
-    document.addEventListener('visibilitychange', onVisible);
-    return () => {
-      clearTimeout(timer);
-      document.removeEventListener('visibilitychange', onVisible);
-    };
-  }, [asset, load]);
+  const {
+    data: asset,
+    setData: setAsset,
+    error,
+    setError,
+    load,
+    onMediaError,
+  } = useSignedResource(id, (signal) => api('GET /api/assets/{id}', { path: { id }, ...(signal ? { signal } : {}) }), (a) => a.media.map((m) => m.expiresAt));
 
   // Still processing: poll the status and reload once it settles.
   const status = asset?.status;
@@ -111,13 +74,6 @@ export function AssetPage({ params }: { params: Record<string, string>; query: U
   useEffect(() => {
     if (asset) document.title = `${nameOf(asset)} · Media`;
   }, [asset?.title, asset?.filename]);
-
-  const onMediaError = useCallback(() => {
-    const now = Date.now();
-    if (now - lastErrorRefetch.current < ERROR_REFETCH_GAP_MS) return;
-    lastErrorRefetch.current = now;
-    void load();
-  }, [load]);
 
   if (!asset) {
     return error ? (

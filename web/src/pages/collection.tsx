@@ -10,6 +10,7 @@ import { ItemThumb } from '../components/image-viewer.tsx';
 import { ConfirmAction } from '../components/confirm-action.tsx';
 import { ShareDialog } from '../components/share-dialog.tsx';
 import { Empty, ErrorBanner, Spinner } from '../components/status.tsx';
+import { useSignedResource } from '../components/use-signed-resource.ts';
 import { formatBytes } from '../format.ts';
 import { navigate } from '../router.ts';
 import '../styles/collections.css';
@@ -22,7 +23,6 @@ const RANK: Record<Permission, number> = { view: 0, download: 1, edit: 2, manage
 const can = (have: Permission, need: Permission) => RANK[have] >= RANK[need];
 const itemName = (i: Item) => i.title?.trim() || i.filename;
 /** Thumbnail URLs expire: after a load error, refetch at most this often. */
-const ERROR_REFETCH_GAP_MS = 15_000;
 
 /** The collection with every item the caller can see (pages of 100; reordering needs them all). */
 async function loadAll(id: string, signal?: AbortSignal): Promise<Detail> {
@@ -39,42 +39,13 @@ async function loadAll(id: string, signal?: AbortSignal): Promise<Detail> {
 
 export function CollectionPage({ params }: { params: Record<string, string>; query: URLSearchParams }) {
   const id = params.id ?? '';
-  const [data, setData] = useState<Detail | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const lastRefetch = useRef(0);
-
-  const load = useCallback(
-    async (signal?: AbortSignal) => {
-      try {
-        setData(await loadAll(id, signal));
-        setError(null);
-      } catch (err) {
-        if (!signal?.aborted) setError(err);
-      }
-    },
-    [id],
-  );
-
-  useEffect(() => {
-    setData(null);
-    const ctl = new AbortController();
-    void load(ctl.signal);
-    return () => ctl.abort();
-  }, [load]);
-
-  // Thumbnails are signed for 10-15 minutes: renew them before that runs out.
-  useEffect(() => {
-    const times = (data?.items ?? []).flatMap((i) => (i.thumbnail ? [Date.parse(i.thumbnail.expiresAt)] : [])).filter(Number.isFinite);
-    if (!times.length) return;
-    const t = setTimeout(() => void load(), Math.max(5_000, Math.min(...times) - 60_000 - Date.now()));
-    return () => clearTimeout(t);
-  }, [data, load]);
-
-  const onThumbError = useCallback(() => {
-    if (Date.now() - lastRefetch.current < ERROR_REFETCH_GAP_MS) return;
-    lastRefetch.current = Date.now();
-    void load();
-  }, [load]);
+  const {
+    data,
+    setData,
+    error,
+    load,
+    onMediaError: onThumbError,
+  } = useSignedResource(id, (signal) => loadAll(id, signal), (d) => d.items.flatMap((i) => (i.thumbnail ? [i.thumbnail.expiresAt] : [])));
 
   useEffect(() => {
     if (data) document.title = `${data.name} · Media`;
