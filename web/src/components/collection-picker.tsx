@@ -7,6 +7,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Schemas } from '../api/client.ts';
 import { ErrorBanner } from './status.tsx';
+import { useAction } from './use-action.ts';
 
 type Collection = Schemas['Collection'];
 
@@ -14,8 +15,7 @@ export function CollectionPicker({ assetId }: { assetId: string }) {
   const [collections, setCollections] = useState<Collection[] | null>(null);
   const [chosen, setChosen] = useState('');
   const [newName, setNewName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run: runAction } = useAction();
   const [added, setAdded] = useState<Collection | null>(null);
 
   useEffect(() => {
@@ -38,17 +38,9 @@ export function CollectionPicker({ assetId }: { assetId: string }) {
     setAdded(collection);
   }
 
-  async function run(fn: () => Promise<void>) {
-    setBusy(true);
-    setError(null);
+  function run(fn: () => Promise<void>) {
     setAdded(null);
-    try {
-      await fn();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    return runAction(fn);
   }
 
   const hasAny = collections !== null && collections.length > 0;

@@ -7,6 +7,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ErrorBanner } from './status.tsx';
+import { useAction } from './use-action.ts';
 
 export function ConfirmAction(props: {
   /** The opener's text, e.g. "Delete…". */
@@ -21,8 +22,7 @@ export function ConfirmAction(props: {
   onConfirm: () => Promise<void>;
 }) {
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const confirmRef = useRef<HTMLButtonElement>(null);
   const openRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
@@ -39,17 +39,7 @@ export function ConfirmAction(props: {
               class="danger"
               ref={confirmRef}
               disabled={busy}
-              onClick={async () => {
-                setBusy(true);
-                setError(null);
-                try {
-                  await props.onConfirm();
-                } catch (err) {
-                  setError(err);
-                } finally {
-                  setBusy(false);
-                }
-              }}
+              onClick={() => void run(props.onConfirm)}
             >
               {props.confirmLabel}
             </button>

@@ -15,6 +15,7 @@ import { dimensionsOf, MetadataPanel } from '../components/metadata-panel.tsx';
 import { ShareDialog } from '../components/share-dialog.tsx';
 import { ErrorBanner, Spinner } from '../components/status.tsx';
 import { TagEditor } from '../components/tag-editor.tsx';
+import { useAction } from '../components/use-action.ts';
 import { VideoPlayer } from '../components/video-player.tsx';
 import { useSignedResource } from '../components/use-signed-resource.ts';
 import { navigate } from '../router.ts';
@@ -202,8 +203,7 @@ function Viewer({ asset, name, onMediaError }: { asset: Asset; name: string; onM
 function EditForm({ asset, onSaved }: { asset: Asset; onSaved: (a: Asset) => void }) {
   const [title, setTitle] = useState(asset.title ?? '');
   const [description, setDescription] = useState(asset.description ?? '');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [note, setNote] = useState('');
   // Another save (or a reload) changed the stored values: show them.
   useEffect(() => setTitle(asset.title ?? ''), [asset.title]);
@@ -214,12 +214,10 @@ function EditForm({ asset, onSaved }: { asset: Asset; onSaved: (a: Asset) => voi
     <form
       class="asset-edit"
       aria-labelledby="asset-edit-h"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
-        setBusy(true);
-        setError(null);
         setNote('');
-        try {
+        void run(async () => {
           const t = title.trim();
           const updated = await api('PATCH /api/assets/{id}', {
             path: { id: asset.id },
@@ -227,11 +225,7 @@ function EditForm({ asset, onSaved }: { asset: Asset; onSaved: (a: Asset) => voi
           });
           onSaved(updated);
           setNote('Saved.');
-        } catch (err) {
-          setError(err);
-        } finally {
-          setBusy(false);
-        }
+        });
       }}
     >
       <h2 id="asset-edit-h">Edit</h2>
@@ -249,19 +243,7 @@ function EditForm({ asset, onSaved }: { asset: Asset; onSaved: (a: Asset) => voi
 }
 
 function DangerZone({ asset, onSaved }: { asset: Asset; onSaved: (a: Asset) => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const run = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction();
 
   return (
     <section class="asset-manage" aria-labelledby="asset-manage-h">

@@ -1,7 +1,7 @@
 /** Sign in and create account. */
-import { useState } from 'preact/hooks';
 import { AuthError, session } from '../api/session.ts';
 import { ErrorBanner } from '../components/status.tsx';
+import { useAction } from '../components/use-action.ts';
 import { navigate } from '../router.ts';
 
 type Props = { query: URLSearchParams };
@@ -24,25 +24,18 @@ function fieldErrors(err: unknown): Record<string, string> {
 }
 
 export function LoginPage({ query }: Props) {
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   return (
     <section class="auth-card">
       <h1>Sign in</h1>
       <form
-        onSubmit={async (e) => {
+        onSubmit={(e) => {
           e.preventDefault();
           const f = new FormData(e.currentTarget);
-          setBusy(true);
-          setError(null);
-          try {
+          void run(async () => {
             await session.login(String(f.get('email')), String(f.get('password')));
             navigate(nextOf(query), { replace: true });
-          } catch (err) {
-            setError(err);
-          } finally {
-            setBusy(false);
-          }
+          });
         }}
       >
         <ErrorBanner error={error} />
@@ -58,27 +51,20 @@ export function LoginPage({ query }: Props) {
 }
 
 export function RegisterPage({ query }: Props) {
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const fields = fieldErrors(error);
   const describe = (name: string) => (fields[name] ? `register-${name}-error` : undefined);
   return (
     <section class="auth-card">
       <h1>Create account</h1>
       <form
-        onSubmit={async (e) => {
+        onSubmit={(e) => {
           e.preventDefault();
           const f = new FormData(e.currentTarget);
-          setBusy(true);
-          setError(null);
-          try {
+          void run(async () => {
             await session.register(String(f.get('email')), String(f.get('password')), String(f.get('name')));
             navigate(nextOf(query), { replace: true });
-          } catch (err) {
-            setError(err);
-          } finally {
-            setBusy(false);
-          }
+          });
         }}
       >
         <ErrorBanner error={error} />

@@ -10,6 +10,7 @@ import { ItemThumb } from '../components/image-viewer.tsx';
 import { ConfirmAction } from '../components/confirm-action.tsx';
 import { ShareDialog } from '../components/share-dialog.tsx';
 import { Empty, ErrorBanner, Spinner } from '../components/status.tsx';
+import { useAction } from '../components/use-action.ts';
 import { useSignedResource } from '../components/use-signed-resource.ts';
 import { formatBytes } from '../format.ts';
 import { navigate } from '../router.ts';
@@ -82,8 +83,7 @@ function CollectionView({
   const manage = can(data.permission, 'manage');
   const [shareOpen, setShareOpen] = useState(false);
   const [editing, setEditing] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [opError, setOpError] = useState<unknown>(null);
+  const { busy, error: opError, setError: setOpError, run } = useAction();
   const [note, setNote] = useState('');
   const listRef = useRef<HTMLOListElement>(null);
   const shareButton = useRef<HTMLButtonElement>(null);
@@ -91,17 +91,6 @@ function CollectionView({
   // Order saves go one after another, each with the whole order at the time of its move.
   const saving = useRef<Promise<void>>(Promise.resolve());
 
-  async function run(fn: () => Promise<void>) {
-    setBusy(true);
-    setOpError(null);
-    try {
-      await fn();
-    } catch (err) {
-      setOpError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
 
   /** Focus a control of the item now at `index` after the list re-rendered. */
   const focusItem = (assetId: string, prefer: 'up' | 'down') =>
