@@ -276,8 +276,8 @@ test('a file still being processed shows its state and turns into the player by 
 test('delete moves the asset to the trash', async () => {
   await page.goto(`${stack.url}/assets/${ids.image}`);
   await page.getByRole('button', { name: 'Delete…' }).click();
-  // The confirmation takes focus; Enter confirms.
-  expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Move to trash');
+  // The confirmation takes focus (after its render, so wait for it); Enter confirms.
+  await expect.poll(() => page.evaluate(() => document.activeElement?.textContent), { timeout: 10_000 }).toBe('Move to trash');
   await page.keyboard.press('Enter');
   await page.waitForURL(`${stack.url}/trash`);
   const res = await fetch(`${stack.url}/api/assets/${ids.image}`, { headers: { authorization: `Bearer ${user.token}` } });
