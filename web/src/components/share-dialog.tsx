@@ -10,6 +10,7 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Schemas } from '../api/client.ts';
 import { formatDate } from '../format.ts';
+import { useAction } from './use-action.ts';
 import { ErrorBanner, Spinner } from './status.tsx';
 import '../styles/sharing.css';
 
@@ -299,8 +300,7 @@ function AddGrantForm({ resource, onAdded }: { resource: ShareResource; onAdded:
   const [principalId, setPrincipalId] = useState('');
   const [permission, setPermission] = useState<Permission>('view');
   const [expires, setExpires] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [orgs, setOrgs] = useState<Org[] | null>(null);
   const [groups, setGroups] = useState<Group[]>([]);
 
@@ -327,9 +327,7 @@ function AddGrantForm({ resource, onAdded }: { resource: ShareResource; onAdded:
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const who = kind === 'user' ? { principalEmail: email.trim() } : { principalId };
       const expiresAt = fromLocalInput(expires);
       const body: Schemas['CreateGrant'] = {
@@ -343,11 +341,7 @@ function AddGrantForm({ resource, onAdded }: { resource: ShareResource; onAdded:
       onAdded(await api('POST /api/grants', { body }));
       setEmail('');
       setExpires('');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const noOrgs = orgs !== null && orgs.length === 0;
@@ -655,14 +649,11 @@ function CreateLinkForm({ resource, onCreated }: { resource: ShareResource; onCr
   const [password, setPassword] = useState('');
   const [cap, setCap] = useState('');
   const [allowDownload, setAllowDownload] = useState(true);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const expiresInSeconds = seconds(amount, unit);
       const link = await api('POST /api/share-links', {
         body: {
@@ -679,11 +670,7 @@ function CreateLinkForm({ resource, onCreated }: { resource: ShareResource; onCr
       setPassword('');
       setCap('');
       setAmount('');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -741,8 +728,7 @@ function EditLinkForm({ id, link, onSaved }: { id: string; link: Link; onSaved: 
   const [removePassword, setRemovePassword] = useState(false);
   const [cap, setCap] = useState(link.maxDownloads === null ? '' : String(link.maxDownloads));
   const [allowDownload, setAllowDownload] = useState(link.allowDownload);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [note, setNote] = useState('');
 
   const submit = async (e: Event) => {
@@ -761,15 +747,9 @@ function EditLinkForm({ id, link, onSaved }: { id: string; link: Link; onSaved: 
       return;
     }
     setNote('');
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       onSaved(await api('PATCH /api/share-links/{id}', { path: { id: link.id }, body }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

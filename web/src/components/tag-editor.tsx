@@ -6,6 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api/client.ts';
+import { useAction } from './use-action.ts';
 import { ErrorBanner } from './status.tsx';
 
 const MAX_TAGS = 50;
@@ -20,8 +21,7 @@ interface Props {
 
 export function TagEditor({ assetId, tags, editable, onChange }: Props) {
   const [draft, setDraft] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [invalid, setInvalid] = useState('');
   const [note, setNote] = useState('');
   const [known, setKnown] = useState<string[]>([]);
@@ -39,19 +39,13 @@ export function TagEditor({ assetId, tags, editable, onChange }: Props) {
   }, [editable]);
 
   async function save(next: string[], message: string, focusAfter?: () => void) {
-    setBusy(true);
-    setError(null);
     setInvalid('');
-    try {
+    await run(async () => {
       const res = await api('PUT /api/assets/{id}/tags', { path: { id: assetId }, body: { tags: next } });
       onChange(res.tags);
       setNote(message);
       focusAfter?.();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   function add(raw: string) {
