@@ -43,6 +43,7 @@ export const principalType = pgEnum('principal_type', ['user', 'group', 'org']);
 /** Ordered: view < download < edit < manage (the enum order is the rank). */
 export const permission = pgEnum('permission', ['view', 'download', 'edit', 'manage']);
 export const uploadStatus = pgEnum('upload_status', ['active', 'completed', 'aborted']);
+export const invitationStatus = pgEnum('invitation_status', ['pending', 'accepted', 'declined', 'revoked']);
 export const jobStatus = pgEnum('job_status', ['queued', 'processing', 'succeeded', 'failed']);
 
 export const users = pgTable(
@@ -108,6 +109,31 @@ export const groupMembers = pgTable(
   ],
 );
 
+/**
+ * Invitations to an org: membership needs the invitee's consent. An admin
+ * invites an email address (stored lower-case); the account with that email
+ * sees the invitation and accepts or declines it. The inviter is never told
+ * whether the address is registered.
+ */
+export const orgInvitations = pgTable(
+  'org_invitations',
+  {
+    id: id(),
+    orgId: uuid('org_id').notNull().references(() => orgs.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    role: orgRole('role').notNull().default('member'),
+    invitedBy: uuid('invited_by').references(() => users.id, { onDelete: 'set null' }),
+    status: invitationStatus('status').notNull().default('pending'),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    respondedAt: timestamp('responded_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('org_invitations_pending_uq').on(t.orgId, t.email).where(sql`${t.status} = 'pending'`),
+    index('org_invitations_email_idx').on(t.email),
+  ],
+);
+
 export const assets = pgTable(
   'assets',
   {
@@ -124,6 +150,15 @@ export const assets = pgTable(
     status: assetStatus('status').notNull().default('pending'),
     statusReason: text('status_reason'),
     visibility: visibility('visibility').notNull().default('private'),
+    /**
+     * Who made the asset public. Public visibility is a path to the asset like
+     * a grant: it counts only while this person may still share the asset
+     * (shared/policy/access.ts). Null while private.
+     */
+    visibilitySetBy: uuid('visibility_set_by').references(() => users.id),
+    /** The ETag and version id of the original the pipeline checked; another version is not served unchecked. */
+    ingestedEtag: text('ingested_etag'),
+    ingestedVersionId: text('ingested_version_id'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     /** A tiny image placeholder (ThumbHash, base64) shown while thumbnails load; kept out of search. */
     placeholder: text('placeholder'),
@@ -187,6 +222,8 @@ export const collections = pgTable(
     name: text('name').notNull(),
     description: text('description'),
     visibility: visibility('visibility').notNull().default('private'),
+    /** Who made the collection public; counts only while they may still share it. Null while private. */
+    visibilitySetBy: uuid('visibility_set_by').references(() => users.id),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
@@ -203,6 +240,12 @@ export const collectionItems = pgTable(
     assetId: uuid('asset_id').notNull().references(() => assets.id, { onDelete: 'cascade' }),
     position: integer('position').notNull(),
     addedAt: timestamp('added_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Who put the asset here. The collection's grants and links reach the
+     * asset only while this person may share it (holds manage on it); null
+     * (an item from before this was recorded, not added by the owner) never.
+     */
+    addedBy: uuid('added_by').references(() => users.id),
   },
   (t) => [
     primaryKey({ columns: [t.collectionId, t.assetId] }),
