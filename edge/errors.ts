@@ -9,6 +9,8 @@ export const errorStatus = {
   bad_request: 400,
   validation_failed: 400,
   unauthorized: 401,
+  /** A valid access token whose session was logged out, revoked, or whose user is disabled (edge/auth/live-session.ts). */
+  session_ended: 401,
   password_required: 401,
   forbidden: 403,
   not_found: 404,

@@ -13,7 +13,7 @@ import type { AppEnv } from '../env.ts';
 import { clientAddress } from '../middleware/client-address.ts';
 
 export const AUDIT_ACTIONS = {
-  auth: ['auth.register', 'auth.register_conflict', 'auth.login', 'auth.login_failed', 'auth.refresh_reuse', 'auth.logout'],
+  auth: ['auth.register', 'auth.register_conflict', 'auth.login', 'auth.login_failed', 'auth.refresh_reuse', 'auth.logout', 'auth.password_change', 'auth.password_change_failed'],
   sharing: [
     'share.create',
     'share.update',
