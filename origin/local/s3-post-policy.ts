@@ -12,8 +12,14 @@
  * - every form field but `policy`, `x-amz-signature`, `file` and `x-ignore-*`
  *   named by a condition.
  * The form is read into memory to do this (at most 101 MiB, above what the
- * edge ever signs a single upload for). A form without a policy is left to
- * s3rver, which, like all its anonymous requests, accepts it: a local-only gap.
+ * edge ever signs a single upload for). A form without a policy is anonymous
+ * and refused (403 AccessDenied), as S3 refuses it for a private bucket.
+ *
+ * S3 has no create-only condition for POST Object (conditional writes cover
+ * PutObject, CompleteMultipartUpload and CopyObject): a policy can be posted
+ * again, with other bytes of the same length and type, until it expires, and
+ * S3 stores a new version. So does this server. The platform's guard against
+ * that replay is the pipeline and the edge (docs/architecture.md, "Uploads").
  */
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -129,7 +135,8 @@ export function s3PostPolicy() {
         if (name.toLowerCase() === 'file') fileSize = typeof value === 'string' ? Buffer.byteLength(value) : value.size;
         else fields.set(name.toLowerCase(), String(value));
       }
-      if (fields.has('policy') || fields.has('x-amz-signature')) checkPolicy(m[1]!, fields, fileSize);
+      if (!fields.has('policy')) throw new PolicyError(403, 'AccessDenied', 'Access Denied');
+      checkPolicy(m[1]!, fields, fileSize);
       // s3rver reads the form by piping the request: give it the bytes already read.
       ctx.req.pipe = ((dest: NodeJS.WritableStream) => Readable.from([raw]).pipe(dest)) as IncomingMessage['pipe'];
     } catch (err) {

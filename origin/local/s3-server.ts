@@ -1,13 +1,18 @@
 /**
  * The local S3-compatible server: @20minutes/s3rver (it verifies SigV4, which
  * the original s3rver does not), with both buckets and their CORS configured,
- * plus the calls s3rver lacks or breaks (see ./s3-server-extensions.ts).
+ * plus what it lacks where security depends on it: anonymous requests refused
+ * (./s3-require-signature.ts), POST policies checked (./s3-post-policy.ts),
+ * create-only writes (./s3-conditional-write.ts), and the calls it lacks or
+ * breaks (./s3-server-extensions.ts).
  */
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import S3rver from '@20minutes/s3rver';
-import { s3rverExtensions } from './s3-server-extensions.ts';
+import { s3ConditionalWrites } from './s3-conditional-write.ts';
 import { s3PostPolicy } from './s3-post-policy.ts';
+import { s3RequireSignature } from './s3-require-signature.ts';
+import { s3rverExtensions } from './s3-server-extensions.ts';
 
 export interface LocalS3Options {
   directory: string;
@@ -61,8 +66,15 @@ export async function startLocalS3(opts: LocalS3Options): Promise<LocalS3> {
     };
     DUMMY_ACCOUNT.createKeyPair(opts.credentials.accessKeyId, opts.credentials.secretAccessKey);
   }
-  // Before the router (the last middleware), after request logging/vhost.
-  server.middleware.splice(server.middleware.length - 1, 0, s3rverExtensions(server.store), s3PostPolicy());
+  // Before the router (the last middleware), after request logging/vhost; anonymous requests stop first.
+  server.middleware.splice(
+    server.middleware.length - 1,
+    0,
+    s3RequireSignature(),
+    s3rverExtensions(server.store),
+    s3PostPolicy(),
+    s3ConditionalWrites(server.store),
+  );
   const address = (await server.run()) as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${address.port}`,

@@ -44,3 +44,7 @@ declare module '@20minutes/s3rver/lib/models/account.js' {
   const account: { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } };
   export default account;
 }
+declare module '@20minutes/s3rver/lib/middleware/cors.js' {
+  const cors: () => (ctx: unknown, next: () => Promise<void>) => Promise<void>;
+  export default cors;
+}

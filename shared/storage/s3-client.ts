@@ -21,6 +21,8 @@ export interface S3ClientOptions {
 export interface ObjectInfo {
   size: number;
   etag: string;
+  /** `x-amz-version-id`, when the bucket is versioned (absent locally: s3rver keeps no versions). */
+  versionId: string | undefined;
   lastModified: Date | undefined;
   contentType: string | undefined;
   metadata: Record<string, string>;
@@ -42,6 +44,8 @@ export interface PutOptions {
   /** Base64 SHA-256 the server must verify (`x-amz-checksum-sha256`). */
   checksumSha256?: string;
   metadata?: Record<string, string>;
+  /** Create only: `If-None-Match: *`, so S3 answers 412 PreconditionFailed when the key exists. */
+  createOnly?: boolean;
 }
 
 export interface ListedObject {
@@ -179,6 +183,7 @@ export class S3Client {
     if (opts.contentLength !== undefined) headers.set('content-length', String(opts.contentLength));
     if (opts.checksumSha256) headers.set('x-amz-checksum-sha256', opts.checksumSha256);
     for (const [k, v] of Object.entries(opts.metadata ?? {})) headers.set(`x-amz-meta-${k}`, v);
+    if (opts.createOnly) headers.set('if-none-match', '*');
     const streamed = body instanceof ReadableStream;
     const client = streamed ? this.awsOnce : this.aws;
     const res = await client.fetch(this.url(bucket, key), {
@@ -315,17 +320,21 @@ export class S3Client {
    * signed too, so the upload must carry exactly those headers and that many
    * bytes; `headers` lists what the client has to send. `checksumSha256`
    * (base64) is signed as `x-amz-checksum-sha256`, which AWS S3 checks against
-   * the body (the local s3rver does not).
+   * the body (the local s3rver does not). `createOnly` signs `If-None-Match: *`:
+   * a client cannot drop it (the signature would no longer match), and S3
+   * refuses the PUT with 412 once the key exists, so the URL cannot be replayed
+   * over what it stored.
    */
   async presignPut(
     bucket: string,
     key: string,
-    opts: { expiresIn: number; contentType?: string; contentLength?: number; checksumSha256?: string },
+    opts: { expiresIn: number; contentType?: string; contentLength?: number; checksumSha256?: string; createOnly?: boolean },
   ): Promise<{ url: string; headers: Record<string, string> }> {
     const headers: Record<string, string> = {};
     if (opts.contentType) headers['content-type'] = opts.contentType;
     if (opts.contentLength !== undefined) headers['content-length'] = String(opts.contentLength);
     if (opts.checksumSha256) headers['x-amz-checksum-sha256'] = opts.checksumSha256;
+    if (opts.createOnly) headers['if-none-match'] = '*';
     const signed = await this.aws.sign(
       this.url(bucket, key, { 'X-Amz-Expires': String(opts.expiresIn) }),
       { method: 'PUT', headers, aws: { signQuery: true, allHeaders: true } },
@@ -411,11 +420,18 @@ export class S3Client {
     return parts;
   }
 
+  /**
+   * CompleteMultipartUpload. With `createOnly` it sends `If-None-Match: *`: S3
+   * answers 412 PreconditionFailed when the key already holds an object, and
+   * 409 ConditionalRequestConflict when another write to it is in progress
+   * (both thrown as StorageError; the upload itself is left open).
+   */
   async completeMultipartUpload(
     bucket: string,
     key: string,
     uploadId: string,
     parts: UploadedPart[],
+    opts: { createOnly?: boolean } = {},
   ): Promise<{ location: string; etag: string }> {
     const body =
       '<CompleteMultipartUpload>' +
@@ -426,7 +442,7 @@ export class S3Client {
       '</CompleteMultipartUpload>';
     const xml = await this.xml(
       this.url(bucket, key, { uploadId }),
-      { method: 'POST', headers: { 'content-type': 'application/xml' }, body },
+      { method: 'POST', headers: { 'content-type': 'application/xml', ...(opts.createOnly ? { 'if-none-match': '*' } : {}) }, body },
       `complete multipart ${bucket}/${key}`,
     );
     // S3 can answer 200 with an <Error> body when completion fails late.
@@ -458,6 +474,7 @@ function objectInfo(h: Headers): ObjectInfo {
   return {
     size: Number(h.get('content-length') ?? 0),
     etag: h.get('etag') ?? '',
+    versionId: h.get('x-amz-version-id') ?? undefined,
     lastModified: date(h.get('last-modified') ?? undefined),
     contentType: h.get('content-type') ?? undefined,
     metadata,
