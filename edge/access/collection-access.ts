@@ -1,30 +1,37 @@
 /** Loads the facts shared/policy/access.ts `collectionPermission` decides on. */
-import { and, eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
-import { collections, grants } from '../../shared/db/schema.ts';
-import { collectionPermission, type CollectionFacts, type Permission } from '../../shared/policy/access.ts';
-import { loadCallerGrants, loadMemberships } from './asset-access.ts';
+import { collections } from '../../shared/db/schema.ts';
+import type { CollectionFacts } from '../../shared/policy/access.ts';
+import { loadGrantsAndPeople, type AccessFacts } from './asset-access.ts';
 
-export async function loadCollection(db: Database, collectionId: string): Promise<CollectionFacts & { name: string } | null> {
+export type CollectionRecord = CollectionFacts & { name: string };
+
+export async function loadCollection(db: Database, collectionId: string): Promise<CollectionRecord | null> {
   const [row] = await db
-    .select({ id: collections.id, ownerId: collections.ownerId, visibility: collections.visibility, deletedAt: collections.deletedAt, name: collections.name })
+    .select({
+      id: collections.id,
+      ownerId: collections.ownerId,
+      visibility: collections.visibility,
+      visibilitySetBy: collections.visibilitySetBy,
+      deletedAt: collections.deletedAt,
+      name: collections.name,
+    })
     .from(collections)
     .where(eq(collections.id, collectionId))
     .limit(1);
   return row ?? null;
 }
 
-/** The caller's permission on the collection (null: none, or no such collection). */
-export async function collectionPermissionFor(
+/** The manage grants on the collection, the caller's grants on it, and the people behind them. */
+export async function loadCollectionFacts(
   db: Database,
-  collectionId: string,
   userId: string | null,
+  collection: CollectionFacts,
   now: Date,
-): Promise<{ collection: (CollectionFacts & { name: string }) | null; permission: Permission | null }> {
-  const collection = await loadCollection(db, collectionId);
-  if (!collection) return { collection, permission: null };
-  if (userId === null) return { collection, permission: collectionPermission({ collection, caller: null, grants: [], now }) };
-  const caller = await loadMemberships(db, userId);
-  const rows = await loadCallerGrants(db, caller, and(eq(grants.resourceType, 'collection'), eq(grants.resourceId, collectionId))!, now);
-  return { collection, permission: collectionPermission({ collection, caller, grants: rows, now }) };
+  linkCreator?: string | null,
+): Promise<AccessFacts> {
+  if (userId !== null && userId === collection.ownerId) return { caller: { userId, groupIds: [], orgIds: [] }, grants: [], people: [] };
+  const resources = sql`(g.resource_type = 'collection' and g.resource_id = ${collection.id}::uuid)`;
+  return loadGrantsAndPeople(db, userId, resources, [collection.visibilitySetBy, linkCreator ?? null], now);
 }

@@ -23,6 +23,7 @@ export async function loadShareLink(db: Database, linkId: string): Promise<Share
       maxDownloads: shareLinks.maxDownloads,
       downloadCount: shareLinks.downloadCount,
       passwordHash: shareLinks.passwordHash,
+      createdBy: shareLinks.createdBy,
     })
     .from(shareLinks)
     .where(eq(shareLinks.id, linkId))

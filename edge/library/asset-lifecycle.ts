@@ -18,12 +18,16 @@ export interface AssetPatch {
 }
 
 /** Updates a live asset; false when it is (now) in the trash or gone. */
-export async function updateAsset(db: Database, assetId: string, patch: AssetPatch, now: Date): Promise<boolean> {
+/** `actorId` is who asks: making the asset public records them, and it stays public only while they may share it. */
+export async function updateAsset(db: Database, assetId: string, patch: AssetPatch, now: Date, actorId: string): Promise<boolean> {
   const set: Partial<typeof assets.$inferInsert> = { updatedAt: now };
   // An empty title means "no title": the file name shows instead.
   if (patch.title !== undefined) set.title = patch.title === '' ? null : patch.title;
   if (patch.description !== undefined) set.description = patch.description === '' ? null : patch.description;
-  if (patch.visibility !== undefined) set.visibility = patch.visibility;
+  if (patch.visibility !== undefined) {
+    set.visibility = patch.visibility;
+    set.visibilitySetBy = patch.visibility === 'public' ? actorId : null;
+  }
   const rows = await db
     .update(assets)
     .set(set)

@@ -1,14 +1,13 @@
 /**
- * The caller's permission on one asset or collection, asked of the one access
- * policy (shared/policy/access.ts) with the facts edge/access loads. No
- * permission at all answers 404, so a private resource is not revealed;
- * a permission too low for the operation answers 403.
+ * Who is asking, and their permission on one asset or collection, through
+ * the one access gate (edge/access/gate.ts): no permission at all answers
+ * 404, so a private resource is not revealed; a permission too low for the
+ * operation answers 403.
  */
 import type { Context } from 'hono';
 import type { Database } from '../../shared/db/database.ts';
-import { assetPermission, includes, type Permission } from '../../shared/policy/access.ts';
-import { loadAsset, loadCallerAccess, type AssetRecord } from '../access/asset-access.ts';
-import { collectionPermissionFor } from '../access/collection-access.ts';
+import { includes, type Permission } from '../../shared/policy/access.ts';
+import { requireAssetPermission, requireCollectionPermission } from '../access/gate.ts';
 import { currentUser, optionalUser, unauthorized } from '../auth/authenticate.ts';
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
@@ -40,29 +39,17 @@ export async function signerFor(c: Context<AppEnv>, now: Date): Promise<Signer> 
   return { keys: await keys(), party: tokenParty, now };
 }
 
-export async function assetAccess(
-  db: Database,
-  assetId: string,
-  userId: string | null,
-  now: Date,
-): Promise<{ asset: AssetRecord; permission: Permission }> {
-  const asset = await loadAsset(db, assetId);
-  if (!asset) throw assetNotFound();
-  const access = userId ? await loadCallerAccess(db, userId, asset, now) : { caller: null, grants: [] };
-  const permission = assetPermission({ asset, ...access, now });
-  if (permission === null) throw assetNotFound();
-  return { asset, permission };
-}
+/** The caller's permission on an asset they may at least view (the access gate, edge/access/gate.ts). */
+export const assetAccess = (db: Database, assetId: string, userId: string | null, now: Date) =>
+  requireAssetPermission(db, assetId, { userId }, 'view', now);
 
 /**
- * The caller's permission on a live collection. A deleted collection is gone
- * for everyone here, its owner included: there is no collection trash.
+ * The caller's permission on a live collection they may at least view. A
+ * deleted collection is gone for everyone here, its owner included: there
+ * is no collection trash.
  */
-export async function collectionAccess(db: Database, collectionId: string, userId: string | null, now: Date) {
-  const { collection, permission } = await collectionPermissionFor(db, collectionId, userId, now);
-  if (!collection || collection.deletedAt !== null || permission === null) throw collectionNotFound();
-  return { collection, permission };
-}
+export const collectionAccess = (db: Database, collectionId: string, userId: string | null, now: Date) =>
+  requireCollectionPermission(db, collectionId, { userId }, 'view', now);
 
 /** @throws 403 when `have` does not include `need`. */
 export function requirePermission(have: Permission, need: Permission, what: string): void {

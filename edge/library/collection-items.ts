@@ -45,8 +45,18 @@ const lock = (tx: Database, collectionId: string) =>
 
 export type AddResult = { added: true; position: number } | { added: false; reason: 'exists' | 'full' };
 
-/** Adds the asset at `position` (shifting the rest down), or at the end. */
-export async function addItem(tx: Database, collectionId: string, assetId: string, position: number | undefined): Promise<AddResult> {
+/**
+ * Adds the asset at `position` (shifting the rest down), or at the end, as
+ * added by `addedBy`: the collection's grants and links reach it only while
+ * that person may share the asset (shared/policy/access.ts).
+ */
+export async function addItem(
+  tx: Database,
+  collectionId: string,
+  assetId: string,
+  position: number | undefined,
+  addedBy: string,
+): Promise<AddResult> {
   await lock(tx, collectionId);
   const [state] = await tx
     .select({
@@ -65,7 +75,7 @@ export async function addItem(tx: Database, collectionId: string, assetId: strin
       .set({ position: sql`"position" + 1` })
       .where(and(eq(collectionItems.collectionId, collectionId), sql`"position" >= ${at}`));
   }
-  await tx.insert(collectionItems).values({ collectionId, assetId, position: at });
+  await tx.insert(collectionItems).values({ collectionId, assetId, position: at, addedBy });
   return { added: true, position: at };
 }
 

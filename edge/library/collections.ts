@@ -7,13 +7,13 @@
  */
 import { and, asc, desc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
-import { collections, grants } from '../../shared/db/schema.ts';
+import { collections } from '../../shared/db/schema.ts';
 import { collectionPermission, type Permission } from '../../shared/policy/access.ts';
-import { loadCallerGrants, loadMemberships } from '../access/asset-access.ts';
+import { loadGrantsAndPeople } from '../access/asset-access.ts';
 import { iso } from './asset-rows.ts';
 import { decodeCursor, page, slot } from './cursor.ts';
 import type { CollectionView } from './schemas.ts';
-import { accessibleCollections } from './visible-collections.ts';
+import { accessibleCollections } from '../access/visible-assets.ts';
 
 const columns = {
   id: collections.id,
@@ -21,6 +21,7 @@ const columns = {
   name: collections.name,
   description: collections.description,
   visibility: collections.visibility,
+  visibilitySetBy: collections.visibilitySetBy,
   createdAt: collections.createdAt,
   updatedAt: collections.updatedAt,
   createdKey: sql<string>`"collections"."created_at"::text`,
@@ -60,6 +61,7 @@ export async function createCollection(db: Database, ownerId: string, fields: Co
       name: fields.name,
       description: fields.description || null,
       visibility: fields.visibility ?? 'private',
+      visibilitySetBy: fields.visibility === 'public' ? ownerId : null,
     })
     .returning(columns);
   return toView(row!);
@@ -71,11 +73,15 @@ export async function getCollection(db: Database, id: string): Promise<Collectio
 }
 
 /** Updates a live collection; false when it was deleted meanwhile. */
-export async function updateCollection(db: Database, id: string, fields: CollectionFields, now: Date): Promise<boolean> {
+/** `actorId` is who asks: making the collection public records them, and it stays public only while they may share it. */
+export async function updateCollection(db: Database, id: string, fields: CollectionFields, now: Date, actorId: string): Promise<boolean> {
   const set: Partial<typeof collections.$inferInsert> = { updatedAt: now };
   if (fields.name !== undefined) set.name = fields.name;
   if (fields.description !== undefined) set.description = fields.description || null;
-  if (fields.visibility !== undefined) set.visibility = fields.visibility;
+  if (fields.visibility !== undefined) {
+    set.visibility = fields.visibility;
+    set.visibilitySetBy = fields.visibility === 'public' ? actorId : null;
+  }
   const rows = await db
     .update(collections)
     .set(set)
@@ -116,16 +122,16 @@ export async function listCollections(
     .limit(q.limit + 1);
   const result = page(rows, q.limit, 'collections', (r) => [r.createdKey, r.id]);
   // Each collection's permission, decided by the one policy from the caller's grants on this page's collections.
-  const caller = await loadMemberships(db, q.userId);
   const ids = result.rows.map((r) => r.id);
-  const callerGrants = ids.length
-    ? await loadCallerGrants(db, caller, and(eq(grants.resourceType, 'collection'), inArray(grants.resourceId, ids))!, q.now)
-    : [];
+  const resources = ids.length
+    ? sql`(g.resource_type = 'collection' and g.resource_id in (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)}))`
+    : sql`false`;
+  const facts = await loadGrantsAndPeople(db, q.userId, resources, result.rows.map((r) => r.visibilitySetBy), q.now);
   // Listed rows passed accessibleCollections(view), which the policy agrees with
   // (test/node/library-collections-sql.test.ts); a membership removed between the
   // two reads drops the row rather than failing the page.
   const items = result.rows.flatMap((r) => {
-    const permission = collectionPermission({ collection: { ...r, deletedAt: null }, caller, grants: callerGrants, now: q.now });
+    const permission = collectionPermission({ collection: { ...r, deletedAt: null }, ...facts, now: q.now });
     return permission ? [{ ...toView(r), permission }] : [];
   });
   return { items, nextCursor: result.nextCursor };

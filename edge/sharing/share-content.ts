@@ -12,7 +12,9 @@
 import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { assets, collectionItems, collections, derivatives } from '../../shared/db/schema.ts';
-import { includes, linkPermission, type AssetFacts } from '../../shared/policy/access.ts';
+import { includes, linkLevel } from '../../shared/policy/access.ts';
+import { assetPermissionOf, collectionPermissionOf } from '../access/gate.ts';
+import { itemSharedThroughCollection } from '../access/visible-assets.ts';
 import type { ShareLinkRecord } from '../access/share-link.ts';
 import { AppError } from '../errors.ts';
 
@@ -72,26 +74,14 @@ async function mediaOf(db: Database, assetIds: string[]): Promise<Map<string, (t
   return byAsset;
 }
 
-function sharedAsset(
-  row: AssetRowLike,
-  derived: (typeof derivatives.$inferSelect)[],
-  link: ShareLinkRecord,
-  base: string,
-  now: Date,
-): SharedAsset {
-  const facts: AssetFacts = {
-    id: row.id,
-    ownerId: row.ownerId,
-    visibility: row.visibility,
-    deletedAt: row.deletedAt,
-    collectionIds: link.resourceType === 'collection' ? [link.resourceId] : [],
-  };
+/** `mayDownload`: the link reaches the asset with download (decided by the access gate or, for items, the link's level). */
+function sharedAsset(row: AssetRowLike, derived: (typeof derivatives.$inferSelect)[], mayDownload: boolean, base: string): SharedAsset {
   const contentType = row.detectedType ?? row.declaredType;
   const media: MediaEntry[] =
     row.status === 'blocked'
       ? []
       : derived.map((d) => ({ variant: d.kind, url: `${base}${d.kind}`, contentType: d.contentType, width: d.width, height: d.height, size: d.size }));
-  if (row.status !== 'blocked' && includes(linkPermission(facts, link, now), 'download')) {
+  if (row.status !== 'blocked' && mayDownload) {
     media.push({ variant: 'original', url: `${base}original`, contentType, width: null, height: null, size: row.size });
   }
   return {
@@ -114,10 +104,13 @@ type AssetRowLike = Pick<
 
 /** The asset of an asset link. @throws 410 when it was deleted (or trashed). */
 export async function assetForLink(db: Database, link: ShareLinkRecord, token: string, now: Date): Promise<SharedAsset> {
+  // The gate decides what the link still reaches: nothing once the asset is trashed or its creator may no longer share it.
+  const { permission } = await assetPermissionOf(db, link.resourceId, { userId: null, link }, now);
+  if (permission === null) throw gone();
   const [row] = await db.select(assetColumns).from(assets).where(eq(assets.id, link.resourceId)).limit(1);
   if (!row || row.deletedAt !== null) throw gone();
   const media = await mediaOf(db, [row.id]);
-  return sharedAsset(row, media.get(row.id) ?? [], link, `/s/${token}/`, now);
+  return sharedAsset(row, media.get(row.id) ?? [], includes(permission, 'download'), `/s/${token}/`);
 }
 
 export interface SharedCollection {
@@ -139,8 +132,9 @@ export function decodeItemCursor(cursor: string): { position: number; assetId: s
   } catch {
     return null;
   }
-  const m = /^(-?\d{1,10}):([0-9a-f-]{36})$/.exec(text);
-  return m ? { position: Number(m[1]), assetId: m[2]! } : null;
+  // Positions are int4 and ids UUIDs: anything else would be a cast error in the query (a 500), not a page.
+  const m = /^(\d{1,10}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(text);
+  return m && Number(m[1]) <= 2 ** 31 - 1 ? { position: Number(m[1]), assetId: m[2]! } : null;
 }
 
 /** The collection of a collection link and one page of its live items, in collection order. */
@@ -151,12 +145,17 @@ export async function collectionForLink(
   page: { cursor: { position: number; assetId: string } | null; limit: number },
   now: Date,
 ): Promise<SharedCollection> {
+  // The link counts only while its creator may share the collection; a deleted collection is gone.
+  const { collection, permission } = await collectionPermissionOf(db, link.resourceId, { userId: null, link }, now);
+  if (!collection || permission === null) throw gone();
   const [col] = await db
-    .select({ id: collections.id, name: collections.name, description: collections.description, deletedAt: collections.deletedAt })
+    .select({ id: collections.id, name: collections.name, description: collections.description })
     .from(collections)
-    .where(eq(collections.id, link.resourceId))
+    .where(eq(collections.id, collection.id))
     .limit(1);
-  if (!col || col.deletedAt !== null) throw gone();
+  if (!col) throw gone();
+  // Every item the link reaches gets the link's own level (the gate says the same per item on /s).
+  const mayDownload = includes(linkLevel(link, now), 'download');
   const after = page.cursor
     ? or(
         gt(collectionItems.position, page.cursor.position),
@@ -167,7 +166,8 @@ export async function collectionForLink(
     .select({ position: collectionItems.position, asset: assetColumns })
     .from(collectionItems)
     .innerJoin(assets, eq(assets.id, collectionItems.assetId))
-    .where(and(eq(collectionItems.collectionId, col.id), isNull(assets.deletedAt), after))
+    // Only items a sharer of the asset put here: the rest is someone's personal curation.
+    .where(and(eq(collectionItems.collectionId, col.id), isNull(assets.deletedAt), itemSharedThroughCollection(now), after))
     .orderBy(asc(collectionItems.position), asc(collectionItems.assetId))
     .limit(page.limit + 1);
   const pageRows = rows.slice(0, page.limit);
@@ -177,7 +177,7 @@ export async function collectionForLink(
     id: col.id,
     name: col.name,
     description: col.description,
-    items: pageRows.map((r) => sharedAsset(r.asset, media.get(r.asset.id) ?? [], link, `/s/${token}/${r.asset.id}/`, now)),
+    items: pageRows.map((r) => sharedAsset(r.asset, media.get(r.asset.id) ?? [], mayDownload, `/s/${token}/${r.asset.id}/`)),
     nextCursor: rows.length > page.limit && last ? encodeItemCursor(last.position, last.asset.id) : null,
   };
 }

@@ -9,11 +9,9 @@ import { and, asc, desc, eq, not, or, like } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { Database } from '../../shared/db/database.ts';
 import { assets, derivatives, uploads } from '../../shared/db/schema.ts';
-import { assetPermission } from '../../shared/policy/access.ts';
-import { loadAsset, loadCallerAccess } from '../access/asset-access.ts';
+import { requireAssetPermission } from '../access/gate.ts';
 import { optionalUser } from '../auth/authenticate.ts';
 import type { AppEnv } from '../env.ts';
-import { AppError } from '../errors.ts';
 
 export interface AssetStatus {
   assetId: string;
@@ -22,8 +20,6 @@ export interface AssetStatus {
   derivatives?: { variant: string; contentType: string; width: number | null; height: number | null; size: number | null; status: string; url: string }[];
   upload?: { method: 'PUT' | 'multipart'; status: string; partSize?: number; expiresAt: string; completedAt?: string };
 }
-
-const noSuchAsset = () => new AppError('not_found', 'No such asset.');
 
 async function details(db: Database, assetId: string) {
   const [[reason], files, [upload]] = await Promise.all([
@@ -48,12 +44,9 @@ async function details(db: Database, assetId: string) {
 /** The status of `assetId` as the caller may see it. @throws 404 when the caller may not view it. */
 export async function assetStatus(c: Context<AppEnv>, assetId: string): Promise<AssetStatus> {
   const db = c.get('services').db();
-  const asset = await loadAsset(db, assetId);
-  if (!asset) throw noSuchAsset();
   const user = await optionalUser(c);
   const now = new Date();
-  const access = user ? await loadCallerAccess(db, user.id, asset, now) : { caller: null, grants: [] };
-  if (assetPermission({ asset, ...access, now }) === null) throw noSuchAsset();
+  const { asset } = await requireAssetPermission(db, assetId, { userId: user?.id ?? null }, 'view', now);
   const { reason, files, upload } = await details(db, assetId);
 
   // loadAsset types the status loosely; the column is the asset_status enum.

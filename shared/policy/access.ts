@@ -1,13 +1,31 @@
 /**
  * The access policy (DESIGN.md, "Access model"): one pure function decides
- * what a caller may do with an asset. Routes load the facts (loaders in
- * edge/access) and ask here; the SQL that lists what a caller may see must
- * agree with this function (held together by a property test).
+ * what a caller may do with an asset or a collection. Routes load the facts
+ * (edge/access) and ask here; the SQL that lists what a caller may see must
+ * agree with these functions (held together by property tests).
  *
- * Readers of an asset: its owner; principals with an unexpired grant on the
- * asset or on a collection holding it (the user, a group they belong to,
- * their org); holders of a valid share link; anyone when it is public.
- * A soft-deleted asset is visible to its owner only (the trash).
+ * The invariant: a principal's effective permission on an asset never
+ * exceeds what someone entitled to share it chose to give. Only the owner
+ * and holders of `manage` ("sharers") pass rights on, and every path to an
+ * asset counts only while whoever created it is still a sharer:
+ *
+ * - Sharers of a collection: its owner, and whoever an unexpired `manage`
+ *   grant on it covers when a sharer of the collection made that grant.
+ * - Sharers of an asset: its owner; whoever an unexpired `manage` grant on
+ *   the asset covers when a sharer of the asset made it; whoever an
+ *   unexpired `manage` grant on a live collection holding the asset covers,
+ *   when a sharer of the collection made the grant and a sharer of the asset
+ *   put the asset there. Both sets are least fixpoints: a ring of managers
+ *   who granted each other holds nothing once its anchor is gone.
+ * - A grant on the asset reaches its principals at its level when a sharer
+ *   of the asset made it; a grant or link on a collection reaches an item
+ *   when a sharer of the collection made it and a sharer of the asset added
+ *   the item (putting something you cannot share into a collection is
+ *   personal curation: it passes nothing on); a link on the asset when a
+ *   sharer of the asset made it; public visibility gives `view` when a sharer
+ *   made the resource public. Links never make anyone a sharer.
+ * - The owner holds `manage`, also in the trash; a trashed asset is nobody
+ *   else's.
  */
 
 export const permissions = ['view', 'download', 'edit', 'manage'] as const;
@@ -25,16 +43,33 @@ export const higher = (a: Permission | null, b: Permission | null): Permission |
 /** What anyone may do with a public asset: see it, not download the original. */
 export const PUBLIC_PERMISSION: Permission = 'view';
 
+/** A collection, as the policy needs it. */
+export interface CollectionFacts {
+  id: string;
+  ownerId: string;
+  visibility: 'private' | 'public';
+  /** Who made it public (null: private, or unknown — then it is not public to anyone). */
+  visibilitySetBy: string | null;
+  deletedAt: Date | null;
+}
+
+/** A collection holding the asset, and who put the asset there (null: unknown, shares nothing). */
+export interface Placement {
+  collection: CollectionFacts;
+  addedBy: string | null;
+}
+
 export interface AssetFacts {
   id: string;
   ownerId: string;
   visibility: 'private' | 'public';
+  visibilitySetBy: string | null;
   deletedAt: Date | null;
-  /** Live (not deleted) collections that hold the asset. */
-  collectionIds: readonly string[];
+  /** Collections holding the asset (deleted ones are ignored). */
+  placements: readonly Placement[];
 }
 
-/** Who is asking: a signed-in user with their memberships, or nobody. */
+/** A person and their memberships: the caller, or someone whose decisions the policy weighs. */
 export interface Caller {
   userId: string;
   groupIds: readonly string[];
@@ -48,6 +83,8 @@ export interface GrantFacts {
   principalId: string;
   permission: Permission;
   expiresAt: Date | null;
+  /** Who made (or last changed) the grant; null counts as nobody. */
+  grantedBy: string | null;
 }
 
 /** A share link already verified by its token; its row decides the rest. */
@@ -60,31 +97,88 @@ export interface LinkFacts {
   allowDownload: boolean;
   maxDownloads: number | null;
   downloadCount: number;
+  createdBy: string;
 }
 
+/**
+ * The facts for one asset. `grants` must hold at least every `manage` grant
+ * on the asset and its collections and every grant reaching the caller (the
+ * loaders give exactly that); `people` the memberships of whoever made those
+ * grants, placements, the link or the public switch. Someone missing from
+ * `people` is weighed as a member of nothing: the answer can only be lower.
+ */
 export interface AccessQuestion {
   asset: AssetFacts;
   caller: Caller | null;
-  /** Grants on the asset and on its collections (others are ignored). */
   grants: readonly GrantFacts[];
+  people?: readonly Caller[];
   link?: LinkFacts | null;
   now: Date;
 }
 
-function holdsPrincipal(caller: Caller, g: GrantFacts): boolean {
-  if (g.principalType === 'user') return g.principalId === caller.userId;
-  if (g.principalType === 'group') return caller.groupIds.includes(g.principalId);
-  return caller.orgIds.includes(g.principalId);
+function holdsPrincipal(person: Caller, g: GrantFacts): boolean {
+  if (g.principalType === 'user') return g.principalId === person.userId;
+  if (g.principalType === 'group') return person.groupIds.includes(g.principalId);
+  return person.orgIds.includes(g.principalId);
 }
 
-function coversAsset(asset: AssetFacts, type: 'asset' | 'collection', id: string): boolean {
-  return type === 'asset' ? id === asset.id : asset.collectionIds.includes(id);
+const live = (g: GrantFacts, now: Date) => g.expiresAt === null || g.expiresAt.getTime() > now.getTime();
+
+function everyone(q: { caller: Caller | null; people?: readonly Caller[] }): Caller[] {
+  const all = [...(q.people ?? [])];
+  if (q.caller && !all.some((p) => p.userId === q.caller!.userId)) all.push(q.caller);
+  return all;
 }
 
-/** What a valid, unexpired, unrevoked link allows on the asset, or null. */
-export function linkPermission(asset: AssetFacts, link: LinkFacts, now: Date): Permission | null {
+/** The least set holding `seed` and closed under "a member made a manage grant covering someone". */
+function closure(seed: string, edges: { from: string | null; grant: GrantFacts }[], people: readonly Caller[]): Set<string> {
+  const set = new Set([seed]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const { from, grant } of edges) {
+      if (from === null || !set.has(from)) continue;
+      for (const p of people) {
+        if (!set.has(p.userId) && holdsPrincipal(p, grant)) {
+          set.add(p.userId);
+          grew = true;
+        }
+      }
+    }
+  }
+  return set;
+}
+
+const manageOn = (grants: readonly GrantFacts[], type: 'asset' | 'collection', id: string, now: Date) =>
+  grants.filter((g) => g.resourceType === type && g.resourceId === id && g.permission === 'manage' && live(g, now));
+
+/** Who may share the collection (its owner and the managers anchored in them). */
+export function collectionSharers(collection: CollectionFacts, grants: readonly GrantFacts[], people: readonly Caller[], now: Date): Set<string> {
+  const edges = manageOn(grants, 'collection', collection.id, now).map((grant) => ({ from: grant.grantedBy, grant }));
+  return closure(collection.ownerId, edges, people);
+}
+
+const livePlacements = (asset: AssetFacts) => asset.placements.filter((p) => p.collection.deletedAt === null);
+
+/** Who may share the asset. */
+export function assetSharers(asset: AssetFacts, grants: readonly GrantFacts[], people: readonly Caller[], now: Date): Set<string> {
+  const edges: { from: string | null; grant: GrantFacts }[] = manageOn(grants, 'asset', asset.id, now).map((grant) => ({
+    from: grant.grantedBy,
+    grant,
+  }));
+  for (const { collection, addedBy } of livePlacements(asset)) {
+    const colSharers = collectionSharers(collection, grants, people, now);
+    for (const grant of manageOn(grants, 'collection', collection.id, now)) {
+      if (grant.grantedBy !== null && colSharers.has(grant.grantedBy)) edges.push({ from: addedBy, grant });
+    }
+  }
+  return closure(asset.ownerId, edges, people);
+}
+
+const isIn = (set: Set<string>, id: string | null) => id !== null && set.has(id);
+
+/** What a link allows on its own, once its path is valid: download needs the switch and downloads left. */
+export function linkLevel(link: LinkFacts, now: Date): Permission | null {
   if (link.revokedAt !== null || link.expiresAt.getTime() <= now.getTime()) return null;
-  if (!coversAsset(asset, link.resourceType, link.resourceId)) return null;
   const downloadsLeft = link.maxDownloads === null || link.downloadCount < link.maxDownloads;
   // A link that may not (or may no longer) download still lets its holder view.
   if (includes(link.permission, 'download') && !(link.allowDownload && downloadsLeft)) return 'view';
@@ -96,58 +190,70 @@ export function assetPermission(q: AccessQuestion): Permission | null {
   const { asset, caller, now } = q;
   if (caller && caller.userId === asset.ownerId) return 'manage';
   if (asset.deletedAt !== null) return null;
-  let best: Permission | null = asset.visibility === 'public' ? PUBLIC_PERMISSION : null;
+  const people = everyone(q);
+  const sharers = assetSharers(asset, q.grants, people, now);
+  let best: Permission | null = asset.visibility === 'public' && isIn(sharers, asset.visibilitySetBy) ? PUBLIC_PERMISSION : null;
+
+  // Collections through which this asset is shared: live, and the item put there by a sharer.
+  const sharedVia = new Map<string, Set<string>>();
+  for (const { collection, addedBy } of livePlacements(asset)) {
+    if (isIn(sharers, addedBy)) sharedVia.set(collection.id, collectionSharers(collection, q.grants, people, now));
+  }
   if (caller) {
     for (const g of q.grants) {
-      if (g.expiresAt !== null && g.expiresAt.getTime() <= now.getTime()) continue;
-      if (!coversAsset(asset, g.resourceType, g.resourceId) || !holdsPrincipal(caller, g)) continue;
-      best = higher(best, g.permission);
+      if (!live(g, now) || !holdsPrincipal(caller, g)) continue;
+      const valid =
+        g.resourceType === 'asset'
+          ? g.resourceId === asset.id && isIn(sharers, g.grantedBy)
+          : isIn(sharedVia.get(g.resourceId) ?? new Set(), g.grantedBy);
+      if (valid) best = higher(best, g.permission);
     }
   }
-  if (q.link) best = higher(best, linkPermission(asset, q.link, now));
+  const link = q.link;
+  if (link) {
+    const valid =
+      link.resourceType === 'asset'
+        ? link.resourceId === asset.id && sharers.has(link.createdBy)
+        : (sharedVia.get(link.resourceId)?.has(link.createdBy) ?? false);
+    if (valid) best = higher(best, linkLevel(link, now));
+  }
   return best;
 }
 
 /** True when the caller may do `need` with the asset. */
 export const canAccessAsset = (q: AccessQuestion, need: Permission): boolean => includes(assetPermission(q), need);
 
-/** A collection, for {@link collectionPermission}. */
-export interface CollectionFacts {
-  id: string;
-  ownerId: string;
-  visibility: 'private' | 'public';
-  deletedAt: Date | null;
-}
-
 /**
- * What the caller may do with a collection itself (see its items, change
- * them, share it): owner → manage (also in the trash); deleted → nobody
- * else; public → view; unexpired grants on the collection to the user, their
- * groups or orgs; a live link on the collection. Its items' own access is
- * {@link assetPermission} (collection grants and links reach them there).
+ * What the caller may do with a collection itself (see it and its item list,
+ * change it, share it): owner → manage (also when deleted); deleted → nobody
+ * else; public (made so by a sharer) → view; unexpired grants on it made by a
+ * sharer of it; a live link on it made by a sharer. Items are decided one by
+ * one by {@link assetPermission}: seeing a collection shows only the items
+ * the caller may see.
  */
 export function collectionPermission(q: {
   collection: CollectionFacts;
   caller: Caller | null;
   grants: readonly GrantFacts[];
+  people?: readonly Caller[];
   link?: LinkFacts | null;
   now: Date;
 }): Permission | null {
   const { collection, caller, now } = q;
   if (caller && caller.userId === collection.ownerId) return 'manage';
   if (collection.deletedAt !== null) return null;
-  let best: Permission | null = collection.visibility === 'public' ? PUBLIC_PERMISSION : null;
+  const sharers = collectionSharers(collection, q.grants, everyone(q), now);
+  let best: Permission | null = collection.visibility === 'public' && isIn(sharers, collection.visibilitySetBy) ? PUBLIC_PERMISSION : null;
   if (caller) {
     for (const g of q.grants) {
       if (g.resourceType !== 'collection' || g.resourceId !== collection.id) continue;
-      if (g.expiresAt !== null && g.expiresAt.getTime() <= now.getTime()) continue;
-      if (holdsPrincipal(caller, g)) best = higher(best, g.permission);
+      if (live(g, now) && holdsPrincipal(caller, g) && isIn(sharers, g.grantedBy)) best = higher(best, g.permission);
     }
   }
   const link = q.link;
-  if (link && link.resourceType === 'collection' && link.resourceId === collection.id) {
-    const live = link.revokedAt === null && link.expiresAt.getTime() > now.getTime();
-    if (live) best = higher(best, link.permission);
+  if (link && link.resourceType === 'collection' && link.resourceId === collection.id && sharers.has(link.createdBy)) {
+    const open = link.revokedAt === null && link.expiresAt.getTime() > now.getTime();
+    if (open) best = higher(best, link.permission);
   }
   return best;
 }

@@ -9,11 +9,25 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessibleAssets } from '../../edge/access/visible-assets.ts';
-import { loadAsset, loadCallerAccess } from '../../edge/access/asset-access.ts';
+import { assetPermissionOf } from '../../edge/access/gate.ts';
 import type { Database, DatabaseHandle } from '../../shared/db/database.ts';
 import * as s from '../../shared/db/schema.ts';
-import { assetPermission, canAccessAsset, permissions, type Permission } from '../../shared/policy/access.ts';
-import { assetFacts, assetId, callerFacts, callersOf, databaseTargets, grantFacts, now, openMigrated, userId, worldOf, writeWorld, type World } from './support/policy-world.ts';
+import { canAccessAsset, permissions, type Permission } from '../../shared/policy/access.ts';
+import {
+  assetFacts,
+  assetId,
+  callerFacts,
+  callersOf,
+  databaseTargets,
+  grantFacts,
+  now,
+  openMigrated,
+  peopleOf,
+  userId,
+  worldOf,
+  writeWorld,
+  type World,
+} from './support/policy-world.ts';
 
 const sizes = { users: 3, groups: 2, orgs: 2, assets: 5, collections: 2 };
 
@@ -21,7 +35,7 @@ const sizes = { users: 3, groups: 2, orgs: 2, assets: 5, collections: 2 };
 function policySet(w: World, caller: number | null, need: Permission): string[] {
   const grants = grantFacts(w);
   return assetFacts(w)
-    .filter((asset) => canAccessAsset({ asset, caller: callerFacts(w, caller), grants, now }, need))
+    .filter((asset) => canAccessAsset({ asset, caller: callerFacts(w, caller), grants, people: peopleOf(w), now }, need))
     .map((a) => a.id)
     .sort();
 }
@@ -49,9 +63,7 @@ describe.each(databaseTargets)('policy and SQL agree on $name', (target) => {
           }
         }
         // The edge's loaders give the policy the same facts as the world.
-        const asset = await loadAsset(db, assetId(sampleAsset));
-        const access = await loadCallerAccess(db, userId(sampleUser), asset!, now);
-        const fromLoader = assetPermission({ asset: asset!, ...access, now });
+        const { permission: fromLoader } = await assetPermissionOf(db, assetId(sampleAsset), { userId: userId(sampleUser) }, now);
         const expected = permissions.filter((p) => policySet(w, sampleUser, p).includes(assetId(sampleAsset)));
         expect(fromLoader).toBe(expected.at(-1) ?? null);
       }),

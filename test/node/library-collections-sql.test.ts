@@ -9,18 +9,31 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibleCollections } from '../../edge/library/visible-collections.ts';
+import { accessibleCollections } from '../../edge/access/visible-assets.ts';
 import type { Database, DatabaseHandle } from '../../shared/db/database.ts';
 import * as s from '../../shared/db/schema.ts';
 import { collectionPermission, includes, permissions, type Permission } from '../../shared/policy/access.ts';
-import { callerFacts, callersOf, collectionFacts, databaseTargets, grantFacts, now, openMigrated, userId, worldOf, writeWorld, type World } from './support/policy-world.ts';
+import {
+  callerFacts,
+  callersOf,
+  collectionFacts,
+  databaseTargets,
+  grantFacts,
+  now,
+  openMigrated,
+  peopleOf,
+  userId,
+  worldOf,
+  writeWorld,
+  type World,
+} from './support/policy-world.ts';
 
 const sizes = { users: 3, groups: 2, orgs: 2, assets: 0, collections: 4 };
 
 function policySet(w: World, caller: number | null, need: Permission): string[] {
   const grants = grantFacts(w);
   return collectionFacts(w)
-    .filter((collection) => includes(collectionPermission({ collection, caller: callerFacts(w, caller), grants, now }), need))
+    .filter((collection) => includes(collectionPermission({ collection, caller: callerFacts(w, caller), grants, people: peopleOf(w), now }), need))
     .map((c) => c.id)
     .sort();
 }

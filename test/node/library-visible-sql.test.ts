@@ -11,7 +11,7 @@ import { visibleLiveAssets, type Scope } from '../../edge/library/visible-live-a
 import type { Database, DatabaseHandle } from '../../shared/db/database.ts';
 import * as s from '../../shared/db/schema.ts';
 import { canAccessAsset } from '../../shared/policy/access.ts';
-import { assetFacts, callerFacts, callersOf, databaseTargets, grantFacts, now, openMigrated, userId, worldOf, writeWorld, type World } from './support/policy-world.ts';
+import { assetFacts, callerFacts, callersOf, databaseTargets, grantFacts, now, openMigrated, peopleOf, userId, worldOf, writeWorld, type World } from './support/policy-world.ts';
 
 const sizes = { users: 3, groups: 2, orgs: 2, assets: 6, collections: 2 };
 const SCOPES: Scope[] = ['mine', 'shared', 'all'];
@@ -22,7 +22,7 @@ function policySet(w: World, caller: number | null, scope: Scope): string[] {
   return assetFacts(w)
     .filter((asset) => asset.deletedAt === null)
     .filter((asset) => caller === null || scope === 'all' || (scope === 'mine') === (asset.ownerId === userId(caller)))
-    .filter((asset) => canAccessAsset({ asset, caller: callerFacts(w, caller), grants, now }, 'view'))
+    .filter((asset) => canAccessAsset({ asset, caller: callerFacts(w, caller), grants, people: peopleOf(w), now }, 'view'))
     .map((a) => a.id)
     .sort();
 }

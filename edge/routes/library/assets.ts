@@ -99,7 +99,7 @@ export const assetRoutes = apiRouter()
       if (patch.visibility !== undefined) requirePermission(permission, 'manage', 'Changing the visibility');
       if (asset.deletedAt) throw inTrash();
       await db.transaction(async (tx) => {
-        if (!(await updateAsset(tx, id, patch, now))) throw inTrash();
+        if (!(await updateAsset(tx, id, patch, now, userId))) throw inTrash();
         if (patch.visibility !== undefined && patch.visibility !== asset.visibility) {
           await auditLibrary(c, tx, {
             action: 'asset.visibility_changed',

@@ -45,7 +45,7 @@ export const collectionItemRoutes = apiRouter()
       requirePermission(permission, 'edit', 'Adding to a collection');
       const { asset } = await assetAccess(db, body.assetId, userId, now);
       if (asset.deletedAt) throw new AppError('conflict', 'The asset is in the trash; restore it first.');
-      const result = await db.transaction((tx) => addItem(tx, id, asset.id, body.position));
+      const result = await db.transaction((tx) => addItem(tx, id, asset.id, body.position, userId));
       if (!result.added) {
         throw new AppError(
           'conflict',

@@ -109,7 +109,7 @@ export const collectionRoutes = apiRouter()
       if (patch.name !== undefined || patch.description !== undefined) requirePermission(permission, 'edit', 'Changing a collection');
       if (patch.visibility !== undefined) requirePermission(permission, 'manage', 'Changing the visibility');
       await db.transaction(async (tx) => {
-        if (!(await updateCollection(tx, id, patch, now))) throw collectionNotFound();
+        if (!(await updateCollection(tx, id, patch, now, userId))) throw collectionNotFound();
         if (patch.visibility !== undefined && patch.visibility !== collection.visibility) {
           await auditLibrary(c, tx, {
             action: 'collection.visibility_changed',

@@ -20,7 +20,7 @@ import { verifyPassword } from '../../auth/password.ts';
 import { AppError } from '../../errors.ts';
 import { clientKey } from '../../middleware/client-address.ts';
 import { auditSharing } from '../../sharing/audit.ts';
-import { openLink, requireLinkUnlocked } from '../../sharing/open-link.ts';
+import { openLink, requireLinkUnlocked } from '../../access/link-gate.ts';
 import { json, jsonBody, resourceTypeSchema } from '../../sharing/schemas.ts';
 import { assetForLink, collectionForLink, decodeItemCursor } from '../../sharing/share-content.ts';
 import { countView } from '../../sharing/share-links.ts';

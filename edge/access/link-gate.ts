@@ -1,23 +1,32 @@
 /**
- * The link holder's first step on `/api/share/:token` routes: the token by
- * crypto, then the row. A genuine token past its expiry, a revoked link or
- * one whose row expiry was shortened answer 410 `gone`; any other refused
- * token answers one generic 401 (the reason goes to the log only).
+ * The one way a share link is opened, for the holder's API
+ * (`/api/share/:token`) and for media (`/s/:token/…`). In order:
+ *
+ * | situation                                                 | answer                    |
+ * |-----------------------------------------------------------|---------------------------|
+ * | not a token of ours (bad signature, wrong type/iss/aud)   | 401 unauthorized (generic)|
+ * | a genuine token past its `exp`                            | 410 gone                  |
+ * | no row (deleted), revoked, or its row expiry has passed   | 410 gone                  |
+ * | a password and no valid unlock (cookie, header, `?u=`)    | 401 password_required     |
+ *
+ * Then the link is an asker like any other: edge/access/gate.ts decides what
+ * it reaches (a link whose creator may no longer share gives nothing).
  */
 import type { Context } from 'hono';
 import { isTokenError, verifyShareToken, type ShareTokenClaims } from '../../shared/tokens/index.ts';
-import { loadShareLink, type ShareLinkRecord } from '../access/share-link.ts';
-import { requireUnlocked } from '../access/share-unlock.ts';
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
+import { loadShareLink, type ShareLinkRecord } from './share-link.ts';
+import { requireUnlocked } from './share-unlock.ts';
 
-const gone = () => new AppError('gone', 'This share link has expired or was revoked.');
+export const linkGone = () => new AppError('gone', 'This share link has expired or was revoked.');
 
 export interface OpenedLink {
   claims: ShareTokenClaims;
   link: ShareLinkRecord;
 }
 
+/** The link behind a token, live; the password is checked separately ({@link requireLinkUnlocked}). */
 export async function openLink(c: Context<AppEnv>, token: string, now: Date): Promise<OpenedLink> {
   const { keys, tokenParty, db } = c.get('services');
   let claims: ShareTokenClaims;
@@ -27,11 +36,11 @@ export async function openLink(c: Context<AppEnv>, token: string, now: Date): Pr
     if (!isTokenError(err)) throw err;
     console.log(JSON.stringify({ level: 'info', msg: 'share link refused', code: err.code, requestId: c.get('requestId') }));
     // jose checks the signature before the expiry, so an expired token is a genuine one.
-    if (err.code === 'token_expired') throw gone();
+    if (err.code === 'token_expired') throw linkGone();
     throw new AppError('unauthorized', 'The share link is not valid.');
   }
   const link = await loadShareLink(db(), claims.linkId);
-  if (!link || link.revokedAt !== null || link.expiresAt.getTime() <= now.getTime()) throw gone();
+  if (!link || link.revokedAt !== null || link.expiresAt.getTime() <= now.getTime()) throw linkGone();
   return { claims, link };
 }
 
@@ -51,4 +60,11 @@ export async function requireLinkUnlocked(c: Context<AppEnv>, link: ShareLinkRec
     }
     throw err;
   }
+}
+
+/** Both steps: a live, unlocked link. */
+export async function openUnlockedLink(c: Context<AppEnv>, token: string, now: Date): Promise<OpenedLink> {
+  const opened = await openLink(c, token, now);
+  await requireLinkUnlocked(c, opened.link);
+  return opened;
 }

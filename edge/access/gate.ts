@@ -1,0 +1,129 @@
+/**
+ * The one access gate. Every route that touches an asset or a collection
+ * asks here: the gate loads the resource and the facts, asks the policy
+ * (shared/policy/access.ts), and answers from one table
+ * (docs/architecture.md, "The access gate"):
+ *
+ * | situation                                              | answer          |
+ * |--------------------------------------------------------|-----------------|
+ * | no such resource, or no permission at all              | 404 not_found   |
+ * | a permission below what the operation needs            | 403 forbidden   |
+ * | a trashed asset: its owner (manage), nobody else (404) | as above        |
+ * | a deleted collection, anyone (there is no trash)       | 404 not_found   |
+ *
+ * Share links are opened by edge/access/link-gate.ts, which adds 401/410
+ * for the link itself and then asks this gate with the link as the caller.
+ */
+import type { Database } from '../../shared/db/database.ts';
+import { assetPermission, collectionPermission, includes, type LinkFacts, type Permission } from '../../shared/policy/access.ts';
+import { AppError } from '../errors.ts';
+import { loadAccessFacts, loadAsset, type AssetRecord } from './asset-access.ts';
+import { loadCollection, loadCollectionFacts, type CollectionRecord } from './collection-access.ts';
+
+/** Who is asking: a signed-in user (their id, validated as a UUID by the verifier), a link holder, or nobody. */
+export interface Asker {
+  userId: string | null;
+  link?: LinkFacts | null;
+}
+
+export interface GateMessages {
+  /** The 404 message ("No such asset." by default). */
+  missing?: string;
+  /** The 403 message (by default "<what> needs the <need> permission."). */
+  forbidden?: string;
+  /** What the operation is, for the default 403 message. */
+  what?: string;
+}
+
+const forbidden = (need: Permission, m: GateMessages, type: string) =>
+  new AppError('forbidden', m.forbidden ?? `${m.what ?? `This operation on the ${type}`} needs the ${need} permission.`);
+
+/** The caller's permission on an asset, or null; the asset, or null when there is none. */
+export async function assetPermissionOf(
+  db: Database,
+  assetId: string,
+  who: Asker,
+  now: Date,
+): Promise<{ asset: AssetRecord | null; permission: Permission | null; publicView: boolean }> {
+  const asset = await loadAsset(db, assetId);
+  if (!asset) return { asset, permission: null, publicView: false };
+  const facts = await loadAccessFacts(db, who.userId, asset, now, who.link?.createdBy);
+  return {
+    asset,
+    permission: assetPermission({ asset, ...facts, link: who.link ?? null, now }),
+    // Public in effect (made so by someone who may still share it), not merely marked public.
+    publicView: asset.visibility === 'public' && assetPermission({ asset, ...facts, caller: null, link: null, now }) !== null,
+  };
+}
+
+/** The asset, when the caller holds `need` on it; otherwise the table above. */
+export async function requireAssetPermission(
+  db: Database,
+  assetId: string,
+  who: Asker,
+  need: Permission,
+  now: Date,
+  messages: GateMessages = {},
+): Promise<{ asset: AssetRecord; permission: Permission; publicView: boolean }> {
+  const { asset, permission, publicView } = await assetPermissionOf(db, assetId, who, now);
+  if (!asset || permission === null) throw new AppError('not_found', messages.missing ?? 'No such asset.');
+  if (!includes(permission, need)) throw forbidden(need, messages, 'asset');
+  return { asset, permission, publicView };
+}
+
+/** The caller's permission on a collection, or null; a deleted collection reads as none. */
+export async function collectionPermissionOf(
+  db: Database,
+  collectionId: string,
+  who: Asker,
+  now: Date,
+): Promise<{ collection: CollectionRecord | null; permission: Permission | null }> {
+  const collection = await loadCollection(db, collectionId);
+  if (!collection || collection.deletedAt !== null) return { collection: null, permission: null };
+  const facts = await loadCollectionFacts(db, who.userId, collection, now, who.link?.createdBy);
+  return { collection, permission: collectionPermission({ collection, ...facts, link: who.link ?? null, now }) };
+}
+
+/** The live collection, when the caller holds `need` on it; otherwise the table above. */
+export async function requireCollectionPermission(
+  db: Database,
+  collectionId: string,
+  who: Asker,
+  need: Permission,
+  now: Date,
+  messages: GateMessages = {},
+): Promise<{ collection: CollectionRecord; permission: Permission }> {
+  const { collection, permission } = await collectionPermissionOf(db, collectionId, who, now);
+  if (!collection || permission === null) throw new AppError('not_found', messages.missing ?? 'No such collection.');
+  if (!includes(permission, need)) throw forbidden(need, messages, 'collection');
+  return { collection, permission };
+}
+
+export type ResourceType = 'asset' | 'collection';
+
+export interface ResourceRef {
+  type: ResourceType;
+  id: string;
+}
+
+export interface AccessibleResource extends ResourceRef {
+  ownerId: string;
+  deletedAt: Date | null;
+  permission: Permission;
+}
+
+/** Either kind of resource, for routes that take both (grants, links, audit). */
+export async function requireResourcePermission(
+  db: Database,
+  ref: ResourceRef,
+  who: Asker,
+  need: Permission,
+  now: Date,
+): Promise<AccessibleResource> {
+  const messages = { forbidden: `You need the ${need} permission on this ${ref.type}.` };
+  const { resource, permission } =
+    ref.type === 'asset'
+      ? await requireAssetPermission(db, ref.id, who, need, now, messages).then((r) => ({ resource: r.asset, permission: r.permission }))
+      : await requireCollectionPermission(db, ref.id, who, need, now, messages).then((r) => ({ resource: r.collection, permission: r.permission }));
+  return { ...ref, ownerId: resource.ownerId, deletedAt: resource.deletedAt, permission };
+}
