@@ -7,7 +7,7 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
-import { loginBody, registerBody } from '../auth/schemas.ts';
+import { loginBody, passwordChangeBody, registerBody } from '../auth/schemas.ts';
 import type { AppEnv } from '../env.ts';
 import { createUploadBody } from '../uploads/schemas.ts';
 import { bearerAuth, errorResponses, jsonBody, jsonResponse } from './router.ts';
@@ -68,6 +68,18 @@ export function registerDocumentedRoutes(app: OpenAPIHono<AppEnv>): void {
     tags,
     summary: 'End the session of the refresh cookie',
     responses: { 204: { description: 'Signed out (also without a session)' }, ...errorResponses(403, 429) },
+  });
+  r.registerPath({
+    method: 'post',
+    path: '/api/auth/password',
+    tags,
+    summary: "Change the password: ends every session of the account (this one too) and answers a fresh one",
+    description:
+      'Guesses of the current password count against the same per-account and per-address limits as login. ' +
+      'A wrong current password is 403; 401 `session_ended` means the access token\'s session is over.',
+    security: bearerAuth,
+    request: { body: jsonBody(passwordChangeBody) },
+    responses: { 200: jsonResponse(session, 'Password changed; signed in with a new session'), ...errorResponses(400, 401, 403, 409, 413, 415, 429) },
   });
   r.registerPath({
     method: 'post',

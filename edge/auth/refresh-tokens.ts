@@ -125,3 +125,16 @@ export async function revokeFamily(db: Database, familyId: string): Promise<numb
     .returning({ id: refreshTokens.id });
   return revoked.length;
 }
+
+/**
+ * Revokes every live token of every family of a user (a password change
+ * ends all sessions). Returns the ids of the families that were still live.
+ */
+export async function revokeUserSessions(db: Database, userId: string): Promise<string[]> {
+  const revoked = await db
+    .update(refreshTokens)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
+    .returning({ familyId: refreshTokens.familyId });
+  return [...new Set(revoked.map((r) => r.familyId))];
+}

@@ -93,5 +93,17 @@ export const loginBody = z.strictObject({
   password: z.string().min(1).max(MAX_PASSWORD_LENGTH * 4),
 });
 
+/**
+ * `POST /api/auth/password`: the current password (any length up to the
+ * login cap, like login) and a new one under the policy. The new password
+ * must not be the account's email either; the route checks that, since the
+ * email is not in the body.
+ */
+export const passwordChangeBody = z.strictObject({
+  currentPassword: z.string().min(1).max(MAX_PASSWORD_LENGTH * 4),
+  newPassword,
+});
+
 export type RegisterBody = z.output<typeof registerBody>;
 export type LoginBody = z.output<typeof loginBody>;
+export type PasswordChangeBody = z.output<typeof passwordChangeBody>;

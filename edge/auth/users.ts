@@ -3,7 +3,7 @@
  * (index on `lower(email)`), so every lookup goes through `lower()` and uses
  * that index.
  */
-import { DrizzleQueryError, eq, sql } from 'drizzle-orm';
+import { and, DrizzleQueryError, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { users } from '../../shared/db/schema.ts';
 
@@ -40,6 +40,26 @@ export async function insertUserIfNew(
 ): Promise<UserRow | undefined> {
   const [row] = await db.insert(users).values(user).onConflictDoNothing().returning().catch(withoutParams);
   return row;
+}
+
+export async function findUserById(db: Database, id: string): Promise<UserRow | undefined> {
+  const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+  return row;
+}
+
+/**
+ * Sets a new hash only if the stored one is still `expected` (compare and
+ * swap): two concurrent password changes cannot both pass the check of the
+ * same current password. Returns whether the row changed.
+ */
+export async function replacePasswordHash(db: Database, userId: string, expected: string, passwordHash: string): Promise<boolean> {
+  const rows = await db
+    .update(users)
+    .set({ passwordHash, updatedAt: sql`now()` })
+    .where(and(eq(users.id, userId), eq(users.passwordHash, expected)))
+    .returning({ id: users.id })
+    .catch(withoutParams);
+  return rows.length === 1;
 }
 
 export async function updatePasswordHash(db: Database, userId: string, passwordHash: string): Promise<void> {

@@ -1,8 +1,9 @@
 /**
  * Sessions (DESIGN.md, "Tokens"): `POST /api/auth/register`, `/login`,
- * `/refresh`, `/logout`. Register and login answer `{ accessToken, expiresIn,
- * user }` and set the refresh cookie; refresh rotates it; logout revokes the
- * session. The pieces live in ../auth/*; these handlers decode, call, map.
+ * `/refresh`, `/logout`, and `/password` (./auth-password.ts). Register and
+ * login answer `{ accessToken, expiresIn, user }` and set the refresh cookie;
+ * refresh rotates it; logout revokes the session. The pieces live in
+ * ../auth/*; these handlers decode, call, map.
  *
  * Errors say as little as they can: every failed login (unknown email, wrong
  * password, disabled account) is the same 401 after the same amount of
@@ -24,6 +25,7 @@ import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
 import { readJson } from '../json-body.ts';
 import { clientKey } from '../middleware/client-address.ts';
+import { authPassword } from './auth-password.ts';
 
 const badCredentials = () => new AppError('unauthorized', 'Invalid email or password.');
 const sessionRefused = () => new AppError('unauthorized', 'The session has ended. Log in again.');
@@ -128,4 +130,6 @@ export const auth = new Hono<AppEnv>()
     clearRefreshCookie(c);
     noStore(c);
     return c.body(null, 204);
-  });
+  })
+
+  .route('/', authPassword);

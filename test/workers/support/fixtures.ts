@@ -4,6 +4,7 @@
  * from its bindings. Every row gets fresh ids, so test files never collide.
  */
 import { env } from 'cloudflare:test';
+import { sql } from 'drizzle-orm';
 import { edgeConfigSchema, parseConfig } from '../../../shared/config.ts';
 import type { Database } from '../../../shared/db/database.ts';
 import { openNeonDatabase } from '../../../shared/db/neon.ts';
@@ -60,7 +61,8 @@ export async function createAsset(
 ): Promise<string> {
   const [a] = await db
     .insert(assets)
-    .values({ ownerId, filename: 'photo.jpg', declaredType: 'image/jpeg', size: 1, status: 'ready', ...fields })
+    // A public asset was made public by its owner unless the test says who.
+    .values({ ownerId, filename: 'photo.jpg', declaredType: 'image/jpeg', size: 1, status: 'ready', visibilitySetBy: fields.visibility === 'public' ? ownerId : null, ...fields })
     .returning({ id: assets.id });
   return a!.id;
 }
@@ -75,8 +77,29 @@ export async function putVariant(assetId: string, variant: string, body: Uint8Ar
   await storage.put(bucket, key, bytes, { contentType, contentLength: bytes.byteLength });
 }
 
+const sessions = new Map<string, Promise<string>>();
+
+/**
+ * A live login session (a refresh-token family) of `userId`, made once per
+ * user: writes refuse a token whose `sid` names no live family
+ * (edge/auth/live-session.ts). Nothing is inserted for an unknown user.
+ */
+function sessionOf(userId: string): Promise<string> {
+  let sid = sessions.get(userId);
+  if (!sid) {
+    const familyId = uid();
+    sid = withDb(async (db) => {
+      await db.execute(sql`insert into refresh_tokens (user_id, family_id, token_hash, expires_at)
+        select id, ${familyId}, ${`fixture-${familyId}`}, now() + interval '1 day' from users where id::text = ${userId}`);
+      return familyId;
+    });
+    sessions.set(userId, sid);
+  }
+  return sid;
+}
+
 export async function bearer(userId: string): Promise<Record<string, string>> {
-  const { token } = await signAccessToken(await keys(), { ...party, sub: userId, sid: uid() });
+  const { token } = await signAccessToken(await keys(), { ...party, sub: userId, sid: await sessionOf(userId) });
   return { authorization: `Bearer ${token}` };
 }
 
