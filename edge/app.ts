@@ -9,7 +9,7 @@ import { AppError, codeForStatus, errorBody } from './errors.ts';
 import { requestId } from './middleware/request-id.ts';
 import { services } from './middleware/services.ts';
 import { registerDocs } from './api/docs.ts';
-import { jsonBodies } from './api/json-bodies.ts';
+import { queryText } from './api/query-text.ts';
 import { cors } from './middleware/cors.ts';
 import { healthz } from './routes/healthz.ts';
 import { media } from './routes/media.ts';
@@ -37,7 +37,8 @@ export function createApp() {
   app.use('/api/auth/*', clientRateLimit(AUTH_CLIENT_LIMIT), sameOriginOnly());
   for (const path of ['/api/*', '/s3/*']) app.use(path, clientRateLimit(API_CLIENT_LIMIT));
 
-  app.use('/api/*', jsonBodies());
+  // Bodies are read per route by edge/api/json-body.ts; query strings are checked here for all.
+  for (const path of ['/api/*', '/s3/*', '/status', '/m/*', '/s/*']) app.use(path, queryText());
 
   app.route('/', healthz);
   app.route('/', media);

@@ -9,6 +9,7 @@
  * MIN_PASSWORD_LENGTH is the one constant to raise for that.
  */
 import { z } from 'zod';
+import { safeText } from '../api/text.ts';
 
 export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_PASSWORD_LENGTH = 256;
@@ -72,12 +73,7 @@ export const registerBody = z
   .strictObject({
     email,
     password: newPassword,
-    name: z
-      .string()
-      .trim()
-      .min(1)
-      .max(100)
-      .regex(/^[^\p{Cc}\p{Cf}]*$/u, { message: 'Must not contain control characters.' }),
+    name: safeText({ min: 1, max: 100, trim: true }),
   })
   .refine((b) => b.password.toLowerCase() !== b.email.toLowerCase(), {
     path: ['password'],

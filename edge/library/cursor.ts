@@ -6,24 +6,53 @@
  * signed: a forged one only moves the caller within rows the access filter
  * already allows.
  */
+import { unsafeString } from '../api/text.ts';
 import { AppError } from '../errors.ts';
 
 export type CursorKind = 'assets' | 'trash' | 'search' | 'collections' | 'items' | 'tags';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Postgres `timestamptz::text`: `2026-11-25 12:00:00.123456+00` (offset may carry minutes). */
-const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+const PG_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?[+-](\d{2})(?::(\d{2}))?$/;
 /** A float4 as Postgres prints it (`0.1`, `1e-05`, `0`). */
-const PG_REAL = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/;
-const INTEGER = /^\d{1,9}$/;
+const PG_REAL = /^\d{1,12}(\.\d{1,12})?(e[+-]?\d{1,3})?$/;
+/** A non-negative int4 (positions): at most 2^31 - 1. */
+const INT4_MAX = 2 ** 31 - 1;
+
+/**
+ * A date Postgres will take back: the shape it prints, and a real calendar
+ * instant (no 2026-02-30, no hour 24, year 1-9999, offset within ±15:59), so
+ * a forged cursor is a 400 here and never a cast error in the database.
+ */
+function isTimestamp(v: string): boolean {
+  const m = PG_TIMESTAMP.exec(v);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [offsetHours, offsetMinutes] = [Number(m[8]), Number(m[9] ?? 0)];
+  if (year < 1 || month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || offsetHours > 15 || offsetMinutes > 59) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+  return day >= 1 && day <= days;
+}
+
+/**
+ * A ts_rank_cd value as printed: finite, not negative, and within what a
+ * float4 holds (Postgres refuses `1e39` and `1e-46` as out of range).
+ */
+function isRank(v: string): boolean {
+  if (!PG_REAL.test(v)) return false;
+  const n = Number(v);
+  return Number.isFinite(n) && (n === 0 || (n >= 1e-37 && n <= 1e38));
+}
 
 /** What each slot of a cursor must look like. */
 export const slot = {
   uuid: (v: string) => UUID.test(v),
-  timestamp: (v: string) => PG_TIMESTAMP.test(v),
-  real: (v: string) => PG_REAL.test(v),
-  integer: (v: string) => INTEGER.test(v),
-  text: (v: string) => v.length <= 256,
+  timestamp: isTimestamp,
+  real: isRank,
+  integer: (v: string) => /^\d{1,10}$/.test(v) && Number(v) <= INT4_MAX,
+  // Names travel as text; NUL (refused by Postgres) and unpaired surrogates never were one.
+  text: (v: string) => v.length <= 256 && unsafeString(v) === null,
 } as const;
 
 const toBase64Url = (s: string) =>

@@ -7,18 +7,17 @@
 import { z } from '@hono/zod-openapi';
 import { permissions } from '../../shared/policy/access.ts';
 import { uuidParam } from '../api/router.ts';
+import { safeText } from '../api/text.ts';
 import { ASSET_TYPES } from './asset-type.ts';
 
 /** Longest reorder (and so the largest collection): 1000 ids fit the 64 KiB body limit. */
 export const MAX_COLLECTION_ITEMS = 1000;
 export const MAX_TAGS_PER_ASSET = 50;
 
-const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
-// Descriptions may hold line breaks and tabs, nothing else below 0x20.
-const NO_CONTROL_BUT_LINES = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/;
-
-const title = z.string().trim().max(200).regex(NO_CONTROL, 'must not contain control characters');
-const description = z.string().max(5000).regex(NO_CONTROL_BUT_LINES, 'must not contain control characters');
+// Safe text (../api/text.ts); descriptions may hold line breaks and tabs.
+const title = safeText({ max: 200, trim: true });
+const description = safeText({ max: 5000, multiline: true });
+const tagName = safeText({ min: 1, max: 64, trim: true });
 const visibilityEnum = z.enum(['private', 'public']);
 const statusEnum = z.enum(['pending', 'uploaded', 'processing', 'ready', 'failed', 'blocked']);
 const permissionEnum = z.enum(permissions);
@@ -38,7 +37,7 @@ export const pageQuerySchema = z.object(pageQuery);
 export const assetListQuerySchema = z.object({
   ...pageQuery,
   type: z.enum(ASSET_TYPES).optional(),
-  tag: z.string().trim().min(1).max(64).optional(),
+  tag: tagName.optional(),
   collectionId: uuidParam.optional(),
   status: statusEnum.optional(),
   scope,
@@ -47,7 +46,7 @@ export const assetListQuerySchema = z.object({
 export const collectionListQuerySchema = z.object({ ...pageQuery, scope });
 
 export const searchQuerySchema = z.object({
-  q: z.string().trim().min(1).max(200).openapi({ description: 'Web-search syntax: words, "phrases", -excluded, or.' }),
+  q: safeText({ min: 1, max: 200, trim: true }).openapi({ description: 'Web-search syntax: words, "phrases", -excluded, or.' }),
   ...pageQuery,
 });
 
@@ -70,14 +69,14 @@ export const assetPatchSchema = z
 export const tagsBodySchema = z
   .strictObject({
     tags: z
-      .array(z.string().trim().min(1).max(64).regex(NO_CONTROL, 'must not contain control characters'))
+      .array(tagName)
       .max(MAX_TAGS_PER_ASSET),
   })
   .openapi('AssetTags');
 
 export const collectionCreateSchema = z
   .strictObject({
-    name: title.min(1),
+    name: safeText({ min: 1, max: 200, trim: true }),
     description: description.nullable().optional(),
     visibility: visibilityEnum.optional(),
   })
@@ -85,7 +84,7 @@ export const collectionCreateSchema = z
 
 export const collectionPatchSchema = z
   .strictObject({
-    name: title.min(1).optional(),
+    name: safeText({ min: 1, max: 200, trim: true }).optional(),
     description: description.nullable().optional(),
     visibility: visibilityEnum.optional().openapi({ description: 'Needs the manage permission.' }),
   })

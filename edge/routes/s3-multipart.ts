@@ -17,7 +17,7 @@ import { StorageError } from '../../shared/storage/s3-client.ts';
 import { currentUser, requireUser } from '../auth/authenticate.ts';
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
-import { readJson } from '../json-body.ts';
+import { BODY_LIMITS, readJson } from '../api/json-body.ts';
 import { completeMultipart, storedParts, type CompleteDeps } from '../uploads/complete-multipart.ts';
 import { maxPartNumber, PART_URL_TTL } from '../uploads/limits.ts';
 import { completeMultipartBody, createMultipartBody, uploadIdParam } from '../uploads/schemas.ts';
@@ -122,7 +122,7 @@ export const s3Multipart = new Hono<AppEnv>()
 
   .post('/s3/multipart/:uploadId/complete', async (c) => {
     const { upload, uploadId } = await ownedUpload(c);
-    const body = await readJson(c, completeMultipartBody, { maxBytes: 1024 * 1024 });
+    const body = await readJson(c, completeMultipartBody, { maxBytes: BODY_LIMITS.parts });
     const now = new Date();
     // A retried complete whose first answer was lost: the same answer again.
     if (upload.status !== 'completed') {

@@ -10,8 +10,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { currentUser, requireUser } from '../auth/authenticate.ts';
 import type { AppEnv } from '../env.ts';
-import { AppError } from '../errors.ts';
-import { fieldIssues } from '../json-body.ts';
+import { parseOrThrow } from '../api/validation.ts';
 import { contentType, filename, uploadMetadata } from '../uploads/schemas.ts';
 import { startPostUpload } from '../uploads/start-upload.ts';
 
@@ -24,11 +23,7 @@ export const s3Params = new Hono<AppEnv>().get('/s3/params', requireUser(), asyn
     const m = /^metadata\[([^\]]+)\]$/.exec(k);
     if (m) metadata[m[1]!] = v;
   }
-  const parsed = paramsQuery.safeParse({ ...query, metadata });
-  if (!parsed.success) {
-    throw new AppError('validation_failed', 'The upload parameters are invalid.', { details: { fields: fieldIssues(parsed.error) } });
-  }
-  const { data } = parsed;
+  const data = parseOrThrow(paramsQuery, { ...query, metadata }, 'The upload parameters are invalid.');
   const started = await startPostUpload(c, currentUser(c).id, {
     filename: data.filename,
     contentType: data.type,

@@ -10,7 +10,7 @@
 import { Hono } from 'hono';
 import { currentUser, requireUser } from '../auth/authenticate.ts';
 import type { AppEnv } from '../env.ts';
-import { readJson } from '../json-body.ts';
+import { readJson } from '../api/json-body.ts';
 import { createUploadBody } from '../uploads/schemas.ts';
 import { checkCollection, startPutUpload } from '../uploads/start-upload.ts';
 import { addToCollection, findReadyDuplicate } from '../uploads/upload-store.ts';

@@ -5,21 +5,14 @@
  * checks, and an optional collection to file it in.
  */
 import { z } from 'zod';
+import { safeText } from '../api/text.ts';
 import { MAX_UPLOAD_BYTES } from './limits.ts';
 
 // RFC 9110 token characters; an essence is `type/subtype` with no parameters.
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
 const MIME_ESSENCE = new RegExp(`^${TOKEN}/${TOKEN}$`);
-// C0, DEL and C1 controls.
-const CONTROL = /\p{Cc}/u;
-// A surrogate without its pair (JSON can carry one; it is not a character).
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-export const filename = z
-  .string()
-  .refine((s) => !LONE_SURROGATE.test(s), 'must be valid Unicode')
-  .refine((s) => [...s].length >= 1 && [...s].length <= 255, 'must be 1 to 255 characters')
-  .refine((s) => !CONTROL.test(s), 'must not contain control characters');
+// Safe text (../api/text.ts): no controls, bidi or invisible characters, valid Unicode, NFC.
+export const filename = safeText({ min: 1, max: 255 });
 
 export const size = z.number().int().min(1).max(MAX_UPLOAD_BYTES);
 
