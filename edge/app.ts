@@ -11,6 +11,7 @@ import { services } from './middleware/services.ts';
 import { registerDocs } from './api/docs.ts';
 import { queryText } from './api/query-text.ts';
 import { cors } from './middleware/cors.ts';
+import { mediaSafety } from './delivery/media-safety.ts';
 import { healthz } from './routes/healthz.ts';
 import { media } from './routes/media.ts';
 import { shareMedia } from './routes/share-media.ts';
@@ -34,6 +35,7 @@ export function createApp() {
   app.use('*', requestId());
   app.use('*', services());
   for (const path of ['/api/*', '/m/*', '/s/*', '/s3/*', '/status']) app.use(path, cors());
+  for (const path of ['/m/*', '/s/*']) app.use(path, mediaSafety());
   app.use('/api/auth/*', clientRateLimit(AUTH_CLIENT_LIMIT), sameOriginOnly());
   for (const path of ['/api/*', '/s3/*']) app.use(path, clientRateLimit(API_CLIENT_LIMIT));
 

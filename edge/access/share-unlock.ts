@@ -3,7 +3,9 @@
  * once and hands out an unlock token (shared/tokens/share-unlock-token.ts),
  * set as a cookie scoped to the link and also returned in the body; every
  * route the link opens then requires it: cookie, `X-Share-Unlock` header, or
- * `?u=` (for clients that cannot send either).
+ * `?u=` (for clients that can send neither: a player on another site).
+ * Any one of them that verifies unlocks, so a stale cookie does not hide a
+ * fresh header or query.
  */
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
@@ -14,22 +16,43 @@ import { AppError } from '../errors.ts';
 /** The cookie carrying a link's unlock token. */
 export const unlockCookieName = (linkId: string) => `__Host-share-${linkId}`;
 
-export async function requireUnlocked(c: Context<AppEnv>, link: { id: string; passwordHash: string | null }): Promise<void> {
+type Link = { id: string; passwordHash: string | null };
+
+/** True when `presented` is an unlock token for this link and its current password. */
+async function verifies(c: Context<AppEnv>, link: Link & { passwordHash: string }, presented: string): Promise<boolean> {
+  const { keys, tokenParty } = c.get('services');
+  try {
+    await verifyShareUnlockToken(await keys(), presented, {
+      ...tokenParty,
+      linkId: link.id,
+      passwordVersion: await passwordVersion(link.passwordHash),
+    });
+    return true;
+  } catch (err) {
+    if (!isTokenError(err)) throw err;
+    console.log(JSON.stringify({ level: 'info', msg: 'share unlock refused', code: err.code, requestId: c.get('requestId') }));
+    return false;
+  }
+}
+
+export async function requireUnlocked(c: Context<AppEnv>, link: Link): Promise<void> {
   if (link.passwordHash === null) return;
-  const presented = getCookie(c, unlockCookieName(link.id)) ?? c.req.header('x-share-unlock') ?? c.req.query('u');
-  if (presented) {
-    const { keys, tokenParty } = c.get('services');
-    try {
-      await verifyShareUnlockToken(await keys(), presented, {
-        ...tokenParty,
-        linkId: link.id,
-        passwordVersion: await passwordVersion(link.passwordHash),
-      });
-      return;
-    } catch (err) {
-      if (!isTokenError(err)) throw err;
-      console.log(JSON.stringify({ level: 'info', msg: 'share unlock refused', code: err.code, requestId: c.get('requestId') }));
-    }
+  const locked = { ...link, passwordHash: link.passwordHash };
+  const presented = [getCookie(c, unlockCookieName(link.id)), c.req.header('x-share-unlock'), c.req.query('u')];
+  // Distinct values only: the same token sent twice is verified once.
+  for (const token of new Set(presented.filter((t): t is string => Boolean(t)))) {
+    if (await verifies(c, locked, token)) return;
   }
   throw new AppError('password_required', 'This share link needs its password.');
+}
+
+/**
+ * The `?u=` unlock of this request when it is a valid one for a
+ * password-protected link, else null: what an HLS playlist under `/s/` must
+ * pass on to the renditions and segments it names (edge/delivery/hls.ts).
+ */
+export async function queryUnlock(c: Context<AppEnv>, link: Link): Promise<string | null> {
+  const u = c.req.query('u');
+  if (link.passwordHash === null || !u) return null;
+  return (await verifies(c, { ...link, passwordHash: link.passwordHash }, u)) ? u : null;
 }

@@ -1,12 +1,19 @@
 /**
- * What a browser may render inline. Only passive media types (raster images,
- * audio, video, HLS, plain text) are served inline; everything else (HTML,
- * SVG, XML, PDF, scripts, unknown and octet-stream) is an attachment with a
- * sandboxing CSP, so stored bytes can never run as a page of this origin.
+ * What a browser may render inline, decided by what the bytes are. An
+ * original's type is the one the pipeline sniffed (`assets.detected_type`),
+ * never the type the uploader declared (stored with the object): declared
+ * types are the uploader's word. Until the pipeline has sniffed it, an
+ * original is of unknown type. Derivatives are written by our pipeline, so
+ * the type stored with them is ours.
+ *
+ * Only a small allowlist of passive media is inline; everything else (HTML,
+ * SVG, XML, PDF, text, unknown) is an attachment with a sandboxing CSP, so
+ * stored bytes can never run as a page of this origin, and
  * `X-Content-Type-Options: nosniff` keeps the browser to the type we send.
  */
 
-const INLINE = new Set([
+/** Images, audio and video every current browser renders itself. */
+const NATIVE_MEDIA = [
   'image/jpeg',
   'image/png',
   'image/gif',
@@ -14,29 +21,59 @@ const INLINE = new Set([
   'image/avif',
   'video/mp4',
   'video/webm',
-  'video/mp2t',
-  'video/quicktime',
+  'video/ogg',
   'audio/mpeg',
   'audio/mp4',
+  'audio/x-m4a',
   'audio/aac',
   'audio/ogg',
   'audio/wav',
   'audio/webm',
-  'audio/flac',
+];
+
+const ORIGINAL_INLINE = new Set(NATIVE_MEDIA);
+
+/** Our own derivative files add playlists, segments and text tracks (storyboards, subtitles). */
+const DERIVATIVE_INLINE = new Set([
+  ...NATIVE_MEDIA,
   'application/vnd.apple.mpegurl',
-  'text/plain',
+  'video/mp2t',
+  'video/iso.segment',
+  'text/vtt',
 ]);
 
+/**
+ * Types a page of this origin would run or apply as a subresource
+ * (`<script src>`, a stylesheet, a worker) even from an attachment: never
+ * sent, so an upload cannot serve as a same-origin script for a CSP of
+ * `'self'`. Such bytes go out as octet-stream.
+ */
+const SUBRESOURCE_ACTIVE = /(java|ecma)script|^text\/(css|jscript|livescript)$|^application\/(wasm|xslt\+xml)$|^text\/xsl$/;
+
 const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
+
+const OCTET = 'application/octet-stream';
 
 /** The essence of a Content-Type (`type/subtype`, lower case), or octet-stream when it is not one. */
 export function normaliseType(contentType: string | null | undefined): string {
   const essence = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  if (essence === 'application/x-mpegurl') return 'application/vnd.apple.mpegurl';
-  return MIME.test(essence) ? essence : 'application/octet-stream';
+  if (essence === 'application/x-mpegurl' || essence === 'audio/mpegurl' || essence === 'audio/x-mpegurl') {
+    return 'application/vnd.apple.mpegurl';
+  }
+  return MIME.test(essence) ? essence : OCTET;
 }
 
-export const isInlineType = (type: string): boolean => INLINE.has(type);
+/** Whose bytes: an uploaded original (typed by sniffing) or one of our derivatives. */
+export type Source = { kind: 'original'; detectedType: string | null } | { kind: 'derivative' };
+
+/** The type sent for an object: the sniffed one for an original, the stored one for a derivative. */
+export function typeToSend(source: Source, storedType: string | null | undefined): string {
+  const type = normaliseType(source.kind === 'original' ? source.detectedType : storedType);
+  return SUBRESOURCE_ACTIVE.test(type) ? OCTET : type;
+}
+
+export const isInlineType = (source: Source['kind'], type: string): boolean =>
+  (source === 'original' ? ORIGINAL_INLINE : DERIVATIVE_INLINE).has(type);
 
 /** CSP for attachments: no scripts, no plugins, no same-origin, nothing loaded. */
 export const SANDBOX_CSP = "sandbox; default-src 'none'";
@@ -51,13 +88,14 @@ export function contentDisposition(kind: 'inline' | 'attachment', filename: stri
 
 /** Headers that decide how the browser treats the body. */
 export function presentationHeaders(
-  contentType: string | null | undefined,
+  source: Source,
+  storedType: string | null | undefined,
   opts: { download: boolean; filename: string },
 ): Record<string, string> {
-  const type = normaliseType(contentType);
-  const inline = isInlineType(type) && !opts.download;
+  const type = typeToSend(source, storedType);
+  const inline = isInlineType(source.kind, type) && !opts.download;
   const headers: Record<string, string> = {
-    'content-type': type === 'text/plain' ? 'text/plain; charset=utf-8' : type,
+    'content-type': type.startsWith('text/') ? `${type}; charset=utf-8` : type,
     'x-content-type-options': 'nosniff',
   };
   if (!inline) {

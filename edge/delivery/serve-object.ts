@@ -3,11 +3,14 @@
  * response's stream, passed through without being read into memory. Range,
  * If-Range, If-None-Match and If-Modified-Since are decided here (see
  * range.ts and conditional.ts); storage is asked only for the exact bytes.
+ * What is sent (the whole object or the planned range) is handed to
+ * `onBody` before the answer leaves, so a caller can count or refuse it.
  */
 import { StorageError, type S3Client } from '../../shared/storage/s3-client.ts';
 import { AppError } from '../errors.ts';
 import { ifRangeHolds, isNotModified } from './conditional.ts';
-import { presentationHeaders } from './content-policy.ts';
+import { presentationHeaders, type Source } from './content-policy.ts';
+import type { SentBytes } from './sent-bytes.ts';
 import { formatSpec, parseContentRange, parseRange, planRange, type ByteRange } from './range.ts';
 
 export interface ServeObjectOptions {
@@ -17,6 +20,8 @@ export interface ServeObjectOptions {
   /** The client's request headers (Range and conditionals are read from them). */
   request: Headers;
   cacheControl: string;
+  /** Whose bytes: an original is typed by what the pipeline sniffed, a derivative by its stored type. */
+  source: Source;
   /** Serve as an attachment whatever the type. */
   download: boolean;
   /** Name offered when saved. */
@@ -25,6 +30,13 @@ export interface ServeObjectOptions {
   headers?: Record<string, string>;
   /** Rewrites a small text body (HLS playlists); ranges and validators do not apply to the result. */
   rewrite?: (text: string) => string | Promise<string>;
+  /**
+   * Called for a GET answer with a body (200 or 206), once storage has the
+   * bytes and before they are sent, with what will be sent. Throwing refuses
+   * the answer (the storage body is cancelled). Never called for HEAD, 304
+   * or 416.
+   */
+  onBody?: (sent: SentBytes) => Promise<void>;
 }
 
 /** Playlists are small; anything bigger is not one we wrote. */
@@ -66,7 +78,7 @@ const notFound = () => new AppError('not_found', 'No such media.');
 
 export async function serveObject(storage: S3Client, opts: ServeObjectOptions): Promise<Response> {
   const base = (s: Stored): Headers => {
-    const h = new Headers(presentationHeaders(s.contentType, { download: opts.download, filename: opts.filename }));
+    const h = new Headers(presentationHeaders(opts.source, s.contentType, { download: opts.download, filename: opts.filename }));
     h.set('cache-control', opts.cacheControl);
     for (const [k, v] of Object.entries(opts.headers ?? {})) h.set(k, v);
     if (!opts.rewrite) {
@@ -88,11 +100,16 @@ export async function serveObject(storage: S3Client, opts: ServeObjectOptions): 
       headers: { 'content-range': `bytes */${length}`, 'accept-ranges': 'bytes', 'cache-control': 'no-store' },
     });
   };
-  const respond = (s: Stored, body: ReadableStream | null, length: number, range?: ByteRange) => {
+  const respond = async (s: Stored, body: ReadableStream | null, length: number, range?: ByteRange) => {
     const h = base(s);
     h.set('content-length', String(range ? range.end - range.start + 1 : length));
     if (range) h.set('content-range', `bytes ${range.start}-${range.end}/${length}`);
-    return new Response(opts.method === 'HEAD' ? null : body, { status: range ? 206 : 200, headers: h });
+    if (opts.method === 'HEAD') {
+      await body?.cancel();
+      return new Response(null, { status: range ? 206 : 200, headers: h });
+    }
+    await handOver(opts, body, { length, range: range ?? null });
+    return new Response(body, { status: range ? 206 : 200, headers: h });
   };
 
   if (opts.rewrite) return serveRewritten(storage, opts, base);
@@ -229,7 +246,20 @@ async function serveRewritten(
   const body = new TextEncoder().encode(await opts.rewrite!(text));
   const h = base(storedOf(res.headers));
   h.set('content-length', String(body.byteLength));
-  return new Response(opts.method === 'HEAD' ? null : body, { status: 200, headers: h });
+  if (opts.method === 'HEAD') return new Response(null, { status: 200, headers: h });
+  await handOver(opts, null, { length: body.byteLength, range: null });
+  return new Response(body, { status: 200, headers: h });
+}
+
+/** Asks `onBody` about a GET answer; a refusal cancels the storage stream before rethrowing. */
+async function handOver(opts: ServeObjectOptions, body: ReadableStream | null, sent: SentBytes): Promise<void> {
+  if (!opts.onBody) return;
+  try {
+    await opts.onBody(sent);
+  } catch (err) {
+    await body?.cancel().catch(() => undefined);
+    throw err;
+  }
 }
 
 /**

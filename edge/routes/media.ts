@@ -12,15 +12,13 @@ import { signMediaToken, verifyMediaToken, type MediaTokenClaims } from '../../s
 import { loadAsset, loadCallerAccess } from '../access/asset-access.ts';
 import { optionalUser } from '../auth/authenticate.ts';
 import { addTokenToPlaylist, isPlaylist } from '../delivery/hls.ts';
+import { PRIVATE_REVALIDATE, PUBLIC_MEDIA, untilExpiry } from '../delivery/cache-policy.ts';
+import { presentationFor } from '../delivery/media-presentation.ts';
 import { serveObject } from '../delivery/serve-object.ts';
 import { tokenRefused } from '../delivery/token-errors.ts';
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
 
-/** A year: derivative keys never change content, so public copies may be kept. */
-export const PUBLIC_IMMUTABLE = 'public, max-age=31536000, immutable';
-/** Private answers may be reused by this browser only, after revalidating. */
-export const PRIVATE_REVALIDATE = 'private, no-cache';
 /** Playlist tokens last this long: long enough to watch, as short as the token rules allow. */
 const PLAYLIST_TOKEN_TTL = 3600;
 
@@ -34,12 +32,6 @@ export const mediaLocation = (c: Context<AppEnv>, assetId: string, variant: stri
 export const neededPermission = (variant: string, download: boolean): 'view' | 'download' =>
   variant === 'original' || download ? 'download' : 'view';
 
-const filenameFor = (assetId: string, variant: string, stored?: string) =>
-  stored ?? (variant === 'original' ? assetId : `${assetId}-${variant.replaceAll('/', '-')}`);
-
-/** Cache lifetime of an answer authorised by a token: never beyond the token. */
-const untilExpiry = (claims: MediaTokenClaims) =>
-  `private, max-age=${Math.max(0, Math.min(3600, Math.floor((claims.expiresAt.getTime() - Date.now()) / 1000)))}`;
 
 export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c) => {
   const { assetId, variant } = c.req.param();
@@ -60,9 +52,10 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
       ...mediaLocation(c, assetId, variant),
       method,
       request: c.req.raw.headers,
-      cacheControl: untilExpiry(claims),
+      cacheControl: untilExpiry(claims.expiresAt),
       download,
-      filename: filenameFor(assetId, variant),
+      // An original is typed by its sniffed type (one row read); derivatives stay crypto only.
+      ...(await presentationFor(db(), assetId, variant)),
       ...(isPlaylist(variant) && playlistToken ? { rewrite: (text: string) => addTokenToPlaylist(text, playlistToken) } : {}),
     });
   }
@@ -90,9 +83,9 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
     ...mediaLocation(c, assetId, variant),
     method,
     request: c.req.raw.headers,
-    cacheControl: isPublic && !rewrite ? PUBLIC_IMMUTABLE : PRIVATE_REVALIDATE,
+    cacheControl: isPublic && !rewrite ? PUBLIC_MEDIA : PRIVATE_REVALIDATE,
     download,
-    filename: filenameFor(assetId, variant, variant === 'original' ? asset.filename : undefined),
+    ...(await presentationFor(db(), assetId, variant)),
     headers: { vary: 'Authorization' },
     ...(rewrite ? { rewrite } : {}),
   });

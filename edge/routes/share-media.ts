@@ -4,8 +4,8 @@
  * `/s/:token/:assetId/:variant` for assets in the collection. The token is
  * checked first (signature, expiry: crypto only); then the link row
  * (revocation, password, download cap) and the asset via the access policy.
- * HLS needs no rewriting here: segment URIs are relative and resolve under
- * the same `/s/:token/` path.
+ * HLS segment URIs are relative and resolve under the same `/s/:token/`
+ * path; a password link unlocked by `?u=` gets it carried into every URI.
  */
 import { Hono } from 'hono';
 import { isAssetId, isVariantPath } from '../../shared/storage/keys.ts';
@@ -14,6 +14,10 @@ import { isTokenError, verifyShareToken } from '../../shared/tokens/index.ts';
 import { requireUnlocked } from '../access/share-unlock.ts';
 import { loadAsset } from '../access/asset-access.ts';
 import { countDownload, loadShareLink } from '../access/share-link.ts';
+import { queryUnlock } from '../access/share-unlock.ts';
+import { addParamsToPlaylist, isPlaylist } from '../delivery/hls.ts';
+import { presentationFor } from '../delivery/media-presentation.ts';
+import { startsDownload } from '../delivery/sent-bytes.ts';
 import { serveObject } from '../delivery/serve-object.ts';
 import { tokenRefused } from '../delivery/token-errors.ts';
 import type { AppEnv } from '../env.ts';
@@ -64,23 +68,29 @@ export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', asy
   if (asset.status === 'blocked') throw new AppError('forbidden', 'This file was blocked by a malware scan.');
 
   const method = c.req.method === 'HEAD' ? 'HEAD' : 'GET';
-  const range = c.req.header('range');
-  // A download is counted once, on its first byte: resumed or seeking ranges are not new downloads.
-  const startsDownload = method === 'GET' && need === 'download' && (!range || /^\s*bytes\s*=\s*0-/i.test(range));
+  // A player without cookies or headers unlocks with `?u=`: every playlist passes it on.
+  const unlock = isPlaylist(variant) ? await queryUnlock(c, link) : null;
   // Views are counted where a link is opened (the sharing API), not per thumbnail or segment.
-  const res = await serveObject(storage, {
+  return serveObject(storage, {
     ...mediaLocation(c, assetId, variant),
     method,
     request: c.req.raw.headers,
     cacheControl: SHARE_CACHE,
     download,
-    filename: variant === 'original' ? asset.filename : `${assetId}-${variant.replaceAll('/', '-')}`,
+    ...(await presentationFor(db(), assetId, variant)),
     headers: { 'referrer-policy': 'no-referrer' },
+    ...(unlock ? { rewrite: (text: string) => addParamsToPlaylist(text, { u: unlock }) } : {}),
+    // A download (the original, or ?download=1) counts once, on the answer that carries its first
+    // byte as planned (sent-bytes.ts); resumed or seeking ranges continue it. Counted once storage has
+    // the bytes; losing the race for the last download refuses the answer.
+    ...(need === 'download'
+      ? {
+          onBody: async (sent) => {
+            if (startsDownload(sent) && !(await countDownload(db(), link.id))) {
+              throw new AppError('forbidden', 'This link has reached its download limit.');
+            }
+          },
+        }
+      : {}),
   });
-  // Counted only once the bytes are there to send; losing the race for the last download refuses it.
-  if (startsDownload && (res.status === 200 || res.status === 206) && !(await countDownload(db(), link.id))) {
-    await res.body?.cancel();
-    throw new AppError('forbidden', 'This link has reached its download limit.');
-  }
-  return res;
 });

@@ -38,11 +38,11 @@ const code = async (res: Response) => ((await res.json()) as { error: { code: st
 beforeAll(async () => {
   await withDb(async (db) => {
     owner = await createUser(db, 'sharer');
-    asset = await createAsset(db, owner, { filename: 'holiday.jpg' });
+    asset = await createAsset(db, owner, { filename: 'holiday.jpg', detectedType: 'image/jpeg' });
     other = await createAsset(db, owner);
     const [col] = await db.insert(collections).values({ ownerId: owner, name: 'Trip' }).returning();
     collection = col!.id;
-    await db.insert(collectionItems).values({ collectionId: collection, assetId: asset, position: 0 });
+    await db.insert(collectionItems).values({ collectionId: collection, assetId: asset, position: 0, addedBy: owner });
   });
   for (const id of [asset, other]) {
     await putVariant(id, 'w640.webp', `thumb ${id}`, 'image/webp');
