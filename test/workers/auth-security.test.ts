@@ -217,10 +217,17 @@ describe('disabled accounts', () => {
   });
 
   it('are refused at /api/me with a token for a user that does not exist', async () => {
+    // Genuinely signed, so past the verifier: the database check ends it.
     const { token } = await signAccessToken(await keys(), { ...party, sub: crypto.randomUUID(), sid: claims.sid });
-    await expectGeneric401(token, 'unknown user');
-    const { token: notUuid } = await signAccessToken(await keys(), { ...party, sub: 'not-a-uuid' });
+    const res = await call('/api/me', { token });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="media-platform", error="invalid_token"');
+    expect(await errorOf(res)).toMatchObject({ code: 'session_ended', message: 'The session has ended. Sign in again.' });
+    // Not naming a user and a session at all: refused by the verifier, like a forgery.
+    const { token: notUuid } = await signAccessToken(await keys(), { ...party, sub: 'not-a-uuid', sid: claims.sid });
     await expectGeneric401(notUuid, 'non-uuid subject');
+    const { token: noSid } = await signAccessToken(await keys(), { ...party, sub: victim.user.id });
+    await expectGeneric401(noSid, 'no session id');
   });
 });
 

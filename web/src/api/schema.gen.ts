@@ -459,6 +459,15 @@ export interface Operations {
     body: never;
     response: void;
   };
+  "POST /api/auth/password": {
+    path: never;
+    query: never;
+    body: {
+      currentPassword: string;
+      newPassword: string;
+    };
+    response: Schemas["Session"];
+  };
   "POST /api/auth/refresh": {
     path: never;
     query: never;
