@@ -48,13 +48,21 @@ export function createIngestHandler(deps: PipelineDeps, opts: IngestHandlerOptio
   };
 }
 
-function decode(record: SqsRecord): { bucket: string; key: string; size?: number; etag: string } | null {
+function decode(record: SqsRecord): { bucket: string; key: string; size?: number; etag: string; versionId?: string } | null {
   try {
     const event = JSON.parse(record.body) as Partial<ObjectCreatedEvent>;
     const bucket = event.detail?.bucket?.name;
     const o = event.detail?.object;
     if (event['detail-type'] !== 'Object Created' || typeof bucket !== 'string' || typeof o?.key !== 'string') return null;
-    return { bucket, key: o.key, ...(Number.isSafeInteger(o.size) ? { size: o.size } : {}), etag: String(o.etag ?? '') };
+    const versionId = o['version-id'];
+    return {
+      bucket,
+      key: o.key,
+      ...(Number.isSafeInteger(o.size) ? { size: o.size } : {}),
+      etag: String(o.etag ?? ''),
+      // Present when the bucket is versioned (the raw bucket is): ingest compares it with what it checked.
+      ...(typeof versionId === 'string' && versionId !== '' ? { versionId } : {}),
+    };
   } catch {
     return null;
   }

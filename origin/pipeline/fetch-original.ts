@@ -8,10 +8,13 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import type { S3Client } from '../../shared/storage/s3-client.ts';
+import { bareEtag, type S3Client } from '../../shared/storage/s3-client.ts';
 import { SNIFF_BYTES, TAIL_BYTES, sniff, type Sniffed } from '../processing/sniff.ts';
 
 export interface FetchedOriginal {
+  /** Which object was read: its ETag (bare) and, in a versioned bucket, its version id. */
+  etag: string;
+  versionId: string | null;
   /** Bytes read (or, when `hash` was off and nothing was spooled, the stored length). */
   size: number;
   /** Lower-case hex SHA-256 of every byte; absent when hashing was not asked for. */
@@ -35,6 +38,8 @@ export interface FetchOptions {
 export async function fetchOriginal(storage: S3Client, bucket: string, key: string, opts: FetchOptions): Promise<FetchedOriginal | null> {
   const res = await storage.get(bucket, key);
   if (!res?.body) return null;
+  // One GET is one version: these name exactly the bytes read below.
+  const version = { etag: bareEtag(res.headers.get('etag')), versionId: res.headers.get('x-amz-version-id') };
   const reader = res.body.getReader();
   const hasher = createHash('sha256');
   let size = 0;
@@ -66,7 +71,7 @@ export async function fetchOriginal(storage: S3Client, bucket: string, key: stri
     // Nothing more to learn from the bytes: trust the stored length.
     if (!done) await reader.cancel();
     const stored = Number(res.headers.get('content-length'));
-    return { size: done ? size : stored, sniffed, tail: done ? tail : new Uint8Array(0) };
+    return { ...version, size: done ? size : stored, sniffed, tail: done ? tail : new Uint8Array(0) };
   }
 
   const file = spool ? path.join(opts.dir, 'original') : undefined;
@@ -85,7 +90,7 @@ export async function fetchOriginal(storage: S3Client, bucket: string, key: stri
   } finally {
     await fh?.close();
   }
-  return { size, sha256: hasher.digest('hex'), sniffed, tail, ...(file ? { file } : {}) };
+  return { ...version, size, sha256: hasher.digest('hex'), sniffed, tail, ...(file ? { file } : {}) };
 }
 
 /** The last TAIL_BYTES of `prev` followed by `chunk`. */

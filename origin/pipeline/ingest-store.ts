@@ -6,7 +6,7 @@
  * atomically, taken over when its holder has been silent past `leaseMs`, and
  * finished only by the attempt that holds it (`attempts` is the fence).
  */
-import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, lt, ne, or, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Database } from '../../shared/db/database.ts';
 import { assets, derivatives, jobs } from '../../shared/db/schema.ts';
@@ -19,6 +19,12 @@ export interface AssetRecord {
   size: number;
   sha256: string | null;
   status: (typeof assets.$inferSelect)['status'];
+}
+
+/** Which object an ingest checked: its bare ETag and, in a versioned bucket, its version id. */
+export interface ObjectVersion {
+  etag: string;
+  versionId: string | null;
 }
 
 export interface JobLease {
@@ -47,9 +53,13 @@ export interface Outcome {
   detectedType?: string;
   metadata?: AssetMetadata;
   placeholder?: string;
+  /** The object the checks ran on; recorded only where the asset's status is decided by them. */
+  original?: ObjectVersion;
 }
 
 const OPEN: ('pending' | 'uploaded' | 'processing')[] = ['pending', 'uploaded', 'processing'];
+
+const ingested = (o: ObjectVersion) => ({ ingestedEtag: o.etag, ingestedVersionId: o.versionId });
 
 export class IngestStore {
   constructor(
@@ -63,6 +73,29 @@ export class IngestStore {
       .from(assets)
       .where(eq(assets.id, id));
     return row;
+  }
+
+  /** The original the last ingest checked, or null when none was recorded (ingested before ETags were kept). */
+  async ingestedOriginal(id: string): Promise<ObjectVersion | null> {
+    const [row] = await this.db
+      .select({ etag: assets.ingestedEtag, versionId: assets.ingestedVersionId })
+      .from(assets)
+      .where(eq(assets.id, id));
+    return row?.etag ? { etag: row.etag, versionId: row.versionId } : null;
+  }
+
+  /**
+   * Blocks an asset whose stored original is no longer the one ingest checked
+   * (any status but `blocked` itself): nothing unchecked is served, and later
+   * events for it are ignored. True when this call blocked it.
+   */
+  async blockReplaced(id: string, reason: string): Promise<boolean> {
+    const done = await this.db
+      .update(assets)
+      .set({ status: 'blocked', statusReason: reason, updatedAt: this.now() })
+      .where(and(eq(assets.id, id), ne(assets.status, 'blocked')))
+      .returning({ id: assets.id });
+    return done.length > 0;
   }
 
   /** The object exists now: `pending` → `uploaded` (no other status changes). */
@@ -154,10 +187,13 @@ export class IngestStore {
   ): Promise<void> {
     await this.db.transaction(async (tx) => {
       if (!(await this.endJob(tx, lease, 'failed', reason))) return;
-      await this.recordFacts(tx, assetId, outcome);
+      const { original, ...facts } = outcome;
+      await this.recordFacts(tx, assetId, facts);
+      // The refused object becomes "the one checked" only where this refusal decides the status:
+      // a re-run that fails on a `ready` asset must not bless the failing bytes for delivery.
       await tx
         .update(assets)
-        .set({ status, statusReason: reason, updatedAt: this.now() })
+        .set({ status, statusReason: reason, updatedAt: this.now(), ...(original ? ingested(original) : {}) })
         .where(and(eq(assets.id, assetId), inArray(assets.status, OPEN)));
     });
   }
@@ -165,7 +201,8 @@ export class IngestStore {
   /**
    * Detected type, metadata and placeholder are facts about the bytes, not a
    * status: recorded whatever the asset's status (a fast transcode may already
-   * have made a video `ready`).
+   * have made a video `ready`). So is the checked original's ETag/version
+   * after checks that passed (ready, or handed to the transcoder).
    */
   private async recordFacts(tx: Pick<Database, 'update'>, assetId: string, o: Outcome): Promise<void> {
     const fields: PgUpdateSetSource<typeof assets> = {
@@ -173,6 +210,8 @@ export class IngestStore {
       ...(o.placeholder ? { placeholder: o.placeholder } : {}),
       // Merged, so keys written by others (the transcode's `video` facts) survive a re-run.
       ...(o.metadata ? { metadata: sql`${assets.metadata} || ${JSON.stringify(o.metadata)}::jsonb` } : {}),
+      // The checks passed on this object: it is the one the edge may serve.
+      ...(o.original ? ingested(o.original) : {}),
     };
     if (Object.keys(fields).length > 0) await tx.update(assets).set(fields).where(eq(assets.id, assetId));
   }

@@ -6,6 +6,10 @@
  * anything else a type icon — and finish the asset `ready`, `failed`,
  * `blocked` or, for video, leave it `processing` for the completion handler.
  *
+ * An event for an asset whose ingest already ended is a no-op only while the
+ * stored original is the one that ingest checked (ingest-original.ts);
+ * otherwise the asset is blocked.
+ *
  * Errors: an IngestError that is `permanent` (bad bytes, a mismatch, a bomb)
  * ends the asset and the job here and the message is acknowledged; anything
  * else (S3, the database, a busy lease) is thrown so SQS delivers the message
@@ -19,6 +23,7 @@ import { IngestError, isPermanent, reasonOf } from '../processing/errors.ts';
 import type { PipelineDeps } from './deps.ts';
 import { deriveByKind, needsLocalFile, uploadRenditions } from './derive.ts';
 import { fetchOriginal, type FetchedOriginal } from './fetch-original.ts';
+import { replacedSinceIngest } from './ingest-original.ts';
 import { IngestStore, type JobLease, type Outcome } from './ingest-store.ts';
 import { handOffVideo } from './video-handoff.ts';
 
@@ -31,6 +36,8 @@ export interface IngestInput {
   /** Size from the event; checked before anything is read. */
   size?: number;
   etag?: string;
+  /** `version-id` of the event (a versioned bucket). */
+  versionId?: string;
   /** True on the message's last delivery before the dead-letter queue. */
   lastDelivery?: boolean;
 }
@@ -62,6 +69,13 @@ export async function ingestObject(deps: PipelineDeps, input: IngestInput): Prom
   await store.markUploaded(assetId);
   const claim = await store.claimIngestJob(assetId, INGEST_LEASE_MS);
   if (claim.state === 'done') {
+    // Read after the claim: an ingest that ended since findAsset has recorded what it checked by now.
+    const replaced = await replacedSinceIngest(deps, input.key, await store.ingestedOriginal(assetId), input);
+    if (replaced) {
+      await store.blockReplaced(assetId, replaced);
+      log.warn('ingest: the original changed after ingest; asset blocked', { assetId, reason: replaced });
+      return { outcome: 'blocked', assetId, code: 'original_replaced' };
+    }
     log.info('ingest: already done', { assetId, jobStatus: claim.status });
     return { outcome: 'duplicate', jobStatus: claim.status };
   }
@@ -112,6 +126,7 @@ async function run(deps: PipelineDeps, store: IngestStore, asset: Target, lease:
       spool: (s) => Boolean(deps.scanner) || needsLocalFile(s, asset.size),
     });
     if (!original) throw new IngestError('missing', `${deps.buckets.raw}/${asset.key} does not exist`);
+    known.original = { etag: original.etag, versionId: original.versionId };
     known.detectedType = original.sniffed.mime;
     verify(asset, original);
     if (deps.scanner && original.file) {

@@ -94,7 +94,11 @@ export async function uploadAsset(deps: PipelineDeps, ownerId: string, a: NewAss
 let seq = 0;
 
 /** The SQS record Lambda receives for an S3 "Object Created" event of `key`. */
-export function objectCreatedRecord(key: string, size: number, opts: { bucket?: string; receiveCount?: number; messageId?: string } = {}): SqsRecord {
+export function objectCreatedRecord(
+  key: string,
+  size: number,
+  opts: { bucket?: string; receiveCount?: number; messageId?: string; etag?: string; versionId?: string } = {},
+): SqsRecord {
   const bucket = opts.bucket ?? 'raw';
   const body = JSON.stringify({
     version: '0',
@@ -108,7 +112,7 @@ export function objectCreatedRecord(key: string, size: number, opts: { bucket?: 
     detail: {
       version: '0',
       bucket: { name: bucket },
-      object: { key, size, etag: 'e', sequencer: String(++seq) },
+      object: { key, size, etag: opts.etag ?? 'e', sequencer: String(++seq), ...(opts.versionId ? { 'version-id': opts.versionId } : {}) },
       'request-id': randomUUID(),
       requester: '000000000000',
       reason: 'PutObject',
@@ -133,7 +137,12 @@ export function objectCreatedRecord(key: string, size: number, opts: { bucket?: 
 }
 
 /** Delivers one message for an asset's original through the real handler; returns the ids to retry. */
-export async function deliver(deps: PipelineDeps, assetId: string, size: number, opts: { receiveCount?: number; messageId?: string } = {}) {
+export async function deliver(
+  deps: PipelineDeps,
+  assetId: string,
+  size: number,
+  opts: { receiveCount?: number; messageId?: string; etag?: string; versionId?: string } = {},
+) {
   const event: SqsEvent = { Records: [objectCreatedRecord(originalKey(assetId), size, opts)] };
   const res = await createIngestHandler(deps)(event);
   return res.batchItemFailures.map((f) => f.itemIdentifier);
