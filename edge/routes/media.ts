@@ -18,6 +18,7 @@ import { serveObject } from '../delivery/serve-object.ts';
 import { tokenRefused } from '../delivery/token-errors.ts';
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
+import { guardOriginal } from '../uploads/original-guard.ts';
 
 /** Playlist tokens last this long: long enough to watch, as short as the token rules allow. */
 const PLAYLIST_TOKEN_TTL = 3600;
@@ -48,7 +49,7 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
     );
     // Segments are reachable only if the token covers the whole hls/ prefix (or every variant).
     const playlistToken = claims.scope === null || claims.scope === 'hls/' ? token : null;
-    return serveObject(storage, {
+    return guardOriginal(c, assetId, variant, await serveObject(storage, {
       ...mediaLocation(c, assetId, variant),
       method,
       request: c.req.raw.headers,
@@ -57,7 +58,7 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
       // An original is typed by its sniffed type (one row read); derivatives stay crypto only.
       ...(await presentationFor(db(), assetId, variant)),
       ...(isPlaylist(variant) && playlistToken ? { rewrite: (text: string) => addTokenToPlaylist(text, playlistToken) } : {}),
-    });
+    }));
   }
 
   const asset = await loadAsset(db(), assetId);
@@ -89,5 +90,5 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
     headers: { vary: 'Authorization' },
     ...(rewrite ? { rewrite } : {}),
   });
-  return res;
+  return guardOriginal(c, assetId, variant, res);
 });

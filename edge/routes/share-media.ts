@@ -22,6 +22,7 @@ import { serveObject } from '../delivery/serve-object.ts';
 import { tokenRefused } from '../delivery/token-errors.ts';
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
+import { guardOriginal } from '../uploads/original-guard.ts';
 import { mediaLocation, neededPermission } from './media.ts';
 
 const SHARE_CACHE = 'private, no-cache';
@@ -71,7 +72,7 @@ export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', asy
   // A player without cookies or headers unlocks with `?u=`: every playlist passes it on.
   const unlock = isPlaylist(variant) ? await queryUnlock(c, link) : null;
   // Views are counted where a link is opened (the sharing API), not per thumbnail or segment.
-  return serveObject(storage, {
+  return guardOriginal(c, assetId, variant, await serveObject(storage, {
     ...mediaLocation(c, assetId, variant),
     method,
     request: c.req.raw.headers,
@@ -92,5 +93,5 @@ export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', asy
           },
         }
       : {}),
-  });
+  }));
 });

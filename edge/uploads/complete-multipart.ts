@@ -7,9 +7,14 @@
  * S3 upload is aborted and the asset `failed` with the reason, before any
  * object exists, so nothing can be processed or marked ready. A parts list
  * that differs, or a small part, is the client's to fix: the upload stays open.
+ *
+ * Completion only creates: the edge refuses when the asset has left `pending`
+ * (the pipeline saw an object at the key), and sends `If-None-Match: *`, so S3
+ * itself refuses (412) to put the upload over an object that exists. Either
+ * way the answer is 409 and the stored original is left as it is.
  */
 import type { Database } from '../../shared/db/database.ts';
-import { StorageError, type S3Client, type UploadedPart } from '../../shared/storage/s3-client.ts';
+import { bareEtag, StorageError, type S3Client, type UploadedPart } from '../../shared/storage/s3-client.ts';
 import { AppError } from '../errors.ts';
 import { MIN_PART_BYTES } from './limits.ts';
 import { markAborted, markCompleted, type UploadRecord } from './upload-store.ts';
@@ -29,9 +34,24 @@ export interface ClientPart {
 /** Reason recorded when S3 no longer knows an upload (aborted by the lifecycle rule or the sweeper). */
 export const ABANDONED = 'upload abandoned';
 
-const bareEtag = (e: string) => e.trim().replace(/^W\//, '').replace(/^"+|"+$/g, '');
 
 const isNoSuchUpload = (err: unknown) => err instanceof StorageError && (err.status === 404 || err.code === 'NoSuchUpload');
+const isPreconditionFailed = (err: unknown) => err instanceof StorageError && (err.status === 412 || err.code === 'PreconditionFailed');
+const isWriteConflict = (err: unknown) => err instanceof StorageError && (err.status === 409 || err.code === 'ConditionalRequestConflict');
+
+/**
+ * The key already holds an original: this upload can never complete. Its
+ * parts are dropped (S3 keeps an upload open after a refused complete), the
+ * row says `completed` — an object exists, which is what the sweeper also
+ * records — and the pipeline decides about the object that is there.
+ */
+async function refuseReplacement(deps: CompleteDeps, upload: UploadRecord, uploadId: string): Promise<never> {
+  await deps.storage.abortMultipartUpload(deps.bucket, upload.key, uploadId).catch(() => {});
+  await markCompleted(deps.db, upload, deps.now);
+  throw new AppError('conflict', 'An original is already stored for this asset; this upload cannot replace it.', {
+    details: { assetId: upload.assetId },
+  });
+}
 
 /** ListParts, or — when S3 has forgotten the upload — the upload marked abandoned and 404. */
 export async function storedParts(deps: CompleteDeps, upload: UploadRecord, uploadId: string): Promise<UploadedPart[]> {
@@ -66,6 +86,7 @@ function compareParts(client: ClientPart[], stored: UploadedPart[]): void {
 
 /** Verifies and completes; returns when the object exists and the rows say so. */
 export async function completeMultipart(deps: CompleteDeps, upload: UploadRecord, uploadId: string, client: ClientPart[]): Promise<void> {
+  if (upload.assetStatus !== 'pending') return refuseReplacement(deps, upload, uploadId);
   const stored = (await storedParts(deps, upload, uploadId)).sort((a, b) => a.partNumber - b.partNumber);
   compareParts(client, stored);
   const total = stored.reduce((sum, p) => sum + (p.size ?? 0), 0);
@@ -82,8 +103,10 @@ export async function completeMultipart(deps: CompleteDeps, upload: UploadRecord
     });
   }
   try {
-    await deps.storage.completeMultipartUpload(deps.bucket, upload.key, uploadId, stored);
+    await deps.storage.completeMultipartUpload(deps.bucket, upload.key, uploadId, stored, { createOnly: true });
   } catch (err) {
+    if (isPreconditionFailed(err)) return refuseReplacement(deps, upload, uploadId);
+    if (isWriteConflict(err)) throw new AppError('conflict', 'Another write to this original is in progress. Try again shortly.', { cause: err });
     if (!isNoSuchUpload(err)) throw err;
     await markAborted(deps.db, upload, ABANDONED, deps.now);
     throw new AppError('not_found', 'No such upload.');

@@ -53,7 +53,11 @@ async function createSimple(c: Context<AppEnv>, userId: string, d: Declared, exp
   return { assetId, key };
 }
 
-/** A presigned PUT bound to the key, the length, the type and (when declared) the SHA-256. */
+/**
+ * A presigned PUT bound to the key, the length, the type, (when declared) the
+ * SHA-256, and `If-None-Match: *`: it can create the original once, and S3
+ * answers 412 to the same URL used again, so it cannot replace what it stored.
+ */
 export async function startPutUpload(c: Context<AppEnv>, userId: string, d: Declared) {
   const { config, storage } = c.get('services');
   const expiresAt = new Date(Date.now() + SIMPLE_URL_TTL * 1000);
@@ -63,11 +67,18 @@ export async function startPutUpload(c: Context<AppEnv>, userId: string, d: Decl
     contentType: d.contentType,
     contentLength: d.size,
     ...(d.sha256 ? { checksumSha256: sha256HexToBase64(d.sha256) } : {}),
+    createOnly: true,
   });
   return { assetId, method: 'PUT' as const, url: signed.url, headers: signed.headers, expiresAt: expiresAt.toISOString() };
 }
 
-/** An S3 POST policy for the same: Uppy 6's single-request upload is a form POST. */
+/**
+ * An S3 POST policy for the same: Uppy 6's single-request upload is a form
+ * POST. S3 has no create-only condition for POST, so a policy can be posted
+ * again until it expires; the pipeline blocks an asset whose original changed
+ * after ingest and the edge never serves such bytes (docs/architecture.md,
+ * "Uploads").
+ */
 export async function startPostUpload(c: Context<AppEnv>, userId: string, d: Declared) {
   const { config, storage } = c.get('services');
   const now = new Date();

@@ -35,6 +35,8 @@ export interface UploadRecord {
   expiresAt: Date;
   /** The declared size (the asset's). */
   size: number;
+  /** The asset's status when the row was read: anything but `pending` means an original already exists or the asset is final. */
+  assetStatus: string;
 }
 
 /** True when the collection exists, is not deleted and belongs to `userId`. */
@@ -109,6 +111,7 @@ export async function findMultipartUpload(db: Database, userId: string, s3Upload
       status: uploads.status,
       expiresAt: uploads.expiresAt,
       size: assets.size,
+      assetStatus: assets.status,
     })
     .from(uploads)
     .innerJoin(assets, eq(assets.id, uploads.assetId))

@@ -86,6 +86,9 @@ export class StorageError extends Error {
 /** Statuses a conditional or ranged GET answers with that are not failures. */
 const GET_PASSTHROUGH = new Set([200, 206, 304, 412, 416]);
 
+/** An ETag without quotes or a weak prefix: S3 quotes it in headers and listings, EventBridge does not. */
+export const bareEtag = (e: string | null | undefined): string => (e ?? '').trim().replace(/^W\//, '').replace(/^"+|"+$/g, '');
+
 export function encodeKey(key: string): string {
   return key
     .split('/')
