@@ -118,6 +118,8 @@ export async function seedLibrary(db: Database, opts: { users: number; assets: n
         now() - (i * interval '10 minutes') - (random() * interval '9 minutes') as c
       from generate_series(1, ${opts.assets}) i
     ) g`);
+  // Public by their owners' decision (the access rule weighs who made an asset public).
+  await db.execute(sql`update assets set visibility_set_by = owner_id where visibility = 'public'`);
   opts.log(`assets: ${opts.assets} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   // Tags and asset_tags from tags_text (as the tag code keeps them), thumbnails for images and videos.
@@ -139,7 +141,11 @@ export async function seedLibrary(db: Database, opts: { users: number; assets: n
   const live = (await db.execute(sql`select id, owner_id from assets where deleted_at is null order by created_at desc`)) as unknown as {
     rows: { id: string; owner_id: string }[];
   };
-  for (const r of live.rows) byOwner.get(r.owner_id)?.push(r.id);
+  const ownerOf = new Map<string, string>();
+  for (const r of live.rows) {
+    byOwner.get(r.owner_id)?.push(r.id);
+    ownerOf.set(r.id, r.owner_id);
+  }
   const allAssets = live.rows.map((r) => r.id);
   const orgCount = Math.ceil(opts.users / 10);
   const orgRows = await db.insert(orgs).values(Array.from({ length: orgCount }, (_, i) => ({ name: `Org ${i}`, slug: `${run}-org-${i}` }))).returning({ id: orgs.id });
@@ -159,7 +165,7 @@ export async function seedLibrary(db: Database, opts: { users: number; assets: n
     const own = byOwner.get(c.ownerId)!;
     const chosen = new Set<string>();
     while (chosen.size < Math.min(50, own.length)) chosen.add(pick(own));
-    return [...chosen].map((assetId, position) => ({ collectionId: c.id, assetId, position }));
+    return [...chosen].map((assetId, position) => ({ collectionId: c.id, assetId, position, addedBy: c.ownerId }));
   });
   await insertBatches(items, 2000, (batch) => db.insert(collectionItems).values(batch));
 
@@ -168,9 +174,12 @@ export async function seedLibrary(db: Database, opts: { users: number; assets: n
   const past = new Date(Date.now() - 86_400_000);
   const grantRows: (typeof grants.$inferInsert)[] = [];
   const seen = new Set<string>();
+  // Every grant is made by the resource's owner, as the access rule needs to let it count.
+  const colOwner = new Map(colRows.map((c) => [c.id, c.ownerId]));
   const add = (g: typeof grants.$inferInsert) => {
     const key = `${g.resourceType}/${g.resourceId}/${g.principalType}/${g.principalId}`;
-    if (!seen.has(key)) seen.add(key) && grantRows.push(g);
+    const grantedBy = g.resourceType === 'asset' ? ownerOf.get(g.resourceId) : colOwner.get(g.resourceId);
+    if (!seen.has(key)) seen.add(key) && grantRows.push({ ...g, grantedBy });
   };
   userIds.forEach((u) => {
     for (let n = 0; n < 40; n++) {

@@ -38,7 +38,7 @@ describe.each(DRIVERS)('purge on $name', ({ driver }) => {
     await storage.put('derivatives', `${id}/poster.0000001.jpg`, 'jpg');
     await handle.db.insert(derivatives).values({ assetId: id, kind: 'poster.jpg', key: `${id}/poster.0000001.jpg`, contentType: 'image/jpeg', status: 'ready' });
     await handle.db.insert(jobs).values({ assetId: id, type: 'transcode', status: 'succeeded' });
-    await handle.db.insert(grants).values({ resourceType: 'asset', resourceId: id, principalType: 'user', principalId: ownerId, permission: 'view' });
+    await handle.db.insert(grants).values({ resourceType: 'asset', resourceId: id, principalType: 'user', principalId: ownerId, permission: 'view', grantedBy: ownerId });
     await handle.db.insert(shareLinks).values({ resourceType: 'asset', resourceId: id, createdBy: ownerId, expiresAt: new Date(t.now().getTime() + DAY) });
     return id;
   }

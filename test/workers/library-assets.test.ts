@@ -61,7 +61,7 @@ describe('GET /api/assets', () => {
       const docx = await createAsset(db, user, { declaredType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' });
       const zip = await createAsset(db, user, { declaredType: 'image/png', detectedType: 'application/zip' });
       const [col] = await db.insert(collections).values({ ownerId: user, name: 'c' }).returning();
-      await db.insert(collectionItems).values([{ collectionId: col!.id, assetId: audio, position: 0 }]);
+      await db.insert(collectionItems).values([{ collectionId: col!.id, assetId: audio, position: 0, addedBy: user }]);
       return { user, image, video, audio, pdf, docx, zip, col: col!.id };
     });
     await expectStatus(await api('PUT', `/api/assets/${w.pdf}/tags`, { as: w.user, json: { tags: ['Invoices', '2026'] } }), 200);
@@ -86,7 +86,7 @@ describe('GET /api/assets', () => {
       const mine = await createAsset(db, me);
       const granted = await createAsset(db, other);
       const hidden = await createAsset(db, other);
-      await db.insert(grants).values({ resourceType: 'asset', resourceId: granted, principalType: 'user', principalId: me, permission: 'view' });
+      await db.insert(grants).values({ resourceType: 'asset', resourceId: granted, principalType: 'user', principalId: me, permission: 'view', grantedBy: other });
       return { me, mine, granted, hidden };
     });
     const list = async (scope: string) => (await all(`/api/assets?scope=${scope}`, w.me, 100)).ids;
@@ -133,7 +133,7 @@ describe('GET /api/assets/:id', () => {
       const owner = await createUser(db, 'owner');
       const viewer = await createUser(db, 'viewer');
       const id = await createAsset(db, owner, { declaredType: 'video/mp4', filename: 'clip.mp4', metadata: { camera: 'X100' }, placeholder: 'abc' });
-      await db.insert(grants).values({ resourceType: 'asset', resourceId: id, principalType: 'user', principalId: viewer, permission: 'view' });
+      await db.insert(grants).values({ resourceType: 'asset', resourceId: id, principalType: 'user', principalId: viewer, permission: 'view', grantedBy: owner });
       const d = (kind: string, contentType: string, status: 'ready' | 'pending' = 'ready') => ({ assetId: id, kind, key: `${id}/${kind}`, contentType, status, size: 3 });
       await db.insert(derivatives).values([
         d('hls/master.m3u8', 'application/vnd.apple.mpegurl'),
@@ -154,8 +154,8 @@ describe('GET /api/assets/:id', () => {
       const metadata = { make: 'Fujifilm', gpsLatitude: 48.858844, gpsLongitude: 2.294351 };
       const id = await createAsset(db, owner, { metadata, visibility: 'public' });
       await db.insert(grants).values([
-        { resourceType: 'asset', resourceId: id, principalType: 'user', principalId: viewer, permission: 'download' },
-        { resourceType: 'asset', resourceId: id, principalType: 'user', principalId: editor, permission: 'edit' },
+        { resourceType: 'asset', resourceId: id, principalType: 'user', principalId: viewer, permission: 'download', grantedBy: owner },
+        { resourceType: 'asset', resourceId: id, principalType: 'user', principalId: editor, permission: 'edit', grantedBy: owner },
       ]);
       return { owner, viewer, editor, id };
     });

@@ -46,15 +46,15 @@ describe('collections', () => {
       await db.insert(orgMembers).values({ orgId: org!.id, userId: me });
       await db.insert(groupMembers).values({ groupId: group!.id, userId: me });
       const mk = async (name: string, visibility: 'private' | 'public' = 'private') =>
-        (await db.insert(collections).values({ ownerId: owner, name, visibility }).returning())[0]!.id;
+        (await db.insert(collections).values({ ownerId: owner, name, visibility, visibilitySetBy: visibility === 'public' ? owner : null }).returning())[0]!.id;
       const viaGroup = await mk('via group');
       const expired = await mk('expired grant');
       const pub = await mk('public', 'public');
       const mine = (await db.insert(collections).values({ ownerId: me, name: 'mine' }).returning())[0]!.id;
       await db.insert(grants).values([
-        { resourceType: 'collection', resourceId: viaGroup, principalType: 'group', principalId: group!.id, permission: 'edit' },
-        { resourceType: 'collection', resourceId: pub, principalType: 'user', principalId: me, permission: 'download' },
-        { resourceType: 'collection', resourceId: expired, principalType: 'user', principalId: me, permission: 'manage', expiresAt: new Date(Date.now() - 60_000) },
+        { resourceType: 'collection', resourceId: viaGroup, principalType: 'group', principalId: group!.id, permission: 'edit', grantedBy: owner },
+        { resourceType: 'collection', resourceId: pub, principalType: 'user', principalId: me, permission: 'download', grantedBy: owner },
+        { resourceType: 'collection', resourceId: expired, principalType: 'user', principalId: me, permission: 'manage', expiresAt: new Date(Date.now() - 60_000), grantedBy: owner },
       ]);
       return { me, viaGroup, pub, mine, expired };
     });
@@ -126,18 +126,19 @@ describe('collections', () => {
       const editor = await createUser(db, 'editor');
       const a = await createAsset(db, owner);
       const b = await createAsset(db, owner);
-      const hidden = await createAsset(db, await createUser(db, 'third'));
+      const third = await createUser(db, 'third');
+      const hidden = await createAsset(db, third);
       const c = await createAsset(db, owner);
-      return { owner, editor, a, b, hidden, c };
+      return { owner, editor, a, b, third, hidden, c };
     });
     const col = await expectStatus(await api('POST', '/api/collections', { as: w.owner, json: { name: 'Shared' } }), 201);
     for (const id of [w.a, w.b, w.c]) await expectStatus(await api('POST', `/api/collections/${col.id}/items`, { as: w.owner, json: { assetId: id } }), 201);
-    // An item the owner cannot see (added by someone who could), at position 1.
+    // An item the collection's owner cannot see, added by its own owner (so the collection shares it), at position 1.
     await withDb(async (db) => {
       await db.update(collectionItems).set({ position: 3 }).where(eq(collectionItems.assetId, w.c));
       await db.update(collectionItems).set({ position: 2 }).where(eq(collectionItems.assetId, w.b));
-      await db.insert(collectionItems).values({ collectionId: col.id, assetId: w.hidden, position: 1 });
-      await db.insert(grants).values({ resourceType: 'collection', resourceId: col.id, principalType: 'user', principalId: w.editor, permission: 'edit' });
+      await db.insert(collectionItems).values({ collectionId: col.id, assetId: w.hidden, position: 1, addedBy: w.third });
+      await db.insert(grants).values({ resourceType: 'collection', resourceId: col.id, principalType: 'user', principalId: w.editor, permission: 'edit', grantedBy: w.owner });
     });
     const reorder = (as: string, assetIds: string[]) => api('PUT', `/api/collections/${col.id}/items/order`, { as, json: { assetIds } });
     expect((await reorder(w.owner, [w.c, w.a])).status).toBe(409); // not every visible item

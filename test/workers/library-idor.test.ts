@@ -21,14 +21,14 @@ const managedAsset = (deleted = false) => async (w: IdorWorld) =>
       orgId: w.orgId,
       ...(deleted ? { deletedAt: new Date(), purgeAfter: new Date(Date.now() + 86_400_000) } : {}),
     });
-    await db.insert(grants).values({ resourceType: 'asset', resourceId: id, principalType: 'group', principalId: w.groupId, permission: 'manage' });
+    await db.insert(grants).values({ resourceType: 'asset', resourceId: id, principalType: 'group', principalId: w.groupId, permission: 'manage', grantedBy: w.ownerId });
     return id;
   });
 
 /** A fresh collection of the owner holding the world's shared asset, visible to the org. */
 const orgCollection = async (w: IdorWorld) => {
   const id = await seedCollection(w.ownerId, [w.assetId], { orgId: w.orgId });
-  await withDb((db) => db.insert(grants).values({ resourceType: 'collection', resourceId: id, principalType: 'org', principalId: w.orgId, permission: 'view' }));
+  await withDb((db) => db.insert(grants).values({ resourceType: 'collection', resourceId: id, principalType: 'org', principalId: w.orgId, permission: 'view', grantedBy: w.ownerId }));
   return id;
 };
 

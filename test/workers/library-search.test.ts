@@ -106,7 +106,7 @@ describe('GET /api/search', () => {
       const theirs = await createAsset(db, other, { title: q });
       const pub = await createAsset(db, other, { title: q, visibility: 'public' });
       const granted = await createAsset(db, other, { title: q });
-      await db.insert(grants).values({ resourceType: 'asset', resourceId: granted, principalType: 'user', principalId: me, permission: 'view' });
+      await db.insert(grants).values({ resourceType: 'asset', resourceId: granted, principalType: 'user', principalId: me, permission: 'view', grantedBy: other });
       return { me, other, mine, trashed, theirs, pub, granted };
     });
     const found = await ids(w.me, q);
@@ -172,7 +172,7 @@ describe('tags', () => {
       const a = await createAsset(db, owner);
       const b = await createAsset(db, owner);
       const c = await createAsset(db, owner);
-      await db.insert(grants).values({ resourceType: 'asset', resourceId: c, principalType: 'user', principalId: editor, permission: 'edit' });
+      await db.insert(grants).values({ resourceType: 'asset', resourceId: c, principalType: 'user', principalId: editor, permission: 'edit', grantedBy: owner });
       return { owner, editor, a, b, c };
     });
     const put = (as: string, id: string, tags: string[]) => api('PUT', `/api/assets/${id}/tags`, { as, json: { tags } });

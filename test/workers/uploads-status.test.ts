@@ -89,7 +89,7 @@ describe('who may ask', () => {
         createAsset(db, owner, { status: 'ready', deletedAt: new Date() }),
       ]);
       await db.insert(grants).values(
-        [ids[0]!, ids[2]!].map((resourceId) => ({ resourceType: 'asset' as const, resourceId, principalType: 'user' as const, principalId: viewer, permission: 'view' as const })),
+        [ids[0]!, ids[2]!].map((resourceId) => ({ resourceType: 'asset' as const, resourceId, principalType: 'user' as const, principalId: viewer, permission: 'view' as const, grantedBy: owner })),
       );
       return ids as [string, string, string];
     });

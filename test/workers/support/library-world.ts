@@ -85,7 +85,7 @@ export async function buildWorld(opts: { assetDeleted?: boolean } = {}): Promise
     const publicAsset = await createAsset(db, await createUser(db, 'publisher'), { visibility: 'public' });
     const [col] = await db.insert(collections).values({ ownerId: users.owner, name: 'World' }).returning({ id: collections.id });
     const collection = col!.id;
-    await db.insert(collectionItems).values({ collectionId: collection, assetId: asset, position: 0 });
+    await db.insert(collectionItems).values({ collectionId: collection, assetId: asset, position: 0, addedBy: users.owner });
     const [org] = await db.insert(orgs).values({ name: 'Org', slug: `org-${uid()}` }).returning({ id: orgs.id });
     const [group] = await db.insert(groups).values({ orgId: org!.id, name: `g-${uid()}` }).returning({ id: groups.id });
     await db.insert(orgMembers).values({ orgId: org!.id, userId: users.orgMember });
@@ -97,6 +97,7 @@ export async function buildWorld(opts: { assetDeleted?: boolean } = {}): Promise
       principalId,
       permission,
       expiresAt,
+      grantedBy: users.owner,
     });
     const past = new Date(Date.now() - 60_000);
     await db.insert(grants).values([
