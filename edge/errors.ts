@@ -8,6 +8,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 export const errorStatus = {
   bad_request: 400,
   validation_failed: 400,
+  /** A grant naming its own caller: nobody grants themselves anything. */
+  self_grant: 400,
   unauthorized: 401,
   /** A valid access token whose session was logged out, revoked, or whose user is disabled (edge/auth/live-session.ts). */
   session_ended: 401,

@@ -141,8 +141,12 @@ export const derivativeSchema = z
   .object({ kind: z.string(), contentType: z.string(), width: z.number().nullable(), height: z.number().nullable(), size: z.number().nullable(), status: z.string() })
   .openapi('Derivative');
 
+/** Left out for anonymous callers: a public asset or collection does not say who owns it. */
+const ownerIdIfSignedIn = z.string().optional().openapi({ description: 'The owner; absent for anonymous callers' });
+
 export const assetDetailSchema = assetSummarySchema
   .extend({
+    ownerId: ownerIdIfSignedIn,
     orgId: z.string().nullable(),
     description: z.string().nullable(),
     declaredType: z.string(),
@@ -175,10 +179,10 @@ export const collectionListItemSchema = collectionSchema
   .extend({ permission: permissionEnum.openapi({ description: "The caller's permission: edit or more may add and order items." }) })
   .openapi('CollectionListItem');
 
-export const collectionItemSchema = assetSummarySchema.extend({ position: z.number() }).openapi('CollectionItem');
+export const collectionItemSchema = assetSummarySchema.extend({ ownerId: ownerIdIfSignedIn, position: z.number() }).openapi('CollectionItem');
 
 export const collectionDetailSchema = collectionSchema
-  .extend({ permission: permissionEnum, items: z.array(collectionItemSchema), nextCursor: z.string().nullable() })
+  .extend({ ownerId: ownerIdIfSignedIn, permission: permissionEnum, items: z.array(collectionItemSchema), nextCursor: z.string().nullable() })
   .openapi('CollectionWithItems');
 
 export const tagSchema = z.object({ id: z.string(), name: z.string(), count: z.number() }).openapi('Tag');

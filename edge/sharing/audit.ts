@@ -11,6 +11,7 @@ import type { Database } from '../../shared/db/database.ts';
 import { auditLog, users } from '../../shared/db/schema.ts';
 import { writeAudit, type AuditActionOf } from '../audit/write-audit.ts';
 import type { AppEnv } from '../env.ts';
+import { knownPeople } from './people.ts';
 
 export type SharingAuditAction = AuditActionOf<'sharing'>;
 
@@ -30,17 +31,20 @@ export interface AuditEntry {
   id: string;
   at: string;
   action: string;
-  actor: { id: string; name: string } | null;
+  /** The name only of someone the viewer shares an org with (or the viewer). */
+  actor: { id: string; name: string | null } | null;
   detail: Record<string, unknown>;
 }
 
 /**
  * One page of a resource's audit rows, newest first (by the row id, which
  * grows with every insert), after `cursor` (the last id of the previous page).
- * Client addresses stay in the table for operators and are not shown.
+ * Client addresses stay in the table for operators and are not shown; actors
+ * are named only to a viewer who shares an org with them (people.ts).
  */
 export async function auditPage(
   db: Database,
+  viewerId: string,
   resource: { type: 'asset' | 'collection'; id: string },
   cursor: number | undefined,
   limit: number,
@@ -62,12 +66,13 @@ export async function auditPage(
     .orderBy(desc(auditLog.id))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
+  const known = await knownPeople(db, viewerId, page.flatMap((r) => (r.actorId ? [r.actorId] : [])));
   return {
     items: page.map((r) => ({
       id: String(r.id),
       at: r.at.toISOString(),
       action: r.action,
-      actor: r.actorId ? { id: r.actorId, name: r.actorName ?? '' } : null,
+      actor: r.actorId ? { id: r.actorId, name: known.has(r.actorId) ? (r.actorName ?? '') : null } : null,
       detail: r.detail,
     })),
     nextCursor: rows.length > limit ? String(page[page.length - 1]!.id) : null,

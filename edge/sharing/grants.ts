@@ -5,13 +5,17 @@
  * may grant anything up to `manage` (routes check that). A group or org may
  * receive a grant only from one of its org's members, so nobody can push
  * grants at organisations they do not belong to; a group principal is
- * reported as not found to others, as the org routes do.
+ * reported as not found to others, as the org routes do. Likewise a person
+ * receives a grant only from someone who shares an org with them (people.ts):
+ * strangers are neither reachable nor named, and "no such account" and "a
+ * stranger's account" are one answer. Nobody grants themselves anything.
  */
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
-import { grants, groups, orgMembers, orgs, users } from '../../shared/db/schema.ts';
+import { grants, groups, orgMembers, orgs } from '../../shared/db/schema.ts';
 import type { Permission } from '../../shared/policy/access.ts';
 import { AppError } from '../errors.ts';
+import { knownPeople, knownPersonByEmail, ownEmail } from './people.ts';
 import type { ResourceRef } from './resource-access.ts';
 
 export type PrincipalType = 'user' | 'group' | 'org';
@@ -23,8 +27,13 @@ export interface GrantView {
   resourceId: string;
   principalType: PrincipalType;
   principalId: string;
-  /** The user's, group's or org's name, when it still exists. */
+  /**
+   * The user's, group's or org's name, when it still exists and, for a
+   * person, when the caller shares an org with them (or is them).
+   */
   principalName: string | null;
+  /** True when the principal is a person the caller shares no org with: they exist, their name is not shown. */
+  principalHidden: boolean;
   permission: Permission;
   expiresAt: string | null;
   /** False once expired (expired grants are kept until deleted, and ignored by the access policy). */
@@ -39,14 +48,18 @@ const principalName = sql<string | null>`case "grants"."principal_type"
   when 'group' then (select g.name from groups g where g.id = "grants"."principal_id")
   else (select o.name from orgs o where o.id = "grants"."principal_id") end`;
 
-export function grantView(row: GrantRow & { principalName: string | null }, now = new Date()): GrantView {
+type NamedGrant = GrantRow & { principalName: string | null };
+
+function grantView(row: NamedGrant, known: Set<string>, now = new Date()): GrantView {
+  const hidden = row.principalType === 'user' && row.principalName !== null && !known.has(row.principalId);
   return {
     id: row.id,
     resourceType: row.resourceType,
     resourceId: row.resourceId,
     principalType: row.principalType,
     principalId: row.principalId,
-    principalName: row.principalName,
+    principalName: hidden ? null : row.principalName,
+    principalHidden: hidden,
     permission: row.permission,
     expiresAt: row.expiresAt?.toISOString() ?? null,
     active: row.expiresAt === null || row.expiresAt.getTime() > now.getTime(),
@@ -55,43 +68,55 @@ export function grantView(row: GrantRow & { principalName: string | null }, now 
   };
 }
 
-/** @throws 404 when the principal does not exist (or is a group/org the caller is not a member of). */
+/** One answer for an unknown account and a stranger's, by id or by email. */
+const noSuchPerson = (by: 'id' | 'email') =>
+  new AppError('not_found', `No one with that ${by} shares an organisation with you. Invite them to one, or share a link.`);
+
+/**
+ * Refuses a grant naming its caller (by id or by their own email): nobody
+ * grants themselves anything. @throws 400 `self_grant`.
+ */
+export async function refuseSelfGrant(db: Database, callerId: string, who: { principalType: PrincipalType; principalId?: string; principalEmail?: string }): Promise<void> {
+  if (who.principalType !== 'user') return;
+  const self =
+    who.principalId === callerId || (who.principalEmail !== undefined && who.principalEmail.toLowerCase() === (await ownEmail(db, callerId)));
+  if (self) throw new AppError('self_grant', 'Nobody grants themselves anything: ask someone who manages this to change your access.');
+}
+
+/**
+ * @throws 404 when the principal does not exist, is a person who shares no
+ * org with the caller, or is a group/org the caller is not a member of.
+ */
 export async function checkPrincipal(db: Database, callerId: string, type: PrincipalType, id: string): Promise<void> {
-  let found: unknown[];
   if (type === 'user') {
-    found = await db.select({ id: users.id }).from(users).where(eq(users.id, id)).limit(1);
-  } else if (type === 'group') {
-    found = await db
-      .select({ id: groups.id })
-      .from(groups)
-      .innerJoin(orgMembers, and(eq(orgMembers.orgId, groups.orgId), eq(orgMembers.userId, callerId)))
-      .where(eq(groups.id, id))
-      .limit(1);
-  } else {
-    found = await db
-      .select({ id: orgs.id })
-      .from(orgs)
-      .innerJoin(orgMembers, and(eq(orgMembers.orgId, orgs.id), eq(orgMembers.userId, callerId)))
-      .where(eq(orgs.id, id))
-      .limit(1);
+    if (!(await knownPeople(db, callerId, [id])).has(id)) throw noSuchPerson('id');
+    return;
   }
+  const found =
+    type === 'group'
+      ? await db
+          .select({ id: groups.id })
+          .from(groups)
+          .innerJoin(orgMembers, and(eq(orgMembers.orgId, groups.orgId), eq(orgMembers.userId, callerId)))
+          .where(eq(groups.id, id))
+          .limit(1)
+      : await db
+          .select({ id: orgs.id })
+          .from(orgs)
+          .innerJoin(orgMembers, and(eq(orgMembers.orgId, orgs.id), eq(orgMembers.userId, callerId)))
+          .where(eq(orgs.id, id))
+          .limit(1);
   if (found.length === 0) throw new AppError('not_found', `No such ${type}.`);
 }
 
 /**
- * The id of the (enabled) user with this email, compared case-insensitively.
- * Reveals to the signed-in caller whether the address is registered, as
- * sharing by email does in Drive-like products.
- * @throws 404 `not_found` "No user with that email." when there is none.
+ * The person with this email (any case) who shares an org with the caller.
+ * @throws 404, the same for an unregistered address and a stranger's.
  */
-export async function userIdByEmail(db: Database, email: string): Promise<string> {
-  const [row] = await db
-    .select({ id: users.id })
-    .from(users)
-    .where(and(sql`lower(${users.email}) = lower(${email})`, sql`${users.disabledAt} is null`))
-    .limit(1);
-  if (!row) throw new AppError('not_found', 'No user with that email.');
-  return row.id;
+export async function personByEmail(db: Database, callerId: string, email: string): Promise<string> {
+  const id = await knownPersonByEmail(db, callerId, email);
+  if (id === null) throw noSuchPerson('email');
+  return id;
 }
 
 export interface GrantInput {
@@ -103,7 +128,7 @@ export interface GrantInput {
   grantedBy: string;
 }
 
-/** Inserts or updates the grant of this principal on this resource. */
+/** Inserts or updates the grant of this principal on this resource; the answer is as its granter sees it. */
 export async function upsertGrant(db: Database, input: GrantInput): Promise<{ grant: GrantView; created: boolean }> {
   const [row] = await db
     .insert(grants)
@@ -122,34 +147,54 @@ export async function upsertGrant(db: Database, input: GrantInput): Promise<{ gr
     })
     // xmax is 0 only for a freshly inserted row version.
     .returning({ id: grants.id, created: sql<boolean>`(xmax = 0)` });
-  const grant = await loadGrant(db, row!.id);
-  return { grant: grantView(grant!), created: Boolean(row!.created) };
+  const grant = await loadGrantView(db, row!.id, input.grantedBy);
+  return { grant: grant!, created: Boolean(row!.created) };
 }
 
-export async function loadGrant(db: Database, id: string): Promise<(GrantRow & { principalName: string | null }) | null> {
+export async function loadGrant(db: Database, id: string): Promise<NamedGrant | null> {
   const [row] = await db.select({ grant: grants, principalName }).from(grants).where(eq(grants.id, id)).limit(1);
   return row ? { ...row.grant, principalName: row.principalName } : null;
 }
 
-export async function listGrants(db: Database, resource: ResourceRef): Promise<GrantView[]> {
+/** Views for `viewerId`: people they share no org with are not named. */
+async function viewsFor(db: Database, rows: NamedGrant[], viewerId: string, now = new Date()): Promise<GrantView[]> {
+  const people = rows.filter((r) => r.principalType === 'user').map((r) => r.principalId);
+  const known = await knownPeople(db, viewerId, people);
+  return rows.map((r) => grantView(r, known, now));
+}
+
+export async function loadGrantView(db: Database, id: string, viewerId: string): Promise<GrantView | null> {
+  const row = await loadGrant(db, id);
+  return row ? (await viewsFor(db, [row], viewerId))[0]! : null;
+}
+
+export async function listGrants(db: Database, resource: ResourceRef, viewerId: string): Promise<GrantView[]> {
   const rows = await db
     .select({ grant: grants, principalName })
     .from(grants)
     .where(and(eq(grants.resourceType, resource.type), eq(grants.resourceId, resource.id)))
     .orderBy(asc(grants.createdAt), asc(grants.id));
-  const now = new Date();
-  return rows.map((r) => grantView({ ...r.grant, principalName: r.principalName }, now));
+  return viewsFor(
+    db,
+    rows.map((r) => ({ ...r.grant, principalName: r.principalName })),
+    viewerId,
+  );
 }
 
+/**
+ * Changes a grant; whoever changes it becomes its granter, since the right it
+ * now carries is theirs (as a second grant to the same principal does).
+ */
 export async function updateGrant(
   db: Database,
   id: string,
   patch: { permission?: Permission; expiresAt?: Date | null },
+  actorId: string,
 ): Promise<GrantView> {
-  await db.update(grants).set(patch).where(eq(grants.id, id));
-  const row = await loadGrant(db, id);
-  if (!row) throw new AppError('not_found', 'No such grant.');
-  return grantView(row);
+  await db.update(grants).set({ ...patch, grantedBy: actorId }).where(eq(grants.id, id));
+  const view = await loadGrantView(db, id, actorId);
+  if (!view) throw new AppError('not_found', 'No such grant.');
+  return view;
 }
 
 export async function deleteGrant(db: Database, id: string): Promise<void> {

@@ -1,6 +1,8 @@
 /**
  * Org membership rules:
- * - owners and admins add, change and remove members;
+ * - people join by accepting an invitation (invitations.ts, invitation-answers.ts);
+ *   nobody is added to an org without their consent;
+ * - owners and admins change and remove members;
  * - only an owner makes someone an owner or changes or removes an owner;
  * - anyone may leave (remove themselves);
  * - the last owner can neither leave nor be demoted (409).
@@ -43,21 +45,14 @@ export async function memberView(db: Database, orgId: string, userId: string): P
   return r ? { ...r, joinedAt: r.joinedAt.toISOString() } : null;
 }
 
-/** A user by id or email (case-insensitive); disabled accounts are not found. */
-export async function findUser(db: Database, who: { userId?: string; email?: string }): Promise<{ id: string } | null> {
-  const where = who.userId !== undefined ? eq(users.id, who.userId) : sql`lower(${users.email}) = lower(${who.email ?? ''})`;
-  const [row] = await db.select({ id: users.id }).from(users).where(and(where, sql`${users.disabledAt} is null`)).limit(1);
-  return row ?? null;
-}
-
 const onlyOwners = () => new AppError('forbidden', 'Only an owner can make, change or remove an owner.');
 const lastOwner = () => new AppError('conflict', 'The org must keep at least one owner.');
 const notMember = () => new AppError('not_found', 'No such member.');
 
-type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 /** Locks the org row for the rest of the transaction; membership changes of one org run one at a time. */
-async function lockOrg(tx: Tx, orgId: string): Promise<void> {
+export async function lockOrg(tx: Tx, orgId: string): Promise<void> {
   await tx.execute(sql`select id from orgs where id = ${orgId} for update`);
 }
 
@@ -76,13 +71,6 @@ async function ownerCount(tx: Tx, orgId: string): Promise<number> {
     .from(orgMembers)
     .where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.role, 'owner')));
   return Number(row?.n ?? 0);
-}
-
-/** Adds a member. @throws 403 (owner role by a non-owner), 409 when already a member. */
-export async function addMember(db: Database, orgId: string, actorRole: OrgRole, userId: string, role: OrgRole): Promise<void> {
-  if (role === 'owner' && actorRole !== 'owner') throw onlyOwners();
-  const [row] = await db.insert(orgMembers).values({ orgId, userId, role }).onConflictDoNothing().returning({ userId: orgMembers.userId });
-  if (!row) throw new AppError('conflict', 'This user is already a member of the org.');
 }
 
 /** Changes a member's role under the rules above. */

@@ -77,14 +77,16 @@ const cases: Case[] = [
     [{ shareLinkDefaultTtl: 7200, shareLinkMaxTtl: 3600 }, 'shareLinkDefaultTtl'],
     [{ slug: 'new-slug' }, 'slug'],
   ].map(([body, field]) => ({ name: `PATCH /api/orgs/:id ${JSON.stringify(body)}`, method: 'PATCH', path: () => `/api/orgs/${org}`, body: () => body, field: field as string })),
-  // Org members
+  // Org invitations and members
   ...[
-    [{}, 'userId'],
-    [{ userId: 'nope' }, 'userId'],
+    [{}, 'email'],
     [{ email: 'not-an-email' }, 'email'],
-    [{ userId: uid(), email: 'a@example.test' }, 'userId'],
-    [{ userId: uid(), role: 'king' }, 'role'],
-  ].map(([body, field]) => ({ name: `POST /api/orgs/:id/members ${JSON.stringify(body)}`, method: 'POST', path: () => `/api/orgs/${org}/members`, body: () => body, field: field as string })),
+    [{ email: `${long(250)}@example.test` }, 'email'],
+    [{ email: 'a@example.test', role: 'owner' }, 'role'],
+    [{ email: 'a@example.test', userId: uid() }, 'userId'],
+  ].map(([body, field]) => ({ name: `POST /api/orgs/:id/invitations ${JSON.stringify(body).slice(0, 60)}`, method: 'POST', path: () => `/api/orgs/${org}/invitations`, body: () => body, field: field as string })),
+  { name: 'DELETE invitation bad id', method: 'DELETE', path: () => `/api/orgs/${org}/invitations/nope`, field: 'invitationId' },
+  { name: 'POST accept bad id', method: 'POST', path: () => '/api/invitations/nope/accept', field: 'id' },
   { name: 'PATCH member without role', method: 'PATCH', path: () => `/api/orgs/${org}/members/${owner}`, body: () => ({}), field: 'role' },
   { name: 'PATCH member with a bad role', method: 'PATCH', path: () => `/api/orgs/${org}/members/${owner}`, body: () => ({ role: 'OWNER' }), field: 'role' },
   { name: 'PATCH member bad user id', method: 'PATCH', path: () => `/api/orgs/${org}/members/nope`, body: () => ({ role: 'admin' }), field: 'userId' },

@@ -1,18 +1,22 @@
 /**
  * Grants through the API: created (or updated in place) by manage holders,
  * listed, changed, deleted, audited; and the access they give reaches media.
+ * A person receives grants only from someone who shares an org with them
+ * (here the `circle` org); strangers, self-grants and hidden names:
+ * sharing-people.test.ts.
  */
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, users } from '../../shared/db/schema.ts';
 import { createAsset, createUser, putVariant, withDb } from './support/fixtures.ts';
-import { api, errorCode, expectJson, seedCollection, seedGroup, seedMember, seedOrg } from './support/sharing-api.ts';
+import { addMember, api, errorCode, expectJson, seedCollection, seedGroup, seedMember, seedOrg } from './support/sharing-api.ts';
 
 let owner: string;
 let friend: string;
 let teammate: string;
 let org: string;
 let group: string;
+let circle: string; // owner, friend and teammate: who may name whom
 
 const future = (ms = 3_600_000) => new Date(Date.now() + ms).toISOString();
 
@@ -25,6 +29,9 @@ beforeAll(async () => {
   org = await seedOrg(owner);
   await seedMember(org, teammate);
   group = await seedGroup(org, [teammate]);
+  circle = await seedOrg(owner, { name: 'Circle' });
+  await addMember(circle, friend);
+  await seedMember(circle, teammate);
 });
 
 const newAsset = () => withDb((db) => createAsset(db, owner));
@@ -34,7 +41,7 @@ describe('grants', () => {
     const asset = await newAsset();
     const body = { resourceType: 'asset', resourceId: asset, principalType: 'user', principalId: friend, permission: 'view' };
     const created = await expectJson(await api('POST', '/api/grants', { as: owner, json: body }), 201);
-    expect(created).toMatchObject({ principalName: 'friend', permission: 'view', expiresAt: null, active: true, grantedBy: owner });
+    expect(created).toMatchObject({ principalName: 'friend', principalHidden: false, permission: 'view', expiresAt: null, active: true, grantedBy: owner });
     const expiresAt = future();
     const again = await expectJson(await api('POST', '/api/grants', { as: owner, json: { ...body, permission: 'download', expiresAt } }), 200);
     expect(again).toMatchObject({ id: created.id, permission: 'download', expiresAt });
@@ -107,6 +114,10 @@ describe('grants', () => {
     const grant = (principalType: string, principalId: string, as = owner) =>
       api('POST', '/api/grants', { as, json: { resourceType: 'asset', resourceId: asset, principalType, principalId, permission: 'view' } });
     expect((await grant('user', crypto.randomUUID())).status).toBe(404);
+    // Someone who shares no org with the granter is not reachable (the same 404 as no such person).
+    const stranger = await withDb((db) => createUser(db, 'stranger'));
+    const unknown = await expectJson(await grant('user', crypto.randomUUID()), 404);
+    expect(await expectJson(await grant('user', stranger), 404)).toMatchObject({ error: { code: 'not_found', message: unknown.error.message } });
     expect((await grant('group', crypto.randomUUID())).status).toBe(404);
     const otherOrg = await seedOrg(friend);
     const otherGroup = await seedGroup(otherOrg);
@@ -159,11 +170,18 @@ describe('grants', () => {
       expect(bad.map((f) => f.field)).toEqual(['principalEmail']);
     });
 
-    it('answer 404 for an unknown email', async () => {
+    it('answer one 404 for an unknown email and a stranger\'s', async () => {
       const asset = await newAsset();
-      const res = await api('POST', '/api/grants', { as: owner, json: body(asset, { principalType: 'user', principalEmail: `nobody-${crypto.randomUUID()}@example.test` }) });
-      const b = await expectJson(res, 404);
-      expect(b.error).toMatchObject({ code: 'not_found', message: 'No user with that email.' });
+      const stranger = await withDb((db) => createUser(db, 'stranger'));
+      const [strangerEmail] = await withDb((db) => db.select({ email: users.email }).from(users).where(eq(users.id, stranger)));
+      const answers = [];
+      for (const principalEmail of [`nobody-${crypto.randomUUID()}@example.test`, strangerEmail!.email]) {
+        const b = await expectJson(await api('POST', '/api/grants', { as: owner, json: body(asset, { principalType: 'user', principalEmail }) }), 404);
+        answers.push({ code: b.error.code, message: b.error.message, keys: Object.keys(b.error).sort() });
+      }
+      expect(answers[0]).toEqual(answers[1]);
+      expect(answers[0]).toMatchObject({ code: 'not_found', message: expect.stringMatching(/shares an organisation with you/) });
+      expect(await expectJson(await api('GET', `/api/grants?resourceType=asset&resourceId=${asset}`, { as: owner }), 200)).toEqual({ items: [] });
     });
 
     it('are refused for a group or org principal (400 naming principalEmail)', async () => {

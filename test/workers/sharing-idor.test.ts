@@ -4,7 +4,7 @@
  * exactly what the access model and the org rules allow.
  */
 import { expect } from 'vitest';
-import { grants } from '../../shared/db/schema.ts';
+import { grants, orgInvitations } from '../../shared/db/schema.ts';
 import { createUser, uid, withDb } from './support/fixtures.ts';
 import { forged, row, runIdorMatrix, type IdorWorld } from './support/idor.ts';
 import { seedGroup, seedLink, seedMember } from './support/sharing-api.ts';
@@ -27,6 +27,8 @@ const freshMember = async (w: IdorWorld) => {
   await seedMember(w.orgId, id);
   return id;
 };
+const freshInvitation = (w: IdorWorld) =>
+  withDb(async (db) => (await db.insert(orgInvitations).values({ orgId: w.orgId, email: `invitee-${uid()}@example.test`, invitedBy: w.ownerId, expiresAt: new Date(Date.now() + 86_400_000) }).returning({ id: orgInvitations.id }))[0]!.id);
 const freshGrant = (resourceId: string) => async (w: IdorWorld) => {
   const principalId = await freshUser();
   return withDb(async (db) =>
@@ -52,7 +54,15 @@ runIdorMatrix('sharing', [
   row({ name: 'GET /api/orgs/:id', method: 'GET', path: (c) => `/api/orgs/${c.orgId}`, expect: orgRead }),
   row({ name: 'PATCH /api/orgs/:id', method: 'PATCH', path: (c) => `/api/orgs/${c.orgId}`, body: () => ({ name: 'IDOR org' }), expect: orgWrite(200) }),
   row({ name: 'GET /api/orgs/:id/members', method: 'GET', path: (c) => `/api/orgs/${c.orgId}/members`, expect: orgRead }),
-  row({ name: 'POST /api/orgs/:id/members', method: 'POST', setup: freshUser, path: (c) => `/api/orgs/${c.orgId}/members`, body: (c) => ({ userId: c.fresh }), expect: orgWrite(201) }),
+  // Direct adds are gone (405 for everyone); people join by invitation.
+  row({ name: 'POST /api/orgs/:id/members', method: 'POST', setup: freshUser, path: (c) => `/api/orgs/${c.orgId}/members`, body: (c) => ({ userId: c.fresh }), expect: { owner: 405, groupMember: 405, orgMember: 405, stranger: 405, anonymous: 405 } }),
+  row({ name: 'POST /api/orgs/:id/invitations', method: 'POST', path: (c) => `/api/orgs/${c.orgId}/invitations`, body: () => ({ email: `idor-${uid()}@example.test` }), expect: orgWrite(202) }),
+  row({ name: 'GET /api/orgs/:id/invitations', method: 'GET', path: (c) => `/api/orgs/${c.orgId}/invitations`, expect: orgWrite(200) }),
+  row({ name: 'DELETE /api/orgs/:id/invitations/:invitationId', method: 'DELETE', setup: freshInvitation, path: (c) => `/api/orgs/${c.orgId}/invitations/${c.fresh}`, expect: orgWrite(204) }),
+  // Nobody in the world is the invitee: an invitation opens only for the account it names.
+  ...(['accept', 'decline'] as const).map((how) =>
+    row({ name: `POST /api/invitations/:id/${how} (someone else's)`, method: 'POST', setup: freshInvitation, path: (c) => `/api/invitations/${c.fresh}/${how}`, expect: { owner: 404, groupMember: 404, orgMember: 404, stranger: 404, anonymous: 401 } }),
+  ),
   row({ name: 'PATCH /api/orgs/:id/members/:userId', method: 'PATCH', setup: freshMember, path: (c) => `/api/orgs/${c.orgId}/members/${c.fresh}`, body: () => ({ role: 'admin' }), expect: orgWrite(200) }),
   row({ name: 'DELETE /api/orgs/:id/members/:userId', method: 'DELETE', setup: freshMember, path: (c) => `/api/orgs/${c.orgId}/members/${c.fresh}`, expect: orgWrite(204) }),
   // Groups
@@ -90,7 +100,8 @@ runIdorMatrix('sharing', [
     row({
       name: `POST /api/grants (${what})`,
       method: 'POST',
-      setup: freshUser,
+      // A person receives grants only from someone who shares an org with them.
+      setup: freshMember,
       path: () => '/api/grants',
       body: (c) => ({ resourceType: resource(c)[0], resourceId: resource(c)[1], principalType: 'user', principalId: c.fresh, permission: 'view' }),
       expect,

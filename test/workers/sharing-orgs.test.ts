@@ -1,12 +1,15 @@
 /**
  * Orgs, members and groups through the API: the happy paths and the
- * membership rules (roles, owners, the last owner, groups only of org members).
+ * membership rules (roles, owners, the last owner, groups only of org
+ * members). People join by invitation (sharing-invitations*.test.ts);
+ * `addMember` does that here, `seedMember` writes rows where the path to
+ * membership is not what a test is about.
  */
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, grants, users } from '../../shared/db/schema.ts';
-import { createAsset, createUser, uid, withDb } from './support/fixtures.ts';
-import { api, errorCode, expectJson, seedGroup, seedMember, seedOrg, slug } from './support/sharing-api.ts';
+import { auditLog, grants } from '../../shared/db/schema.ts';
+import { createAsset, createUser, withDb } from './support/fixtures.ts';
+import { addMember, api, errorCode, expectJson, seedGroup, seedMember, seedOrg, slug } from './support/sharing-api.ts';
 
 let alice: string; // owner
 let bob: string; // admin
@@ -70,29 +73,24 @@ describe('orgs', () => {
 });
 
 describe('org members', () => {
-  it('are listed for members, added by id or email, and refused twice', async () => {
+  it('are listed for members, in the order they joined, with their roles', async () => {
     const org = await seedOrg(alice);
     const erin = await withDb((db) => createUser(db, 'erin'));
-    const [erinRow] = await withDb((db) => db.select().from(users).where(eq(users.id, erin)));
-    const added = await expectJson(await api('POST', `/api/orgs/${org}/members`, { as: alice, json: { email: erinRow!.email.toUpperCase() } }), 201);
-    expect(added).toMatchObject({ userId: erin, role: 'member', name: 'erin' });
-    expect(await expectJson(await api('POST', `/api/orgs/${org}/members`, { as: alice, json: { userId: bob, role: 'admin' } }), 201)).toMatchObject({ role: 'admin' });
-    expect((await api('POST', `/api/orgs/${org}/members`, { as: alice, json: { userId: erin } })).status).toBe(409);
-    expect((await api('POST', `/api/orgs/${org}/members`, { as: alice, json: { userId: uid() } })).status).toBe(404);
-    expect((await api('POST', `/api/orgs/${org}/members`, { as: alice, json: { email: `nobody-${uid()}@example.test` } })).status).toBe(404);
+    await addMember(org, erin);
+    await addMember(org, bob, 'admin');
     const list = await expectJson(await api('GET', `/api/orgs/${org}/members`, { as: erin }), 200);
-    expect(list.items.map((m: { userId: string; role: string }) => [m.userId, m.role])).toEqual([
-      [alice, 'owner'],
-      [erin, 'member'],
-      [bob, 'admin'],
+    expect(list.items.map((m: { userId: string; role: string; name: string }) => [m.userId, m.role, m.name])).toEqual([
+      [alice, 'owner', 'alice'],
+      [erin, 'member', 'erin'],
+      [bob, 'admin', 'bob'],
     ]);
+    expect((await api('GET', `/api/orgs/${org}/members`, { as: dave })).status).toBe(404);
   });
 
   it('only owners make or unmake owners; admins manage the rest', async () => {
     const org = await seedOrg(alice);
     await seedMember(org, bob, 'admin');
     await seedMember(org, carol);
-    expect((await api('POST', `/api/orgs/${org}/members`, { as: bob, json: { userId: dave, role: 'owner' } })).status).toBe(403);
     expect((await api('PATCH', `/api/orgs/${org}/members/${carol}`, { as: bob, json: { role: 'owner' } })).status).toBe(403);
     expect((await api('PATCH', `/api/orgs/${org}/members/${alice}`, { as: bob, json: { role: 'member' } })).status).toBe(403);
     expect((await api('DELETE', `/api/orgs/${org}/members/${alice}`, { as: bob })).status).toBe(403);
@@ -130,14 +128,20 @@ describe('org members', () => {
     expect(owners).toHaveLength(1);
   });
 
-  it('members may leave; leaving the org leaves its groups', async () => {
+  it('members may leave, or be removed; either way they leave its groups too', async () => {
     const org = await seedOrg(alice);
-    await seedMember(org, carol);
-    const group = await seedGroup(org, [carol]);
+    await addMember(org, carol);
+    await addMember(org, dave);
+    const group = await seedGroup(org);
+    for (const who of [carol, dave]) await expectJson(await api('POST', `/api/groups/${group}/members`, { as: alice, json: { userId: who } }), 201);
     expect((await api('DELETE', `/api/orgs/${org}/members/${carol}`, { as: carol })).status).toBe(204);
+    expect((await api('DELETE', `/api/orgs/${org}/members/${dave}`, { as: alice })).status).toBe(204);
     const members = await expectJson(await api('GET', `/api/groups/${group}/members`, { as: alice }), 200);
     expect(members.items).toEqual([]);
     expect((await api('DELETE', `/api/orgs/${org}/members/${carol}`, { as: alice })).status).toBe(404);
+    // Back in the org by a new invitation, they are in no group until an admin adds them.
+    await addMember(org, carol);
+    expect((await expectJson(await api('GET', `/api/groups/${group}/members`, { as: alice }), 200)).items).toEqual([]);
   });
 });
 
@@ -182,7 +186,7 @@ describe('groups', () => {
     const group = await seedGroup(org);
     const asset = await withDb((db) => createAsset(db, alice));
     await withDb((db) =>
-      db.insert(grants).values({ resourceType: 'asset', resourceId: asset, principalType: 'group', principalId: group, permission: 'view' }),
+      db.insert(grants).values({ resourceType: 'asset', resourceId: asset, principalType: 'group', principalId: group, permission: 'view', grantedBy: alice }),
     );
     expect((await api('DELETE', `/api/groups/${group}`, { as: alice })).status).toBe(204);
     expect((await api('GET', `/api/groups/${group}/members`, { as: alice })).status).toBe(404);
@@ -200,7 +204,9 @@ describe('the OpenAPI document', () => {
     expect(ops).toEqual(
       expect.arrayContaining([
         'POST /api/orgs', 'GET /api/orgs', 'GET /api/orgs/{id}', 'PATCH /api/orgs/{id}',
-        'GET /api/orgs/{id}/members', 'POST /api/orgs/{id}/members', 'PATCH /api/orgs/{id}/members/{userId}', 'DELETE /api/orgs/{id}/members/{userId}',
+        'GET /api/orgs/{id}/members', 'PATCH /api/orgs/{id}/members/{userId}', 'DELETE /api/orgs/{id}/members/{userId}',
+        'POST /api/orgs/{id}/invitations', 'GET /api/orgs/{id}/invitations', 'DELETE /api/orgs/{id}/invitations/{invitationId}',
+        'GET /api/invitations', 'POST /api/invitations/{id}/accept', 'POST /api/invitations/{id}/decline',
         'POST /api/orgs/{id}/groups', 'GET /api/orgs/{id}/groups', 'DELETE /api/groups/{id}',
         'GET /api/groups/{id}/members', 'POST /api/groups/{id}/members', 'DELETE /api/groups/{id}/members/{userId}',
         'POST /api/grants', 'GET /api/grants', 'PATCH /api/grants/{id}', 'DELETE /api/grants/{id}',
@@ -209,6 +215,8 @@ describe('the OpenAPI document', () => {
       ]),
     );
     expect(doc.components.schemas.CreateShareLink.properties).toHaveProperty('maxDownloads');
+    expect(doc.components.schemas.InviteToOrg.properties.role.enum).toEqual(['member', 'admin']);
+    expect(ops).not.toContain('POST /api/orgs/{id}/members');
     expect(doc.paths['/api/share-links'].post.security).toEqual([{ bearerAuth: [] }]);
   });
 });

@@ -75,7 +75,10 @@ export const assetRoutes = apiRouter()
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      return c.json(await detail(c, id, await optionalCallerId(c), new Date()), 200);
+      const userId = await optionalCallerId(c);
+      const { ownerId, ...body } = await detail(c, id, userId, new Date());
+      // An anonymous caller of a public asset is not told who owns it.
+      return c.json(userId === null ? body : { ownerId, ...body }, 200);
     },
   )
   .openapi(

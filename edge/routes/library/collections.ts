@@ -86,7 +86,10 @@ export const collectionRoutes = apiRouter()
       const signer = await signerFor(c, now);
       const views = await Promise.all(items.rows.map(async (r) => ({ ...(await toSummary(r, signer)), position: r.position })));
       noStore(c);
-      return c.json({ ...collection, permission, items: views, nextCursor: items.nextCursor }, 200);
+      // An anonymous caller of a public collection is not told who owns it or its items.
+      const anonymous = userId === null;
+      const strip = <T extends { ownerId?: string }>({ ownerId, ...rest }: T) => (anonymous ? rest : { ownerId, ...rest });
+      return c.json({ ...strip(collection), permission, items: views.map(strip), nextCursor: items.nextCursor }, 200);
     },
   )
   .openapi(

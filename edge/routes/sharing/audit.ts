@@ -15,7 +15,10 @@ const entrySchema = z
     id: z.string(),
     at: z.string(),
     action: z.string().openapi({ example: 'share.open' }),
-    actor: z.object({ id: z.uuid(), name: z.string() }).nullable().openapi({ description: 'null: a link holder or the system' }),
+    actor: z
+      .object({ id: z.uuid(), name: z.string().nullable().openapi({ description: 'null: someone the caller shares no org with' }) })
+      .nullable()
+      .openapi({ description: 'null: a link holder or the system' }),
     detail: z.record(z.string(), z.unknown()),
   })
   .openapi('AuditEntry');
@@ -42,8 +45,9 @@ export const auditRoutes = apiRouter().openapi(
   async (c) => {
     const q = c.req.valid('query');
     const db = c.get('services').db();
-    const resource = await requireResource(db, currentUser(c).id, { type: q.resourceType, id: q.resourceId }, 'manage');
+    const viewerId = currentUser(c).id;
+    const resource = await requireResource(db, viewerId, { type: q.resourceType, id: q.resourceId }, 'manage');
     c.header('Cache-Control', 'private, no-store');
-    return c.json(await auditPage(db, resource, q.cursor === undefined ? undefined : Number(q.cursor), q.limit), 200);
+    return c.json(await auditPage(db, viewerId, resource, q.cursor === undefined ? undefined : Number(q.cursor), q.limit), 200);
   },
 );

@@ -6,13 +6,20 @@
  * Every one needs `manage` on the grant's resource (access policy); a caller
  * who cannot see the resource gets 404, one who sees it without `manage` 403.
  * Expiries must be in the future; `expiresAt: null` means no expiry.
+ *
+ * People: a user principal must share an org with the caller, whether named
+ * by id or by email; anyone else (no account, or a stranger's) is one 404, so
+ * the route tells nobody whether an address is registered. Listings name
+ * only people the caller shares an org with (`principalHidden` otherwise).
+ * Nobody grants themselves anything: a grant naming the caller (their id or
+ * their email), or a change to the caller's own grant, is 400 `self_grant`.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { apiRouter, errorResponses, signedIn, uuidParam } from '../../api/router.ts';
 import { currentUser } from '../../auth/authenticate.ts';
 import { AppError } from '../../errors.ts';
 import { auditSharing } from '../../sharing/audit.ts';
-import { checkPrincipal, deleteGrant, listGrants, loadGrant, updateGrant, upsertGrant, userIdByEmail } from '../../sharing/grants.ts';
+import { checkPrincipal, deleteGrant, listGrants, loadGrant, personByEmail, refuseSelfGrant, updateGrant, upsertGrant } from '../../sharing/grants.ts';
 import { requireLive, requireResource } from '../../sharing/resource-access.ts';
 import {
   idParams,
@@ -32,7 +39,8 @@ const grantSchema = z
     resourceId: z.uuid(),
     principalType: principalTypeSchema,
     principalId: z.uuid(),
-    principalName: z.string().nullable(),
+    principalName: z.string().nullable().openapi({ description: 'null when deleted, or a person the caller shares no org with' }),
+    principalHidden: z.boolean().openapi({ description: 'A person the caller shares no org with: they exist, their name is not shown' }),
     permission: permissionSchema,
     expiresAt: z.string().nullable(),
     active: z.boolean(),
@@ -55,7 +63,7 @@ const createBody = z
       .max(254)
       .pipe(z.email({ message: 'Must be an email address.' }))
       .optional()
-      .openapi({ description: "A user's email, instead of principalId (principalType user only)." }),
+      .openapi({ description: "The email of someone who shares an org with the caller, instead of principalId (principalType user only)." }),
     permission: permissionSchema,
     expiresAt: futureInstant.nullable().optional(),
   })
@@ -100,12 +108,10 @@ export const grantRoutes = apiRouter()
       const db = c.get('services').db();
       const resource = await requireResource(db, user.id, { type: body.resourceType, id: body.resourceId }, 'manage');
       requireLive(resource);
+      await refuseSelfGrant(db, user.id, body);
       let principalId: string;
       if (body.principalEmail !== undefined) {
-        // Answering 404 for an unknown address tells a signed-in manager whether
-        // someone has an account here; sharing by email in Drive-like products
-        // reveals the same, and it is what lets the dialog say "no such user".
-        principalId = await userIdByEmail(db, body.principalEmail);
+        principalId = await personByEmail(db, user.id, body.principalEmail);
       } else {
         principalId = body.principalId!;
         await checkPrincipal(db, user.id, body.principalType, principalId);
@@ -137,7 +143,7 @@ export const grantRoutes = apiRouter()
       const q = c.req.valid('query');
       const db = c.get('services').db();
       const resource = await requireResource(db, currentUser(c).id, { type: q.resourceType, id: q.resourceId }, 'manage');
-      return c.json({ items: await listGrants(db, resource) }, 200);
+      return c.json({ items: await listGrants(db, resource, currentUser(c).id) }, 200);
     },
   )
   .openapi(
@@ -154,7 +160,8 @@ export const grantRoutes = apiRouter()
       const existing = await loadGrant(db, id);
       if (!existing) throw new AppError('not_found', 'No such grant.');
       const resource = await requireResource(db, user.id, { type: existing.resourceType, id: existing.resourceId }, 'manage');
-      const grant = await updateGrant(db, id, { permission: body.permission, expiresAt: toDate(body.expiresAt) });
+      await refuseSelfGrant(db, user.id, existing);
+      const grant = await updateGrant(db, id, { permission: body.permission, expiresAt: toDate(body.expiresAt) }, user.id);
       await auditSharing(c, db, {
         action: 'grant.update',
         actorId: user.id,

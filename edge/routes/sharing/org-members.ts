@@ -1,31 +1,27 @@
 /**
- * Org members: `GET /api/orgs/:id/members` (any member), `POST` {userId or
- * email, role} (owner, admin), `PATCH /api/orgs/:id/members/:userId` {role}
- * and `DELETE` (owner, admin; anyone may remove themselves). Only an owner
- * makes, changes or removes an owner; the last owner can neither leave nor be
- * demoted (409). The rules live in edge/sharing/org-members.ts.
+ * Org members: `GET /api/orgs/:id/members` (any member), `PATCH
+ * /api/orgs/:id/members/:userId` {role} and `DELETE` (owner, admin; anyone
+ * may remove themselves). Only an owner makes, changes or removes an owner;
+ * the last owner can neither leave nor be demoted (409). The rules live in
+ * edge/sharing/org-members.ts.
+ *
+ * Nobody is added to an org without consenting: people join by accepting an
+ * invitation (org-invitations.ts, invitations.ts). `POST
+ * /api/orgs/:id/members`, which added anyone directly, answers 405 with a
+ * pointer to the invitations route, for clients written against it.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiRouter, errorResponses, signedIn, uuidParam } from '../../api/router.ts';
+import { apiRouter, errorResponses, signedIn } from '../../api/router.ts';
 import { currentUser } from '../../auth/authenticate.ts';
 import { AppError } from '../../errors.ts';
 import { auditSharing } from '../../sharing/audit.ts';
-import { addMember, changeRole, findUser, listMembers, memberView, removeMember } from '../../sharing/org-members.ts';
+import { changeRole, listMembers, memberView, removeMember } from '../../sharing/org-members.ts';
 import { MANAGERS, requireOrgRole } from '../../sharing/orgs.ts';
 import { idAndUserParams, idParams, json, jsonBody, orgRoleSchema } from '../../sharing/schemas.ts';
 
 const memberSchema = z
   .object({ userId: z.uuid(), name: z.string(), email: z.string(), role: orgRoleSchema, joinedAt: z.string() })
   .openapi('OrgMember');
-
-const addBody = z
-  .strictObject({
-    userId: uuidParam.optional(),
-    email: z.string().trim().max(254).pipe(z.email({ message: 'Must be an email address.' })).optional(),
-    role: orgRoleSchema.default('member'),
-  })
-  .refine((b) => (b.userId === undefined) !== (b.email === undefined), { path: ['userId'], message: 'Give exactly one of userId and email.' })
-  .openapi('AddOrgMember');
 
 const roleBody = z.strictObject({ role: orgRoleSchema }).openapi('ChangeOrgRole');
 
@@ -43,25 +39,6 @@ export const orgMemberRoutes = apiRouter()
       const db = c.get('services').db();
       await requireOrgRole(db, id, currentUser(c).id);
       return c.json({ items: await listMembers(db, id) }, 200);
-    },
-  )
-  .openapi(
-    createRoute({
-      method: 'post', path: '/api/orgs/{id}/members', tags, ...signedIn, summary: 'Add a member by user id or email (owner, admin)',
-      request: { params: idParams, body: jsonBody(addBody) },
-      responses: { 201: json(memberSchema, 'Added'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
-    }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      const body = c.req.valid('json');
-      const actor = currentUser(c);
-      const db = c.get('services').db();
-      const actorRole = await requireOrgRole(db, id, actor.id, MANAGERS);
-      const user = await findUser(db, body);
-      if (!user) throw new AppError('not_found', 'No such user.');
-      await addMember(db, id, actorRole, user.id, body.role);
-      await auditSharing(c, db, { action: 'org.member_add', actorId: actor.id, resource: { type: 'org', id }, detail: { userId: user.id, role: body.role } });
-      return c.json((await memberView(db, id, user.id))!, 201);
     },
   )
   .openapi(
@@ -98,4 +75,10 @@ export const orgMemberRoutes = apiRouter()
       await auditSharing(c, db, { action: 'org.member_remove', actorId: actor.id, resource: { type: 'org', id }, detail: { userId } });
       return c.body(null, 204);
     },
-  );
+  )
+  // Not in the document: a refusal kept only so that old clients learn where adding went.
+  .post('/api/orgs/:id/members', () => {
+    throw new AppError('method_not_allowed', 'Members join by accepting an invitation: POST /api/orgs/{id}/invitations {email, role}.', {
+      headers: { Allow: 'GET' },
+    });
+  });

@@ -1,11 +1,13 @@
 /**
  * Helpers for the sharing suites: JSON calls through the Worker (SELF), each
  * from its own client address so per-client limits never couple tests, as a
- * user (a freshly signed access token) or anonymously; and seeding helpers
- * for orgs, groups, grants and share links written straight to the database.
+ * user (a freshly signed access token) or anonymously; seeding helpers for
+ * orgs, groups, grants and share links written straight to the database; and
+ * {@link addMember}, which joins an org the way people do (invite + accept).
  */
 import { SELF } from 'cloudflare:test';
-import { collectionItems, collections, grants, groupMembers, groups, orgMembers, orgs, shareLinks } from '../../../shared/db/schema.ts';
+import { and, eq } from 'drizzle-orm';
+import { collectionItems, collections, grants, groupMembers, groups, orgMembers, orgs, shareLinks, users } from '../../../shared/db/schema.ts';
 import { signShareToken } from '../../../shared/tokens/index.ts';
 import { uniqueIp } from './auth.ts';
 import { bearer, keys, party, uid, withDb } from './fixtures.ts';
@@ -52,6 +54,30 @@ export async function seedMember(orgId: string, userId: string, role: 'owner' | 
   await withDb((db) => db.insert(orgMembers).values({ orgId, userId, role }));
 }
 
+/** A user's email, as stored. */
+export async function emailOf(userId: string): Promise<string> {
+  return withDb(async (db) => (await db.select({ email: users.email }).from(users).where(eq(users.id, userId)))[0]!.email);
+}
+
+/**
+ * Makes `userId` a member the way people join: `by` (an owner or admin; one
+ * of the org's owners when left out) invites their email and they accept.
+ * An owner is invited as an admin and then promoted by an owner. For tests
+ * that need many members at once, {@link seedMember} writes the row directly.
+ */
+export async function addMember(orgId: string, userId: string, role: 'owner' | 'admin' | 'member' = 'member', by?: string): Promise<void> {
+  const owner = await withDb(async (db) => {
+    const [row] = await db.select({ userId: orgMembers.userId }).from(orgMembers).where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.role, 'owner'))).limit(1);
+    return row!.userId;
+  });
+  const sent = await expectJson(
+    await api('POST', `/api/orgs/${orgId}/invitations`, { as: by ?? owner, json: { email: await emailOf(userId), role: role === 'member' ? 'member' : 'admin' } }),
+    202,
+  );
+  await expectJson(await api('POST', `/api/invitations/${sent.invitation.id}/accept`, { as: userId }), 200);
+  if (role === 'owner') await expectJson(await api('PATCH', `/api/orgs/${orgId}/members/${userId}`, { as: owner, json: { role: 'owner' } }), 200);
+}
+
 export async function seedGroup(orgId: string, members: string[] = []): Promise<string> {
   return withDb(async (db) => {
     const [g] = await db.insert(groups).values({ orgId, name: `group-${uid()}` }).returning({ id: groups.id });
@@ -68,7 +94,8 @@ export async function seedCollection(ownerId: string, assetIds: string[] = [], f
   return withDb(async (db) => {
     const [col] = await db.insert(collections).values({ ownerId, name: 'Album', ...fields }).returning({ id: collections.id });
     let position = 0;
-    for (const assetId of assetIds) await db.insert(collectionItems).values({ collectionId: col!.id, assetId, position: position++ });
+    // Added by the collection's owner, who (in these worlds) owns the assets too: the collection shares them.
+    for (const assetId of assetIds) await db.insert(collectionItems).values({ collectionId: col!.id, assetId, position: position++, addedBy: ownerId });
     return col!.id;
   });
 }
