@@ -43,7 +43,7 @@ describe('POST /api/uploads: a presigned PUT', () => {
     const before = Date.now();
     const start = await startPut({ filename: 'holiday photo.jpg', size: bytes.length, contentType: 'Image/JPEG' });
     expect(start.method).toBe('PUT');
-    expect(start.headers).toEqual({ 'content-type': 'image/jpeg', 'content-length': String(bytes.length) });
+    expect(start.headers).toEqual({ 'content-type': 'image/jpeg', 'content-length': String(bytes.length), 'if-none-match': '*' });
     const url = new URL(start.url);
     expect(decodeURIComponent(url.pathname)).toBe(`/${config.S3_BUCKET_RAW}/${originalKey(start.assetId)}`);
     expect(url.searchParams.get('X-Amz-Expires')).toBe('300');
@@ -145,7 +145,7 @@ describe('collections', () => {
     const col = await withDb(async (db) => {
       const [c] = await db.insert(collections).values({ ownerId: owner, name: 'Trip' }).returning();
       const first = await createAsset(db, owner);
-      await db.insert(collectionItems).values({ collectionId: c!.id, assetId: first, position: 4 });
+      await db.insert(collectionItems).values({ collectionId: c!.id, assetId: first, position: 4, addedBy: owner });
       return c!.id;
     });
     const start = await startPut({ filename: 'c.jpg', size: 10, contentType: 'image/jpeg', collectionId: col });
