@@ -24,7 +24,7 @@ export const uploads = new Hono<AppEnv>().post('/api/uploads', requireUser(), as
     const existing = await findReadyDuplicate(db, user.id, body.sha256);
     if (existing) {
       await checkCollection(c, user.id, body.collectionId);
-      if (body.collectionId) await addToCollection(db, body.collectionId, existing);
+      if (body.collectionId) await addToCollection(db, body.collectionId, existing, user.id);
       return c.json({ assetId: existing, status: 'ready' as const, deduplicated: true }, 200);
     }
   }

@@ -60,13 +60,14 @@ export async function findReadyDuplicate(db: Database, userId: string, sha256: s
   return row?.id ?? null;
 }
 
-/** Appends the asset to the collection (once). */
-export async function addToCollection(db: Database | Tx, collectionId: string, assetId: string): Promise<void> {
+/** Appends the asset to the collection (once), as added by `addedBy` (the uploader, who owns it: the collection shares it). */
+export async function addToCollection(db: Database | Tx, collectionId: string, assetId: string, addedBy: string): Promise<void> {
   await db
     .insert(collectionItems)
     .values({
       collectionId,
       assetId,
+      addedBy,
       position: sql`(select coalesce(max(${collectionItems.position}), -1) + 1 from ${collectionItems} where ${collectionItems.collectionId} = ${collectionId})`,
     })
     .onConflictDoNothing();
@@ -93,7 +94,7 @@ export async function createPendingUpload(db: Database, u: NewUpload): Promise<v
       status: 'active',
       expiresAt: u.expiresAt,
     });
-    if (u.collectionId) await addToCollection(tx, u.collectionId, u.assetId);
+    if (u.collectionId) await addToCollection(tx, u.collectionId, u.assetId, u.userId);
   });
 }
 
