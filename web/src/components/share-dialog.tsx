@@ -148,9 +148,21 @@ export function ShareDialog({ resource, open, onClose }: { resource: ShareResour
 function ShareBody({ resource, announce }: { resource: ShareResource; announce: (text: string) => void }) {
   return (
     <>
+      {resource.type === 'collection' ? <CollectionNote /> : null}
       <PeopleSection resource={resource} announce={announce} />
       <LinksSection resource={resource} announce={announce} />
     </>
+  );
+}
+
+/** What sharing a collection passes on, and what it does not (the access rule, docs/architecture.md). */
+function CollectionNote() {
+  return (
+    <p class="hint share-collection-note">
+      Sharing a collection shares the items that you, or someone else who may share them, put into it. Items someone added
+      without the right to share them (for example another person’s photo they can only view) stay visible only to people who
+      could already see them. People you give “Manage” can share this collection further, but never more than its items allow.
+    </p>
   );
 }
 
@@ -245,7 +257,8 @@ function GrantRow({
   onRemove: (g: Grant) => Promise<void>;
 }) {
   const id = useId();
-  const name = g.principalName ?? `Deleted ${PRINCIPAL_LABEL[g.principalType].toLowerCase()}`;
+  // A person the caller shares no organisation with is not named to them.
+  const name = g.principalHidden ? 'Someone outside your organisations' : (g.principalName ?? `Deleted ${PRINCIPAL_LABEL[g.principalType].toLowerCase()}`);
   return (
     <li class="grant-row">
       <div class="grant-who">
