@@ -17,7 +17,7 @@ import { countDownload, loadShareLink } from '../access/share-link.ts';
 import { queryUnlock } from '../access/share-unlock.ts';
 import { addParamsToPlaylist, isPlaylist } from '../delivery/hls.ts';
 import { presentationFor } from '../delivery/media-presentation.ts';
-import { startsDownload } from '../delivery/sent-bytes.ts';
+import { startsDownload, type SentBytes } from '../delivery/sent-bytes.ts';
 import { serveObject } from '../delivery/serve-object.ts';
 import { tokenRefused } from '../delivery/token-errors.ts';
 import type { AppEnv } from '../env.ts';
@@ -72,7 +72,8 @@ export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', asy
   // A player without cookies or headers unlocks with `?u=`: every playlist passes it on.
   const unlock = isPlaylist(variant) ? await queryUnlock(c, link) : null;
   // Views are counted where a link is opened (the sharing API), not per thumbnail or segment.
-  return guardOriginal(c, assetId, variant, await serveObject(storage, {
+  const served: { sent?: SentBytes } = {};
+  const res = await guardOriginal(c, assetId, variant, await serveObject(storage, {
     ...mediaLocation(c, assetId, variant),
     method,
     request: c.req.raw.headers,
@@ -81,17 +82,17 @@ export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', asy
     ...(await presentationFor(db(), assetId, variant)),
     headers: { 'referrer-policy': 'no-referrer' },
     ...(unlock ? { rewrite: (text: string) => addParamsToPlaylist(text, { u: unlock }) } : {}),
-    // A download (the original, or ?download=1) counts once, on the answer that carries its first
-    // byte as planned (sent-bytes.ts); resumed or seeking ranges continue it. Counted once storage has
-    // the bytes; losing the race for the last download refuses the answer.
-    ...(need === 'download'
-      ? {
-          onBody: async (sent) => {
-            if (startsDownload(sent) && !(await countDownload(db(), link.id))) {
-              throw new AppError('forbidden', 'This link has reached its download limit.');
-            }
-          },
-        }
-      : {}),
+    // What is sent, as planned (never for HEAD, 304 or 416).
+    onBody: async (sent) => {
+      served.sent = sent;
+    },
   }));
+  // A download (the original, or ?download=1) counts once, on the answer that carries its first byte
+  // (sent-bytes.ts); resumed or seeking ranges continue it. Counted once storage has the bytes and the
+  // original passed its guard; losing the race for the last download refuses the answer.
+  if (need === 'download' && served.sent && startsDownload(served.sent) && !(await countDownload(db(), link.id))) {
+    await res.body?.cancel();
+    throw new AppError('forbidden', 'This link has reached its download limit.');
+  }
+  return res;
 });
