@@ -130,6 +130,12 @@ export interface LinkPatch {
   passwordHash?: string | null;
   allowDownload?: boolean;
   maxDownloads?: number | null;
+  /**
+   * Whoever changes a link answers for it from then on: the link counts only
+   * while they may share its resource (a manager who raises an owner's link
+   * to download cannot leave it raised after losing manage).
+   */
+  createdBy?: string;
 }
 
 /** Applies the patch to a link that is not revoked; null when it was revoked meanwhile. */

@@ -149,4 +149,27 @@ describe('what a sharer passes on, and only while they hold manage', () => {
     expect((await SELF.fetch(`${ORIGIN}/m/${priv}/w320.webp`)).status).toBe(404);
     expect((await api('GET', `/api/assets/${priv}`, { as: friend })).status).toBe(404);
   });
+
+  it("a manager who raises an owner's grant or link answers for it: it falls with their manage", async () => {
+    const manager = await newUser('raiser');
+    const reader = await newUser('reader2');
+    const priv = await withDb((db) => createAsset(db, owner));
+    await putVariant(priv, 'original', 'raised original', 'image/jpeg');
+    const asAsset = { resourceType: 'asset', resourceId: priv };
+    const m = await expectJson(await grant(owner, { ...asAsset, principalType: 'user', principalId: manager, permission: 'manage' }), 201);
+    const r = await expectJson(await grant(owner, { ...asAsset, principalType: 'user', principalId: reader, permission: 'view' }), 201);
+    const link = await expectJson(await api('POST', '/api/share-links', { as: owner, json: { ...asAsset, permission: 'view' } }), 201);
+    expect((await api('GET', `/m/${priv}/original`, { as: reader })).status).toBe(403);
+    expect((await SELF.fetch(`${ORIGIN}/s/${link.token}/original`)).status).toBe(403);
+
+    expect((await api('PATCH', `/api/grants/${r.id}`, { as: manager, json: { permission: 'download' } })).status).toBe(200);
+    const raised = await expectJson(await api('PATCH', `/api/share-links/${link.id}`, { as: manager, json: { permission: 'download' } }), 200);
+    expect((await api('GET', `/m/${priv}/original`, { as: reader })).status).toBe(200);
+    expect((await SELF.fetch(`${ORIGIN}/s/${raised.token}/original`)).status).toBe(200);
+
+    expect((await api('DELETE', `/api/grants/${m.id}`, { as: owner })).status).toBe(204);
+    expect((await api('GET', `/api/assets/${priv}`, { as: reader })).status).toBe(404);
+    expect((await SELF.fetch(`${ORIGIN}/s/${raised.token}/original`)).status).toBe(404);
+    expect((await SELF.fetch(`${ORIGIN}/api/share/${raised.token}`)).status).toBe(410);
+  });
 });

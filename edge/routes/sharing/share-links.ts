@@ -164,6 +164,7 @@ export const shareLinkRoutes = apiRouter()
         maxDownloads: body.maxDownloads,
         expiresAt: chooseExpiry(await linkTtlPolicy(db(), ref), { ...body, expiresAt: toDate(body.expiresAt) }, now, 'allow'),
         passwordHash: body.password === undefined ? undefined : body.password === null ? null : await hashPassword(body.password),
+        createdBy: user.id,
       };
       const row = await updateLink(db(), id, patch);
       if (!row) throw revoked();
