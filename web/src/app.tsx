@@ -18,6 +18,7 @@ import { CollectionPage } from './pages/collection.tsx';
 import { SharePage } from './pages/share.tsx';
 import { OrgsPage } from './pages/orgs.tsx';
 import { Spinner } from './components/status.tsx';
+import { InvitationBadge } from './components/my-invitations.tsx';
 
 type Page = FunctionComponent<{ params: Record<string, string>; query: URLSearchParams }>;
 
@@ -101,7 +102,7 @@ function Frame({ children }: { children: ComponentChildren }) {
               <a href="/collections" aria-current={here('/collections')}>Collections</a>
               <a href="/upload" aria-current={here('/upload')}>Upload</a>
               <a href="/trash" aria-current={here('/trash')}>Trash</a>
-              <a href="/orgs" aria-current={here('/orgs')}>Organisations</a>
+              <a href="/orgs" aria-current={here('/orgs')}>Organisations<InvitationBadge /></a>
             </nav>
             <form class="search-form" role="search" action="/search" onSubmit={(e) => {
               e.preventDefault();

@@ -5,12 +5,9 @@ export interface Schemas {
   AddGroupMember: {
     userId: string;
   };
-  AddOrgMember: {
-    userId?: string;
-    email?: string;
-    role?: "owner" | "admin" | "member";
-  };
   Asset: Schemas["AssetSummary"] & {
+    /** The owner; absent for anonymous callers */
+    ownerId?: string;
     orgId: string | null;
     description: string | null;
     declaredType: string;
@@ -84,7 +81,8 @@ export interface Schemas {
     /** null: a link holder or the system */
     actor: {
       id: string;
-      name: string;
+      /** null: someone the caller shares no org with */
+      name: string | null;
     } | null;
     detail: Record<string, unknown>;
   };
@@ -106,6 +104,8 @@ export interface Schemas {
     visibility?: "private" | "public";
   };
   CollectionItem: Schemas["AssetSummary"] & {
+    /** The owner; absent for anonymous callers */
+    ownerId?: string;
     position: number;
   };
   CollectionItemAdd: {
@@ -137,6 +137,8 @@ export interface Schemas {
     assetIds: Array<string>;
   };
   CollectionWithItems: Schemas["Collection"] & {
+    /** The owner; absent for anonymous callers */
+    ownerId?: string;
     permission: "view" | "download" | "edit" | "manage";
     items: Array<Schemas["CollectionItem"]>;
     nextCursor: string | null;
@@ -148,7 +150,7 @@ export interface Schemas {
     principalType: "user" | "group" | "org";
     /** The user, group or org. Give this or principalEmail. */
     principalId?: string;
-    /** A user's email, instead of principalId (principalType user only). */
+    /** The email of someone who shares an org with the caller, instead of principalId (principalType user only). */
     principalEmail?: string;
     /** view < download < edit < manage */
     permission: "view" | "download" | "edit" | "manage";
@@ -195,7 +197,10 @@ export interface Schemas {
     resourceId: string;
     principalType: "user" | "group" | "org";
     principalId: string;
+    /** null when deleted, or a person the caller shares no org with */
     principalName: string | null;
+    /** A person the caller shares no org with: they exist, their name is not shown */
+    principalHidden: boolean;
     /** view < download < edit < manage */
     permission: "view" | "download" | "edit" | "manage";
     expiresAt: string | null;
@@ -216,6 +221,26 @@ export interface Schemas {
     email: string;
     addedAt: string;
   };
+  Invitation: {
+    id: string;
+    org: {
+      id: string;
+      name: string;
+    };
+    role: "member" | "admin";
+    status: "pending" | "accepted" | "declined" | "revoked";
+    /** The inviter's name; null once their account is gone */
+    invitedBy: {
+      name: string;
+    } | null;
+    createdAt: string;
+    expiresAt: string;
+  };
+  InviteToOrg: {
+    email: string;
+    /** member (default) or admin */
+    role?: "member" | "admin";
+  };
   MediaUrl: {
     variant: string;
     url: string;
@@ -230,6 +255,19 @@ export interface Schemas {
     shareLinkDefaultTtl: number;
     shareLinkMaxTtl: number;
     createdAt: string;
+  };
+  OrgInvitation: {
+    id: string;
+    email: string;
+    role: "member" | "admin";
+    status: "pending" | "accepted" | "declined" | "revoked";
+    /** null once the inviter left the org */
+    invitedBy: {
+      id: string;
+      name: string;
+    } | null;
+    createdAt: string;
+    expiresAt: string;
   };
   OrgMember: {
     userId: string;
@@ -248,6 +286,13 @@ export interface Schemas {
   SearchPage: {
     items: Array<Schemas["SearchHit"]>;
     nextCursor: string | null;
+  };
+  SentInvitation: {
+    id: string;
+    email: string;
+    role: "member" | "admin";
+    status: "pending";
+    expiresAt: string;
   };
   Session: {
     /** A short-lived JWT for `Authorization: Bearer`. */
@@ -584,6 +629,30 @@ export interface Operations {
     body: never;
     response: void;
   };
+  "GET /api/invitations": {
+    path: never;
+    query: never;
+    body: never;
+    response: {
+      invitations: Array<Schemas["Invitation"]>;
+    };
+  };
+  "POST /api/invitations/{id}/accept": {
+    path: { id: string };
+    query: never;
+    body: never;
+    response: {
+      invitation: Schemas["Invitation"];
+    };
+  };
+  "POST /api/invitations/{id}/decline": {
+    path: { id: string };
+    query: never;
+    body: never;
+    response: {
+      invitation: Schemas["Invitation"];
+    };
+  };
   "GET /api/orgs": {
     path: never;
     query: never;
@@ -624,6 +693,28 @@ export interface Operations {
     body: Schemas["CreateGroup"];
     response: Schemas["Group"];
   };
+  "GET /api/orgs/{id}/invitations": {
+    path: { id: string };
+    query: never;
+    body: never;
+    response: {
+      items: Array<Schemas["OrgInvitation"]>;
+    };
+  };
+  "POST /api/orgs/{id}/invitations": {
+    path: { id: string };
+    query: never;
+    body: Schemas["InviteToOrg"];
+    response: {
+      invitation: Schemas["SentInvitation"];
+    };
+  };
+  "DELETE /api/orgs/{id}/invitations/{invitationId}": {
+    path: { id: string; invitationId: string };
+    query: never;
+    body: never;
+    response: void;
+  };
   "GET /api/orgs/{id}/members": {
     path: { id: string };
     query: never;
@@ -631,12 +722,6 @@ export interface Operations {
     response: {
       items: Array<Schemas["OrgMember"]>;
     };
-  };
-  "POST /api/orgs/{id}/members": {
-    path: { id: string };
-    query: never;
-    body: Schemas["AddOrgMember"];
-    response: Schemas["OrgMember"];
   };
   "PATCH /api/orgs/{id}/members/{userId}": {
     path: { id: string; userId: string };

@@ -395,6 +395,7 @@ function AddGrantForm({ resource, onAdded }: { resource: ShareResource; onAdded:
               value={email}
               onInput={(e) => setEmail(e.currentTarget.value)}
             />
+            <p class="hint">Of someone in one of your organisations; for anyone else, create a link.</p>
           </div>
         ) : (
           <div>

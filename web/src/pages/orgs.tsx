@@ -1,8 +1,10 @@
 /**
- * `/orgs`: the caller's organisations. Create one (the creator is its
- * owner); open one (`/orgs?org=<id>`) to see its members (add by email with a
- * role, change roles, remove, leave), its groups (create, delete, add and
- * remove members) and, for owners and admins, its share-link lifetimes.
+ * `/orgs`: the caller's organisations and the invitations waiting for their
+ * answer (accept or decline). Create one (the creator is its owner); open one
+ * (`/orgs?org=<id>`) to see its members (change roles, remove, leave), its
+ * invitations for owners and admins (invite by email with a role, revoke:
+ * nobody joins without accepting), its groups (org-groups.tsx) and, for
+ * owners and admins, its share-link lifetimes.
  * What a role may do is the edge's rule; the page offers only the controls
  * the caller's role can use and shows the edge's message otherwise.
  */
@@ -10,6 +12,10 @@ import { useEffect, useId, useState } from 'preact/hooks';
 import { api, type Schemas } from '../api/client.ts';
 import { currentUser } from '../api/session.ts';
 import { useSignal } from '../api/signal.ts';
+import { MyInvitations } from '../components/my-invitations.tsx';
+import { CreateGroupForm, GroupItem } from '../components/org-groups.tsx';
+import { OrgInvitations } from '../components/org-invitations.tsx';
+import { FieldErrors } from '../components/field-errors.tsx';
 import { ErrorBanner, Spinner } from '../components/status.tsx';
 import { formatDate } from '../format.ts';
 import { navigate } from '../router.ts';
@@ -18,7 +24,6 @@ import '../styles/sharing.css';
 type Org = Schemas['Org'];
 type Member = Schemas['OrgMember'];
 type Group = Schemas['Group'];
-type GroupMember = Schemas['GroupMember'];
 type Role = Member['role'];
 
 const ROLES: { value: Role; label: string }[] = [
@@ -64,6 +69,13 @@ export function OrgsPage({ query }: { params: Record<string, string>; query: URL
         {status}
       </p>
       <ErrorBanner error={error} />
+      <MyInvitations
+        announce={setStatus}
+        onJoined={(orgId) => {
+          void reload();
+          navigate(`/orgs?org=${orgId}`);
+        }}
+      />
       <div class="orgs-layout">
         <div class="orgs-side">
           <h2>Your organisations</h2>
@@ -175,24 +187,6 @@ function CreateOrgForm({ onCreated }: { onCreated: (org: Org) => void }) {
         {busy ? 'Creating…' : 'Create organisation'}
       </button>
     </form>
-  );
-}
-
-/** ErrorBanner plus the edge's per-field messages of a validation error. */
-function FieldErrors({ error }: { error: unknown }) {
-  const fields = (error as { code?: string; details?: { fields?: { field: string; message: string }[] } } | null)?.details?.fields;
-  return (
-    <ErrorBanner error={error}>
-      {Array.isArray(fields) && fields.length > 0 ? (
-        <ul class="field-messages">
-          {fields.map((f) => (
-            <li key={f.field + f.message}>
-              {f.field}: {f.message}
-            </li>
-          ))}
-        </ul>
-      ) : null}
-    </ErrorBanner>
   );
 }
 
@@ -343,16 +337,9 @@ function OrgDetail({
             </tbody>
           </table>
         )}
-        {manager ? (
-          <AddMemberForm
-            org={org}
-            onAdded={(m) => {
-              setMembers((list) => [...(list ?? []), m]);
-              announce(`${m.name} added as ${m.role}.`);
-            }}
-          />
-        ) : null}
       </section>
+
+      {manager ? <OrgInvitations org={org} announce={announce} /> : null}
 
       <section aria-labelledby="groups-h">
         <h3 id="groups-h">Groups</h3>
@@ -387,233 +374,6 @@ function OrgDetail({
 
       {manager ? <LinkLifetimes org={org} onSaved={(o) => { onOrgChanged(o); announce('Link lifetimes saved.'); }} /> : null}
     </article>
-  );
-}
-
-function AddMemberForm({ org, onAdded }: { org: Org; onAdded: (m: Member) => void }) {
-  const id = useId();
-  const [email, setEmail] = useState('');
-  const [role, setRole] = useState<Role>('member');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  return (
-    <form
-      class="inline org-form"
-      aria-label="Add a member"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setBusy(true);
-        setError(null);
-        try {
-          onAdded(await api('POST /api/orgs/{id}/members', { path: { id: org.id }, body: { email: email.trim(), role } }));
-          setEmail('');
-        } catch (err) {
-          setError(err);
-        } finally {
-          setBusy(false);
-        }
-      }}
-    >
-      <div>
-        <label for={`${id}-email`}>Member’s email</label>
-        <input id={`${id}-email`} type="email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
-      </div>
-      <div>
-        <label for={`${id}-role`}>Role</label>
-        <select id={`${id}-role`} value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
-          {ROLES.filter((r) => org.role === 'owner' || r.value !== 'owner').map((r) => (
-            <option key={r.value} value={r.value}>
-              {r.label}
-            </option>
-          ))}
-        </select>
-      </div>
-      <button type="submit" disabled={busy}>
-        Add member
-      </button>
-      <div class="org-form-error">
-        <FieldErrors error={error} />
-      </div>
-    </form>
-  );
-}
-
-function CreateGroupForm({ org, onCreated }: { org: Org; onCreated: (g: Group) => void }) {
-  const id = useId();
-  const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  return (
-    <form
-      class="inline org-form"
-      aria-label="Create a group"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setBusy(true);
-        setError(null);
-        try {
-          onCreated(await api('POST /api/orgs/{id}/groups', { path: { id: org.id }, body: { name: name.trim() } }));
-          setName('');
-        } catch (err) {
-          setError(err);
-        } finally {
-          setBusy(false);
-        }
-      }}
-    >
-      <div>
-        <label for={`${id}-name`}>New group’s name</label>
-        <input id={`${id}-name`} required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
-      </div>
-      <button type="submit" disabled={busy}>
-        Create group
-      </button>
-      <div class="org-form-error">
-        <FieldErrors error={error} />
-      </div>
-    </form>
-  );
-}
-
-function GroupItem({
-  group,
-  manager,
-  orgMembers,
-  announce,
-  onChanged,
-}: {
-  group: Group;
-  manager: boolean;
-  orgMembers: Member[];
-  announce: (text: string) => void;
-  onChanged: () => void;
-}) {
-  const id = useId();
-  const me = useSignal(currentUser);
-  const [open, setOpen] = useState(false);
-  const [members, setMembers] = useState<GroupMember[] | null>(null);
-  const [pick, setPick] = useState('');
-  const [error, setError] = useState<unknown>(null);
-
-  const load = async () => {
-    try {
-      setMembers((await api('GET /api/groups/{id}/members', { path: { id: group.id } })).items);
-    } catch (err) {
-      setError(err);
-    }
-  };
-  useEffect(() => {
-    if (open && members === null) void load();
-  }, [open]);
-
-  const candidates = orgMembers.filter((m) => !members?.some((g) => g.userId === m.userId));
-
-  return (
-    <li class="group-item">
-      <div class="row">
-        <button type="button" class="link" aria-expanded={open} aria-controls={`${id}-body`} onClick={() => setOpen(!open)}>
-          {group.name}
-        </button>
-        <span class="muted small">
-          {group.memberCount} member{group.memberCount === 1 ? '' : 's'}
-        </span>
-        {manager ? (
-          <button
-            type="button"
-            class="secondary"
-            aria-label={`Delete group ${group.name}`}
-            onClick={async () => {
-              try {
-                await api('DELETE /api/groups/{id}', { path: { id: group.id } });
-                announce(`Group ${group.name} deleted.`);
-                onChanged();
-              } catch (err) {
-                setError(err);
-              }
-            }}
-          >
-            Delete
-          </button>
-        ) : null}
-      </div>
-      <ErrorBanner error={error} />
-      {open ? (
-        <div id={`${id}-body`} class="group-body">
-          {members === null ? (
-            <Spinner label="Loading group members" />
-          ) : members.length === 0 ? (
-            <p class="muted small">Nobody in this group yet.</p>
-          ) : (
-            <ul class="group-members">
-              {members.map((m) => (
-                <li key={m.userId} class="row">
-                  <span>
-                    {m.name} <span class="muted small">{m.email}</span>
-                  </span>
-                  {manager || m.userId === me?.id ? (
-                    <button
-                      type="button"
-                      class="secondary"
-                      aria-label={`Remove ${m.name} from ${group.name}`}
-                      onClick={async () => {
-                        try {
-                          await api('DELETE /api/groups/{id}/members/{userId}', { path: { id: group.id, userId: m.userId } });
-                          setMembers((list) => list?.filter((x) => x.userId !== m.userId) ?? null);
-                          setError(null);
-                          announce(`${m.name} removed from ${group.name}.`);
-                          onChanged();
-                        } catch (err) {
-                          setError(err);
-                        }
-                      }}
-                    >
-                      Remove
-                    </button>
-                  ) : null}
-                </li>
-              ))}
-            </ul>
-          )}
-          {manager && members !== null ? (
-            candidates.length === 0 ? (
-              <p class="hint">Every member of the organisation is in this group.</p>
-            ) : (
-              <form
-                class="inline"
-                aria-label={`Add a member to ${group.name}`}
-                onSubmit={async (e) => {
-                  e.preventDefault();
-                  if (!pick) return;
-                  try {
-                    const added = await api('POST /api/groups/{id}/members', { path: { id: group.id }, body: { userId: pick } });
-                    setMembers((list) => [...(list ?? []), added]);
-                    setPick('');
-                    setError(null);
-                    announce(`${added.name} added to ${group.name}.`);
-                    onChanged();
-                  } catch (err) {
-                    setError(err);
-                  }
-                }}
-              >
-                <div>
-                  <label for={`${id}-pick`}>Add to {group.name}</label>
-                  <select id={`${id}-pick`} required value={pick} onChange={(e) => setPick(e.currentTarget.value)}>
-                    <option value="">Choose a member…</option>
-                    {candidates.map((m) => (
-                      <option key={m.userId} value={m.userId}>
-                        {m.name} ({m.email})
-                      </option>
-                    ))}
-                  </select>
-                </div>
-                <button type="submit">Add</button>
-              </form>
-            )
-          ) : null}
-        </div>
-      ) : null}
-    </li>
   );
 }
 
