@@ -51,7 +51,12 @@ function urlOf(template: string, path: Record<string, string> | undefined, query
 /**
  * Calls one API operation: `api('GET /api/assets/{id}', { path: { id } })`.
  * Signed in, the access token goes along; a 401 refreshes the session once
- * and retries.
+ * and retries. That covers both an expired token (`unauthorized`) and a
+ * write refused because the token's session ended (`session_ended`: logged
+ * out in another tab, password changed on another device, account
+ * disabled): the refresh either finds a newer session in the cookie (this
+ * tab's token was merely stale) or fails, and a failed refresh signs out,
+ * which sends the app to sign-in (session.ts, app.tsx).
  */
 export async function api<K extends Op>(op: K, args: Args<K> = {} as Args<K>): Promise<ResponseOf<K>> {
   const [method, template] = (op as string).split(' ') as [string, string];
