@@ -6,7 +6,8 @@
  * wrong one is wrong and sees the image with the right one; the owner
  * revokes the link and the visitor's reload says so (the media answer 410).
  * Then the owner shares with a second person by email, who can read the
- * asset through the API.
+ * asset through the API (people are found by email among those who share an
+ * organisation with the owner: they join one by accepting an invitation).
  */
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
@@ -172,10 +173,13 @@ test('share links with a password and a cap, revocation, and sharing with a pers
   expect((await asFriend()).status).toBe(404);
   const people = dialog.getByRole('form', { name: 'Share with people and groups' });
   await people.getByLabel('Share with').selectOption('user');
-  await people.getByLabel('Email').fill(`nobody-${crypto.randomUUID()}@example.test`);
-  await people.getByRole('button', { name: 'Share' }).click();
-  await poll(() => people.getByRole('alert').textContent()).toMatch(/No user with that email/);
+  // The friend shares no organisation with the owner yet: their address is as unknown as one with no account.
   await people.getByLabel('Email').fill(friend.email);
+  await people.getByRole('button', { name: 'Share' }).click();
+  await poll(() => people.getByRole('alert').textContent()).toMatch(/No one with that email shares an organisation with you/);
+  const club = await call<{ id: string }>(owner, 'POST', '/api/orgs', { name: 'Friends', slug: `friends-${crypto.randomUUID().slice(0, 8)}` });
+  const { invitation } = await call<{ invitation: { id: string } }>(owner, 'POST', `/api/orgs/${club.id}/invitations`, { email: friend.email });
+  await call(friend, 'POST', `/api/invitations/${invitation.id}/accept`);
   await people.getByLabel('Permission').selectOption('view');
   await people.getByRole('button', { name: 'Share' }).click();
   await poll(() => status.textContent()).toBe('Shared with Friend Person (view).');
@@ -191,7 +195,7 @@ test('share links with a password and a cap, revocation, and sharing with a pers
   // Expected failed loads, each a 4xx the browser logs as a failed resource load:
   // - on the visitor's share page: 401 for the locked link (GET /api/share before the
   //   password) and for the wrong password (unlock); 410 for the revoked link;
-  // - on the owner's asset page: the unknown email in the dialog (404), exactly once.
+  // - on the owner's asset page: the friend's email before they shared an org with the owner (404), exactly once.
   // (Public pages never try to resume a session: no refresh 401.)
   const failed = (statuses: string, path: string) =>
     new RegExp(`^console: Failed to load resource: the server responded with a status of (${statuses}) \\([^)]*\\) \\(http://127\\.0\\.0\\.1:\\d+${path}\\)$`);
@@ -201,7 +205,7 @@ test('share links with a password and a cap, revocation, and sharing with a pers
   expect(b.errors.filter((e) => unknownEmail.test(e))).toHaveLength(1);
 });
 
-test('organisations: create one, add a member, make a group, and share an asset with the group', async () => {
+test('organisations: create one, invite a member who accepts, make a group, and share an asset with the group', async () => {
   b.errors.length = 0;
   const owner = await register('Org Owner');
   const member = await register('Team Member');
@@ -219,9 +223,30 @@ test('organisations: create one, add a member, make a group, and share an asset 
   await poll(() => page.getByRole('heading', { level: 2, name: /Design Team/ }).isVisible()).toBe(true);
   await poll(() => page.getByRole('row', { name: /Org Owner/ }).textContent()).toMatch(/\(you\).*owner/);
 
-  await page.getByLabel('Member’s email').fill(member.email);
-  await page.getByRole('button', { name: 'Add member' }).click();
-  await poll(() => status.textContent()).toBe('Team Member added as member.');
+  // An invitation, not a direct add: the page does not say whether the address has an account.
+  await page.getByLabel('Email to invite').fill(member.email);
+  await page.getByRole('button', { name: 'Invite', exact: true }).click();
+  await poll(() => status.textContent()).toBe(`Invitation sent to ${member.email}. If an account exists for that address, they'll see the invitation.`);
+  await poll(() => page.getByRole('list', { name: 'Pending invitations' }).textContent()).toContain(member.email);
+  expect(await page.getByRole('row', { name: /Team Member/ }).count()).toBe(0);
+
+  // The invitee sees it (counted in the navigation) and accepts.
+  const memberCtx = await b.context();
+  const memberPage = await memberCtx.newPage();
+  await signIn(memberPage, member, '/orgs');
+  await poll(() => memberPage.locator('.nav-count').textContent()).toBe('1');
+  await poll(() => memberPage.getByRole('region', { name: 'Invitations for you' }).textContent()).toMatch(/Design Team.*Org Owner invited you/);
+  await screenshot(memberPage, 'orgs-invitation');
+  await memberPage.getByRole('button', { name: 'Accept the invitation to Design Team' }).click();
+  await poll(() => memberPage.locator('.orgs-status').textContent()).toBe('You joined Design Team.');
+  await memberPage.waitForURL(/\/orgs\?org=[0-9a-f-]{36}$/);
+  await poll(() => memberPage.getByRole('heading', { level: 2, name: /Design Team/ }).isVisible()).toBe(true);
+  expect(await memberPage.locator('.nav-count').count()).toBe(0);
+  await memberCtx.close();
+
+  await page.reload();
+  await poll(() => page.getByRole('row', { name: /Team Member/ }).textContent()).toMatch(/member/);
+  expect(await page.getByText('No pending invitations.').isVisible()).toBe(true);
   await page.getByLabel('Role of Team Member').selectOption('admin');
   await poll(() => status.textContent()).toBe('Team Member is now admin.');
 

@@ -30,9 +30,14 @@ export function InvitationBadge() {
   const n = list?.length ?? 0;
   if (n === 0) return null;
   return (
-    <span class="badge badge-on nav-count" aria-label={`${n} invitation${n === 1 ? '' : 's'} waiting`}>
-      {n}
-    </span>
+    <>
+      <span class="badge badge-on nav-count" aria-hidden="true">
+        {n}
+      </span>
+      <span class="visually-hidden">
+        {' '}({n} invitation{n === 1 ? '' : 's'} waiting)
+      </span>
+    </>
   );
 }
 
