@@ -3,8 +3,9 @@
  * DATA_DIR (default .data/). Ctrl-C stops everything; the next start finds the
  * data as it was left.
  */
-import { ConfigError, devConfigSchema, parseConfig } from '../../shared/config.ts';
+import { ConfigError, parseConfig } from '../../shared/config.ts';
 import { assertPortsFree, lockDataDir } from './data-lock.ts';
+import { devStackConfigSchema } from './dev-vars.ts';
 import { startLocalStack, type LocalStack } from './stack.ts';
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${line}`);
@@ -49,7 +50,7 @@ ownSignals();
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const config = parseConfig(devConfigSchema, process.env);
+  const config = parseConfig(devStackConfigSchema, process.env);
   await assertPortsFree({
     EDGE_PORT: config.EDGE_PORT,
     S3_PORT: config.S3_PORT,
@@ -57,16 +58,23 @@ async function main(): Promise<void> {
     PG_WS_PORT: config.PG_WS_PORT,
   });
   unlock = await lockDataDir(config.DATA_DIR);
-  starting = startLocalStack(config, { log });
+  starting = startLocalStack(config, { log, devVarsFile: config.DEV_VARS_FILE });
   const stack = await starting;
   ownSignals(); // again: starting the stack registered more hooks
   if (stopping) return;
+  // wrangler.toml's [dev] port is the stack's default EDGE_PORT, so a second edge needs another.
+  const cmd = `npx wrangler dev${config.EDGE_PORT === 8787 ? ' --port 8788' : ''}`;
+  const wrangler =
+    stack.devVars?.status === 'written'
+      ? `${cmd} runs a second edge against this stack (wrote ${config.DEV_VARS_FILE})`
+      : `kept ${config.DEV_VARS_FILE}: it lacks our header line, so \`${cmd}\` uses it as you wrote it`;
   log(
     `local stack ready in ${Date.now() - started} ms
   edge (workerd)     ${stack.edge.url}   health: ${stack.edge.url}/healthz
   storage (S3)       ${stack.s3.endpoint}   buckets: ${config.S3_BUCKET_RAW}, ${config.S3_BUCKET_DERIVATIVES}   access key: ${config.S3_ACCESS_KEY_ID}
   postgres (PGlite)  ${stack.postgres.url}   ws relay: ${stack.postgres.wsProxy}
   data               ${config.DATA_DIR}
+  wrangler dev       ${wrangler}
 Ctrl-C to stop.`,
   );
 }

@@ -18,6 +18,7 @@ import { sweepExpiredRows } from '../pipeline/expired-rows.ts';
 import { FfmpegTranscoder } from './ffmpeg-transcoder.ts';
 import { LocalDispatcher } from './dispatcher.ts';
 import { loadOrCreateDevKeys } from './dev-keys.ts';
+import { writeDevVars } from './dev-vars.ts';
 import { bundleEdge, startEdge, type EdgeRuntime } from './edge-runtime.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 import { startLocalS3, type LocalS3 } from './s3-server.ts';
@@ -32,12 +33,14 @@ export interface LocalStack {
   pipeline: PipelineDeps & { transcoder: FfmpegTranscoder };
   /** The bindings the edge was started with (what a deployed Worker gets from wrangler.toml + secrets). */
   bindings: Record<string, string>;
+  /** The `.dev.vars` for `npx wrangler dev`, when asked for: written, or kept because someone else wrote it. */
+  devVars?: { file: string; status: 'written' | 'kept' };
   close(): Promise<void>;
 }
 
 export async function startLocalStack(
   config: DevConfig,
-  opts: { handler?: SqsHandler; log?: (line: string) => void } = {},
+  opts: { handler?: SqsHandler; log?: (line: string) => void; devVarsFile?: string } = {},
 ): Promise<LocalStack> {
   const log = opts.log ?? (() => {});
   const dataDir = path.resolve(config.DATA_DIR);
@@ -142,7 +145,10 @@ export async function startLocalStack(
     };
     const edge = await startEdge({ scriptPath, port: config.EDGE_PORT, bindings, assetsDirectory: path.join(dataDir, 'web') });
     cleanups.push(edge.close);
-    return { edge, s3, postgres, dispatcher, pipeline, bindings, close: closeAll };
+    // Last, so the file never describes a stack that failed to start.
+    const devVarsFile = opts.devVarsFile ? path.resolve(opts.devVarsFile) : undefined;
+    const devVars = devVarsFile ? { file: devVarsFile, status: await writeDevVars(devVarsFile, bindings) } : undefined;
+    return { edge, s3, postgres, dispatcher, pipeline, bindings, devVars, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

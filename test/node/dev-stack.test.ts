@@ -5,7 +5,7 @@
  * and restart with its data intact.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -68,6 +68,8 @@ beforeAll(async () => {
     S3_PORT: String(ports.s3),
     PG_PORT: String(ports.pg),
     PG_WS_PORT: String(ports.ws),
+    // Never the developer's own .dev.vars beside wrangler.toml.
+    DEV_VARS_FILE: path.join(dataDir, 'dev.vars'),
   };
 });
 afterAll(async () => {
@@ -83,6 +85,9 @@ describe('npm run dev', () => {
       const health = await fetch(`http://127.0.0.1:${ports.edge}/healthz`);
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ status: 'ok' });
+      const devVars = path.join(dataDir, 'dev.vars');
+      expect((await stat(devVars)).mode & 0o777).toBe(0o600);
+      expect(await readFile(devVars, 'utf8')).toContain(`\nS3_ENDPOINT='http://127.0.0.1:${ports.s3}'\n`);
 
       // A second stack on the same data folder must refuse to start.
       const second = startDev({ EDGE_PORT: '0', S3_PORT: '0', PG_PORT: '0', PG_WS_PORT: '0' });
