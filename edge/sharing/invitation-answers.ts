@@ -8,15 +8,16 @@
  * Accepting adds the org_members row and marks the invitation in one
  * transaction that locks the invitation, then the org (as every membership
  * change does, edge/sharing/org-members.ts). It puts nobody into a group.
- * Answering again the same way changes nothing (idempotent); a revoked or
- * expired invitation is 410 `gone`, one answered the other way 409
- * `conflict`, each with `details.status`.
+ * Answering again the same way changes nothing (idempotent); a revoked,
+ * expired or lapsed invitation (its inviter may no longer invite, see
+ * invitations.ts) is 410 `gone`, one answered the other way 409 `conflict`,
+ * each with `details.status`. Declining is always possible.
  */
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { orgInvitations, orgMembers, orgs, users } from '../../shared/db/schema.ts';
 import { AppError } from '../errors.ts';
-import type { InvitationRow, InvitedRole } from './invitations.ts';
+import { inviterMayInvite, type InvitationRow, type InvitedRole } from './invitations.ts';
 import { lockOrg, type Tx } from './org-members.ts';
 
 export type Answer = 'accept' | 'decline';
@@ -46,6 +47,7 @@ export async function myInvitations(db: Database, userId: string, now: Date): Pr
         eq(orgInvitations.email, emailOf(userId)),
         eq(orgInvitations.status, 'pending'),
         gt(orgInvitations.expiresAt, now),
+        inviterMayInvite,
       ),
     )
     .orderBy(asc(orgInvitations.createdAt), asc(orgInvitations.id));
@@ -96,6 +98,9 @@ export async function answerInvitation(
     if (inv.expiresAt.getTime() <= now.getTime()) throw new AppError('gone', 'This invitation has expired.', { details: { status: 'expired' } });
     if (answer === 'accept') {
       await lockOrg(tx, inv.orgId);
+      // Checked under the org's lock, so a removal or demotion of the inviter cannot slip past it.
+      const [live] = await tx.select({ ok: inviterMayInvite }).from(orgInvitations).where(eq(orgInvitations.id, inv.id));
+      if (!live?.ok) throw new AppError('gone', 'This invitation lapsed: whoever sent it can no longer invite to this org.', { details: { status: 'lapsed' } });
       // Already a member (the org's creator, or a race): the membership and its role stay as they are.
       await tx.insert(orgMembers).values({ orgId: inv.orgId, userId, role: inv.role }).onConflictDoNothing();
     }

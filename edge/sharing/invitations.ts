@@ -6,10 +6,16 @@
  * answers the same body. An address already in the org is refused (409):
  * its members are listed to the inviter anyway. Invitations last 14 days; a
  * second invitation of a pending address refreshes it (role, inviter, expiry).
+ *
+ * An invitation carries its inviter's authority and lasts only while they
+ * still hold it: once they left the org or are no longer an owner or admin,
+ * it is listed to nobody and cannot be accepted (a removed admin's pending
+ * invitations do not let anyone in after them). Inviting again revives it
+ * under the new inviter.
  */
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
-import { orgInvitations, orgMembers, users } from '../../shared/db/schema.ts';
+import { orgInvitations, users } from '../../shared/db/schema.ts';
 import { hit, type AttemptLimit } from '../auth/attempt-limit.ts';
 import { rowsOf } from '../auth/sql-rows.ts';
 import { AppError } from '../errors.ts';
@@ -20,6 +26,11 @@ export const INVITE_LIMIT: AttemptLimit = { max: 50, windowSeconds: 3600 };
 export const inviteLimitKey = (inviterId: string) => `org-invite:user:${inviterId}`;
 
 export type InvitedRole = 'member' | 'admin';
+
+/** True while the invitation's inviter is still an owner or admin of its org. */
+// Qualified by hand: drizzle may render columns inside sql`` unqualified, and inside this subquery that would mean m's.
+export const inviterMayInvite = sql<boolean>`exists (select 1 from org_members m
+  where m.org_id = "org_invitations"."org_id" and m.user_id = "org_invitations"."invited_by" and m.role in ('owner', 'admin'))`;
 export type InvitationRow = typeof orgInvitations.$inferSelect;
 
 /** What the inviter (and the org's other owners and admins) see of an invitation. */
@@ -28,7 +39,7 @@ export interface InvitationView {
   email: string;
   role: InvitedRole;
   status: InvitationRow['status'];
-  /** Who invited, while they are still in the org. */
+  /** Who invited (listed invitations are those whose inviter may still invite). */
   invitedBy: { id: string; name: string } | null;
   createdAt: string;
   expiresAt: string;
@@ -67,18 +78,17 @@ export async function invite(
   return row!;
 }
 
-/** The org's pending, unexpired invitations, oldest first. */
+/** The org's pending, unexpired invitations whose inviter may still invite, oldest first. */
 export async function listOrgInvitations(db: Database, orgId: string, now: Date): Promise<InvitationView[]> {
   const rows = await db
-    .select({ inv: orgInvitations, inviterName: users.name, inviterInOrg: orgMembers.userId })
+    .select({ inv: orgInvitations, inviterName: users.name })
     .from(orgInvitations)
     .leftJoin(users, eq(users.id, orgInvitations.invitedBy))
-    .leftJoin(orgMembers, and(eq(orgMembers.orgId, orgInvitations.orgId), eq(orgMembers.userId, orgInvitations.invitedBy)))
-    .where(and(eq(orgInvitations.orgId, orgId), eq(orgInvitations.status, 'pending'), gt(orgInvitations.expiresAt, now)))
+    .where(and(eq(orgInvitations.orgId, orgId), eq(orgInvitations.status, 'pending'), gt(orgInvitations.expiresAt, now), inviterMayInvite))
     .orderBy(asc(orgInvitations.createdAt), asc(orgInvitations.id));
-  return rows.map(({ inv, inviterName, inviterInOrg }) => ({
+  return rows.map(({ inv, inviterName }) => ({
     ...orgView(inv),
-    invitedBy: inv.invitedBy && inviterInOrg && inviterName !== null ? { id: inv.invitedBy, name: inviterName } : null,
+    invitedBy: inv.invitedBy && inviterName !== null ? { id: inv.invitedBy, name: inviterName } : null,
   }));
 }
 

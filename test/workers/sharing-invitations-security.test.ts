@@ -104,6 +104,30 @@ describe("someone else's invitation", () => {
   });
 });
 
+describe("an invitation whose inviter may no longer invite", () => {
+  it('lapses (not listed, 410 lapsed) when they are demoted or removed, and revives when invited again', async () => {
+    const org = await seedOrg(alice);
+    const rogue = await withDb((db) => createUser(db, 'rogue'));
+    await seedMember(org, rogue, 'admin');
+    const [first, second] = [await withDb((db) => createUser(db, 'alt')), await withDb((db) => createUser(db, 'alt'))];
+    const sent = [];
+    for (const who of [first, second]) sent.push((await expectJson(await post(rogue, { email: await emailOf(who), role: 'admin' }, org), 202)).invitation);
+    // Demoted: the invitations it sent lapse at once; removed: the same.
+    await expectJson(await api('PATCH', `/api/orgs/${org}/members/${rogue}`, { as: alice, json: { role: 'member' } }), 200);
+    expect((await expectJson(await api('GET', '/api/invitations', { as: first }), 200)).invitations).toEqual([]);
+    expect((await expectJson(await api('GET', `/api/orgs/${org}/invitations`, { as: alice }), 200)).items).toEqual([]);
+    const lapsed = await expectJson(await api('POST', `/api/invitations/${sent[0]!.id}/accept`, { as: first }), 410);
+    expect(lapsed.error).toMatchObject({ code: 'gone', details: { status: 'lapsed' } });
+    expect((await api('DELETE', `/api/orgs/${org}/members/${rogue}`, { as: alice })).status).toBe(204);
+    expect((await api('POST', `/api/invitations/${sent[1]!.id}/accept`, { as: second })).status).toBe(410);
+    expect(await withDb((db) => db.select().from(orgMembers).where(eq(orgMembers.orgId, org)))).toHaveLength(1);
+    // An owner who invites the address again takes the invitation over.
+    const revived = (await expectJson(await post(alice, { email: await emailOf(first) }, org), 202)).invitation;
+    expect(revived.id).toBe(sent[0]!.id);
+    expect((await expectJson(await api('POST', `/api/invitations/${revived.id}/accept`, { as: first }), 200)).invitation.role).toBe('member');
+  });
+});
+
 describe('adding someone directly', () => {
   it('is gone: POST /api/orgs/:id/members answers 405 and nobody joins', async () => {
     const victim = await withDb((db) => createUser(db, 'victim'));
