@@ -6,10 +6,10 @@
  * - the POST form used again: S3 stores it (POST has no create-only
  *   condition, in AWS either), the pipeline blocks the asset as
  *   `original_replaced`, and the edge never serves the new bytes;
- * - the multipart complete sent again: answered from the completed upload,
- *   nothing written;
  * - a new version written straight to storage with the owner's credentials:
  *   blocked the same way.
+ * A multipart complete over an existing original: test/workers/uploads-replay.test.ts
+ * (the edge) and test/node/storage-create-only.test.ts (S3).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smallJpeg } from './support/samples.ts';
@@ -91,33 +91,6 @@ describe('replays after the asset is ready', () => {
     expect(s.reason).toMatch(/^original_replaced: /);
     const refused = await originalVia(start.assetId);
     expect(refused.status).toBe(403);
-  });
-
-  it('the multipart complete: answered from the completed upload, nothing written', async () => {
-    const bytes = await smallJpeg(400, 300);
-    const mp = await fetch(`${env.endpoint}/s3/multipart`, {
-      method: 'POST',
-      headers: { ...auth(), 'content-type': 'application/json' },
-      body: JSON.stringify({ filename: 'm.jpg', type: 'image/jpeg', metadata: { size: bytes.length } }),
-    });
-    const up = (await mp.json()) as { key: string; uploadId: string; assetId: string };
-    const q = `?key=${encodeURIComponent(up.key)}`;
-    const part = (await (await fetch(`${env.endpoint}/s3/multipart/${up.uploadId}/1${q}`, { headers: auth() })).json()) as { url: string };
-    const put = await fetch(part.url, { method: 'PUT', body: new Uint8Array(bytes) });
-    const complete = () =>
-      fetch(`${env.endpoint}/s3/multipart/${up.uploadId}/complete${q}`, {
-        method: 'POST',
-        headers: { ...auth(), 'content-type': 'application/json' },
-        body: JSON.stringify({ parts: [{ PartNumber: 1, ETag: put.headers.get('etag') }] }),
-      });
-    expect((await complete()).status).toBe(200);
-    expect(await settled(up.assetId)).toMatchObject({ status: 'ready' });
-    // The part URL cannot be used again either: S3 has forgotten the upload.
-    expect((await fetch(part.url, { method: 'PUT', body: new Uint8Array(tampered(bytes)) })).status).toBe(404);
-    expect((await complete()).status).toBe(200);
-    await env.stack.dispatcher.idle();
-    expect(await sha256OfObject(env.storage, env.raw, up.key)).toBe(await sha(bytes));
-    expect(await status(up.assetId)).toMatchObject({ status: 'ready' });
   });
 
   it('a new version written with the owner credentials (an S3-level overwrite) is blocked, and not served', async () => {

@@ -138,6 +138,8 @@ describe('the multipart complete', () => {
     expect(await errorCode(res)).toBe('conflict');
     expect(sameBytes(await stored(up.assetId), earlier)).toBe(true);
     await expect(storage.listParts(config.S3_BUCKET_RAW, up.key, up.uploadId)).rejects.toMatchObject({ status: 404 });
+    // S3 has dropped its parts, and the edge signs no more part URLs for it (409: completed).
+    expect((await api(`/s3/multipart/${up.uploadId}/1?key=${encodeURIComponent(up.key)}`, owner)).status).toBe(409);
     expect((await rowsOf(up.assetId)).uploads[0]).toMatchObject({ status: 'completed' });
     // Replayed, it is the completed upload's answer again; nothing is written.
     expect((await completeUpload(owner, up, [{ PartNumber: 1, ETag: etag }])).status).toBe(200);
