@@ -68,11 +68,11 @@ export function findMissing(env: NodeJS.ProcessEnv, isRoot: boolean): Missing[] 
 }
 
 /** The one message: what is missing and the one line that installs all of it. */
-export function preflightMessage(missing: Missing[], isRoot: boolean): string {
+export function preflightMessage(missing: Missing[], isRoot: boolean, command = 'npm test'): string {
   const pkgs = PACKAGES.filter((p) => missing.some((m) => m.pkg === p));
   const sudo = isRoot ? '' : 'sudo ';
   return [
-    'npm test needs programs this machine lacks:',
+    `${command} needs programs this machine lacks:`,
     ...missing.map((m) => `  - ${m.what} (package ${m.pkg})`),
     'Install them with:',
     `  ${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends ${pkgs.join(' ')}`,

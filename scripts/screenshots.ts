@@ -37,7 +37,7 @@ async function main(): Promise<number> {
   const isRoot = process.getuid?.() === 0;
   const missing = findMissing(process.env, isRoot);
   if (missing.length > 0) {
-    console.error(preflightMessage(missing, isRoot));
+    console.error(preflightMessage(missing, isRoot, 'npm run screenshots'));
     return 1;
   }
   const out = await mkdtemp(path.join(os.tmpdir(), 'media-screenshots-'));

@@ -56,7 +56,7 @@ export async function writeDevVars(file: string, bindings: Record<string, string
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    throw new Error(`${file} (DEV_VARS_FILE): ${String(err)}`, { cause: err });
   }
   return 'written';
 }
