@@ -6,7 +6,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assets, grants } from '../../shared/db/schema.ts';
+import { grants } from '../../shared/db/schema.ts';
 import { createAsset, createUser, uid, withDb } from './support/fixtures.ts';
 import { addMember, api, emailOf, expectJson, seedCollection, seedGrant, seedMember, seedOrg } from './support/sharing-api.ts';
 
@@ -114,14 +114,20 @@ describe("a stranger's name and email", () => {
   });
 });
 
-describe('a public asset', () => {
-  it('names no owner (no owner id) to an anonymous caller', async () => {
-    const asset = await withDb((db) => createAsset(db, owner));
-    await withDb((db) => db.update(assets).set({ visibility: 'public', visibilitySetBy: owner }).where(eq(assets.id, asset)));
-    const res = await api('GET', `/api/assets/${asset}`);
-    const text = await res.text();
-    expect(res.status, text).toBe(200);
-    expect(JSON.parse(text)).not.toHaveProperty('ownerId');
-    expect(text).not.toContain(owner);
+describe('a public asset or collection', () => {
+  it('names no owner (no owner id) to an anonymous caller; a signed-in one still gets it', async () => {
+    const asset = await withDb((db) => createAsset(db, owner, { visibility: 'public', visibilitySetBy: owner }));
+    const album = await seedCollection(owner, [asset], { visibility: 'public', visibilitySetBy: owner });
+    for (const path of [`/api/assets/${asset}`, `/api/collections/${album}`]) {
+      const res = await api('GET', path);
+      const text = await res.text();
+      expect(res.status, text).toBe(200);
+      expect(JSON.parse(text), path).not.toHaveProperty('ownerId');
+      expect(text, path).not.toContain(owner);
+    }
+    const col = await expectJson(await api('GET', `/api/collections/${album}`), 200);
+    expect(col.items.map((i: { id: string }) => i.id)).toEqual([asset]);
+    expect(col.items[0]).not.toHaveProperty('ownerId');
+    expect((await expectJson(await api('GET', `/api/assets/${asset}`, { as: colleague }), 200)).ownerId).toBe(owner);
   });
 });
