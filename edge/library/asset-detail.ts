@@ -9,6 +9,7 @@ import { assets, derivatives } from '../../shared/db/schema.ts';
 import { includes, type Permission } from '../../shared/policy/access.ts';
 import { iso, summaryColumns, toSummary, type SummaryRow } from './asset-rows.ts';
 import { mediaUrlsFor, type Signer } from './media-urls.ts';
+import { typeMismatch } from '../delivery/type-mismatch.ts';
 import type { AssetDetail } from './schemas.ts';
 
 const detailColumns = {
@@ -53,6 +54,7 @@ export async function loadAssetDetail(db: Database, assetId: string, permission:
     description: row.description,
     declaredType: row.declaredType,
     detectedType: row.detectedType,
+    typeMismatch: includes(permission, 'manage') ? typeMismatch(row.declaredType, row.detectedType) : null,
     sha256: row.sha256,
     statusReason: row.statusReason,
     metadata: metadataFor(row.metadata, permission),

@@ -151,6 +151,9 @@ export const assetDetailSchema = assetSummarySchema
     description: z.string().nullable(),
     declaredType: z.string(),
     detectedType: z.string().nullable(),
+    typeMismatch: z.union([z.object({ declared: z.string(), detected: z.string() }), z.null()]).openapi({
+      description: 'The declared and the detected type when they disagree (media is served by the detected one); manage holders only, else null.',
+    }),
     sha256: z.string().nullable(),
     statusReason: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),

@@ -6,15 +6,17 @@
  */
 import { SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { grants } from '../../shared/db/schema.ts';
 import { signMediaToken } from '../../shared/tokens/index.ts';
 import { bearer, createAsset, createUser, keys, party, putVariant, withDb } from './support/fixtures.ts';
 import { makeLink } from './support/share-links.ts';
 
 const HTML = '<!doctype html><script>alert(document.domain)</script>';
 let owner: string;
+let viewer: string;
 
 beforeAll(async () => {
-  owner = await withDb((db) => createUser(db, 'typer'));
+  [owner, viewer] = await withDb((db) => Promise.all([createUser(db, 'typer'), createUser(db, 'viewer')]));
 });
 
 /** An asset whose original was uploaded declaring `declared` and sniffed as `detected`. */
@@ -118,5 +120,21 @@ describe('derivatives and everything else on /m and /s', () => {
     const cached = await SELF.fetch(`http://edge.test/m/${id}/w320.webp`, { headers: { 'if-none-match': etag } });
     expect(cached.status).toBe(304);
     expect(cached.headers.get('content-disposition')).toBeNull();
+  });
+});
+
+describe('the owner is told when declared and detected types disagree', () => {
+  const detail = async (id: string, who: string) =>
+    ((await (await SELF.fetch(`http://edge.test/api/assets/${id}`, { headers: await bearer(who) })).json()) as { typeMismatch: unknown }).typeMismatch;
+
+  it('typeMismatch for manage holders; null when the types agree, are unknown, or for a mere viewer', async () => {
+    const lying = await original('image/jpeg', 'text/html');
+    await withDb((db) =>
+      db.insert(grants).values({ resourceType: 'asset', resourceId: lying, principalType: 'user', principalId: viewer, permission: 'view', grantedBy: owner }),
+    );
+    expect(await detail(lying, owner)).toEqual({ declared: 'image/jpeg', detected: 'text/html' });
+    expect(await detail(lying, viewer)).toBeNull();
+    expect(await detail(await original('image/jpg', 'image/jpeg'), owner)).toBeNull();
+    expect(await detail(await original('image/jpeg', null), owner)).toBeNull();
   });
 });

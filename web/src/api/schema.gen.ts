@@ -12,6 +12,11 @@ export interface Schemas {
     description: string | null;
     declaredType: string;
     detectedType: string | null;
+    /** The declared and the detected type when they disagree (media is served by the detected one); manage holders only, else null. */
+    typeMismatch: {
+      declared: string;
+      detected: string;
+    } | null;
     sha256: string | null;
     statusReason: string | null;
     metadata: Record<string, unknown>;
