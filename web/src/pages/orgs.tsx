@@ -14,10 +14,10 @@ import { currentUser } from '../api/session.ts';
 import { useSignal } from '../api/signal.ts';
 import { MyInvitations } from '../components/my-invitations.tsx';
 import { CreateGroupForm, GroupItem } from '../components/org-groups.tsx';
+import { LinkLifetimes } from '../components/org-link-lifetimes.tsx';
 import { OrgInvitations } from '../components/org-invitations.tsx';
 import { FieldErrors } from '../components/field-errors.tsx';
 import { ErrorBanner, Spinner } from '../components/status.tsx';
-import { formatDate } from '../format.ts';
 import { navigate } from '../router.ts';
 import '../styles/sharing.css';
 
@@ -375,61 +375,4 @@ function OrgDetail({
       {manager ? <LinkLifetimes org={org} onSaved={(o) => { onOrgChanged(o); announce('Link lifetimes saved.'); }} /> : null}
     </article>
   );
-}
-
-const DAY = 86400;
-
-function LinkLifetimes({ org, onSaved }: { org: Org; onSaved: (org: Org) => void }) {
-  const id = useId();
-  const [def, setDef] = useState(String(org.shareLinkDefaultTtl / DAY));
-  const [max, setMax] = useState(String(org.shareLinkMaxTtl / DAY));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  return (
-    <section aria-labelledby={`${id}-h`}>
-      <h3 id={`${id}-h`}>Share links</h3>
-      <p class="muted small">
-        Links to this organisation’s items last {formatDays(org.shareLinkDefaultTtl)} unless their creator chooses, and at most {formatDays(org.shareLinkMaxTtl)}.
-        Created {formatDate(org.createdAt)}.
-      </p>
-      <form
-        class="inline org-form"
-        aria-label="Share link lifetimes"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          setBusy(true);
-          setError(null);
-          try {
-            const body = { shareLinkDefaultTtl: Math.round(Number(def) * DAY), shareLinkMaxTtl: Math.round(Number(max) * DAY) };
-            onSaved(await api('PATCH /api/orgs/{id}', { path: { id: org.id }, body }));
-          } catch (err) {
-            setError(err);
-          } finally {
-            setBusy(false);
-          }
-        }}
-      >
-        <div>
-          <label for={`${id}-def`}>Default life (days)</label>
-          <input id={`${id}-def`} type="number" min="0.001" max="365" step="any" required value={def} onInput={(e) => setDef(e.currentTarget.value)} />
-        </div>
-        <div>
-          <label for={`${id}-max`}>Longest life (days)</label>
-          <input id={`${id}-max`} type="number" min="0.001" max="365" step="any" required value={max} onInput={(e) => setMax(e.currentTarget.value)} />
-        </div>
-        <button type="submit" disabled={busy}>
-          Save
-        </button>
-        <div class="org-form-error">
-          <FieldErrors error={error} />
-        </div>
-      </form>
-    </section>
-  );
-}
-
-function formatDays(seconds: number): string {
-  if (seconds % DAY === 0) return `${seconds / DAY} day${seconds === DAY ? '' : 's'}`;
-  if (seconds % 3600 === 0) return `${seconds / 3600} hours`;
-  return `${Math.round(seconds / 60)} minutes`;
 }
