@@ -14,14 +14,17 @@ import type { ModelState, ResourceRef } from './state.ts';
 import type { Actor, Real, Step } from './step.ts';
 
 /**
- * Every run starts from the same few resources, so that its random commands
- * mostly name things that exist: u0 and u1 each own an asset, u1 a
- * collection, u2 an org all three belong to (people receive grants only
- * from someone they share an org with). Users are interchangeable, so
- * fixing who owns what loses nothing.
+ * Every run starts from the same small world, so that its random commands
+ * mostly name things that exist: u0 owns asset#0 (public) and u1 asset#1
+ * (private) and collection#0; u2 made org#0 and all three belong to it
+ * (people receive grants only from someone they share an org with). Users
+ * are interchangeable, so fixing who owns what loses nothing.
  */
 export async function prologue(m: ModelState, r: Real): Promise<void> {
-  const steps = [new Upload(0, null), new Upload(1, null), new CreateCollection(1), new CreateOrg(2), new JoinOrg('owner', 0, 0), new JoinOrg('owner', 0, 1)];
+  const steps = [
+    new Upload(0, null), new Upload(1, null), new SetVisibility('owner', 0, true), new CreateCollection(1),
+    new CreateOrg(2), new JoinOrg('owner', 0, 0), new JoinOrg('owner', 0, 1),
+  ];
   for (const s of steps) await s.perform(m, r);
 }
 
@@ -65,10 +68,10 @@ export function commandArbitraries(users: number): fc.Arbitrary<Step>[] {
     fc.tuple(actor, asset, fc.constantFrom('delete' as const, 'restore' as const, 'purge' as const)).map(([u, a, op]) => new Lifecycle(u, a, op)),
     user.map((u) => new CreateCollection(u)),
     fc.tuple(actor, collection).map(([u, c]) => new DeleteCollection(u, c)),
-    ...weighted(5, fc.tuple(actor, collection, asset, mostlyTrue).map(([u, c, a, add]) => new Item(u, c, a, add))),
+    ...weighted(6, fc.tuple(actor, collection, asset, mostlyTrue).map(([u, c, a, add]) => new Item(u, c, a, add))),
     ...weighted(7, fc.tuple(actor, res, principal, level, expiresIn).map(([u, r, p, l, e]) => new Grant(u, r, p, l, e))),
-    fc.tuple(actor, index(6), grantChange).map(([u, g, ch]) => new ChangeGrant(u, g, ch)),
-    fc.tuple(actor, index(6)).map(([u, g]) => new DeleteGrant(u, g)),
+    fc.tuple(actor, index(5), grantChange).map(([u, g, ch]) => new ChangeGrant(u, g, ch)),
+    fc.tuple(actor, index(5)).map(([u, g]) => new DeleteGrant(u, g)),
     ...weighted(3, fc.tuple(actor, res, fc.constantFrom('view' as const, 'download' as const), fc.boolean(), fc.constantFrom(null, null, 1, 2))
       .map(([u, r, l, d, max]) => new CreateLink(u, r, l, d, max))),
     fc.tuple(actor, index(4), linkChange).map(([u, l, ch]) => new ChangeLink(u, l, ch)),

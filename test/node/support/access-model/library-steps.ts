@@ -6,8 +6,8 @@
 import type { ModelState } from './state.ts';
 import { actorName, expectKnown, nothing, ok, resolve, said, send, Step, touchedBy, type Actor, type Outcome, type Real } from './step.ts';
 
-export const MAX_ASSETS = 4;
-export const MAX_COLLECTIONS = 3;
+export const MAX_ASSETS = 3;
+export const MAX_COLLECTIONS = 2;
 
 export class Upload extends Step {
   /** `owner`: the owner of the collection it goes into (only they may upload into it). */

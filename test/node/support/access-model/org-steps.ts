@@ -9,7 +9,7 @@ import type { ModelState } from './state.ts';
 import { actorName, everything, expectKnown, nothing, ok, resolve, said, send, Step, type Actor, type Outcome, type Real } from './step.ts';
 
 export const MAX_ORGS = 2;
-export const MAX_GROUPS = 2;
+export const MAX_GROUPS = 1;
 
 export class CreateOrg extends Step {
   constructor(readonly user: number) { super(); }
