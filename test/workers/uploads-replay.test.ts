@@ -12,7 +12,6 @@ import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assets, shareLinks } from '../../shared/db/schema.ts';
 import { originalKey } from '../../shared/storage/keys.ts';
-import { bareEtag } from '../../shared/storage/s3-client.ts';
 import { signMediaToken, signShareToken } from '../../shared/tokens/index.ts';
 import { config, createUser, keys, party, storage, withDb } from './support/fixtures.ts';
 import { api, bytesOf, completeUpload, errorCode, json, MiB, rowsOf, sameBytes, startMultipart, uploadPart } from './support/uploads.ts';
@@ -31,7 +30,7 @@ const stored = async (assetId: string) => {
 /** What ingest leaves behind: the asset ready, with the ETag of the object it checked. */
 async function markIngested(assetId: string): Promise<string> {
   const head = await storage.head(config.S3_BUCKET_RAW, originalKey(assetId));
-  const etag = bareEtag(head!.etag);
+  const etag = head!.etag.replaceAll('"', '');
   await withDb((db) => db.update(assets).set({ status: 'ready', ingestedEtag: etag }).where(eq(assets.id, assetId)));
   return etag;
 }
@@ -62,6 +61,10 @@ describe('the presigned PUT', () => {
     expect(await dropped.text()).toContain('SignatureDoesNotMatch');
     expect(sameBytes(await stored(start.assetId), first)).toBe(true);
     expect(sameBytes(new Uint8Array(await (await original(start.assetId)).arrayBuffer()), first)).toBe(true);
+    expect((await withToken(start.assetId)).status).toBe(200);
+    // An asset ingested before ETags were recorded has nothing to compare with: served as before.
+    await withDb((db) => db.update(assets).set({ ingestedEtag: null }).where(eq(assets.id, start.assetId)));
+    expect((await original(start.assetId)).status).toBe(200);
   });
 });
 
@@ -101,6 +104,7 @@ describe('the POST form (Uppy)', () => {
     expect(before.status).toBe(200);
     expect(sameBytes(new Uint8Array(await before.arrayBuffer()), first)).toBe(true);
     expect((await withToken(start.assetId)).status).toBe(200);
+    expect((await api(`/s/${share}/original`, undefined)).status).toBe(200);
 
     // The same form again, within its five minutes, with other bytes of the same length and type.
     expect((await post(start, replayed)).status).toBe(204);
@@ -111,16 +115,6 @@ describe('the POST form (Uppy)', () => {
     }
     const head = await api(`/m/${start.assetId}/original`, owner, { method: 'HEAD' });
     expect(head.status).toBe(403);
-  });
-
-  it('an original whose ETag matches, or one ingested before ETags were recorded, is served', async () => {
-    const bytes = bytesOf(1000, 8);
-    const start = await json<PostStart>(await api(`/s3/params?filename=m.txt&type=text%2Fplain&metadata%5Bsize%5D=${bytes.length}`, owner), 200);
-    expect((await post(start, bytes)).status).toBe(204);
-    await markIngested(start.assetId);
-    expect((await withToken(start.assetId)).status).toBe(200);
-    await withDb((db) => db.update(assets).set({ ingestedEtag: null }).where(eq(assets.id, start.assetId)));
-    expect((await original(start.assetId)).status).toBe(200);
   });
 });
 
