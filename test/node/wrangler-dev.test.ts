@@ -76,8 +76,15 @@ beforeAll(async () => {
 afterAll(async () => {
   const pid = wrangler?.pid;
   if (pid !== undefined && wrangler?.exitCode === null) {
-    process.kill(-pid, 'SIGTERM');
-    const killer = setTimeout(() => process.kill(-pid, 'SIGKILL'), 10_000);
+    const killGroup = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-pid, sig);
+      } catch {
+        // The group is already gone.
+      }
+    };
+    killGroup('SIGTERM');
+    const killer = setTimeout(() => killGroup('SIGKILL'), 10_000);
     await exited;
     clearTimeout(killer);
   }
