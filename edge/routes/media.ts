@@ -7,9 +7,8 @@
  */
 import { Hono, type Context } from 'hono';
 import { originalKey, derivativeKey, isAssetId, isVariantPath } from '../../shared/storage/keys.ts';
-import { assetPermission, includes } from '../../shared/policy/access.ts';
 import { signMediaToken, verifyMediaToken, type MediaTokenClaims } from '../../shared/tokens/index.ts';
-import { loadAsset, loadCallerAccess } from '../access/asset-access.ts';
+import { requireAssetPermission } from '../access/gate.ts';
 import { optionalUser } from '../auth/authenticate.ts';
 import { addTokenToPlaylist, isPlaylist } from '../delivery/hls.ts';
 import { PRIVATE_REVALIDATE, PUBLIC_MEDIA, untilExpiry } from '../delivery/cache-policy.ts';
@@ -61,19 +60,16 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
     }));
   }
 
-  const asset = await loadAsset(db(), assetId);
-  if (!asset) throw new AppError('not_found', 'No such media.');
   const now = new Date();
   const user = await optionalUser(c);
-  if (user && !isAssetId(user.id)) throw new AppError('unauthorized', 'Authentication required.');
-  const access = user ? await loadCallerAccess(db(), user.id, asset, now) : { caller: null, grants: [] };
-  const permission = assetPermission({ asset, ...access, now });
   // No permission at all reads as "no such media", so private assets are not revealed.
-  if (permission === null) throw new AppError('not_found', 'No such media.');
-  if (!includes(permission, need)) throw new AppError('forbidden', 'Downloading this file is not allowed.');
+  const { asset, publicView } = await requireAssetPermission(db(), assetId, { userId: user?.id ?? null }, need, now, {
+    missing: 'No such media.',
+    forbidden: 'Downloading this file is not allowed.',
+  });
   if (asset.status === 'blocked') throw new AppError('forbidden', 'This file was blocked by a malware scan.');
 
-  const isPublic = asset.visibility === 'public' && asset.deletedAt === null && variant !== 'original';
+  const isPublic = publicView && variant !== 'original';
   let rewrite: ((text: string) => string) | undefined;
   if (isPlaylist(variant) && user) {
     // The player cannot send the Bearer header with every segment: give it a token for hls/.

@@ -9,17 +9,14 @@
  */
 import { Hono } from 'hono';
 import { isAssetId, isVariantPath } from '../../shared/storage/keys.ts';
-import { assetPermission, includes } from '../../shared/policy/access.ts';
-import { isTokenError, verifyShareToken } from '../../shared/tokens/index.ts';
-import { requireUnlocked } from '../access/share-unlock.ts';
-import { loadAsset } from '../access/asset-access.ts';
-import { countDownload, loadShareLink } from '../access/share-link.ts';
+import { requireAssetPermission } from '../access/gate.ts';
+import { openUnlockedLink } from '../access/link-gate.ts';
+import { countDownload } from '../access/share-link.ts';
 import { queryUnlock } from '../access/share-unlock.ts';
 import { addParamsToPlaylist, isPlaylist } from '../delivery/hls.ts';
 import { presentationFor } from '../delivery/media-presentation.ts';
 import { startsDownload, type SentBytes } from '../delivery/sent-bytes.ts';
 import { serveObject } from '../delivery/serve-object.ts';
-import { tokenRefused } from '../delivery/token-errors.ts';
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
 import { guardOriginal } from '../uploads/original-guard.ts';
@@ -29,12 +26,11 @@ const SHARE_CACHE = 'private, no-cache';
 
 export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', async (c) => {
   const { shareToken, rest } = c.req.param();
-  const { keys, tokenParty, storage, db } = c.get('services');
-  const claims = await verifyShareToken(await keys(), shareToken, tokenParty).catch((err: unknown) => {
-    // A genuine link past its expiry is gone, as the sharing API says for it; anything else is a bad token.
-    if (isTokenError(err) && err.code === 'token_expired') throw new AppError('gone', 'This share link has expired or was revoked.');
-    return tokenRefused(err, c.get('requestId'), 'share link');
-  });
+  const { storage, db } = c.get('services');
+  const now = new Date();
+  // The link gate: token, row (revoked, expired, deleted → 410), then the password —
+  // a password-protected link serves nothing, thumbnails included, without proof of it.
+  const { claims, link } = await openUnlockedLink(c, shareToken, now);
 
   // Which asset and variant: the link's own asset, or one named in the path for a collection link.
   let assetId: string;
@@ -49,23 +45,12 @@ export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', asy
   }
   if (!isAssetId(assetId) || !isVariantPath(variant)) throw new AppError('not_found', 'No such media.');
 
-  const link = await loadShareLink(db(), claims.linkId);
-  // The row is the truth for revocation and an expiry shortened after the token was issued.
-  if (!link) throw new AppError('not_found', 'No such share link.');
-  const now = new Date();
-  if (link.revokedAt !== null || link.expiresAt.getTime() <= now.getTime()) {
-    throw new AppError('gone', 'This share link has expired or was revoked.');
-  }
-  // A password-protected link serves nothing, thumbnails included, without proof of the password.
-  await requireUnlocked(c, link);
-
-  const asset = await loadAsset(db(), assetId);
-  if (!asset) throw new AppError('not_found', 'No such media.');
   const download = c.req.query('download') === '1';
   const need = neededPermission(variant, download);
-  const permission = assetPermission({ asset, caller: null, grants: [], link, now });
-  if (permission === null) throw new AppError('not_found', 'No such media.');
-  if (!includes(permission, need)) throw new AppError('forbidden', 'This link does not allow downloads.');
+  const { asset } = await requireAssetPermission(db(), assetId, { userId: null, link }, need, now, {
+    missing: 'No such media.',
+    forbidden: 'This link does not allow downloads.',
+  });
   if (asset.status === 'blocked') throw new AppError('forbidden', 'This file was blocked by a malware scan.');
 
   const method = c.req.method === 'HEAD' ? 'HEAD' : 'GET';
