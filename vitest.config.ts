@@ -54,6 +54,8 @@ export default defineConfig({
             },
           })),
         ],
+        // FUZZ_SEED / FUZZ_RUNS reach the API fuzzer (test/workers/api-fuzz.test.ts) as import.meta.env.
+        envPrefix: ['VITE_', 'FUZZ_'],
         test: {
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],

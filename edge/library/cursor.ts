@@ -42,7 +42,9 @@ function isTimestamp(v: string): boolean {
 function isRank(v: string): boolean {
   if (!PG_REAL.test(v)) return false;
   const n = Number(v);
-  return Number.isFinite(n) && (n === 0 || (n >= 1e-37 && n <= 1e38));
+  // A zero must be written as one: `1e-999` is 0 to JavaScript and an underflow error to Postgres.
+  if (n === 0) return !/[1-9]/.test(v.split('e')[0]!);
+  return Number.isFinite(n) && n >= 1e-37 && n <= 1e38;
 }
 
 /** What each slot of a cursor must look like. */
