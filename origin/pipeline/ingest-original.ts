@@ -26,26 +26,25 @@ export function sameObject(checked: ObjectVersion, seen: SeenObject): boolean {
   return !checked.versionId || !seen.versionId || checked.versionId === seen.versionId;
 }
 
-const describe = (o: SeenObject) => `ETag ${bareEtag(o.etag)}${o.versionId ? `, version ${o.versionId}` : ''}`;
+/** What the asset's `status_reason` says; the ETags and versions go to the log only (an MD5 of the bytes is not for viewers). */
+export const REPLACED_REASON = 'original_replaced: the stored original is not the one ingest checked';
 
 /**
- * The reason to block the asset (`original_replaced: …`), or null when the
- * stored original is the one checked: the event is a redelivery for it, or a
- * stale event for a version no longer current, or the object is gone. Null
- * too when nothing was recorded (an asset ingested before ETags were kept):
- * there is nothing to compare with.
+ * The object stored now, when it is not the one checked; null when it is:
+ * the event is a redelivery for it, or a stale event for a version no longer
+ * current, or the object is gone. Null too when nothing was recorded (an
+ * asset ingested before ETags were kept): there is nothing to compare with.
  */
 export async function replacedSinceIngest(
   deps: Pick<PipelineDeps, 'storage' | 'buckets'>,
   key: string,
   checked: ObjectVersion | null,
   event: SeenObject,
-): Promise<string | null> {
+): Promise<ObjectVersion | null> {
   if (!checked || sameObject(checked, event)) return null;
   // The event may be older than what was checked; what matters is what a reader gets now.
   const current = await deps.storage.head(deps.buckets.raw, key);
   if (!current) return null;
-  const now = { etag: current.etag, versionId: current.versionId ?? null };
-  if (sameObject(checked, now)) return null;
-  return `original_replaced: the stored original (${describe(now)}) is not the one ingested (${describe(checked)})`;
+  const now = { etag: bareEtag(current.etag), versionId: current.versionId ?? null };
+  return sameObject(checked, now) ? null : now;
 }

@@ -23,7 +23,7 @@ import { IngestError, isPermanent, reasonOf } from '../processing/errors.ts';
 import type { PipelineDeps } from './deps.ts';
 import { deriveByKind, needsLocalFile, uploadRenditions } from './derive.ts';
 import { fetchOriginal, type FetchedOriginal } from './fetch-original.ts';
-import { replacedSinceIngest } from './ingest-original.ts';
+import { REPLACED_REASON, replacedSinceIngest } from './ingest-original.ts';
 import { IngestStore, type JobLease, type Outcome } from './ingest-store.ts';
 import { handOffVideo } from './video-handoff.ts';
 
@@ -70,10 +70,11 @@ export async function ingestObject(deps: PipelineDeps, input: IngestInput): Prom
   const claim = await store.claimIngestJob(assetId, INGEST_LEASE_MS);
   if (claim.state === 'done') {
     // Read after the claim: an ingest that ended since findAsset has recorded what it checked by now.
-    const replaced = await replacedSinceIngest(deps, input.key, await store.ingestedOriginal(assetId), input);
-    if (replaced) {
-      await store.blockReplaced(assetId, replaced);
-      log.warn('ingest: the original changed after ingest; asset blocked', { assetId, reason: replaced });
+    const checked = await store.ingestedOriginal(assetId);
+    const stored = await replacedSinceIngest(deps, input.key, checked, input);
+    if (stored) {
+      await store.blockReplaced(assetId, REPLACED_REASON);
+      log.warn('ingest: the original changed after ingest; asset blocked', { assetId, checked, stored, event: { etag: input.etag, versionId: input.versionId } });
       return { outcome: 'blocked', assetId, code: 'original_replaced' };
     }
     log.info('ingest: already done', { assetId, jobStatus: claim.status });
