@@ -67,7 +67,7 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
     missing: 'No such media.',
     forbidden: 'Downloading this file is not allowed.',
   });
-  if (asset.status === 'blocked') throw new AppError('forbidden', 'This file was blocked by a malware scan.');
+  if (asset.status === 'blocked') throw new AppError('forbidden', 'This file is blocked (its owner sees why).');
 
   const isPublic = publicView && variant !== 'original';
   let rewrite: ((text: string) => string) | undefined;

@@ -51,7 +51,7 @@ export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', asy
     missing: 'No such media.',
     forbidden: 'This link does not allow downloads.',
   });
-  if (asset.status === 'blocked') throw new AppError('forbidden', 'This file was blocked by a malware scan.');
+  if (asset.status === 'blocked') throw new AppError('forbidden', 'This file is blocked (its owner sees why).');
 
   const method = c.req.method === 'HEAD' ? 'HEAD' : 'GET';
   // A player without cookies or headers unlocks with `?u=`: every playlist passes it on.
