@@ -27,7 +27,7 @@ import { newModel } from './support/access-model/state.ts';
 
 const env = process.env;
 const SEED = Number(env.ACCESS_MODEL_SEED ?? 20261203);
-const RUNS = Number(env.ACCESS_MODEL_RUNS ?? 20);
+const RUNS = Number(env.ACCESS_MODEL_RUNS ?? 25);
 const USERS = 3;
 
 let h: Harness;
@@ -43,7 +43,7 @@ describe('the access invariant against the edge (workerd, PostgreSQL)', () => {
     const started = Date.now();
     const sentBefore = requestsSent();
     let steps = 0;
-    const commands = fc.commands(commandArbitraries(USERS), { maxCommands: 30, size: 'max', ...(env.ACCESS_MODEL_REPLAY ? { replayPath: env.ACCESS_MODEL_REPLAY } : {}) });
+    const commands = fc.commands(commandArbitraries(USERS), { maxCommands: 25, size: 'max', ...(env.ACCESS_MODEL_REPLAY ? { replayPath: env.ACCESS_MODEL_REPLAY } : {}) });
     try {
       await fc.assert(
         fc.asyncProperty(commands, async (cmds) => {

@@ -17,13 +17,16 @@ import type { Actor, Real, Step } from './step.ts';
  * Every run starts from the same small world, so that its random commands
  * mostly name things that exist: u0 owns asset#0 (public) and u1 asset#1
  * (private) and collection#0; u2 made org#0 and all three belong to it
- * (people receive grants only from someone they share an org with). Users
- * are interchangeable, so fixing who owns what loses nothing.
+ * (people receive grants only from someone they share an org with); u0
+ * co-manages asset#1 for its first seconds, so whatever u0 passes on
+ * meanwhile must end with that. Users are interchangeable, so fixing who
+ * owns what loses nothing.
  */
 export async function prologue(m: ModelState, r: Real): Promise<void> {
   const steps = [
     new Upload(0, null), new Upload(1, null), new SetVisibility('owner', 0, true), new CreateCollection(1),
     new CreateOrg(2), new JoinOrg('owner', 0, 0), new JoinOrg('owner', 0, 1),
+    new Grant('owner', { type: 'asset', idx: 1 }, { type: 'user', idx: 0 }, 'manage', 6),
   ];
   for (const s of steps) await s.perform(m, r);
 }
@@ -37,9 +40,15 @@ export function commandArbitraries(users: number): fc.Arbitrary<Step>[] {
   const collection = index(MAX_COLLECTIONS);
   const org = index(MAX_ORGS);
   const group = index(MAX_GROUPS);
-  // Mostly whoever owns the thing at hand (so that most commands do something), else anyone.
+  // Mostly whoever owns (or manages) the thing at hand, so that most commands do something; else anyone.
   const actor: fc.Arbitrary<Actor> = fc.oneof({ weight: 3, arbitrary: fc.constant('owner' as const) }, { weight: 2, arbitrary: user });
-  const level = fc.constantFrom(...LEVELS);
+  const resActor: fc.Arbitrary<Actor> = fc.oneof(
+    { weight: 3, arbitrary: fc.constant('owner' as const) },
+    { weight: 2, arbitrary: fc.constant('manager' as const) },
+    { weight: 2, arbitrary: user },
+  );
+  // Manage twice as often: it is what lets rights travel further.
+  const level = fc.constantFrom(...LEVELS, 'manage' as const);
   const res: fc.Arbitrary<ResourceRef> = fc.oneof(
     asset.map((idx) => ({ type: 'asset' as const, idx })),
     collection.map((idx) => ({ type: 'collection' as const, idx })),
@@ -64,17 +73,17 @@ export function commandArbitraries(users: number): fc.Arbitrary<Step>[] {
   return [
     ...weighted(2, user.map((u) => new Upload(u, null))),
     fc.tuple(actor, collection).map(([u, c]) => new Upload(u, c)),
-    ...weighted(3, fc.tuple(actor, asset, mostlyTrue).map(([u, a, p]) => new SetVisibility(u, a, p))),
-    fc.tuple(actor, asset, fc.constantFrom('delete' as const, 'restore' as const, 'purge' as const)).map(([u, a, op]) => new Lifecycle(u, a, op)),
+    ...weighted(3, fc.tuple(resActor, asset, mostlyTrue).map(([u, a, p]) => new SetVisibility(u, a, p))),
+    fc.tuple(resActor, asset, fc.constantFrom('delete' as const, 'restore' as const, 'purge' as const)).map(([u, a, op]) => new Lifecycle(u, a, op)),
     user.map((u) => new CreateCollection(u)),
-    fc.tuple(actor, collection).map(([u, c]) => new DeleteCollection(u, c)),
-    ...weighted(6, fc.tuple(actor, collection, asset, mostlyTrue).map(([u, c, a, add]) => new Item(u, c, a, add))),
-    ...weighted(7, fc.tuple(actor, res, principal, level, expiresIn).map(([u, r, p, l, e]) => new Grant(u, r, p, l, e))),
-    fc.tuple(actor, index(5), grantChange).map(([u, g, ch]) => new ChangeGrant(u, g, ch)),
-    fc.tuple(actor, index(5)).map(([u, g]) => new DeleteGrant(u, g)),
-    ...weighted(3, fc.tuple(actor, res, fc.constantFrom('view' as const, 'download' as const), fc.boolean(), fc.constantFrom(null, null, 1, 2))
+    fc.tuple(resActor, collection).map(([u, c]) => new DeleteCollection(u, c)),
+    ...weighted(6, fc.tuple(resActor, collection, asset, mostlyTrue).map(([u, c, a, add]) => new Item(u, c, a, add))),
+    ...weighted(7, fc.tuple(resActor, res, principal, level, expiresIn).map(([u, r, p, l, e]) => new Grant(u, r, p, l, e))),
+    fc.tuple(resActor, index(5), grantChange).map(([u, g, ch]) => new ChangeGrant(u, g, ch)),
+    fc.tuple(resActor, index(5)).map(([u, g]) => new DeleteGrant(u, g)),
+    ...weighted(3, fc.tuple(resActor, res, fc.constantFrom('view' as const, 'download' as const), fc.boolean(), fc.constantFrom(null, null, 1, 2))
       .map(([u, r, l, d, max]) => new CreateLink(u, r, l, d, max))),
-    fc.tuple(actor, index(4), linkChange).map(([u, l, ch]) => new ChangeLink(u, l, ch)),
+    fc.tuple(resActor, index(4), linkChange).map(([u, l, ch]) => new ChangeLink(u, l, ch)),
     user.map((u) => new CreateOrg(u)),
     ...weighted(2, fc.tuple(actor, org, user).map(([a, o, b]) => new JoinOrg(a, o, b))),
     fc.tuple(actor, org, user).map(([a, o, b]) => new RemoveMember(a, o, b)),

@@ -107,7 +107,7 @@ export async function startHarness(userCount: number): Promise<Harness> {
     const harness: Harness = {
       client, users, storage, png, invitations,
       async cast() {
-        for (const u of users) if (u.invitesSent > 40) users[u.idx] = await register(u.idx);
+        for (const u of users) if (u.invitesSent > 25) users[u.idx] = await register(u.idx);
         return { ...harness, users: [...users] };
       },
       close: () => edge.close(),

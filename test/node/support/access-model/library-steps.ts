@@ -39,7 +39,7 @@ export class SetVisibility extends Step {
   toString = () => `${actorName(this.actor, `asset#${this.asset}`)} makes asset#${this.asset} ${this.pub ? 'public' : 'private'}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
     const asset = m.assets[this.asset]!;
-    const user = resolve(this.actor, asset.owner);
+    const user = resolve(this.actor, asset.owner, m, { type: 'asset', idx: this.asset });
     const res = await send(r, r.h.users[user], 'PATCH', `/api/assets/${asset.id}`, { visibility: this.pub ? 'public' : 'private' });
     expectKnown(res, 'visibility', [200, 403, 404, 409]);
     if (ok(res, 200)) {
@@ -56,7 +56,7 @@ export class Lifecycle extends Step {
   toString = () => `${actorName(this.actor, `asset#${this.asset}`)} ${this.op}s asset#${this.asset}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
     const asset = m.assets[this.asset]!;
-    const who = resolve(this.actor, asset.owner);
+    const who = resolve(this.actor, asset.owner, m, { type: 'asset', idx: this.asset });
     const user = r.h.users[who];
     const res =
       this.op === 'delete' ? await send(r, user, 'DELETE', `/api/assets/${asset.id}`)
@@ -86,7 +86,7 @@ export class DeleteCollection extends Step {
   toString = () => `${actorName(this.actor, `collection#${this.collection}`)} deletes collection#${this.collection}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
     const col = m.collections[this.collection]!;
-    const who = resolve(this.actor, col.owner);
+    const who = resolve(this.actor, col.owner, m, { type: 'collection', idx: this.collection });
     const res = await send(r, r.h.users[who], 'DELETE', `/api/collections/${col.id}`);
     expectKnown(res, 'delete collection', [204, 403, 404]);
     const touched = touchedBy(m, { type: 'collection', idx: this.collection });
@@ -102,7 +102,7 @@ export class Item extends Step {
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
     const col = m.collections[this.collection]!;
     const assetId = m.assets[this.asset]!.id;
-    const who = resolve(this.actor, col.owner);
+    const who = resolve(this.actor, col.owner, m, { type: 'collection', idx: this.collection });
     const user = r.h.users[who];
     const res = this.add
       ? await send(r, user, 'POST', `/api/collections/${col.id}/items`, { assetId })

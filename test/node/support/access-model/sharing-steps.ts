@@ -30,7 +30,7 @@ export class Grant extends Step {
     `${actorName(this.actor, resName(this.res))} grants ${principalName(this.principal)} ${this.level} on ${resName(this.res)}${this.expiresIn === null ? '' : ` for ${this.expiresIn}s`}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
     const expiresAt = this.expiresIn === null ? null : Date.now() + this.expiresIn * 1000;
-    const user = resolve(this.actor, ownerOf(m, this.res));
+    const user = resolve(this.actor, ownerOf(m, this.res), m, this.res);
     const res = await send(r, r.h.users[user], 'POST', '/api/grants', {
       resourceType: this.res.type,
       resourceId: resourceId(m, this.res),
@@ -63,7 +63,7 @@ export class ChangeGrant extends Step {
     const g = m.grants[this.grant]!;
     const expiresAt = 'expiresIn' in this.change && this.change.expiresIn !== null ? Date.now() + this.change.expiresIn * 1000 : null;
     const body = 'level' in this.change ? { permission: this.change.level } : { expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() };
-    const user = resolve(this.actor, ownerOf(m, g.res));
+    const user = resolve(this.actor, ownerOf(m, g.res), m, g.res);
     const res = await send(r, r.h.users[user], 'PATCH', `/api/grants/${g.id}`, body);
     expectKnown(res, 'change grant', [200, 400, 403, 404]);
     if (ok(res, 200)) {
@@ -82,7 +82,7 @@ export class DeleteGrant extends Step {
   toString = () => `${actorName(this.actor, `grant#${this.grant}'s resource`)} deletes grant#${this.grant}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
     const g = m.grants[this.grant]!;
-    const user = resolve(this.actor, ownerOf(m, g.res));
+    const user = resolve(this.actor, ownerOf(m, g.res), m, g.res);
     const res = await send(r, r.h.users[user], 'DELETE', `/api/grants/${g.id}`);
     expectKnown(res, 'delete grant', [204, 403, 404]);
     if (ok(res, 204)) g.deleted = true;
@@ -102,7 +102,7 @@ export class CreateLink extends Step {
   toString = () =>
     `${actorName(this.actor, resName(this.res))} creates a ${this.level} link on ${resName(this.res)}${this.allowDownload ? '' : ' (downloads off)'}${this.maxDownloads === null ? '' : ` (max ${this.maxDownloads} downloads)`}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
-    const user = resolve(this.actor, ownerOf(m, this.res));
+    const user = resolve(this.actor, ownerOf(m, this.res), m, this.res);
     const res = await send(r, r.h.users[user], 'POST', '/api/share-links', {
       resourceType: this.res.type,
       resourceId: resourceId(m, this.res),
@@ -132,7 +132,7 @@ export class ChangeLink extends Step {
   toString = () => `${actorName(this.actor, `link#${this.link}'s resource`)} ${'revoke' in this.change ? 'revokes' : 'end' in this.change ? 'ends' : `sets ${JSON.stringify(this.change)} on`} link#${this.link}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
     const l = m.links[this.link]!;
-    const who = resolve(this.actor, ownerOf(m, l.res));
+    const who = resolve(this.actor, ownerOf(m, l.res), m, l.res);
     const user = r.h.users[who];
     const c = this.change;
     const ended = Date.now() - 1000;

@@ -10,6 +10,7 @@ import type fc from 'fast-check';
 import { checkEdge, type Touched } from './checks.ts';
 import type { Harness, User } from './harness.ts';
 import type { Reply } from './http.ts';
+import { assetSharers, collectionSharers } from './model.ts';
 import type { ModelState, ResourceRef } from './state.ts';
 
 export interface Real {
@@ -40,10 +41,23 @@ export abstract class Step implements fc.AsyncCommand<ModelState, Real> {
   }
 }
 
-/** Who sends a command: a given user, or the owner (creator) of the thing it is about. */
-export type Actor = number | 'owner';
-export const actorName = (a: Actor, of: string) => (a === 'owner' ? `owner(${of})` : `u${a}`);
-export const resolve = (a: Actor, owner: number) => (a === 'owner' ? owner : a);
+/**
+ * Who sends a command: a given user, the owner (creator) of the thing it is
+ * about, or a manager of it — the first user other than the owner whom the
+ * model counts as a sharer of it now (else the first other user). Managers
+ * matter: what they pass on must end when they stop being one.
+ */
+export type Actor = number | 'owner' | 'manager';
+export const actorName = (a: Actor, of: string) => (typeof a === 'number' ? `u${a}` : `${a}(${of})`);
+
+export function resolve(a: Actor, owner: number, m?: ModelState, res?: ResourceRef): number {
+  if (typeof a === 'number') return a;
+  if (a === 'owner' || !m || !res) return owner;
+  const t = Date.now();
+  const sharers = res.type === 'asset' ? assetSharers(m, res.idx, t) : collectionSharers(m, res.idx, t);
+  const others = Array.from({ length: m.userCount }, (_, u) => u).filter((u) => u !== owner);
+  return others.find((u) => sharers.has(u)) ?? others[0]!;
+}
 
 export const nothing = (): Touched => ({ assets: new Set(), links: new Set() });
 export const everything = (m: ModelState): Touched => ({ assets: new Set(m.assets.keys()), links: new Set(m.links.keys()) });
