@@ -142,6 +142,19 @@ function touchExpired(m: ModelState, touched: Touched, t: number): void {
   });
 }
 
+/**
+ * Waits until the grants and links due to expire within `capMs` have
+ * expired, so that the end-of-run sweep sees the rights they carried (and
+ * everything passed on through them) end; later expiries are left alone.
+ */
+export async function settleExpiries(m: ModelState, capMs: number): Promise<void> {
+  const now = Date.now();
+  const due = [...m.grants.filter((g) => !g.deleted).map((g) => g.expiresAt), ...m.links.map((l) => l.expiresAt)].filter(
+    (at): at is number => at !== null && at > now && at <= now + capMs,
+  );
+  if (due.length) await new Promise((resolve) => setTimeout(resolve, Math.max(...due) - now + 20));
+}
+
 export async function checkEdge(m: ModelState, h: Harness, touched: Touched | 'all'): Promise<void> {
   const sweep = touched === 'all';
   const t = Date.now();
