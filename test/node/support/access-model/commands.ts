@@ -15,17 +15,19 @@ import type { Actor, Real, Step } from './step.ts';
 
 /**
  * Every run starts from the same small world, so that its random commands
- * mostly name things that exist: u0 owns asset#0 (public) and u1 asset#1
- * (private) and collection#0; u2 made org#0 and all three belong to it
- * (people receive grants only from someone they share an org with); u0
- * co-manages asset#1 for its first seconds, so whatever u0 passes on
- * meanwhile must end with that. Users are interchangeable, so fixing who
- * owns what loses nothing.
+ * mostly name things that exist and meet: u2 made org#0 and all three
+ * belong to it (people receive grants only from someone they share an org
+ * with); u0 owns asset#0, public; u1 owns asset#1, private, and collection#0,
+ * an album the whole org may edit (grant#0); u0 co-manages asset#1 for its
+ * first two seconds (grant#1), so whatever u0 passes on meanwhile must end
+ * with that. Users are interchangeable, so fixing who owns what loses
+ * nothing.
  */
 export async function prologue(m: ModelState, r: Real): Promise<void> {
   const steps = [
     new Upload(0, null), new Upload(1, null), new SetVisibility('owner', 0, true), new CreateCollection(1),
     new CreateOrg(2), new JoinOrg('owner', 0, 0), new JoinOrg('owner', 0, 1),
+    new Grant('owner', { type: 'collection', idx: 0 }, { type: 'org', idx: 0 }, 'edit', null),
     new Grant('owner', { type: 'asset', idx: 1 }, { type: 'user', idx: 0 }, 'manage', 2),
   ];
   for (const s of steps) await s.perform(m, r);
@@ -43,7 +45,7 @@ export function commandArbitraries(users: number): fc.Arbitrary<Step>[] {
   // Mostly whoever owns (or manages) the thing at hand, so that most commands do something; else anyone.
   const actor: fc.Arbitrary<Actor> = fc.oneof({ weight: 3, arbitrary: fc.constant('owner' as const) }, { weight: 2, arbitrary: user });
   const resActor: fc.Arbitrary<Actor> = fc.oneof(
-    { weight: 3, arbitrary: fc.constant('owner' as const) },
+    { weight: 4, arbitrary: fc.constant('owner' as const) },
     { weight: 2, arbitrary: fc.constant('manager' as const) },
     { weight: 2, arbitrary: user },
   );
