@@ -26,7 +26,7 @@ beforeAll(async () => {
     asset = await createAsset(db, owner);
   });
   org = await seedOrg(owner);
-  grant = await seedGrant({ resourceType: 'asset', resourceId: asset, principalType: 'user', principalId: other, permission: 'view' });
+  grant = await seedGrant({ resourceType: 'asset', resourceId: asset, principalType: 'user', principalId: other, permission: 'view', grantedBy: owner });
   link = (await seedLink({ resourceId: asset, createdBy: owner })).id;
   lockedToken = (await seedLink({ resourceId: asset, createdBy: owner, passwordHash: await hashPassword('a fine password') })).token;
 });
