@@ -13,13 +13,16 @@
  *   when a sharer of the collection made it and a sharer of the asset added
  *   the item;
  * - a user's permission: owner → manage (also in the trash); trashed →
- *   nothing; else the highest of public `view` (made public by a sharer),
+ *   nothing; else the highest of public `view` (when someone who asked for
+ *   public since it was last private is a sharer: the edge may credit the
+ *   first or the last of them, the model allows either),
  *   grants on the asset made by a sharer of it, grants on a live collection
  *   holding it made by a sharer of the collection when a sharer of the asset
- *   added it;
- * - a link: unrevoked, unexpired, made by a sharer of its asset (or of its
- *   live collection, when a sharer of the asset added the item), at its
- *   level, `download` only with the switch on and downloads left.
+ *   added it (a grant's maker is whoever last created or changed it);
+ * - a link: unrevoked, unexpired, made (or last changed) by a sharer of its
+ *   asset (or of its live collection, when a sharer of the asset added the
+ *   item), at its level, `download` only with the switch on and downloads
+ *   left.
  * Evaluating at the instant a probe batch starts gives the upper bound for
  * everything the edge answers later: expiry only ever takes rights away.
  */

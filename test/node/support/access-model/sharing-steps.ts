@@ -143,6 +143,8 @@ export class ChangeLink extends Step {
     expectKnown(res, 'change link', [200, 204, 403, 404, 409]);
     if (ok(res, 204)) l.revoked = true;
     if (ok(res, 200)) {
+      // Whoever last changed a link answers for it (share_links.created_by), as for grants.
+      l.creator = who;
       if ('level' in c) l.level = c.level;
       if ('allowDownload' in c) l.allowDownload = c.allowDownload;
       if ('maxDownloads' in c) l.maxDownloads = c.maxDownloads;

@@ -64,6 +64,7 @@ export interface StoredLink {
   token: string;
   res: ResourceRef;
   level: 'view' | 'download';
+  /** Who made it, or last changed it. */
   creator: number;
   revoked: boolean;
   allowDownload: boolean;
