@@ -14,7 +14,7 @@ import { assets, derivatives, grants, users } from '../../shared/db/schema.ts';
 
 const TABLES = [
   'asset_tags', 'assets', 'audit_log', 'collection_items', 'collections', 'derivatives', 'grants',
-  'group_members', 'groups', 'jobs', 'org_members', 'orgs', 'rate_counters', 'refresh_tokens', 'share_links', 'tags',
+  'group_members', 'groups', 'jobs', 'org_invitations', 'org_members', 'orgs', 'rate_counters', 'refresh_tokens', 'share_links', 'tags',
   'uploads', 'users',
 ];
 
