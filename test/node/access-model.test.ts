@@ -54,7 +54,7 @@ describe('the access invariant against the edge (workerd, PostgreSQL)', () => {
           // Every pair once more, after the imminent expiries: a leak the steps' focused checks did not look at.
           await settleExpiries(model, 2500);
           await checkEdge(model, cast, 'all');
-          if (env.ACCESS_MODEL_DEBUG) console.log(model.log.join("\n"));
+          if (env.ACCESS_MODEL_DEBUG) console.log(model.log.join('\n'));
           steps += model.steps;
         }),
         { seed: SEED, numRuns: RUNS, ...(env.ACCESS_MODEL_PATH ? { path: env.ACCESS_MODEL_PATH } : {}) },
