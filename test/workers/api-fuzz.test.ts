@@ -61,10 +61,11 @@ describe('API fuzz (driven by /api/openapi.json)', () => {
     ops = [...(await loadOperations()), ...outsideOperations(world)];
   }, 60_000);
 
-  it('reads the operations from the document itself, and starts from real cursors', () => {
+  it('reads the operations from the document itself, and starts from real cursors and media tokens', () => {
     const names = ops.map((o) => `${o.method} ${o.path}`);
     expect(names).toEqual(expect.arrayContaining(['GET /api/search', 'POST /api/collections', 'POST /api/auth/register', 'GET /m/{assetId}/{variant}', 'POST /s3/multipart']));
     expect(ops.filter((o) => o.path.startsWith('/api/')).length).toBeGreaterThan(40);
+    expect(world.mediaUrls.length).toBeGreaterThan(0);
     expect(Object.keys(world.pools.cursors).sort()).toEqual(
       ['/api/assets', '/api/collections', '/api/collections/{id}', '/api/search', '/api/share/{token}', '/api/tags', '/api/trash'].sort(),
     );

@@ -45,7 +45,7 @@ export function outsideOperations(world: SeededWorld): Operation[] {
   const assetId = path('assetId', str({ format: 'uuid' }));
   const variant = path('variant', oneOf(...VARIANTS));
   const token = path('token', str());
-  const media = [query('t', str({ maxLength: 60 })), query('download', oneOf('1', '0', 'true')), ...conditional(['"x"', 'W/"x"'])];
+  const media = [query('t', oneOf(...world.mediaUrls.map((m) => m.token), 'x')), query('download', oneOf('1', '0', 'true')), ...conditional(['"x"', 'W/"x"'])];
   const share = [query('u', str({ maxLength: 60 })), query('download', oneOf('1', '0')), header('x-share-unlock', str({ maxLength: 40 })), ...conditional(['"x"'])];
   return [
     op('GET', '/s3/params', [
@@ -69,6 +69,10 @@ export function outsideOperations(world: SeededWorld): Operation[] {
     op('GET', '/s/{token}/{variant}', [token, variant, ...share], undefined, true),
     op('HEAD', '/s/{token}/{variant}', [token, variant, ...share], undefined, true),
     op('GET', '/s/{token}/{assetId}/{variant}', [token, assetId, variant, ...share], undefined, true),
+    // The URLs the API signed, as a player asks for them: the token right, Range and conditionals fuzzed.
+    ...world.mediaUrls.flatMap(({ path: p, token: t }) =>
+      ['GET', 'HEAD'].map((method) => op(method, p, [query('t', oneOf(t), true), query('download', oneOf('1', '0')), ...conditional(['"x"', '*'])], undefined, true)),
+    ),
     op('DELETE', '/s3/multipart/{uploadId}', [uploadId, key]),
   ];
 }

@@ -182,7 +182,9 @@ export function operationRequest(world: FuzzWorld, op: Operation): fc.Arbitrary<
     { arbitrary: fc.constant(-2), weight: 1 },
     ...weights.flatMap((weight, i) => (weight > 0 ? [{ arbitrary: fc.constant(i), weight }] : [])),
   );
-  const extra = fc.option(fc.tuple(fc.constantFrom('x', 'cursor', 'limit', '%00', 'a[b]', 'metadata[size]'), hostileRaw).map(([k, v]) => `${k}=${v}`), { freq: 8, nil: null });
+  // Now and then a parameter the operation does not name.
+  const stranger = fc.tuple(fc.constantFrom('x', 'cursor', 'limit', '%00', 'a[b]', 'metadata[size]'), hostileRaw).map(([k, v]) => `${k}=${v}`);
+  const extra = fc.oneof({ arbitrary: fc.constant(null), weight: 7 }, { arbitrary: stranger, weight: 1 });
   const composed = fc.tuple(focus, callers).chain(([f, caller]) =>
     fc.tuple(fc.tuple(...parts.map((p, i) => (f === -2 || i === f ? p.hostile : p.valid))), authFor(caller), extra).map(([values, auth, more]) => {
       const at = (i: number) => values[i];

@@ -21,6 +21,8 @@ export interface SeededWorld extends FuzzWorld {
   assetIds: string[];
   /** The owner's multipart upload (for /s3/multipart/:uploadId...). */
   upload: { uploadId: string; key: string; assetId: string };
+  /** Signed media URLs the API handed out for the world's assets: the path and its `?t=` token. */
+  mediaUrls: { path: string; token: string }[];
 }
 
 export async function seedFuzzWorld(): Promise<SeededWorld> {
@@ -74,8 +76,17 @@ export async function seedFuzzWorld(): Promise<SeededWorld> {
       pages[template] = [{ path, query, caller, cursor: next }];
     }
   }
+  const mediaUrls: { path: string; token: string }[] = [];
+  for (const id of [w.assetId, w.privateAssetId]) {
+    const detail = (await (await call('GET', `/api/assets/${id}`, owner)).json()) as { media?: { url: string }[] };
+    for (const m of detail.media ?? []) {
+      const url = new URL(m.url, 'https://edge.test');
+      mediaUrls.push({ path: url.pathname, token: url.searchParams.get('t') ?? '' });
+    }
+  }
   return {
     ownerId: w.ownerId,
+    mediaUrls,
     assetIds,
     upload,
     byKind,
