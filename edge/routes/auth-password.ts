@@ -24,7 +24,7 @@ import { clientMeta, noStore, sessionBody, signSessionToken } from '../auth/sess
 import { findUserById, publicUser, replacePasswordHash } from '../auth/users.ts';
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
-import { readJson } from '../json-body.ts';
+import { readJson } from '../api/json-body.ts';
 import { clientKey } from '../middleware/client-address.ts';
 
 const sameAsEmail = () =>

@@ -23,7 +23,7 @@ import { clientMeta, noStore, sessionBody, signSessionToken } from '../auth/sess
 import { findUserByEmail, insertUserIfNew, publicUser, updatePasswordHash } from '../auth/users.ts';
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
-import { readJson } from '../json-body.ts';
+import { readJson } from '../api/json-body.ts';
 import { clientKey } from '../middleware/client-address.ts';
 import { authPassword } from './auth-password.ts';
 
