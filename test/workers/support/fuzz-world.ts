@@ -2,19 +2,20 @@
  * The fuzzer's world: the IDOR matrix's seeded owner, members, stranger,
  * assets, collection, org, group, grants and links (./idor.ts), plus a
  * multipart upload of the owner's in progress, an expired link token and a
- * forged one, all gathered into the pools the request generators draw from;
+ * forged one, real password hashes for the owner and the stranger, all gathered into the pools the request generators draw from;
  * and, so that forged cursors start from real ones, a second page of every
  * paginated list (two items, two tags, two trashed assets) and its cursor.
  */
 import { SELF } from 'cloudflare:test';
-import { collectionItems, grants } from '../../../shared/db/schema.ts';
+import { eq, inArray } from 'drizzle-orm';
+import { hashPassword } from '../../../edge/auth/password.ts';
+import { collectionItems, grants, users } from '../../../shared/db/schema.ts';
 import { uniqueIp } from './auth.ts';
 import { bearer, createAsset, createUser, withDb } from './fixtures.ts';
-import { forged, seedIdorWorld } from './idor.ts';
 import type { FuzzWorld, Page } from './fuzz-requests.ts';
+import { forged, seedIdorWorld } from './idor.ts';
 import { seedCollection, seedLink } from './sharing-api.ts';
 import { startMultipart } from './uploads.ts';
-import { eq } from 'drizzle-orm';
 
 export interface SeededWorld extends FuzzWorld {
   ownerId: string;
@@ -27,6 +28,10 @@ export interface SeededWorld extends FuzzWorld {
 
 export async function seedFuzzWorld(): Promise<SeededWorld> {
   const w = await seedIdorWorld();
+  // Real password hashes, as every registered account has (the fixtures' placeholder is not one,
+  // and verifyPassword treats a malformed stored hash as a server fault: POST /api/auth/password would be a 500).
+  const passwordHash = await hashPassword(`fuzz ${crypto.randomUUID()}`);
+  await withDb((db) => db.update(users).set({ passwordHash }).where(inArray(users.id, [w.ownerId, w.strangerId])));
   const grantIds = await withDb(async (db) => (await db.select({ id: grants.id }).from(grants).where(eq(grants.grantedBy, w.ownerId))).map((g) => g.id));
   // A row that ended a minute ago, with a token that has not: the edge must answer 410 from the row.
   const expired = await seedLink({ resourceId: w.assetId, createdBy: w.ownerId, expiresAt: new Date(Date.now() - 60_000) }, new Date(Date.now() + 3_600_000));
