@@ -9,7 +9,8 @@
  * is read by the one reader (./json-body.ts: 415, the route class's size
  * limit, fatal UTF-8, NUL and surrogates) and checked by the same schema
  * just before the handler, after the route's middleware (authentication)
- * and its path and query validation, as before.
+ * and its path and query validation, as before. (A route's own `hook`, if
+ * one ever passes one, sees path and query results only.)
  */
 import { OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
 import type { Context, Handler } from 'hono';
