@@ -10,6 +10,7 @@ import { eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { assets } from '../../shared/db/schema.ts';
 import { rowsOf } from '../auth/sql-rows.ts';
+import { reachesUser } from './visible-assets.ts';
 import type { AssetFacts, Caller, CollectionFacts, GrantFacts } from '../../shared/policy/access.ts';
 
 export interface AssetRecord extends AssetFacts {
@@ -76,11 +77,7 @@ export async function loadGrantsAndPeople(
   deciders: readonly (string | null)[],
   now: Date,
 ): Promise<AccessFacts> {
-  const reachesCaller = userId
-    ? sql`(g.principal_type = 'user' and g.principal_id = ${userId}::uuid)
-        or (g.principal_type = 'group' and g.principal_id in (select group_id from group_members where user_id = ${userId}::uuid))
-        or (g.principal_type = 'org' and g.principal_id in (select org_id from org_members where user_id = ${userId}::uuid))`
-    : sql`false`;
+  const reachesCaller = userId ? reachesUser(userId) : sql`false`;
   const ids = [userId, ...deciders].filter((x): x is string => x !== null);
   const idArray = ids.length ? sql`array[${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)}]` : sql`array[]::uuid[]`;
   const [row] = rowsOf<{ grants: JsonGrant[] | null; people: Caller[] | null }>(

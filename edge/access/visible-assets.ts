@@ -64,11 +64,11 @@ const sharesAsset = (asset: string, who: SQL, now: Date) =>
 const sharesCollection = (col: string, who: SQL, now: Date) =>
   sql`coalesce(${who} = ${sql.raw(col)}.owner_id or (${sql.raw(col)}.id, ${who}) in ${collectionSharerPairs(now)}, false)`;
 
-/** The grant `g` reaches the user: directly, through a group, or through an org. */
-const reachesUser = (userId: string) => sql`(
-  (g.principal_type = 'user' and g.principal_id = ${userId})
-  or (g.principal_type = 'group' and g.principal_id in (select gm.group_id from group_members gm where gm.user_id = ${userId}))
-  or (g.principal_type = 'org' and g.principal_id in (select om.org_id from org_members om where om.user_id = ${userId})))`;
+/** The grant in scope as `g` reaches the user: directly, through a group, or through an org. */
+export const reachesUser = (userId: string): SQL => sql`(
+  (g.principal_type = 'user' and g.principal_id = ${userId}::uuid)
+  or (g.principal_type = 'group' and g.principal_id in (select gm.group_id from group_members gm where gm.user_id = ${userId}::uuid))
+  or (g.principal_type = 'org' and g.principal_id in (select om.org_id from org_members om where om.user_id = ${userId}::uuid)))`;
 
 function checkNeed(need: Permission) {
   if (!permissions.includes(need)) throw new TypeError(`unknown permission ${need}`);

@@ -17,15 +17,12 @@
  * random worlds that both give the same rows.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { accessibleAssets } from '../access/visible-assets.ts';
+import { accessibleAssets, reachesUser } from '../access/visible-assets.ts';
 
 /** Asset ids the caller reaches through an unexpired grant (any grant includes view). */
 function grantedIds(userId: string, now: Date): SQL {
   const at = sql`${now.toISOString()}::timestamptz`;
-  const principal = sql`(
-    (g.principal_type = 'user' and g.principal_id = ${userId}::uuid)
-    or (g.principal_type = 'group' and g.principal_id in (select gm.group_id from group_members gm where gm.user_id = ${userId}::uuid))
-    or (g.principal_type = 'org' and g.principal_id in (select om.org_id from org_members om where om.user_id = ${userId}::uuid)))`;
+  const principal = reachesUser(userId);
   return sql`(
     select g.resource_id from grants g
     where g.resource_type = 'asset' and (g.expires_at is null or g.expires_at > ${at}) and ${principal}
