@@ -36,10 +36,10 @@ import { assets, users } from '../shared/db/schema.ts';
 import { derivativeKey } from '../shared/storage/keys.ts';
 import { S3Client } from '../shared/storage/s3-client.ts';
 import { KeySet, signMediaToken, verifyMediaToken } from '../shared/tokens/index.ts';
-import { loadOrCreateDevKeys } from '../origin/local/dev-keys.ts';
-import { bundleEdge, startEdge } from '../origin/local/edge-runtime.ts';
-import { startEmbeddedPostgres } from '../origin/local/embedded-postgres.ts';
-import { startLocalStack } from '../origin/local/stack.ts';
+import { loadOrCreateDevKeys } from '../local/dev-keys.ts';
+import { bundleEdge, startEdge } from '../local/edge-runtime.ts';
+import { startEmbeddedPostgres } from '../local/embedded-postgres.ts';
+import { startLocalStack } from '../local/stack.ts';
 import { startS3Process } from './s3-server-process.ts';
 
 const sizeMiB = Number(process.argv[2] ?? 512);
@@ -75,7 +75,7 @@ async function startSplit(): Promise<Setup> {
     }),
   ]);
   console.log(`S3 server in its own process (pid ${s3.pid})`);
-  // The bindings the local stack gives the edge (origin/local/stack.ts).
+  // The bindings the local stack gives the edge (local/stack.ts).
   const bindings: Record<string, string> = {
     APP_ENV: 'local',
     S3_ENDPOINT: s3.endpoint,

@@ -8,7 +8,7 @@
  * Two databases behind the same edge bundle (workerd via Miniflare):
  *  - `pglite`: the local stack exactly as `npm run dev` runs it
  *    (startLocalStack: PGlite in this process, its wire server
- *    origin/local/pglite-wire-server.ts, ws relay);
+ *    local/pglite-wire-server.ts, ws relay);
  *  - `postgres`: Debian's PostgreSQL behind the same relay, with `jit = off`
  *    for the database (see the EXPLAIN of "sunset" with JIT on, printed first).
  * For each, in order:
@@ -28,11 +28,11 @@ import { sql } from 'drizzle-orm';
 import ws from 'ws';
 import { listAssetsQuery } from '../edge/library/asset-list.ts';
 import { searchAssetsQuery } from '../edge/library/search.ts';
-import { startEdge } from '../origin/local/edge-runtime.ts';
-import { freePort } from '../origin/local/ports.ts';
-import { startPostgresServer } from '../origin/local/postgres-server.ts';
-import { startLocalStack } from '../origin/local/stack.ts';
-import { startWsRelay } from '../origin/local/ws-relay.ts';
+import { startEdge } from '../local/edge-runtime.ts';
+import { freePort } from '../local/ports.ts';
+import { startPostgresServer } from '../local/postgres-server.ts';
+import { startLocalStack } from '../local/stack.ts';
+import { startWsRelay } from '../local/ws-relay.ts';
 import { devConfigSchema, parseConfig } from '../shared/config.ts';
 import type { Database } from '../shared/db/database.ts';
 import { applyMigrations } from '../shared/db/migrate.ts';

@@ -10,8 +10,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startLocalS3 } from '../origin/local/s3-server.ts';
-import { migrateStorage } from '../origin/storage/migrate.ts';
+import { startLocalS3 } from '../local/s3-server.ts';
+import { migrateStorage } from '../cli/storage-migration.ts';
 import { S3Client } from '../shared/storage/s3-client.ts';
 
 const totalMiB = Number(process.argv[2] ?? 256);

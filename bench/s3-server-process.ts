@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { startLocalS3, type LocalS3Options } from '../origin/local/s3-server.ts';
+import { startLocalS3, type LocalS3Options } from '../local/s3-server.ts';
 
 export interface S3Process {
   endpoint: string;

@@ -22,9 +22,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { EdgeApi } from '../origin/upload-client/edge-api.ts';
-import { uploadFile } from '../origin/upload-client/multipart-upload.ts';
-import { putFromFile } from '../origin/upload-client/put-from-file.ts';
+import { EdgeApi } from '../cli/upload-client/edge-api.ts';
+import { uploadFile } from '../cli/upload-client/multipart-upload.ts';
+import { putFromFile } from '../cli/upload-client/put-from-file.ts';
 import { S3Client } from '../shared/storage/s3-client.ts';
 
 const MiB = 1024 * 1024;

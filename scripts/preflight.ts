@@ -39,7 +39,7 @@ function onPath(name: string, envPath: string): boolean {
   return envPath.split(path.delimiter).some((dir) => dir !== '' && isExecutable(path.join(dir, name)));
 }
 
-/** As origin/local/postgres-server.ts finds it: a versioned folder under the root, else PATH. */
+/** As local/postgres-server.ts finds it: a versioned folder under the root, else PATH. */
 function hasPostgres(root: string, envPath: string): boolean {
   let versions: string[] = [];
   try {

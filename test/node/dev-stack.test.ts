@@ -11,7 +11,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import ws from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../origin/local/ports.ts';
+import { freePort } from '../../local/ports.ts';
 import { openNeonDatabase } from '../../shared/db/neon.ts';
 import { S3Client } from '../../shared/storage/s3-client.ts';
 
@@ -27,7 +27,7 @@ interface Running {
 }
 
 function startDev(extra: NodeJS.ProcessEnv = {}): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'origin/local/dev.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/dev.ts'], {
     cwd: root,
     env: { ...env, ...extra },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectCreatedEvent, SqsEvent, SqsRecord } from '../../origin/events/types.ts';
-import { LocalDispatcher } from '../../origin/local/dispatcher.ts';
-import { startLocalS3, type LocalS3 } from '../../origin/local/s3-server.ts';
+import { LocalDispatcher } from '../../local/dispatcher.ts';
+import { startLocalS3, type LocalS3 } from '../../local/s3-server.ts';
 import { S3Client } from '../../shared/storage/s3-client.ts';
 
 let server: LocalS3;

@@ -13,7 +13,7 @@ import ws from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../shared/db/database.ts';
 import { openNeonDatabase } from '../../shared/db/neon.ts';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../origin/local/embedded-postgres.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../local/embedded-postgres.ts';
 
 const WORKERS = 48;
 const ROUNDS = 4;

@@ -9,8 +9,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LocalS3, startLocalS3 } from '../../origin/local/s3-server.ts';
-import { type BucketRef, MigrateError, migrateStorage, sha256Of } from '../../origin/storage/migrate.ts';
+import { type LocalS3, startLocalS3 } from '../../local/s3-server.ts';
+import { type BucketRef, MigrateError, migrateStorage, sha256Of } from '../../cli/storage-migration.ts';
 import { type PutOptions, S3Client } from '../../shared/storage/s3-client.ts';
 
 const MiB = 1024 * 1024;
@@ -52,7 +52,7 @@ async function emptyBucket(ref: BucketRef): Promise<void> {
 type Run = { code: number | null; stdout: string; stderr: string };
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'origin/cli/migrate-storage.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/migrate-storage.ts', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...ENV, ...env },
   });
@@ -229,7 +229,7 @@ describe('migrateStorage', () => {
     expect(result.copied).toEqual(['big/large.bin']);
     expect(maxLead).toBeGreaterThan(0);
     expect(maxLead).toBeLessThan(4 * MiB); // never anywhere near the 12 MiB object
-    const lib = await readFile(path.join(ROOT, 'origin/storage/migrate.ts'), 'utf8');
+    const lib = await readFile(path.join(ROOT, 'cli/storage-migration.ts'), 'utf8');
     expect(lib).not.toMatch(/Buffer\.concat|\.arrayBuffer\(|\.blob\(|\.text\(\)/);
   });
 });

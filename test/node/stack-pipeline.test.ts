@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../origin/local/stack.ts';
+import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { devConfigSchema, parseConfig } from '../../shared/config.ts';
 import { assets, users } from '../../shared/db/schema.ts';
 import { originalKey } from '../../shared/storage/keys.ts';

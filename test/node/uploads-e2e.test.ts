@@ -138,7 +138,7 @@ describe('npm run upload', () => {
   }
 
   function cli(args: string[], creds: { email: string; password: string }, stateFile: string): Run {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'origin/cli/upload.ts', '--endpoint', env.endpoint, '--state', stateFile, '--verbose', ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/upload.ts', '--endpoint', env.endpoint, '--state', stateFile, '--verbose', ...args], {
       cwd: root,
       env: { ...process.env, MEDIA_EMAIL: creds.email, MEDIA_PASSWORD: creds.password },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaConvertJobEvent } from '../../origin/events/mediaconvert.ts';
 import { handleJobStateChange } from '../../origin/handlers/mediaconvert-complete.ts';
-import { FfmpegTranscoder } from '../../origin/local/ffmpeg-transcoder.ts';
+import { FfmpegTranscoder } from '../../local/ffmpeg-transcoder.ts';
 import type { PipelineDeps } from '../../origin/pipeline/deps.ts';
 import { TRANSCODE_JOB_TYPE } from '../../origin/pipeline/video-complete.ts';
 import { parseMasterPlaylist, parseMediaPlaylist } from '../../origin/processing/video/hls-playlist.ts';

@@ -1,6 +1,6 @@
 /**
  * `npx wrangler dev` against a running local stack: the stack writes a
- * `.dev.vars` (origin/local/dev-vars.ts) and wrangler's own dev server, with
+ * `.dev.vars` (local/dev-vars.ts) and wrangler's own dev server, with
  * the repository's wrangler.toml, answers through it — health, register,
  * login, /api/me. Without the file every request is `500 misconfigured`.
  *
@@ -13,8 +13,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../origin/local/ports.ts';
-import { startLocalStack, type LocalStack } from '../../origin/local/stack.ts';
+import { freePort } from '../../local/ports.ts';
+import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { devConfigSchema, parseConfig } from '../../shared/config.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');

@@ -7,10 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { freePort } from '../../origin/local/ports.ts';
-import { startPostgresServer } from '../../origin/local/postgres-server.ts';
-import { startLocalS3 } from '../../origin/local/s3-server.ts';
-import { startWsRelay } from '../../origin/local/ws-relay.ts';
+import { freePort } from '../../local/ports.ts';
+import { startPostgresServer } from '../../local/postgres-server.ts';
+import { startLocalS3 } from '../../local/s3-server.ts';
+import { startWsRelay } from '../../local/ws-relay.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

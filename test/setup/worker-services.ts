@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../../origin/local/embedded-postgres.ts';
-import { startLocalS3 } from '../../origin/local/s3-server.ts';
+import { startEmbeddedPostgres } from '../../local/embedded-postgres.ts';
+import { startLocalS3 } from '../../local/s3-server.ts';
 import { generateSigningKey } from '../../shared/tokens/index.ts';
 
 declare module 'vitest' {

@@ -1,13 +1,13 @@
 /**
  * The `.dev.vars` the local stack writes for `npx wrangler dev`
- * (origin/local/dev-vars.ts): private, replaced only when it is ours, never
+ * (local/dev-vars.ts): private, replaced only when it is ours, never
  * half-written. That wrangler reads it is shown by test/node/wrangler-dev.test.ts.
  */
 import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_VARS_HEADER, devStackConfigSchema, formatDevVars, writeDevVars } from '../../origin/local/dev-vars.ts';
+import { DEV_VARS_HEADER, devStackConfigSchema, formatDevVars, writeDevVars } from '../../local/dev-vars.ts';
 import { parseConfig } from '../../shared/config.ts';
 
 const bindings = {

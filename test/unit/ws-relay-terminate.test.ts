@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { terminateWatcher } from '../../origin/local/ws-relay.ts';
+import { terminateWatcher } from '../../local/ws-relay.ts';
 
 const int32 = (n: number) => {
   const b = Buffer.alloc(4);

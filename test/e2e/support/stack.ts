@@ -7,8 +7,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../../origin/local/ports.ts';
-import { startLocalStack, type LocalStack } from '../../../origin/local/stack.ts';
+import { freePort } from '../../../local/ports.ts';
+import { startLocalStack, type LocalStack } from '../../../local/stack.ts';
 import { devConfigSchema, parseConfig } from '../../../shared/config.ts';
 
 export interface E2eStack {

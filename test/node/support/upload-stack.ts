@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { SqsHandler } from '../../../origin/events/types.ts';
 import { createIngestHandler } from '../../../origin/handlers/ingest.ts';
-import { startLocalStack, type LocalStack } from '../../../origin/local/stack.ts';
+import { startLocalStack, type LocalStack } from '../../../local/stack.ts';
 import type { PipelineDeps } from '../../../origin/pipeline/deps.ts';
 import { devConfigSchema, parseConfig } from '../../../shared/config.ts';
 import { S3Client } from '../../../shared/storage/s3-client.ts';

@@ -14,7 +14,7 @@ import { sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import ws from 'ws';
 import { inject } from 'vitest';
-import { bundleEdge, repoRoot, startEdge, type EdgeRuntime } from '../../../../origin/local/edge-runtime.ts';
+import { bundleEdge, repoRoot, startEdge, type EdgeRuntime } from '../../../../local/edge-runtime.ts';
 import { applyMigrations } from '../../../../shared/db/migrate.ts';
 import { openNeonDatabase } from '../../../../shared/db/neon.ts';
 import { S3Client } from '../../../../shared/storage/s3-client.ts';

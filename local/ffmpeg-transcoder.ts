@@ -19,13 +19,13 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { videoContentType } from '../../shared/profiles/video.ts';
-import type { S3Client } from '../../shared/storage/s3-client.ts';
-import { jobStateChangeEvent, type MediaConvertJobEvent } from '../events/mediaconvert.ts';
-import type { Logger, VideoJobRequest, VideoTranscoder } from '../pipeline/deps.ts';
-import { describeError, PipelineError } from '../pipeline/errors.ts';
-import { planVideo, transcodeWithFfmpeg } from '../processing/video/ffmpeg.ts';
-import { probeVideo } from '../processing/video/ffprobe.ts';
+import { videoContentType } from '../shared/profiles/video.ts';
+import type { S3Client } from '../shared/storage/s3-client.ts';
+import { jobStateChangeEvent, type MediaConvertJobEvent } from '../origin/events/mediaconvert.ts';
+import type { Logger, VideoJobRequest, VideoTranscoder } from '../origin/pipeline/deps.ts';
+import { describeError, PipelineError } from '../origin/pipeline/errors.ts';
+import { planVideo, transcodeWithFfmpeg } from '../origin/processing/video/ffmpeg.ts';
+import { probeVideo } from '../origin/processing/video/ffprobe.ts';
 import { outputGroupDetails } from './ffmpeg-job-event.ts';
 
 export interface FfmpegTranscoderOptions {

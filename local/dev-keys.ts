@@ -5,8 +5,8 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { signingKeysSchema } from '../../shared/config.ts';
-import { generateSigningKey } from '../../shared/tokens/index.ts';
+import { signingKeysSchema } from '../shared/config.ts';
+import { generateSigningKey } from '../shared/tokens/index.ts';
 
 /** Returns the AUTH_SIGNING_KEYS value for this data folder, creating it once. */
 export async function loadOrCreateDevKeys(dataDir: string): Promise<string> {

@@ -10,10 +10,10 @@ import {
   VIDEO_PREVIEW,
   parseVideoFile,
   rungPlaylist,
-} from '../../shared/profiles/video.ts';
-import type { MediaConvertOutputGroupDetail } from '../events/mediaconvert.ts';
-import type { VideoPlan } from '../processing/video/ffmpeg.ts';
-import type { ProbeResult } from '../processing/video/ffprobe.ts';
+} from '../shared/profiles/video.ts';
+import type { MediaConvertOutputGroupDetail } from '../origin/events/mediaconvert.ts';
+import type { VideoPlan } from '../origin/processing/video/ffmpeg.ts';
+import type { ProbeResult } from '../origin/processing/video/ffprobe.ts';
 
 /**
  * @param base `s3://bucket/{assetId}/`

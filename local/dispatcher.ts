@@ -6,7 +6,7 @@
  * `maxReceiveCount`), and calls the same handler module the Lambda runs.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { ObjectCreatedEvent, SqsBatchResponse, SqsHandler, SqsRecord } from '../events/types.ts';
+import type { ObjectCreatedEvent, SqsBatchResponse, SqsHandler, SqsRecord } from '../origin/events/types.ts';
 import type { S3EventRecord } from './s3-server.ts';
 
 export interface DispatcherOptions {

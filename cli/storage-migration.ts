@@ -18,7 +18,7 @@
  * same `sha256` metadata as the source's checksum.
  */
 import { createHash } from 'node:crypto';
-import type { ListedObject, S3Client } from '../../shared/storage/s3-client.ts';
+import type { ListedObject, S3Client } from '../shared/storage/s3-client.ts';
 
 const MiB = 1024 * 1024;
 /** S3's minimum size of every part but the last. */

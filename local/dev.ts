@@ -3,7 +3,7 @@
  * DATA_DIR (default .data/). Ctrl-C stops everything; the next start finds the
  * data as it was left.
  */
-import { ConfigError, parseConfig } from '../../shared/config.ts';
+import { ConfigError, parseConfig } from '../shared/config.ts';
 import { assertPortsFree, lockDataDir } from './data-lock.ts';
 import { devStackConfigSchema } from './dev-vars.ts';
 import { startLocalStack, type LocalStack } from './stack.ts';

@@ -8,8 +8,8 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { S3Client } from '../../shared/storage/s3-client.ts';
-import { type MigrateProgress, migrateStorage } from '../storage/migrate.ts';
+import { S3Client } from '../shared/storage/s3-client.ts';
+import { type MigrateProgress, migrateStorage } from './storage-migration.ts';
 
 const USAGE = `usage: npm run migrate-storage -- --from <endpoint/bucket> --to <endpoint/bucket>
          [--prefix <prefix>] [--concurrency <n>] [--dry-run]

@@ -4,8 +4,8 @@
  * a time) and over the WebSocket relay so the edge reaches it with the
  * production driver.
  */
-import { openPgliteDatabase, type PgliteHandle } from '../../shared/db/pglite.ts';
-import { applyMigrations } from '../../shared/db/migrate.ts';
+import { openPgliteDatabase, type PgliteHandle } from '../shared/db/pglite.ts';
+import { applyMigrations } from '../shared/db/migrate.ts';
 import { startPgliteWireServer } from './pglite-wire-server.ts';
 import { startWsRelay } from './ws-relay.ts';
 

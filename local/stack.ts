@@ -6,15 +6,15 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { DevConfig } from '../../shared/config.ts';
-import { S3Client } from '../../shared/storage/s3-client.ts';
-import type { SqsHandler } from '../events/types.ts';
-import { createIngestHandler } from '../handlers/ingest.ts';
-import { handleJobStateChange } from '../handlers/mediaconvert-complete.ts';
-import type { Logger, PipelineDeps } from '../pipeline/deps.ts';
-import { sweepAbandonedUploads } from '../pipeline/abandoned-uploads.ts';
-import { sweepStuckJobs } from '../pipeline/sweeper.ts';
-import { sweepExpiredRows } from '../pipeline/expired-rows.ts';
+import type { DevConfig } from '../shared/config.ts';
+import { S3Client } from '../shared/storage/s3-client.ts';
+import type { SqsHandler } from '../origin/events/types.ts';
+import { createIngestHandler } from '../origin/handlers/ingest.ts';
+import { handleJobStateChange } from '../origin/handlers/mediaconvert-complete.ts';
+import type { Logger, PipelineDeps } from '../origin/pipeline/deps.ts';
+import { sweepAbandonedUploads } from '../origin/pipeline/abandoned-uploads.ts';
+import { sweepStuckJobs } from '../origin/pipeline/sweeper.ts';
+import { sweepExpiredRows } from '../origin/pipeline/expired-rows.ts';
 import { FfmpegTranscoder } from './ffmpeg-transcoder.ts';
 import { LocalDispatcher } from './dispatcher.ts';
 import { loadOrCreateDevKeys } from './dev-keys.ts';
@@ -22,7 +22,7 @@ import { writeDevVars } from './dev-vars.ts';
 import { bundleEdge, startEdge, type EdgeRuntime } from './edge-runtime.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 import { startLocalS3, type LocalS3 } from './s3-server.ts';
-import { buildWeb } from '../../web/build.ts';
+import { buildWeb } from '../web/build.ts';
 
 export interface LocalStack {
   edge: EdgeRuntime;

@@ -11,9 +11,9 @@
  */
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { devConfigSchema } from '../../shared/config.ts';
+import { devConfigSchema } from '../shared/config.ts';
 
-export const DEV_VARS_HEADER = '# Written by `npm run dev` for `npx wrangler dev` (origin/local/dev-vars.ts).';
+export const DEV_VARS_HEADER = '# Written by `npm run dev` for `npx wrangler dev` (local/dev-vars.ts).';
 
 /** The dev stack's settings plus where `npm run dev` writes the file (relative to the working directory). */
 export const devStackConfigSchema = devConfigSchema.extend({

@@ -13,7 +13,7 @@ import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 
 const run = promisify(execFile);
 
-export const repoRoot = path.resolve(import.meta.dirname, '../..');
+export const repoRoot = path.resolve(import.meta.dirname, '..');
 
 const quietWrangler = {
   WRANGLER_SEND_METRICS: 'false',

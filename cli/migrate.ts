@@ -5,10 +5,10 @@
  */
 import path from 'node:path';
 import ws from 'ws';
-import { originDatabaseSchema, parseConfig } from '../../shared/config.ts';
-import { applyMigrations } from '../../shared/db/migrate.ts';
-import { openNeonDatabase } from '../../shared/db/neon.ts';
-import { openPgliteDatabase } from '../../shared/db/pglite.ts';
+import { originDatabaseSchema, parseConfig } from '../shared/config.ts';
+import { applyMigrations } from '../shared/db/migrate.ts';
+import { openNeonDatabase } from '../shared/db/neon.ts';
+import { openPgliteDatabase } from '../shared/db/pglite.ts';
 import { lockDataDir } from '../local/data-lock.ts';
 
 let env;

@@ -18,11 +18,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EdgeApi, EdgeError, type AssetStatus } from '../upload-client/edge-api.ts';
-import { uploadFile } from '../upload-client/multipart-upload.ts';
-import { ProgressBar } from '../upload-client/progress.ts';
-import { ResumeState } from '../upload-client/resume-state.ts';
-import { Throttle } from '../upload-client/throttle.ts';
+import { EdgeApi, EdgeError, type AssetStatus } from './upload-client/edge-api.ts';
+import { uploadFile } from './upload-client/multipart-upload.ts';
+import { ProgressBar } from './upload-client/progress.ts';
+import { ResumeState } from './upload-client/resume-state.ts';
+import { Throttle } from './upload-client/throttle.ts';
 
 const USAGE = `usage: npm run upload -- [options] <file...>
   --endpoint URL      edge URL (MEDIA_ENDPOINT, default http://127.0.0.1:8787)
