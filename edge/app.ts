@@ -12,21 +12,21 @@ import { registerDocs } from './api/docs.ts';
 import { queryText } from './api/query-text.ts';
 import { cors } from './middleware/cors.ts';
 import { mediaSafety } from './delivery/media-safety.ts';
-import { healthz } from './routes/healthz.ts';
-import { media } from './routes/media.ts';
-import { shareMedia } from './routes/share-media.ts';
+import { healthz } from './platform/healthz.routes.ts';
+import { media } from './delivery/media.routes.ts';
+import { shareMedia } from './delivery/share-media.routes.ts';
 import { sameOriginOnly } from './auth/origin-check.ts';
 import { API_CLIENT_LIMIT, AUTH_CLIENT_LIMIT, clientRateLimit } from './middleware/rate-limit.ts';
-import { auth } from './routes/auth.ts';
-import { jwks } from './routes/jwks.ts';
-import { me } from './routes/me.ts';
-import { uploads } from './routes/uploads.ts';
-import { s3Multipart } from './routes/s3-multipart.ts';
-import { s3Params } from './routes/s3-params.ts';
-import { uploadStatus } from './routes/upload-status.ts';
-import { sharing } from './routes/sharing/index.ts';
-import { library } from './routes/library/index.ts';
-import { serveShell } from './routes/spa.ts';
+import { auth } from './auth/auth.routes.ts';
+import { jwks } from './auth/jwks.routes.ts';
+import { me } from './auth/me.routes.ts';
+import { uploads } from './uploads/uploads.routes.ts';
+import { s3Multipart } from './uploads/s3-multipart.routes.ts';
+import { s3Params } from './uploads/s3-params.routes.ts';
+import { uploadStatus } from './uploads/upload-status.routes.ts';
+import { sharing } from './sharing/routes.ts';
+import { library } from './library/routes.ts';
+import { serveShell } from './platform/spa.routes.ts';
 
 export function createApp() {
   // OpenAPIHono is a Hono whose registry collects the OpenAPI routers mounted on it.
@@ -57,7 +57,7 @@ export function createApp() {
 
   registerDocs(app);
 
-  // Anything else a browser navigates to is the single-page app's (edge/routes/spa.ts).
+  // Anything else a browser navigates to is the single-page app's (edge/platform/spa.routes.ts).
   app.notFound(async (c) => (await serveShell(c)) ?? c.json(errorBody('not_found', 'No such route.', c.get('requestId') ?? ''), 404));
 
   app.onError((err, c) => {

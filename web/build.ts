@@ -2,7 +2,7 @@
  * Builds the SPA into dist/web (the Worker's static assets directory,
  * wrangler.toml [assets]): one hashed JS bundle and one CSS file under
  * /static/, index.html naming them, and `_headers` making them immutable.
- * The HTML shell itself is served by the Worker (edge/routes/spa.ts), which
+ * The HTML shell itself is served by the Worker (edge/platform/spa.routes.ts), which
  * adds the CSP. Used by `npm run build:web`, `npm run dev` and the tests.
  *
  *   node --import tsx web/build.ts [--watch]

@@ -9,7 +9,7 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { assets } from '../../shared/db/schema.ts';
-import { rowsOf } from '../auth/sql-rows.ts';
+import { rowsOf } from '../../shared/db/sql-rows.ts';
 import { reachesUser } from './visible-assets.ts';
 import type { AssetFacts, Caller, CollectionFacts, GrantFacts } from '../../shared/policy/access.ts';
 

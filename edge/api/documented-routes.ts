@@ -3,7 +3,7 @@
  * Origin before parsing; uploads answer with presigned URLs), described in
  * `/api/openapi.json` from the same zod schemas their handlers validate
  * with, so the SPA's generated types cover them too. Only the document is
- * added here: the handlers in edge/routes/auth.ts and uploads.ts are unchanged.
+ * added here: the handlers in edge/auth/auth.routes.ts and uploads.ts are unchanged.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';

@@ -1,6 +1,6 @@
 /**
  * The one writer of `audit_log` rows and the list of every action the edge
- * records. Feature modules (edge/auth/audit.ts, edge/sharing/audit.ts,
+ * records. Feature modules (edge/auth/audit.ts, edge/sharing/audit.service.ts,
  * edge/library/audit.ts) name their events with these actions and call this
  * writer, inside the transaction of the change they record. Every row gets
  * the client address and the request id. Never a password, a token or a

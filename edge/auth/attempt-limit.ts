@@ -17,7 +17,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { sha256Base64Url } from './base64url.ts';
-import { rowsOf } from './sql-rows.ts';
+import { rowsOf } from '../../shared/db/sql-rows.ts';
 
 export interface AttemptLimit {
   /** Attempts allowed per window. */

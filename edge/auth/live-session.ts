@@ -19,7 +19,7 @@ import type { Context } from 'hono';
 import type { Database } from '../../shared/db/database.ts';
 import type { AppEnv } from '../env.ts';
 import { sessionEnded } from './challenge.ts';
-import { rowsOf } from './sql-rows.ts';
+import { rowsOf } from '../../shared/db/sql-rows.ts';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -15,7 +15,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { refreshTokens } from '../../shared/db/schema.ts';
 import { sha256Base64Url, toBase64Url } from './base64url.ts';
-import { rowsOf } from './sql-rows.ts';
+import { rowsOf } from '../../shared/db/sql-rows.ts';
 
 /** Idle lifetime of a session: each refresh extends it by this much. */
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;

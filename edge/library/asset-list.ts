@@ -10,7 +10,7 @@ import type { Database } from '../../shared/db/database.ts';
 import { assets } from '../../shared/db/schema.ts';
 import { accessibleAssets } from '../access/visible-assets.ts';
 import { assetTypeSql, type AssetType } from './asset-type.ts';
-import { visibleLiveAssets, type Scope } from './visible-live-assets.ts';
+import { visibleLiveAssets, type Scope } from '../access/visible-live-assets.ts';
 import { summaryColumns, type SummaryRow } from './asset-rows.ts';
 import { decodeCursor, page, slot } from './cursor.ts';
 

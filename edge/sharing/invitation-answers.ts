@@ -7,7 +7,7 @@
  *
  * Accepting adds the org_members row and marks the invitation in one
  * transaction that locks the invitation, then the org (as every membership
- * change does, edge/sharing/org-members.ts). It puts nobody into a group.
+ * change does, edge/sharing/org-members.service.ts). It puts nobody into a group.
  * Answering again the same way changes nothing (idempotent); a revoked,
  * expired or lapsed invitation (its inviter may no longer invite, see
  * invitations.ts) is 410 `gone`, one answered the other way 409 `conflict`,
@@ -17,8 +17,8 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { orgInvitations, orgMembers, orgs, users } from '../../shared/db/schema.ts';
 import { AppError } from '../errors.ts';
-import { inviterMayInvite, type InvitationRow, type InvitedRole } from './invitations.ts';
-import { lockOrg, type Tx } from './org-members.ts';
+import { inviterMayInvite, type InvitationRow, type InvitedRole } from './invitations.service.ts';
+import { lockOrg, type Tx } from './org-members.service.ts';
 
 export type Answer = 'accept' | 'decline';
 

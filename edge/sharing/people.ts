@@ -8,7 +8,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
-import { rowsOf } from '../auth/sql-rows.ts';
+import { rowsOf } from '../../shared/db/sql-rows.ts';
 
 /** Of `userIds`, those `callerId` may know by name and email (the caller included). */
 export async function knownPeople(db: Database, callerId: string, userIds: readonly string[]): Promise<Set<string>> {

@@ -2,7 +2,7 @@
  * What a link holder sees: the shared asset, or the shared collection and a
  * page of its items, each with media URLs under the link's own path
  * (`/s/<token>/<variant>`, or `/s/<token>/<assetId>/<variant>` for a
- * collection). Those URLs are served by edge/routes/share-media.ts, which
+ * collection). Those URLs are served by edge/delivery/share-media.routes.ts, which
  * checks the link again on every request. The original is listed only when
  * the access policy gives the link `download` on the asset (permission,
  * allow-download switch and download cap); HLS lists its master playlist

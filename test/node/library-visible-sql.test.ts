@@ -1,5 +1,5 @@
 /**
- * The library's list filter (edge/library/visible-live-assets.ts) puts a
+ * The library's list filter (edge/access/visible-live-assets.ts) puts a
  * cheap candidate condition in front of `accessibleAssets`. It must never
  * hide what the policy allows: on random worlds (support/policy-world.ts)
  * the filter gives exactly the live assets `canAccessAsset(view)` allows,
@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { visibleLiveAssets, type Scope } from '../../edge/library/visible-live-assets.ts';
+import { visibleLiveAssets, type Scope } from '../../edge/access/visible-live-assets.ts';
 import type { Database, DatabaseHandle } from '../../shared/db/database.ts';
 import * as s from '../../shared/db/schema.ts';
 import { canAccessAsset } from '../../shared/policy/access.ts';

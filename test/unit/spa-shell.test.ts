@@ -1,6 +1,6 @@
-/** The rules of the SPA shell (edge/routes/spa.ts) that need no Worker. */
+/** The rules of the SPA shell (edge/platform/spa.routes.ts) that need no Worker. */
 import { describe, expect, test } from 'vitest';
-import { isAppPath, shellCsp, storageOrigins } from '../../edge/routes/spa.ts';
+import { isAppPath, shellCsp, storageOrigins } from '../../edge/platform/spa.routes.ts';
 
 describe('isAppPath', () => {
   test.each(['/', '/assets/0b6c', '/collections', '/share/abc.def', '/search', '/login', '/mine', '/status-page', '/apis'])('%s is the app', (p) => {

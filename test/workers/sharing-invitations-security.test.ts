@@ -7,7 +7,7 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { orgInvitations, orgMembers, rateCounters } from '../../shared/db/schema.ts';
-import { inviteLimitKey, INVITE_LIMIT } from '../../edge/sharing/invitations.ts';
+import { inviteLimitKey, INVITE_LIMIT } from '../../edge/sharing/invitations.service.ts';
 import { createUser, uid, withDb } from './support/fixtures.ts';
 import { addMember, api, emailOf, errorCode, expectJson, seedMember, seedOrg } from './support/sharing-api.ts';
 

@@ -1,0 +1,90 @@
+/**
+ * `GET|HEAD /m/:assetId/:variant` — media delivery. Who may read, in order:
+ * anyone for a public asset; the holder of a signed media URL token (`?t=`,
+ * crypto only, no database); a signed-in user (Bearer) the access policy
+ * allows. `original` (and `?download=1`) needs the download permission.
+ * Share links have their own path (share-media.ts).
+ */
+import { Hono, type Context } from 'hono';
+import { originalKey, derivativeKey, isAssetId, isVariantPath } from '../../shared/storage/keys.ts';
+import { signMediaToken, verifyMediaToken, type MediaTokenClaims } from '../../shared/tokens/index.ts';
+import { requireAssetPermission } from '../access/gate.ts';
+import { optionalUser } from '../auth/authenticate.ts';
+import { addTokenToPlaylist, isPlaylist } from './hls.ts';
+import { PRIVATE_REVALIDATE, PUBLIC_MEDIA, untilExpiry } from './cache-policy.ts';
+import { presentationFor } from './media-presentation.ts';
+import { serveObject } from './serve-object.ts';
+import { tokenRefused } from './token-errors.ts';
+import type { AppEnv } from '../env.ts';
+import { AppError } from '../errors.ts';
+import { guardOriginal } from '../uploads/original-guard.ts';
+
+/** Playlist tokens last this long: long enough to watch, as short as the token rules allow. */
+const PLAYLIST_TOKEN_TTL = 3600;
+
+export const mediaLocation = (c: Context<AppEnv>, assetId: string, variant: string) => {
+  const { config } = c.get('services');
+  return variant === 'original'
+    ? { bucket: config.S3_BUCKET_RAW, key: originalKey(assetId) }
+    : { bucket: config.S3_BUCKET_DERIVATIVES, key: derivativeKey(assetId, variant) };
+};
+
+export const neededPermission = (variant: string, download: boolean): 'view' | 'download' =>
+  variant === 'original' || download ? 'download' : 'view';
+
+
+export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c) => {
+  const { assetId, variant } = c.req.param();
+  if (!isAssetId(assetId) || !isVariantPath(variant)) throw new AppError('not_found', 'No such media.');
+  const download = c.req.query('download') === '1';
+  const need = neededPermission(variant, download);
+  const { keys, tokenParty, storage, db } = c.get('services');
+  const method = c.req.method === 'HEAD' ? 'HEAD' : 'GET';
+  const token = c.req.query('t');
+
+  if (token !== undefined) {
+    const claims = await verifyMediaToken(await keys(), token, { ...tokenParty, assetId, variant, permission: need }).catch(
+      (err: unknown) => tokenRefused(err, c.get('requestId'), 'media token'),
+    );
+    // Segments are reachable only if the token covers the whole hls/ prefix (or every variant).
+    const playlistToken = claims.scope === null || claims.scope === 'hls/' ? token : null;
+    return guardOriginal(c, assetId, variant, await serveObject(storage, {
+      ...mediaLocation(c, assetId, variant),
+      method,
+      request: c.req.raw.headers,
+      cacheControl: untilExpiry(claims.expiresAt),
+      download,
+      // An original is typed by its sniffed type (one row read); derivatives stay crypto only.
+      ...(await presentationFor(db(), assetId, variant)),
+      ...(isPlaylist(variant) && playlistToken ? { rewrite: (text: string) => addTokenToPlaylist(text, playlistToken) } : {}),
+    }));
+  }
+
+  const now = new Date();
+  const user = await optionalUser(c);
+  // No permission at all reads as "no such media", so private assets are not revealed.
+  const { asset, publicView } = await requireAssetPermission(db(), assetId, { userId: user?.id ?? null }, need, now, {
+    missing: 'No such media.',
+    forbidden: 'Downloading this file is not allowed.',
+  });
+  if (asset.status === 'blocked') throw new AppError('forbidden', 'This file is blocked (its owner sees why).');
+
+  const isPublic = publicView && variant !== 'original';
+  let rewrite: ((text: string) => string) | undefined;
+  if (isPlaylist(variant) && user) {
+    // The player cannot send the Bearer header with every segment: give it a token for hls/.
+    const hlsToken = await signMediaToken(await keys(), { ...tokenParty, assetId, scope: 'hls/', ttlSeconds: PLAYLIST_TOKEN_TTL });
+    rewrite = (text) => addTokenToPlaylist(text, hlsToken);
+  }
+  const res = await serveObject(storage, {
+    ...mediaLocation(c, assetId, variant),
+    method,
+    request: c.req.raw.headers,
+    cacheControl: isPublic && !rewrite ? PUBLIC_MEDIA : PRIVATE_REVALIDATE,
+    download,
+    ...(await presentationFor(db(), assetId, variant)),
+    headers: { vary: 'Authorization' },
+    ...(rewrite ? { rewrite } : {}),
+  });
+  return guardOriginal(c, assetId, variant, res);
+});

@@ -1,0 +1,83 @@
+/**
+ * `GET|HEAD /s/:shareToken/...` — media through a share link, no account
+ * needed. An asset link serves `/s/:token/:variant`; a collection link serves
+ * `/s/:token/:assetId/:variant` for assets in the collection. The token is
+ * checked first (signature, expiry: crypto only); then the link row
+ * (revocation, password, download cap) and the asset via the access policy.
+ * HLS segment URIs are relative and resolve under the same `/s/:token/`
+ * path; a password link unlocked by `?u=` gets it carried into every URI.
+ */
+import { Hono } from 'hono';
+import { isAssetId, isVariantPath } from '../../shared/storage/keys.ts';
+import { requireAssetPermission } from '../access/gate.ts';
+import { openUnlockedLink } from '../access/link-gate.ts';
+import { countDownload } from '../access/share-link.ts';
+import { queryUnlock } from '../access/share-unlock.ts';
+import { addParamsToPlaylist, isPlaylist } from './hls.ts';
+import { presentationFor } from './media-presentation.ts';
+import { startsDownload, type SentBytes } from './sent-bytes.ts';
+import { serveObject } from './serve-object.ts';
+import type { AppEnv } from '../env.ts';
+import { AppError } from '../errors.ts';
+import { guardOriginal } from '../uploads/original-guard.ts';
+import { mediaLocation, neededPermission } from './media.routes.ts';
+
+const SHARE_CACHE = 'private, no-cache';
+
+export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', async (c) => {
+  const { shareToken, rest } = c.req.param();
+  const { storage, db } = c.get('services');
+  const now = new Date();
+  // The link gate: token, row (revoked, expired, deleted → 410), then the password —
+  // a password-protected link serves nothing, thumbnails included, without proof of it.
+  const { claims, link } = await openUnlockedLink(c, shareToken, now);
+
+  // Which asset and variant: the link's own asset, or one named in the path for a collection link.
+  let assetId: string;
+  let variant: string;
+  if (claims.resource.type === 'asset') {
+    assetId = claims.resource.id;
+    variant = rest;
+  } else {
+    const slash = rest.indexOf('/');
+    assetId = slash === -1 ? '' : rest.slice(0, slash);
+    variant = slash === -1 ? '' : rest.slice(slash + 1);
+  }
+  if (!isAssetId(assetId) || !isVariantPath(variant)) throw new AppError('not_found', 'No such media.');
+
+  const download = c.req.query('download') === '1';
+  const need = neededPermission(variant, download);
+  const { asset } = await requireAssetPermission(db(), assetId, { userId: null, link }, need, now, {
+    missing: 'No such media.',
+    forbidden: 'This link does not allow downloads.',
+  });
+  if (asset.status === 'blocked') throw new AppError('forbidden', 'This file is blocked (its owner sees why).');
+
+  const method = c.req.method === 'HEAD' ? 'HEAD' : 'GET';
+  // A player without cookies or headers unlocks with `?u=`: every playlist passes it on.
+  const unlock = isPlaylist(variant) ? await queryUnlock(c, link) : null;
+  // Views are counted where a link is opened (the sharing API), not per thumbnail or segment.
+  const served: { sent?: SentBytes } = {};
+  const res = await guardOriginal(c, assetId, variant, await serveObject(storage, {
+    ...mediaLocation(c, assetId, variant),
+    method,
+    request: c.req.raw.headers,
+    cacheControl: SHARE_CACHE,
+    download,
+    ...(await presentationFor(db(), assetId, variant)),
+    headers: { 'referrer-policy': 'no-referrer' },
+    ...(unlock ? { rewrite: (text: string) => addParamsToPlaylist(text, { u: unlock }) } : {}),
+    // What is sent, as planned (never for HEAD, 304 or 416).
+    onBody: async (sent) => {
+      served.sent = sent;
+    },
+  }));
+  // A download (the original, or ?download=1) counts once, on the answer that carries its first byte
+  // (sent-bytes.ts); resumed or seeking ranges continue it. Counted once storage has the bytes and the
+  // original passed its guard; losing the race for the last download refuses the answer.
+  if (need === 'download' && served.sent && startsDownload(served.sent) && !(await countDownload(db(), link.id))) {
+    await res.body?.cancel();
+    throw new AppError('forbidden', 'This link has reached its download limit.');
+  }
+  return res;
+});

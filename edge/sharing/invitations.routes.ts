@@ -1,0 +1,79 @@
+/**
+ * Invitations, the invitee's side (any signed-in account; an invitation is
+ * theirs when it names their account's email):
+ * - `GET /api/invitations` → `{ invitations }`: their pending, unexpired
+ *   invitations with the org's name and the inviter's name;
+ * - `POST /api/invitations/:id/accept` → 200 `{ invitation }`: joins the org
+ *   with the invited role (and no group);
+ * - `POST /api/invitations/:id/decline` → 200 `{ invitation }`.
+ * Someone else's invitation is 404; revoked or expired 410; answered the
+ * other way 409 (`details.status` says which). Answering twice the same way
+ * is idempotent. Rules in edge/sharing/invitation-answers.ts.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { apiRouter, errorResponses, signedIn } from '../api/router.ts';
+import { currentUser } from '../auth/authenticate.ts';
+import type { AppEnv } from '../env.ts';
+import { auditSharing } from './audit.service.ts';
+import { answerInvitation, myInvitations, type Answer } from './invitation-answers.ts';
+import { idParams, json } from './schemas.ts';
+
+const receivedSchema = z
+  .object({
+    id: z.uuid(),
+    org: z.object({ id: z.uuid(), name: z.string() }),
+    role: z.enum(['member', 'admin']),
+    status: z.enum(['pending', 'accepted', 'declined', 'revoked']),
+    invitedBy: z.object({ name: z.string() }).nullable().openapi({ description: "The inviter's name; null once their account is gone" }),
+    createdAt: z.string(),
+    expiresAt: z.string(),
+  })
+  .openapi('Invitation');
+
+const answered = json(z.object({ invitation: receivedSchema }), 'Answered (or already answered the same way)');
+
+const tags = ['Invitations'];
+
+async function answer(c: Context<AppEnv>, id: string, how: Answer) {
+  const user = currentUser(c);
+  const db = c.get('services').db();
+  const { invitation, changed } = await answerInvitation(db, id, user.id, how, new Date());
+  if (changed) {
+    await auditSharing(c, db, {
+      action: how === 'accept' ? 'org.invite_accept' : 'org.invite_decline',
+      actorId: user.id,
+      resource: { type: 'org', id: invitation.org.id },
+      detail: { invitationId: id, role: invitation.role },
+    });
+  }
+  return invitation;
+}
+
+export const invitationRoutes = apiRouter()
+  .openapi(
+    createRoute({
+      method: 'get', path: '/api/invitations', tags, ...signedIn, summary: "The caller's pending invitations to orgs",
+      responses: { 200: json(z.object({ invitations: z.array(receivedSchema) }), 'Pending, unexpired invitations'), ...errorResponses(401) },
+    }),
+    async (c) => {
+      c.header('Cache-Control', 'private, no-store');
+      return c.json({ invitations: await myInvitations(c.get('services').db(), currentUser(c).id, new Date()) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post', path: '/api/invitations/{id}/accept', tags, ...signedIn, summary: 'Accept an invitation: join the org',
+      request: { params: idParams },
+      responses: { 200: answered, ...errorResponses(400, 401, 404, 409, 410) },
+    }),
+    async (c) => c.json({ invitation: await answer(c, c.req.valid('param').id, 'accept') }, 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'post', path: '/api/invitations/{id}/decline', tags, ...signedIn, summary: 'Decline an invitation',
+      request: { params: idParams },
+      responses: { 200: answered, ...errorResponses(400, 401, 404, 409, 410) },
+    }),
+    async (c) => c.json({ invitation: await answer(c, c.req.valid('param').id, 'decline') }, 200),
+  );
