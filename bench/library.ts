@@ -27,7 +27,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import ws from 'ws';
 import { listAssetsQuery } from '../edge/library/asset-list.ts';
-import { searchAssetsQuery } from '../edge/library/search.ts';
+import { searchAssetsQuery } from '../edge/library/search.service.ts';
 import { startEdge } from '../local/edge-runtime.ts';
 import { freePort } from '../local/ports.ts';
 import { startPostgresServer } from '../local/postgres-server.ts';
