@@ -1,5 +1,5 @@
 /**
- * The library API (issue 6, library half): assets, trash, collections and
+ * The library API: assets, trash, collections and
  * their items, tags, search. One OpenAPI router, so the routes appear in
  * `/api/openapi.json`; registered once in edge/app.ts.
  */
