@@ -13,7 +13,6 @@ import { loadAssetDetail } from './asset-detail.ts';
 import { requestPurge, restoreAsset, softDeleteAsset, updateAsset } from './asset-lifecycle.ts';
 import { listAssets } from './asset-list.ts';
 import { toSummaries } from './asset-rows.ts';
-import { auditLibrary } from './audit.ts';
 import {
   assetAccess,
   assetNotFound,
@@ -24,9 +23,10 @@ import {
   signerFor,
 } from './caller.ts';
 import { assetDetailSchema, assetListQuerySchema, assetPatchSchema, assetSummarySchema, idParams, listOf } from './schemas.ts';
+import { writeAudit } from '../audit/write-audit.ts';
+import { requestMeta } from '../middleware/request-meta.ts';
 
 const tags = ['Assets'];
-const noStore = (c: Context<AppEnv>) => c.header('Cache-Control', 'private, no-store');
 const inTrash = () => new AppError('conflict', 'The asset is in the trash; restore it first.');
 
 /** The asset as the caller sees it now (after a change). */
@@ -35,7 +35,6 @@ async function detail(c: Context<AppEnv>, assetId: string, userId: string | null
   const { permission } = await assetAccess(db, assetId, userId, now);
   const body = await loadAssetDetail(db, assetId, permission, await signerFor(c, now));
   if (!body) throw assetNotFound();
-  noStore(c);
   return body;
 }
 
@@ -58,7 +57,6 @@ export const assetRoutes = apiRouter()
       // Filtering by a collection the caller cannot see would reveal its membership.
       if (q.collectionId) await collectionAccess(db, q.collectionId, userId, now);
       const { rows, nextCursor } = await listAssets(db, { ...q, userId, now });
-      noStore(c);
       return c.json({ items: await toSummaries(rows, await signerFor(c, now)), nextCursor }, 200);
     },
   )
@@ -104,11 +102,10 @@ export const assetRoutes = apiRouter()
       await db.transaction(async (tx) => {
         if (!(await updateAsset(tx, id, patch, now, userId))) throw inTrash();
         if (patch.visibility !== undefined && patch.visibility !== asset.visibility) {
-          await auditLibrary(c, tx, {
+          await writeAudit(tx, requestMeta(c), {
             action: 'asset.visibility_changed',
             actorId: userId,
-            resourceType: 'asset',
-            resourceId: id,
+            resource: { type: 'asset', id: id },
             detail: { from: asset.visibility, to: patch.visibility },
           });
         }
@@ -137,11 +134,10 @@ export const assetRoutes = apiRouter()
         await db().transaction(async (tx) => {
           const deleted = await softDeleteAsset(tx, id, now, config.RETENTION_DAYS);
           if (!deleted) return; // deleted meanwhile: the same outcome
-          await auditLibrary(c, tx, {
+          await writeAudit(tx, requestMeta(c), {
             action: 'asset.delete',
             actorId: userId,
-            resourceType: 'asset',
-            resourceId: id,
+            resource: { type: 'asset', id: id },
             detail: { ownerId: asset.ownerId, purgeAfter: deleted.purgeAfter.toISOString() },
           });
         });
@@ -170,7 +166,7 @@ export const assetRoutes = apiRouter()
         const result = await restoreAsset(tx, id, now);
         if (result === 'not_in_trash') throw new AppError('conflict', 'The asset is not in the trash.');
         if (result === 'purge_pending') throw new AppError('conflict', 'The asset is being purged and cannot be restored.');
-        await auditLibrary(c, tx, { action: 'asset.restore', actorId: userId, resourceType: 'asset', resourceId: id });
+        await writeAudit(tx, requestMeta(c), { action: 'asset.restore', actorId: userId, resource: { type: 'asset', id } });
       });
       return c.json(await detail(c, id, userId, now), 200);
     },
@@ -200,11 +196,10 @@ export const assetRoutes = apiRouter()
       if (!asset.deletedAt) throw new AppError('conflict', 'Only an asset in the trash can be purged; delete it first.');
       await db.transaction(async (tx) => {
         if (!(await requestPurge(tx, id, now))) throw new AppError('conflict', 'The asset is no longer in the trash.');
-        await auditLibrary(c, tx, {
+        await writeAudit(tx, requestMeta(c), {
           action: 'asset.purge_requested',
           actorId: userId,
-          resourceType: 'asset',
-          resourceId: id,
+          resource: { type: 'asset', id: id },
           detail: { filename: asset.filename, deletedAt: asset.deletedAt!.toISOString() },
         });
       });

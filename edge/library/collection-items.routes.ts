@@ -52,7 +52,6 @@ export const collectionItemRoutes = apiRouter()
           result.reason === 'exists' ? 'The asset is already in this collection.' : `A collection holds at most ${MAX_COLLECTION_ITEMS} items.`,
         );
       }
-      c.header('Cache-Control', 'private, no-store');
       return c.json({ collectionId: id, assetId: asset.id, position: result.position }, 201);
     },
   )

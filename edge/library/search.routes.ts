@@ -27,7 +27,6 @@ export const searchRoutes = apiRouter().openapi(
     const { rows, nextCursor } = await searchAssets(c.get('services').db(), { ...q, userId: callerId(c), now });
     const signer = await signerFor(c, now);
     const items = await Promise.all(rows.map(async (r) => ({ ...(await toSummary(r, signer)), rank: r.rank })));
-    c.header('Cache-Control', 'private, no-store');
     return c.json({ items, nextCursor }, 200);
   },
 );

@@ -25,7 +25,6 @@ export const tagRoutes = apiRouter()
     async (c) => {
       const q = c.req.valid('query');
       const page = await listTags(c.get('services').db(), { ...q, ownerId: callerId(c) });
-      c.header('Cache-Control', 'private, no-store');
       return c.json({ items: page.rows, nextCursor: page.nextCursor }, 200);
     },
   )
@@ -54,7 +53,6 @@ export const tagRoutes = apiRouter()
       requirePermission(permission, 'edit', 'Tagging an asset');
       if (asset.deletedAt) throw new AppError('conflict', 'The asset is in the trash; restore it first.');
       const stored = await db.transaction((tx) => setAssetTags(tx, id, asset.ownerId, body.tags, now));
-      c.header('Cache-Control', 'private, no-store');
       return c.json({ tags: stored }, 200);
     },
   );

@@ -32,7 +32,6 @@ export const trashRoutes = apiRouter().openapi(
         purgeAfter: r.purgeAfter ? iso(r.purgeAfter) : null,
       })),
     );
-    c.header('Cache-Control', 'private, no-store');
     return c.json({ items, nextCursor }, 200);
   },
 );

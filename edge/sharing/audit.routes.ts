@@ -47,7 +47,6 @@ export const auditRoutes = apiRouter().openapi(
     const db = c.get('services').db();
     const viewerId = currentUser(c).id;
     const resource = await requireResource(db, viewerId, { type: q.resourceType, id: q.resourceId }, 'manage');
-    c.header('Cache-Control', 'private, no-store');
     return c.json(await auditPage(db, viewerId, resource, q.cursor === undefined ? undefined : Number(q.cursor), q.limit), 200);
   },
 );

@@ -18,7 +18,6 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { apiRouter, errorResponses, signedIn, uuidParam } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
 import { AppError } from '../errors.ts';
-import { auditSharing } from './audit.service.ts';
 import { checkPrincipal, deleteGrant, listGrants, loadGrant, personByEmail, refuseSelfGrant, updateGrant, upsertGrant } from './grants.service.ts';
 import { requireLive, requireResource } from './resource-access.ts';
 import {
@@ -31,6 +30,8 @@ import {
   resourceQuery,
   resourceTypeSchema,
 } from './schemas.ts';
+import { writeAudit } from '../audit/write-audit.ts';
+import { requestMeta } from '../middleware/request-meta.ts';
 
 const grantSchema = z
   .object({
@@ -124,7 +125,7 @@ export const grantRoutes = apiRouter()
         expiresAt: toDate(body.expiresAt) ?? null,
         grantedBy: user.id,
       });
-      await auditSharing(c, db, {
+      await writeAudit(db, requestMeta(c), {
         action: created ? 'grant.create' : 'grant.update',
         actorId: user.id,
         resource,
@@ -162,7 +163,7 @@ export const grantRoutes = apiRouter()
       const resource = await requireResource(db, user.id, { type: existing.resourceType, id: existing.resourceId }, 'manage');
       await refuseSelfGrant(db, user.id, existing);
       const grant = await updateGrant(db, id, { permission: body.permission, expiresAt: toDate(body.expiresAt) }, user.id);
-      await auditSharing(c, db, {
+      await writeAudit(db, requestMeta(c), {
         action: 'grant.update',
         actorId: user.id,
         resource,
@@ -185,7 +186,7 @@ export const grantRoutes = apiRouter()
       if (!existing) throw new AppError('not_found', 'No such grant.');
       const resource = await requireResource(db, user.id, { type: existing.resourceType, id: existing.resourceId }, 'manage');
       await deleteGrant(db, id);
-      await auditSharing(c, db, {
+      await writeAudit(db, requestMeta(c), {
         action: 'grant.delete',
         actorId: user.id,
         resource,

@@ -8,10 +8,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { apiRouter, errorResponses, signedIn, uuidParam } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
 import { AppError } from '../errors.ts';
-import { auditSharing } from './audit.service.ts';
 import { addGroupMember, listGroupMembers, removeGroupMember, requireGroup } from './groups.service.ts';
 import { MANAGERS } from './orgs.service.ts';
 import { idAndUserParams, idParams, json, jsonBody } from './schemas.ts';
+import { writeAudit } from '../audit/write-audit.ts';
+import { requestMeta } from '../middleware/request-meta.ts';
 
 const memberSchema = z.object({ userId: z.uuid(), name: z.string(), email: z.string(), addedAt: z.string() }).openapi('GroupMember');
 const addBody = z.strictObject({ userId: uuidParam }).openapi('AddGroupMember');
@@ -45,7 +46,7 @@ export const groupMemberRoutes = apiRouter()
       const db = c.get('services').db();
       const group = await requireGroup(db, id, actor.id, MANAGERS);
       await addGroupMember(db, group, userId);
-      await auditSharing(c, db, { action: 'group.member_add', actorId: actor.id, resource: { type: 'org', id: group.orgId }, detail: { groupId: id, userId } });
+      await writeAudit(db, requestMeta(c), { action: 'group.member_add', actorId: actor.id, resource: { type: 'org', id: group.orgId }, detail: { groupId: id, userId } });
       const [member] = await listGroupMembers(db, id, userId);
       if (!member) throw new AppError('conflict', 'The user left the org meanwhile.');
       return c.json(member, 201);
@@ -63,7 +64,7 @@ export const groupMemberRoutes = apiRouter()
       const db = c.get('services').db();
       const group = await requireGroup(db, id, actor.id, actor.id === userId ? undefined : MANAGERS);
       if (!(await removeGroupMember(db, id, userId))) throw new AppError('not_found', 'No such group member.');
-      await auditSharing(c, db, { action: 'group.member_remove', actorId: actor.id, resource: { type: 'org', id: group.orgId }, detail: { groupId: id, userId } });
+      await writeAudit(db, requestMeta(c), { action: 'group.member_remove', actorId: actor.id, resource: { type: 'org', id: group.orgId }, detail: { groupId: id, userId } });
       return c.body(null, 204);
     },
   );

@@ -6,10 +6,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { apiRouter, errorResponses, signedIn } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
-import { auditSharing } from './audit.service.ts';
 import { createGroup, deleteGroup, listGroups, requireGroup } from './groups.service.ts';
 import { MANAGERS, requireOrgRole } from './orgs.service.ts';
 import { displayName, idParams, json, jsonBody } from './schemas.ts';
+import { writeAudit } from '../audit/write-audit.ts';
+import { requestMeta } from '../middleware/request-meta.ts';
 
 export const groupSchema = z
   .object({ id: z.uuid(), orgId: z.uuid(), name: z.string(), memberCount: z.number().int(), createdAt: z.string() })
@@ -33,7 +34,7 @@ export const groupRoutes = apiRouter()
       const db = c.get('services').db();
       await requireOrgRole(db, id, user.id, MANAGERS);
       const group = await createGroup(db, id, name);
-      await auditSharing(c, db, { action: 'group.create', actorId: user.id, resource: { type: 'org', id }, detail: { groupId: group.id, name } });
+      await writeAudit(db, requestMeta(c), { action: 'group.create', actorId: user.id, resource: { type: 'org', id }, detail: { groupId: group.id, name } });
       return c.json(group, 201);
     },
   )
@@ -62,7 +63,7 @@ export const groupRoutes = apiRouter()
       const db = c.get('services').db();
       const group = await requireGroup(db, id, user.id, MANAGERS);
       await deleteGroup(db, id);
-      await auditSharing(c, db, { action: 'group.delete', actorId: user.id, resource: { type: 'org', id: group.orgId }, detail: { groupId: id, name: group.name } });
+      await writeAudit(db, requestMeta(c), { action: 'group.delete', actorId: user.id, resource: { type: 'org', id: group.orgId }, detail: { groupId: id, name: group.name } });
       return c.body(null, 204);
     },
   );

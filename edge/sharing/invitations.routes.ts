@@ -15,9 +15,10 @@ import type { Context } from 'hono';
 import { apiRouter, errorResponses, signedIn } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
 import type { AppEnv } from '../env.ts';
-import { auditSharing } from './audit.service.ts';
 import { answerInvitation, myInvitations, type Answer } from './invitation-answers.ts';
 import { idParams, json } from './schemas.ts';
+import { writeAudit } from '../audit/write-audit.ts';
+import { requestMeta } from '../middleware/request-meta.ts';
 
 const receivedSchema = z
   .object({
@@ -40,7 +41,7 @@ async function answer(c: Context<AppEnv>, id: string, how: Answer) {
   const db = c.get('services').db();
   const { invitation, changed } = await answerInvitation(db, id, user.id, how, new Date());
   if (changed) {
-    await auditSharing(c, db, {
+    await writeAudit(db, requestMeta(c), {
       action: how === 'accept' ? 'org.invite_accept' : 'org.invite_decline',
       actorId: user.id,
       resource: { type: 'org', id: invitation.org.id },
@@ -57,7 +58,6 @@ export const invitationRoutes = apiRouter()
       responses: { 200: json(z.object({ invitations: z.array(receivedSchema) }), 'Pending, unexpired invitations'), ...errorResponses(401) },
     }),
     async (c) => {
-      c.header('Cache-Control', 'private, no-store');
       return c.json({ invitations: await myInvitations(c.get('services').db(), currentUser(c).id, new Date()) }, 200);
     },
   )

@@ -18,7 +18,7 @@ import type { Database } from '../../shared/db/database.ts';
 import { orgInvitations, users } from '../../shared/db/schema.ts';
 import { hit, type AttemptLimit } from '../auth/attempt-limit.ts';
 import { rowsOf } from '../../shared/db/sql-rows.ts';
-import { AppError } from '../errors.ts';
+import { AppError, retryLater } from '../errors.ts';
 
 export const INVITATION_TTL_SECONDS = 14 * 86400;
 /** 50 invitations per inviter per hour, in every org together. */
@@ -49,7 +49,7 @@ export interface InvitationView {
 export async function reserveInvite(db: Database, inviterId: string): Promise<void> {
   const { count, retryAfter } = await hit(db, inviteLimitKey(inviterId), INVITE_LIMIT);
   if (count > INVITE_LIMIT.max) {
-    throw new AppError('rate_limited', 'Too many invitations; try again later.', { headers: { 'Retry-After': String(retryAfter) } });
+    throw retryLater('rate_limited', 'Too many invitations; try again later.', retryAfter);
   }
 }
 

@@ -14,10 +14,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { apiRouter, errorResponses, signedIn, uuidParam } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
-import { auditSharing } from './audit.service.ts';
 import { invite, listOrgInvitations, orgView, reserveInvite, revokeInvitation } from './invitations.service.ts';
 import { MANAGERS, requireOrgRole } from './orgs.service.ts';
 import { idParams, json, jsonBody } from './schemas.ts';
+import { writeAudit } from '../audit/write-audit.ts';
+import { requestMeta } from '../middleware/request-meta.ts';
 
 const invitedRole = z.enum(['member', 'admin']);
 
@@ -70,7 +71,7 @@ export const orgInvitationRoutes = apiRouter()
       await requireOrgRole(db, id, actor.id, MANAGERS);
       await reserveInvite(db, actor.id);
       const row = await invite(db, { orgId: id, inviterId: actor.id, email: body.email.toLowerCase(), role: body.role, now: new Date() });
-      await auditSharing(c, db, { action: 'org.invite', actorId: actor.id, resource: { type: 'org', id }, detail: { invitationId: row.id, role: row.role } });
+      await writeAudit(db, requestMeta(c), { action: 'org.invite', actorId: actor.id, resource: { type: 'org', id }, detail: { invitationId: row.id, role: row.role } });
       const { email, role, expiresAt } = orgView(row);
       return c.json({ invitation: { id: row.id, email, role, status: 'pending' as const, expiresAt } }, 202);
     },
@@ -100,7 +101,7 @@ export const orgInvitationRoutes = apiRouter()
       const db = c.get('services').db();
       await requireOrgRole(db, id, actor.id, MANAGERS);
       const { changed } = await revokeInvitation(db, id, invitationId, new Date());
-      if (changed) await auditSharing(c, db, { action: 'org.invite_revoke', actorId: actor.id, resource: { type: 'org', id }, detail: { invitationId } });
+      if (changed) await writeAudit(db, requestMeta(c), { action: 'org.invite_revoke', actorId: actor.id, resource: { type: 'org', id }, detail: { invitationId } });
       return c.body(null, 204);
     },
   );

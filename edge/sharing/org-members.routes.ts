@@ -14,10 +14,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { apiRouter, errorResponses, signedIn } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
 import { AppError } from '../errors.ts';
-import { auditSharing } from './audit.service.ts';
 import { changeRole, listMembers, memberView, removeMember } from './org-members.service.ts';
 import { MANAGERS, requireOrgRole } from './orgs.service.ts';
 import { idAndUserParams, idParams, json, jsonBody, orgRoleSchema } from './schemas.ts';
+import { writeAudit } from '../audit/write-audit.ts';
+import { requestMeta } from '../middleware/request-meta.ts';
 
 const memberSchema = z
   .object({ userId: z.uuid(), name: z.string(), email: z.string(), role: orgRoleSchema, joinedAt: z.string() })
@@ -54,7 +55,7 @@ export const orgMemberRoutes = apiRouter()
       const db = c.get('services').db();
       await requireOrgRole(db, id, actor.id, MANAGERS);
       await changeRole(db, id, actor.id, userId, role);
-      await auditSharing(c, db, { action: 'org.member_update', actorId: actor.id, resource: { type: 'org', id }, detail: { userId, role } });
+      await writeAudit(db, requestMeta(c), { action: 'org.member_update', actorId: actor.id, resource: { type: 'org', id }, detail: { userId, role } });
       const member = await memberView(db, id, userId);
       if (!member) throw new AppError('not_found', 'No such member.');
       return c.json(member, 200);
@@ -72,7 +73,7 @@ export const orgMemberRoutes = apiRouter()
       const db = c.get('services').db();
       await requireOrgRole(db, id, actor.id);
       await removeMember(db, id, actor.id, userId);
-      await auditSharing(c, db, { action: 'org.member_remove', actorId: actor.id, resource: { type: 'org', id }, detail: { userId } });
+      await writeAudit(db, requestMeta(c), { action: 'org.member_remove', actorId: actor.id, resource: { type: 'org', id }, detail: { userId } });
       return c.body(null, 204);
     },
   )

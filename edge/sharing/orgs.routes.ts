@@ -8,9 +8,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { apiRouter, errorResponses, signedIn } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
 import { AppError } from '../errors.ts';
-import { auditSharing } from './audit.service.ts';
 import { MANAGERS, ORG_TTL_MAX, ORG_TTL_MIN, createOrg, listMyOrgs, loadOrg, requireOrgRole, updateOrg, type OrgRole, type OrgRow } from './orgs.service.ts';
 import { displayName, idParams, json, jsonBody, orgRoleSchema } from './schemas.ts';
+import { writeAudit } from '../audit/write-audit.ts';
+import { requestMeta } from '../middleware/request-meta.ts';
 
 const ttl = z.number().int().min(ORG_TTL_MIN).max(ORG_TTL_MAX).openapi({ description: 'Seconds' });
 
@@ -70,7 +71,7 @@ export const orgRoutes = apiRouter()
       const db = c.get('services').db();
       const org = await createOrg(db, user.id, c.req.valid('json'));
       if (!org) throw new AppError('conflict', 'This slug is taken.');
-      await auditSharing(c, db, { action: 'org.create', actorId: user.id, resource: { type: 'org', id: org.id }, detail: { slug: org.slug } });
+      await writeAudit(db, requestMeta(c), { action: 'org.create', actorId: user.id, resource: { type: 'org', id: org.id }, detail: { slug: org.slug } });
       return c.json(view(org, 'owner'), 201);
     },
   )
@@ -112,7 +113,7 @@ export const orgRoutes = apiRouter()
       const db = c.get('services').db();
       const role = await requireOrgRole(db, id, user.id, MANAGERS);
       const org = await updateOrg(db, id, body);
-      await auditSharing(c, db, { action: 'org.update', actorId: user.id, resource: { type: 'org', id }, detail: { fields: Object.keys(body) } });
+      await writeAudit(db, requestMeta(c), { action: 'org.update', actorId: user.id, resource: { type: 'org', id }, detail: { fields: Object.keys(body) } });
       return c.json(view(org, role), 200);
     },
   );

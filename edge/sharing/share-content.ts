@@ -11,12 +11,13 @@
  */
 import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
-import { assets, collectionItems, collections, derivatives } from '../../shared/db/schema.ts';
+import { assets, collectionItems, collections } from '../../shared/db/schema.ts';
 import { includes, linkLevel } from '../../shared/policy/access.ts';
 import { assetPermissionOf, collectionPermissionOf } from '../access/gate.ts';
 import { itemSharedThroughCollection } from '../access/visible-assets.ts';
 import type { ShareLinkRecord } from '../access/share-link.ts';
 import { AppError } from '../errors.ts';
+import { derivativeFiles, type DerivativeFile } from '../library/derivative-files.ts';
 
 export interface MediaEntry {
   variant: string;
@@ -56,26 +57,8 @@ const assetColumns = {
 
 const gone = () => new AppError('gone', 'The shared item is no longer available.');
 
-async function mediaOf(db: Database, assetIds: string[]): Promise<Map<string, (typeof derivatives.$inferSelect)[]>> {
-  const byAsset = new Map<string, (typeof derivatives.$inferSelect)[]>();
-  if (assetIds.length === 0) return byAsset;
-  const rows = await db
-    .select()
-    .from(derivatives)
-    .where(
-      and(
-        inArray(derivatives.assetId, assetIds),
-        eq(derivatives.status, 'ready'),
-        or(sql`${derivatives.kind} not like 'hls/%'`, eq(derivatives.kind, 'hls/master.m3u8')),
-      ),
-    )
-    .orderBy(asc(derivatives.kind));
-  for (const r of rows) byAsset.set(r.assetId, [...(byAsset.get(r.assetId) ?? []), r]);
-  return byAsset;
-}
-
 /** `mayDownload`: the link reaches the asset with download (decided by the access gate or, for items, the link's level). */
-function sharedAsset(row: AssetRowLike, derived: (typeof derivatives.$inferSelect)[], mayDownload: boolean, base: string): SharedAsset {
+function sharedAsset(row: AssetRowLike, derived: DerivativeFile[], mayDownload: boolean, base: string): SharedAsset {
   const contentType = row.detectedType ?? row.declaredType;
   const media: MediaEntry[] =
     row.status === 'blocked'
@@ -109,7 +92,7 @@ export async function assetForLink(db: Database, link: ShareLinkRecord, token: s
   if (permission === null) throw gone();
   const [row] = await db.select(assetColumns).from(assets).where(eq(assets.id, link.resourceId)).limit(1);
   if (!row || row.deletedAt !== null) throw gone();
-  const media = await mediaOf(db, [row.id]);
+  const media = await derivativeFiles(db, [row.id], { listed: true, readyOnly: true });
   return sharedAsset(row, media.get(row.id) ?? [], includes(permission, 'download'), `/s/${token}/`);
 }
 
@@ -171,7 +154,7 @@ export async function collectionForLink(
     .orderBy(asc(collectionItems.position), asc(collectionItems.assetId))
     .limit(page.limit + 1);
   const pageRows = rows.slice(0, page.limit);
-  const media = await mediaOf(db, pageRows.map((r) => r.asset.id));
+  const media = await derivativeFiles(db, pageRows.map((r) => r.asset.id), { listed: true, readyOnly: true });
   const last = pageRows[pageRows.length - 1];
   return {
     id: col.id,

@@ -18,11 +18,12 @@ import { currentUser } from '../auth/authenticate.ts';
 import { hashPassword } from '../auth/password.ts';
 import { AppError } from '../errors.ts';
 import { ORG_TTL_MAX } from './orgs.service.ts';
-import { auditSharing } from './audit.service.ts';
 import { chooseExpiry, linkTtlPolicy, MIN_LINK_TTL_SECONDS } from './link-expiry.ts';
 import { requireLive, requireResource } from './resource-access.ts';
 import { idParams, instantSchema, json, jsonBody, permissionSchema, resourceQuery, resourceTypeSchema } from './schemas.ts';
 import { insertLink, linkView, listLinks, loadLinkRow, revokeLink, updateLink, type LinkPatch } from './share-links.service.ts';
+import { writeAudit } from '../audit/write-audit.ts';
+import { requestMeta } from '../middleware/request-meta.ts';
 
 const linkSchema = z
   .object({
@@ -112,13 +113,12 @@ export const shareLinkRoutes = apiRouter()
         allowDownload: body.allowDownload,
         maxDownloads: body.maxDownloads ?? null,
       });
-      await auditSharing(c, db(), {
+      await writeAudit(db(), requestMeta(c), {
         action: 'share.create',
         actorId: user.id,
         resource: ref,
         detail: { linkId: row.id, permission: row.permission, expiresAt: row.expiresAt.toISOString(), hasPassword: row.passwordHash !== null, allowDownload: row.allowDownload, maxDownloads: row.maxDownloads },
       });
-      c.header('Cache-Control', 'private, no-store');
       return c.json(await linkView(await keys(), tokenParty, row, now), 201);
     },
   )
@@ -136,7 +136,6 @@ export const shareLinkRoutes = apiRouter()
       const now = new Date();
       const keySet = await keys();
       const items = await Promise.all((await listLinks(db(), ref)).map((row) => linkView(keySet, tokenParty, row, now)));
-      c.header('Cache-Control', 'private, no-store');
       return c.json({ items }, 200);
     },
   )
@@ -168,14 +167,13 @@ export const shareLinkRoutes = apiRouter()
       };
       const row = await updateLink(db(), id, patch);
       if (!row) throw revoked();
-      await auditSharing(c, db(), {
+      await writeAudit(db(), requestMeta(c), {
         action: 'share.update',
         actorId: user.id,
         resource: ref,
         // Field names only (never the password), plus the resulting expiry and permission.
         detail: { linkId: id, fields: Object.keys(body).filter((k) => body[k as keyof typeof body] !== undefined), expiresAt: row.expiresAt.toISOString(), permission: row.permission },
       });
-      c.header('Cache-Control', 'private, no-store');
       return c.json(await linkView(await keys(), tokenParty, row, now), 200);
     },
   )
@@ -195,7 +193,7 @@ export const shareLinkRoutes = apiRouter()
       await requireResource(db, user.id, ref, 'manage');
       if (existing.revokedAt === null) {
         await revokeLink(db, id);
-        await auditSharing(c, db, { action: 'share.revoke', actorId: user.id, resource: ref, detail: { linkId: id } });
+        await writeAudit(db, requestMeta(c), { action: 'share.revoke', actorId: user.id, resource: ref, detail: { linkId: id } });
       }
       return c.body(null, 204);
     },

@@ -17,14 +17,15 @@ import { setCookie } from 'hono/cookie';
 import { passwordVersion, signShareUnlockToken, SHARE_UNLOCK_TTL_SECONDS } from '../../shared/tokens/index.ts';
 import { apiRouter, errorResponses } from '../api/router.ts';
 import { verifyPassword } from '../auth/password.ts';
-import { AppError } from '../errors.ts';
+import { AppError, retryLater } from '../errors.ts';
 import { clientKey } from '../middleware/client-address.ts';
-import { auditSharing } from './audit.service.ts';
 import { openLink, requireLinkUnlocked } from '../access/link-gate.ts';
 import { json, jsonBody, resourceTypeSchema } from './schemas.ts';
 import { assetForLink, collectionForLink, decodeItemCursor } from './share-content.ts';
 import { countView } from './share-links.service.ts';
 import { reserveUnlockAttempt, unlockSucceeded } from './unlock-attempts.ts';
+import { writeAudit } from '../audit/write-audit.ts';
+import { requestMeta } from '../middleware/request-meta.ts';
 
 const tokenParam = z.object({ token: z.string().min(1).max(4096).openapi({ param: { name: 'token', in: 'path' } }) });
 
@@ -88,7 +89,6 @@ export const shareRoutes = apiRouter()
       const { cursor, limit } = c.req.valid('query');
       const db = c.get('services').db();
       const now = new Date();
-      c.header('Cache-Control', 'private, no-store');
       c.header('Referrer-Policy', 'no-referrer');
       const { link } = await openLink(c, token, now);
       await requireLinkUnlocked(c, link);
@@ -102,7 +102,7 @@ export const shareRoutes = apiRouter()
           : { collection: await collectionForLink(db, link, token, page, now) };
       // HEAD is served by this GET handler too; only a real open counts.
       if (c.req.method === 'GET') await countView(db, link.id);
-      if (c.req.method === 'GET') await auditSharing(c, db, { action: 'share.open', actorId: null, resource: { type: link.resourceType, id: link.resourceId }, detail: { linkId: link.id } });
+      if (c.req.method === 'GET') await writeAudit(db, requestMeta(c), { action: 'share.open', actorId: null, resource: { type: link.resourceType, id: link.resourceId }, detail: { linkId: link.id } });
       const info = {
         link: {
           resourceType: link.resourceType,
@@ -128,17 +128,16 @@ export const shareRoutes = apiRouter()
       const { password } = c.req.valid('json');
       const { db, keys, tokenParty } = c.get('services');
       const now = new Date();
-      c.header('Cache-Control', 'private, no-store');
       const { link } = await openLink(c, token, now);
       if (link.passwordHash === null) throw new AppError('conflict', 'This share link has no password.');
       const gate = await reserveUnlockAttempt(db(), link.id, clientKey(c));
       if (!gate.allowed) {
-        throw new AppError('rate_limited', 'Too many attempts. Try again later.', { headers: { 'Retry-After': String(gate.retryAfter) } });
+        throw retryLater('rate_limited', 'Too many attempts. Try again later.', gate.retryAfter);
       }
       const resource = { type: link.resourceType, id: link.resourceId };
       const { ok } = await verifyPassword(password, link.passwordHash);
       if (!ok) {
-        await auditSharing(c, db(), { action: 'share.unlock_failed', actorId: null, resource, detail: { linkId: link.id } });
+        await writeAudit(db(), requestMeta(c), { action: 'share.unlock_failed', actorId: null, resource, detail: { linkId: link.id } });
         throw new AppError('unauthorized', 'The password is not right.');
       }
       await unlockSucceeded(db(), gate.keys);
@@ -154,7 +153,7 @@ export const shareRoutes = apiRouter()
       });
       // hono adds the `__Host-` prefix: `__Host-share-<linkId>`, the name edge/access/share-unlock.ts reads.
       setCookie(c, `share-${link.id}`, unlock.token, { prefix: 'host', httpOnly: true, secure: true, sameSite: 'Lax', path: '/', maxAge: ttl });
-      await auditSharing(c, db(), { action: 'share.unlock', actorId: null, resource, detail: { linkId: link.id } });
+      await writeAudit(db(), requestMeta(c), { action: 'share.unlock', actorId: null, resource, detail: { linkId: link.id } });
       return c.json({ unlockToken: unlock.token, expiresAt: unlock.expiresAt.toISOString() }, 200);
     },
   );
