@@ -2,14 +2,14 @@
  * The one writer of `audit_log` rows and the list of every action the edge
  * records. Auth, library and sharing handlers call it inside the transaction
  * of the change they record, with the request's {@link AuditContext} (built
- * once per request by `requestMeta()`, edge/middleware/request-meta.ts): every
+ * once per request by `requestMeta()`, edge/api/request-context.ts): every
  * row gets the client address and the request id. It takes no Hono context,
  * so a service or a test can write a row with the same call. Never a
  * password, a token or a hash in `detail`.
  */
 import type { Database } from '../../shared/db/database.ts';
 import { auditLog } from '../../shared/db/schema.ts';
-import type { RequestMeta } from '../middleware/request-meta.ts';
+import type { RequestMeta } from '../api/request-context.ts';
 
 export const AUDIT_ACTIONS = {
   auth: ['auth.register', 'auth.register_conflict', 'auth.login', 'auth.login_failed', 'auth.refresh_reuse', 'auth.logout', 'auth.password_change', 'auth.password_change_failed'],

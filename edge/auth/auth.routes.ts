@@ -15,32 +15,24 @@
  */
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import type { Context } from 'hono';
 import { sha256Base64Url } from '../../shared/crypto/sha256.ts';
 import { users } from '../../shared/db/schema.ts';
 import { BODY_LIMITS } from '../api/json-body.ts';
 import { apiRouter, errorResponses, jsonBody, jsonResponse } from '../api/router.ts';
 import { userEvent, writeAudit } from '../audit/write-audit.ts';
-import type { AppEnv } from '../env.ts';
 import { AppError, retryLater } from '../errors.ts';
 import { clientKey } from '../middleware/client-address.ts';
-import { requestMeta } from '../middleware/request-meta.ts';
+import { requestMeta, tokenSigner } from '../api/request-context.ts';
 import { loginSucceeded, reserveLoginAttempt } from './attempt-limit.ts';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password.ts';
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './refresh-cookie.ts';
 import { familyOf, isRefreshTokenFormat, newRefreshToken, revokeFamily, rotateRefreshToken, storeRefreshToken } from './refresh-tokens.ts';
 import { loginBody, registerBody, sessionSchema } from './schemas.ts';
-import { sessionBody, signSessionToken, type TokenSigner } from './session.ts';
+import { sessionBody, signSessionToken } from './session.ts';
 import { findUserByEmail, insertUserIfNew, publicUser, updatePasswordHash } from './users.ts';
 
 const badCredentials = () => new AppError('unauthorized', 'Invalid email or password.');
 const sessionRefused = () => new AppError('unauthorized', 'The session has ended. Log in again.');
-
-/** The access-token signer of this request. */
-export async function tokenSigner(c: Context<AppEnv>): Promise<TokenSigner> {
-  const { keys, tokenParty } = c.get('services');
-  return { keys: await keys(), party: tokenParty };
-}
 
 const tags = ['Auth'];
 

@@ -17,7 +17,7 @@ import { refreshTokens } from '../../shared/db/schema.ts';
 import { base64url } from 'jose';
 import { sha256Base64Url } from '../../shared/crypto/sha256.ts';
 import { rowsOf } from '../../shared/db/sql-rows.ts';
-import type { RequestMeta } from '../middleware/request-meta.ts';
+import type { RequestMeta } from '../api/request-context.ts';
 
 /** Idle lifetime of a session: each refresh extends it by this much. */
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
@@ -34,7 +34,7 @@ export function isRefreshTokenFormat(value: string | undefined): value is string
   return value !== undefined && TOKEN_FORMAT.test(value);
 }
 
-/** The client a session was started or refreshed from (edge/middleware/request-meta.ts). */
+/** The client a session was started or refreshed from (edge/api/request-context.ts). */
 export type ClientMeta = Pick<RequestMeta, 'userAgent' | 'ip'>;
 
 /** Stores a token (its hash) in a family. */

@@ -5,13 +5,9 @@
  * responses are `Cache-Control: no-store` (RFC 6749 section 5.1), as every
  * /api answer is (edge/middleware/no-store.ts).
  */
-import { signAccessToken, type KeySet } from '../../shared/tokens/index.ts';
+import { signAccessToken } from '../../shared/tokens/index.ts';
+import type { TokenSigner } from '../api/request-context.ts';
 import type { PublicUser, SessionBody } from './schemas.ts';
-
-export interface TokenSigner {
-  keys: KeySet;
-  party: { issuer: string; audience: string };
-}
 
 /** Signs an access token for `userId` in session `familyId` with the active key. */
 export async function signSessionToken(signer: TokenSigner, userId: string, familyId: string): Promise<{ token: string; expiresIn: number }> {

@@ -13,18 +13,10 @@ import { loadAssetDetail } from './asset-detail.ts';
 import { requestPurge, restoreAsset, softDeleteAsset, updateAsset } from './asset-lifecycle.ts';
 import { listAssets } from './asset-list.ts';
 import { toSummaries } from './asset-rows.ts';
-import {
-  assetAccess,
-  assetNotFound,
-  callerId,
-  collectionAccess,
-  optionalCallerId,
-  requirePermission,
-  signerFor,
-} from './caller.ts';
+import { assetAccess, assetNotFound, collectionAccess, requirePermission } from './caller.ts';
+import { callerId, mediaSigner, optionalCallerId, requestMeta } from '../api/request-context.ts';
 import { assetDetailSchema, assetListQuerySchema, assetPatchSchema, assetSummarySchema, idParams, listOf } from './schemas.ts';
 import { writeAudit } from '../audit/write-audit.ts';
-import { requestMeta } from '../middleware/request-meta.ts';
 
 const tags = ['Assets'];
 const inTrash = () => new AppError('conflict', 'The asset is in the trash; restore it first.');
@@ -33,7 +25,7 @@ const inTrash = () => new AppError('conflict', 'The asset is in the trash; resto
 async function detail(c: Context<AppEnv>, assetId: string, userId: string | null, now: Date) {
   const db = c.get('services').db();
   const { permission } = await assetAccess(db, assetId, userId, now);
-  const body = await loadAssetDetail(db, assetId, permission, await signerFor(c, now));
+  const body = await loadAssetDetail(db, assetId, permission, await mediaSigner(c, now));
   if (!body) throw assetNotFound();
   return body;
 }
@@ -57,7 +49,7 @@ export const assetRoutes = apiRouter()
       // Filtering by a collection the caller cannot see would reveal its membership.
       if (q.collectionId) await collectionAccess(db, q.collectionId, userId, now);
       const { rows, nextCursor } = await listAssets(db, { ...q, userId, now });
-      return c.json({ items: await toSummaries(rows, await signerFor(c, now)), nextCursor }, 200);
+      return c.json({ items: await toSummaries(rows, await mediaSigner(c, now)), nextCursor }, 200);
     },
   )
   .openapi(

@@ -6,7 +6,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { apiRouter, errorResponses, jsonBody, signedIn } from '../api/router.ts';
 import { AppError } from '../errors.ts';
-import { assetAccess, callerId, collectionAccess, requirePermission } from './caller.ts';
+import { assetAccess, collectionAccess, requirePermission } from './caller.ts';
+import { callerId } from '../api/request-context.ts';
 import { addItem, itemVisible, removeItem, reorderItems } from './collection-items.service.ts';
 import { idParams, itemAddSchema, itemParams, MAX_COLLECTION_ITEMS, reorderSchema } from './schemas.ts';
 

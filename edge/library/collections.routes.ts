@@ -9,7 +9,8 @@ import { apiRouter, bearerAuth, errorResponses, jsonBody, jsonResponse, signedIn
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
 import { toSummary } from './asset-rows.ts';
-import { callerId, collectionAccess, collectionNotFound, optionalCallerId, requirePermission, signerFor } from './caller.ts';
+import { collectionAccess, collectionNotFound, requirePermission } from './caller.ts';
+import { callerId, mediaSigner, optionalCallerId, requestMeta } from '../api/request-context.ts';
 import { listItems } from './collection-items.service.ts';
 import { createCollection, getCollection, listCollections, softDeleteCollection, updateCollection } from './collections.service.ts';
 import {
@@ -24,7 +25,6 @@ import {
   pageQuerySchema,
 } from './schemas.ts';
 import { writeAudit } from '../audit/write-audit.ts';
-import { requestMeta } from '../middleware/request-meta.ts';
 
 const tags = ['Collections'];
 
@@ -81,7 +81,7 @@ export const collectionRoutes = apiRouter()
       const { permission } = await collectionAccess(db, id, userId, now);
       const [collection, items] = await Promise.all([getCollection(db, id), listItems(db, { ...q, collectionId: id, userId, now })]);
       if (!collection) throw collectionNotFound();
-      const signer = await signerFor(c, now);
+      const signer = await mediaSigner(c, now);
       const views = await Promise.all(items.rows.map(async (r) => ({ ...(await toSummary(r, signer)), position: r.position })));
       // An anonymous caller of a public collection is not told who owns it or its items.
       const anonymous = userId === null;

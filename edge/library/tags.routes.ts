@@ -2,7 +2,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { apiRouter, errorResponses, jsonBody, jsonResponse, signedIn } from '../api/router.ts';
 import { AppError } from '../errors.ts';
-import { assetAccess, callerId, requirePermission } from './caller.ts';
+import { assetAccess, requirePermission } from './caller.ts';
+import { callerId } from '../api/request-context.ts';
 import { idParams, listOf, pageQuerySchema, tagSchema, tagsBodySchema } from './schemas.ts';
 import { listTags, setAssetTags } from './tags.service.ts';
 

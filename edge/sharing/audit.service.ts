@@ -9,15 +9,7 @@ import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { auditLog, users } from '../../shared/db/schema.ts';
 import { knownPeople } from './people.ts';
-
-export interface AuditEntry {
-  id: string;
-  at: string;
-  action: string;
-  /** The name only of someone the viewer shares an org with (or the viewer). */
-  actor: { id: string; name: string | null } | null;
-  detail: Record<string, unknown>;
-}
+import type { AuditEntry } from './schemas.ts';
 
 /**
  * One page of a resource's audit rows, newest first (by the row id, which

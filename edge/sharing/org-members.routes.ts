@@ -11,18 +11,15 @@
  * pointer to the invitations route, for clients written against it.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiRouter, errorResponses, signedIn } from '../api/router.ts';
+import { apiRouter, errorResponses, jsonBody, jsonResponse, signedIn } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
 import { AppError } from '../errors.ts';
 import { changeRole, listMembers, memberView, removeMember } from './org-members.service.ts';
 import { MANAGERS, requireOrgRole } from './orgs.service.ts';
-import { idAndUserParams, idParams, json, jsonBody, orgRoleSchema } from './schemas.ts';
+import { idAndUserParams, idParams, orgMemberSchema, orgRoleSchema } from './schemas.ts';
 import { writeAudit } from '../audit/write-audit.ts';
-import { requestMeta } from '../middleware/request-meta.ts';
+import { requestMeta } from '../api/request-context.ts';
 
-const memberSchema = z
-  .object({ userId: z.uuid(), name: z.string(), email: z.string(), role: orgRoleSchema, joinedAt: z.string() })
-  .openapi('OrgMember');
 
 const roleBody = z.strictObject({ role: orgRoleSchema }).openapi('ChangeOrgRole');
 
@@ -33,7 +30,7 @@ export const orgMemberRoutes = apiRouter()
     createRoute({
       method: 'get', path: '/api/orgs/{id}/members', tags, ...signedIn, summary: "An org's members (members only)",
       request: { params: idParams },
-      responses: { 200: json(z.object({ items: z.array(memberSchema) }), 'The members'), ...errorResponses(400, 401, 404) },
+      responses: { 200: jsonResponse(z.object({ items: z.array(orgMemberSchema) }), 'The members'), ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -46,7 +43,7 @@ export const orgMemberRoutes = apiRouter()
     createRoute({
       method: 'patch', path: '/api/orgs/{id}/members/{userId}', tags, ...signedIn, summary: "Change a member's role (owner, admin)",
       request: { params: idAndUserParams, body: jsonBody(roleBody) },
-      responses: { 200: json(memberSchema, 'Changed'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+      responses: { 200: jsonResponse(orgMemberSchema, 'Changed'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
     async (c) => {
       const { id, userId } = c.req.valid('param');

@@ -16,29 +16,10 @@ import { includes, linkLevel } from '../../shared/policy/access.ts';
 import { assetPermissionOf, collectionPermissionOf } from '../access/gate.ts';
 import { itemSharedThroughCollection } from '../access/visible-assets.ts';
 import type { ShareLinkRecord } from '../access/share-link.ts';
+import { decodeCursor, encodeCursor, slot } from '../api/cursor.ts';
 import { AppError } from '../errors.ts';
 import { derivativeFiles, type DerivativeFile } from '../library/derivative-files.ts';
-
-export interface MediaEntry {
-  variant: string;
-  url: string;
-  contentType: string;
-  width: number | null;
-  height: number | null;
-  size: number | null;
-}
-
-export interface SharedAsset {
-  id: string;
-  filename: string;
-  title: string | null;
-  description: string | null;
-  contentType: string;
-  size: number;
-  status: string;
-  placeholder: string | null;
-  media: MediaEntry[];
-}
+import type { MediaEntry, SharedAsset, SharedCollection } from './schemas.ts';
 
 const assetColumns = {
   id: assets.id,
@@ -96,28 +77,14 @@ export async function assetForLink(db: Database, link: ShareLinkRecord, token: s
   return sharedAsset(row, media.get(row.id) ?? [], includes(permission, 'download'), `/s/${token}/`);
 }
 
-export interface SharedCollection {
-  id: string;
-  name: string;
-  description: string | null;
-  items: SharedAsset[];
-  nextCursor: string | null;
-}
-
-/** Item cursor: the last item's position and asset id. */
-export const encodeItemCursor = (position: number, assetId: string) =>
-  btoa(`${position}:${assetId}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-
-export function decodeItemCursor(cursor: string): { position: number; assetId: string } | null {
-  let text: string;
-  try {
-    text = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
-  } catch {
-    return null;
-  }
-  // Positions are int4 and ids UUIDs: anything else would be a cast error in the query (a 500), not a page.
-  const m = /^(\d{1,10}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(text);
-  return m && Number(m[1]) <= 2 ** 31 - 1 ? { position: Number(m[1]), assetId: m[2]! } : null;
+/**
+ * A shared collection's item cursor (the one codec, edge/api/cursor.ts): the
+ * last item's position and asset id, both checked (int4, UUID) before the
+ * query sees them. @throws 400 validation_failed (field `cursor`).
+ */
+export function decodeItemCursor(cursor: string): { position: number; assetId: string } {
+  const [position, assetId] = decodeCursor('shared-items', cursor, [slot.integer, slot.uuid]) as [string, string];
+  return { position: Number(position), assetId };
 }
 
 /** The collection of a collection link and one page of its live items, in collection order. */
@@ -161,6 +128,6 @@ export async function collectionForLink(
     name: col.name,
     description: col.description,
     items: pageRows.map((r) => sharedAsset(r.asset, media.get(r.asset.id) ?? [], mayDownload, `/s/${token}/${r.asset.id}/`)),
-    nextCursor: rows.length > page.limit && last ? encodeItemCursor(last.position, last.asset.id) : null,
+    nextCursor: rows.length > page.limit && last ? encodeCursor('shared-items', [String(last.position), last.asset.id]) : null,
   };
 }

@@ -13,40 +13,18 @@
  * applies to every token at once because /s and /api/share read the row.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiRouter, errorResponses, signedIn, uuidParam } from '../api/router.ts';
+import { apiRouter, errorResponses, jsonBody, jsonResponse, signedIn, uuidParam } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
 import { hashPassword } from '../auth/password.ts';
 import { AppError } from '../errors.ts';
 import { ORG_TTL_MAX } from './orgs.service.ts';
 import { chooseExpiry, linkTtlPolicy, MIN_LINK_TTL_SECONDS } from './link-expiry.ts';
 import { requireLive, requireResource } from './resource-access.ts';
-import { idParams, instantSchema, json, jsonBody, permissionSchema, resourceQuery, resourceTypeSchema } from './schemas.ts';
+import { idParams, instantSchema, permissionSchema, resourceQuery, resourceTypeSchema, shareLinkSchema } from './schemas.ts';
 import { insertLink, linkView, listLinks, loadLinkRow, revokeLink, updateLink, type LinkPatch } from './share-links.service.ts';
 import { writeAudit } from '../audit/write-audit.ts';
-import { requestMeta } from '../middleware/request-meta.ts';
+import { requestMeta } from '../api/request-context.ts';
 
-const linkSchema = z
-  .object({
-    id: z.uuid(),
-    resourceType: resourceTypeSchema,
-    resourceId: z.uuid(),
-    permission: permissionSchema,
-    status: z.enum(['active', 'expired', 'revoked']),
-    expiresAt: z.string(),
-    hasPassword: z.boolean(),
-    allowDownload: z.boolean(),
-    maxDownloads: z.number().int().nullable(),
-    downloadCount: z.number().int(),
-    viewCount: z.number().int(),
-    createdBy: z.uuid(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    revokedAt: z.string().nullable(),
-    token: z.string().nullable(),
-    url: z.string().nullable().openapi({ example: '/s/<token>/' }),
-    apiUrl: z.string().nullable().openapi({ example: '/api/share/<token>' }),
-  })
-  .openapi('ShareLink');
 
 const linkPermission = z.enum(['view', 'download']);
 const expiresInSeconds = z.number().int().min(MIN_LINK_TTL_SECONDS).max(ORG_TTL_MAX);
@@ -93,7 +71,7 @@ export const shareLinkRoutes = apiRouter()
     createRoute({
       method: 'post', path: '/api/share-links', tags, ...signedIn, summary: 'Create a share link (manage holders)',
       request: { body: jsonBody(createBody) },
-      responses: { 201: json(linkSchema, 'Created'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+      responses: { 201: jsonResponse(shareLinkSchema, 'Created'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -126,7 +104,7 @@ export const shareLinkRoutes = apiRouter()
     createRoute({
       method: 'get', path: '/api/share-links', tags, ...signedIn, summary: 'The share links of an asset or collection, with view and download counts (manage holders)',
       request: { query: resourceQuery },
-      responses: { 200: json(z.object({ items: z.array(linkSchema) }), 'The links, newest first'), ...errorResponses(400, 401, 403, 404) },
+      responses: { 200: jsonResponse(z.object({ items: z.array(shareLinkSchema) }), 'The links, newest first'), ...errorResponses(400, 401, 403, 404) },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -143,7 +121,7 @@ export const shareLinkRoutes = apiRouter()
     createRoute({
       method: 'patch', path: '/api/share-links/{id}', tags, ...signedIn, summary: 'Change a share link; answers it with a fresh token (manage holders)',
       request: { params: idParams, body: jsonBody(patchBody) },
-      responses: { 200: json(linkSchema, 'Updated'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+      responses: { 200: jsonResponse(shareLinkSchema, 'Updated'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');

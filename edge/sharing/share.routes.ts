@@ -15,57 +15,20 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { setCookie } from 'hono/cookie';
 import { passwordVersion, signShareUnlockToken, SHARE_UNLOCK_TTL_SECONDS } from '../../shared/tokens/index.ts';
-import { apiRouter, errorResponses } from '../api/router.ts';
+import { apiRouter, errorResponses, jsonBody, jsonResponse } from '../api/router.ts';
 import { verifyPassword } from '../auth/password.ts';
 import { AppError, retryLater } from '../errors.ts';
 import { clientKey } from '../middleware/client-address.ts';
 import { openLink, requireLinkUnlocked } from '../access/link-gate.ts';
-import { json, jsonBody, resourceTypeSchema } from './schemas.ts';
+import { resourceTypeSchema, shareInfoSchema, shareUnlockSchema, sharedAssetSchema, sharedMediaSchema } from './schemas.ts';
 import { assetForLink, collectionForLink, decodeItemCursor } from './share-content.ts';
 import { countView } from './share-links.service.ts';
 import { reserveUnlockAttempt, unlockSucceeded } from './unlock-attempts.ts';
 import { writeAudit } from '../audit/write-audit.ts';
-import { requestMeta } from '../middleware/request-meta.ts';
+import { requestMeta } from '../api/request-context.ts';
 
 const tokenParam = z.object({ token: z.string().min(1).max(4096).openapi({ param: { name: 'token', in: 'path' } }) });
 
-const mediaSchema = z.object({
-  variant: z.string(),
-  url: z.string(),
-  contentType: z.string(),
-  width: z.number().int().nullable(),
-  height: z.number().int().nullable(),
-  size: z.number().int().nullable(),
-});
-const sharedAssetSchema = z
-  .object({
-    id: z.uuid(),
-    filename: z.string(),
-    title: z.string().nullable(),
-    description: z.string().nullable(),
-    contentType: z.string(),
-    size: z.number().int(),
-    status: z.string(),
-    placeholder: z.string().nullable(),
-    media: z.array(mediaSchema),
-  })
-  .openapi('SharedAsset');
-const shareInfoSchema = z
-  .object({
-    link: z.object({
-      resourceType: resourceTypeSchema,
-      permission: z.string(),
-      expiresAt: z.string(),
-      allowDownload: z.boolean(),
-      downloadsLeft: z.number().int().nullable().openapi({ description: 'null: no cap' }),
-      needsPassword: z.boolean(),
-    }),
-    asset: sharedAssetSchema.optional(),
-    collection: z
-      .object({ id: z.uuid(), name: z.string(), description: z.string().nullable(), items: z.array(sharedAssetSchema), nextCursor: z.string().nullable() })
-      .optional(),
-  })
-  .openapi('ShareInfo');
 
 const pageQuery = z.object({
   cursor: z.string().max(200).optional().openapi({ param: { name: 'cursor', in: 'query' } }),
@@ -73,7 +36,6 @@ const pageQuery = z.object({
 });
 
 const unlockBody = z.strictObject({ password: z.string().min(1).max(1024) }).openapi('UnlockShareLink');
-const unlockSchema = z.object({ unlockToken: z.string(), expiresAt: z.string() }).openapi('ShareUnlock');
 
 const tags = ['Share links'];
 
@@ -82,7 +44,7 @@ export const shareRoutes = apiRouter()
     createRoute({
       method: 'get', path: '/api/share/{token}', tags, summary: 'What a share link opens (no account needed)',
       request: { params: tokenParam, query: pageQuery },
-      responses: { 200: json(shareInfoSchema, 'The link and its resource'), ...errorResponses(400, 401, 410) },
+      responses: { 200: jsonResponse(shareInfoSchema, 'The link and its resource'), ...errorResponses(400, 401, 410) },
     }),
     async (c) => {
       const { token } = c.req.valid('param');
@@ -93,9 +55,6 @@ export const shareRoutes = apiRouter()
       const { link } = await openLink(c, token, now);
       await requireLinkUnlocked(c, link);
       const page = { cursor: cursor === undefined ? null : decodeItemCursor(cursor), limit };
-      if (cursor !== undefined && page.cursor === null) {
-        throw new AppError('validation_failed', 'The request is invalid.', { details: { fields: [{ field: 'cursor', code: 'invalid_format', message: 'Not a cursor.' }] } });
-      }
       const content =
         link.resourceType === 'asset'
           ? { asset: await assetForLink(db, link, token, now) }
@@ -121,7 +80,7 @@ export const shareRoutes = apiRouter()
     createRoute({
       method: 'post', path: '/api/share/{token}/unlock', tags, summary: "Unlock a password-protected share link",
       request: { params: tokenParam, body: jsonBody(unlockBody) },
-      responses: { 200: json(unlockSchema, 'Unlocked; the cookie is set'), ...errorResponses(400, 401, 409, 410, 413, 415, 429) },
+      responses: { 200: jsonResponse(shareUnlockSchema, 'Unlocked; the cookie is set'), ...errorResponses(400, 401, 409, 410, 413, 415, 429) },
     }),
     async (c) => {
       const { token } = c.req.valid('param');
