@@ -9,8 +9,8 @@
  */
 import { base64url } from 'jose';
 import { isUuid } from '../../shared/ids.ts';
-import { AppError } from '../errors.ts';
 import { unsafeString } from './text.ts';
+import { validationFailed } from './validation.ts';
 
 export type CursorKind = 'assets' | 'trash' | 'search' | 'collections' | 'items' | 'tags' | 'shared-items';
 
@@ -72,10 +72,7 @@ export function encodeCursor(kind: CursorKind, values: readonly string[]): strin
   return base64url.encode(JSON.stringify([kind, ...values]));
 }
 
-export const invalidCursor = () =>
-  new AppError('validation_failed', 'The request is invalid.', {
-    details: { fields: [{ field: 'cursor', code: 'invalid_cursor', message: 'Not a cursor of this list.' }] },
-  });
+export const invalidCursor = () => validationFailed([{ field: 'cursor', code: 'invalid_cursor', message: 'Not a cursor of this list.' }]);
 
 /**
  * The values of a cursor made by {@link encodeCursor} for `kind`, checked
