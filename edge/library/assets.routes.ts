@@ -120,8 +120,7 @@ export const assetRoutes = apiRouter()
       const userId = callerId(c);
       const now = new Date();
       const { db, config } = c.get('services');
-      const { asset, permission } = await assetAccess(db(), id, userId, now);
-      requirePermission(permission, 'manage', 'Deleting an asset');
+      const { asset } = await assetAccess(db(), id, userId, now, { need: 'manage', for: 'Deleting an asset' });
       if (!asset.deletedAt) {
         await db().transaction(async (tx) => {
           const deleted = await softDeleteAsset(tx, id, now, config.RETENTION_DAYS);

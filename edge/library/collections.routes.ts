@@ -139,8 +139,7 @@ export const collectionRoutes = apiRouter()
       const userId = callerId(c);
       const now = new Date();
       const db = c.get('services').db();
-      const { collection, permission } = await collectionAccess(db, id, userId, now);
-      requirePermission(permission, 'manage', 'Deleting a collection');
+      const { collection } = await collectionAccess(db, id, userId, now, { need: 'manage', for: 'Deleting a collection' });
       await db.transaction(async (tx) => {
         if (!(await softDeleteCollection(tx, id, now))) throw new AppError('not_found', 'No such collection.');
         await writeAudit(tx, requestMeta(c), {

@@ -21,15 +21,7 @@ const fileColumns = {
   status: derivatives.status,
 };
 
-export interface DerivativeFile {
-  assetId: string;
-  kind: string;
-  contentType: string;
-  width: number | null;
-  height: number | null;
-  size: number | null;
-  status: string;
-}
+export type DerivativeFile = Pick<typeof derivatives.$inferSelect, keyof typeof fileColumns>;
 
 export async function derivativeFiles(
   db: Database,
