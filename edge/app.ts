@@ -1,12 +1,14 @@
 /**
  * The edge application: middleware order, routes, and the one error model.
- * Routes are registered here; each lives in its own file under ./routes.
+ * Each feature registers its routes through its own `routes.ts`
+ * (docs/architecture.md, "Code layout").
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from './env.ts';
 import { AppError, codeForStatus, errorBody } from './errors.ts';
 import { requestId } from './middleware/request-id.ts';
+import { noStore } from './middleware/no-store.ts';
 import { services } from './middleware/services.ts';
 import { registerDocs } from './api/docs.ts';
 import { queryText } from './api/query-text.ts';
@@ -17,13 +19,9 @@ import { media } from './delivery/media.routes.ts';
 import { shareMedia } from './delivery/share-media.routes.ts';
 import { sameOriginOnly } from './auth/origin-check.ts';
 import { API_CLIENT_LIMIT, AUTH_CLIENT_LIMIT, clientRateLimit } from './middleware/rate-limit.ts';
-import { auth } from './auth/auth.routes.ts';
+import { auth } from './auth/routes.ts';
 import { jwks } from './auth/jwks.routes.ts';
-import { me } from './auth/me.routes.ts';
-import { uploads } from './uploads/uploads.routes.ts';
-import { s3Multipart } from './uploads/s3-multipart.routes.ts';
-import { s3Params } from './uploads/s3-params.routes.ts';
-import { uploadStatus } from './uploads/upload-status.routes.ts';
+import { companion, uploads } from './uploads/routes.ts';
 import { sharing } from './sharing/routes.ts';
 import { library } from './library/routes.ts';
 import { serveShell } from './platform/spa.routes.ts';
@@ -35,6 +33,7 @@ export function createApp() {
   app.use('*', requestId());
   app.use('*', services());
   for (const path of ['/api/*', '/m/*', '/s/*', '/s3/*', '/status']) app.use(path, cors());
+  for (const path of ['/api/*', '/s3/*', '/status']) app.use(path, noStore());
   for (const path of ['/m/*', '/s/*']) app.use(path, mediaSafety());
   app.use('/api/auth/*', clientRateLimit(AUTH_CLIENT_LIMIT), sameOriginOnly());
   for (const path of ['/api/*', '/s3/*']) app.use(path, clientRateLimit(API_CLIENT_LIMIT));
@@ -47,11 +46,8 @@ export function createApp() {
   app.route('/', shareMedia);
   app.route('/', auth);
   app.route('/', jwks);
-  app.route('/', me);
   app.route('/', uploads);
-  app.route('/', s3Multipart);
-  app.route('/', s3Params);
-  app.route('/', uploadStatus);
+  app.route('/', companion);
   app.route('/', sharing);
   app.route('/', library);
 

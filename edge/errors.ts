@@ -43,6 +43,11 @@ export class AppError extends Error {
   }
 }
 
+/** A 429 or 503 the client may retry after `seconds` (`Retry-After`). */
+export function retryLater(code: 'rate_limited' | 'unavailable', message: string, seconds: number, cause?: unknown): AppError {
+  return new AppError(code, message, { cause, headers: { 'Retry-After': String(seconds) } });
+}
+
 /** The code for a status that reached us without one (Hono's HTTPException, a 404). */
 export function codeForStatus(status: number): ErrorCode {
   const found = (Object.entries(errorStatus) as [ErrorCode, number][]).find(([, s]) => s === status);

@@ -14,6 +14,8 @@
  */
 import type { Context } from 'hono';
 import { isTokenError, verifyShareToken, type ShareTokenClaims } from '../../shared/tokens/index.ts';
+import type { Database } from '../../shared/db/database.ts';
+import { tokenSigner, type TokenSigner } from '../api/request-context.ts';
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
 import { loadShareLink, type ShareLinkRecord } from './share-link.ts';
@@ -26,22 +28,26 @@ export interface OpenedLink {
   link: ShareLinkRecord;
 }
 
-/** The link behind a token, live; the password is checked separately ({@link requireLinkUnlocked}). */
-export async function openLink(c: Context<AppEnv>, token: string, now: Date): Promise<OpenedLink> {
-  const { keys, tokenParty, db } = c.get('services');
+/** The link behind a token, live; the password is checked separately ({@link requireLinkUnlocked}). Needs no request. */
+export async function openLinkToken(db: Database, signer: TokenSigner, token: string, now: Date, requestId: string): Promise<OpenedLink> {
   let claims: ShareTokenClaims;
   try {
-    claims = await verifyShareToken(await keys(), token, tokenParty);
+    claims = await verifyShareToken(signer.keys, token, signer.party);
   } catch (err) {
     if (!isTokenError(err)) throw err;
-    console.log(JSON.stringify({ level: 'info', msg: 'share link refused', code: err.code, requestId: c.get('requestId') }));
+    console.log(JSON.stringify({ level: 'info', msg: 'share link refused', code: err.code, requestId }));
     // jose checks the signature before the expiry, so an expired token is a genuine one.
     if (err.code === 'token_expired') throw linkGone();
     throw new AppError('unauthorized', 'The share link is not valid.');
   }
-  const link = await loadShareLink(db(), claims.linkId);
+  const link = await loadShareLink(db, claims.linkId);
   if (!link || link.revokedAt !== null || link.expiresAt.getTime() <= now.getTime()) throw linkGone();
   return { claims, link };
+}
+
+/** {@link openLinkToken} for this request. */
+export async function openLink(c: Context<AppEnv>, token: string, now: Date): Promise<OpenedLink> {
+  return openLinkToken(c.get('services').db(), await tokenSigner(c), token, now, c.get('requestId'));
 }
 
 /**

@@ -5,11 +5,13 @@
  * route the link opens then requires it: cookie, `X-Share-Unlock` header, or
  * `?u=` (for clients that can send neither: a player on another site).
  * Any one of them that verifies unlocks, so a stale cookie does not hide a
- * fresh header or query.
+ * fresh header or query. {@link validUnlock} is the check itself, with no
+ * request in sight; the two functions after it read what the request presents.
  */
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { isTokenError, passwordVersion, verifyShareUnlockToken } from '../../shared/tokens/index.ts';
+import { tokenSigner, type TokenSigner } from '../api/request-context.ts';
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
 
@@ -18,32 +20,34 @@ export const unlockCookieName = (linkId: string) => `__Host-share-${linkId}`;
 
 type Link = { id: string; passwordHash: string | null };
 
-/** True when `presented` is an unlock token for this link and its current password. */
-async function verifies(c: Context<AppEnv>, link: Link & { passwordHash: string }, presented: string): Promise<boolean> {
-  const { keys, tokenParty } = c.get('services');
-  try {
-    await verifyShareUnlockToken(await keys(), presented, {
-      ...tokenParty,
-      linkId: link.id,
-      passwordVersion: await passwordVersion(link.passwordHash),
-    });
-    return true;
-  } catch (err) {
-    if (!isTokenError(err)) throw err;
-    console.log(JSON.stringify({ level: 'info', msg: 'share unlock refused', code: err.code, requestId: c.get('requestId') }));
-    return false;
-  }
-}
-
-export async function requireUnlocked(c: Context<AppEnv>, link: Link): Promise<void> {
-  if (link.passwordHash === null) return;
-  const locked = { ...link, passwordHash: link.passwordHash };
-  const presented = [getCookie(c, unlockCookieName(link.id)), c.req.header('x-share-unlock'), c.req.query('u')];
+/**
+ * The first of `presented` that is an unlock token for this link and its
+ * current password, or null (also for a link without a password). Needs no
+ * request: the callers below pick what the request presents.
+ */
+export async function validUnlock(signer: TokenSigner, link: Link, presented: readonly (string | undefined)[], requestId: string): Promise<string | null> {
+  if (link.passwordHash === null) return null;
+  const passwordVersionOfLink = await passwordVersion(link.passwordHash);
   // Distinct values only: the same token sent twice is verified once.
   for (const token of new Set(presented.filter((t): t is string => Boolean(t)))) {
-    if (await verifies(c, locked, token)) return;
+    try {
+      await verifyShareUnlockToken(signer.keys, token, { ...signer.party, linkId: link.id, passwordVersion: passwordVersionOfLink });
+      return token;
+    } catch (err) {
+      if (!isTokenError(err)) throw err;
+      console.log(JSON.stringify({ level: 'info', msg: 'share unlock refused', code: err.code, requestId }));
+    }
   }
-  throw new AppError('password_required', 'This share link needs its password.');
+  return null;
+}
+
+/** @throws 401 `password_required` unless the link has no password or the request presents a valid unlock. */
+export async function requireUnlocked(c: Context<AppEnv>, link: Link): Promise<void> {
+  if (link.passwordHash === null) return;
+  const presented = [getCookie(c, unlockCookieName(link.id)), c.req.header('x-share-unlock'), c.req.query('u')];
+  if ((await validUnlock(await tokenSigner(c), link, presented, c.get('requestId'))) === null) {
+    throw new AppError('password_required', 'This share link needs its password.');
+  }
 }
 
 /**
@@ -54,5 +58,5 @@ export async function requireUnlocked(c: Context<AppEnv>, link: Link): Promise<v
 export async function queryUnlock(c: Context<AppEnv>, link: Link): Promise<string | null> {
   const u = c.req.query('u');
   if (link.passwordHash === null || !u) return null;
-  return (await verifies(c, { ...link, passwordHash: link.passwordHash }, u)) ? u : null;
+  return validUnlock(await tokenSigner(c), link, [u], c.get('requestId'));
 }

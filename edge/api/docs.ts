@@ -7,7 +7,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { html, raw } from 'hono/html';
 import type { AppEnv } from '../env.ts';
-import { registerDocumentedRoutes } from './documented-routes.ts';
 
 /** The document's header (also used by web/gen-api.ts). */
 export const OPENAPI_INFO = {
@@ -23,7 +22,6 @@ type Doc = ReturnType<OpenAPIHono<AppEnv>['getOpenAPI31Document']>;
 
 export function registerDocs(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-  registerDocumentedRoutes(app);
   let cached: Doc | undefined;
   const doc = () => (cached ??= app.getOpenAPI31Document(OPENAPI_INFO));
   app.get('/api/openapi.json', (c) => {

@@ -1,16 +1,15 @@
 /**
  * The one writer of `audit_log` rows and the list of every action the edge
- * records. Feature modules (edge/auth/audit.ts, edge/sharing/audit.service.ts,
- * edge/library/audit.ts) name their events with these actions and call this
- * writer, inside the transaction of the change they record. Every row gets
- * the client address and the request id. Never a password, a token or a
- * hash in `detail`.
+ * records. Auth, library and sharing handlers call it inside the transaction
+ * of the change they record, with the request's {@link AuditContext} (built
+ * once per request by `requestMeta()`, edge/api/request-context.ts): every
+ * row gets the client address and the request id. It takes no Hono context,
+ * so a service or a test can write a row with the same call. Never a
+ * password, a token or a hash in `detail`.
  */
-import type { Context } from 'hono';
 import type { Database } from '../../shared/db/database.ts';
 import { auditLog } from '../../shared/db/schema.ts';
-import type { AppEnv } from '../env.ts';
-import { clientAddress } from '../middleware/client-address.ts';
+import type { RequestMeta } from '../api/request-context.ts';
 
 export const AUDIT_ACTIONS = {
   auth: ['auth.register', 'auth.register_conflict', 'auth.login', 'auth.login_failed', 'auth.refresh_reuse', 'auth.logout', 'auth.password_change', 'auth.password_change_failed'],
@@ -61,14 +60,24 @@ export interface AuditEvent {
   detail?: Record<string, unknown>;
 }
 
-export async function writeAudit(c: Context<AppEnv>, db: Database, event: AuditEvent): Promise<void> {
+/** Who asked, as every audit row records it: the request's meta (the user agent is not stored). */
+export type AuditContext = Pick<RequestMeta, 'requestId' | 'ip'>;
+
+/** A user's own event (auth): the user is both the actor and the resource; null for an unknown caller. */
+export const userEvent = (userId: string | null | undefined) => ({
+  actorId: userId ?? null,
+  resource: userId ? { type: 'user' as const, id: userId } : null,
+});
+
+/** `db` is the transaction of the change the row records. */
+export async function writeAudit(db: Database, ctx: AuditContext, event: AuditEvent): Promise<void> {
   await db.insert(auditLog).values({
     action: event.action,
     actorId: event.actorId,
     resourceType: event.resource?.type ?? null,
     resourceId: event.resource?.id ?? null,
-    ip: clientAddress(c),
-    requestId: c.get('requestId'),
+    ip: ctx.ip,
+    requestId: ctx.requestId,
     detail: event.detail ?? {},
   });
 }

@@ -16,7 +16,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
-import { sha256Base64Url } from './base64url.ts';
+import { sha256Base64Url } from '../../shared/crypto/sha256.ts';
 import { rowsOf } from '../../shared/db/sql-rows.ts';
 
 export interface AttemptLimit {

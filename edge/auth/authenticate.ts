@@ -19,6 +19,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { users } from '../../shared/db/schema.ts';
+import { isUuid } from '../../shared/ids.ts';
 import { type AccessTokenClaims, isTokenError, verifyAccessToken } from '../../shared/tokens/index.ts';
 import type { AppEnv } from '../env.ts';
 import { sessionEnded, unauthorized } from './challenge.ts';
@@ -35,7 +36,6 @@ export interface AuthUser {
 
 // RFC 6750 b64token; anything else in an Authorization header is refused.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function logRefusal(c: Context<AppEnv>, code: string): void {
   console.log(JSON.stringify({ level: 'info', msg: 'access token refused', code, requestId: c.get('requestId') }));
@@ -67,7 +67,7 @@ export async function optionalUser(c: Context<AppEnv>): Promise<AuthUser | null>
     throw unauthorized(true);
   }
   // Signed by us yet not naming a user and a session: refused like a forgery.
-  if (!UUID.test(claims.sub) || claims.sid === undefined || !UUID.test(claims.sid)) {
+  if (!isUuid(claims.sub) || claims.sid === undefined || !isUuid(claims.sid)) {
     logRefusal(c, 'claims_not_ids');
     throw unauthorized(true);
   }

@@ -3,12 +3,19 @@
  * session not logged out), so it is the route a client calls to learn whether
  * its session still stands.
  */
-import { Hono } from 'hono';
-import { loadActiveUser, requireUser } from './authenticate.ts';
-import type { AppEnv } from '../env.ts';
+import { createRoute, z } from '@hono/zod-openapi';
+import { apiRouter, errorResponses, jsonResponse, signedIn } from '../api/router.ts';
+import { loadActiveUser } from './authenticate.ts';
+import { userSchema } from './schemas.ts';
 
-export const me = new Hono<AppEnv>().get('/api/me', requireUser(), async (c) => {
-  const user = await loadActiveUser(c);
-  c.header('Cache-Control', 'private, no-store');
-  return c.json({ user }, 200);
-});
+export const meRoutes = apiRouter().openapi(
+  createRoute({
+    method: 'get',
+    path: '/api/me',
+    tags: ['Auth'],
+    summary: 'The signed-in user (checks that the session still stands)',
+    ...signedIn,
+    responses: { 200: jsonResponse(z.object({ user: userSchema }).openapi('Me'), 'The user'), ...errorResponses(401) },
+  }),
+  async (c) => c.json({ user: await loadActiveUser(c) }, 200),
+);

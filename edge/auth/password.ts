@@ -28,7 +28,7 @@
  * password typed on different keyboards verifies.
  */
 import { scrypt, timingSafeEqual } from 'node:crypto';
-import { fromBase64Url, toBase64Url } from './base64url.ts';
+import { base64url } from 'jose';
 
 export interface ScryptParams {
   /** log2 of the CPU/memory cost N. */
@@ -69,7 +69,7 @@ function derive(password: string, salt: Uint8Array, params: ScryptParams): Promi
 }
 
 function encode(params: ScryptParams, salt: Uint8Array, hash: Uint8Array): string {
-  return `scrypt$ln=${params.ln},r=${params.r},p=${params.p}$${toBase64Url(salt)}$${toBase64Url(hash)}`;
+  return `scrypt$ln=${params.ln},r=${params.r},p=${params.p}$${base64url.encode(salt)}$${base64url.encode(hash)}`;
 }
 
 interface ParsedHash {
@@ -84,7 +84,7 @@ export function parsePasswordHash(encoded: string): ParsedHash {
   if (!m) throw new TypeError('password hash: unknown format');
   const params = { ln: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
   checkParams(params);
-  return { params, salt: fromBase64Url(m[4]!), hash: fromBase64Url(m[5]!) };
+  return { params, salt: base64url.decode(m[4]!), hash: base64url.decode(m[5]!) };
 }
 
 /**

@@ -14,8 +14,10 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { refreshTokens } from '../../shared/db/schema.ts';
-import { sha256Base64Url, toBase64Url } from './base64url.ts';
+import { base64url } from 'jose';
+import { sha256Base64Url } from '../../shared/crypto/sha256.ts';
 import { rowsOf } from '../../shared/db/sql-rows.ts';
+import type { RequestMeta } from '../api/request-context.ts';
 
 /** Idle lifetime of a session: each refresh extends it by this much. */
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
@@ -24,7 +26,7 @@ const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 
 /** A new random refresh token (256 bits). */
 export function newRefreshToken(): string {
-  return toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+  return base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
 }
 
 /** Whether a cookie value can be a refresh token at all (checked before any hashing or query). */
@@ -32,10 +34,8 @@ export function isRefreshTokenFormat(value: string | undefined): value is string
   return value !== undefined && TOKEN_FORMAT.test(value);
 }
 
-export interface ClientMeta {
-  userAgent: string | null;
-  ip: string | null;
-}
+/** The client a session was started or refreshed from (edge/api/request-context.ts). */
+export type ClientMeta = Pick<RequestMeta, 'userAgent' | 'ip'>;
 
 /** Stores a token (its hash) in a family. */
 export async function storeRefreshToken(

@@ -1,5 +1,5 @@
 /**
- * Request bodies of the auth routes, and the password policy.
+ * Request and response bodies of the auth routes, and the password policy.
  *
  * Password policy, NIST SP 800-63B style: length only, no composition rules
  * (no "one digit and one symbol"), no forced rotation; 10 to 256 characters,
@@ -8,7 +8,7 @@
  * email. 800-63B-4 asks 15 characters when a password is the only factor;
  * MIN_PASSWORD_LENGTH is the one constant to raise for that.
  */
-import { z } from 'zod';
+import { z } from '@hono/zod-openapi';
 import { safeText } from '../api/text.ts';
 
 export const MIN_PASSWORD_LENGTH = 10;
@@ -103,3 +103,17 @@ export const passwordChangeBody = z.strictObject({
 export type RegisterBody = z.output<typeof registerBody>;
 export type LoginBody = z.output<typeof loginBody>;
 export type PasswordChangeBody = z.output<typeof passwordChangeBody>;
+
+/** What the API shows of a user: never the password hash. */
+export const userSchema = z.object({ id: z.string(), email: z.string(), name: z.string(), createdAt: z.string() }).openapi('User');
+export type PublicUser = z.infer<typeof userSchema>;
+
+/** What register, login, refresh and a password change answer. */
+export const sessionSchema = z
+  .object({
+    accessToken: z.string().openapi({ description: 'A short-lived JWT for `Authorization: Bearer`.' }),
+    expiresIn: z.number().openapi({ description: 'Seconds until the access token expires.' }),
+    user: userSchema,
+  })
+  .openapi('Session', { description: 'Also sets the httpOnly `__Host-refresh` cookie.' });
+export type SessionBody = z.infer<typeof sessionSchema>;

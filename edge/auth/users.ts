@@ -6,16 +6,11 @@
 import { and, DrizzleQueryError, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { users } from '../../shared/db/schema.ts';
+import type { PublicUser } from './schemas.ts';
 
 export type UserRow = typeof users.$inferSelect;
 
-/** What the API shows of a user: never the password hash. */
-export interface PublicUser {
-  id: string;
-  email: string;
-  name: string;
-  createdAt: string;
-}
+export type { PublicUser };
 
 export function publicUser(row: UserRow): PublicUser {
   return { id: row.id, email: row.email, name: row.name, createdAt: row.createdAt.toISOString() };

@@ -48,7 +48,7 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
     );
     // Segments are reachable only if the token covers the whole hls/ prefix (or every variant).
     const playlistToken = claims.scope === null || claims.scope === 'hls/' ? token : null;
-    return guardOriginal(c, assetId, variant, await serveObject(storage, {
+    return guardOriginal(db(), assetId, variant, await serveObject(storage, {
       ...mediaLocation(c, assetId, variant),
       method,
       request: c.req.raw.headers,
@@ -86,5 +86,5 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
     headers: { vary: 'Authorization' },
     ...(rewrite ? { rewrite } : {}),
   });
-  return guardOriginal(c, assetId, variant, res);
+  return guardOriginal(db(), assetId, variant, res);
 });

@@ -58,7 +58,7 @@ export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', asy
   const unlock = isPlaylist(variant) ? await queryUnlock(c, link) : null;
   // Views are counted where a link is opened (the sharing API), not per thumbnail or segment.
   const served: { sent?: SentBytes } = {};
-  const res = await guardOriginal(c, assetId, variant, await serveObject(storage, {
+  const res = await guardOriginal(db(), assetId, variant, await serveObject(storage, {
     ...mediaLocation(c, assetId, variant),
     method,
     request: c.req.raw.headers,

@@ -3,10 +3,11 @@
  * its fields, tags, every stored derivative file, and signed media URLs for
  * what the caller may view (the original only with download).
  */
-import { asc, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
-import { assets, derivatives } from '../../shared/db/schema.ts';
+import { assets } from '../../shared/db/schema.ts';
 import { includes, type Permission } from '../../shared/policy/access.ts';
+import { derivativeFiles } from './derivative-files.ts';
 import { iso, summaryColumns, toSummary, type SummaryRow } from './asset-rows.ts';
 import { mediaUrlsFor, type Signer } from './media-urls.ts';
 import { typeMismatch } from '../delivery/type-mismatch.ts';
@@ -28,21 +29,11 @@ const detailColumns = {
 };
 
 export async function loadAssetDetail(db: Database, assetId: string, permission: Permission, signer: Signer): Promise<AssetDetail | null> {
-  const [[row], files] = await Promise.all([
+  const [[row], byAsset] = await Promise.all([
     db.select(detailColumns).from(assets).where(eq(assets.id, assetId)).limit(1),
-    db
-      .select({
-        kind: derivatives.kind,
-        contentType: derivatives.contentType,
-        width: derivatives.width,
-        height: derivatives.height,
-        size: derivatives.size,
-        status: derivatives.status,
-      })
-      .from(derivatives)
-      .where(eq(derivatives.assetId, assetId))
-      .orderBy(asc(derivatives.kind)),
+    derivativeFiles(db, [assetId]),
   ]);
+  const files = byAsset.get(assetId) ?? [];
   if (!row) return null;
   // A blocked asset's files are never served, so no URL is handed out for them.
   const ready = row.status === 'blocked' ? [] : files.filter((f) => f.status === 'ready').map((f) => f.kind);
@@ -62,7 +53,7 @@ export async function loadAssetDetail(db: Database, assetId: string, permission:
     deletedAt: row.deletedAt ? iso(row.deletedAt) : null,
     purgeAfter: row.purgeAfter ? iso(row.purgeAfter) : null,
     permission,
-    derivatives: files.map((f) => ({ ...f, size: f.size === null ? null : Number(f.size) })),
+    derivatives: files.map(({ assetId: _, ...f }) => f),
     media: row.status === 'blocked' ? [] : await mediaUrlsFor(signer, row.id, mediaPermission, ready),
   };
 }

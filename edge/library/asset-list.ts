@@ -12,7 +12,7 @@ import { accessibleAssets } from '../access/visible-assets.ts';
 import { assetTypeSql, type AssetType } from './asset-type.ts';
 import { visibleLiveAssets, type Scope } from '../access/visible-live-assets.ts';
 import { summaryColumns, type SummaryRow } from './asset-rows.ts';
-import { decodeCursor, page, slot } from './cursor.ts';
+import { decodeCursor, page, slot } from '../api/cursor.ts';
 
 export interface AssetListQuery {
   userId: string;

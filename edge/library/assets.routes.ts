@@ -13,29 +13,20 @@ import { loadAssetDetail } from './asset-detail.ts';
 import { requestPurge, restoreAsset, softDeleteAsset, updateAsset } from './asset-lifecycle.ts';
 import { listAssets } from './asset-list.ts';
 import { toSummaries } from './asset-rows.ts';
-import { auditLibrary } from './audit.ts';
-import {
-  assetAccess,
-  assetNotFound,
-  callerId,
-  collectionAccess,
-  optionalCallerId,
-  requirePermission,
-  signerFor,
-} from './caller.ts';
+import { assetAccess, assetNotFound, collectionAccess, requirePermission } from './caller.ts';
+import { callerId, mediaSigner, optionalCallerId, requestMeta } from '../api/request-context.ts';
 import { assetDetailSchema, assetListQuerySchema, assetPatchSchema, assetSummarySchema, idParams, listOf } from './schemas.ts';
+import { writeAudit } from '../audit/write-audit.ts';
 
 const tags = ['Assets'];
-const noStore = (c: Context<AppEnv>) => c.header('Cache-Control', 'private, no-store');
 const inTrash = () => new AppError('conflict', 'The asset is in the trash; restore it first.');
 
 /** The asset as the caller sees it now (after a change). */
 async function detail(c: Context<AppEnv>, assetId: string, userId: string | null, now: Date) {
   const db = c.get('services').db();
   const { permission } = await assetAccess(db, assetId, userId, now);
-  const body = await loadAssetDetail(db, assetId, permission, await signerFor(c, now));
+  const body = await loadAssetDetail(db, assetId, permission, await mediaSigner(c, now));
   if (!body) throw assetNotFound();
-  noStore(c);
   return body;
 }
 
@@ -58,8 +49,7 @@ export const assetRoutes = apiRouter()
       // Filtering by a collection the caller cannot see would reveal its membership.
       if (q.collectionId) await collectionAccess(db, q.collectionId, userId, now);
       const { rows, nextCursor } = await listAssets(db, { ...q, userId, now });
-      noStore(c);
-      return c.json({ items: await toSummaries(rows, await signerFor(c, now)), nextCursor }, 200);
+      return c.json({ items: await toSummaries(rows, await mediaSigner(c, now)), nextCursor }, 200);
     },
   )
   .openapi(
@@ -104,11 +94,10 @@ export const assetRoutes = apiRouter()
       await db.transaction(async (tx) => {
         if (!(await updateAsset(tx, id, patch, now, userId))) throw inTrash();
         if (patch.visibility !== undefined && patch.visibility !== asset.visibility) {
-          await auditLibrary(c, tx, {
+          await writeAudit(tx, requestMeta(c), {
             action: 'asset.visibility_changed',
             actorId: userId,
-            resourceType: 'asset',
-            resourceId: id,
+            resource: { type: 'asset', id: id },
             detail: { from: asset.visibility, to: patch.visibility },
           });
         }
@@ -131,17 +120,15 @@ export const assetRoutes = apiRouter()
       const userId = callerId(c);
       const now = new Date();
       const { db, config } = c.get('services');
-      const { asset, permission } = await assetAccess(db(), id, userId, now);
-      requirePermission(permission, 'manage', 'Deleting an asset');
+      const { asset } = await assetAccess(db(), id, userId, now, { need: 'manage', for: 'Deleting an asset' });
       if (!asset.deletedAt) {
         await db().transaction(async (tx) => {
           const deleted = await softDeleteAsset(tx, id, now, config.RETENTION_DAYS);
           if (!deleted) return; // deleted meanwhile: the same outcome
-          await auditLibrary(c, tx, {
+          await writeAudit(tx, requestMeta(c), {
             action: 'asset.delete',
             actorId: userId,
-            resourceType: 'asset',
-            resourceId: id,
+            resource: { type: 'asset', id: id },
             detail: { ownerId: asset.ownerId, purgeAfter: deleted.purgeAfter.toISOString() },
           });
         });
@@ -170,7 +157,7 @@ export const assetRoutes = apiRouter()
         const result = await restoreAsset(tx, id, now);
         if (result === 'not_in_trash') throw new AppError('conflict', 'The asset is not in the trash.');
         if (result === 'purge_pending') throw new AppError('conflict', 'The asset is being purged and cannot be restored.');
-        await auditLibrary(c, tx, { action: 'asset.restore', actorId: userId, resourceType: 'asset', resourceId: id });
+        await writeAudit(tx, requestMeta(c), { action: 'asset.restore', actorId: userId, resource: { type: 'asset', id } });
       });
       return c.json(await detail(c, id, userId, now), 200);
     },
@@ -200,11 +187,10 @@ export const assetRoutes = apiRouter()
       if (!asset.deletedAt) throw new AppError('conflict', 'Only an asset in the trash can be purged; delete it first.');
       await db.transaction(async (tx) => {
         if (!(await requestPurge(tx, id, now))) throw new AppError('conflict', 'The asset is no longer in the trash.');
-        await auditLibrary(c, tx, {
+        await writeAudit(tx, requestMeta(c), {
           action: 'asset.purge_requested',
           actorId: userId,
-          resourceType: 'asset',
-          resourceId: id,
+          resource: { type: 'asset', id: id },
           detail: { filename: asset.filename, deletedAt: asset.deletedAt!.toISOString() },
         });
       });

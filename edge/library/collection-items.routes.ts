@@ -6,7 +6,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { apiRouter, errorResponses, jsonBody, signedIn } from '../api/router.ts';
 import { AppError } from '../errors.ts';
-import { assetAccess, callerId, collectionAccess, requirePermission } from './caller.ts';
+import { assetAccess, collectionAccess } from './caller.ts';
+import { callerId } from '../api/request-context.ts';
 import { addItem, itemVisible, removeItem, reorderItems } from './collection-items.service.ts';
 import { idParams, itemAddSchema, itemParams, MAX_COLLECTION_ITEMS, reorderSchema } from './schemas.ts';
 
@@ -41,8 +42,7 @@ export const collectionItemRoutes = apiRouter()
       const userId = callerId(c);
       const now = new Date();
       const db = c.get('services').db();
-      const { permission } = await collectionAccess(db, id, userId, now);
-      requirePermission(permission, 'edit', 'Adding to a collection');
+      await collectionAccess(db, id, userId, now, { need: 'edit', for: 'Adding to a collection' });
       const { asset } = await assetAccess(db, body.assetId, userId, now);
       if (asset.deletedAt) throw new AppError('conflict', 'The asset is in the trash; restore it first.');
       const result = await db.transaction((tx) => addItem(tx, id, asset.id, body.position, userId));
@@ -52,7 +52,6 @@ export const collectionItemRoutes = apiRouter()
           result.reason === 'exists' ? 'The asset is already in this collection.' : `A collection holds at most ${MAX_COLLECTION_ITEMS} items.`,
         );
       }
-      c.header('Cache-Control', 'private, no-store');
       return c.json({ collectionId: id, assetId: asset.id, position: result.position }, 201);
     },
   )
@@ -71,8 +70,7 @@ export const collectionItemRoutes = apiRouter()
       const userId = callerId(c);
       const now = new Date();
       const db = c.get('services').db();
-      const { permission } = await collectionAccess(db, id, userId, now);
-      requirePermission(permission, 'edit', 'Removing from a collection');
+      const { permission } = await collectionAccess(db, id, userId, now, { need: 'edit', for: 'Removing from a collection' });
       // An editor only learns about items they can see; a manager may clear out any.
       const visible = await itemVisible(db, id, assetId, userId, now);
       if (visible === null || (!visible && permission !== 'manage')) throw notAnItem();
@@ -96,8 +94,7 @@ export const collectionItemRoutes = apiRouter()
       const userId = callerId(c);
       const now = new Date();
       const db = c.get('services').db();
-      const { permission } = await collectionAccess(db, id, userId, now);
-      requirePermission(permission, 'edit', 'Reordering a collection');
+      await collectionAccess(db, id, userId, now, { need: 'edit', for: 'Reordering a collection' });
       const ok = await db.transaction((tx) => reorderItems(tx, id, assetIds, userId, now));
       if (!ok) throw new AppError('conflict', 'assetIds must list every item of the collection you can see, each once.');
       return c.body(null, 204);

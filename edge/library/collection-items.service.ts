@@ -11,7 +11,7 @@ import type { Database } from '../../shared/db/database.ts';
 import { assets, collectionItems, collections } from '../../shared/db/schema.ts';
 import { accessibleAssets } from '../access/visible-assets.ts';
 import { summaryColumns, type SummaryRow } from './asset-rows.ts';
-import { decodeCursor, page, slot } from './cursor.ts';
+import { decodeCursor, page, slot } from '../api/cursor.ts';
 import { visibleLiveAssets } from '../access/visible-live-assets.ts';
 import { MAX_COLLECTION_ITEMS } from './schemas.ts';
 

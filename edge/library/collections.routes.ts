@@ -9,8 +9,8 @@ import { apiRouter, bearerAuth, errorResponses, jsonBody, jsonResponse, signedIn
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
 import { toSummary } from './asset-rows.ts';
-import { auditLibrary } from './audit.ts';
-import { callerId, collectionAccess, collectionNotFound, optionalCallerId, requirePermission, signerFor } from './caller.ts';
+import { collectionAccess, collectionNotFound, requirePermission } from './caller.ts';
+import { callerId, mediaSigner, optionalCallerId, requestMeta } from '../api/request-context.ts';
 import { listItems } from './collection-items.service.ts';
 import { createCollection, getCollection, listCollections, softDeleteCollection, updateCollection } from './collections.service.ts';
 import {
@@ -24,9 +24,9 @@ import {
   listOf,
   pageQuerySchema,
 } from './schemas.ts';
+import { writeAudit } from '../audit/write-audit.ts';
 
 const tags = ['Collections'];
-const noStore = (c: Context<AppEnv>) => c.header('Cache-Control', 'private, no-store');
 
 export const collectionRoutes = apiRouter()
   .openapi(
@@ -41,7 +41,6 @@ export const collectionRoutes = apiRouter()
     }),
     async (c) => {
       const created = await createCollection(c.get('services').db(), callerId(c), c.req.valid('json'));
-      noStore(c);
       c.header('Location', `/api/collections/${created.id}`);
       return c.json(created, 201);
     },
@@ -59,7 +58,6 @@ export const collectionRoutes = apiRouter()
     async (c) => {
       const q = c.req.valid('query');
       const result = await listCollections(c.get('services').db(), { ...q, userId: callerId(c), now: new Date() });
-      noStore(c);
       return c.json(result, 200);
     },
   )
@@ -83,9 +81,8 @@ export const collectionRoutes = apiRouter()
       const { permission } = await collectionAccess(db, id, userId, now);
       const [collection, items] = await Promise.all([getCollection(db, id), listItems(db, { ...q, collectionId: id, userId, now })]);
       if (!collection) throw collectionNotFound();
-      const signer = await signerFor(c, now);
+      const signer = await mediaSigner(c, now);
       const views = await Promise.all(items.rows.map(async (r) => ({ ...(await toSummary(r, signer)), position: r.position })));
-      noStore(c);
       // An anonymous caller of a public collection is not told who owns it or its items.
       const anonymous = userId === null;
       const strip = <T extends { ownerId?: string }>({ ownerId, ...rest }: T) => (anonymous ? rest : { ownerId, ...rest });
@@ -114,18 +111,16 @@ export const collectionRoutes = apiRouter()
       await db.transaction(async (tx) => {
         if (!(await updateCollection(tx, id, patch, now, userId))) throw collectionNotFound();
         if (patch.visibility !== undefined && patch.visibility !== collection.visibility) {
-          await auditLibrary(c, tx, {
+          await writeAudit(tx, requestMeta(c), {
             action: 'collection.visibility_changed',
             actorId: userId,
-            resourceType: 'collection',
-            resourceId: id,
+            resource: { type: 'collection', id: id },
             detail: { from: collection.visibility, to: patch.visibility },
           });
         }
       });
       const updated = await getCollection(db, id);
       if (!updated) throw collectionNotFound();
-      noStore(c);
       return c.json(updated, 200);
     },
   )
@@ -144,15 +139,13 @@ export const collectionRoutes = apiRouter()
       const userId = callerId(c);
       const now = new Date();
       const db = c.get('services').db();
-      const { collection, permission } = await collectionAccess(db, id, userId, now);
-      requirePermission(permission, 'manage', 'Deleting a collection');
+      const { collection } = await collectionAccess(db, id, userId, now, { need: 'manage', for: 'Deleting a collection' });
       await db.transaction(async (tx) => {
         if (!(await softDeleteCollection(tx, id, now))) throw new AppError('not_found', 'No such collection.');
-        await auditLibrary(c, tx, {
+        await writeAudit(tx, requestMeta(c), {
           action: 'collection.delete',
           actorId: userId,
-          resourceType: 'collection',
-          resourceId: id,
+          resource: { type: 'collection', id: id },
           detail: { ownerId: collection.ownerId, name: collection.name },
         });
       });

@@ -11,7 +11,7 @@ import { collections } from '../../shared/db/schema.ts';
 import { collectionPermission, type Permission } from '../../shared/policy/access.ts';
 import { loadGrantsAndPeople } from '../access/asset-access.ts';
 import { iso } from './asset-rows.ts';
-import { decodeCursor, page, slot } from './cursor.ts';
+import { decodeCursor, page, slot } from '../api/cursor.ts';
 import type { CollectionView } from './schemas.ts';
 import { accessibleCollections } from '../access/visible-assets.ts';
 

@@ -2,7 +2,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { apiRouter, errorResponses, jsonResponse, signedIn } from '../api/router.ts';
 import { toSummary } from './asset-rows.ts';
-import { callerId, signerFor } from './caller.ts';
+import { callerId, mediaSigner } from '../api/request-context.ts';
 import { listOf, searchHitSchema, searchQuerySchema } from './schemas.ts';
 import { searchAssets } from './search.service.ts';
 
@@ -25,9 +25,8 @@ export const searchRoutes = apiRouter().openapi(
     const q = c.req.valid('query');
     const now = new Date();
     const { rows, nextCursor } = await searchAssets(c.get('services').db(), { ...q, userId: callerId(c), now });
-    const signer = await signerFor(c, now);
+    const signer = await mediaSigner(c, now);
     const items = await Promise.all(rows.map(async (r) => ({ ...(await toSummary(r, signer)), rank: r.rank })));
-    c.header('Cache-Control', 'private, no-store');
     return c.json({ items, nextCursor }, 200);
   },
 );

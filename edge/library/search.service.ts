@@ -15,7 +15,7 @@ import { and, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { assets } from '../../shared/db/schema.ts';
 import { summaryColumns, type SummaryRow } from './asset-rows.ts';
-import { decodeCursor, page, slot } from './cursor.ts';
+import { decodeCursor, page, slot } from '../api/cursor.ts';
 import { visibleLiveAssets } from '../access/visible-live-assets.ts';
 
 export interface SearchRow extends SummaryRow {

@@ -2,7 +2,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { apiRouter, errorResponses, jsonBody, jsonResponse, signedIn } from '../api/router.ts';
 import { AppError } from '../errors.ts';
-import { assetAccess, callerId, requirePermission } from './caller.ts';
+import { assetAccess } from './caller.ts';
+import { callerId } from '../api/request-context.ts';
 import { idParams, listOf, pageQuerySchema, tagSchema, tagsBodySchema } from './schemas.ts';
 import { listTags, setAssetTags } from './tags.service.ts';
 
@@ -25,7 +26,6 @@ export const tagRoutes = apiRouter()
     async (c) => {
       const q = c.req.valid('query');
       const page = await listTags(c.get('services').db(), { ...q, ownerId: callerId(c) });
-      c.header('Cache-Control', 'private, no-store');
       return c.json({ items: page.rows, nextCursor: page.nextCursor }, 200);
     },
   )
@@ -50,11 +50,9 @@ export const tagRoutes = apiRouter()
       const userId = callerId(c);
       const now = new Date();
       const db = c.get('services').db();
-      const { asset, permission } = await assetAccess(db, id, userId, now);
-      requirePermission(permission, 'edit', 'Tagging an asset');
+      const { asset } = await assetAccess(db, id, userId, now, { need: 'edit', for: 'Tagging an asset' });
       if (asset.deletedAt) throw new AppError('conflict', 'The asset is in the trash; restore it first.');
       const stored = await db.transaction((tx) => setAssetTags(tx, id, asset.ownerId, body.tags, now));
-      c.header('Cache-Control', 'private, no-store');
       return c.json({ tags: stored }, 200);
     },
   );

@@ -8,7 +8,7 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { assets, assetTags, tags } from '../../shared/db/schema.ts';
-import { decodeCursor, page, slot } from './cursor.ts';
+import { decodeCursor, page, slot } from '../api/cursor.ts';
 
 /** The names once each, case-insensitively, first spelling first. */
 export function uniqueNames(names: readonly string[]): string[] {

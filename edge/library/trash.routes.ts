@@ -3,7 +3,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { apiRouter, errorResponses, jsonResponse, signedIn } from '../api/router.ts';
 import { listTrash } from './asset-list.ts';
 import { iso, toSummary } from './asset-rows.ts';
-import { callerId, signerFor } from './caller.ts';
+import { callerId, mediaSigner } from '../api/request-context.ts';
 import { listOf, pageQuerySchema, trashItemSchema } from './schemas.ts';
 
 export const trashRoutes = apiRouter().openapi(
@@ -24,7 +24,7 @@ export const trashRoutes = apiRouter().openapi(
     const userId = callerId(c);
     const now = new Date();
     const { rows, nextCursor } = await listTrash(c.get('services').db(), { ...q, userId, now });
-    const signer = await signerFor(c, now);
+    const signer = await mediaSigner(c, now);
     const items = await Promise.all(
       rows.map(async (r) => ({
         ...(await toSummary(r, signer)),
@@ -32,7 +32,6 @@ export const trashRoutes = apiRouter().openapi(
         purgeAfter: r.purgeAfter ? iso(r.purgeAfter) : null,
       })),
     );
-    c.header('Cache-Control', 'private, no-store');
     return c.json({ items, nextCursor }, 200);
   },
 );

@@ -14,7 +14,7 @@
  */
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv, Bindings } from '../env.ts';
-import { AppError } from '../errors.ts';
+import { retryLater } from '../errors.ts';
 import { clientKey } from './client-address.ts';
 
 /** A rate-limit binding and the window it was declared with in wrangler.toml. */
@@ -43,9 +43,7 @@ export const clientRateLimit = (limit: ClientLimit) =>
         );
       }
       if (!success) {
-        throw new AppError('rate_limited', 'Too many requests. Try again later.', {
-          headers: { 'Retry-After': String(limit.periodSeconds) },
-        });
+        throw retryLater('rate_limited', 'Too many requests. Try again later.', limit.periodSeconds);
       }
     }
     await next();

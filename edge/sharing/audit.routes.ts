@@ -4,24 +4,12 @@
  * names it: deletes, purges), newest first, for callers with `manage` on it.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiRouter, bearerAuth, errorResponses } from '../api/router.ts';
+import { apiRouter, bearerAuth, errorResponses, jsonResponse } from '../api/router.ts';
 import { currentUser, requireUser } from '../auth/authenticate.ts';
 import { auditPage } from './audit.service.ts';
 import { requireResource } from './resource-access.ts';
-import { json, resourceQuery } from './schemas.ts';
+import { auditEntrySchema, resourceQuery } from './schemas.ts';
 
-const entrySchema = z
-  .object({
-    id: z.string(),
-    at: z.string(),
-    action: z.string().openapi({ example: 'share.open' }),
-    actor: z
-      .object({ id: z.uuid(), name: z.string().nullable().openapi({ description: 'null: someone the caller shares no org with' }) })
-      .nullable()
-      .openapi({ description: 'null: a link holder or the system' }),
-    detail: z.record(z.string(), z.unknown()),
-  })
-  .openapi('AuditEntry');
 
 const query = resourceQuery.extend({
   cursor: z.string().regex(/^\d{1,18}$/, { message: 'Not a cursor.' }).optional().openapi({ param: { name: 'cursor', in: 'query' } }),
@@ -38,7 +26,7 @@ export const auditRoutes = apiRouter().openapi(
     summary: "An asset's or collection's audit log, newest first (manage holders)",
     request: { query },
     responses: {
-      200: json(z.object({ items: z.array(entrySchema), nextCursor: z.string().nullable() }), 'One page'),
+      200: jsonResponse(z.object({ items: z.array(auditEntrySchema), nextCursor: z.string().nullable() }), 'One page'),
       ...errorResponses(400, 401, 403, 404),
     },
   }),
@@ -47,7 +35,6 @@ export const auditRoutes = apiRouter().openapi(
     const db = c.get('services').db();
     const viewerId = currentUser(c).id;
     const resource = await requireResource(db, viewerId, { type: q.resourceType, id: q.resourceId }, 'manage');
-    c.header('Cache-Control', 'private, no-store');
     return c.json(await auditPage(db, viewerId, resource, q.cursor === undefined ? undefined : Number(q.cursor), q.limit), 200);
   },
 );

@@ -1,40 +1,15 @@
 /**
- * Audit rows of the sharing API (written by edge/audit/write-audit.ts), and
- * the owner's view of them. A row names the asset or collection it concerns
+ * The owner's view of a resource's audit rows (written by
+ * edge/audit/write-audit.ts). A row names the asset or collection it concerns
  * (`resource_type`, `resource_id`), so `GET /api/audit` for a resource shows
  * its grants, links and link opens together; org and group changes name the
  * org. Never a password, a token or a hash in `detail`.
  */
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
-import type { Context } from 'hono';
 import type { Database } from '../../shared/db/database.ts';
 import { auditLog, users } from '../../shared/db/schema.ts';
-import { writeAudit, type AuditActionOf } from '../audit/write-audit.ts';
-import type { AppEnv } from '../env.ts';
 import { knownPeople } from './people.ts';
-
-export type SharingAuditAction = AuditActionOf<'sharing'>;
-
-export interface SharingAuditEvent {
-  action: SharingAuditAction;
-  /** The signed-in user, or null for a link holder. */
-  actorId: string | null;
-  resource: { type: 'asset' | 'collection' | 'org'; id: string };
-  detail?: Record<string, unknown>;
-}
-
-export async function auditSharing(c: Context<AppEnv>, db: Database, event: SharingAuditEvent): Promise<void> {
-  await writeAudit(c, db, event);
-}
-
-export interface AuditEntry {
-  id: string;
-  at: string;
-  action: string;
-  /** The name only of someone the viewer shares an org with (or the viewer). */
-  actor: { id: string; name: string | null } | null;
-  detail: Record<string, unknown>;
-}
+import type { AuditEntry } from './schemas.ts';
 
 /**
  * One page of a resource's audit rows, newest first (by the row id, which

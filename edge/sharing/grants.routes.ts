@@ -15,39 +15,15 @@
  * their email), or a change to the caller's own grant, is 400 `self_grant`.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiRouter, errorResponses, signedIn, uuidParam } from '../api/router.ts';
+import { apiRouter, errorResponses, jsonBody, jsonResponse, signedIn, uuidParam } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
 import { AppError } from '../errors.ts';
-import { auditSharing } from './audit.service.ts';
 import { checkPrincipal, deleteGrant, listGrants, loadGrant, personByEmail, refuseSelfGrant, updateGrant, upsertGrant } from './grants.service.ts';
 import { requireLive, requireResource } from './resource-access.ts';
-import {
-  idParams,
-  instantSchema,
-  json,
-  jsonBody,
-  permissionSchema,
-  principalTypeSchema,
-  resourceQuery,
-  resourceTypeSchema,
-} from './schemas.ts';
+import { grantSchema, idParams, instantSchema, permissionSchema, principalTypeSchema, resourceQuery, resourceTypeSchema } from './schemas.ts';
+import { writeAudit } from '../audit/write-audit.ts';
+import { requestMeta } from '../api/request-context.ts';
 
-const grantSchema = z
-  .object({
-    id: z.uuid(),
-    resourceType: resourceTypeSchema,
-    resourceId: z.uuid(),
-    principalType: principalTypeSchema,
-    principalId: z.uuid(),
-    principalName: z.string().nullable().openapi({ description: 'null when deleted, or a person the caller shares no org with' }),
-    principalHidden: z.boolean().openapi({ description: 'A person the caller shares no org with: they exist, their name is not shown' }),
-    permission: permissionSchema,
-    expiresAt: z.string().nullable(),
-    active: z.boolean(),
-    grantedBy: z.uuid().nullable(),
-    createdAt: z.string(),
-  })
-  .openapi('Grant');
 
 const futureInstant = instantSchema.refine((s) => Date.parse(s) > Date.now(), { message: 'Must be in the future.' });
 
@@ -97,8 +73,8 @@ export const grantRoutes = apiRouter()
       method: 'post', path: '/api/grants', tags, ...signedIn, summary: 'Grant a permission on an asset or collection (manage holders)',
       request: { body: jsonBody(createBody) },
       responses: {
-        201: json(grantSchema, 'Created'),
-        200: json(grantSchema, "Updated the principal's existing grant"),
+        201: jsonResponse(grantSchema, 'Created'),
+        200: jsonResponse(grantSchema, "Updated the principal's existing grant"),
         ...errorResponses(400, 401, 403, 404, 409, 413, 415),
       },
     }),
@@ -124,7 +100,7 @@ export const grantRoutes = apiRouter()
         expiresAt: toDate(body.expiresAt) ?? null,
         grantedBy: user.id,
       });
-      await auditSharing(c, db, {
+      await writeAudit(db, requestMeta(c), {
         action: created ? 'grant.create' : 'grant.update',
         actorId: user.id,
         resource,
@@ -137,7 +113,7 @@ export const grantRoutes = apiRouter()
     createRoute({
       method: 'get', path: '/api/grants', tags, ...signedIn, summary: 'The grants on an asset or collection (manage holders)',
       request: { query: resourceQuery },
-      responses: { 200: json(z.object({ items: z.array(grantSchema) }), 'The grants'), ...errorResponses(400, 401, 403, 404) },
+      responses: { 200: jsonResponse(z.object({ items: z.array(grantSchema) }), 'The grants'), ...errorResponses(400, 401, 403, 404) },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -150,7 +126,7 @@ export const grantRoutes = apiRouter()
     createRoute({
       method: 'patch', path: '/api/grants/{id}', tags, ...signedIn, summary: "Change a grant's permission or expiry (manage holders)",
       request: { params: idParams, body: jsonBody(patchBody) },
-      responses: { 200: json(grantSchema, 'Updated'), ...errorResponses(400, 401, 403, 404, 413, 415) },
+      responses: { 200: jsonResponse(grantSchema, 'Updated'), ...errorResponses(400, 401, 403, 404, 413, 415) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -162,7 +138,7 @@ export const grantRoutes = apiRouter()
       const resource = await requireResource(db, user.id, { type: existing.resourceType, id: existing.resourceId }, 'manage');
       await refuseSelfGrant(db, user.id, existing);
       const grant = await updateGrant(db, id, { permission: body.permission, expiresAt: toDate(body.expiresAt) }, user.id);
-      await auditSharing(c, db, {
+      await writeAudit(db, requestMeta(c), {
         action: 'grant.update',
         actorId: user.id,
         resource,
@@ -185,7 +161,7 @@ export const grantRoutes = apiRouter()
       if (!existing) throw new AppError('not_found', 'No such grant.');
       const resource = await requireResource(db, user.id, { type: existing.resourceType, id: existing.resourceId }, 'manage');
       await deleteGrant(db, id);
-      await auditSharing(c, db, {
+      await writeAudit(db, requestMeta(c), {
         action: 'grant.delete',
         actorId: user.id,
         resource,

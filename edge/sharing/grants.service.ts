@@ -17,30 +17,10 @@ import type { Permission } from '../../shared/policy/access.ts';
 import { AppError } from '../errors.ts';
 import { knownPeople, knownPersonByEmail, ownEmail } from './people.ts';
 import type { ResourceRef } from './resource-access.ts';
+import type { GrantView } from './schemas.ts';
 
 export type PrincipalType = 'user' | 'group' | 'org';
 export type GrantRow = typeof grants.$inferSelect;
-
-export interface GrantView {
-  id: string;
-  resourceType: 'asset' | 'collection';
-  resourceId: string;
-  principalType: PrincipalType;
-  principalId: string;
-  /**
-   * The user's, group's or org's name, when it still exists and, for a
-   * person, when the caller shares an org with them (or is them).
-   */
-  principalName: string | null;
-  /** True when the principal is a person the caller shares no org with: they exist, their name is not shown. */
-  principalHidden: boolean;
-  permission: Permission;
-  expiresAt: string | null;
-  /** False once expired (expired grants are kept until deleted, and ignored by the access policy). */
-  active: boolean;
-  grantedBy: string | null;
-  createdAt: string;
-}
 
 // Qualified by hand: drizzle may render columns inside sql`` unqualified.
 const principalName = sql<string | null>`case "grants"."principal_type"

@@ -5,15 +5,15 @@
  * themselves). Callers outside the group's org get 404.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiRouter, errorResponses, signedIn, uuidParam } from '../api/router.ts';
+import { apiRouter, errorResponses, jsonBody, jsonResponse, signedIn, uuidParam } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
 import { AppError } from '../errors.ts';
-import { auditSharing } from './audit.service.ts';
 import { addGroupMember, listGroupMembers, removeGroupMember, requireGroup } from './groups.service.ts';
 import { MANAGERS } from './orgs.service.ts';
-import { idAndUserParams, idParams, json, jsonBody } from './schemas.ts';
+import { groupMemberSchema, idAndUserParams, idParams } from './schemas.ts';
+import { writeAudit } from '../audit/write-audit.ts';
+import { requestMeta } from '../api/request-context.ts';
 
-const memberSchema = z.object({ userId: z.uuid(), name: z.string(), email: z.string(), addedAt: z.string() }).openapi('GroupMember');
 const addBody = z.strictObject({ userId: uuidParam }).openapi('AddGroupMember');
 
 const tags = ['Groups'];
@@ -23,7 +23,7 @@ export const groupMemberRoutes = apiRouter()
     createRoute({
       method: 'get', path: '/api/groups/{id}/members', tags, ...signedIn, summary: "A group's members (org members only)",
       request: { params: idParams },
-      responses: { 200: json(z.object({ items: z.array(memberSchema) }), 'The members'), ...errorResponses(400, 401, 404) },
+      responses: { 200: jsonResponse(z.object({ items: z.array(groupMemberSchema) }), 'The members'), ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -36,7 +36,7 @@ export const groupMemberRoutes = apiRouter()
     createRoute({
       method: 'post', path: '/api/groups/{id}/members', tags, ...signedIn, summary: 'Add an org member to a group (owner, admin)',
       request: { params: idParams, body: jsonBody(addBody) },
-      responses: { 201: json(memberSchema, 'Added'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+      responses: { 201: jsonResponse(groupMemberSchema, 'Added'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -45,7 +45,7 @@ export const groupMemberRoutes = apiRouter()
       const db = c.get('services').db();
       const group = await requireGroup(db, id, actor.id, MANAGERS);
       await addGroupMember(db, group, userId);
-      await auditSharing(c, db, { action: 'group.member_add', actorId: actor.id, resource: { type: 'org', id: group.orgId }, detail: { groupId: id, userId } });
+      await writeAudit(db, requestMeta(c), { action: 'group.member_add', actorId: actor.id, resource: { type: 'org', id: group.orgId }, detail: { groupId: id, userId } });
       const [member] = await listGroupMembers(db, id, userId);
       if (!member) throw new AppError('conflict', 'The user left the org meanwhile.');
       return c.json(member, 201);
@@ -63,7 +63,7 @@ export const groupMemberRoutes = apiRouter()
       const db = c.get('services').db();
       const group = await requireGroup(db, id, actor.id, actor.id === userId ? undefined : MANAGERS);
       if (!(await removeGroupMember(db, id, userId))) throw new AppError('not_found', 'No such group member.');
-      await auditSharing(c, db, { action: 'group.member_remove', actorId: actor.id, resource: { type: 'org', id: group.orgId }, detail: { groupId: id, userId } });
+      await writeAudit(db, requestMeta(c), { action: 'group.member_remove', actorId: actor.id, resource: { type: 'org', id: group.orgId }, detail: { groupId: id, userId } });
       return c.body(null, 204);
     },
   );

@@ -4,16 +4,14 @@
  * admin; its grants go with it). Callers outside the org get 404.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiRouter, errorResponses, signedIn } from '../api/router.ts';
+import { apiRouter, errorResponses, jsonBody, jsonResponse, signedIn } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
-import { auditSharing } from './audit.service.ts';
 import { createGroup, deleteGroup, listGroups, requireGroup } from './groups.service.ts';
 import { MANAGERS, requireOrgRole } from './orgs.service.ts';
-import { displayName, idParams, json, jsonBody } from './schemas.ts';
+import { displayName, groupSchema, idParams } from './schemas.ts';
+import { writeAudit } from '../audit/write-audit.ts';
+import { requestMeta } from '../api/request-context.ts';
 
-export const groupSchema = z
-  .object({ id: z.uuid(), orgId: z.uuid(), name: z.string(), memberCount: z.number().int(), createdAt: z.string() })
-  .openapi('Group');
 
 const createBody = z.strictObject({ name: displayName }).openapi('CreateGroup');
 
@@ -24,7 +22,7 @@ export const groupRoutes = apiRouter()
     createRoute({
       method: 'post', path: '/api/orgs/{id}/groups', tags, ...signedIn, summary: 'Create a group in an org (owner, admin)',
       request: { params: idParams, body: jsonBody(createBody) },
-      responses: { 201: json(groupSchema, 'Created'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+      responses: { 201: jsonResponse(groupSchema, 'Created'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -33,7 +31,7 @@ export const groupRoutes = apiRouter()
       const db = c.get('services').db();
       await requireOrgRole(db, id, user.id, MANAGERS);
       const group = await createGroup(db, id, name);
-      await auditSharing(c, db, { action: 'group.create', actorId: user.id, resource: { type: 'org', id }, detail: { groupId: group.id, name } });
+      await writeAudit(db, requestMeta(c), { action: 'group.create', actorId: user.id, resource: { type: 'org', id }, detail: { groupId: group.id, name } });
       return c.json(group, 201);
     },
   )
@@ -41,7 +39,7 @@ export const groupRoutes = apiRouter()
     createRoute({
       method: 'get', path: '/api/orgs/{id}/groups', tags, ...signedIn, summary: "An org's groups (members only)",
       request: { params: idParams },
-      responses: { 200: json(z.object({ items: z.array(groupSchema) }), 'The groups'), ...errorResponses(400, 401, 404) },
+      responses: { 200: jsonResponse(z.object({ items: z.array(groupSchema) }), 'The groups'), ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -62,7 +60,7 @@ export const groupRoutes = apiRouter()
       const db = c.get('services').db();
       const group = await requireGroup(db, id, user.id, MANAGERS);
       await deleteGroup(db, id);
-      await auditSharing(c, db, { action: 'group.delete', actorId: user.id, resource: { type: 'org', id: group.orgId }, detail: { groupId: id, name: group.name } });
+      await writeAudit(db, requestMeta(c), { action: 'group.delete', actorId: user.id, resource: { type: 'org', id: group.orgId }, detail: { groupId: id, name: group.name } });
       return c.body(null, 204);
     },
   );

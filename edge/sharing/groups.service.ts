@@ -11,21 +11,7 @@ import { grants, groupMembers, groups, orgMembers, users } from '../../shared/db
 import { rowsOf } from '../../shared/db/sql-rows.ts';
 import { AppError } from '../errors.ts';
 import { orgRoleOf, type OrgRole } from './orgs.service.ts';
-
-export interface GroupView {
-  id: string;
-  orgId: string;
-  name: string;
-  memberCount: number;
-  createdAt: string;
-}
-
-export interface GroupMemberView {
-  userId: string;
-  name: string;
-  email: string;
-  addedAt: string;
-}
+import type { GroupView, GroupMemberView } from './schemas.ts';
 
 const memberCount = sql<number>`(select count(*)::int from group_members gm where gm.group_id = "groups"."id")`;
 

@@ -19,18 +19,9 @@ import { orgInvitations, orgMembers, orgs, users } from '../../shared/db/schema.
 import { AppError } from '../errors.ts';
 import { inviterMayInvite, type InvitationRow, type InvitedRole } from './invitations.service.ts';
 import { lockOrg, type Tx } from './org-members.service.ts';
+import type { ReceivedInvitation } from './schemas.ts';
 
 export type Answer = 'accept' | 'decline';
-
-export interface ReceivedInvitation {
-  id: string;
-  org: { id: string; name: string };
-  role: InvitedRole;
-  status: InvitationRow['status'];
-  invitedBy: { name: string } | null;
-  createdAt: string;
-  expiresAt: string;
-}
 
 /** The account's email, lower-cased (invitations store theirs lower-cased). */
 const emailOf = (userId: string) => sql`(select lower(u.email) from users u where u.id = ${userId})`;

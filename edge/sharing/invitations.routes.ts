@@ -12,26 +12,16 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { apiRouter, errorResponses, signedIn } from '../api/router.ts';
+import { apiRouter, errorResponses, jsonResponse, signedIn } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
 import type { AppEnv } from '../env.ts';
-import { auditSharing } from './audit.service.ts';
 import { answerInvitation, myInvitations, type Answer } from './invitation-answers.ts';
-import { idParams, json } from './schemas.ts';
+import { idParams, receivedInvitationSchema } from './schemas.ts';
+import { writeAudit } from '../audit/write-audit.ts';
+import { requestMeta } from '../api/request-context.ts';
 
-const receivedSchema = z
-  .object({
-    id: z.uuid(),
-    org: z.object({ id: z.uuid(), name: z.string() }),
-    role: z.enum(['member', 'admin']),
-    status: z.enum(['pending', 'accepted', 'declined', 'revoked']),
-    invitedBy: z.object({ name: z.string() }).nullable().openapi({ description: "The inviter's name; null once their account is gone" }),
-    createdAt: z.string(),
-    expiresAt: z.string(),
-  })
-  .openapi('Invitation');
 
-const answered = json(z.object({ invitation: receivedSchema }), 'Answered (or already answered the same way)');
+const answered = jsonResponse(z.object({ invitation: receivedInvitationSchema }), 'Answered (or already answered the same way)');
 
 const tags = ['Invitations'];
 
@@ -40,7 +30,7 @@ async function answer(c: Context<AppEnv>, id: string, how: Answer) {
   const db = c.get('services').db();
   const { invitation, changed } = await answerInvitation(db, id, user.id, how, new Date());
   if (changed) {
-    await auditSharing(c, db, {
+    await writeAudit(db, requestMeta(c), {
       action: how === 'accept' ? 'org.invite_accept' : 'org.invite_decline',
       actorId: user.id,
       resource: { type: 'org', id: invitation.org.id },
@@ -54,10 +44,9 @@ export const invitationRoutes = apiRouter()
   .openapi(
     createRoute({
       method: 'get', path: '/api/invitations', tags, ...signedIn, summary: "The caller's pending invitations to orgs",
-      responses: { 200: json(z.object({ invitations: z.array(receivedSchema) }), 'Pending, unexpired invitations'), ...errorResponses(401) },
+      responses: { 200: jsonResponse(z.object({ invitations: z.array(receivedInvitationSchema) }), 'Pending, unexpired invitations'), ...errorResponses(401) },
     }),
     async (c) => {
-      c.header('Cache-Control', 'private, no-store');
       return c.json({ invitations: await myInvitations(c.get('services').db(), currentUser(c).id, new Date()) }, 200);
     },
   )

@@ -18,7 +18,8 @@ import type { Database } from '../../shared/db/database.ts';
 import { orgInvitations, users } from '../../shared/db/schema.ts';
 import { hit, type AttemptLimit } from '../auth/attempt-limit.ts';
 import { rowsOf } from '../../shared/db/sql-rows.ts';
-import { AppError } from '../errors.ts';
+import { AppError, retryLater } from '../errors.ts';
+import type { InvitationView } from './schemas.ts';
 
 export const INVITATION_TTL_SECONDS = 14 * 86400;
 /** 50 invitations per inviter per hour, in every org together. */
@@ -33,23 +34,11 @@ export const inviterMayInvite = sql<boolean>`exists (select 1 from org_members m
   where m.org_id = "org_invitations"."org_id" and m.user_id = "org_invitations"."invited_by" and m.role in ('owner', 'admin'))`;
 export type InvitationRow = typeof orgInvitations.$inferSelect;
 
-/** What the inviter (and the org's other owners and admins) see of an invitation. */
-export interface InvitationView {
-  id: string;
-  email: string;
-  role: InvitedRole;
-  status: InvitationRow['status'];
-  /** Who invited (listed invitations are those whose inviter may still invite). */
-  invitedBy: { id: string; name: string } | null;
-  createdAt: string;
-  expiresAt: string;
-}
-
 /** @throws 429 when the inviter is over {@link INVITE_LIMIT}. */
 export async function reserveInvite(db: Database, inviterId: string): Promise<void> {
   const { count, retryAfter } = await hit(db, inviteLimitKey(inviterId), INVITE_LIMIT);
   if (count > INVITE_LIMIT.max) {
-    throw new AppError('rate_limited', 'Too many invitations; try again later.', { headers: { 'Retry-After': String(retryAfter) } });
+    throw retryLater('rate_limited', 'Too many invitations; try again later.', retryAfter);
   }
 }
 

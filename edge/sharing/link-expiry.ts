@@ -10,8 +10,8 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { assets, collections, orgs } from '../../shared/db/schema.ts';
-import { AppError } from '../errors.ts';
 import type { ResourceRef } from './resource-access.ts';
+import { validationFailed } from '../api/validation.ts';
 
 export interface LinkTtlPolicy {
   defaultSeconds: number;
@@ -40,8 +40,7 @@ export interface ExpiryInput {
   expiresAt?: Date | undefined;
 }
 
-const invalid = (field: string, code: string, message: string) =>
-  new AppError('validation_failed', 'The request body is invalid.', { details: { fields: [{ field, code, message }] } });
+const invalid = (field: string, code: string, message: string) => validationFailed([{ field, code, message }], 'The request body is invalid.');
 
 /**
  * The expiry for a new link (`past: 'refuse'`) or an edited one (`past:

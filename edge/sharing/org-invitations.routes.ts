@@ -12,35 +12,21 @@
  * a member once they have joined). Rules in edge/sharing/invitations.service.ts.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiRouter, errorResponses, signedIn, uuidParam } from '../api/router.ts';
+import { apiRouter, errorResponses, jsonBody, jsonResponse, signedIn, uuidParam } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
-import { auditSharing } from './audit.service.ts';
 import { invite, listOrgInvitations, orgView, reserveInvite, revokeInvitation } from './invitations.service.ts';
 import { MANAGERS, requireOrgRole } from './orgs.service.ts';
-import { idParams, json, jsonBody } from './schemas.ts';
+import { idParams, invitedRoleSchema, orgInvitationSchema, sentInvitationSchema } from './schemas.ts';
+import { writeAudit } from '../audit/write-audit.ts';
+import { requestMeta } from '../api/request-context.ts';
 
-const invitedRole = z.enum(['member', 'admin']);
 
-const sentSchema = z
-  .object({ id: z.uuid(), email: z.string(), role: invitedRole, status: z.enum(['pending']), expiresAt: z.string() })
-  .openapi('SentInvitation');
 
-const invitationSchema = z
-  .object({
-    id: z.uuid(),
-    email: z.string(),
-    role: invitedRole,
-    status: z.enum(['pending', 'accepted', 'declined', 'revoked']),
-    invitedBy: z.object({ id: z.uuid(), name: z.string() }).nullable().openapi({ description: 'null once the inviter left the org' }),
-    createdAt: z.string(),
-    expiresAt: z.string(),
-  })
-  .openapi('OrgInvitation');
 
 const inviteBody = z
   .strictObject({
     email: z.string().trim().max(254).pipe(z.email({ message: 'Must be an email address.' })),
-    role: invitedRole.default('member').openapi({ description: 'member (default) or admin' }),
+    role: invitedRoleSchema.default('member').openapi({ description: 'member (default) or admin' }),
   })
   .openapi('InviteToOrg');
 
@@ -58,7 +44,7 @@ export const orgInvitationRoutes = apiRouter()
       description: 'Answers the same whether or not the address has an account; the account with that email sees the invitation and accepts or declines it.',
       request: { params: idParams, body: jsonBody(inviteBody) },
       responses: {
-        202: json(z.object({ invitation: sentSchema }), 'Invited (or the pending invitation refreshed)'),
+        202: jsonResponse(z.object({ invitation: sentInvitationSchema }), 'Invited (or the pending invitation refreshed)'),
         ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429),
       },
     }),
@@ -70,7 +56,7 @@ export const orgInvitationRoutes = apiRouter()
       await requireOrgRole(db, id, actor.id, MANAGERS);
       await reserveInvite(db, actor.id);
       const row = await invite(db, { orgId: id, inviterId: actor.id, email: body.email.toLowerCase(), role: body.role, now: new Date() });
-      await auditSharing(c, db, { action: 'org.invite', actorId: actor.id, resource: { type: 'org', id }, detail: { invitationId: row.id, role: row.role } });
+      await writeAudit(db, requestMeta(c), { action: 'org.invite', actorId: actor.id, resource: { type: 'org', id }, detail: { invitationId: row.id, role: row.role } });
       const { email, role, expiresAt } = orgView(row);
       return c.json({ invitation: { id: row.id, email, role, status: 'pending' as const, expiresAt } }, 202);
     },
@@ -79,7 +65,7 @@ export const orgInvitationRoutes = apiRouter()
     createRoute({
       method: 'get', path: '/api/orgs/{id}/invitations', tags, ...signedIn, summary: "The org's pending invitations (owner, admin)",
       request: { params: idParams },
-      responses: { 200: json(z.object({ items: z.array(invitationSchema) }), 'Pending, unexpired invitations'), ...errorResponses(400, 401, 403, 404) },
+      responses: { 200: jsonResponse(z.object({ items: z.array(orgInvitationSchema) }), 'Pending, unexpired invitations'), ...errorResponses(400, 401, 403, 404) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -100,7 +86,7 @@ export const orgInvitationRoutes = apiRouter()
       const db = c.get('services').db();
       await requireOrgRole(db, id, actor.id, MANAGERS);
       const { changed } = await revokeInvitation(db, id, invitationId, new Date());
-      if (changed) await auditSharing(c, db, { action: 'org.invite_revoke', actorId: actor.id, resource: { type: 'org', id }, detail: { invitationId } });
+      if (changed) await writeAudit(db, requestMeta(c), { action: 'org.invite_revoke', actorId: actor.id, resource: { type: 'org', id }, detail: { invitationId } });
       return c.body(null, 204);
     },
   );

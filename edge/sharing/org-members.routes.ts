@@ -11,17 +11,15 @@
  * pointer to the invitations route, for clients written against it.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiRouter, errorResponses, signedIn } from '../api/router.ts';
+import { apiRouter, errorResponses, jsonBody, jsonResponse, signedIn } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
 import { AppError } from '../errors.ts';
-import { auditSharing } from './audit.service.ts';
 import { changeRole, listMembers, memberView, removeMember } from './org-members.service.ts';
 import { MANAGERS, requireOrgRole } from './orgs.service.ts';
-import { idAndUserParams, idParams, json, jsonBody, orgRoleSchema } from './schemas.ts';
+import { idAndUserParams, idParams, orgMemberSchema, orgRoleSchema } from './schemas.ts';
+import { writeAudit } from '../audit/write-audit.ts';
+import { requestMeta } from '../api/request-context.ts';
 
-const memberSchema = z
-  .object({ userId: z.uuid(), name: z.string(), email: z.string(), role: orgRoleSchema, joinedAt: z.string() })
-  .openapi('OrgMember');
 
 const roleBody = z.strictObject({ role: orgRoleSchema }).openapi('ChangeOrgRole');
 
@@ -32,7 +30,7 @@ export const orgMemberRoutes = apiRouter()
     createRoute({
       method: 'get', path: '/api/orgs/{id}/members', tags, ...signedIn, summary: "An org's members (members only)",
       request: { params: idParams },
-      responses: { 200: json(z.object({ items: z.array(memberSchema) }), 'The members'), ...errorResponses(400, 401, 404) },
+      responses: { 200: jsonResponse(z.object({ items: z.array(orgMemberSchema) }), 'The members'), ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -45,7 +43,7 @@ export const orgMemberRoutes = apiRouter()
     createRoute({
       method: 'patch', path: '/api/orgs/{id}/members/{userId}', tags, ...signedIn, summary: "Change a member's role (owner, admin)",
       request: { params: idAndUserParams, body: jsonBody(roleBody) },
-      responses: { 200: json(memberSchema, 'Changed'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+      responses: { 200: jsonResponse(orgMemberSchema, 'Changed'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
     async (c) => {
       const { id, userId } = c.req.valid('param');
@@ -54,7 +52,7 @@ export const orgMemberRoutes = apiRouter()
       const db = c.get('services').db();
       await requireOrgRole(db, id, actor.id, MANAGERS);
       await changeRole(db, id, actor.id, userId, role);
-      await auditSharing(c, db, { action: 'org.member_update', actorId: actor.id, resource: { type: 'org', id }, detail: { userId, role } });
+      await writeAudit(db, requestMeta(c), { action: 'org.member_update', actorId: actor.id, resource: { type: 'org', id }, detail: { userId, role } });
       const member = await memberView(db, id, userId);
       if (!member) throw new AppError('not_found', 'No such member.');
       return c.json(member, 200);
@@ -72,7 +70,7 @@ export const orgMemberRoutes = apiRouter()
       const db = c.get('services').db();
       await requireOrgRole(db, id, actor.id);
       await removeMember(db, id, actor.id, userId);
-      await auditSharing(c, db, { action: 'org.member_remove', actorId: actor.id, resource: { type: 'org', id }, detail: { userId } });
+      await writeAudit(db, requestMeta(c), { action: 'org.member_remove', actorId: actor.id, resource: { type: 'org', id }, detail: { userId } });
       return c.body(null, 204);
     },
   )

@@ -15,14 +15,7 @@ import type { Database } from '../../shared/db/database.ts';
 import { groupMembers, groups, orgMembers, users } from '../../shared/db/schema.ts';
 import { AppError } from '../errors.ts';
 import type { OrgRole } from './orgs.service.ts';
-
-export interface MemberView {
-  userId: string;
-  name: string;
-  email: string;
-  role: OrgRole;
-  joinedAt: string;
-}
+import type { MemberView } from './schemas.ts';
 
 export async function listMembers(db: Database, orgId: string): Promise<MemberView[]> {
   const rows = await db

@@ -8,6 +8,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { orgMembers, orgs } from '../../shared/db/schema.ts';
 import { AppError } from '../errors.ts';
+import { validationFailed } from '../api/validation.ts';
 
 export type OrgRole = 'owner' | 'admin' | 'member';
 export const MANAGERS: readonly OrgRole[] = ['owner', 'admin'];
@@ -83,9 +84,7 @@ export async function updateOrg(db: Database, orgId: string, patch: OrgPatch): P
     .where(and(eq(orgs.id, orgId), sql`(${newDefault})::int <= (${newMax})::int`))
     .returning();
   if (!row) {
-    throw new AppError('validation_failed', 'The request body is invalid.', {
-      details: { fields: [{ field: 'shareLinkDefaultTtl', code: 'too_big', message: 'Must not exceed shareLinkMaxTtl.' }] },
-    });
+    throw validationFailed([{ field: 'shareLinkDefaultTtl', code: 'too_big', message: 'Must not exceed shareLinkMaxTtl.' }], 'The request body is invalid.');
   }
   return row;
 }

@@ -11,33 +11,15 @@
  */
 import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
-import { assets, collectionItems, collections, derivatives } from '../../shared/db/schema.ts';
+import { assets, collectionItems, collections } from '../../shared/db/schema.ts';
 import { includes, linkLevel } from '../../shared/policy/access.ts';
 import { assetPermissionOf, collectionPermissionOf } from '../access/gate.ts';
 import { itemSharedThroughCollection } from '../access/visible-assets.ts';
 import type { ShareLinkRecord } from '../access/share-link.ts';
+import { decodeCursor, encodeCursor, slot } from '../api/cursor.ts';
 import { AppError } from '../errors.ts';
-
-export interface MediaEntry {
-  variant: string;
-  url: string;
-  contentType: string;
-  width: number | null;
-  height: number | null;
-  size: number | null;
-}
-
-export interface SharedAsset {
-  id: string;
-  filename: string;
-  title: string | null;
-  description: string | null;
-  contentType: string;
-  size: number;
-  status: string;
-  placeholder: string | null;
-  media: MediaEntry[];
-}
+import { derivativeFiles, type DerivativeFile } from '../library/derivative-files.ts';
+import type { MediaEntry, SharedAsset, SharedCollection } from './schemas.ts';
 
 const assetColumns = {
   id: assets.id,
@@ -56,26 +38,8 @@ const assetColumns = {
 
 const gone = () => new AppError('gone', 'The shared item is no longer available.');
 
-async function mediaOf(db: Database, assetIds: string[]): Promise<Map<string, (typeof derivatives.$inferSelect)[]>> {
-  const byAsset = new Map<string, (typeof derivatives.$inferSelect)[]>();
-  if (assetIds.length === 0) return byAsset;
-  const rows = await db
-    .select()
-    .from(derivatives)
-    .where(
-      and(
-        inArray(derivatives.assetId, assetIds),
-        eq(derivatives.status, 'ready'),
-        or(sql`${derivatives.kind} not like 'hls/%'`, eq(derivatives.kind, 'hls/master.m3u8')),
-      ),
-    )
-    .orderBy(asc(derivatives.kind));
-  for (const r of rows) byAsset.set(r.assetId, [...(byAsset.get(r.assetId) ?? []), r]);
-  return byAsset;
-}
-
 /** `mayDownload`: the link reaches the asset with download (decided by the access gate or, for items, the link's level). */
-function sharedAsset(row: AssetRowLike, derived: (typeof derivatives.$inferSelect)[], mayDownload: boolean, base: string): SharedAsset {
+function sharedAsset(row: AssetRowLike, derived: DerivativeFile[], mayDownload: boolean, base: string): SharedAsset {
   const contentType = row.detectedType ?? row.declaredType;
   const media: MediaEntry[] =
     row.status === 'blocked'
@@ -109,32 +73,18 @@ export async function assetForLink(db: Database, link: ShareLinkRecord, token: s
   if (permission === null) throw gone();
   const [row] = await db.select(assetColumns).from(assets).where(eq(assets.id, link.resourceId)).limit(1);
   if (!row || row.deletedAt !== null) throw gone();
-  const media = await mediaOf(db, [row.id]);
+  const media = await derivativeFiles(db, [row.id], { listed: true, readyOnly: true });
   return sharedAsset(row, media.get(row.id) ?? [], includes(permission, 'download'), `/s/${token}/`);
 }
 
-export interface SharedCollection {
-  id: string;
-  name: string;
-  description: string | null;
-  items: SharedAsset[];
-  nextCursor: string | null;
-}
-
-/** Item cursor: the last item's position and asset id. */
-export const encodeItemCursor = (position: number, assetId: string) =>
-  btoa(`${position}:${assetId}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-
-export function decodeItemCursor(cursor: string): { position: number; assetId: string } | null {
-  let text: string;
-  try {
-    text = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
-  } catch {
-    return null;
-  }
-  // Positions are int4 and ids UUIDs: anything else would be a cast error in the query (a 500), not a page.
-  const m = /^(\d{1,10}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(text);
-  return m && Number(m[1]) <= 2 ** 31 - 1 ? { position: Number(m[1]), assetId: m[2]! } : null;
+/**
+ * A shared collection's item cursor (the one codec, edge/api/cursor.ts): the
+ * last item's position and asset id, both checked (int4, UUID) before the
+ * query sees them. @throws 400 validation_failed (field `cursor`).
+ */
+export function decodeItemCursor(cursor: string): { position: number; assetId: string } {
+  const [position, assetId] = decodeCursor('shared-items', cursor, [slot.integer, slot.uuid]) as [string, string];
+  return { position: Number(position), assetId };
 }
 
 /** The collection of a collection link and one page of its live items, in collection order. */
@@ -171,13 +121,13 @@ export async function collectionForLink(
     .orderBy(asc(collectionItems.position), asc(collectionItems.assetId))
     .limit(page.limit + 1);
   const pageRows = rows.slice(0, page.limit);
-  const media = await mediaOf(db, pageRows.map((r) => r.asset.id));
+  const media = await derivativeFiles(db, pageRows.map((r) => r.asset.id), { listed: true, readyOnly: true });
   const last = pageRows[pageRows.length - 1];
   return {
     id: col.id,
     name: col.name,
     description: col.description,
     items: pageRows.map((r) => sharedAsset(r.asset, media.get(r.asset.id) ?? [], mayDownload, `/s/${token}/${r.asset.id}/`)),
-    nextCursor: rows.length > page.limit && last ? encodeItemCursor(last.position, last.asset.id) : null,
+    nextCursor: rows.length > page.limit && last ? encodeCursor('shared-items', [String(last.position), last.asset.id]) : null,
   };
 }

@@ -13,39 +13,18 @@
  * applies to every token at once because /s and /api/share read the row.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiRouter, errorResponses, signedIn, uuidParam } from '../api/router.ts';
+import { apiRouter, errorResponses, jsonBody, jsonResponse, signedIn, uuidParam } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
 import { hashPassword } from '../auth/password.ts';
 import { AppError } from '../errors.ts';
 import { ORG_TTL_MAX } from './orgs.service.ts';
-import { auditSharing } from './audit.service.ts';
 import { chooseExpiry, linkTtlPolicy, MIN_LINK_TTL_SECONDS } from './link-expiry.ts';
 import { requireLive, requireResource } from './resource-access.ts';
-import { idParams, instantSchema, json, jsonBody, permissionSchema, resourceQuery, resourceTypeSchema } from './schemas.ts';
+import { idParams, instantSchema, permissionSchema, resourceQuery, resourceTypeSchema, shareLinkSchema } from './schemas.ts';
 import { insertLink, linkView, listLinks, loadLinkRow, revokeLink, updateLink, type LinkPatch } from './share-links.service.ts';
+import { writeAudit } from '../audit/write-audit.ts';
+import { requestMeta } from '../api/request-context.ts';
 
-const linkSchema = z
-  .object({
-    id: z.uuid(),
-    resourceType: resourceTypeSchema,
-    resourceId: z.uuid(),
-    permission: permissionSchema,
-    status: z.enum(['active', 'expired', 'revoked']),
-    expiresAt: z.string(),
-    hasPassword: z.boolean(),
-    allowDownload: z.boolean(),
-    maxDownloads: z.number().int().nullable(),
-    downloadCount: z.number().int(),
-    viewCount: z.number().int(),
-    createdBy: z.uuid(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    revokedAt: z.string().nullable(),
-    token: z.string().nullable(),
-    url: z.string().nullable().openapi({ example: '/s/<token>/' }),
-    apiUrl: z.string().nullable().openapi({ example: '/api/share/<token>' }),
-  })
-  .openapi('ShareLink');
 
 const linkPermission = z.enum(['view', 'download']);
 const expiresInSeconds = z.number().int().min(MIN_LINK_TTL_SECONDS).max(ORG_TTL_MAX);
@@ -92,7 +71,7 @@ export const shareLinkRoutes = apiRouter()
     createRoute({
       method: 'post', path: '/api/share-links', tags, ...signedIn, summary: 'Create a share link (manage holders)',
       request: { body: jsonBody(createBody) },
-      responses: { 201: json(linkSchema, 'Created'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+      responses: { 201: jsonResponse(shareLinkSchema, 'Created'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -112,13 +91,12 @@ export const shareLinkRoutes = apiRouter()
         allowDownload: body.allowDownload,
         maxDownloads: body.maxDownloads ?? null,
       });
-      await auditSharing(c, db(), {
+      await writeAudit(db(), requestMeta(c), {
         action: 'share.create',
         actorId: user.id,
         resource: ref,
         detail: { linkId: row.id, permission: row.permission, expiresAt: row.expiresAt.toISOString(), hasPassword: row.passwordHash !== null, allowDownload: row.allowDownload, maxDownloads: row.maxDownloads },
       });
-      c.header('Cache-Control', 'private, no-store');
       return c.json(await linkView(await keys(), tokenParty, row, now), 201);
     },
   )
@@ -126,7 +104,7 @@ export const shareLinkRoutes = apiRouter()
     createRoute({
       method: 'get', path: '/api/share-links', tags, ...signedIn, summary: 'The share links of an asset or collection, with view and download counts (manage holders)',
       request: { query: resourceQuery },
-      responses: { 200: json(z.object({ items: z.array(linkSchema) }), 'The links, newest first'), ...errorResponses(400, 401, 403, 404) },
+      responses: { 200: jsonResponse(z.object({ items: z.array(shareLinkSchema) }), 'The links, newest first'), ...errorResponses(400, 401, 403, 404) },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -136,7 +114,6 @@ export const shareLinkRoutes = apiRouter()
       const now = new Date();
       const keySet = await keys();
       const items = await Promise.all((await listLinks(db(), ref)).map((row) => linkView(keySet, tokenParty, row, now)));
-      c.header('Cache-Control', 'private, no-store');
       return c.json({ items }, 200);
     },
   )
@@ -144,7 +121,7 @@ export const shareLinkRoutes = apiRouter()
     createRoute({
       method: 'patch', path: '/api/share-links/{id}', tags, ...signedIn, summary: 'Change a share link; answers it with a fresh token (manage holders)',
       request: { params: idParams, body: jsonBody(patchBody) },
-      responses: { 200: json(linkSchema, 'Updated'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+      responses: { 200: jsonResponse(shareLinkSchema, 'Updated'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -168,14 +145,13 @@ export const shareLinkRoutes = apiRouter()
       };
       const row = await updateLink(db(), id, patch);
       if (!row) throw revoked();
-      await auditSharing(c, db(), {
+      await writeAudit(db(), requestMeta(c), {
         action: 'share.update',
         actorId: user.id,
         resource: ref,
         // Field names only (never the password), plus the resulting expiry and permission.
         detail: { linkId: id, fields: Object.keys(body).filter((k) => body[k as keyof typeof body] !== undefined), expiresAt: row.expiresAt.toISOString(), permission: row.permission },
       });
-      c.header('Cache-Control', 'private, no-store');
       return c.json(await linkView(await keys(), tokenParty, row, now), 200);
     },
   )
@@ -195,7 +171,7 @@ export const shareLinkRoutes = apiRouter()
       await requireResource(db, user.id, ref, 'manage');
       if (existing.revokedAt === null) {
         await revokeLink(db, id);
-        await auditSharing(c, db, { action: 'share.revoke', actorId: user.id, resource: ref, detail: { linkId: id } });
+        await writeAudit(db, requestMeta(c), { action: 'share.revoke', actorId: user.id, resource: ref, detail: { linkId: id } });
       }
       return c.body(null, 204);
     },

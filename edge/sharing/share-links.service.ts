@@ -13,33 +13,10 @@ import { shareLinks } from '../../shared/db/schema.ts';
 import type { Permission } from '../../shared/policy/access.ts';
 import { signShareToken, type KeySet, type PartyOptions } from '../../shared/tokens/index.ts';
 import type { ResourceRef } from './resource-access.ts';
+import type { ShareLinkView } from './schemas.ts';
 
 export type ShareLinkRow = typeof shareLinks.$inferSelect;
 export type LinkStatus = 'active' | 'expired' | 'revoked';
-
-export interface ShareLinkView {
-  id: string;
-  resourceType: 'asset' | 'collection';
-  resourceId: string;
-  permission: Permission;
-  status: LinkStatus;
-  expiresAt: string;
-  hasPassword: boolean;
-  allowDownload: boolean;
-  maxDownloads: number | null;
-  downloadCount: number;
-  viewCount: number;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-  revokedAt: string | null;
-  /** A share token for the link while it is active, else null. */
-  token: string | null;
-  /** Where the link's media live (`<url><variant>`, or `<url><assetId>/<variant>` for a collection); null when inactive. */
-  url: string | null;
-  /** The link holder's metadata route; null when inactive. */
-  apiUrl: string | null;
-}
 
 export const linkStatus = (row: Pick<ShareLinkRow, 'revokedAt' | 'expiresAt'>, now: Date): LinkStatus =>
   row.revokedAt !== null ? 'revoked' : row.expiresAt.getTime() <= now.getTime() ? 'expired' : 'active';

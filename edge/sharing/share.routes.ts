@@ -15,56 +15,20 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { setCookie } from 'hono/cookie';
 import { passwordVersion, signShareUnlockToken, SHARE_UNLOCK_TTL_SECONDS } from '../../shared/tokens/index.ts';
-import { apiRouter, errorResponses } from '../api/router.ts';
+import { apiRouter, errorResponses, jsonBody, jsonResponse } from '../api/router.ts';
 import { verifyPassword } from '../auth/password.ts';
-import { AppError } from '../errors.ts';
+import { AppError, retryLater } from '../errors.ts';
 import { clientKey } from '../middleware/client-address.ts';
-import { auditSharing } from './audit.service.ts';
 import { openLink, requireLinkUnlocked } from '../access/link-gate.ts';
-import { json, jsonBody, resourceTypeSchema } from './schemas.ts';
+import { resourceTypeSchema, shareInfoSchema, shareUnlockSchema, sharedAssetSchema, sharedMediaSchema } from './schemas.ts';
 import { assetForLink, collectionForLink, decodeItemCursor } from './share-content.ts';
 import { countView } from './share-links.service.ts';
 import { reserveUnlockAttempt, unlockSucceeded } from './unlock-attempts.ts';
+import { writeAudit } from '../audit/write-audit.ts';
+import { requestMeta } from '../api/request-context.ts';
 
 const tokenParam = z.object({ token: z.string().min(1).max(4096).openapi({ param: { name: 'token', in: 'path' } }) });
 
-const mediaSchema = z.object({
-  variant: z.string(),
-  url: z.string(),
-  contentType: z.string(),
-  width: z.number().int().nullable(),
-  height: z.number().int().nullable(),
-  size: z.number().int().nullable(),
-});
-const sharedAssetSchema = z
-  .object({
-    id: z.uuid(),
-    filename: z.string(),
-    title: z.string().nullable(),
-    description: z.string().nullable(),
-    contentType: z.string(),
-    size: z.number().int(),
-    status: z.string(),
-    placeholder: z.string().nullable(),
-    media: z.array(mediaSchema),
-  })
-  .openapi('SharedAsset');
-const shareInfoSchema = z
-  .object({
-    link: z.object({
-      resourceType: resourceTypeSchema,
-      permission: z.string(),
-      expiresAt: z.string(),
-      allowDownload: z.boolean(),
-      downloadsLeft: z.number().int().nullable().openapi({ description: 'null: no cap' }),
-      needsPassword: z.boolean(),
-    }),
-    asset: sharedAssetSchema.optional(),
-    collection: z
-      .object({ id: z.uuid(), name: z.string(), description: z.string().nullable(), items: z.array(sharedAssetSchema), nextCursor: z.string().nullable() })
-      .optional(),
-  })
-  .openapi('ShareInfo');
 
 const pageQuery = z.object({
   cursor: z.string().max(200).optional().openapi({ param: { name: 'cursor', in: 'query' } }),
@@ -72,7 +36,6 @@ const pageQuery = z.object({
 });
 
 const unlockBody = z.strictObject({ password: z.string().min(1).max(1024) }).openapi('UnlockShareLink');
-const unlockSchema = z.object({ unlockToken: z.string(), expiresAt: z.string() }).openapi('ShareUnlock');
 
 const tags = ['Share links'];
 
@@ -81,28 +44,24 @@ export const shareRoutes = apiRouter()
     createRoute({
       method: 'get', path: '/api/share/{token}', tags, summary: 'What a share link opens (no account needed)',
       request: { params: tokenParam, query: pageQuery },
-      responses: { 200: json(shareInfoSchema, 'The link and its resource'), ...errorResponses(400, 401, 410) },
+      responses: { 200: jsonResponse(shareInfoSchema, 'The link and its resource'), ...errorResponses(400, 401, 410) },
     }),
     async (c) => {
       const { token } = c.req.valid('param');
       const { cursor, limit } = c.req.valid('query');
       const db = c.get('services').db();
       const now = new Date();
-      c.header('Cache-Control', 'private, no-store');
       c.header('Referrer-Policy', 'no-referrer');
       const { link } = await openLink(c, token, now);
       await requireLinkUnlocked(c, link);
       const page = { cursor: cursor === undefined ? null : decodeItemCursor(cursor), limit };
-      if (cursor !== undefined && page.cursor === null) {
-        throw new AppError('validation_failed', 'The request is invalid.', { details: { fields: [{ field: 'cursor', code: 'invalid_format', message: 'Not a cursor.' }] } });
-      }
       const content =
         link.resourceType === 'asset'
           ? { asset: await assetForLink(db, link, token, now) }
           : { collection: await collectionForLink(db, link, token, page, now) };
       // HEAD is served by this GET handler too; only a real open counts.
       if (c.req.method === 'GET') await countView(db, link.id);
-      if (c.req.method === 'GET') await auditSharing(c, db, { action: 'share.open', actorId: null, resource: { type: link.resourceType, id: link.resourceId }, detail: { linkId: link.id } });
+      if (c.req.method === 'GET') await writeAudit(db, requestMeta(c), { action: 'share.open', actorId: null, resource: { type: link.resourceType, id: link.resourceId }, detail: { linkId: link.id } });
       const info = {
         link: {
           resourceType: link.resourceType,
@@ -121,24 +80,23 @@ export const shareRoutes = apiRouter()
     createRoute({
       method: 'post', path: '/api/share/{token}/unlock', tags, summary: "Unlock a password-protected share link",
       request: { params: tokenParam, body: jsonBody(unlockBody) },
-      responses: { 200: json(unlockSchema, 'Unlocked; the cookie is set'), ...errorResponses(400, 401, 409, 410, 413, 415, 429) },
+      responses: { 200: jsonResponse(shareUnlockSchema, 'Unlocked; the cookie is set'), ...errorResponses(400, 401, 409, 410, 413, 415, 429) },
     }),
     async (c) => {
       const { token } = c.req.valid('param');
       const { password } = c.req.valid('json');
       const { db, keys, tokenParty } = c.get('services');
       const now = new Date();
-      c.header('Cache-Control', 'private, no-store');
       const { link } = await openLink(c, token, now);
       if (link.passwordHash === null) throw new AppError('conflict', 'This share link has no password.');
       const gate = await reserveUnlockAttempt(db(), link.id, clientKey(c));
       if (!gate.allowed) {
-        throw new AppError('rate_limited', 'Too many attempts. Try again later.', { headers: { 'Retry-After': String(gate.retryAfter) } });
+        throw retryLater('rate_limited', 'Too many attempts. Try again later.', gate.retryAfter);
       }
       const resource = { type: link.resourceType, id: link.resourceId };
       const { ok } = await verifyPassword(password, link.passwordHash);
       if (!ok) {
-        await auditSharing(c, db(), { action: 'share.unlock_failed', actorId: null, resource, detail: { linkId: link.id } });
+        await writeAudit(db(), requestMeta(c), { action: 'share.unlock_failed', actorId: null, resource, detail: { linkId: link.id } });
         throw new AppError('unauthorized', 'The password is not right.');
       }
       await unlockSucceeded(db(), gate.keys);
@@ -154,7 +112,7 @@ export const shareRoutes = apiRouter()
       });
       // hono adds the `__Host-` prefix: `__Host-share-<linkId>`, the name edge/access/share-unlock.ts reads.
       setCookie(c, `share-${link.id}`, unlock.token, { prefix: 'host', httpOnly: true, secure: true, sameSite: 'Lax', path: '/', maxAge: ttl });
-      await auditSharing(c, db(), { action: 'share.unlock', actorId: null, resource, detail: { linkId: link.id } });
+      await writeAudit(db(), requestMeta(c), { action: 'share.unlock', actorId: null, resource, detail: { linkId: link.id } });
       return c.json({ unlockToken: unlock.token, expiresAt: unlock.expiresAt.toISOString() }, 200);
     },
   );

@@ -14,18 +14,15 @@
  * existed has no recorded ETag and is served as before.
  */
 import { eq } from 'drizzle-orm';
-import type { Context } from 'hono';
+import type { Database } from '../../shared/db/database.ts';
 import { assets } from '../../shared/db/schema.ts';
 import { bareEtag } from '../../shared/storage/s3-client.ts';
-import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
 
 /** Passes `res` through unless it is an original the pipeline did not check; then its body is dropped and 403 thrown. */
-export async function guardOriginal(c: Context<AppEnv>, assetId: string, variant: string, res: Response): Promise<Response> {
+export async function guardOriginal(db: Database, assetId: string, variant: string, res: Response): Promise<Response> {
   if (variant !== 'original') return res;
-  const [row] = await c
-    .get('services')
-    .db()
+  const [row] = await db
     .select({ status: assets.status, ingestedEtag: assets.ingestedEtag })
     .from(assets)
     .where(eq(assets.id, assetId))

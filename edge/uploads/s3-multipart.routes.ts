@@ -12,16 +12,17 @@
  * an upload of the caller's: anything else is 404, so ids are not revealed.
  */
 import { Hono, type Context } from 'hono';
-import { z } from 'zod';
+import { z } from '@hono/zod-openapi';
 import { StorageError } from '../../shared/storage/s3-client.ts';
 import { currentUser, requireUser } from '../auth/authenticate.ts';
 import type { AppEnv } from '../env.ts';
-import { AppError } from '../errors.ts';
+import { AppError, retryLater } from '../errors.ts';
 import { BODY_LIMITS, readJson } from '../api/json-body.ts';
-import { completeMultipart, storedParts, type CompleteDeps } from './complete-multipart.ts';
+import { completeMultipart, storedParts } from './complete-multipart.ts';
 import { maxPartNumber, PART_URL_TTL } from './limits.ts';
 import { completeMultipartBody, createMultipartBody, uploadIdParam } from './schemas.ts';
 import { startMultipartUpload } from './start-upload.ts';
+import { uploadDeps } from './upload-deps.ts';
 import { cachedUpload, forgetUpload, rememberUpload } from './upload-cache.ts';
 import { findMultipartUpload, markAborted, type UploadRecord } from './upload-store.ts';
 
@@ -57,15 +58,10 @@ function requireActive(upload: UploadRecord, now: Date): void {
 /** A storage outage is a 503 the client may retry, not a 500. */
 function storageDown(err: unknown): never {
   if (err instanceof StorageError && (err.status >= 500 || err.status === 429)) {
-    throw new AppError('unavailable', 'Storage is unavailable. Try again shortly.', { cause: err, headers: { 'Retry-After': '5' } });
+    throw retryLater('unavailable', 'Storage is unavailable. Try again shortly.', 5, err);
   }
   throw err;
 }
-
-const deps = (c: Context<AppEnv>, now: Date): CompleteDeps => {
-  const { db, storage, config } = c.get('services');
-  return { db: db(), storage, bucket: config.S3_BUCKET_RAW, now };
-};
 
 const partNumberParam = z.string().regex(/^[1-9]\d{0,4}$/).transform(Number);
 
@@ -76,14 +72,13 @@ export const s3Multipart = new Hono<AppEnv>()
   .post('/s3/multipart', async (c) => {
     const body = await readJson(c, createMultipartBody);
     const { metadata } = body;
-    const started = await startMultipartUpload(c, currentUser(c).id, {
+    const started = await startMultipartUpload(uploadDeps(c), currentUser(c).id, {
       filename: body.filename,
       contentType: body.type,
       size: metadata.size,
       sha256: metadata.sha256,
       collectionId: metadata.collectionId,
     }).catch(storageDown);
-    c.header('Cache-Control', 'private, no-store');
     return c.json(started, 200);
   })
 
@@ -101,7 +96,6 @@ export const s3Multipart = new Hono<AppEnv>()
     const { storage, config } = c.get('services');
     const expires = Math.max(1, Math.min(PART_URL_TTL, Math.floor((upload.expiresAt.getTime() - now.getTime()) / 1000)));
     const url = await storage.presignUploadPart(config.S3_BUCKET_RAW, upload.key, uploadId, part.data, expires);
-    c.header('Cache-Control', 'private, no-store');
     return c.json({ url, expires }, 200);
   })
 
@@ -109,11 +103,10 @@ export const s3Multipart = new Hono<AppEnv>()
     const { upload, uploadId } = await ownedUpload(c);
     const now = new Date();
     requireActive(upload, now);
-    const parts = await storedParts(deps(c, now), upload, uploadId).catch((err: unknown) => {
+    const parts = await storedParts(uploadDeps(c, now), upload, uploadId).catch((err: unknown) => {
       forgetUpload(currentUser(c).id, uploadId, upload.key);
       return storageDown(err);
     });
-    c.header('Cache-Control', 'private, no-store');
     return c.json(
       parts.sort((a, b) => a.partNumber - b.partNumber).map((p) => ({ PartNumber: p.partNumber, Size: p.size ?? 0, ETag: p.etag })),
       200,
@@ -129,7 +122,7 @@ export const s3Multipart = new Hono<AppEnv>()
       requireActive(upload, now);
       // Whatever the outcome, the upload may no longer be active: sign no more parts from memory.
       forgetUpload(currentUser(c).id, uploadId, upload.key);
-      await completeMultipart(deps(c, now), upload, uploadId, body.parts).catch(storageDown);
+      await completeMultipart(uploadDeps(c, now), upload, uploadId, body.parts).catch(storageDown);
     }
     const location = new URL(`/m/${upload.assetId}/original`, c.req.url).toString();
     return c.json({ location, key: upload.key, assetId: upload.assetId }, 200);

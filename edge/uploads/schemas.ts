@@ -4,7 +4,7 @@
  * the MIME type (its essence, lower-cased), an optional SHA-256 the pipeline
  * checks, and an optional collection to file it in.
  */
-import { z } from 'zod';
+import { z } from '@hono/zod-openapi';
 import { safeText } from '../api/text.ts';
 import { MAX_UPLOAD_BYTES } from './limits.ts';
 
@@ -77,3 +77,52 @@ export const completeMultipartBody = z.strictObject({
 
 /** An S3 UploadId as it appears in paths; AWS's are opaque URL-safe strings. */
 export const uploadIdParam = z.string().min(1).max(1024).regex(/^[A-Za-z0-9._~+=\/-]+$/);
+
+/** `POST /api/uploads` 201: where to PUT the bytes. */
+export const uploadStartedSchema = z
+  .object({
+    assetId: z.string(),
+    method: z.literal('PUT'),
+    url: z.string().openapi({ description: 'Presigned S3 URL: PUT the bytes here with `headers`.' }),
+    headers: z.record(z.string(), z.string()),
+    expiresAt: z.string(),
+  })
+  .openapi('UploadStarted');
+
+/** `POST /api/uploads` 200 with `dedup`: the caller's ready asset with the same bytes. */
+export const uploadDeduplicatedSchema = z
+  .object({ assetId: z.string(), status: z.literal('ready'), deduplicated: z.literal(true) })
+  .openapi('UploadDeduplicated');
+
+/** `GET /api/assets/{id}/status` and `GET /status`: where an upload is. */
+export const assetStatusSchema = z
+  .object({
+    assetId: z.string(),
+    status: z.enum(['pending', 'uploaded', 'processing', 'ready', 'failed', 'blocked']),
+    reason: z.string().optional().openapi({ description: 'Why it failed or was blocked.' }),
+    derivatives: z
+      .array(
+        z.object({
+          variant: z.string(),
+          contentType: z.string(),
+          width: z.number().nullable(),
+          height: z.number().nullable(),
+          size: z.number().nullable(),
+          status: z.string(),
+          url: z.string().openapi({ description: 'The `/m/...` path (Bearer or a signed URL from `GET /api/assets/{id}` needed).' }),
+        }),
+      )
+      .optional(),
+    upload: z
+      .object({
+        method: z.enum(['PUT', 'multipart']),
+        status: z.string(),
+        partSize: z.number().optional(),
+        expiresAt: z.string(),
+        completedAt: z.string().optional(),
+      })
+      .optional()
+      .openapi({ description: 'The owner only.' }),
+  })
+  .openapi('AssetStatus');
+export type AssetStatus = z.infer<typeof assetStatusSchema>;

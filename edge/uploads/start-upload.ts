@@ -5,10 +5,11 @@
  * path posts), or a multipart upload id. The key comes from the new asset id,
  * never from the file name.
  */
-import type { Context } from 'hono';
+import type { EdgeConfig } from '../../shared/config.ts';
+import type { Database } from '../../shared/db/database.ts';
 import { originalKey } from '../../shared/storage/keys.ts';
 import { presignPost } from '../../shared/storage/post-policy.ts';
-import type { AppEnv } from '../env.ts';
+import type { S3Client } from '../../shared/storage/s3-client.ts';
 import { AppError } from '../errors.ts';
 import {
   MAX_UPLOAD_BYTES,
@@ -29,9 +30,17 @@ export interface Declared {
   collectionId?: string | undefined;
 }
 
+/** What starting an upload needs: the database, storage, the raw bucket and its credentials (POST policies), the clock. */
+export interface UploadDeps {
+  db: Database;
+  storage: S3Client;
+  config: Pick<EdgeConfig, 'S3_BUCKET_RAW' | 'S3_REGION' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY'>;
+  now: Date;
+}
+
 /** 404 for a collection that is not the caller's (or does not exist): its existence is not revealed. */
-export async function checkCollection(c: Context<AppEnv>, userId: string, collectionId: string | undefined): Promise<void> {
-  if (collectionId && !(await ownsCollection(c.get('services').db(), userId, collectionId))) {
+export async function checkCollection(db: Database, userId: string, collectionId: string | undefined): Promise<void> {
+  if (collectionId && !(await ownsCollection(db, userId, collectionId))) {
     throw new AppError('not_found', 'No such collection.');
   }
 }
@@ -44,12 +53,12 @@ function refuseLarge(size: number): void {
   }
 }
 
-async function createSimple(c: Context<AppEnv>, userId: string, d: Declared, expiresAt: Date) {
+async function createSimple(deps: UploadDeps, userId: string, d: Declared, expiresAt: Date) {
   refuseLarge(d.size);
-  await checkCollection(c, userId, d.collectionId);
+  await checkCollection(deps.db, userId, d.collectionId);
   const assetId = crypto.randomUUID();
   const key = originalKey(assetId);
-  await createPendingUpload(c.get('services').db(), { ...d, assetId, userId, key, s3UploadId: null, partSize: null, expiresAt });
+  await createPendingUpload(deps.db, { ...d, assetId, userId, key, s3UploadId: null, partSize: null, expiresAt });
   return { assetId, key };
 }
 
@@ -58,10 +67,10 @@ async function createSimple(c: Context<AppEnv>, userId: string, d: Declared, exp
  * SHA-256, and `If-None-Match: *`: it can create the original once, and S3
  * answers 412 to the same URL used again, so it cannot replace what it stored.
  */
-export async function startPutUpload(c: Context<AppEnv>, userId: string, d: Declared) {
-  const { config, storage } = c.get('services');
-  const expiresAt = new Date(Date.now() + SIMPLE_URL_TTL * 1000);
-  const { assetId, key } = await createSimple(c, userId, d, expiresAt);
+export async function startPutUpload(deps: UploadDeps, userId: string, d: Declared) {
+  const { config, storage } = deps;
+  const expiresAt = new Date(deps.now.getTime() + SIMPLE_URL_TTL * 1000);
+  const { assetId, key } = await createSimple(deps, userId, d, expiresAt);
   const signed = await storage.presignPut(config.S3_BUCKET_RAW, key, {
     expiresIn: SIMPLE_URL_TTL,
     contentType: d.contentType,
@@ -79,10 +88,9 @@ export async function startPutUpload(c: Context<AppEnv>, userId: string, d: Decl
  * after ingest and the edge never serves such bytes (docs/architecture.md,
  * "Uploads").
  */
-export async function startPostUpload(c: Context<AppEnv>, userId: string, d: Declared) {
-  const { config, storage } = c.get('services');
-  const now = new Date();
-  const { assetId, key } = await createSimple(c, userId, d, new Date(now.getTime() + SIMPLE_URL_TTL * 1000));
+export async function startPostUpload(deps: UploadDeps, userId: string, d: Declared) {
+  const { config, storage, now } = deps;
+  const { assetId, key } = await createSimple(deps, userId, d, new Date(now.getTime() + SIMPLE_URL_TTL * 1000));
   const post = await presignPost({
     url: storage.url(config.S3_BUCKET_RAW).toString(),
     bucket: config.S3_BUCKET_RAW,
@@ -102,16 +110,16 @@ export async function startPostUpload(c: Context<AppEnv>, userId: string, d: Dec
  * rows; if the rows cannot be written the S3 upload is aborted again, so no
  * error leaves anything behind.
  */
-export async function startMultipartUpload(c: Context<AppEnv>, userId: string, d: Declared) {
-  const { config, storage, db } = c.get('services');
-  await checkCollection(c, userId, d.collectionId);
+export async function startMultipartUpload(deps: UploadDeps, userId: string, d: Declared) {
+  const { config, storage, db } = deps;
+  await checkCollection(db, userId, d.collectionId);
   const assetId = crypto.randomUUID();
   const key = originalKey(assetId);
   const partSize = recommendedPartSize(d.size);
-  const expiresAt = new Date(Date.now() + MULTIPART_TTL_MS);
+  const expiresAt = new Date(deps.now.getTime() + MULTIPART_TTL_MS);
   const uploadId = await storage.createMultipartUpload(config.S3_BUCKET_RAW, key, { contentType: d.contentType });
   try {
-    await createPendingUpload(db(), { ...d, assetId, userId, key, s3UploadId: uploadId, partSize, expiresAt });
+    await createPendingUpload(db, { ...d, assetId, userId, key, s3UploadId: uploadId, partSize, expiresAt });
   } catch (err) {
     await storage.abortMultipartUpload(config.S3_BUCKET_RAW, key, uploadId).catch(() => {});
     throw err;

@@ -4,14 +4,13 @@
  * `{assetId}/original`; derivatives live in bucket `derivatives` under
  * `{assetId}/{variant}` (`w640.webp`, `hls/master.m3u8`, …).
  */
+import { isUuid } from '../ids.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** A variant path: lower-case segments of safe characters, no `..`, no empty segment. */
 const VARIANT = /^(?!.*\.\.)[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/;
 
-export function isAssetId(id: string): boolean {
-  return UUID.test(id);
-}
+/** Asset ids are UUIDs (../ids.ts). */
+export const isAssetId = isUuid;
 
 export function isVariantPath(variant: string): boolean {
   return variant.length <= 200 && VARIANT.test(variant);

@@ -7,6 +7,7 @@
  * and the claims must match a strict zod schema.
  */
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose';
+import { UUID_PATTERN } from '../ids.ts';
 import { z } from 'zod';
 import { TokenError, type TokenErrorCode } from './errors.ts';
 import type { KeySet } from './keys.ts';
@@ -40,7 +41,7 @@ export const registeredClaims = {
 };
 
 /** A lower-case UUID, as Postgres prints ids. */
-export const uuidClaim = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+export const uuidClaim = z.string().regex(UUID_PATTERN);
 
 const MAX_TOKEN_LENGTH = 4096;
 // Three base64url segments. A segment whose length is 1 mod 4 is never valid.

@@ -13,6 +13,8 @@ import { z } from 'zod';
 import { TokenError } from './errors.ts';
 import { epochSeconds, lifetimeSeconds, registeredClaims, signJwt, uuidClaim, verifyJwt, type ClockOptions, type PartyOptions } from './jwt.ts';
 import type { KeySet } from './keys.ts';
+import { base64url } from 'jose';
+import { sha256 } from '../crypto/sha256.ts';
 
 export const SHARE_UNLOCK_TOKEN_TYP = 'share-unlock+jwt';
 /** Default lifetime: 12 hours (a viewing session). */
@@ -74,8 +76,5 @@ export async function verifyShareUnlockToken(keys: KeySet, token: unknown, optio
  * SHA-256, so it reveals nothing usable about the hash itself.
  */
 export async function passwordVersion(passwordHash: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(passwordHash)));
-  let bin = '';
-  for (const b of digest.subarray(0, 12)) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return base64url.encode((await sha256(passwordHash)).subarray(0, 12));
 }

@@ -8,7 +8,7 @@ import { env } from 'cloudflare:test';
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createApp } from '../../edge/app.ts';
-import { sha256Base64Url } from '../../edge/auth/base64url.ts';
+import { sha256Base64Url } from '../../shared/crypto/sha256.ts';
 import { refreshTokens, users } from '../../shared/db/schema.ts';
 import { call, errorOf, login, PASSWORD, refreshCookie, register, uniqueEmail, uniqueIp } from './support/auth.ts';
 import { withDb } from './support/fixtures.ts';

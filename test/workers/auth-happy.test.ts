@@ -4,7 +4,7 @@
  */
 import { and, desc, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { sha256Base64Url } from '../../edge/auth/base64url.ts';
+import { sha256Base64Url } from '../../shared/crypto/sha256.ts';
 import { hashPassword } from '../../edge/auth/password.ts';
 import { auditLog, refreshTokens, users } from '../../shared/db/schema.ts';
 import { verifyAccessToken } from '../../shared/tokens/index.ts';
@@ -25,7 +25,7 @@ describe('POST /api/auth/register', () => {
     const email = uniqueEmail('reg');
     const res = await call('/api/auth/register', { json: { email: `  ${email.toUpperCase()} `, password: PASSWORD, name: ' Ada ' } });
     const s = await sessionOf(res, 201);
-    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('cache-control')).toBe('private, no-store');
     expect(s.expiresIn).toBe(900);
     expect(s.user).toEqual({ id: expect.any(String), email: email.toUpperCase(), name: 'Ada', createdAt: expect.any(String) });
     expect(Object.keys(s.user).sort()).toEqual(['createdAt', 'email', 'id', 'name']);
@@ -61,7 +61,7 @@ describe('POST /api/auth/login', () => {
     const reg = await register('login');
     const res = await login(reg.email.toUpperCase(), PASSWORD);
     const s = await sessionOf(res, 200);
-    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('cache-control')).toBe('private, no-store');
     expect(s.user).toEqual(reg.user);
     expect(s.refresh).not.toBe(reg.refresh);
     const sid = decodeJwt(s.accessToken).payload.sid;
@@ -86,7 +86,7 @@ describe('POST /api/auth/refresh', () => {
     const reg = await register('refresh');
     const res = await call('/api/auth/refresh', { method: 'POST', refresh: reg.refresh });
     const s = await sessionOf(res, 200);
-    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('cache-control')).toBe('private, no-store');
     expect(s.refresh).not.toBe(reg.refresh);
     expect(s.user).toEqual(reg.user);
     expect(s.accessToken).not.toBe(reg.accessToken);

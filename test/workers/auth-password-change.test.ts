@@ -40,7 +40,7 @@ describe('POST /api/auth/password', () => {
 
     const res = await change(reg, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
     const s = await sessionOf(res, 200);
-    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('cache-control')).toBe('private, no-store');
     expect(refreshCookie(res)!.attributes).toEqual(expect.arrayContaining(['HttpOnly', 'Secure', 'SameSite=Strict', 'Path=/']));
     expect(s.user).toEqual(reg.user);
 

@@ -7,7 +7,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { SignJWT, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sha256Base64Url } from '../../edge/auth/base64url.ts';
+import { sha256Base64Url } from '../../shared/crypto/sha256.ts';
 import { auditLog, refreshTokens, users } from '../../shared/db/schema.ts';
 import { generateSigningKey, KeySet, signAccessToken, signMediaToken, signShareToken } from '../../shared/tokens/index.ts';
 import { call, decodeJwt, errorOf, login, PASSWORD, refreshCookie, register, sessionOf, type Registered } from './support/auth.ts';

@@ -246,6 +246,9 @@ export interface Schemas {
     /** member (default) or admin */
     role?: "member" | "admin";
   };
+  Me: {
+    user: Schemas["User"];
+  };
   MediaUrl: {
     variant: string;
     url: string;
@@ -657,6 +660,12 @@ export interface Operations {
     response: {
       invitation: Schemas["Invitation"];
     };
+  };
+  "GET /api/me": {
+    path: never;
+    query: never;
+    body: never;
+    response: Schemas["Me"];
   };
   "GET /api/orgs": {
     path: never;

@@ -1,17 +1,19 @@
 /**
- * Opaque keyset cursors for every library list. A cursor names the last row
+ * The one cursor codec: opaque keyset cursors for every list of the API (the
+ * library's lists, a shared collection's items). A cursor names the last row
  * of a page by the values the list is ordered on (`created_at` as Postgres
- * text, so microseconds survive; an id; a search rank), plus the list it
- * belongs to, so a trash cursor is refused by the asset list. Cursors are not
- * signed: a forged one only moves the caller within rows the access filter
- * already allows.
+ * text, so microseconds survive; an id; a search rank; a position), plus the
+ * list it belongs to, so a trash cursor is refused by the asset list. Cursors
+ * are not signed: a forged one only moves the caller within rows the access
+ * filter already allows. Every slot is checked before a query sees it.
  */
-import { unsafeString } from '../api/text.ts';
-import { AppError } from '../errors.ts';
+import { base64url } from 'jose';
+import { isUuid } from '../../shared/ids.ts';
+import { unsafeString } from './text.ts';
+import { validationFailed } from './validation.ts';
 
-export type CursorKind = 'assets' | 'trash' | 'search' | 'collections' | 'items' | 'tags';
+export type CursorKind = 'assets' | 'trash' | 'search' | 'collections' | 'items' | 'tags' | 'shared-items';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Postgres `timestamptz::text`: `2026-11-25 12:00:00.123456+00` (offset may carry minutes). */
 const PG_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?[+-](\d{2})(?::(\d{2}))?$/;
 /** A float4 as Postgres prints it (`0.1`, `1e-05`, `0`). */
@@ -49,7 +51,7 @@ function isRank(v: string): boolean {
 
 /** What each slot of a cursor must look like. */
 export const slot = {
-  uuid: (v: string) => UUID.test(v),
+  uuid: isUuid,
   timestamp: isTimestamp,
   real: isRank,
   integer: (v: string) => /^\d{1,10}$/.test(v) && Number(v) <= INT4_MAX,
@@ -57,30 +59,20 @@ export const slot = {
   text: (v: string) => v.length <= 256 && unsafeString(v) === null,
 } as const;
 
-const toBase64Url = (s: string) =>
-  btoa(String.fromCharCode(...new TextEncoder().encode(s)))
-    .replaceAll('+', '-')
-    .replaceAll('/', '_')
-    .replace(/=+$/, '');
-
 function fromBase64Url(s: string): string | null {
   if (!/^[A-Za-z0-9_-]*$/.test(s)) return null;
   try {
-    const bin = atob(s.replaceAll('-', '+').replaceAll('_', '/'));
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0)));
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(base64url.decode(s));
   } catch {
     return null;
   }
 }
 
 export function encodeCursor(kind: CursorKind, values: readonly string[]): string {
-  return toBase64Url(JSON.stringify([kind, ...values]));
+  return base64url.encode(JSON.stringify([kind, ...values]));
 }
 
-export const invalidCursor = () =>
-  new AppError('validation_failed', 'The request is invalid.', {
-    details: { fields: [{ field: 'cursor', code: 'invalid_cursor', message: 'Not a cursor of this list.' }] },
-  });
+export const invalidCursor = () => validationFailed([{ field: 'cursor', code: 'invalid_cursor', message: 'Not a cursor of this list.' }]);
 
 /**
  * The values of a cursor made by {@link encodeCursor} for `kind`, checked

@@ -1,0 +1,39 @@
+/**
+ * The one query for an asset's derivative files (the asset detail, the
+ * upload status, what a share link shows), by asset, in variant order.
+ *
+ * `listed` drops the HLS renditions and segments: the master playlist
+ * stands for them (a film has hundreds of segments nobody lists one by one).
+ * `readyOnly` keeps the files that can be served.
+ */
+import { and, asc, eq, inArray, not, like, or, type SQL } from 'drizzle-orm';
+import type { Database } from '../../shared/db/database.ts';
+import { derivatives } from '../../shared/db/schema.ts';
+import { HLS, MASTER_PLAYLIST } from '../../shared/profiles/video.ts';
+
+const fileColumns = {
+  assetId: derivatives.assetId,
+  kind: derivatives.kind,
+  contentType: derivatives.contentType,
+  width: derivatives.width,
+  height: derivatives.height,
+  size: derivatives.size,
+  status: derivatives.status,
+};
+
+export type DerivativeFile = Pick<typeof derivatives.$inferSelect, keyof typeof fileColumns>;
+
+export async function derivativeFiles(
+  db: Database,
+  assetIds: readonly string[],
+  opts: { listed?: boolean; readyOnly?: boolean } = {},
+): Promise<Map<string, DerivativeFile[]>> {
+  const byAsset = new Map<string, DerivativeFile[]>();
+  if (assetIds.length === 0) return byAsset;
+  const where: SQL[] = [assetIds.length === 1 ? eq(derivatives.assetId, assetIds[0]!) : inArray(derivatives.assetId, [...assetIds])];
+  if (opts.readyOnly) where.push(eq(derivatives.status, 'ready'));
+  if (opts.listed) where.push(or(not(like(derivatives.kind, `${HLS.dir}/%`)), eq(derivatives.kind, MASTER_PLAYLIST))!);
+  const rows = await db.select(fileColumns).from(derivatives).where(and(...where)).orderBy(asc(derivatives.kind));
+  for (const r of rows) byAsset.set(r.assetId, [...(byAsset.get(r.assetId) ?? []), r]);
+  return byAsset;
+}
