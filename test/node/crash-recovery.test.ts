@@ -151,7 +151,8 @@ describe('kill -9 mid-processing, then restart on the same data', () => {
         if (Date.now() > deadline) break;
         await new Promise((r) => setTimeout(r, 250));
       }
-      console.log(`crash recovery: all ${ids.length} assets final ${Date.now() - readyAt} ms after the restarted stack was ready`);
+      const allFinal = statuses.length === ids.length && statuses.every((s) => FINAL.includes(s.status));
+      console.log(`crash recovery: ${allFinal ? 'all' : 'NOT all'} ${ids.length} assets final ${Date.now() - readyAt} ms after the restarted stack was ready`);
       expect(statuses.filter((s) => s.status !== 'ready'), again.output().slice(-4000)).toEqual([]);
 
       const derivs = await query<{ asset_id: string; kind: string; key: string; status: string }>(
