@@ -127,7 +127,13 @@ describe('kill -9 mid-processing, then restart on the same data', () => {
       const deadline = Date.now() + 60_000;
       for (;;) {
         const rows = await query<{ status: string }>(conn.db, sql`select status from assets where owner_id = ${user!.id}`);
-        if (rows.some((r) => r.status !== 'pending')) break;
+        if (rows.some((r) => r.status !== 'pending')) {
+          const counts = rows.reduce<Record<string, number>>((c, r) => ({ ...c, [r.status]: (c[r.status] ?? 0) + 1 }), {});
+          console.log(`crash recovery: killed with ${JSON.stringify(counts)}`);
+          // A kill after everything finished would test nothing.
+          expect(rows.filter((r) => FINAL.includes(r.status)).length).toBeLessThan(ids.length);
+          break;
+        }
         if (Date.now() > deadline) throw new Error(`nothing started within 60 s:\n${first.output()}`);
         await new Promise((r) => setTimeout(r, 50));
       }
