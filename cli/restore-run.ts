@@ -46,7 +46,7 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreSummary> {
   if (entries.length) throw new BackupError(`the restore target ${target} is not empty: restore goes into an empty data folder`);
   const manifest = await readManifest(o.from);
   await verifyFiles(o.from, manifest);
-  o.log?.(`backup of ${manifest.createdAt} checked: ${manifest.tables.length} tables, ${manifest.objects.length} objects`);
+  o.log?.(`backup of ${manifest.createdAt} checked in ${Date.now() - started} ms: ${manifest.tables.length} tables, ${manifest.objects.length} objects`);
 
   const staging = `${target}.restoring-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
@@ -55,10 +55,13 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreSummary> {
     const pg = await openPgliteDatabase(path.join(staging, 'pg'));
     try {
       await applyMigrations(pg.db, 'pglite');
+      const loading = Date.now();
       await loadDatabase(pg.db, o.from, manifest);
+      o.log?.(`database loaded in ${Date.now() - loading} ms`);
     } finally {
       await pg.close();
     }
+    const storing = Date.now();
     const credentials = o.credentials ?? { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
     const s3 = await startLocalS3({ directory: path.join(staging, 's3'), port: 0, buckets: [o.buckets.raw, o.buckets.derivatives], corsOrigins: [], credentials });
     try {
@@ -75,6 +78,7 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreSummary> {
         }
       };
       await Promise.all(Array.from({ length: 4 }, worker));
+      o.log?.(`objects stored in ${Date.now() - storing} ms`);
     } finally {
       await s3.close();
     }
