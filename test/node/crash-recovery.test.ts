@@ -158,7 +158,8 @@ describe('kill -9 mid-processing, then restart on the same data', () => {
         await new Promise((r) => setTimeout(r, 250));
       }
       const allFinal = statuses.length === ids.length && statuses.every((s) => FINAL.includes(s.status));
-      console.log(`crash recovery: ${allFinal ? 'all' : 'NOT all'} ${ids.length} assets final ${Date.now() - readyAt} ms after the restarted stack was ready`);
+      const startMs = /local stack ready in (\d+) ms/.exec(again.output())?.[1];
+      console.log(`crash recovery: restarted stack ready in ${startMs} ms; ${allFinal ? 'all' : 'NOT all'} ${ids.length} assets final ${Date.now() - readyAt} ms after that`);
       expect(statuses.filter((s) => s.status !== 'ready'), again.output().slice(-4000)).toEqual([]);
 
       const derivs = await query<{ asset_id: string; kind: string; key: string; status: string }>(
