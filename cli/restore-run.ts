@@ -52,14 +52,18 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreSummary> {
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true, mode: 0o700 });
   try {
+    const creating = Date.now();
     const pg = await openPgliteDatabase(path.join(staging, 'pg'));
     try {
       await applyMigrations(pg.db, 'pglite');
+      o.log?.(`database created and migrated in ${Date.now() - creating} ms`);
       const loading = Date.now();
       await loadDatabase(pg.db, o.from, manifest);
       o.log?.(`database loaded in ${Date.now() - loading} ms`);
     } finally {
+      const closing = Date.now();
       await pg.close();
+      o.log?.(`database closed in ${Date.now() - closing} ms`);
     }
     const storing = Date.now();
     const credentials = o.credentials ?? { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
