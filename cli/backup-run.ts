@@ -52,7 +52,7 @@ export async function runBackup(o: BackupOptions): Promise<BackupSummary> {
   for (const d of ['db', 'objects/raw', 'objects/derivatives']) await mkdir(path.join(o.out, d), { recursive: true, mode: 0o700 });
 
   const db = await dumpDatabase(o.db, o.out);
-  o.log?.(`database: ${db.tables.length} tables, ${db.tables.reduce((n, t) => n + t.rows, 0)} rows`);
+  o.log?.(`database: ${db.tables.length} tables, ${db.tables.reduce((n, t) => n + t.rows, 0)} rows in ${Date.now() - started} ms`);
   let pgDump: Manifest['pgDump'];
   if (o.pgDumpUrl) {
     const bin = findPostgresBin();
@@ -76,7 +76,7 @@ export async function runBackup(o: BackupOptions): Promise<BackupSummary> {
   }
   objects.sort((a, b) => a.file.localeCompare(b.file));
   const objectBytes = objects.reduce((n, x) => n + x.bytes, 0);
-  o.log?.(`storage: ${objects.length} objects, ${objectBytes} bytes`);
+  o.log?.(`storage: ${objects.length} objects, ${objectBytes} bytes (done at ${Date.now() - started} ms)`);
 
   const manifest: Manifest = {
     format: FORMAT,
