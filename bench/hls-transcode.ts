@@ -20,6 +20,7 @@ import { startLocalS3 } from '../local/s3-server.ts';
 import { planVideo } from '../origin/processing/video/ffmpeg.ts';
 import { probeVideo } from '../origin/processing/video/ffprobe.ts';
 import { HLS, VIDEO_AUDIO, VIDEO_POSTER, VIDEO_PREVIEW, VIDEO_QUALITY } from '../shared/profiles/video.ts';
+import { openPgliteDatabase } from '../shared/db/pglite.ts';
 import { S3Client } from '../shared/storage/s3-client.ts';
 
 const exec = promisify(execFile);
@@ -48,12 +49,15 @@ try {
 
   // (a) end to end through the local transcoder.
   let event: MediaConvertJobEvent | undefined;
-  const transcoder = new FfmpegTranscoder({ storage, preset, onComplete: async (e) => void (event = e) });
+  // Its job queue lives in Postgres (an in-memory PGlite here).
+  const pg = await openPgliteDatabase();
+  const transcoder = await new FfmpegTranscoder({ db: pg.db, storage, preset, onComplete: async (e) => void (event = e) }).start();
   const t0 = performance.now();
   await transcoder.submit({ assetId, jobId: '00000000-0000-4000-8000-000000000002', inputBucket: 'raw', inputKey: `${assetId}/original`, outputBucket: 'derivatives', outputPrefix: `${assetId}/` });
   await transcoder.idle();
   const oneRun = (performance.now() - t0) / 1000;
   await transcoder.close();
+  await pg.close();
   if (event?.detail.status !== 'COMPLETE') throw new Error(`transcode failed: ${event?.detail.errorMessage}`);
   let outputs = 0;
   for await (const _ of storage.listAll('derivatives', `${assetId}/`)) outputs++;

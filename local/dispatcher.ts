@@ -1,15 +1,24 @@
 /**
  * The local stand-in for S3 -> EventBridge -> SQS -> Lambda: it turns the
  * storage server's ObjectCreated notifications for the raw bucket into the
- * EventBridge event AWS would emit, queues it like SQS (at-least-once,
- * redelivery of partial batch failures with backoff, a dead-letter list after
- * `maxReceiveCount`), and calls the same handler module the Lambda runs.
+ * EventBridge event AWS would emit, queues it durably in the local Postgres
+ * like SQS (pg-queue.ts: at-least-once, visibility timeout, redelivery of
+ * partial batch failures with backoff, dead letters after `maxReceiveCount`),
+ * and calls the same handler module the Lambda runs. A message received by a
+ * process that died is delivered again when the next one starts.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import type { ObjectCreatedEvent, SqsBatchResponse, SqsHandler, SqsRecord } from '../origin/events/types.ts';
+import { randomUUID } from 'node:crypto';
+import type { ObjectCreatedEvent, SqsHandler } from '../origin/events/types.ts';
+import { requeuedObjectEvent, type IngestRequeue, type RequeuedObject } from '../origin/pipeline/reconcile-requeue.ts';
+import type { Database } from '../shared/db/database.ts';
+import { ensureQueueSchema, PgQueue, type DeadLetter } from './pg-queue.ts';
+import { QueueConsumer } from './queue-consumer.ts';
 import type { S3EventRecord } from './s3-server.ts';
 
 export interface DispatcherOptions {
+  db: Database;
+  /** The queue's name in the local queue table. @default 'ingest' */
+  queue?: string;
   /** Only events of this bucket are forwarded (the EventBridge rule's filter). */
   bucket: string;
   handler: SqsHandler;
@@ -18,15 +27,9 @@ export interface DispatcherOptions {
   maxReceiveCount?: number;
   /** First redelivery delay; doubles on each further receive. */
   retryDelayMs?: number;
+  /** @default 60 s, renewed while the handler runs */
+  visibilityMs?: number;
   log?: (line: string) => void;
-}
-
-interface Message {
-  id: string;
-  body: string;
-  sentAt: number;
-  receiveCount: number;
-  firstReceivedAt?: number;
 }
 
 const REASONS: Record<string, ObjectCreatedEvent['detail']['reason']> = {
@@ -62,118 +65,89 @@ export function toObjectCreatedEvent(r: S3EventRecord, region = 'us-east-1'): Ob
   };
 }
 
-export class LocalDispatcher {
-  readonly deadLetters: Message[] = [];
-  private queue: Message[] = [];
-  private timers = new Set<ReturnType<typeof setTimeout>>();
-  private running: Promise<void> | undefined;
-  private idleWaiters: (() => void)[] = [];
-  private inFlight = 0;
+export class LocalDispatcher implements IngestRequeue {
+  readonly queue: PgQueue;
+  private readonly consumer: QueueConsumer;
+  /** Sends started and not yet stored: idle() waits for them. */
+  private sending = new Set<Promise<unknown>>();
   private closed = false;
-  private readonly o: Required<Omit<DispatcherOptions, 'log'>> & Pick<DispatcherOptions, 'log'>;
+  private paused = true;
 
-  constructor(opts: DispatcherOptions) {
-    this.o = { region: 'us-east-1', batchSize: 10, maxReceiveCount: 5, retryDelayMs: 500, ...opts };
+  private constructor(private readonly o: DispatcherOptions) {
+    this.queue = new PgQueue(o.db, o.queue ?? 'ingest', o.maxReceiveCount ?? 5);
+    this.consumer = new QueueConsumer(this.queue, {
+      handler: o.handler,
+      batchSize: o.batchSize ?? 10,
+      visibilityMs: o.visibilityMs ?? 60_000,
+      retryDelayMs: o.retryDelayMs ?? 500,
+      region: o.region ?? 'us-east-1',
+      ...(o.log ? { log: o.log } : {}),
+    });
+  }
+
+  /**
+   * Creates the queue table if needed, makes messages a dead process had
+   * received visible again, and starts delivering.
+   */
+  static async start(opts: DispatcherOptions, { deliver = true } = {}): Promise<LocalDispatcher> {
+    await ensureQueueSchema(opts.db);
+    const d = new LocalDispatcher(opts);
+    const released = await d.queue.releaseOrphans();
+    if (released) opts.log?.(`dispatcher: ${released} message(s) left in flight by a previous run delivered again`);
+    if (deliver) d.resume();
+    return d;
+  }
+
+  /** Starts delivering (after `start(opts, { deliver: false })`: queued and sent messages wait until now). */
+  resume(): void {
+    this.paused = false;
+    this.consumer.kick();
   }
 
   /** Feed one storage notification; events of other buckets and removals are ignored. */
   onStorageEvent = (record: S3EventRecord): void => {
     if (this.closed || !record.eventName.startsWith('ObjectCreated:')) return;
     if (record.s3.bucket.name !== this.o.bucket) return;
-    this.send(JSON.stringify(toObjectCreatedEvent(record, this.o.region)));
+    this.track(this.send(JSON.stringify(toObjectCreatedEvent(record, this.o.region)), record.s3.object.key));
   };
 
-  /** SendMessage: queue a body for the handler. */
-  send(body: string): void {
-    this.queue.push({ id: randomUUID(), body, sentAt: Date.now(), receiveCount: 0 });
-    this.kick();
+  /** SendMessage: queue a body for the handler (stored before this resolves). */
+  async send(body: string, dedupKey?: string): Promise<void> {
+    await this.queue.send(body, dedupKey ? { dedupKey } : {});
+    if (!this.paused) this.consumer.kick();
   }
 
-  /** Resolves when nothing is queued, in flight or waiting to be redelivered. */
-  idle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  /**
+   * Asks for ingest of an object again unless a message for it is already
+   * queued or in flight. True when queued.
+   */
+  async requeue(o: RequeuedObject): Promise<boolean> {
+    const sent = await this.queue.sendUnlessQueued(JSON.stringify(requeuedObjectEvent(o, this.o.region ?? 'us-east-1')), o.key);
+    if (sent && !this.paused) this.consumer.kick();
+    return sent;
+  }
+
+  deadLetters(): Promise<DeadLetter[]> {
+    return this.queue.deadLetters();
+  }
+
+  /** Resolves when nothing is being sent, queued, in flight or waiting to be redelivered. */
+  async idle(pollMs = 50): Promise<void> {
+    for (;;) {
+      if (this.sending.size === 0 && !this.consumer.busy && (await this.queue.live()) === 0) return;
+      await Promise.allSettled([...this.sending]);
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    await this.running;
+    await Promise.allSettled([...this.sending]);
+    await this.consumer.close();
   }
 
-  private isIdle(): boolean {
-    return this.queue.length === 0 && this.inFlight === 0 && this.timers.size === 0;
-  }
-
-  private kick(): void {
-    if (!this.running && !this.closed) {
-      // Yield once first, so messages sent together are received together
-      // (Lambda's SQS poller batches what is waiting).
-      this.running = new Promise<void>((r) => setImmediate(r)).then(() => this.drain()).finally(() => {
-        this.running = undefined;
-        if (this.queue.length && !this.closed) this.kick();
-        else if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
-      });
-    }
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length && !this.closed) {
-      const batch = this.queue.splice(0, this.o.batchSize);
-      this.inFlight += batch.length;
-      const now = Date.now();
-      for (const m of batch) {
-        m.receiveCount += 1;
-        m.firstReceivedAt ??= now;
-      }
-      let failed: Set<string>;
-      try {
-        const res: SqsBatchResponse = await this.o.handler({ Records: batch.map((m) => this.record(m)) });
-        failed = new Set(res.batchItemFailures.map((f) => f.itemIdentifier));
-      } catch (err) {
-        // A thrown handler fails the whole batch, as in Lambda.
-        this.o.log?.(`dispatcher: handler threw: ${String(err)}`);
-        failed = new Set(batch.map((m) => m.id));
-      }
-      this.inFlight -= batch.length;
-      for (const m of batch) if (failed.has(m.id)) this.retryOrDeadLetter(m);
-    }
-  }
-
-  private retryOrDeadLetter(m: Message): void {
-    if (m.receiveCount >= this.o.maxReceiveCount) {
-      this.deadLetters.push(m);
-      this.o.log?.(`dispatcher: message ${m.id} moved to the dead-letter queue after ${m.receiveCount} receives`);
-      return;
-    }
-    const t = setTimeout(
-      () => {
-        this.timers.delete(t);
-        this.queue.push(m);
-        this.kick();
-      },
-      this.o.retryDelayMs * 2 ** (m.receiveCount - 1),
-    );
-    this.timers.add(t);
-  }
-
-  private record(m: Message): SqsRecord {
-    return {
-      messageId: m.id,
-      receiptHandle: `${m.id}:${m.receiveCount}`,
-      body: m.body,
-      attributes: {
-        ApproximateReceiveCount: String(m.receiveCount),
-        SentTimestamp: String(m.sentAt),
-        ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt ?? m.sentAt),
-        SenderId: 'local-dispatcher',
-      },
-      messageAttributes: {},
-      md5OfBody: createHash('md5').update(m.body).digest('hex'),
-      eventSource: 'aws:sqs',
-      eventSourceARN: `arn:aws:sqs:${this.o.region}:000000000000:ingest`,
-      awsRegion: this.o.region,
-    };
+  private track(p: Promise<unknown>): void {
+    const t = p.catch((err: unknown) => this.o.log?.(`dispatcher: queueing an event failed: ${String(err)}`)).finally(() => this.sending.delete(t));
+    this.sending.add(t);
   }
 }

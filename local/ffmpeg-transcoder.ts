@@ -1,24 +1,29 @@
 /**
- * The local stand-in for MediaConvert. `submit()` returns a MediaConvert-like
- * job id at once; in the background (one or two jobs at a time) it streams
- * the original from S3 to a temp folder, probes it, runs ONE ffmpeg for the
- * whole profile, streams every output to the derivatives bucket and then
+ * The local stand-in for MediaConvert. `submit()` queues the job durably
+ * (the local Postgres queue, pg-queue.ts) and returns a MediaConvert-like job
+ * id at once; in the background (one or two jobs at a time) it streams the
+ * original from S3 to the job's temp folder, probes it, runs ONE ffmpeg for
+ * the whole profile, streams every output to the derivatives bucket and then
  * delivers the "MediaConvert Job State Change" event AWS would send (COMPLETE
  * with outputGroupDetails, or ERROR) to `onComplete`: the local stack passes
- * the same completion handler the Lambda runs.
+ * the same completion handler the Lambda runs. The queued job is deleted only
+ * after its event was delivered.
  *
  * `close()` stops taking work, kills running ffmpeg processes by pid and
- * sends no event for them: like a vanished service, their jobs stay
- * `processing` until the sweeper deals with them.
+ * sends no event for them; a kill -9 does the same less politely. Either way
+ * the job stays queued, and `start()` in the next process runs it again
+ * (same job id, same output keys) after removing the dead run's temp folder.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { SqsBatchResponse, SqsEvent } from '../origin/events/types.ts';
+import type { Database } from '../shared/db/database.ts';
 import { videoContentType } from '../shared/profiles/video.ts';
 import type { S3Client } from '../shared/storage/s3-client.ts';
 import { jobStateChangeEvent, type MediaConvertJobEvent } from '../origin/events/mediaconvert.ts';
@@ -27,14 +32,23 @@ import { describeError, PipelineError } from '../origin/pipeline/errors.ts';
 import { planVideo, transcodeWithFfmpeg } from '../origin/processing/video/ffmpeg.ts';
 import { probeVideo } from '../origin/processing/video/ffprobe.ts';
 import { outputGroupDetails } from './ffmpeg-job-event.ts';
+import { ensureQueueSchema, PgQueue } from './pg-queue.ts';
+import { QueueConsumer } from './queue-consumer.ts';
 
 export interface FfmpegTranscoderOptions {
   storage: S3Client;
+  /** Holds the queue of jobs (schema local_queue, created by start()). */
+  db: Database;
+  /** The queue's name. @default 'transcode' */
+  queue?: string;
   /** Receives every job's final event; the local stack passes the completion handler. */
   onComplete: (event: MediaConvertJobEvent) => Promise<unknown>;
   /** Jobs run at once. @default 1 */
   concurrency?: number;
-  /** Parent of the per-job temp folders. @default os.tmpdir() */
+  /**
+   * Parent of the per-job temp folders. When given, start() removes the
+   * `transcode-*` folders a dead process left in it. @default os.tmpdir()
+   */
   tmpDir?: string;
   /** x264 preset. @default 'veryfast' */
   preset?: string;
@@ -44,7 +58,16 @@ export interface FfmpegTranscoderOptions {
   region?: string;
   /** Attempts to deliver an event (EventBridge retries a failing target too). @default 3 */
   deliveryAttempts?: number;
+  /** Runs of a job (a crash or an undelivered event counts one) before it is dead-lettered. @default 3 */
+  maxReceiveCount?: number;
 }
+
+interface QueuedJob {
+  id: string;
+  req: VideoJobRequest;
+}
+
+const TEMP_PREFIX = 'transcode-';
 
 /** MediaConvert job ids look like `1671476818694-phptj0`. */
 const jobId = () => `${Date.now()}-${randomBytes(4).toString('hex').slice(0, 6)}`;
@@ -63,32 +86,59 @@ async function walk(dir: string, base = dir): Promise<string[]> {
 }
 
 export class FfmpegTranscoder implements VideoTranscoder {
-  private readonly queue: { id: string; req: VideoJobRequest }[] = [];
-  private readonly running = new Set<Promise<void>>();
+  readonly queue: PgQueue;
+  private readonly consumer: QueueConsumer;
   private readonly pids = new Set<number>();
-  private readonly waiters: (() => void)[] = [];
   private closed = false;
 
-  constructor(private readonly o: FfmpegTranscoderOptions) {}
+  constructor(private readonly o: FfmpegTranscoderOptions) {
+    this.queue = new PgQueue(o.db, o.queue ?? 'transcode', o.maxReceiveCount ?? 3);
+    this.consumer = new QueueConsumer(this.queue, {
+      handler: (event) => this.handle(event),
+      batchSize: 1,
+      concurrency: o.concurrency ?? 1,
+      visibilityMs: 60_000,
+      // A transcode may take long; the heartbeat keeps it ours while this process lives.
+      maxVisibilityMs: 6 * 60 * 60_000,
+      retryDelayMs: 2_000,
+      ...(o.region ? { region: o.region } : {}),
+      log: (line) => o.log?.warn(line),
+    });
+  }
+
+  /**
+   * Creates the queue table if needed, removes temp folders of jobs a dead
+   * process was running, gives their jobs back to the queue and starts working.
+   */
+  async start(): Promise<this> {
+    await ensureQueueSchema(this.o.db);
+    if (this.o.tmpDir) {
+      const stale = (await readdir(this.o.tmpDir).catch(() => [] as string[])).filter((f) => f.startsWith(TEMP_PREFIX));
+      for (const f of stale) await rm(path.join(this.o.tmpDir, f), { recursive: true, force: true });
+      if (stale.length) this.o.log?.info('local transcode: removed temp folders of dead jobs', { folders: stale.length });
+    }
+    const released = await this.queue.releaseOrphans();
+    if (released) this.o.log?.warn('local transcode: jobs of a previous run resumed', { jobs: released });
+    this.consumer.kick();
+    return this;
+  }
 
   async submit(req: VideoJobRequest): Promise<{ externalId: string }> {
     if (this.closed) throw new PipelineError('transcoder_closed', 'the local transcoder is closed');
     const id = jobId();
-    this.queue.push({ id, req });
-    this.pump();
+    await this.queue.send(JSON.stringify({ id, req } satisfies QueuedJob));
+    this.consumer.kick();
     return { externalId: id };
   }
 
   /** Resolves when nothing is queued or running. */
-  idle(): Promise<void> {
-    if (this.queue.length === 0 && this.running.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+  async idle(pollMs = 50): Promise<void> {
+    while (this.consumer.busy || (await this.queue.live()) > 0) await new Promise((r) => setTimeout(r, pollMs));
   }
 
-  /** Drops queued jobs, kills running ffmpeg processes, waits for their tasks to clean up. */
+  /** Stops taking work, kills running ffmpeg processes, waits for their tasks to clean up; their jobs stay queued. */
   async close(): Promise<void> {
     this.closed = true;
-    this.queue.length = 0;
     for (const pid of this.pids) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -96,26 +146,35 @@ export class FfmpegTranscoder implements VideoTranscoder {
         // Already gone.
       }
     }
-    await Promise.allSettled([...this.running]);
-    for (const w of this.waiters.splice(0)) w();
+    await this.consumer.close();
   }
 
-  private pump(): void {
-    while (!this.closed && this.running.size < (this.o.concurrency ?? 1) && this.queue.length > 0) {
-      const task = this.queue.shift()!;
-      const p: Promise<void> = this.run(task.id, task.req)
-        .catch((err) => this.o.log?.error('local transcode: unexpected failure', { jobId: task.id, error: describeError(err) }))
-        .finally(() => {
-          this.running.delete(p);
-          this.pump();
-          if (this.queue.length === 0 && this.running.size === 0) for (const w of this.waiters.splice(0)) w();
-        });
-      this.running.add(p);
+  /** One queued job per batch; a failure leaves it to be run again. */
+  private async handle(event: SqsEvent): Promise<SqsBatchResponse> {
+    const batchItemFailures: SqsBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records) {
+      let job: QueuedJob;
+      try {
+        job = JSON.parse(record.body) as QueuedJob;
+      } catch {
+        this.o.log?.error('local transcode: unreadable queued job dropped', { messageId: record.messageId });
+        continue;
+      }
+      const done = await this.run(job.id, job.req).catch((err: unknown) => {
+        this.o.log?.error('local transcode: unexpected failure', { jobId: job.id, error: describeError(err) });
+        return false;
+      });
+      if (!done) batchItemFailures.push({ itemIdentifier: record.messageId });
     }
+    return { batchItemFailures };
   }
 
-  private async run(id: string, req: VideoJobRequest): Promise<void> {
-    const dir = await mkdtemp(path.join(this.o.tmpDir ?? os.tmpdir(), 'transcode-'));
+  /** True when the job's event was delivered; false when it must run again (stopped, or the event could not be delivered). */
+  private async run(id: string, req: VideoJobRequest): Promise<boolean> {
+    // Named by job, so the next start knows what a dead run left behind.
+    const dir = path.join(this.o.tmpDir ?? os.tmpdir(), `${TEMP_PREFIX}${id}`);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
     const common = { jobId: id, userMetadata: { assetId: req.assetId, jobId: req.jobId }, region: this.o.region ?? 'us-east-1' };
     let event: MediaConvertJobEvent;
     try {
@@ -147,14 +206,14 @@ export class FfmpegTranscoder implements VideoTranscoder {
     } catch (err) {
       if (this.closed) {
         this.o.log?.warn('local transcode stopped by close()', { jobId: id, assetId: req.assetId });
-        return;
+        return false;
       }
       this.o.log?.warn('local transcode failed', { jobId: id, assetId: req.assetId, error: describeError(err) });
       event = jobStateChangeEvent({ ...common, status: 'ERROR', errorCode: LOCAL_ERROR_CODE, errorMessage: describeError(err) });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-    await this.deliver(event);
+    return this.deliver(event);
   }
 
   private async download(req: VideoJobRequest, file: string): Promise<void> {
@@ -176,17 +235,18 @@ export class FfmpegTranscoder implements VideoTranscoder {
     await Promise.all(Array.from({ length: Math.min(4, files.length) }, worker));
   }
 
-  private async deliver(event: MediaConvertJobEvent): Promise<void> {
+  private async deliver(event: MediaConvertJobEvent): Promise<boolean> {
     const attempts = this.o.deliveryAttempts ?? 3;
     for (let i = 1; i <= attempts; i++) {
       try {
         await this.o.onComplete(event);
-        return;
+        return true;
       } catch (err) {
         this.o.log?.warn('delivering the job event failed', { jobId: event.detail.jobId, attempt: i, error: describeError(err) });
         if (i < attempts && !this.closed) await new Promise((r) => setTimeout(r, 200 * 2 ** (i - 1)));
       }
     }
-    this.o.log?.error('job event dropped after retries', { jobId: event.detail.jobId });
+    this.o.log?.error('job event not delivered; the job will run again', { jobId: event.detail.jobId });
+    return false;
   }
 }

@@ -14,6 +14,7 @@ import { handleJobStateChange } from '../origin/handlers/mediaconvert-complete.t
 import type { Logger, PipelineDeps } from '../origin/pipeline/deps.ts';
 import { sweepAbandonedUploads } from '../origin/pipeline/abandoned-uploads.ts';
 import { sweepStuckJobs } from '../origin/pipeline/sweeper.ts';
+import { reconcile } from '../origin/pipeline/reconcile.ts';
 import { sweepExpiredRows } from '../origin/pipeline/expired-rows.ts';
 import { FfmpegTranscoder } from './ffmpeg-transcoder.ts';
 import { LocalDispatcher } from './dispatcher.ts';
@@ -38,9 +39,12 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
+/** How often the local stack reconciles unfinished assets and sweeps stuck jobs and uploads. */
+export const RECONCILE_EVERY_MS = 60_000;
+
 export async function startLocalStack(
   config: DevConfig,
-  opts: { handler?: SqsHandler; log?: (line: string) => void; devVarsFile?: string } = {},
+  opts: { handler?: SqsHandler; log?: (line: string) => void; devVarsFile?: string; reconcileEveryMs?: number } = {},
 ): Promise<LocalStack> {
   const log = opts.log ?? (() => {});
   const dataDir = path.resolve(config.DATA_DIR);
@@ -93,6 +97,7 @@ export async function startLocalStack(
     await mkdir(tmpDir, { recursive: true });
     let pipeline!: PipelineDeps & { transcoder: FfmpegTranscoder };
     const transcoder = new FfmpegTranscoder({
+      db: postgres.handle.db,
       storage,
       tmpDir,
       concurrency: 1,
@@ -111,20 +116,35 @@ export async function startLocalStack(
     };
     // Closed after the dispatcher (cleanups run in reverse), before Postgres and storage.
     cleanups.push(() => transcoder.close());
-    const dispatcher = new LocalDispatcher({
-      bucket: config.S3_BUCKET_RAW,
-      handler: opts.handler ?? createIngestHandler(pipeline),
-      log,
-    });
+    // Both queues live in Postgres: what a killed process had received comes back now.
+    const dispatcher = await LocalDispatcher.start(
+      { db: postgres.handle.db, bucket: config.S3_BUCKET_RAW, handler: opts.handler ?? createIngestHandler(pipeline), log },
+      { deliver: false },
+    );
     cleanups.push(() => dispatcher.close());
-    // What the scheduled sweeper Lambda does every 15 minutes in AWS.
+    await transcoder.start();
+    // This process holds the data lock, so no ingest of this data is running: release held leases
+    // and re-queue whatever lost its event, before delivery starts.
+    await reconcile({ ...pipeline, requeue: dispatcher }, { workersGone: true, graceMs: 0 }).catch((e: unknown) => log(`reconcile: ${String(e)}`));
+    dispatcher.resume();
+    // What the scheduled sweeper Lambda does in AWS, on a shorter period.
+    let sweeping = false;
     const sweep = setInterval(() => {
-      sweepStuckJobs(pipeline).catch((e: unknown) => log(`sweeper: ${String(e)}`));
-      sweepAbandonedUploads(pipeline).catch((e: unknown) => log(`upload sweeper: ${String(e)}`));
-      sweepExpiredRows(pipeline).catch((e: unknown) => log(`expired rows sweeper: ${String(e)}`));
-    }, 15 * 60_000);
+      if (sweeping) return;
+      sweeping = true;
+      void Promise.allSettled([
+        reconcile({ ...pipeline, requeue: dispatcher }).catch((e: unknown) => log(`reconcile: ${String(e)}`)),
+        sweepStuckJobs(pipeline).catch((e: unknown) => log(`sweeper: ${String(e)}`)),
+        sweepAbandonedUploads(pipeline).catch((e: unknown) => log(`upload sweeper: ${String(e)}`)),
+      ]).finally(() => (sweeping = false));
+    }, opts.reconcileEveryMs ?? RECONCILE_EVERY_MS);
     sweep.unref();
     cleanups.push(async () => clearInterval(sweep));
+    const expire = setInterval(() => {
+      sweepExpiredRows(pipeline).catch((e: unknown) => log(`expired rows sweeper: ${String(e)}`));
+    }, 15 * 60_000);
+    expire.unref();
+    cleanups.push(async () => clearInterval(expire));
     s3.onEvent(dispatcher.onStorageEvent);
     const bindings: Record<string, string> = {
       APP_ENV: 'local',

@@ -171,7 +171,9 @@ export class Pipeline extends Construct {
     // Abandoned uploads: see whether a late object arrived, and abort open multipart uploads.
     props.raw.grantRead(this.sweeper);
     this.sweeper.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:AbortMultipartUpload'], resources: [props.raw.arnForObjects('*')] }));
+    // Reconciliation re-queues originals whose event was lost (origin/pipeline/reconcile.ts).
     this.queue.grantSendMessages(this.sweeper);
+    this.sweeper.addEnvironment('INGEST_QUEUE_URL', this.queue.queueUrl);
     new events.Rule(this, 'SweepStuckJobs', {
       description: 'Every 15 minutes: re-queue or fail stuck jobs',
       schedule: events.Schedule.rate(Duration.minutes(15)),

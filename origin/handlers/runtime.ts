@@ -39,6 +39,8 @@ export const lambdaEnvSchema = z.object({
   /** Sweeper: minutes without progress before an ingest / transcode job counts as stuck. */
   SWEEP_INGEST_DEADLINE_MINUTES: minutes(30),
   SWEEP_TRANSCODE_DEADLINE_MINUTES: minutes(120),
+  /** Sweeper: the ingest queue, where reconciliation re-queues originals whose event was lost. */
+  INGEST_QUEUE_URL: z.url().optional(),
   /** Sweeper: attempts (first run included) before a stuck job is failed. */
   SWEEP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
   /** Purge: assets per run. */

@@ -12,7 +12,8 @@
  *    that won the race, a PUT nobody confirmed) and the row becomes `completed`,
  *    leaving the asset to the pipeline;
  * 3. otherwise the row becomes `aborted` and the asset, if still `pending`,
- *    `failed` with reason "upload abandoned".
+ *    `failed` with reason "upload never completed" (as reconcile.ts fails a
+ *    pending asset that has no upload row at all).
  * Every change is conditional on the row still being `active`, so a second
  * run, a concurrent sweeper or a late complete never acts twice. In AWS the
  * raw bucket's lifecycle rule (abort incomplete multipart uploads after 7
@@ -23,8 +24,9 @@ import type { Database } from '../../shared/db/database.ts';
 import { assets, uploads } from '../../shared/db/schema.ts';
 import type { S3Client } from '../../shared/storage/s3-client.ts';
 import type { Logger } from './deps.ts';
+import { NEVER_UPLOADED } from './reconcile.ts';
 
-export const ABANDONED_REASON = 'upload abandoned';
+export const ABANDONED_REASON = NEVER_UPLOADED;
 
 /** How long after its URL expired a single PUT/POST may still be arriving. */
 export const SIMPLE_UPLOAD_GRACE_MS = 24 * 60 * 60 * 1000;

@@ -1,8 +1,9 @@
 /**
  * The stuck-job sweeper: no job stays `queued` or `processing` forever.
  *
- * A job whose row has not moved for longer than its type's deadline (ingest
- * 30 min, transcode 2 h by default) is, while it has attempts left:
+ * A job whose row has not moved for longer than its deadline is, while it
+ * has attempts left (ingest: 30 min by default; transcode: a bound from the
+ * video's running time, transcodeDeadlineMs):
  * - transcode: resubmitted through the transcoder (attempt + 1, new external
  *   id; a late event from the old MediaConvert job is then ignored as stale);
  * - ingest and anything else: put back to `queued` (attempt + 1) so the next
@@ -22,7 +23,11 @@ import { describeError, isPipelineError } from './errors.ts';
 import { TRANSCODE_JOB_TYPE } from './video-complete.ts';
 
 export interface SweeperOptions {
-  /** Minutes without progress before a job of that type is stuck; `default` covers other types. */
+  /**
+   * Minutes without progress before a job of that type is stuck; `default`
+   * covers other types. `transcode` caps the bound of a video whose running
+   * time is unknown (transcodeDeadlineMs).
+   */
   deadlineMinutes?: { ingest?: number; transcode?: number; default?: number };
   /** Attempts (the first run included) before a stuck job is failed. @default 3 */
   maxAttempts?: number;
@@ -41,6 +46,32 @@ const IN_FLIGHT_ASSET = ['pending', 'uploaded', 'processing'] as const;
 
 type Job = typeof jobs.$inferSelect;
 
+/** A transcode gets this long at least (queueing, a cold MediaConvert, a short clip). */
+export const TRANSCODE_FLOOR_MS = 10 * 60_000;
+/** ...plus this many seconds per second of video (MediaConvert runs well under real time per output). */
+export const TRANSCODE_SECONDS_PER_SECOND = 3;
+/** Bitrate assumed to estimate a running time from the size when ingest recorded none: low, so the estimate is long. */
+const ASSUMED_BYTES_PER_SECOND = 125_000;
+
+/**
+ * How long a transcode may go without reporting before it counts as lost: the
+ * floor plus a multiple of the running time. Unknown running time (ingest does
+ * not probe video in Lambda) is estimated from the size at 1 Mbit/s, and that
+ * guess is capped at `capMs`.
+ */
+export function transcodeDeadlineMs(durationSec: number | undefined, sizeBytes: number, capMs: number): number {
+  if (durationSec && durationSec > 0) return TRANSCODE_FLOOR_MS + durationSec * TRANSCODE_SECONDS_PER_SECOND * 1000;
+  const estimate = sizeBytes / ASSUMED_BYTES_PER_SECOND;
+  return Math.min(capMs, TRANSCODE_FLOOR_MS + estimate * TRANSCODE_SECONDS_PER_SECOND * 1000);
+}
+
+/** The running time ingest or an earlier transcode recorded, in seconds. */
+function durationOf(meta: Record<string, unknown>): number | undefined {
+  const video = (meta.video ?? {}) as Record<string, unknown>;
+  for (const v of [meta.durationSec, video.durationSec]) if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v;
+  return undefined;
+}
+
 /** The source facts ingest recorded, if it used these names (width/height/durationSec/hasAudio). */
 function sourceFrom(meta: Record<string, unknown>): VideoJobRequest['source'] {
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
@@ -56,11 +87,14 @@ export async function sweepStuckJobs(deps: PipelineDeps, opts: SweeperOptions = 
   const minutes = { ingest: 30, transcode: 120, default: 30, ...opts.deadlineMinutes };
   const maxAttempts = opts.maxAttempts ?? 3;
   const now = deps.now();
-  const deadlineOf = (type: string) => (minutes[type as 'ingest'] ?? minutes.default) * 60_000;
-  const earliest = Math.min(minutes.ingest, minutes.transcode, minutes.default) * 60_000;
+  const deadlineOf = (job: Job, meta: Record<string, unknown>, size: number) =>
+    job.type === TRANSCODE_JOB_TYPE
+      ? transcodeDeadlineMs(durationOf(meta), size, minutes.transcode * 60_000)
+      : (minutes[job.type as 'ingest'] ?? minutes.default) * 60_000;
+  const earliest = Math.min(minutes.ingest, minutes.default, minutes.transcode, TRANSCODE_FLOOR_MS / 60_000) * 60_000;
 
   const stuck = await deps.db
-    .select({ job: jobs, assetDeleted: assets.deletedAt, metadata: assets.metadata })
+    .select({ job: jobs, assetDeleted: assets.deletedAt, metadata: assets.metadata, size: assets.size })
     .from(jobs)
     .innerJoin(assets, eq(assets.id, jobs.assetId))
     .where(and(inArray(jobs.status, ['queued', 'processing']), lt(jobs.updatedAt, new Date(now.getTime() - earliest))))
@@ -68,11 +102,12 @@ export async function sweepStuckJobs(deps: PipelineDeps, opts: SweeperOptions = 
     .limit(opts.batchSize ?? 200);
 
   const result: SweepResult = { resubmitted: [], requeued: [], failed: [] };
-  for (const { job, assetDeleted, metadata } of stuck) {
+  for (const { job, assetDeleted, metadata, size } of stuck) {
     const idleMs = now.getTime() - job.updatedAt.getTime();
-    if (idleMs <= deadlineOf(job.type)) continue;
+    const deadline = deadlineOf(job, metadata, size);
+    if (idleMs <= deadline) continue;
     const idle = `${Math.round(idleMs / 60_000)} min without progress`;
-    const still: Expect = { status: job.status, idleSince: new Date(now.getTime() - deadlineOf(job.type)) };
+    const still: Expect = { status: job.status, idleSince: new Date(now.getTime() - deadline) };
     if (job.attempts >= maxAttempts || assetDeleted) {
       if (await fail(deps, job, still, `${TIMED_OUT}: ${idle}, ${job.attempts} attempt(s)`)) result.failed.push(job.id);
       continue;

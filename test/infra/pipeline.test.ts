@@ -74,6 +74,18 @@ describe('Pipeline', () => {
     expect(creators.sort()).toEqual(expected);
   });
 
+  it('lets the sweeper re-queue lost originals on the ingest queue, and only the sweeper', () => {
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('stuck'),
+      Environment: { Variables: Match.objectLike({ INGEST_QUEUE_URL: { Ref: Match.stringLikeRegexp('PipelineIngest') } }) },
+    });
+    const withUrl = Object.values(t.findResources('AWS::Lambda::Function')).filter((f) => JSON.stringify(f).includes('INGEST_QUEUE_URL'));
+    expect(withUrl).toHaveLength(1);
+    const policies = t.findResources('AWS::IAM::Policy');
+    const senders = Object.keys(policies).filter((id) => JSON.stringify(policies[id]).includes('sqs:SendMessage'));
+    expect(senders).toEqual([expect.stringMatching(/SweeperFn/)]);
+  });
+
   it('rejects a bad receive count and an over-long ingest timeout', () => {
     expect(() => build(testStack(), { maxReceiveCount: 0 })).toThrow(/maxReceiveCount/);
     expect(() => build(testStack(), { ingestTimeout: Duration.minutes(20) })).toThrow(/15 minutes/);

@@ -40,7 +40,7 @@ describe('upload → dispatcher → ingest handler', () => {
     const deps = makeDeps(handle.db, { storage });
     const handler = createIngestHandler(deps);
     let batches = 0;
-    const dispatcher = new LocalDispatcher({ bucket: 'raw', handler: (e) => (batches++, handler(e)), retryDelayMs: 10 });
+    const dispatcher = await LocalDispatcher.start({ db: handle.db, bucket: 'raw', handler: (e) => (batches++, handler(e)), retryDelayMs: 10 });
     server.onEvent(dispatcher.onStorageEvent);
 
     const bytes = await sidewaysJpeg(640, 480);
@@ -56,6 +56,6 @@ describe('upload → dispatcher → ingest handler', () => {
     expect(await assetRow(handle.db, asset!.id)).toMatchObject({ status: 'ready', detectedType: 'image/jpeg' });
     expect((await derivativeRows(handle.db, asset!.id)).map((r) => r.kind).sort()).toEqual([...IMAGE_VARIANTS].sort());
     expect(batches).toBe(1); // the eight derivative PUTs went to another bucket: no events for them
-    expect(dispatcher.deadLetters).toEqual([]);
+    expect(await dispatcher.deadLetters()).toEqual([]);
   });
 });

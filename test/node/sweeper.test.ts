@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobStateChangeEvent } from '../../origin/events/mediaconvert.ts';
 import { PipelineError } from '../../origin/pipeline/errors.ts';
-import { sweepStuckJobs } from '../../origin/pipeline/sweeper.ts';
+import { sweepStuckJobs, transcodeDeadlineMs, TRANSCODE_FLOOR_MS } from '../../origin/pipeline/sweeper.ts';
 import { completeVideoJob, TRANSCODE_JOB_TYPE } from '../../origin/pipeline/video-complete.ts';
 import type { DatabaseHandle } from '../../shared/db/database.ts';
 import { originalKey } from '../../shared/storage/keys.ts';
@@ -33,10 +33,11 @@ describe.each(DRIVERS)('sweeper on $name', ({ driver }) => {
     return { assetId, jobId };
   }
 
-  it('resubmits a transcode idle past 2 h, with the next attempt and the source facts ingest recorded', async () => {
+  it('resubmits a transcode idle past its bound, with the next attempt and the source facts ingest recorded', async () => {
     const d = deps();
     const { assetId, jobId } = await stuck(TRANSCODE_JOB_TYPE, 121, { externalId: 'mc-old' }, { metadata: { width: 1280, height: 720, hasAudio: false } });
-    const fresh = await stuck(TRANSCODE_JOB_TYPE, 119);
+    // A one-byte original is a short video: its bound is the floor of 10 minutes.
+    const fresh = await stuck(TRANSCODE_JOB_TYPE, 9);
     const res = await sweepStuckJobs(d);
     expect(res.resubmitted).toContain(jobId);
     expect(res.resubmitted).not.toContain(fresh.jobId);
@@ -122,6 +123,22 @@ describe.each(DRIVERS)('sweeper on $name', ({ driver }) => {
     await Promise.all([sweepStuckJobs(deps(transcoder)), sweepStuckJobs(deps(transcoder))]);
     expect(transcoder.requests.filter((r) => r.jobId === jobId)).toHaveLength(1);
     expect(await jobRow(handle.db, jobId)).toMatchObject({ attempts: 2 });
+  });
+
+  it('bounds a transcode by its running time: recorded, or estimated from the size and capped', async () => {
+    const d = deps();
+    const minute = await stuck(TRANSCODE_JOB_TYPE, 12, {}, { metadata: { durationSec: 60 } });
+    const minuteLate = await stuck(TRANSCODE_JOB_TYPE, 14, {}, { metadata: { video: { durationSec: 60 } } });
+    const film = await stuck(TRANSCODE_JOB_TYPE, 200, {}, { metadata: { durationSec: 7200 } });
+    const bigUnknown = await stuck(TRANSCODE_JOB_TYPE, 100, {}, { size: 600_000_000 });
+    const bigUnknownLate = await stuck(TRANSCODE_JOB_TYPE, 121, {}, { size: 600_000_000 });
+    const res = await sweepStuckJobs(d);
+    expect(res.resubmitted).toEqual(expect.arrayContaining([minuteLate.jobId, bigUnknownLate.jobId]));
+    for (const j of [minute, film, bigUnknown]) expect(res.resubmitted).not.toContain(j.jobId);
+    expect(transcodeDeadlineMs(60, 1, 120 * MIN)).toBe(TRANSCODE_FLOOR_MS + 3 * MIN);
+    expect(transcodeDeadlineMs(7200, 1, 120 * MIN)).toBe(TRANSCODE_FLOOR_MS + 6 * 60 * MIN);
+    expect(transcodeDeadlineMs(undefined, 600_000_000, 120 * MIN)).toBe(120 * MIN);
+    expect(transcodeDeadlineMs(undefined, 1_250_000, 120 * MIN)).toBe(TRANSCODE_FLOOR_MS + 30_000);
   });
 
   it('takes its deadlines from the options', async () => {

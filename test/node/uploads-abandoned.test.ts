@@ -1,7 +1,7 @@
 /**
  * The abandoned-upload sweeper on PGlite and PostgreSQL, against the real
  * S3 server, with a hand-set clock: expired multipart uploads are aborted in
- * S3 and closed, their assets failed "upload abandoned"; single PUTs get a
+ * S3 and closed, their assets failed "upload never completed"; single PUTs get a
  * day's grace; an object that did arrive closes its upload as completed; fresh
  * and finished uploads are left alone; a second run does nothing.
  */

@@ -49,8 +49,9 @@ async function prepare(bytes: Buffer) {
   return { assetId, jobId, request };
 }
 
-function transcoderFor(events: MediaConvertJobEvent[], opts: Partial<ConstructorParameters<typeof FfmpegTranscoder>[0]> = {}) {
+function transcoderFor(events: MediaConvertJobEvent[], opts: Partial<ConstructorParameters<typeof FfmpegTranscoder>[0]> = {}): Promise<FfmpegTranscoder> {
   return new FfmpegTranscoder({
+    db: deps.db,
     storage: deps.storage,
     tmpDir: path.join(work, 'tmp'),
     onComplete: async (e) => {
@@ -59,7 +60,7 @@ function transcoderFor(events: MediaConvertJobEvent[], opts: Partial<Constructor
     },
     log: deps.log,
     ...opts,
-  });
+  }).start();
 }
 
 beforeAll(async () => {
@@ -87,7 +88,7 @@ describe('a 7 s 960x540 clip with audio', () => {
     ]);
     const p = await prepare(clip);
     ({ assetId, jobId } = p);
-    const transcoder = transcoderFor(events);
+    const transcoder = await transcoderFor(events);
     const { externalId } = await transcoder.submit(p.request);
     await deps.db.update(jobs).set({ externalId, status: 'processing', attempts: 1 }).where(eq(jobs.id, jobId));
     await transcoder.idle();
@@ -213,7 +214,7 @@ describe('the local transcoder', () => {
     const clip = await makeClip('silent.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15:duration=2']);
     const { assetId, request } = await prepare(clip);
     const events: MediaConvertJobEvent[] = [];
-    const t = transcoderFor(events);
+    const t = await transcoderFor(events);
     await t.submit(request);
     await t.idle();
     await t.close();
@@ -228,7 +229,7 @@ describe('the local transcoder', () => {
   it('reports an unreadable original as a MediaConvert ERROR: job and asset failed with the reason', async () => {
     const { assetId, jobId, request } = await prepare(Buffer.from('this is not a video at all'));
     const events: MediaConvertJobEvent[] = [];
-    const t = transcoderFor(events);
+    const t = await transcoderFor(events);
     await t.submit(request);
     await t.idle();
     await t.close();
@@ -241,21 +242,21 @@ describe('the local transcoder', () => {
   it('names the package to install when ffmpeg is missing', async () => {
     const { request } = await prepare(Buffer.from('x'));
     const events: MediaConvertJobEvent[] = [];
-    const t = transcoderFor(events, { ffprobe: '/nonexistent/ffprobe', onComplete: async (e) => void events.push(e) });
+    const t = await transcoderFor(events, { ffprobe: '/nonexistent/ffprobe', onComplete: async (e) => void events.push(e) });
     await t.submit(request);
     await t.idle();
     await t.close();
     expect(events[0]?.detail.errorMessage).toMatch(/^ffmpeg_missing: .*apt-get install ffmpeg/);
   });
 
-  it('kills a running ffmpeg by pid on close, sends no event and cleans up', async () => {
+  it('kills a running ffmpeg by pid on close, sends no event, cleans up, and the next start runs the job again', async () => {
     const clip = await makeClip('kill.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=10:duration=1']);
     const { request } = await prepare(clip);
     const fake = path.join(work, 'slow-ffmpeg.sh');
     const pidFile = path.join(work, 'slow.pid');
     await writeFile(fake, `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 60\n`, { mode: 0o755 });
     const events: MediaConvertJobEvent[] = [];
-    const t = transcoderFor(events, { ffmpeg: fake, onComplete: async (e) => void events.push(e) });
+    const t = await transcoderFor(events, { ffmpeg: fake, onComplete: async (e) => void events.push(e) });
     await t.submit(request);
     let pid = 0;
     for (let i = 0; i < 100 && !pid; i++) {
@@ -268,5 +269,14 @@ describe('the local transcoder', () => {
     expect(events).toEqual([]);
     expect(await readdir(path.join(work, 'tmp'))).toEqual([]);
     await expect(t.submit(request)).rejects.toMatchObject({ code: 'transcoder_closed' });
+
+    // What a kill -9 leaves: the job still queued, and a temp folder nobody will finish.
+    await mkdir(path.join(work, 'tmp', 'transcode-1700000000000-dead00', 'out'), { recursive: true });
+    const again = await transcoderFor(events, { onComplete: async (e) => void events.push(e) });
+    expect(await readdir(path.join(work, 'tmp'))).not.toContain('transcode-1700000000000-dead00');
+    await again.idle();
+    await again.close();
+    expect(events.map((e) => [e.detail.status, e.detail.userMetadata.jobId])).toEqual([['COMPLETE', request.jobId]]);
+    expect(await readdir(path.join(work, 'tmp'))).toEqual([]);
   });
 });
