@@ -4,6 +4,7 @@
  * never on message text.
  */
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { DeadlineError } from '../shared/deadline.ts';
 
 export const errorStatus = {
   bad_request: 400,
@@ -26,6 +27,8 @@ export const errorStatus = {
   internal: 500,
   misconfigured: 500,
   unavailable: 503,
+  /** The database or storage missed its deadline (shared/deadline.ts); answered with Retry-After. */
+  dependency_timeout: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof errorStatus;
@@ -56,4 +59,17 @@ export interface ErrorBody {
 
 export function errorBody(code: ErrorCode, message: string, requestId: string, details?: unknown): ErrorBody {
   return { error: { code, message, requestId, ...(details === undefined ? {} : { details }) } };
+}
+
+/**
+ * The missed deadline behind `err`, if any: drizzle wraps a driver's error
+ * as the `cause` of its own, so the chain is followed (a few links deep).
+ */
+export function missedDeadline(err: unknown): DeadlineError | undefined {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && e; depth++) {
+    if (e instanceof DeadlineError) return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
