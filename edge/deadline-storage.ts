@@ -43,10 +43,16 @@ export function storageWithDeadlines(
       deadline.clear();
     }
     if (!res?.body) return res;
-    const body = watchStalls(res.body, deadlines['storage-stall'], (err) => {
-      deadline.abort(err);
-      onStall(err);
-    });
+    const declared = res.headers.get('content-length');
+    const body = watchStalls(
+      res.body,
+      deadlines['storage-stall'],
+      (err) => {
+        deadline.abort(err);
+        onStall(err);
+      },
+      declared === null ? undefined : Number(declared),
+    );
     return new Response(body, res);
   };
 
@@ -63,36 +69,68 @@ export function storageWithDeadlines(
   });
 }
 
+/** The next chunk of `reader`, or a DeadlineError when it takes longer than `ms`. */
+async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, ms: number): Promise<ReadableStreamReadResult<Uint8Array>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError('storage-stall', ms)), ms);
+  });
+  try {
+    return await Promise.race([reader.read(), stalled]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
 /**
  * Passes `body` through, erroring it when a pending read waits longer than
- * `ms` for the next chunk. Pull-based with no read-ahead, so a slow client
- * never makes upstream look stalled.
+ * `ms` for the next chunk; the clock runs only while the client waits.
+ *
+ * With a known `length`, through workerd's FixedLengthStream: a body made in
+ * JavaScript would otherwise go out chunked, without the Content-Length that
+ * downloads, ranges and players rely on. Its writes settle only as the
+ * client reads, so the pump below never reads ahead of the client.
  */
 export function watchStalls(
   body: ReadableStream<Uint8Array>,
   ms: number,
   onStall: (err: DeadlineError) => void,
+  length?: number,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
+  const fail = (err: unknown) => {
+    if (err instanceof DeadlineError) onStall(err);
+    reader.cancel(err).catch(() => {});
+  };
+  // workerd's own class; absent in Node, where the JavaScript stream below serves.
+  const Fixed = (globalThis as { FixedLengthStream?: new (length: number) => TransformStream<Uint8Array, Uint8Array> }).FixedLengthStream;
+  if (length !== undefined && Number.isSafeInteger(length) && Fixed) {
+    const { readable, writable } = new Fixed(length);
+    const writer = writable.getWriter();
+    void (async () => {
+      try {
+        for (;;) {
+          const { done, value } = await readWithin(reader, ms);
+          if (done) return await writer.close();
+          await writer.write(value);
+        }
+      } catch (err) {
+        fail(err);
+        await writer.abort(err).catch(() => {});
+      }
+    })();
+    return readable;
+  }
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const stalled = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new DeadlineError('storage-stall', ms)), ms);
-        });
         try {
-          const { done, value } = await Promise.race([reader.read(), stalled]);
+          const { done, value } = await readWithin(reader, ms);
           if (done) controller.close();
           else controller.enqueue(value);
         } catch (err) {
-          if (err instanceof DeadlineError) {
-            onStall(err);
-            reader.cancel(err).catch(() => {});
-          }
+          fail(err);
           throw err;
-        } finally {
-          if (timer !== undefined) clearTimeout(timer);
         }
       },
       cancel: (reason) => reader.cancel(reason),
