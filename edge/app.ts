@@ -71,6 +71,11 @@ export function createApp() {
       return c.json(errorBody('dependency_timeout', 'A service this request needs did not answer in time; try again shortly.', rid), 503);
     }
     if (err instanceof AppError) {
+      if (err.options.logAs) {
+        const line = JSON.stringify({ level: err.options.logAs, msg: err.message, code: err.code, requestId: rid });
+        if (err.options.logAs === 'info') console.info(line);
+        else console.warn(line);
+      }
       for (const [k, v] of Object.entries(err.options.headers ?? {})) c.header(k, v);
       return c.json(errorBody(err.code, err.message, rid, err.options.details), err.status);
     }

@@ -24,12 +24,15 @@ import type { GetOptions, S3Client } from '../shared/storage/s3-client.ts';
 /** Calls that only sign (no I/O), and so have nothing to wait for. */
 const SIGN_ONLY = new Set<string | symbol>(['url', 'presignGet', 'presignPut', 'presignUploadPart']);
 
-export function storageWithDeadlines(
-  client: S3Client,
-  deadlines: Deadlines,
-  /** Told of a stall mid-body (no error reaches the error model then). */
-  onStall: (err: DeadlineError) => void,
-): S3Client {
+/** What happened to a streamed body after its response had begun (no error reaches the error model then). */
+export interface StreamEvents {
+  /** Storage stalled mid-body: the response was cut short. */
+  stalled(err: DeadlineError): void;
+  /** The client went away after `sent` bytes, before the end. */
+  clientGone(sent: number): void;
+}
+
+export function storageWithDeadlines(client: S3Client, deadlines: Deadlines, events: StreamEvents): S3Client {
   const get = async (bucket: string, key: string, opts: GetOptions = {}): Promise<Response | null> => {
     const ms = deadlines['storage-first-byte'];
     const deadline = deadlineSignal(ms, 'storage-first-byte', opts.signal);
@@ -47,9 +50,12 @@ export function storageWithDeadlines(
     const body = watchStalls(
       res.body,
       deadlines['storage-stall'],
-      (err) => {
-        deadline.abort(err);
-        onStall(err);
+      {
+        stalled: (err) => {
+          deadline.abort(err);
+          events.stalled(err);
+        },
+        clientGone: events.clientGone,
       },
       declared === null ? undefined : Number(declared),
     );
@@ -91,16 +97,16 @@ async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, ms: n
  * downloads, ranges and players rely on. Its writes settle only as the
  * client reads, so the pump below never reads ahead of the client.
  */
-export function watchStalls(
-  body: ReadableStream<Uint8Array>,
-  ms: number,
-  onStall: (err: DeadlineError) => void,
-  length?: number,
-): ReadableStream<Uint8Array> {
+export function watchStalls(body: ReadableStream<Uint8Array>, ms: number, events: StreamEvents, length?: number): ReadableStream<Uint8Array> {
   const reader = body.getReader();
+  let sent = 0;
   const fail = (err: unknown) => {
-    if (err instanceof DeadlineError) onStall(err);
+    if (err instanceof DeadlineError) events.stalled(err);
     reader.cancel(err).catch(() => {});
+  };
+  // A body cancelled before its first byte was the handler's choice (a 304, an error path), not a client leaving.
+  const gone = () => {
+    if (sent > 0) events.clientGone(sent);
   };
   // workerd's own class; absent in Node, where the JavaScript stream below serves.
   const Fixed = (globalThis as { FixedLengthStream?: new (length: number) => TransformStream<Uint8Array, Uint8Array> }).FixedLengthStream;
@@ -112,7 +118,14 @@ export function watchStalls(
         for (;;) {
           const { done, value } = await readWithin(reader, ms);
           if (done) return await writer.close();
-          await writer.write(value);
+          try {
+            await writer.write(value);
+          } catch (err) {
+            // The readable side is gone: the client left (or the response was dropped).
+            gone();
+            return reader.cancel(err).catch(() => {});
+          }
+          sent += value.byteLength;
         }
       } catch (err) {
         fail(err);
@@ -127,13 +140,19 @@ export function watchStalls(
         try {
           const { done, value } = await readWithin(reader, ms);
           if (done) controller.close();
-          else controller.enqueue(value);
+          else {
+            controller.enqueue(value);
+            sent += value.byteLength;
+          }
         } catch (err) {
           fail(err);
           throw err;
         }
       },
-      cancel: (reason) => reader.cancel(reason),
+      cancel: (reason) => {
+        gone();
+        return reader.cancel(reason);
+      },
     },
     { highWaterMark: 0 },
   );

@@ -38,7 +38,13 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly options: { cause?: unknown; headers?: Record<string, string>; details?: unknown } = {},
+    readonly options: {
+      cause?: unknown;
+      headers?: Record<string, string>;
+      details?: unknown;
+      /** Log the answer at this level with the request id (a client's own fault is worth a line, never a page). */
+      logAs?: 'info' | 'warn';
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';

@@ -77,9 +77,12 @@ export const services = () =>
       config,
       // Every wait on storage and the database has a deadline (shared/deadline.ts);
       // a miss answers 503 through app.ts's error handler.
-      storage: storageWithDeadlines(storageFor(config), deadlines, (err) =>
-        console.warn(JSON.stringify({ level: 'warn', msg: 'storage stream stalled; response cut short', deadline: err.kind, ms: err.ms, requestId: c.get('requestId') })),
-      ),
+      storage: storageWithDeadlines(storageFor(config), deadlines, {
+        stalled: (err) =>
+          console.warn(JSON.stringify({ level: 'warn', msg: 'storage stream stalled; response cut short', deadline: err.kind, ms: err.ms, requestId: c.get('requestId') })),
+        // A client leaving mid-download is normal traffic: a line to trace, never a page.
+        clientGone: (sent) => console.info(JSON.stringify({ level: 'info', msg: 'client went away mid-response', sentBytes: sent, requestId: c.get('requestId') })),
+      }),
       keys: () => keysFor(config),
       tokenParty: { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE },
       db() {
