@@ -28,8 +28,6 @@ const SIGN_ONLY = new Set<string | symbol>(['url', 'presignGet', 'presignPut', '
 export interface StreamEvents {
   /** Storage stalled mid-body: the response was cut short. */
   stalled(err: DeadlineError): void;
-  /** The client went away after `sent` bytes, before the end. */
-  clientGone(sent: number): void;
 }
 
 export function storageWithDeadlines(client: S3Client, deadlines: Deadlines, events: StreamEvents): S3Client {
@@ -55,7 +53,6 @@ export function storageWithDeadlines(client: S3Client, deadlines: Deadlines, eve
           deadline.abort(err);
           events.stalled(err);
         },
-        clientGone: events.clientGone,
       },
       declared === null ? undefined : Number(declared),
     );
@@ -99,14 +96,9 @@ async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, ms: n
  */
 export function watchStalls(body: ReadableStream<Uint8Array>, ms: number, events: StreamEvents, length?: number): ReadableStream<Uint8Array> {
   const reader = body.getReader();
-  let sent = 0;
   const fail = (err: unknown) => {
     if (err instanceof DeadlineError) events.stalled(err);
     reader.cancel(err).catch(() => {});
-  };
-  // A body cancelled before its first byte was the handler's choice (a 304, an error path), not a client leaving.
-  const gone = () => {
-    if (sent > 0) events.clientGone(sent);
   };
   // workerd's own class; absent in Node, where the JavaScript stream below serves.
   const Fixed = (globalThis as { FixedLengthStream?: new (length: number) => TransformStream<Uint8Array, Uint8Array> }).FixedLengthStream;
@@ -121,11 +113,9 @@ export function watchStalls(body: ReadableStream<Uint8Array>, ms: number, events
           try {
             await writer.write(value);
           } catch (err) {
-            // The readable side is gone: the client left (or the response was dropped).
-            gone();
+            // The readable side is gone (the response was dropped): stop reading storage.
             return reader.cancel(err).catch(() => {});
           }
-          sent += value.byteLength;
         }
       } catch (err) {
         fail(err);
@@ -140,19 +130,13 @@ export function watchStalls(body: ReadableStream<Uint8Array>, ms: number, events
         try {
           const { done, value } = await readWithin(reader, ms);
           if (done) controller.close();
-          else {
-            controller.enqueue(value);
-            sent += value.byteLength;
-          }
+          else controller.enqueue(value);
         } catch (err) {
           fail(err);
           throw err;
         }
       },
-      cancel: (reason) => {
-        gone();
-        return reader.cancel(reason);
-      },
+      cancel: (reason) => reader.cancel(reason),
     },
     { highWaterMark: 0 },
   );

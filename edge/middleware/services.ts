@@ -80,8 +80,6 @@ export const services = () =>
       storage: storageWithDeadlines(storageFor(config), deadlines, {
         stalled: (err) =>
           console.warn(JSON.stringify({ level: 'warn', msg: 'storage stream stalled; response cut short', deadline: err.kind, ms: err.ms, requestId: c.get('requestId') })),
-        // A client leaving mid-download is normal traffic: a line to trace, never a page.
-        clientGone: (sent) => console.info(JSON.stringify({ level: 'info', msg: 'client went away mid-response', sentBytes: sent, requestId: c.get('requestId') })),
       }),
       keys: () => keysFor(config),
       tokenParty: { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE },
