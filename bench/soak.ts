@@ -9,7 +9,7 @@
  * that stays flat while RSS climbs is heap sizing and allocator retention,
  * one that climbs with the request count is a leak.
  *
- *   node --import tsx bench/soak.ts [minutes=30] [users=40] [sampleSec=10] [heapSec=60]
+ *   node --import tsx bench/soak.ts [minutes=30] [users=40] [sampleSec=10] [heapSec=60] [rampSec=20]
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -22,6 +22,7 @@ const minutes = Number(process.argv[2] ?? 30);
 const users = Number(process.argv[3] ?? 40);
 const sampleSec = Number(process.argv[4] ?? 10);
 const heapSec = Number(process.argv[5] ?? 60);
+const rampSec = Number(process.argv[6] ?? 20);
 const root = path.resolve(import.meta.dirname, '..');
 
 /** VmRSS of a process, in MiB (0 once it is gone). */
@@ -106,6 +107,9 @@ const words = ['soak', 'jpg', 'holiday', 'beach', 'sunset'];
 const end = Date.now() + minutes * 60_000;
 
 async function user(i: number): Promise<void> {
+  // Users arrive over `rampSec` (registration hashes a password inside the one local isolate:
+  // 40 at once would block it for seconds, which is a test of the ramp, not of the soak).
+  await new Promise((r) => setTimeout(r, (i * rampSec * 1000) / users));
   const ip = { 'cf-connecting-ip': `10.9.${Math.floor(i / 250)}.${(i % 250) + 1}` };
   const reg = await call(`${edge}/api/auth/register`, {
     method: 'POST',
