@@ -6,7 +6,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from './env.ts';
-import { AppError, codeForStatus, errorBody } from './errors.ts';
+import { AppError, codeForStatus, errorBody, missedDeadline } from './errors.ts';
+import { RETRY_AFTER_SECONDS } from '../shared/deadline.ts';
 import { requestId } from './middleware/request-id.ts';
 import { noStore } from './middleware/no-store.ts';
 import { services } from './middleware/services.ts';
@@ -58,7 +59,19 @@ export function createApp() {
 
   app.onError((err, c) => {
     const rid = c.get('requestId') ?? '';
+    // A dependency that hangs costs a bounded wait and a 503 the client may retry: a warning, not an error.
+    const missed = missedDeadline(err);
+    if (missed) {
+      console.warn(JSON.stringify({ level: 'warn', msg: 'dependency missed its deadline', deadline: missed.kind, ms: missed.ms, requestId: rid }));
+      c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+      return c.json(errorBody('dependency_timeout', 'A service this request needs did not answer in time; try again shortly.', rid), 503);
+    }
     if (err instanceof AppError) {
+      if (err.options.logAs) {
+        const line = JSON.stringify({ level: err.options.logAs, msg: err.message, code: err.code, requestId: rid });
+        if (err.options.logAs === 'info') console.info(line);
+        else console.warn(line);
+      }
       for (const [k, v] of Object.entries(err.options.headers ?? {})) c.header(k, v);
       return c.json(errorBody(err.code, err.message, rid, err.options.details), err.status);
     }

@@ -4,6 +4,7 @@
  * never on message text.
  */
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { DeadlineError } from '../shared/deadline.ts';
 
 export const errorStatus = {
   bad_request: 400,
@@ -26,6 +27,8 @@ export const errorStatus = {
   internal: 500,
   misconfigured: 500,
   unavailable: 503,
+  /** The database or storage missed its deadline (shared/deadline.ts); answered with Retry-After. */
+  dependency_timeout: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof errorStatus;
@@ -35,7 +38,13 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly options: { cause?: unknown; headers?: Record<string, string>; details?: unknown } = {},
+    readonly options: {
+      cause?: unknown;
+      headers?: Record<string, string>;
+      details?: unknown;
+      /** Log the answer at this level with the request id (a client's own fault is worth a line, never a page). */
+      logAs?: 'info' | 'warn';
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
@@ -61,4 +70,17 @@ export interface ErrorBody {
 
 export function errorBody(code: ErrorCode, message: string, requestId: string, details?: unknown): ErrorBody {
   return { error: { code, message, requestId, ...(details === undefined ? {} : { details }) } };
+}
+
+/**
+ * The missed deadline behind `err`, if any: drizzle wraps a driver's error
+ * as the `cause` of its own, so the chain is followed (a few links deep).
+ */
+export function missedDeadline(err: unknown): DeadlineError | undefined {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && e; depth++) {
+    if (e instanceof DeadlineError) return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
@@ -70,6 +71,10 @@ export async function startEdge(opts: {
   bindings: Record<string, string>;
   /** The built SPA (web/build.ts) served as the Worker's static assets; wrangler.toml's [assets] routing applies. */
   assetsDirectory?: string;
+  /** workerd's stdout and stderr (the Worker's console), for a caller that reads its logs. */
+  stdio?: (stdout: Readable, stderr: Readable) => void;
+  /** Opens workerd's V8 inspector on this port (heap statistics and snapshots: bench/soak.ts). */
+  inspectorPort?: number;
 }): Promise<EdgeRuntime> {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(repoRoot, 'wrangler.toml'));
   const mf = new Miniflare({
@@ -90,6 +95,8 @@ export async function startEdge(opts: {
     host: '127.0.0.1',
     port: opts.port,
     log: undefined,
+    ...(opts.stdio ? { handleRuntimeStdio: opts.stdio } : {}),
+    ...(opts.inspectorPort !== undefined ? { inspectorPort: opts.inspectorPort } : {}),
   });
   const url = await mf.ready;
   return {

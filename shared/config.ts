@@ -4,6 +4,7 @@
  * and a failure names each bad setting so a misconfigured start fails loudly.
  */
 import { z } from 'zod';
+import { DEFAULT_DEADLINES, type Deadlines } from './deadline.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0'])
@@ -76,7 +77,26 @@ export const authSchema = z.object({
   AUTH_AUDIENCE: z.string().min(1).default('media-platform'),
 });
 
-export const edgeConfigSchema = storageSchema.extend(databaseSchema.shape).extend(authSchema.shape).extend({
+/** How long the edge waits on each kind of dependency call (shared/deadline.ts), in milliseconds. */
+const deadlineMs = z.coerce.number().int().min(50).max(120_000);
+export const deadlineSchema = z.object({
+  DEADLINE_DB_CONNECT_MS: deadlineMs.default(DEFAULT_DEADLINES['database-connect']),
+  DEADLINE_DB_QUERY_MS: deadlineMs.default(DEFAULT_DEADLINES['database-query']),
+  DEADLINE_STORAGE_METADATA_MS: deadlineMs.default(DEFAULT_DEADLINES['storage-metadata']),
+  DEADLINE_STORAGE_FIRST_BYTE_MS: deadlineMs.default(DEFAULT_DEADLINES['storage-first-byte']),
+  DEADLINE_STORAGE_STALL_MS: deadlineMs.default(DEFAULT_DEADLINES['storage-stall']),
+});
+
+/** The parsed deadline settings as one value per kind. */
+export const deadlinesOf = (c: z.output<typeof deadlineSchema>): Deadlines => ({
+  'database-connect': c.DEADLINE_DB_CONNECT_MS,
+  'database-query': c.DEADLINE_DB_QUERY_MS,
+  'storage-metadata': c.DEADLINE_STORAGE_METADATA_MS,
+  'storage-first-byte': c.DEADLINE_STORAGE_FIRST_BYTE_MS,
+  'storage-stall': c.DEADLINE_STORAGE_STALL_MS,
+});
+
+export const edgeConfigSchema = storageSchema.extend(databaseSchema.shape).extend(authSchema.shape).extend(deadlineSchema.shape).extend({
   APP_ENV: z.enum(['local', 'test', 'production']).default('local'),
   /** Days a soft-deleted asset stays in the trash before the purge may remove its bytes (default 5 years). */
   RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(1826),

@@ -11,6 +11,8 @@
  * {@link MAX_JSON_DEPTH} levels deep; no string or key holding NUL or an
  * unpaired surrogate (400 `validation_failed` naming the field: `JSON.parse`
  * turns `\u0000` and `\uD800` escapes into them); then the route's schema.
+ * A body the runtime cannot deliver (malformed chunked framing, a client
+ * gone mid-body) is a 400 too, logged at info.
  */
 import type { Context } from 'hono';
 import type { z } from 'zod';
@@ -40,6 +42,13 @@ export interface BodyOptions {
 }
 
 const tooLarge = (max: number) => new AppError('payload_too_large', `The request body must be at most ${max} bytes.`);
+/**
+ * The runtime could not deliver the body: malformed framing (a bad chunk
+ * size) or a client that went away mid-body. Either way it is the client's
+ * doing (a 400 it may never read), logged at info, not as a server error.
+ */
+const unreadable = (cause: unknown) =>
+  new AppError('bad_request', 'The request body could not be read: malformed framing, or the connection ended early.', { cause, logAs: 'info' });
 const badJson = (why: string) => new AppError('bad_request', `The request body is not valid JSON: ${why}.`);
 
 /** `application/json`, with parameters or not, in any case. */
@@ -54,7 +63,13 @@ async function readCapped(req: Request, max: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let read: ReadableStreamReadResult<Uint8Array>;
+    try {
+      read = await reader.read();
+    } catch (err) {
+      throw unreadable(err);
+    }
+    const { done, value } = read;
     if (done) break;
     size += value.byteLength;
     if (size > max) {

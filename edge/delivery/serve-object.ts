@@ -7,6 +7,7 @@
  * `onBody` before the answer leaves, so a caller can count or refuse it.
  */
 import { StorageError, type S3Client } from '../../shared/storage/s3-client.ts';
+import { DeadlineError } from '../../shared/deadline.ts';
 import { AppError } from '../errors.ts';
 import { ifRangeHolds, isNotModified } from './conditional.ts';
 import { presentationHeaders, type Source } from './content-policy.ts';
@@ -63,6 +64,7 @@ async function fromStorage<T>(what: () => Promise<T>): Promise<T> {
   try {
     return await what();
   } catch (err) {
+    if (err instanceof DeadlineError) throw err; // a 503 of its own, logged as a warning (app.ts)
     if (err instanceof StorageError && (err.code === 'AccessDenied' || err.status === 403)) {
       throw new AppError('not_found', 'No such media.', { cause: err });
     }

@@ -1,11 +1,12 @@
 import { createMiddleware } from 'hono/factory';
-import { ConfigError, edgeConfigSchema, parseConfig, type EdgeConfig } from '../../shared/config.ts';
+import { ConfigError, deadlinesOf, edgeConfigSchema, parseConfig, type EdgeConfig } from '../../shared/config.ts';
 import type { DatabaseHandle } from '../../shared/db/database.ts';
 import { openNeonDatabase } from '../../shared/db/neon.ts';
 import { S3Client } from '../../shared/storage/s3-client.ts';
 import { KeySet } from '../../shared/tokens/index.ts';
 import type { AppEnv, Bindings } from '../env.ts';
 import { AppError } from '../errors.ts';
+import { storageWithDeadlines } from '../deadline-storage.ts';
 
 // Per isolate: config is parsed once per bindings object, and the S3 client
 // (pure signing state, no sockets) is reused across requests.
@@ -71,9 +72,15 @@ export const services = () =>
       throw err;
     }
     let handle: DatabaseHandle | undefined;
+    const deadlines = deadlinesOf(config);
     c.set('services', {
       config,
-      storage: storageFor(config),
+      // Every wait on storage and the database has a deadline (shared/deadline.ts);
+      // a miss answers 503 through app.ts's error handler.
+      storage: storageWithDeadlines(storageFor(config), deadlines, {
+        stalled: (err) =>
+          console.warn(JSON.stringify({ level: 'warn', msg: 'storage stream stalled; response cut short', deadline: err.kind, ms: err.ms, requestId: c.get('requestId') })),
+      }),
       keys: () => keysFor(config),
       tokenParty: { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE },
       db() {
@@ -82,6 +89,7 @@ export const services = () =>
           wsProxy: config.DATABASE_WS_PROXY,
           secure: config.DATABASE_WS_SECURE,
           max: 2,
+          deadlines: { connectMs: deadlines['database-connect'], queryMs: deadlines['database-query'] },
         });
         return handle.db;
       },

@@ -1,8 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
+import { DeadlineError, RETRY_AFTER_SECONDS } from '../../shared/deadline.ts';
 import { StorageError } from '../../shared/storage/s3-client.ts';
 import type { AppEnv } from '../env.ts';
 
+/**
+ * Shorter than the request deadlines (shared/deadline.ts): a probe must hear
+ * "unavailable" before its own timeout, while the storage and database calls
+ * below carry their own, longer deadlines as every request's do.
+ */
 const CHECK_TIMEOUT_MS = 3000;
 
 interface CheckResult {
@@ -27,7 +33,11 @@ async function check(fn: (signal: AbortSignal) => Promise<unknown>): Promise<Che
     return { ok: true, latencyMs: Date.now() - started };
   } catch (err) {
     const error =
-      err instanceof StorageError ? err.code : err instanceof Error && err.message === 'timeout' ? 'timeout' : 'unreachable';
+      err instanceof StorageError
+        ? err.code
+        : err instanceof DeadlineError || (err instanceof Error && err.message === 'timeout')
+          ? 'timeout'
+          : 'unreachable';
     return { ok: false, latencyMs: Date.now() - started, error };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
@@ -48,7 +58,7 @@ export const healthz = new Hono<AppEnv>().get('/healthz', async (c) => {
   ]);
   const ok = storageCheck.ok && databaseCheck.ok;
   c.header('Cache-Control', 'no-store');
-  if (!ok) c.header('Retry-After', '5');
+  if (!ok) c.header('Retry-After', String(RETRY_AFTER_SECONDS));
   return c.json(
     { status: ok ? 'ok' : 'unavailable', checks: { storage: storageCheck, database: databaseCheck } },
     ok ? 200 : 503,

@@ -7,6 +7,7 @@ import { neonConfig, Pool } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-serverless';
 import * as schema from './schema.ts';
 import type { DatabaseHandle } from './database.ts';
+import { applyPoolDeadlines, type PoolDeadlines } from './deadline-pool.ts';
 
 export interface NeonOptions {
   url: string;
@@ -18,6 +19,8 @@ export interface NeonOptions {
   webSocketConstructor?: unknown;
   /** Pool size; a Worker request needs only one or two. */
   max?: number;
+  /** Deadlines on connecting and on each query (./deadline-pool.ts); none when absent. */
+  deadlines?: PoolDeadlines;
 }
 
 /**
@@ -43,6 +46,7 @@ export function openNeonDatabase(opts: NeonOptions): DatabaseHandle {
   const pool = new Pool({ connectionString: opts.url, max: opts.max ?? 4 });
   // An idle client's socket error must not crash the process; the next query reports it.
   pool.on('error', () => {});
+  if (opts.deadlines) applyPoolDeadlines(pool, opts.deadlines);
   const db = drizzle({ client: pool, schema });
   return { db, close: () => pool.end() };
 }
