@@ -34,6 +34,8 @@ export interface OriginConfig {
   readonly cdnPublicKeyPem: string;
   /** HTTPS endpoint of the DB relay; without it the relay is not deployed (dev only). */
   readonly relay?: { readonly certificateArn: string; readonly domainName: string };
+  /** IPv4 CIDRs allowed to reach the relay's load balancer; undefined leaves it open (the token is the gate). */
+  readonly relayAllowedCidrs?: string[];
   /** Tag values applied to every resource. */
   readonly tags: Record<string, string>;
 }
@@ -72,6 +74,19 @@ function bool(ctx: ContextReader, key: string, fallback: boolean): boolean {
   if (raw === 'true') return true;
   if (raw === 'false') return false;
   throw new Error(`context ${key}: expected true or false, got ${raw}`);
+}
+
+function cidrList(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const cidr of list) {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+    if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
+      throw new Error(`context relayAllowedCidrs: expected comma-separated IPv4 CIDRs, got ${cidr}`);
+    }
+  }
+  if (list.length === 0) throw new Error('context relayAllowedCidrs: empty list');
+  return list;
 }
 
 /**
@@ -146,6 +161,7 @@ export function loadConfig(ctx: ContextReader): OriginConfig {
     logRetentionDays: prod ? 365 : 30,
     cdnPublicKeyPem,
     relay: certificateArn && domainName ? { certificateArn, domainName } : undefined,
+    relayAllowedCidrs: cidrList(str(ctx, 'relayAllowedCidrs')),
     tags: { project: 'media-platform', env: envName },
   };
 }

@@ -63,6 +63,8 @@ export class OriginStack extends Stack {
         accessLogBucket: this.storage.logs,
         logRetention,
         desiredCount: prod ? 2 : 1,
+        prefix: c.prefix,
+        ...(c.relayAllowedCidrs ? { allowedCidrs: c.relayAllowedCidrs } : {}),
       });
     }
 
@@ -70,6 +72,7 @@ export class OriginStack extends Stack {
       raw: this.storage.raw,
       derivatives: this.storage.derivatives,
       dbSecret: this.data.secret,
+      ...(this.relay ? { relayKeySecret: this.relay.keySecret } : {}),
       logRetention,
       entries: props.entries ?? DEFAULT_ENTRIES,
       // Same names as shared/config.ts (originConfigSchema); the password comes from DATABASE_SECRET_ARN.
@@ -137,6 +140,7 @@ export class OriginStack extends Stack {
     out('AlarmTopicArn', this.observability.topic.topicArn, 'Alarm and budget notifications');
     if (this.relay) {
       out('DbRelayWsProxy', this.relay.wsProxy, 'DATABASE_WS_PROXY');
+      out('DbRelayKeySecretArn', this.relay.keySecret.secretArn, 'Secret whose value is DATABASE_RELAY_KEY (Worker secret)');
       out('DbRelayLoadBalancerDns', this.relay.loadBalancer.loadBalancerDnsName, `CNAME target for ${c.relay?.domainName}`);
     } else {
       out('DbRelayWsProxy', 'not-deployed', 'DB relay not deployed: pass -c relayCertificateArn=... -c relayDomain=...');

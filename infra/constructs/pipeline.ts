@@ -37,6 +37,8 @@ export interface PipelineProps {
   readonly derivatives: s3.IBucket;
   /** Postgres credentials, read by the handlers at cold start (never put in env). */
   readonly dbSecret: secretsmanager.ISecret;
+  /** The DB relay's caller-proof key, read at cold start like the DB secret. */
+  readonly relayKeySecret?: secretsmanager.ISecret;
   /** Settings every handler shares: bucket names, DB host/relay, etc. */
   readonly environment: Record<string, string>;
   readonly logRetention: logs.RetentionDays;
@@ -110,12 +112,14 @@ export class Pipeline extends Construct {
     const env = {
       ...props.environment,
       DATABASE_SECRET_ARN: props.dbSecret.secretArn,
+      ...(props.relayKeySecret ? { DATABASE_RELAY_SECRET_ARN: props.relayKeySecret.secretArn } : {}),
       MEDIACONVERT_QUEUE_ARN: this.mediaConvertQueue.attrArn,
       MEDIACONVERT_ROLE_ARN: this.mediaConvertRole.roleArn,
     };
     const make = (id: string, entry: string, description: string, extra: Partial<ConstructorParameters<typeof NodeFunction>[2]> = {}) => {
       const f = new NodeFunction(this, id, { entry, description, environment: env, logRetention: props.logRetention, ...extra }).fn;
       props.dbSecret.grantRead(f);
+      props.relayKeySecret?.grantRead(f);
       return f;
     };
 
