@@ -127,7 +127,7 @@ describe('relay caller proof (infra/db-relay/relay.mts)', () => {
 
 describe('a real query through the relay with the driver-side token (shared/db/neon.ts)', () => {
   let pg: PostgresServer;
-  beforeAll(async () => { pg = await startPostgresServer({ port: await freePort() }); });
+  beforeAll(async () => { pg = await startPostgresServer({ port: await freePort() }); }, 180_000);
   afterAll(async () => { await pg?.close(); });
 
   it('reaches Debian PostgreSQL with a valid token and fails without one', async () => {
