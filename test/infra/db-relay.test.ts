@@ -8,7 +8,7 @@ import { templateOf, testStack } from './helpers.js';
 
 function build(stack: ReturnType<typeof testStack>, overrides: Partial<DbRelayProps> = {}): DbRelay {
   const logBucket = new s3.Bucket(stack, 'Logs');
-  const data = new Data(stack, 'Data', { backupRetentionDays: 7, deletionProtection: false, flowLogBucket: logBucket });
+  const data = new Data(stack, 'Data', { backupRetentionDays: 7, deletionProtection: false, flowLogBucket: logBucket, prefix: 'media-test' });
   return new DbRelay(stack, 'Relay', {
     vpc: data.vpc,
     proxy: data.proxy,

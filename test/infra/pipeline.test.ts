@@ -12,7 +12,7 @@ function build(stack: ReturnType<typeof testStack>, overrides: Partial<PipelineP
   return new Pipeline(stack, 'Pipeline', {
     raw: storage.raw,
     derivatives: storage.derivatives,
-    dbSecret: new secretsmanager.Secret(stack, 'DbSecret'),
+    dbSecrets: { pipeline: new secretsmanager.Secret(stack, 'DbSecret'), purge: new secretsmanager.Secret(stack, 'PurgeSecret') },
     environment: { S3_BUCKET_RAW: 'raw' },
     logRetention: logs.RetentionDays.ONE_MONTH,
     entries: fixtureEntries,
@@ -72,6 +72,14 @@ describe('Pipeline', () => {
     const expected = [expect.stringMatching(/IngestFn/), expect.stringMatching(/SweeperFn/)];
     expect(passers.sort()).toEqual(expected);
     expect(creators.sort()).toEqual(expected);
+  });
+
+  it('gives the purge its own database secret and the other handlers the pipeline one', () => {
+    const fns = Object.values(t.findResources('AWS::Lambda::Function'))
+      .map((f) => f.Properties.Environment?.Variables as Record<string, { Ref?: string }> | undefined)
+      .filter((v) => v?.DATABASE_SECRET_ARN)
+      .map((v) => v!.DATABASE_SECRET_ARN!.Ref);
+    expect(fns.sort()).toEqual([expect.stringMatching(/^DbSecret/), expect.stringMatching(/^DbSecret/), expect.stringMatching(/^DbSecret/), expect.stringMatching(/^PurgeSecret/)]);
   });
 
   it('rejects a bad receive count and an over-long ingest timeout', () => {
