@@ -147,6 +147,10 @@ export class Data extends Construct {
       subnets: isolated,
       privateDnsEnabled: true,
     });
+    Validations.of(endpoint).acknowledge({
+      id: 'AwsSolutions-EC23',
+      reason: 'CDK opens the interface endpoint to the VPC CIDR only (HTTPS); nothing outside the VPC can reach it.',
+    });
     this.database.addRotationSingleUser({
       automaticallyAfter: Duration.days(props.masterRotationDays ?? 30),
       vpcSubnets: isolated,

@@ -33,7 +33,7 @@ describe('Pipeline', () => {
   it('encrypts the queues, enforces TLS and dead-letters after 5 receives', () => {
     t.resourcePropertiesCountIs('AWS::SQS::Queue', { SqsManagedSseEnabled: true }, 2);
     t.hasResourceProperties('AWS::SQS::Queue', {
-      VisibilityTimeout: 6 * 180,
+      VisibilityTimeout: 6 * 300,
       RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
     });
     t.resourcePropertiesCountIs('AWS::SQS::QueuePolicy', {
