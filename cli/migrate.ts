@@ -23,6 +23,7 @@ if (env.DATABASE_URL) {
     url: env.DATABASE_URL,
     wsProxy: env.DATABASE_WS_PROXY,
     secure: env.DATABASE_WS_SECURE,
+    relayKey: env.DATABASE_RELAY_KEY,
     webSocketConstructor: ws,
   });
   await applyMigrations(handle.db, 'neon');

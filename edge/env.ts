@@ -19,6 +19,8 @@ export interface Bindings {
   DATABASE_URL: string;
   DATABASE_WS_PROXY?: string;
   DATABASE_WS_SECURE?: string;
+  /** Secret: key of the DB relay's caller proof (shared/db/relay-token.ts). */
+  DATABASE_RELAY_KEY?: string;
   CORS_ORIGINS?: string;
   /** Secret: `{ "active": kid, "keys": [JWK...] }` (see shared/config.ts). */
   AUTH_SIGNING_KEYS: string;

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { INGEST_MAX_CONCURRENCY } from './capacity.js';
 
 export type EnvName = 'dev' | 'prod';
 
@@ -26,6 +27,10 @@ export interface OriginConfig {
   /** Days noncurrent versions of originals are kept before expiry (DESIGN: 5 years). */
   readonly retentionDays: number;
   readonly multiAz: boolean;
+  /** db.t4g.<size>: micro in dev, small in prod (infra/capacity.ts has the connection budget). */
+  readonly dbInstanceSize: 'micro' | 'small' | 'medium' | 'large';
+  /** Concurrent ingest invocations (INGEST_MAX_CONCURRENCY of the instance size). */
+  readonly ingestMaxConcurrency: number;
   readonly deletionProtection: boolean;
   readonly backupRetentionDays: number;
   readonly performanceInsights: boolean;
@@ -34,6 +39,8 @@ export interface OriginConfig {
   readonly cdnPublicKeyPem: string;
   /** HTTPS endpoint of the DB relay; without it the relay is not deployed (dev only). */
   readonly relay?: { readonly certificateArn: string; readonly domainName: string };
+  /** IPv4 CIDRs allowed to reach the relay's load balancer; undefined leaves it open (the token is the gate). */
+  readonly relayAllowedCidrs?: string[];
   /** Tag values applied to every resource. */
   readonly tags: Record<string, string>;
 }
@@ -72,6 +79,19 @@ function bool(ctx: ContextReader, key: string, fallback: boolean): boolean {
   if (raw === 'true') return true;
   if (raw === 'false') return false;
   throw new Error(`context ${key}: expected true or false, got ${raw}`);
+}
+
+function cidrList(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const cidr of list) {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+    if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
+      throw new Error(`context relayAllowedCidrs: expected comma-separated IPv4 CIDRs, got ${cidr}`);
+    }
+  }
+  if (list.length === 0) throw new Error('context relayAllowedCidrs: empty list');
+  return list;
 }
 
 /**
@@ -130,22 +150,47 @@ export function loadConfig(ctx: ContextReader): OriginConfig {
     throw new Error(`context relayCertificateArn: not an ARN: ${certificateArn}`);
   }
 
+  // The CDK CLI always sets CDK_DEFAULT_REGION (from the profile), so a
+  // fallback to it would silently move a deploy; prod names its region.
+  const region = str(ctx, 'region') ?? (prod ? undefined : 'eu-central-1');
+  if (region === undefined) {
+    throw new Error('context region: required for env=prod (e.g. -c region=eu-central-1); the CLI\'s CDK_DEFAULT_REGION is not used');
+  }
+  if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) throw new Error(`context region: not an AWS region: ${region}`);
+  if (certificateArn !== undefined) {
+    // An ALB can only use an ACM certificate from its own region.
+    const certRegion = certificateArn.split(':')[3];
+    if (certRegion !== region) {
+      throw new Error(`context relayCertificateArn: certificate is in ${certRegion}, the stack in ${region} (ACM certificates of an ALB must be in its region)`);
+    }
+  }
+  const account = str(ctx, 'account') ?? (prod ? undefined : process.env.CDK_DEFAULT_ACCOUNT);
+  if (account !== undefined && !/^\d{12}$/.test(account)) throw new Error(`context account: expected 12 digits, got ${account}`);
+
+  const dbInstanceSize = str(ctx, 'dbInstanceSize') ?? (prod ? 'small' : 'micro');
+  if (!(dbInstanceSize in INGEST_MAX_CONCURRENCY)) {
+    throw new Error(`context dbInstanceSize: expected one of ${Object.keys(INGEST_MAX_CONCURRENCY).join(', ')}, got ${dbInstanceSize}`);
+  }
+
   return {
     envName,
     prefix,
-    region: str(ctx, 'region') ?? process.env.CDK_DEFAULT_REGION ?? 'eu-central-1',
-    account: str(ctx, 'account') ?? process.env.CDK_DEFAULT_ACCOUNT,
+    region,
+    account,
     corsOrigins,
     alarmEmail,
     monthlyBudgetUsd: int(ctx, 'monthlyBudgetUsd', prod ? 300 : 150, 1, 1_000_000),
     retentionDays: int(ctx, 'retentionDays', 1826, 1, 36_500),
     multiAz: bool(ctx, 'multiAz', prod),
+    dbInstanceSize: dbInstanceSize as OriginConfig['dbInstanceSize'],
+    ingestMaxConcurrency: INGEST_MAX_CONCURRENCY[dbInstanceSize]!,
     deletionProtection: prod,
     backupRetentionDays: prod ? 30 : 7,
     performanceInsights: bool(ctx, 'performanceInsights', false),
     logRetentionDays: prod ? 365 : 30,
     cdnPublicKeyPem,
     relay: certificateArn && domainName ? { certificateArn, domainName } : undefined,
+    relayAllowedCidrs: cidrList(str(ctx, 'relayAllowedCidrs')),
     tags: { project: 'media-platform', env: envName },
   };
 }

@@ -53,6 +53,8 @@ export class OriginStack extends Stack {
       deletionProtection: c.deletionProtection,
       performanceInsights: c.performanceInsights,
       flowLogBucket: this.storage.logs,
+      prefix: c.prefix,
+      instanceSize: c.dbInstanceSize,
     });
     if (c.relay) {
       this.relay = new DbRelay(this, 'DbRelay', {
@@ -63,14 +65,18 @@ export class OriginStack extends Stack {
         accessLogBucket: this.storage.logs,
         logRetention,
         desiredCount: prod ? 2 : 1,
+        prefix: c.prefix,
+        ...(c.relayAllowedCidrs ? { allowedCidrs: c.relayAllowedCidrs } : {}),
       });
     }
 
     this.pipeline = new Pipeline(this, 'Pipeline', {
       raw: this.storage.raw,
       derivatives: this.storage.derivatives,
-      dbSecret: this.data.secret,
+      dbSecrets: { pipeline: this.data.roleSecrets.pipeline, purge: this.data.roleSecrets.purge },
+      ...(this.relay ? { relayKeySecret: this.relay.keySecret } : {}),
       logRetention,
+      ingestMaxConcurrency: c.ingestMaxConcurrency,
       entries: props.entries ?? DEFAULT_ENTRIES,
       // Same names as shared/config.ts (originConfigSchema); the password comes from DATABASE_SECRET_ARN.
       environment: {
@@ -132,11 +138,13 @@ export class OriginStack extends Stack {
     out('CdnDomainName', this.cdn.distribution.distributionDomainName, 'CDN_DOMAIN (CloudFront)');
     out('CdnKeyPairId', this.cdn.publicKey.publicKeyId, 'CDN_KEY_PAIR_ID for signed URLs');
     out('EdgeCredentialsSecretArn', this.edgeAccess.secret.secretArn, 'Secret with S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY');
-    out('DatabaseSecretArn', this.data.secret.secretArn, 'Secret with the Postgres user and password (DATABASE_URL)');
+    out('EdgeDatabaseSecretArn', this.data.roleSecrets.edge.secretArn, 'Secret of the media_edge role: the Worker\'s DATABASE_URL');
+    out('MigrationSecretArn', this.data.secret.secretArn, 'Master secret: migrations and role passwords only');
     out('DatabaseProxyEndpoint', this.data.proxy.endpoint, 'Host in DATABASE_URL');
     out('AlarmTopicArn', this.observability.topic.topicArn, 'Alarm and budget notifications');
     if (this.relay) {
       out('DbRelayWsProxy', this.relay.wsProxy, 'DATABASE_WS_PROXY');
+      out('DbRelayKeySecretArn', this.relay.keySecret.secretArn, 'Secret whose value is DATABASE_RELAY_KEY (Worker secret)');
       out('DbRelayLoadBalancerDns', this.relay.loadBalancer.loadBalancerDnsName, `CNAME target for ${c.relay?.domainName}`);
     } else {
       out('DbRelayWsProxy', 'not-deployed', 'DB relay not deployed: pass -c relayCertificateArn=... -c relayDomain=...');

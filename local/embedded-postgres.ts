@@ -22,6 +22,8 @@ export async function startEmbeddedPostgres(opts: {
   dataDir?: string;
   port: number;
   wsPort: number;
+  /** Demand the relay's caller proof (DATABASE_RELAY_KEY) on the WebSocket relay. */
+  relayKey?: string;
 }): Promise<EmbeddedPostgres> {
   const handle = await openPgliteDatabase(opts.dataDir);
   try {
@@ -32,7 +34,11 @@ export async function startEmbeddedPostgres(opts: {
     // 50 concurrent clients need more than 50.
     const server = await startPgliteWireServer(handle.client, { host: '127.0.0.1', port: opts.port, maxConnections: 256 });
     const port = server.port;
-    const relay = await startWsRelay({ port: opts.wsPort, allow: [`127.0.0.1:${port}`, `localhost:${port}`] }).catch(
+    const relay = await startWsRelay({
+      port: opts.wsPort,
+      allow: [`127.0.0.1:${port}`, `localhost:${port}`],
+      ...(opts.relayKey ? { key: opts.relayKey } : {}),
+    }).catch(
       async (err: unknown) => {
         await server.close();
         throw err;

@@ -4,6 +4,7 @@
  * edge Worker in workerd. `npm run dev` runs it; tests and benchmarks start it
  * on free ports with a throwaway data folder.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DevConfig } from '../shared/config.ts';
@@ -57,6 +58,9 @@ export async function startLocalStack(
     // allSettled, not all: when one part fails, the others must finish
     // starting before they can be closed, or they would outlive the stack.
     const signingKeys = await loadOrCreateDevKeys(dataDir);
+    // The relay's caller proof, as in production: the edge mints a token per
+    // connection with this key and the local relay refuses upgrades without one.
+    const relayKey = randomBytes(32).toString('base64url');
     const [bundled, webBuilt, s3Started, pgStarted] = await Promise.allSettled([
       bundleEdge(path.join(dataDir, 'edge-build')),
       // Per stack, so stacks started side by side (tests) never rebuild each other's files.
@@ -72,6 +76,7 @@ export async function startLocalStack(
         dataDir: path.join(dataDir, 'pg'),
         port: config.PG_PORT,
         wsPort: config.PG_WS_PORT,
+        relayKey,
       }),
     ]);
     if (s3Started.status === 'fulfilled') cleanups.push(s3Started.value.close);
@@ -158,6 +163,7 @@ export async function startLocalStack(
       DATABASE_URL: postgres.url,
       DATABASE_WS_PROXY: postgres.wsProxy,
       DATABASE_WS_SECURE: 'false',
+      DATABASE_RELAY_KEY: relayKey,
       CORS_ORIGINS: config.CORS_ORIGINS,
       AUTH_SIGNING_KEYS: signingKeys,
       AUTH_ISSUER: `http://127.0.0.1:${config.EDGE_PORT}`,

@@ -3,11 +3,14 @@
  * `wsProxy` (`/v1?address=host:port`), so the driver the edge uses in
  * production reaches a plain Postgres (PGlite's socket server, Debian's
  * PostgreSQL). Only the targets in `allow` can be reached: an open relay would
- * let any local page connect anywhere.
+ * let any local page connect anywhere. Given a `key`, it demands the same
+ * caller proof as the production relay (infra/db-relay/relay.mts) before it
+ * opens the TCP connection, so a driver that forgets the token fails here too.
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
+import { NonceCache, RELAY_TOKEN_PARAM, verifyRelayToken } from '../shared/db/relay-token.ts';
 
 export interface WsRelay {
   port: number;
@@ -16,9 +19,25 @@ export interface WsRelay {
   close(): Promise<void>;
 }
 
-export async function startWsRelay(opts: { port: number; allow: string[] }): Promise<WsRelay> {
+export async function startWsRelay(opts: { port: number; allow: string[]; key?: string }): Promise<WsRelay> {
   const allowed = new Set(opts.allow);
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: opts.port, path: '/v1' });
+  const key = opts.key;
+  const nonces = new NonceCache();
+  const wss = new WebSocketServer({
+    host: '127.0.0.1',
+    port: opts.port,
+    path: '/v1',
+    ...(key
+      ? {
+          verifyClient: (info: { req: { url?: string } }, done: (ok: boolean, code?: number, message?: string) => void) => {
+            const token = new URL(info.req.url ?? '/', 'http://relay').searchParams.get(RELAY_TOKEN_PARAM);
+            const proof = verifyRelayToken(key, token, { nonces });
+            if (proof.ok) done(true);
+            else done(false, 401, 'Unauthorized');
+          },
+        }
+      : {}),
+  });
   wss.on('connection', (ws, req) => {
     const address = new URL(req.url ?? '/', 'http://relay').searchParams.get('address') ?? '';
     const m = /^(.+):(\d+)$/.exec(address);

@@ -30,6 +30,8 @@ export const storageSchema = z.object({
   S3_FORCE_PATH_STYLE: bool.default(true),
 });
 
+const relayKey = z.string().min(43, 'must be 32 random bytes, base64url (43+ characters)').optional();
+
 /**
  * How the edge reaches Postgres: @neondatabase/serverless over WebSocket.
  * DATABASE_WS_PROXY names the ws->TCP relay (`host:port/v1`) for self-hosted
@@ -41,6 +43,8 @@ export const databaseSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string'),
   DATABASE_WS_PROXY: z.string().default(''),
   DATABASE_WS_SECURE: bool.default(true),
+  /** Secret: the relay's caller-proof key (shared/db/relay-token.ts); the relay refuses connections without it. */
+  DATABASE_RELAY_KEY: relayKey,
 });
 
 /**
@@ -118,6 +122,7 @@ export const originDatabaseSchema = z.object({
   DATABASE_URL: databaseSchema.shape.DATABASE_URL.optional(),
   DATABASE_WS_PROXY: z.string().default(''),
   DATABASE_WS_SECURE: bool.default(true),
+  DATABASE_RELAY_KEY: relayKey,
   DATA_DIR: z.string().min(1).default('.data'),
 });
 

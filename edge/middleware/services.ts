@@ -88,6 +88,7 @@ export const services = () =>
           url: config.DATABASE_URL,
           wsProxy: config.DATABASE_WS_PROXY,
           secure: config.DATABASE_WS_SECURE,
+          relayKey: config.DATABASE_RELAY_KEY,
           max: 2,
           deadlines: { connectMs: deadlines['database-connect'], queryMs: deadlines['database-query'] },
         });

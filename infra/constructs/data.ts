@@ -5,11 +5,17 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
+/** Share of the instance's max_connections the proxy may use (the connection budget in docs/deploy.md). */
+export const PROXY_MAX_CONNECTIONS_PERCENT = 80;
+
+/** Characters kept out of generated passwords: they would need escaping in a URL or a SQL literal. */
+const EXCLUDED_PASSWORD_CHARACTERS = ` %+~\`#$&*()|[]{}:;<>?!'/@"\\`;
+
 export interface DataProps {
   /** Standby in a second AZ. @default false */
   readonly multiAz?: boolean;
-  /** @default t4g.micro */
-  readonly instanceType?: ec2.InstanceType;
+  /** Burstable Graviton size (db.t4g.<size>); the connection budget in infra/capacity.ts depends on it. @default micro */
+  readonly instanceSize?: 'micro' | 'small' | 'medium' | 'large';
   /** Days of automated backups (RDS allows 1-35). */
   readonly backupRetentionDays: number;
   readonly deletionProtection: boolean;
@@ -21,7 +27,15 @@ export interface DataProps {
   readonly flowLogBucket: s3.IBucket;
   /** @default 'media' */
   readonly databaseName?: string;
+  /** Physical-name prefix (`media-prod`): proxy, secrets. Two environments in one account must differ. */
+  readonly prefix: string;
+  /** Days between automatic rotations of the master secret (used only by migrations). @default 30 */
+  readonly masterRotationDays?: number;
 }
+
+/** The login roles of shared/db/migrations/0005_least_privilege_roles.sql, by who uses them. */
+export const DB_ROLES = { edge: 'media_edge', pipeline: 'media_pipeline', purge: 'media_purge' } as const;
+export type DbRoleName = keyof typeof DB_ROLES;
 
 /**
  * The network and Postgres. Postgres and its RDS Proxy sit in isolated
@@ -34,7 +48,10 @@ export class Data extends Construct {
   readonly vpc: ec2.Vpc;
   readonly database: rds.DatabaseInstance;
   readonly proxy: rds.DatabaseProxy;
+  /** The master user's secret: migrations only. */
   readonly secret: secretsmanager.ISecret;
+  /** One secret per least-privilege role (`<prefix>/db/<role>`), registered with the proxy. */
+  readonly roleSecrets: Record<DbRoleName, rds.DatabaseSecret>;
   readonly databaseName: string;
 
   constructor(scope: Construct, id: string, props: DataProps) {
@@ -69,12 +86,12 @@ export class Data extends Construct {
     const isolated = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
     this.database = new rds.DatabaseInstance(this, 'Postgres', {
       engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }),
-      instanceType: props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO),
+      instanceType: new ec2.InstanceType(`t4g.${props.instanceSize ?? 'micro'}`),
       vpc: this.vpc,
       vpcSubnets: isolated,
       multiAz: props.multiAz ?? false,
       databaseName: this.databaseName,
-      credentials: rds.Credentials.fromGeneratedSecret('media_admin'),
+      credentials: rds.Credentials.fromGeneratedSecret('media_admin', { secretName: `${props.prefix}/db/master` }),
       storageEncrypted: true,
       allocatedStorage: storage,
       maxAllocatedStorage: storage * 5,
@@ -97,16 +114,48 @@ export class Data extends Construct {
     });
     this.secret = this.database.secret!;
 
+    // Passwords without characters that need escaping in a connection string or SQL literal.
+    const makeSecret = (role: DbRoleName) => {
+      const secret = new rds.DatabaseSecret(this, `${role[0]!.toUpperCase()}${role.slice(1)}Secret`, {
+        username: DB_ROLES[role],
+        secretName: `${props.prefix}/db/${role}`,
+        excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
+      });
+      secret.attach(this.database);
+      return secret;
+    };
+    this.roleSecrets = { edge: makeSecret('edge'), pipeline: makeSecret('pipeline'), purge: makeSecret('purge') };
+
     this.proxy = this.database.addProxy('Proxy', {
+      dbProxyName: `${props.prefix}-proxy`,
       vpc: this.vpc,
       vpcSubnets: isolated,
-      secrets: [this.secret],
+      secrets: [this.secret, ...Object.values(this.roleSecrets)],
       requireTLS: true,
       // The relay and the Worker authenticate with the password over SCRAM (see docs/deploy.md).
       iamAuth: false,
       clientPasswordAuthType: rds.ClientPasswordAuthType.POSTGRES_SCRAM_SHA_256,
       idleClientTimeout: Duration.minutes(30),
-      maxConnectionsPercent: 80,
+      maxConnectionsPercent: PROXY_MAX_CONNECTIONS_PERCENT,
+    });
+
+    // The master secret is read only by the migration step, so it can rotate
+    // on a schedule. The hosted rotation function runs in the isolated
+    // subnets and reaches Secrets Manager through an interface endpoint.
+    const endpoint = this.vpc.addInterfaceEndpoint('SecretsManager', {
+      service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+      subnets: isolated,
+      privateDnsEnabled: true,
+    });
+    Validations.of(endpoint).acknowledge({
+      id: 'AwsSolutions-EC23',
+      reason: 'CDK opens the interface endpoint to the VPC CIDR only (HTTPS); nothing outside the VPC can reach it.',
+    });
+    this.database.addRotationSingleUser({
+      automaticallyAfter: Duration.days(props.masterRotationDays ?? 30),
+      vpcSubnets: isolated,
+      endpoint,
+      excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
     });
 
     this.acknowledge(props);
@@ -124,10 +173,11 @@ export class Data extends Construct {
       id: 'AwsSolutions-RDS11',
       reason: 'Default port kept: the instance is in isolated subnets reachable only from the RDS Proxy security group, so an unusual port hides nothing.',
     });
-    // database.secret is the attachment; the CfnSecret lives on its parent.
-    Validations.of(this.database.node.findChild('Secret')).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'The Cloudflare Worker holds a copy of the DB password as a Wrangler secret; automatic rotation would break it silently. Rotation is a documented manual runbook (docs/deploy.md).',
-    });
+    for (const secret of Object.values(this.roleSecrets)) {
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'The Worker (a Wrangler secret) and warm Lambdas hold copies of this role password, so a scheduled rotation would cut them off; rotation is an on-demand runbook that updates both (docs/deploy.md, "Rotate a role password"). The master secret rotates automatically.',
+      });
+    }
   }
 }

@@ -7,12 +7,11 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { bundleRelay, RELAY_SOURCE_DIR } from './db-relay-image.js';
 
-/** Directory holding relay.mts and its Dockerfile. */
-export const RELAY_SOURCE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'db-relay');
+export { RELAY_SOURCE_DIR };
 
 export interface DbRelayProps {
   readonly vpc: ec2.IVpc;
@@ -24,10 +23,19 @@ export interface DbRelayProps {
   readonly domainName: string;
   readonly accessLogBucket: s3.IBucket;
   readonly logRetention: logs.RetentionDays;
-  /** CIDRs allowed to reach the HTTPS listener. @default ['0.0.0.0/0'] (Workers egress from many Cloudflare ranges) */
+  /**
+   * CIDRs allowed to reach the HTTPS listener. @default ['0.0.0.0/0']
+   * Narrowing is possible only partly: Workers egress from Cloudflare's
+   * ranges, but the pipeline Lambdas (outside the VPC) come from the region's
+   * AWS ranges, so a list must hold both (docs/deploy.md).
+   */
   readonly allowedCidrs?: string[];
   /** @default 1 */
   readonly desiredCount?: number;
+  /** Physical-name prefix (`media-prod`): the relay key's secret is `<prefix>/db-relay-key`. */
+  readonly prefix: string;
+  /** Sessions per task before upgrades get 503. @default 200 */
+  readonly maxSessionsPerTask?: number;
 }
 
 /**
@@ -40,17 +48,33 @@ export class DbRelay extends Construct {
   readonly service: ecs.FargateService;
   /** Value for the driver's `wsProxy` / DATABASE_WS_PROXY: `host/v1`. */
   readonly wsProxy: string;
+  /** The caller-proof key (DATABASE_RELAY_KEY of the Worker, read by the Lambdas and injected into the relay). */
+  readonly keySecret: secretsmanager.Secret;
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  readonly maxSessionsPerTask: number;
+  readonly desiredCount: number;
 
   constructor(scope: Construct, id: string, props: DbRelayProps) {
     super(scope, id);
     const desiredCount = props.desiredCount ?? 1;
+    this.desiredCount = desiredCount;
+    this.maxSessionsPerTask = props.maxSessionsPerTask ?? 200;
     if (!/^(?=.{4,253}$)([a-z0-9-]+\.)+[a-z]{2,}$/.test(props.domainName)) {
       throw new Error(`DbRelay: domainName must be a DNS name, got ${props.domainName}`);
     }
     if (!Number.isInteger(desiredCount) || desiredCount < 1) {
       throw new Error(`DbRelay: desiredCount must be a positive integer, got ${desiredCount}`);
     }
+    for (const cidr of props.allowedCidrs ?? []) {
+      if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr)) throw new Error(`DbRelay: allowedCidrs must be IPv4 CIDRs, got ${cidr}`);
+    }
     this.wsProxy = `${props.domainName}/v1`;
+    // 64 alphanumerics (~380 bits); relay-token.ts wants at least 43 characters.
+    this.keySecret = new secretsmanager.Secret(this, 'Key', {
+      secretName: `${props.prefix}/db-relay-key`,
+      description: 'HMAC key of the DB relay caller proof (DATABASE_RELAY_KEY)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    });
     const publicSubnets = { subnetType: ec2.SubnetType.PUBLIC };
 
     const cluster = new ecs.Cluster(this, 'Cluster', {
@@ -64,14 +88,18 @@ export class DbRelay extends Construct {
     });
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
     task.addContainer('relay', {
-      image: ecs.ContainerImage.fromAsset(RELAY_SOURCE_DIR, { platform: Platform.LINUX_ARM64 }),
+      image: ecs.ContainerImage.fromAsset(bundleRelay(), { platform: Platform.LINUX_ARM64 }),
       portMappings: [{ containerPort: 8080 }],
       environment: {
         PORT: '8080',
         TARGET_HOST: props.proxy.endpoint,
         TARGET_PORT: '5432',
         TARGET_TLS: 'true',
+        MAX_SESSIONS: String(this.maxSessionsPerTask),
+        // Behind the ALB: the source of the per-source rate limit is the address the ALB appends.
+        TRUST_FORWARDED_FOR: 'true',
       },
+      secrets: { RELAY_KEY: ecs.Secret.fromSecretsManager(this.keySecret) },
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'relay', logGroup }),
       readonlyRootFilesystem: true,
     });
@@ -98,30 +126,48 @@ export class DbRelay extends Construct {
       idleTimeout: Duration.minutes(5),
     });
     this.loadBalancer.logAccessLogs(props.accessLogBucket, 'alb/db-relay');
+    // Default: 403 at the load balancer. Only `/v1` upgrades that carry a
+    // token parameter reach a task (which then verifies it); scans and bare
+    // requests never cost the relay anything.
     const listener = this.loadBalancer.addListener('Https', {
       port: 443,
       open: false,
       certificates: [acm.Certificate.fromCertificateArn(this, 'Cert', props.certificateArn)],
       sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+      defaultAction: elbv2.ListenerAction.fixedResponse(403, { contentType: 'text/plain', messageBody: 'forbidden' }),
     });
-    for (const cidr of props.allowedCidrs ?? ['0.0.0.0/0']) {
+    const allowed = props.allowedCidrs ?? ['0.0.0.0/0'];
+    for (const cidr of allowed) {
       this.loadBalancer.connections.allowFrom(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), 'HTTPS from the edge');
     }
-    listener.addTargets('Relay', {
+    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'Targets', {
+      vpc: props.vpc,
       port: 8080,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [this.service],
-      healthCheck: { path: '/healthz', healthyHttpCodes: '200', interval: Duration.seconds(30) },
+      // Readiness: the task can negotiate TLS with the RDS Proxy, not merely run.
+      healthCheck: { path: '/readyz', healthyHttpCodes: '200', interval: Duration.seconds(30), timeout: Duration.seconds(5) },
       deregistrationDelay: Duration.seconds(30),
     });
+    listener.addAction('Relay', {
+      priority: 10,
+      conditions: [elbv2.ListenerCondition.pathPatterns(['/v1']), elbv2.ListenerCondition.queryStrings([{ key: 'token', value: '*' }])],
+      action: elbv2.ListenerAction.forward([this.targetGroup]),
+    });
 
-    Validations.of(this.loadBalancer).acknowledge({
-      id: 'AwsSolutions-EC23',
-      reason: 'Cloudflare Workers open outbound connections from a large, changing set of addresses; the listener is HTTPS-only and Postgres SCRAM authentication gates every session. Narrow with allowedCidrs where possible.',
+    if (allowed.includes('0.0.0.0/0')) {
+      Validations.of(this.loadBalancer).acknowledge({
+        id: 'AwsSolutions-EC23',
+        reason: 'Workers egress from Cloudflare ranges Cloudflare does not promise for Workers, and the pipeline Lambdas from the region\'s AWS ranges. The listener forwards only /v1 with a token; each task verifies a single-use HMAC token before dialing Postgres and rate-limits per source. Narrow with relayAllowedCidrs where possible.',
+      });
+    }
+    Validations.of(this.keySecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The Worker holds a copy as a Wrangler secret, so an automatic rotation would break it; rotation is a documented runbook (docs/deploy.md, "Rotate the relay key").',
     });
     Validations.of(task).acknowledge({
       id: 'AwsSolutions-ECS2',
-      reason: 'The environment holds only the non-secret proxy host name, port and TLS flag; the relay never sees credentials (the client authenticates end to end).',
+      reason: 'The environment holds only non-secret settings (proxy host, port, TLS flag, limits); the relay key comes from Secrets Manager (container secrets); clients authenticate to Postgres with SCRAM, so the relay never sees a password.',
     });
     Validations.of(task).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

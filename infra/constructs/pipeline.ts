@@ -10,6 +10,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { INGEST_BATCH_SIZE, ingestTimeoutSeconds } from '../capacity.js';
 import { acknowledgeBucketGrants } from './nag.js';
 import { NodeFunction } from './node-function.js';
 
@@ -35,15 +36,23 @@ export const DEFAULT_ENTRIES: PipelineEntries = {
 export interface PipelineProps {
   readonly raw: s3.IBucket;
   readonly derivatives: s3.IBucket;
-  /** Postgres credentials, read by the handlers at cold start (never put in env). */
-  readonly dbSecret: secretsmanager.ISecret;
+  /**
+   * Postgres credentials, read by the handlers at cold start (never put in
+   * env): ingest, completion and sweeper log in as the pipeline role, the
+   * purge as the purge role (shared/db/migrations/0005_least_privilege_roles.sql).
+   */
+  readonly dbSecrets: { readonly pipeline: secretsmanager.ISecret; readonly purge: secretsmanager.ISecret };
+  /** The DB relay's caller-proof key, read at cold start like the DB secret. */
+  readonly relayKeySecret?: secretsmanager.ISecret;
   /** Settings every handler shares: bucket names, DB host/relay, etc. */
   readonly environment: Record<string, string>;
   readonly logRetention: logs.RetentionDays;
   /** @default DEFAULT_ENTRIES */
   readonly entries?: PipelineEntries;
-  /** Ingest Lambda timeout; the queue's visibility timeout is six times this. @default 3 minutes */
+  /** Ingest Lambda timeout; the queue's visibility timeout is six times this. @default ingestTimeoutSeconds() (infra/capacity.ts) */
   readonly ingestTimeout?: Duration;
+  /** Concurrent ingest invocations the queue may drive (its share of the DB connection budget). @default 4 */
+  readonly ingestMaxConcurrency?: number;
   /** Receives before a message moves to the DLQ. @default 5 */
   readonly maxReceiveCount?: number;
 }
@@ -66,7 +75,11 @@ export class Pipeline extends Construct {
   constructor(scope: Construct, id: string, props: PipelineProps) {
     super(scope, id);
     const entries = props.entries ?? DEFAULT_ENTRIES;
-    const ingestTimeout = props.ingestTimeout ?? Duration.minutes(3);
+    const ingestTimeout = props.ingestTimeout ?? Duration.seconds(ingestTimeoutSeconds());
+    const ingestMaxConcurrency = props.ingestMaxConcurrency ?? 4;
+    if (!Number.isInteger(ingestMaxConcurrency) || ingestMaxConcurrency < 2 || ingestMaxConcurrency > 1000) {
+      throw new Error(`Pipeline: ingestMaxConcurrency must be an integer in [2, 1000] (SQS event source limits), got ${ingestMaxConcurrency}`);
+    }
     const maxReceiveCount = props.maxReceiveCount ?? 5;
     if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000) {
       throw new Error(`Pipeline: maxReceiveCount must be an integer in [1, 1000], got ${maxReceiveCount}`);
@@ -109,13 +122,16 @@ export class Pipeline extends Construct {
 
     const env = {
       ...props.environment,
-      DATABASE_SECRET_ARN: props.dbSecret.secretArn,
+      DATABASE_SECRET_ARN: props.dbSecrets.pipeline.secretArn,
+      ...(props.relayKeySecret ? { DATABASE_RELAY_SECRET_ARN: props.relayKeySecret.secretArn } : {}),
       MEDIACONVERT_QUEUE_ARN: this.mediaConvertQueue.attrArn,
       MEDIACONVERT_ROLE_ARN: this.mediaConvertRole.roleArn,
     };
-    const make = (id: string, entry: string, description: string, extra: Partial<ConstructorParameters<typeof NodeFunction>[2]> = {}) => {
-      const f = new NodeFunction(this, id, { entry, description, environment: env, logRetention: props.logRetention, ...extra }).fn;
-      props.dbSecret.grantRead(f);
+    const make = (id: string, entry: string, description: string, extra: Partial<ConstructorParameters<typeof NodeFunction>[2]> = {}, dbSecret = props.dbSecrets.pipeline) => {
+      const environment = { ...env, DATABASE_SECRET_ARN: dbSecret.secretArn };
+      const f = new NodeFunction(this, id, { entry, description, environment, logRetention: props.logRetention, ...extra }).fn;
+      dbSecret.grantRead(f);
+      props.relayKeySecret?.grantRead(f);
       return f;
     };
 
@@ -125,7 +141,13 @@ export class Pipeline extends Construct {
       timeout: ingestTimeout,
       nodeModules: ['sharp'],
     });
-    this.ingest.addEventSource(new SqsEventSource(this.queue, { batchSize: 5, reportBatchItemFailures: true }));
+    // One message per invocation and a bounded number of invocations: a bulk
+    // upload queues up instead of taking the connections the Worker needs.
+    this.ingest.addEventSource(new SqsEventSource(this.queue, {
+      batchSize: INGEST_BATCH_SIZE,
+      maxConcurrency: ingestMaxConcurrency,
+      reportBatchItemFailures: true,
+    }));
     props.raw.grantRead(this.ingest);
     props.derivatives.grantPut(this.ingest);
     this.grantTranscode(this.ingest, ['mediaconvert:CreateJob']);
@@ -147,7 +169,7 @@ export class Pipeline extends Construct {
 
     this.purge = make('PurgeFn', entries.purge, 'Deletes originals, versions and derivatives past retention', {
       timeout: Duration.minutes(15),
-    });
+    }, props.dbSecrets.purge);
     for (const bucket of [props.raw, props.derivatives]) {
       bucket.grantDelete(this.purge);
       this.purge.addToRolePolicy(new iam.PolicyStatement({

@@ -3,15 +3,23 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
-/** Days after creation at which originals move to colder storage classes. */
+/**
+ * Days after creation at which originals move to colder storage classes.
+ * Both classes stay readable with a plain GET (milliseconds), so downloads,
+ * the sweeper's transcode resubmit and MediaConvert keep working on old
+ * originals. There is deliberately no Glacier Flexible / Deep Archive step:
+ * those need a RestoreObject and hours before any read, which nothing in the
+ * platform performs (docs/deploy.md, "Storage classes", has the cost).
+ */
 export interface RawTransitions {
   /** STANDARD_IA; S3 requires at least 30. @default 30 */
   readonly infrequentAccessDays?: number;
   /** GLACIER_IR (Glacier Instant Retrieval: originals stay directly readable). @default 90 */
   readonly glacierDays?: number;
-  /** DEEP_ARCHIVE (needs a restore before reading). @default 365 */
-  readonly deepArchiveDays?: number;
 }
+
+/** Storage classes an original may be in: all readable without a restore. */
+export const READABLE_STORAGE_CLASSES = ['STANDARD', 'STANDARD_IA', 'GLACIER_IR'] as const;
 
 export interface StorageProps {
   /** Browser origins allowed by CORS for presigned uploads and reads. Must be explicit (no `*`). */
@@ -43,7 +51,6 @@ export class Storage extends Construct {
     const t = {
       ia: props.rawTransitions?.infrequentAccessDays ?? 30,
       glacier: props.rawTransitions?.glacierDays ?? 90,
-      deep: props.rawTransitions?.deepArchiveDays ?? 365,
     };
     validate(props, retentionDays, t);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
@@ -95,7 +102,6 @@ export class Storage extends Construct {
           transitions: [
             { storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(t.ia) },
             { storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(t.glacier) },
-            { storageClass: s3.StorageClass.DEEP_ARCHIVE, transitionAfter: Duration.days(t.deep) },
           ],
           noncurrentVersionExpiration: Duration.days(retentionDays),
           expiredObjectDeleteMarker: true,
@@ -129,15 +135,15 @@ export class Storage extends Construct {
   }
 }
 
-function validate(props: StorageProps, retentionDays: number, t: { ia: number; glacier: number; deep: number }): void {
+function validate(props: StorageProps, retentionDays: number, t: { ia: number; glacier: number }): void {
   if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 36_500) {
     throw new Error(`Storage: retentionDays must be an integer in [1, 36500], got ${retentionDays}`);
   }
   if (!Number.isInteger(t.ia) || t.ia < 30) {
     throw new Error(`Storage: infrequentAccessDays must be an integer >= 30 (S3 minimum), got ${t.ia}`);
   }
-  if (!(t.ia < t.glacier && t.glacier < t.deep)) {
-    throw new Error(`Storage: transitions must increase (IA ${t.ia} < Glacier ${t.glacier} < Deep Archive ${t.deep})`);
+  if (!(t.ia < t.glacier)) {
+    throw new Error(`Storage: transitions must increase (IA ${t.ia} < Glacier IR ${t.glacier})`);
   }
   if (props.corsOrigins.length === 0 || props.corsOrigins.some((o) => o === '*' || !/^https?:\/\//.test(o))) {
     throw new Error(`Storage: corsOrigins must be explicit http(s) origins, got ${JSON.stringify(props.corsOrigins)}`);

@@ -1,15 +1,21 @@
 /**
  * WebSocket -> Postgres relay for @neondatabase/serverless.
  *
- * The driver opens `wss://<relay>/v1?address=host:port` and sends the raw
- * Postgres protocol as binary frames. This relay ignores `address` and always
- * dials the one configured target (the RDS Proxy), so it cannot be used to
- * reach anything else. The driver disables Postgres-level TLS (the WebSocket
- * is already TLS up to the load balancer); because RDS Proxy requires TLS, the
- * relay negotiates it itself (SSLRequest, then TLS with certificate and host
- * name verification) and pipes the client's bytes inside that session.
+ * The driver opens `wss://<relay>/v1?address=host:port&token=...` and sends
+ * the raw Postgres protocol as binary frames. Before anything reaches Postgres
+ * the relay checks, in this order: the path, a per-source rate limit, the
+ * caller proof (a single-use HMAC token that only holders of the relay key can
+ * mint, shared/db/relay-token.ts), and the session cap; a refusal is a plain
+ * HTTP answer (404/429/401/503) and no connection to the target is opened.
  *
- * Runs under Node >= 22.18 with type stripping (`node relay.mts`).
+ * It ignores `address` and always dials the one configured target (the RDS
+ * Proxy), so it cannot be used to reach anything else. The driver disables
+ * Postgres-level TLS (the WebSocket is already TLS up to the load balancer);
+ * because RDS Proxy requires TLS, the relay negotiates it itself (SSLRequest,
+ * then TLS with certificate and host name verification) and pipes the
+ * client's bytes inside that session.
+ *
+ * Bundled with esbuild into one file for the container (infra/constructs/db-relay-image.ts).
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -18,6 +24,8 @@ import { pipeline } from 'node:stream';
 import { rootCertificates, connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { pathToFileURL } from 'node:url';
 import { createWebSocketStream, type WebSocket, WebSocketServer } from 'ws';
+import { NonceCache, RELAY_TOKEN_PARAM, verifyRelayToken } from '../../shared/db/relay-token.ts';
+import { SourceRateLimiter } from './rate-limit.mts';
 
 export interface RelayOptions {
   /** Port to listen on; 0 picks a free one. */
@@ -32,6 +40,21 @@ export interface RelayOptions {
   /** Concurrent sessions before new ones are refused. */
   readonly maxSessions: number;
   readonly host?: string;
+  /** HMAC key of the caller proof (RELAY_KEY); every upgrade without a valid token gets 401. */
+  readonly key: string;
+  /** Upgrades per second per source, and the burst allowed above it. */
+  readonly ratePerSecond?: number;
+  readonly rateBurst?: number;
+  /**
+   * Behind a load balancer the TCP peer is the balancer: take the source from
+   * the last X-Forwarded-For entry (the one the ALB appended). Never trust the
+   * header when clients connect directly.
+   */
+  readonly trustForwardedFor?: boolean;
+  /** Deadline of the readiness probe's dial to the target. @default 2000 */
+  readonly readyTimeoutMs?: number;
+  /** Receives one line per refusal (reason, source), for the logs and the metric filter. */
+  readonly onRefuse?: (event: { status: number; reason: string; source: string }) => void;
 }
 
 export interface Relay {
@@ -66,11 +89,30 @@ export async function dialTarget(opts: RelayOptions): Promise<Socket | TLSSocket
 }
 
 export async function startRelay(opts: RelayOptions): Promise<Relay> {
+  if (!opts.key) throw new Error('relay: a key is required (RELAY_KEY)');
   let sessions = 0;
+  const nonces = new NonceCache();
+  const limiter = new SourceRateLimiter(opts.ratePerSecond ?? 20, opts.rateBurst ?? 200);
+  const pruner = setInterval(() => {
+    nonces.prune(Math.floor(Date.now() / 1000));
+    limiter.prune();
+  }, 30_000);
+  pruner.unref();
+
   const server = createServer((req, res) => {
-    // The load balancer's health check: the process is up and accepting connections.
+    // Liveness (the container's own HEALTHCHECK): the process is up.
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    }
+    // Readiness (the load balancer's health check): the target answers a TLS
+    // negotiation. No credentials are sent, so this proves the network path
+    // and the proxy, not a login.
+    if (req.url === '/readyz') {
+      void probeTarget(opts).then(
+        () => res.writeHead(200, { 'content-type': 'text/plain' }).end('ready'),
+        () => res.writeHead(503, { 'content-type': 'text/plain' }).end('target unreachable'),
+      );
       return;
     }
     res.writeHead(404).end();
@@ -78,11 +120,17 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
 
   server.on('upgrade', (req: IncomingMessage, socket, head) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== '/v1' || sessions >= opts.maxSessions) {
-      socket.end('HTTP/1.1 ' + (path !== '/v1' ? '404 Not Found' : '503 Service Unavailable') + '\r\n\r\n');
-      return;
-    }
+    const url = new URL(req.url ?? '/', 'http://relay');
+    const source = sourceOf(req, opts.trustForwardedFor ?? false);
+    const refuse = (status: number, text: string, reason: string) => {
+      opts.onRefuse?.({ status, reason, source });
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (url.pathname !== '/v1') return refuse(404, 'Not Found', 'path');
+    if (!limiter.take(source)) return refuse(429, 'Too Many Requests', 'rate');
+    const proof = verifyRelayToken(opts.key, url.searchParams.get(RELAY_TOKEN_PARAM), { nonces });
+    if (!proof.ok) return refuse(401, 'Unauthorized', proof.reason);
+    if (sessions >= opts.maxSessions) return refuse(503, 'Service Unavailable', 'sessions');
     wss.handleUpgrade(req, socket, head, (ws) => void session(ws));
   });
 
@@ -114,12 +162,37 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     port,
     server,
     close: async () => {
+      clearInterval(pruner);
       for (const c of wss.clients) c.terminate();
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** The caller's address: the socket peer, or the ALB-appended X-Forwarded-For entry. */
+function sourceOf(req: IncomingMessage, trustForwardedFor: boolean): string {
+  const forwarded = req.headers['x-forwarded-for'];
+  if (trustForwardedFor && typeof forwarded === 'string') {
+    const last = forwarded.split(',').pop()?.trim();
+    if (last) return last;
+  }
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+/** Dials the target (TLS negotiated when configured) and hangs up. */
+async function probeTarget(opts: RelayOptions): Promise<void> {
+  const timeout = AbortSignal.timeout(opts.readyTimeoutMs ?? 2000);
+  const dial = dialTarget(opts);
+  const socket = await Promise.race([
+    dial,
+    once(timeout, 'abort').then(() => {
+      void dial.then((s) => s.destroy(), () => undefined);
+      throw new Error('target probe timed out');
+    }),
+  ]);
+  socket.destroy();
 }
 
 function required(name: string): string {
@@ -135,6 +208,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     targetPort: Number(process.env.TARGET_PORT ?? 5432),
     targetTls: process.env.TARGET_TLS !== 'false',
     maxSessions: Number(process.env.MAX_SESSIONS ?? 200),
+    key: required('RELAY_KEY'),
+    ratePerSecond: Number(process.env.RATE_PER_SECOND ?? 20),
+    rateBurst: Number(process.env.RATE_BURST ?? 200),
+    trustForwardedFor: process.env.TRUST_FORWARDED_FOR === 'true',
+    onRefuse: (e) => console.log(JSON.stringify({ msg: 'relay refused', ...e })),
   });
   console.log(JSON.stringify({ msg: 'relay listening', port: relay.port, target: process.env.TARGET_HOST }));
   process.on('SIGTERM', () => void relay.close().then(() => process.exit(0)));

@@ -26,7 +26,8 @@ const secretSchema = z.object({
 });
 export type DatabaseSecret = z.output<typeof secretSchema>;
 
-export async function fetchDatabaseSecret(src: SecretSource): Promise<DatabaseSecret> {
+/** The SecretString of one secret (GetSecretValue). */
+export async function fetchSecretString(src: SecretSource): Promise<string> {
   const aws = new AwsClient({
     ...src.credentials,
     service: 'secretsmanager',
@@ -50,9 +51,14 @@ export async function fetchDatabaseSecret(src: SecretSource): Promise<DatabaseSe
     const type = body.__type?.split('#').pop() ?? 'unknown';
     throw new PipelineError('secret_unavailable', `GetSecretValue answered HTTP ${res.status} (${type})`);
   }
+  return body.SecretString ?? '';
+}
+
+export async function fetchDatabaseSecret(src: SecretSource): Promise<DatabaseSecret> {
+  const secretString = await fetchSecretString(src);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.SecretString ?? '');
+    parsed = JSON.parse(secretString);
   } catch {
     throw new PipelineError('secret_invalid', 'the database secret is not a JSON SecretString');
   }

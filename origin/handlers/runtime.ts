@@ -17,7 +17,7 @@ import { S3Client } from '../../shared/storage/s3-client.ts';
 import { jsonLogger, type PipelineDeps } from '../pipeline/deps.ts';
 import { PipelineError } from '../pipeline/errors.ts';
 import { MediaConvertTranscoder } from '../processing/video/mediaconvert-transcoder.ts';
-import { databaseUrl, fetchDatabaseSecret } from './database-secret.ts';
+import { databaseUrl, fetchDatabaseSecret, fetchSecretString } from './database-secret.ts';
 import { createScanner } from '../processing/scan.ts';
 
 const optional = z.string().min(1).optional();
@@ -31,6 +31,8 @@ export const lambdaEnvSchema = z.object({
   AWS_SESSION_TOKEN: optional,
   AWS_ENDPOINT_URL_SECRETS_MANAGER: z.url().optional(),
   DATABASE_SECRET_ARN: optional,
+  /** Secret holding the DB relay's caller-proof key (plain SecretString). */
+  DATABASE_RELAY_SECRET_ARN: optional,
   DATABASE_HOST: optional,
   DATABASE_NAME: optional,
   MEDIACONVERT_QUEUE_ARN: z.string().min(1),
@@ -59,6 +61,7 @@ export async function buildRuntime(env: Record<string, string | undefined>): Pro
   const lambda = parseConfig(lambdaEnvSchema, env);
 
   let url = origin.DATABASE_URL;
+  let relayKey = origin.DATABASE_RELAY_KEY;
   if (!url) {
     if (!lambda.DATABASE_SECRET_ARN) throw new PipelineError('runtime_config', 'set DATABASE_URL or DATABASE_SECRET_ARN');
     if (!origin.DATABASE_WS_PROXY) {
@@ -67,8 +70,7 @@ export async function buildRuntime(env: Record<string, string | undefined>): Pro
     if (!lambda.AWS_ACCESS_KEY_ID || !lambda.AWS_SECRET_ACCESS_KEY) {
       throw new PipelineError('runtime_config', 'no AWS credentials in the environment to read DATABASE_SECRET_ARN');
     }
-    const secret = await fetchDatabaseSecret({
-      secretArn: lambda.DATABASE_SECRET_ARN,
+    const source = {
       region: lambda.AWS_REGION,
       credentials: {
         accessKeyId: lambda.AWS_ACCESS_KEY_ID,
@@ -76,7 +78,9 @@ export async function buildRuntime(env: Record<string, string | undefined>): Pro
         ...(lambda.AWS_SESSION_TOKEN ? { sessionToken: lambda.AWS_SESSION_TOKEN } : {}),
       },
       ...(lambda.AWS_ENDPOINT_URL_SECRETS_MANAGER ? { endpoint: lambda.AWS_ENDPOINT_URL_SECRETS_MANAGER } : {}),
-    });
+    };
+    const secret = await fetchDatabaseSecret({ ...source, secretArn: lambda.DATABASE_SECRET_ARN });
+    if (lambda.DATABASE_RELAY_SECRET_ARN) relayKey = await fetchSecretString({ ...source, secretArn: lambda.DATABASE_RELAY_SECRET_ARN });
     url = databaseUrl(secret, {
       ...(lambda.DATABASE_HOST ? { host: lambda.DATABASE_HOST } : {}),
       ...(lambda.DATABASE_NAME ? { name: lambda.DATABASE_NAME } : {}),
@@ -87,6 +91,7 @@ export async function buildRuntime(env: Record<string, string | undefined>): Pro
     url,
     wsProxy: origin.DATABASE_WS_PROXY,
     secure: origin.DATABASE_WS_SECURE,
+    ...(relayKey ? { relayKey } : {}),
     webSocketConstructor: ws,
     max: 2,
   });

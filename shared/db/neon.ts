@@ -6,6 +6,7 @@
 import { neonConfig, Pool } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-serverless';
 import * as schema from './schema.ts';
+import { mintRelayToken, withRelayToken } from './relay-token.ts';
 import type { DatabaseHandle } from './database.ts';
 import { applyPoolDeadlines, type PoolDeadlines } from './deadline-pool.ts';
 
@@ -17,6 +18,8 @@ export interface NeonOptions {
   secure?: boolean;
   /** Node has no global WebSocket before v22: pass `ws` there. */
   webSocketConstructor?: unknown;
+  /** Key of the relay's caller proof (DATABASE_RELAY_KEY); each connection carries a fresh token (relay-token.ts). */
+  relayKey?: string;
   /** Pool size; a Worker request needs only one or two. */
   max?: number;
   /** Deadlines on connecting and on each query (./deadline-pool.ts); none when absent. */
@@ -35,8 +38,12 @@ export function openNeonDatabase(opts: NeonOptions): DatabaseHandle {
   }
   if (opts.wsProxy) {
     const proxy = opts.wsProxy;
-    neonConfig.wsProxy = (host, port) =>
-      `${proxy}${proxy.includes('?') ? '&' : '?'}address=${host}:${port}`;
+    const relayKey = opts.relayKey;
+    neonConfig.wsProxy = (host, port) => {
+      const url = `${proxy}${proxy.includes('?') ? '&' : '?'}address=${host}:${port}`;
+      // Called once per new connection: every WebSocket upgrade gets its own single-use token.
+      return relayKey ? withRelayToken(url, mintRelayToken(relayKey)) : url;
+    };
     neonConfig.useSecureWebSocket = opts.secure ?? true;
     // A relay to plain Postgres speaks no TLS inside the socket, and SCRAM
     // authentication cannot be pipelined.

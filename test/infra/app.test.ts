@@ -21,6 +21,7 @@ const prodContext = {
   alarmEmail: 'ops@example.com',
   corsOrigins: 'https://app.example.com',
   cdnPublicKeyFile: FIXTURE_CDN_PUBLIC_KEY_FILE,
+  region: 'eu-central-1',
   ...RELAY_CONTEXT,
 };
 
@@ -84,7 +85,7 @@ describe('origin app', () => {
 
   it('outputs what the edge needs and marks a missing relay', () => {
     const withRelay = synth(RELAY_CONTEXT).template;
-    for (const out of ['RawBucketName', 'DerivativesBucketName', 'CdnDomainName', 'CdnKeyPairId', 'EdgeCredentialsSecretArn', 'DatabaseSecretArn', 'DbRelayLoadBalancerDns']) {
+    for (const out of ['RawBucketName', 'DerivativesBucketName', 'CdnDomainName', 'CdnKeyPairId', 'EdgeCredentialsSecretArn', 'EdgeDatabaseSecretArn', 'MigrationSecretArn', 'DbRelayKeySecretArn', 'DbRelayLoadBalancerDns']) {
       withRelay.hasOutput(out, {});
     }
     withRelay.hasOutput('DbRelayWsProxy', { Value: 'db-relay.example.com/v1' });

@@ -9,6 +9,7 @@ function build(stack: ReturnType<typeof testStack>, overrides: Partial<DataProps
     backupRetentionDays: 7,
     deletionProtection: false,
     flowLogBucket: new s3.Bucket(stack, 'Logs'),
+    prefix: 'media-test',
     ...overrides,
   });
 }
@@ -44,12 +45,28 @@ describe('Data', () => {
     prod.hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Snapshot' });
   });
 
+  it('keeps one secret per least-privilege role, all registered with the proxy; only the master rotates on a schedule', () => {
+    dev.resourceCountIs('AWS::SecretsManager::Secret', 4);
+    for (const [role, user] of [['master', 'media_admin'], ['edge', 'media_edge'], ['pipeline', 'media_pipeline'], ['purge', 'media_purge']]) {
+      dev.hasResourceProperties('AWS::SecretsManager::Secret', {
+        Name: `media-test/db/${role}`,
+        GenerateSecretString: Match.objectLike({ SecretStringTemplate: JSON.stringify({ username: user }) }),
+      });
+    }
+    const proxy = Object.values(dev.findResources('AWS::RDS::DBProxy'))[0]!;
+    expect(proxy.Properties.DBProxyName).toBe('media-test-proxy');
+    expect(proxy.Properties.Auth).toHaveLength(4);
+    dev.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
+    dev.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(30 days)' } });
+    // The rotation function lives in the isolated subnets: it reaches Secrets Manager through an interface endpoint.
+    dev.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
+  });
+
   it('keeps credentials in Secrets Manager and fronts Postgres with a TLS-only RDS Proxy', () => {
-    dev.resourceCountIs('AWS::SecretsManager::Secret', 1);
     dev.hasResourceProperties('AWS::RDS::DBProxy', {
       EngineFamily: 'POSTGRESQL',
       RequireTLS: true,
-      Auth: [Match.objectLike({ AuthScheme: 'SECRETS', ClientPasswordAuthType: 'POSTGRES_SCRAM_SHA_256' })],
+      Auth: Match.arrayWith([Match.objectLike({ AuthScheme: 'SECRETS', ClientPasswordAuthType: 'POSTGRES_SCRAM_SHA_256' })]),
     });
   });
 

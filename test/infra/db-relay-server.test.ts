@@ -2,6 +2,7 @@
  * The relay program itself (infra/db-relay/relay.mts), run in-process against
  * real local targets: a TCP echo, a TLS-upgrading fake Postgres, and PGlite
  * over its socket server driven by @neondatabase/serverless, the edge's driver.
+ * The caller-proof refusals are in db-relay-proof.test.ts.
  */
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -13,6 +14,10 @@ import { TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type Relay, type RelayOptions, startRelay } from '../../infra/db-relay/relay.mjs';
+import { mintRelayToken } from '../../shared/db/relay-token.ts';
+
+const RELAY_KEY = 'k'.repeat(22) + 'relay-test-key-0123456789';
+const token = () => `token=${mintRelayToken(RELAY_KEY)}`;
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const cleanups: (() => Promise<unknown> | void)[] = [];
@@ -33,7 +38,7 @@ async function listen(onSocket: (s: Socket) => void): Promise<{ server: Server; 
 }
 
 async function relay(opts: Partial<RelayOptions> & { targetPort: number }): Promise<Relay> {
-  const r = await startRelay({ port: 0, host: '127.0.0.1', targetHost: '127.0.0.1', targetTls: false, maxSessions: 10, ...opts });
+  const r = await startRelay({ port: 0, host: '127.0.0.1', targetHost: '127.0.0.1', targetTls: false, maxSessions: 10, key: RELAY_KEY, ...opts });
   cleanups.push(() => r.close());
   return r;
 }
@@ -61,7 +66,7 @@ describe('db relay', () => {
   it('pipes bytes to the configured target and ignores the requested address', async () => {
     const target = await listen((s) => s.pipe(s));
     const r = await relay({ targetPort: target.port });
-    const echoed = await roundTrip(`ws://127.0.0.1:${r.port}/v1?address=169.254.169.254:80`, Buffer.from('hello'));
+    const echoed = await roundTrip(`ws://127.0.0.1:${r.port}/v1?address=169.254.169.254:80&${token()}`, Buffer.from('hello'));
     expect(echoed.toString()).toBe('hello');
     expect(target.sockets).toHaveLength(1);
   });
@@ -77,14 +82,14 @@ describe('db relay', () => {
       });
     });
     const r = await relay({ targetPort: target.port, targetHost: 'localhost', targetTls: true, targetCa: fixture('relay-target.crt') });
-    const echoed = await roundTrip(`ws://127.0.0.1:${r.port}/v1`, Buffer.from('startup'));
+    const echoed = await roundTrip(`ws://127.0.0.1:${r.port}/v1?${token()}`, Buffer.from('startup'));
     expect(echoed.toString()).toBe('tls:startup');
   });
 
   it('closes the client when the target refuses TLS', async () => {
     const target = await listen((s) => s.once('data', () => s.write('N')));
     const r = await relay({ targetPort: target.port, targetTls: true });
-    const ws = new WebSocket(`ws://127.0.0.1:${r.port}/v1`);
+    const ws = new WebSocket(`ws://127.0.0.1:${r.port}/v1?${token()}`);
     cleanups.push(() => ws.terminate());
     const [code] = (await once(ws, 'close')) as [number];
     expect(code).toBe(1011);
@@ -99,7 +104,7 @@ describe('db relay', () => {
     const r = await relay({ targetPort: pgPort });
 
     neonConfig.webSocketConstructor = WebSocket;
-    neonConfig.wsProxy = (host, port) => `127.0.0.1:${r.port}/v1?address=${host}:${port}`;
+    neonConfig.wsProxy = (host, port) => `127.0.0.1:${r.port}/v1?address=${host}:${port}&${token()}`;
     neonConfig.useSecureWebSocket = false;
     neonConfig.pipelineTLS = false;
     neonConfig.pipelineConnect = false;

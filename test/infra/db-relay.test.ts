@@ -8,7 +8,7 @@ import { templateOf, testStack } from './helpers.js';
 
 function build(stack: ReturnType<typeof testStack>, overrides: Partial<DbRelayProps> = {}): DbRelay {
   const logBucket = new s3.Bucket(stack, 'Logs');
-  const data = new Data(stack, 'Data', { backupRetentionDays: 7, deletionProtection: false, flowLogBucket: logBucket });
+  const data = new Data(stack, 'Data', { backupRetentionDays: 7, deletionProtection: false, flowLogBucket: logBucket, prefix: 'media-test' });
   return new DbRelay(stack, 'Relay', {
     vpc: data.vpc,
     proxy: data.proxy,
@@ -16,6 +16,7 @@ function build(stack: ReturnType<typeof testStack>, overrides: Partial<DbRelayPr
     domainName: 'db-relay.example.com',
     accessLogBucket: logBucket,
     logRetention: logs.RetentionDays.ONE_MONTH,
+    prefix: 'media-test',
     ...overrides,
   });
 }
@@ -50,6 +51,46 @@ describe('DbRelay', () => {
     t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: Match.anyValue(), Description: 'DB relay to RDS Proxy',
     });
+  });
+
+  it('injects the caller-proof key from Secrets Manager and trusts only the ALB-appended source', () => {
+    t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'media-test/db-relay-key',
+      GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
+    });
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({
+        Secrets: [{ Name: 'RELAY_KEY', ValueFrom: Match.anyValue() }],
+        Environment: Match.arrayWith([{ Name: 'MAX_SESSIONS', Value: '200' }, { Name: 'TRUST_FORWARDED_FOR', Value: 'true' }]),
+      })],
+    });
+  });
+
+  it('answers 403 at the load balancer unless the request is a /v1 upgrade carrying a token', () => {
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      DefaultActions: [Match.objectLike({ Type: 'fixed-response', FixedResponseConfig: Match.objectLike({ StatusCode: '403' }) })],
+    });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Conditions: Match.arrayWith([
+        Match.objectLike({ Field: 'path-pattern', PathPatternConfig: { Values: ['/v1'] } }),
+        Match.objectLike({ Field: 'query-string', QueryStringConfig: { Values: [{ Key: 'token', Value: '*' }] } }),
+      ]),
+      Actions: [Match.objectLike({ Type: 'forward' })],
+    });
+    // Readiness: the task proves it can reach the RDS Proxy, not only that it runs.
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/readyz' });
+  });
+
+  it('opens the listener to the given CIDRs only, when given', () => {
+    const open = t.findResources('AWS::EC2::SecurityGroup', { Properties: { SecurityGroupIngress: Match.arrayWith([Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443 })]) } });
+    expect(Object.keys(open)).toHaveLength(1);
+    const narrowed = templateOf((s) => build(s, { allowedCidrs: ['173.245.48.0/20', '3.120.0.0/14'] }));
+    const ingress = Object.values(narrowed.findResources('AWS::EC2::SecurityGroup'))
+      .flatMap((r) => (r.Properties.SecurityGroupIngress ?? []) as { CidrIp?: string; FromPort: number }[])
+      .filter((i) => i.FromPort === 443)
+      .map((i) => i.CidrIp);
+    expect(ingress.sort()).toEqual(['173.245.48.0/20', '3.120.0.0/14']);
+    expect(() => build(testStack(), { allowedCidrs: ['everyone'] })).toThrow(/allowedCidrs/);
   });
 
   it('rejects a bad domain name and desired count', () => {

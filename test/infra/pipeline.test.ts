@@ -12,7 +12,7 @@ function build(stack: ReturnType<typeof testStack>, overrides: Partial<PipelineP
   return new Pipeline(stack, 'Pipeline', {
     raw: storage.raw,
     derivatives: storage.derivatives,
-    dbSecret: new secretsmanager.Secret(stack, 'DbSecret'),
+    dbSecrets: { pipeline: new secretsmanager.Secret(stack, 'DbSecret'), purge: new secretsmanager.Secret(stack, 'PurgeSecret') },
     environment: { S3_BUCKET_RAW: 'raw' },
     logRetention: logs.RetentionDays.ONE_MONTH,
     entries: fixtureEntries,
@@ -33,7 +33,7 @@ describe('Pipeline', () => {
   it('encrypts the queues, enforces TLS and dead-letters after 5 receives', () => {
     t.resourcePropertiesCountIs('AWS::SQS::Queue', { SqsManagedSseEnabled: true }, 2);
     t.hasResourceProperties('AWS::SQS::Queue', {
-      VisibilityTimeout: 6 * 180,
+      VisibilityTimeout: 6 * 300,
       RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
     });
     t.resourcePropertiesCountIs('AWS::SQS::QueuePolicy', {
@@ -84,6 +84,14 @@ describe('Pipeline', () => {
     const policies = t.findResources('AWS::IAM::Policy');
     const senders = Object.keys(policies).filter((id) => JSON.stringify(policies[id]).includes('sqs:SendMessage'));
     expect(senders).toEqual([expect.stringMatching(/SweeperFn/)]);
+  });
+
+  it('gives the purge its own database secret and the other handlers the pipeline one', () => {
+    const fns = Object.values(t.findResources('AWS::Lambda::Function'))
+      .map((f) => f.Properties.Environment?.Variables as Record<string, { Ref?: string }> | undefined)
+      .filter((v) => v?.DATABASE_SECRET_ARN)
+      .map((v) => v!.DATABASE_SECRET_ARN!.Ref);
+    expect(fns.sort()).toEqual([expect.stringMatching(/^DbSecret/), expect.stringMatching(/^DbSecret/), expect.stringMatching(/^DbSecret/), expect.stringMatching(/^PurgeSecret/)]);
   });
 
   it('rejects a bad receive count and an over-long ingest timeout', () => {

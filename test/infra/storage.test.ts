@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { Storage } from '../../infra/constructs/storage.js';
+import { READABLE_STORAGE_CLASSES, Storage } from '../../infra/constructs/storage.js';
 import { templateOf, testStack } from './helpers.js';
 
 const origins = ['https://app.example.com'];
@@ -55,7 +55,6 @@ describe('Storage', () => {
             Transitions: [
               { StorageClass: 'STANDARD_IA', TransitionInDays: 30 },
               { StorageClass: 'GLACIER_IR', TransitionInDays: 90 },
-              { StorageClass: 'DEEP_ARCHIVE', TransitionInDays: 365 },
             ],
             NoncurrentVersionExpiration: { NoncurrentDays: 1826 },
           }),
@@ -70,6 +69,14 @@ describe('Storage', () => {
         ]),
       },
     });
+  });
+
+  it('never moves an object to a class that needs a restore before a GET', () => {
+    const classes = Object.values(t.findResources('AWS::S3::Bucket'))
+      .flatMap((b) => (b.Properties.LifecycleConfiguration?.Rules ?? []) as { Transitions?: { StorageClass: string }[]; NoncurrentVersionTransitions?: { StorageClass: string }[] }[])
+      .flatMap((r) => [...(r.Transitions ?? []), ...(r.NoncurrentVersionTransitions ?? [])].map((x) => x.StorageClass));
+    expect(classes.length).toBeGreaterThan(0);
+    for (const c of classes) expect(READABLE_STORAGE_CLASSES).toContain(c);
   });
 
   it('denies non-TLS access on every bucket', () => {
@@ -88,7 +95,7 @@ describe('Storage', () => {
     expect(build({ retentionDays: 0 })).toThrow(/retentionDays/);
     expect(build({ retentionDays: 1.5 })).toThrow(/retentionDays/);
     expect(build({ rawTransitions: { infrequentAccessDays: 10 } })).toThrow(/>= 30/);
-    expect(build({ rawTransitions: { glacierDays: 400 } })).toThrow(/must increase/);
+    expect(build({ rawTransitions: { glacierDays: 30 } })).toThrow(/must increase/);
     expect(build({ corsOrigins: ['*'] })).toThrow(/corsOrigins/);
     expect(build({ corsOrigins: [] })).toThrow(/corsOrigins/);
   });

@@ -50,12 +50,15 @@ async function waitFor(r: Running, text: string, ms = 90_000): Promise<void> {
 
 const s3 = () =>
   new S3Client({ endpoint: `http://127.0.0.1:${ports.s3}`, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
-const pg = () =>
+// The local relay demands the caller proof; the stack hands its key to the edge through .dev.vars.
+const relayKey = async () => /\nDATABASE_RELAY_KEY='([^']+)'\n/.exec(await readFile(path.join(dataDir, 'dev.vars'), 'utf8'))?.[1];
+const pg = async (withKey = true) =>
   openNeonDatabase({
     url: `postgres://postgres:postgres@127.0.0.1:${ports.pg}/postgres`,
     wsProxy: `127.0.0.1:${ports.ws}/v1`,
     secure: false,
     webSocketConstructor: ws,
+    ...(withKey ? { relayKey: await relayKey() } : {}),
   });
 
 beforeAll(async () => {
@@ -95,7 +98,10 @@ describe('npm run dev', () => {
       expect(second.output()).toMatch(/another local stack \(pid \d+\) is using/);
 
       await s3().put('raw', 'persist/original', 'kept across restarts');
-      const db = pg();
+      const anonymous = await pg(false);
+      await expect(anonymous.db.execute(sql`select 1`)).rejects.toThrow();
+      await anonymous.close();
+      const db = await pg();
       await db.db.execute(sql`insert into users (email, name, password_hash) values ('keep@example.test', 'Keep', 'h')`);
       await db.close();
 
@@ -111,7 +117,7 @@ describe('npm run dev', () => {
       await waitFor(again, 'local stack ready');
       expect((await fetch(`http://127.0.0.1:${ports.edge}/healthz`)).status).toBe(200);
       expect(await (await s3().get('raw', 'persist/original'))?.text()).toBe('kept across restarts');
-      const db = pg();
+      const db = await pg();
       const res = (await db.db.execute(sql`select name from users where email = 'keep@example.test'`)) as unknown as {
         rows: { name: string }[];
       };
