@@ -22,8 +22,8 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { videoContentType } from '../shared/profiles/video.ts';
 import type { S3Client } from '../shared/storage/s3-client.ts';
 import { jobStateChangeEvent, type MediaConvertJobEvent } from '../origin/events/mediaconvert.ts';
-import type { Logger, VideoJobRequest, VideoTranscoder } from '../origin/pipeline/deps.ts';
-import { describeError, PipelineError } from '../origin/pipeline/errors.ts';
+import type { Logger, VideoJobRequest, VideoTranscoder } from '../origin/core/deps.ts';
+import { describeError, OriginError } from '../origin/core/errors.ts';
 import { planVideo, transcodeWithFfmpeg } from '../origin/processing/video/ffmpeg.ts';
 import { probeVideo } from '../origin/processing/video/ffprobe.ts';
 import { outputGroupDetails } from './ffmpeg-job-event.ts';
@@ -72,7 +72,7 @@ export class FfmpegTranscoder implements VideoTranscoder {
   constructor(private readonly o: FfmpegTranscoderOptions) {}
 
   async submit(req: VideoJobRequest): Promise<{ externalId: string }> {
-    if (this.closed) throw new PipelineError('transcoder_closed', 'the local transcoder is closed');
+    if (this.closed) throw new OriginError('transcoder_closed', 'the local transcoder is closed');
     const id = jobId();
     this.queue.push({ id, req });
     this.pump();
@@ -125,7 +125,7 @@ export class FfmpegTranscoder implements VideoTranscoder {
       const plan = planVideo(probe);
       const out = path.join(dir, 'out');
       let pid: number | undefined;
-      if (this.closed) throw new PipelineError('transcoder_closed', 'closed before transcoding');
+      if (this.closed) throw new OriginError('transcoder_closed', 'closed before transcoding');
       try {
         await transcodeWithFfmpeg(input, out, plan, {
           preset: this.o.preset ?? 'veryfast',
@@ -139,7 +139,7 @@ export class FfmpegTranscoder implements VideoTranscoder {
       } finally {
         if (pid !== undefined) this.pids.delete(pid);
       }
-      if (this.closed) throw new PipelineError('transcoder_closed', 'closed while transcoding');
+      if (this.closed) throw new OriginError('transcoder_closed', 'closed while transcoding');
       const files = await walk(out);
       await this.upload(req, out, files);
       const groups = outputGroupDetails(`s3://${req.outputBucket}/${req.outputPrefix}`, plan, probe, files);
@@ -159,7 +159,7 @@ export class FfmpegTranscoder implements VideoTranscoder {
 
   private async download(req: VideoJobRequest, file: string): Promise<void> {
     const res = await this.o.storage.get(req.inputBucket, req.inputKey);
-    if (!res?.body) throw new PipelineError('source_missing', `${req.inputBucket}/${req.inputKey} does not exist`);
+    if (!res?.body) throw new OriginError('source_missing', `${req.inputBucket}/${req.inputKey} does not exist`);
     await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(file));
   }
 

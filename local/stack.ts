@@ -11,7 +11,7 @@ import { S3Client } from '../shared/storage/s3-client.ts';
 import type { SqsHandler } from '../origin/events/types.ts';
 import { createIngestHandler } from '../origin/handlers/ingest.ts';
 import { handleJobStateChange } from '../origin/handlers/mediaconvert-complete.ts';
-import type { Logger, PipelineDeps } from '../origin/pipeline/deps.ts';
+import type { Logger, PipelineDeps } from '../origin/core/deps.ts';
 import { sweepAbandonedUploads } from '../origin/pipeline/abandoned-uploads.ts';
 import { sweepStuckJobs } from '../origin/pipeline/sweeper.ts';
 import { sweepExpiredRows } from '../origin/pipeline/expired-rows.ts';

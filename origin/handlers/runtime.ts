@@ -14,8 +14,8 @@ import { z } from 'zod';
 import { originConfigSchema, parseConfig } from '../../shared/config.ts';
 import { openNeonDatabase } from '../../shared/db/neon.ts';
 import { S3Client } from '../../shared/storage/s3-client.ts';
-import { jsonLogger, type PipelineDeps } from '../pipeline/deps.ts';
-import { PipelineError } from '../pipeline/errors.ts';
+import { jsonLogger, type PipelineDeps } from '../core/deps.ts';
+import { OriginError } from '../core/errors.ts';
 import { MediaConvertTranscoder } from '../processing/video/mediaconvert-transcoder.ts';
 import { databaseUrl, fetchDatabaseSecret } from './database-secret.ts';
 import { createScanner } from '../processing/scan.ts';
@@ -58,12 +58,12 @@ export async function buildRuntime(env: Record<string, string | undefined>): Pro
 
   let url = origin.DATABASE_URL;
   if (!url) {
-    if (!lambda.DATABASE_SECRET_ARN) throw new PipelineError('runtime_config', 'set DATABASE_URL or DATABASE_SECRET_ARN');
+    if (!lambda.DATABASE_SECRET_ARN) throw new OriginError('runtime_config', 'set DATABASE_URL or DATABASE_SECRET_ARN');
     if (!origin.DATABASE_WS_PROXY) {
-      throw new PipelineError('runtime_config', 'DATABASE_WS_PROXY is empty: the pipeline reaches RDS only through the DB relay (deploy it, see docs/deploy.md)');
+      throw new OriginError('runtime_config', 'DATABASE_WS_PROXY is empty: the pipeline reaches RDS only through the DB relay (deploy it, see docs/deploy.md)');
     }
     if (!lambda.AWS_ACCESS_KEY_ID || !lambda.AWS_SECRET_ACCESS_KEY) {
-      throw new PipelineError('runtime_config', 'no AWS credentials in the environment to read DATABASE_SECRET_ARN');
+      throw new OriginError('runtime_config', 'no AWS credentials in the environment to read DATABASE_SECRET_ARN');
     }
     const secret = await fetchDatabaseSecret({
       secretArn: lambda.DATABASE_SECRET_ARN,

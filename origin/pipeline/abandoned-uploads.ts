@@ -22,7 +22,7 @@ import { and, asc, eq, inArray, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { assets, uploads } from '../../shared/db/schema.ts';
 import type { S3Client } from '../../shared/storage/s3-client.ts';
-import type { Logger } from './deps.ts';
+import type { Logger } from '../core/deps.ts';
 
 export const ABANDONED_REASON = 'upload abandoned';
 

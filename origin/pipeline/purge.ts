@@ -17,8 +17,8 @@ import { and, asc, eq, isNotNull, lte } from 'drizzle-orm';
 import { assets, auditLog, grants, shareLinks } from '../../shared/db/schema.ts';
 import { isAssetId, originalKey } from '../../shared/storage/keys.ts';
 import type { ListedVersion, S3Client } from '../../shared/storage/s3-client.ts';
-import type { PipelineDeps } from './deps.ts';
-import { describeError } from './errors.ts';
+import type { PipelineDeps } from '../core/deps.ts';
+import { describeError } from '../core/errors.ts';
 
 export interface PurgeOptions {
   /** Assets per run. @default 100 */

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobStateChangeEvent, type MediaConvertJobEvent } from '../../origin/events/mediaconvert.ts';
 import { handleJobStateChange } from '../../origin/handlers/mediaconvert-complete.ts';
-import type { PipelineDeps } from '../../origin/pipeline/deps.ts';
+import type { PipelineDeps } from '../../origin/core/deps.ts';
 import { completeVideoJob, TRANSCODE_JOB_TYPE } from '../../origin/pipeline/video-complete.ts';
 import type { DatabaseHandle } from '../../shared/db/database.ts';
 import { assetRow, createAsset, createJob, derivativeRows, DRIVERS, jobRow, makeDeps, openDb } from './support/video-env.ts';

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaConvertJobEvent } from '../../origin/events/mediaconvert.ts';
 import { handleJobStateChange } from '../../origin/handlers/mediaconvert-complete.ts';
 import { FfmpegTranscoder } from '../../local/ffmpeg-transcoder.ts';
-import type { PipelineDeps } from '../../origin/pipeline/deps.ts';
+import type { PipelineDeps } from '../../origin/core/deps.ts';
 import { TRANSCODE_JOB_TYPE } from '../../origin/pipeline/video-complete.ts';
 import { parseMasterPlaylist, parseMediaPlaylist } from '../../origin/processing/video/hls-playlist.ts';
 import type { DatabaseHandle } from '../../shared/db/database.ts';

@@ -9,7 +9,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { inject } from 'vitest';
 import type { SqsEvent, SqsRecord } from '../../../origin/events/types.ts';
 import { createIngestHandler } from '../../../origin/handlers/ingest.ts';
-import type { Logger, PipelineDeps, VideoJobRequest, VideoTranscoder } from '../../../origin/pipeline/deps.ts';
+import type { Logger, PipelineDeps, VideoJobRequest, VideoTranscoder } from '../../../origin/core/deps.ts';
 import type { Database, DatabaseHandle } from '../../../shared/db/database.ts';
 import { assets, derivatives, jobs, users } from '../../../shared/db/schema.ts';
 import { originalKey } from '../../../shared/storage/keys.ts';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { SqsHandler } from '../../../origin/events/types.ts';
 import { createIngestHandler } from '../../../origin/handlers/ingest.ts';
 import { startLocalStack, type LocalStack } from '../../../local/stack.ts';
-import type { PipelineDeps } from '../../../origin/pipeline/deps.ts';
+import type { PipelineDeps } from '../../../origin/core/deps.ts';
 import { devConfigSchema, parseConfig } from '../../../shared/config.ts';
 import { S3Client } from '../../../shared/storage/s3-client.ts';
 

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { inject } from 'vitest';
-import type { Logger, PipelineDeps, VideoJobRequest, VideoTranscoder } from '../../../origin/pipeline/deps.ts';
+import type { Logger, PipelineDeps, VideoJobRequest, VideoTranscoder } from '../../../origin/core/deps.ts';
 import type { Database, DatabaseHandle } from '../../../shared/db/database.ts';
 import { assets, derivatives, jobs, users } from '../../../shared/db/schema.ts';
 import { S3Client } from '../../../shared/storage/s3-client.ts';
