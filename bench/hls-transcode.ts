@@ -20,7 +20,7 @@ import { startLocalS3 } from '../local/s3-server.ts';
 import { planVideo } from '../origin/processing/video/ffmpeg.ts';
 import { probeVideo } from '../origin/processing/video/ffprobe.ts';
 import { HLS, VIDEO_AUDIO, VIDEO_POSTER, VIDEO_PREVIEW, VIDEO_QUALITY } from '../shared/profiles/video.ts';
-import { S3Client } from '../shared/storage/s3-client.ts';
+import { openStorage } from '../origin/core/storage.ts';
 
 const exec = promisify(execFile);
 const seconds = Number(process.argv[2] ?? 30);
@@ -30,7 +30,7 @@ const width = Math.round((height * 16) / 9 / 2) * 2;
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-hls-'));
 const s3 = await startLocalS3({ directory: path.join(dir, 's3'), port: 0, buckets: ['raw', 'derivatives'], corsOrigins: [] });
-const storage = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+const storage = openStorage({ endpoint: s3.endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
 
 try {
   const clip = path.join(dir, 'clip.mp4');
@@ -56,7 +56,7 @@ try {
   await transcoder.close();
   if (event?.detail.status !== 'COMPLETE') throw new Error(`transcode failed: ${event?.detail.errorMessage}`);
   let outputs = 0;
-  for await (const _ of storage.listAll('derivatives', `${assetId}/`)) outputs++;
+  for await (const _ of storage.list('derivatives', `${assetId}/`)) outputs++;
 
   // (b) one ffmpeg per output.
   const out = path.join(dir, 'separate');

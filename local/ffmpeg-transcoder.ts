@@ -16,20 +16,18 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { videoContentType } from '../shared/profiles/video.ts';
-import type { S3Client } from '../shared/storage/s3-client.ts';
 import { jobStateChangeEvent, type MediaConvertJobEvent } from '../origin/events/mediaconvert.ts';
 import type { Logger, VideoJobRequest, VideoTranscoder } from '../origin/core/deps.ts';
 import { describeError, OriginError } from '../origin/core/errors.ts';
+import type { OriginStorage } from '../origin/core/storage.ts';
 import { planVideo, transcodeWithFfmpeg } from '../origin/processing/video/ffmpeg.ts';
 import { probeVideo } from '../origin/processing/video/ffprobe.ts';
 import { outputGroupDetails } from './ffmpeg-job-event.ts';
 
 export interface FfmpegTranscoderOptions {
-  storage: S3Client;
+  storage: OriginStorage;
   /** Receives every job's final event; the local stack passes the completion handler. */
   onComplete: (event: MediaConvertJobEvent) => Promise<unknown>;
   /** Jobs run at once. @default 1 */
@@ -159,8 +157,8 @@ export class FfmpegTranscoder implements VideoTranscoder {
 
   private async download(req: VideoJobRequest, file: string): Promise<void> {
     const res = await this.o.storage.get(req.inputBucket, req.inputKey);
-    if (!res?.body) throw new OriginError('source_missing', `${req.inputBucket}/${req.inputKey} does not exist`);
-    await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(file));
+    if (!res) throw new OriginError('source_missing', `${req.inputBucket}/${req.inputKey} does not exist`);
+    await pipeline(res.body, createWriteStream(file));
   }
 
   private async upload(req: VideoJobRequest, dir: string, files: string[]): Promise<void> {
@@ -169,8 +167,7 @@ export class FfmpegTranscoder implements VideoTranscoder {
       for (let f = next.shift(); f !== undefined; f = next.shift()) {
         const full = path.join(dir, f);
         const { size } = await stat(full);
-        const body = Readable.toWeb(createReadStream(full)) as ReadableStream<Uint8Array>;
-        await this.o.storage.put(req.outputBucket, `${req.outputPrefix}${f}`, body, { contentType: videoContentType(f), contentLength: size });
+        await this.o.storage.put(req.outputBucket, `${req.outputPrefix}${f}`, createReadStream(full), { contentType: videoContentType(f), contentLength: size });
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, files.length) }, worker));

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { StorageError } from '../../shared/storage/s3-client.ts';
+import { StorageError } from '../storage/s3-client.ts';
 import type { AppEnv } from '../env.ts';
 
 const CHECK_TIMEOUT_MS = 3000;

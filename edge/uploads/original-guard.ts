@@ -16,7 +16,7 @@
 import { eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { assets } from '../../shared/db/schema.ts';
-import { bareEtag } from '../../shared/storage/s3-client.ts';
+import { bareEtag } from '../../shared/storage/etag.ts';
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
 

@@ -13,9 +13,9 @@ import ws from 'ws';
 import { z } from 'zod';
 import { originConfigSchema, parseConfig } from '../../shared/config.ts';
 import { openNeonDatabase } from '../../shared/db/neon.ts';
-import { S3Client } from '../../shared/storage/s3-client.ts';
 import { jsonLogger, type PipelineDeps } from '../core/deps.ts';
 import { OriginError } from '../core/errors.ts';
+import { openStorage, storageSettings } from '../core/storage.ts';
 import { MediaConvertTranscoder } from '../processing/video/mediaconvert-transcoder.ts';
 import { databaseUrl, fetchDatabaseSecret } from './database-secret.ts';
 import { createScanner } from '../processing/scan.ts';
@@ -88,14 +88,7 @@ export async function buildRuntime(env: Record<string, string | undefined>): Pro
     webSocketConstructor: ws,
     max: 2,
   });
-  const storage = new S3Client({
-    endpoint: origin.S3_ENDPOINT,
-    region: origin.S3_REGION,
-    accessKeyId: origin.S3_ACCESS_KEY_ID,
-    secretAccessKey: origin.S3_SECRET_ACCESS_KEY,
-    ...(origin.S3_SESSION_TOKEN ? { sessionToken: origin.S3_SESSION_TOKEN } : {}),
-    forcePathStyle: origin.S3_FORCE_PATH_STYLE,
-  });
+  const storage = openStorage(storageSettings(origin));
   const transcoder = new MediaConvertTranscoder({
     region: lambda.AWS_REGION,
     queueArn: lambda.MEDIACONVERT_QUEUE_ARN,
@@ -114,6 +107,7 @@ export async function buildRuntime(env: Record<string, string | undefined>): Pro
     now: () => new Date(),
     async close() {
       transcoder.close();
+      storage.client.destroy();
       await database.close();
     },
   };

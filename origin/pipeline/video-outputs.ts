@@ -38,9 +38,9 @@ export interface VideoFacts {
 }
 
 async function readText(deps: PipelineDeps, key: string): Promise<string> {
-  const res = await deps.storage.get(deps.buckets.derivatives, key);
-  if (!res || res.status !== 200) throw new OriginError('outputs_missing', `${key} is missing from the derivatives bucket`);
-  return res.text();
+  const text = await deps.storage.getText(deps.buckets.derivatives, key);
+  if (text === null) throw new OriginError('outputs_missing', `${key} is missing from the derivatives bucket`);
+  return text;
 }
 
 const rungOf = (uri: string) => /_([0-9a-z]+)\.m3u8$/.exec(uri)?.[1] ?? uri;
@@ -48,7 +48,7 @@ const rungOf = (uri: string) => /_([0-9a-z]+)\.m3u8$/.exec(uri)?.[1] ?? uri;
 export async function collectVideoOutputs(deps: PipelineDeps, ev: VideoJobEvent): Promise<{ rows: DerivativeRow[]; facts: VideoFacts }> {
   const prefix = `${ev.assetId}/`;
   const stored = new Map<string, number>();
-  for await (const o of deps.storage.listAll(deps.buckets.derivatives, prefix)) {
+  for await (const o of deps.storage.list(deps.buckets.derivatives, prefix)) {
     const p = o.key.slice(prefix.length);
     if (parseVideoFile(p)) stored.set(p, o.size);
   }
