@@ -171,25 +171,38 @@ async function copyObject(key: string, ctx: CopyContext): Promise<'copied' | 'sk
   const res = await from.client.get(from.bucket, key, signal ? { signal } : {});
   if (!res) throw new Error('source object disappeared after listing');
   const body = res.body.pipe(verifyingStream(expected, source.size, ctx.onBytes));
-  // A failed source read must fail the upload, not leave it waiting for bytes.
+  // A failed source read or check must fail the upload, not leave it waiting for bytes: the
+  // upload is aborted, and the stream's error (not the aborted request's) is what is reported.
+  const upload = new AbortController();
+  let streamError: unknown;
+  const fail = (err: unknown) => {
+    streamError ??= err;
+    upload.abort(err);
+  };
   res.body.once('error', (err) => body.destroy(err));
+  body.once('error', fail);
+  const onAbort = () => upload.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
   const metadata = { ...source.metadata, sha256: expected };
   const meta = source.contentType ? { contentType: source.contentType, metadata } : { metadata };
   try {
     if (source.size > ctx.threshold) {
       // lib-storage: parts cut from the stream, two in flight, the upload aborted on any failure.
       const partSize = Math.max(ctx.partSize, Math.ceil(source.size / MAX_PARTS / MiB) * MiB);
-      await to.client.upload(to.bucket, key, body, { ...meta, partSize, queueSize: 2, ...(signal ? { signal } : {}) });
+      await to.client.upload(to.bucket, key, body, { ...meta, partSize, queueSize: 2, signal: upload.signal });
     } else {
       await to.client.put(to.bucket, key, body, {
         ...meta,
         contentLength: source.size,
         // AWS verifies this itself and refuses the PUT on mismatch.
         checksumSha256: Buffer.from(expected, 'hex').toString('base64'),
-        ...(signal ? { signal } : {}),
+        signal: upload.signal,
       });
     }
+  } catch (err) {
+    throw streamError ?? err;
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     // Refused early (or failed): stop reading the source.
     if (!res.body.readableEnded) res.body.destroy();
   }
