@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectCreatedEvent, SqsEvent, SqsRecord } from '../../origin/events/types.ts';
 import { LocalDispatcher } from '../../local/dispatcher.ts';
 import { startLocalS3, type LocalS3 } from '../../local/s3-server.ts';
-import { S3Client } from '../../shared/storage/s3-client.ts';
+import { S3Client } from '../../edge/storage/s3-client.ts';
 
 let server: LocalS3;
 let dir: string;
@@ -71,8 +71,8 @@ describe('local dispatcher', () => {
     const d = new LocalDispatcher({ bucket: 'raw', handler });
     attach(d);
     const id = await s3.createMultipartUpload('raw', 'a2/original');
-    const p = await s3.uploadPart('raw', 'a2/original', id, 1, 'abc');
-    await s3.completeMultipartUpload('raw', 'a2/original', id, [p]);
+    const part = await fetch(await s3.presignUploadPart('raw', 'a2/original', id, 1, 60), { method: 'PUT', body: 'abc' });
+    await s3.completeMultipartUpload('raw', 'a2/original', id, [{ partNumber: 1, etag: part.headers.get('etag')! }]);
     await d.idle();
     await d.close();
     const events = calls.flatMap((c) => c.Records).map((r) => JSON.parse(r.body) as ObjectCreatedEvent);

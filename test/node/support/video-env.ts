@@ -106,3 +106,12 @@ export async function keysUnder(client: OriginStorage, bucket: string, prefix: s
   for await (const o of client.list(bucket, prefix)) keys.push(o.key);
   return keys.sort();
 }
+
+/** An object's bytes (test-sized objects only); throws when it is missing. */
+export async function objectBytes(client: OriginStorage, bucket: string, key: string): Promise<Buffer> {
+  const res = await client.get(bucket, key);
+  if (!res) throw new Error(`no object ${bucket}/${key}`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of res.body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
