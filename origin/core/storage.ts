@@ -17,7 +17,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
-  HeadBucketCommand,
+  ListObjectsV2Command,
   HeadObjectCommand,
   ListObjectVersionsCommand,
   paginateListObjectsV2,
@@ -151,9 +151,14 @@ export class OriginStorage {
     }
   }
 
-  /** Resolves when the bucket exists and these credentials reach it. */
+  /**
+   * Resolves when the bucket exists and these credentials reach it. A listing
+   * of zero keys rather than HeadBucket (same permission): a HEAD answer has
+   * no body, so S3's own error code (`InvalidAccessKeyId`,
+   * `SignatureDoesNotMatch`, `NoSuchBucket`) would be lost.
+   */
   async headBucket(bucket: string, signal?: AbortSignal): Promise<void> {
-    await this.client.send(new HeadBucketCommand({ Bucket: bucket }), signal ? { abortSignal: signal } : {});
+    await this.client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 0 }), signal ? { abortSignal: signal } : {});
   }
 
   /** One PUT, up to 5 GiB. A stream body is sent once, never retried; use {@link upload} for big or unsized streams. */

@@ -192,9 +192,12 @@ describe('signatures (the server verifies every SDK request)', () => {
     expect(await res.text()).toContain('AccessDenied');
   });
 
-  it('reports a missing bucket as NoSuchBucket or NotFound', async () => {
-    const err = await storage.headBucket('no-such-bucket').catch((e: unknown) => e);
-    expect(isS3Error(err)).toBe(true);
-    expect((err as { $metadata: { httpStatusCode?: number } }).$metadata.httpStatusCode).toBe(404);
+  it('names the reason a bucket cannot be used: NoSuchBucket, InvalidAccessKeyId, SignatureDoesNotMatch', async () => {
+    await storage.headBucket(bucket);
+    expect(isS3Error(await storage.headBucket('no-such-bucket').catch((e: unknown) => e), 'NoSuchBucket')).toBe(true);
+    const stranger = openStorage({ ...settings(), accessKeyId: 'NOBODY' });
+    expect(isS3Error(await stranger.headBucket(bucket).catch((e: unknown) => e), 'InvalidAccessKeyId')).toBe(true);
+    stranger.client.destroy();
+    expect(isS3Error(await bad.headBucket(bucket).catch((e: unknown) => e), 'SignatureDoesNotMatch')).toBe(true);
   });
 });

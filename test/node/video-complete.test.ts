@@ -186,7 +186,7 @@ describe.each(DRIVERS)('video completion on $name', ({ driver }) => {
     expect(await handleJobStateChange(deps, progressing)).toEqual({ result: 'dropped' });
     const broken = makeDeps(deps.db, { buckets: { raw: 'raw', derivatives: 'no-such-bucket' } });
     await putOutputs(deps, assetId);
-    await expect(handleJobStateChange(broken, complete(assetId, jobId, 'mc-1'))).rejects.toMatchObject({ code: 'NoSuchBucket' });
+    await expect(handleJobStateChange(broken, complete(assetId, jobId, 'mc-1'))).rejects.toMatchObject({ name: 'NoSuchBucket' });
     expect(await jobRow(deps.db, jobId)).toMatchObject({ status: 'processing' });
   });
 });
