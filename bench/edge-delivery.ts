@@ -34,7 +34,7 @@ import { devConfigSchema, parseConfig } from '../shared/config.ts';
 import type { Database } from '../shared/db/database.ts';
 import { assets, users } from '../shared/db/schema.ts';
 import { derivativeKey } from '../shared/storage/keys.ts';
-import { S3Client } from '../shared/storage/s3-client.ts';
+import { S3Client } from '../edge/storage/s3-client.ts';
 import { KeySet, signMediaToken, verifyMediaToken } from '../shared/tokens/index.ts';
 import { loadOrCreateDevKeys } from '../local/dev-keys.ts';
 import { bundleEdge, startEdge } from '../local/edge-runtime.ts';

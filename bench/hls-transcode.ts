@@ -21,7 +21,7 @@ import { planVideo } from '../origin/processing/video/ffmpeg.ts';
 import { probeVideo } from '../origin/processing/video/ffprobe.ts';
 import { HLS, VIDEO_AUDIO, VIDEO_POSTER, VIDEO_PREVIEW, VIDEO_QUALITY } from '../shared/profiles/video.ts';
 import { openPgliteDatabase } from '../shared/db/pglite.ts';
-import { S3Client } from '../shared/storage/s3-client.ts';
+import { openStorage } from '../origin/core/storage.ts';
 
 const exec = promisify(execFile);
 const seconds = Number(process.argv[2] ?? 30);
@@ -31,7 +31,7 @@ const width = Math.round((height * 16) / 9 / 2) * 2;
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-hls-'));
 const s3 = await startLocalS3({ directory: path.join(dir, 's3'), port: 0, buckets: ['raw', 'derivatives'], corsOrigins: [] });
-const storage = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+const storage = openStorage({ endpoint: s3.endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
 
 try {
   const clip = path.join(dir, 'clip.mp4');
@@ -60,7 +60,7 @@ try {
   await pg.close();
   if (event?.detail.status !== 'COMPLETE') throw new Error(`transcode failed: ${event?.detail.errorMessage}`);
   let outputs = 0;
-  for await (const _ of storage.listAll('derivatives', `${assetId}/`)) outputs++;
+  for await (const _ of storage.list('derivatives', `${assetId}/`)) outputs++;
 
   // (b) one ffmpeg per output.
   const out = path.join(dir, 'separate');

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startLocalS3 } from '../local/s3-server.ts';
 import { migrateStorage } from '../cli/storage-migration.ts';
-import { S3Client } from '../shared/storage/s3-client.ts';
+import { openStorage } from '../origin/core/storage.ts';
 
 const totalMiB = Number(process.argv[2] ?? 256);
 const objects = Number(process.argv[3] ?? 8);
@@ -21,8 +21,7 @@ const size = Math.floor((totalMiB * 1024 * 1024) / objects);
 const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-migrate-'));
 const src = await startLocalS3({ directory: path.join(dir, 'a'), port: 0, buckets: ['src'], corsOrigins: [] });
 const dst = await startLocalS3({ directory: path.join(dir, 'b'), port: 0, buckets: ['plain', 'verified'], corsOrigins: [] });
-const client = (endpoint: string) =>
-  new S3Client({ endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+const client = (endpoint: string) => openStorage({ endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
 const from = client(src.endpoint);
 const to = client(dst.endpoint);
 
@@ -40,7 +39,7 @@ try {
     await Promise.all(
       keys.slice(i, i + 4).map(async (k) => {
         const res = await from.get('src', k);
-        await to.put('plain', k, res!.body!, { contentLength: size });
+        await to.put('plain', k, res!.body, { contentLength: size });
       }),
     );
   }

@@ -1,14 +1,14 @@
 /**
  * `npm run migrate-storage -- --from <endpoint/bucket> --to <endpoint/bucket>`
  * copies every object between two S3-compatible stores; see
- * ../storage/migrate.ts for how copies are streamed, verified and resumed.
+ * ./storage-migration.ts for how copies are streamed, verified and resumed.
  *
  * Exit codes: 0 all copied or already present, 1 a bucket unusable or an
  * object failed, 2 bad arguments or environment, 130 interrupted.
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { S3Client } from '../shared/storage/s3-client.ts';
+import { openStorage } from '../origin/core/storage.ts';
 import { type MigrateProgress, migrateStorage } from './storage-migration.ts';
 
 const USAGE = `usage: npm run migrate-storage -- --from <endpoint/bucket> --to <endpoint/bucket>
@@ -97,12 +97,12 @@ function parse(argv: string[], env: NodeJS.ProcessEnv) {
       throw new UsageError(`${side}_${name} (or S3_${name}) must be set for --${side.toLowerCase()}`);
     }
     const c = creds.data;
-    return new S3Client({
+    return openStorage({
       endpoint: loc.endpoint,
       region: c.REGION ?? 'us-east-1',
       accessKeyId: c.ACCESS_KEY_ID,
       secretAccessKey: c.SECRET_ACCESS_KEY,
-      ...(c.SESSION_TOKEN ? { sessionToken: c.SESSION_TOKEN } : {}),
+      sessionToken: c.SESSION_TOKEN,
       forcePathStyle: loc.pathStyle,
     });
   };

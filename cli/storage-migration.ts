@@ -18,7 +18,8 @@
  * same `sha256` metadata as the source's checksum.
  */
 import { createHash } from 'node:crypto';
-import type { ListedObject, S3Client } from '../shared/storage/s3-client.ts';
+import { Transform } from 'node:stream';
+import type { ListedObject, OriginStorage } from '../origin/core/storage.ts';
 
 const MiB = 1024 * 1024;
 /** S3's minimum size of every part but the last. */
@@ -27,7 +28,7 @@ const MAX_PARTS = 10_000;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 export interface BucketRef {
-  client: S3Client;
+  client: OriginStorage;
   bucket: string;
 }
 
@@ -41,7 +42,11 @@ export interface MigrateOptions {
   dryRun?: boolean;
   /** Objects larger than this go multipart (default 64 MiB; a single PUT cannot exceed 5 GiB). */
   multipartThreshold?: number;
-  /** Part size of multipart uploads (default 64 MiB, at least 5 MiB; grown to stay within 10,000 parts). */
+  /**
+   * Part size of multipart uploads (default 16 MiB, at least 5 MiB; grown to
+   * stay within 10,000 parts). lib-storage holds two parts per object in
+   * memory, so memory is about concurrency x 2 x partSize.
+   */
   partSize?: number;
   /** Stops taking new objects and cancels the ones in flight; nothing half-done is left claimed. */
   signal?: AbortSignal;
@@ -92,7 +97,7 @@ export async function migrateStorage(opts: MigrateOptions): Promise<MigrateResul
   const ctx: CopyContext = {
     ...opts,
     threshold: opts.multipartThreshold ?? 64 * MiB,
-    partSize: opts.partSize ?? 64 * MiB,
+    partSize: opts.partSize ?? 16 * MiB,
     onBytes: (n) => {
       result.bytes += n;
       report();
@@ -112,7 +117,7 @@ export async function migrateStorage(opts: MigrateOptions): Promise<MigrateResul
 
   const started = Date.now();
   const objects: ListedObject[] = [];
-  for await (const o of from.client.listAll(from.bucket, opts.prefix)) objects.push(o);
+  for await (const o of from.client.list(from.bucket, opts.prefix, signal ? { signal } : {})) objects.push(o);
   const totalBytes = objects.reduce((n, o) => n + o.size, 0);
   const result: MigrateResult = {
     total: objects.length, copied: [], skipped: [], failed: [], bytes: 0, elapsedMs: 0, interrupted: false,
@@ -164,19 +169,42 @@ async function copyObject(key: string, ctx: CopyContext): Promise<'copied' | 'sk
   if (ctx.dryRun) return 'copied';
 
   const res = await from.client.get(from.bucket, key, signal ? { signal } : {});
-  if (!res?.body || res.status !== 200) throw new Error(`source GET answered ${res?.status ?? 404}`);
-  const body = res.body.pipeThrough(verifyingStream(expected, source.size, ctx.onBytes));
+  if (!res) throw new Error('source object disappeared after listing');
+  const body = res.body.pipe(verifyingStream(expected, source.size, ctx.onBytes));
+  // A failed source read or check must fail the upload, not leave it waiting for bytes: the
+  // upload is aborted, and the stream's error (not the aborted request's) is what is reported.
+  const upload = new AbortController();
+  let streamError: unknown;
+  const fail = (err: unknown) => {
+    streamError ??= err;
+    upload.abort(err);
+  };
+  res.body.once('error', (err) => body.destroy(err));
+  body.once('error', fail);
+  const onAbort = () => upload.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
   const metadata = { ...source.metadata, sha256: expected };
   const meta = source.contentType ? { contentType: source.contentType, metadata } : { metadata };
-  if (source.size > ctx.threshold) {
-    await multipartUpload(to, key, body, source.size, ctx.partSize, meta);
-  } else {
-    await to.client.put(to.bucket, key, body, {
-      ...meta,
-      contentLength: source.size,
-      // AWS verifies this itself and refuses the PUT on mismatch.
-      checksumSha256: Buffer.from(expected, 'hex').toString('base64'),
-    });
+  try {
+    if (source.size > ctx.threshold) {
+      // lib-storage: parts cut from the stream, two in flight, the upload aborted on any failure.
+      const partSize = Math.max(ctx.partSize, Math.ceil(source.size / MAX_PARTS / MiB) * MiB);
+      await to.client.upload(to.bucket, key, body, { ...meta, partSize, queueSize: 2, signal: upload.signal });
+    } else {
+      await to.client.put(to.bucket, key, body, {
+        ...meta,
+        contentLength: source.size,
+        // AWS verifies this itself and refuses the PUT on mismatch.
+        checksumSha256: Buffer.from(expected, 'hex').toString('base64'),
+        signal: upload.signal,
+      });
+    }
+  } catch (err) {
+    throw streamError ?? err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    // Refused early (or failed): stop reading the source.
+    if (!res.body.readableEnded) res.body.destroy();
   }
 
   const stored = await to.client.head(to.bucket, key);
@@ -189,92 +217,33 @@ async function copyObject(key: string, ctx: CopyContext): Promise<'copied' | 'sk
 }
 
 /** Hashes the bytes as they pass and releases the final chunk only once size and hash match. */
-function verifyingStream(
-  expected: string,
-  size: number,
-  onBytes: (n: number) => void,
-): TransformStream<Uint8Array, Uint8Array> {
+function verifyingStream(expected: string, size: number, onBytes: (n: number) => void): Transform {
   const hash = createHash('sha256');
   let seen = 0;
-  let held: Uint8Array | undefined;
-  return new TransformStream({
-    transform(chunk, controller) {
+  let held: Buffer | undefined;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
       hash.update(chunk);
       seen += chunk.byteLength;
-      if (held) controller.enqueue(held);
+      const release = held;
       held = chunk;
       onBytes(chunk.byteLength);
+      callback(null, release);
     },
-    flush(controller) {
+    flush(callback) {
       const got = hash.digest('hex');
-      if (seen !== size || got !== expected) {
-        controller.error(new Error(`source changed while copying (${seen} bytes, sha256 ${got})`));
-        return;
-      }
-      if (held) controller.enqueue(held);
+      if (seen !== size || got !== expected) return callback(new Error(`source changed while copying (${seen} bytes, sha256 ${got})`));
+      callback(null, held);
     },
   });
-}
-
-async function multipartUpload(
-  to: BucketRef,
-  key: string,
-  body: ReadableStream<Uint8Array>,
-  size: number,
-  minPartSize: number,
-  meta: { contentType?: string; metadata: Record<string, string> },
-): Promise<void> {
-  const partSize = Math.max(minPartSize, Math.ceil(size / MAX_PARTS / MiB) * MiB);
-  const uploadId = await to.client.createMultipartUpload(to.bucket, key, meta);
-  const reader = body.getReader();
-  let pending: Uint8Array | undefined;
-  // One part's worth of the shared reader, split exactly at the part boundary.
-  const partStream = (length: number) => {
-    let left = length;
-    return new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        if (left === 0) return controller.close();
-        let chunk = pending;
-        pending = undefined;
-        if (!chunk) {
-          const r = await reader.read();
-          if (r.done) return controller.error(new Error('source ended early'));
-          chunk = r.value;
-        }
-        if (chunk.byteLength > left) {
-          pending = chunk.subarray(left);
-          chunk = chunk.subarray(0, left);
-        }
-        left -= chunk.byteLength;
-        controller.enqueue(chunk);
-      },
-    });
-  };
-  try {
-    const parts = [];
-    for (let offset = 0, n = 1; offset < size; offset += partSize, n++) {
-      const length = Math.min(partSize, size - offset);
-      parts.push(await to.client.uploadPart(to.bucket, key, uploadId, n, partStream(length), length));
-    }
-    // Reading to the end runs the verifying stream's final check before completing.
-    if (pending || !(await reader.read()).done) throw new Error('source longer than listed');
-    await to.client.completeMultipartUpload(to.bucket, key, uploadId, parts);
-  } catch (err) {
-    await reader.cancel(err).catch(() => undefined);
-    await to.client.abortMultipartUpload(to.bucket, key, uploadId).catch(() => undefined);
-    throw err;
-  }
 }
 
 /** SHA-256 (hex) of an object, streamed. */
 export async function sha256Of(ref: BucketRef, key: string, signal?: AbortSignal): Promise<string> {
   const res = await ref.client.get(ref.bucket, key, signal ? { signal } : {});
-  if (!res || res.status !== 200) throw new Error(`GET ${ref.bucket}/${key} answered ${res?.status ?? 404}`);
+  if (!res) throw new Error(`GET ${ref.bucket}/${key}: no such object`);
   const hash = createHash('sha256');
-  if (res.body) {
-    const reader = res.body.getReader();
-    for (let r = await reader.read(); !r.done; r = await reader.read()) hash.update(r.value);
-  }
+  for await (const chunk of res.body) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 

@@ -19,7 +19,7 @@
  * pass through untouched.
  */
 import { DeadlineError, deadlineSignal, withDeadline, type Deadlines } from '../shared/deadline.ts';
-import type { GetOptions, S3Client } from '../shared/storage/s3-client.ts';
+import type { GetOptions, S3Client } from './storage/s3-client.ts';
 
 /** Calls that only sign (no I/O), and so have nothing to wait for. */
 const SIGN_ONLY = new Set<string | symbol>(['url', 'presignGet', 'presignPut', 'presignUploadPart']);

@@ -1,6 +1,6 @@
 import type { EdgeConfig } from '../shared/config.ts';
 import type { Database } from '../shared/db/database.ts';
-import type { S3Client } from '../shared/storage/s3-client.ts';
+import type { S3Client } from './storage/s3-client.ts';
 import type { KeySet } from '../shared/tokens/index.ts';
 
 /**

@@ -19,16 +19,15 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { SqsBatchResponse, SqsEvent } from '../origin/events/types.ts';
 import type { Database } from '../shared/db/database.ts';
 import { videoContentType } from '../shared/profiles/video.ts';
-import type { S3Client } from '../shared/storage/s3-client.ts';
 import { jobStateChangeEvent, type MediaConvertJobEvent } from '../origin/events/mediaconvert.ts';
-import type { Logger, VideoJobRequest, VideoTranscoder } from '../origin/pipeline/deps.ts';
-import { describeError, PipelineError } from '../origin/pipeline/errors.ts';
+import type { Logger, VideoJobRequest, VideoTranscoder } from '../origin/core/deps.ts';
+import { describeError, OriginError } from '../origin/core/errors.ts';
+import type { OriginStorage } from '../origin/core/storage.ts';
 import { planVideo, transcodeWithFfmpeg } from '../origin/processing/video/ffmpeg.ts';
 import { probeVideo } from '../origin/processing/video/ffprobe.ts';
 import { outputGroupDetails } from './ffmpeg-job-event.ts';
@@ -36,7 +35,7 @@ import { ensureQueueSchema, PgQueue } from './pg-queue.ts';
 import { QueueConsumer } from './queue-consumer.ts';
 
 export interface FfmpegTranscoderOptions {
-  storage: S3Client;
+  storage: OriginStorage;
   /** Holds the queue of jobs (schema local_queue, created by start()). */
   db: Database;
   /** The queue's name. @default 'transcode' */
@@ -124,7 +123,7 @@ export class FfmpegTranscoder implements VideoTranscoder {
   }
 
   async submit(req: VideoJobRequest): Promise<{ externalId: string }> {
-    if (this.closed) throw new PipelineError('transcoder_closed', 'the local transcoder is closed');
+    if (this.closed) throw new OriginError('transcoder_closed', 'the local transcoder is closed');
     const id = jobId();
     await this.queue.send(JSON.stringify({ id, req } satisfies QueuedJob));
     this.consumer.kick();
@@ -184,7 +183,7 @@ export class FfmpegTranscoder implements VideoTranscoder {
       const plan = planVideo(probe);
       const out = path.join(dir, 'out');
       let pid: number | undefined;
-      if (this.closed) throw new PipelineError('transcoder_closed', 'closed before transcoding');
+      if (this.closed) throw new OriginError('transcoder_closed', 'closed before transcoding');
       try {
         await transcodeWithFfmpeg(input, out, plan, {
           preset: this.o.preset ?? 'veryfast',
@@ -198,7 +197,7 @@ export class FfmpegTranscoder implements VideoTranscoder {
       } finally {
         if (pid !== undefined) this.pids.delete(pid);
       }
-      if (this.closed) throw new PipelineError('transcoder_closed', 'closed while transcoding');
+      if (this.closed) throw new OriginError('transcoder_closed', 'closed while transcoding');
       const files = await walk(out);
       await this.upload(req, out, files);
       const groups = outputGroupDetails(`s3://${req.outputBucket}/${req.outputPrefix}`, plan, probe, files);
@@ -218,8 +217,8 @@ export class FfmpegTranscoder implements VideoTranscoder {
 
   private async download(req: VideoJobRequest, file: string): Promise<void> {
     const res = await this.o.storage.get(req.inputBucket, req.inputKey);
-    if (!res?.body) throw new PipelineError('source_missing', `${req.inputBucket}/${req.inputKey} does not exist`);
-    await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(file));
+    if (!res) throw new OriginError('source_missing', `${req.inputBucket}/${req.inputKey} does not exist`);
+    await pipeline(res.body, createWriteStream(file));
   }
 
   private async upload(req: VideoJobRequest, dir: string, files: string[]): Promise<void> {
@@ -228,8 +227,7 @@ export class FfmpegTranscoder implements VideoTranscoder {
       for (let f = next.shift(); f !== undefined; f = next.shift()) {
         const full = path.join(dir, f);
         const { size } = await stat(full);
-        const body = Readable.toWeb(createReadStream(full)) as ReadableStream<Uint8Array>;
-        await this.o.storage.put(req.outputBucket, `${req.outputPrefix}${f}`, body, { contentType: videoContentType(f), contentLength: size });
+        await this.o.storage.put(req.outputBucket, `${req.outputPrefix}${f}`, createReadStream(full), { contentType: videoContentType(f), contentLength: size });
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, files.length) }, worker));

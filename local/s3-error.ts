@@ -4,7 +4,7 @@
  * header s3rver also sets, so clients see the same thing AWS sends.
  */
 import cors from '@20minutes/s3rver/lib/middleware/cors.js';
-import { escapeXml } from '../shared/storage/xml.ts';
+import { escapeXml } from '../edge/storage/xml.ts';
 
 export interface ErrorCtx {
   status: number;

@@ -18,7 +18,7 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type S3rver from '@20minutes/s3rver';
 import authentication from '@20minutes/s3rver/lib/middleware/authentication.js';
-import { escapeXml } from '../shared/storage/xml.ts';
+import { escapeXml } from '../edge/storage/xml.ts';
 
 type Store = S3rver['store'];
 type Ctx = Parameters<S3rver['middleware'][number]>[0];

@@ -3,12 +3,14 @@
  * the original s3rver does not), with both buckets and their CORS configured,
  * plus what it lacks where security depends on it: anonymous requests refused
  * (./s3-require-signature.ts), POST policies checked (./s3-post-policy.ts),
- * create-only writes (./s3-conditional-write.ts), and the calls it lacks or
- * breaks (./s3-server-extensions.ts).
+ * create-only writes (./s3-conditional-write.ts), the calls it lacks or
+ * breaks (./s3-server-extensions.ts), and the SDK's bucket paths
+ * (./s3-bucket-path.ts).
  */
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import S3rver from '@20minutes/s3rver';
+import { s3BucketPathWithSlash } from './s3-bucket-path.ts';
 import { s3ConditionalWrites } from './s3-conditional-write.ts';
 import { s3PostPolicy } from './s3-post-policy.ts';
 import { s3RequireSignature } from './s3-require-signature.ts';
@@ -71,6 +73,7 @@ export async function startLocalS3(opts: LocalS3Options): Promise<LocalS3> {
     server.middleware.length - 1,
     0,
     s3RequireSignature(),
+    s3BucketPathWithSlash(),
     s3rverExtensions(server.store),
     s3PostPolicy(),
     s3ConditionalWrites(server.store),

@@ -8,11 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DevConfig } from '../shared/config.ts';
-import { S3Client } from '../shared/storage/s3-client.ts';
 import type { SqsHandler } from '../origin/events/types.ts';
 import { createIngestHandler } from '../origin/handlers/ingest.ts';
 import { handleJobStateChange } from '../origin/handlers/mediaconvert-complete.ts';
-import type { Logger, PipelineDeps } from '../origin/pipeline/deps.ts';
+import type { Logger, PipelineDeps } from '../origin/core/deps.ts';
+import { openStorage } from '../origin/core/storage.ts';
 import { sweepAbandonedUploads } from '../origin/pipeline/abandoned-uploads.ts';
 import { sweepStuckJobs } from '../origin/pipeline/sweeper.ts';
 import { reconcile } from '../origin/pipeline/reconcile.ts';
@@ -92,12 +92,13 @@ export async function startLocalStack(
       warn: (m, f) => log(`pipeline warn: ${m}${f ? ` ${JSON.stringify(f)}` : ''}`),
       error: (m, f) => log(`pipeline error: ${m}${f ? ` ${JSON.stringify(f)}` : ''}`),
     };
-    const storage = new S3Client({
+    const storage = openStorage({
       endpoint: s3.endpoint,
       region: 'us-east-1',
       accessKeyId: config.S3_ACCESS_KEY_ID,
       secretAccessKey: config.S3_SECRET_ACCESS_KEY,
     });
+    cleanups.push(async () => storage.client.destroy());
     const tmpDir = path.join(dataDir, 'tmp');
     await mkdir(tmpDir, { recursive: true });
     let pipeline!: PipelineDeps & { transcoder: FfmpegTranscoder };

@@ -48,6 +48,11 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
   });
 
+/** Storage refused a part outright (a 4xx other than an expired URL): trying again cannot help. */
+class PartRefused extends Error {
+  override readonly name = 'PartRefused';
+}
+
 /** The upload to continue for this file, or a new one (recorded in the state before any part is sent). */
 async function openUpload(
   o: UploadFileOptions,
@@ -101,10 +106,10 @@ async function sendPart(o: UploadFileOptions, up: MultipartStart, n: number, sta
       } else if (res.status >= 500 || res.status === 429 || res.status === 408) {
         failure = new Error(`part ${n}: storage answered ${res.status}`);
       } else {
-        throw new Error(`part ${n}: storage refused it (${res.status}): ${text.slice(0, 300)}`);
+        throw new PartRefused(`part ${n}: storage refused it (${res.status}): ${text.slice(0, 300)}`);
       }
     } catch (err) {
-      if (o.signal?.aborted || (err instanceof Error && err.message.startsWith(`part ${n}: storage refused`))) throw err;
+      if (o.signal?.aborted || err instanceof PartRefused) throw err;
       if (err instanceof EdgeError && !err.transient) throw err;
       failure = err;
     }

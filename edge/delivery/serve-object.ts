@@ -6,7 +6,7 @@
  * What is sent (the whole object or the planned range) is handed to
  * `onBody` before the answer leaves, so a caller can count or refuse it.
  */
-import { StorageError, type S3Client } from '../../shared/storage/s3-client.ts';
+import { StorageError, type S3Client } from '../storage/s3-client.ts';
 import { DeadlineError } from '../../shared/deadline.ts';
 import { AppError } from '../errors.ts';
 import { ifRangeHolds, isNotModified } from './conditional.ts';

@@ -2,7 +2,7 @@ import { createMiddleware } from 'hono/factory';
 import { ConfigError, deadlinesOf, edgeConfigSchema, parseConfig, type EdgeConfig } from '../../shared/config.ts';
 import type { DatabaseHandle } from '../../shared/db/database.ts';
 import { openNeonDatabase } from '../../shared/db/neon.ts';
-import { S3Client } from '../../shared/storage/s3-client.ts';
+import { S3Client } from '../storage/s3-client.ts';
 import { KeySet } from '../../shared/tokens/index.ts';
 import type { AppEnv, Bindings } from '../env.ts';
 import { AppError } from '../errors.ts';

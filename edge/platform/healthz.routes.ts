@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { DeadlineError, RETRY_AFTER_SECONDS } from '../../shared/deadline.ts';
-import { StorageError } from '../../shared/storage/s3-client.ts';
+import { StorageError } from '../storage/s3-client.ts';
 import type { AppEnv } from '../env.ts';
 
 /**

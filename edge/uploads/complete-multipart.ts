@@ -14,7 +14,8 @@
  * way the answer is 409 and the stored original is left as it is.
  */
 import type { Database } from '../../shared/db/database.ts';
-import { bareEtag, StorageError, type S3Client, type UploadedPart } from '../../shared/storage/s3-client.ts';
+import { bareEtag } from '../../shared/storage/etag.ts';
+import { StorageError, type S3Client, type UploadedPart } from '../storage/s3-client.ts';
 import { AppError } from '../errors.ts';
 import { MIN_PART_BYTES } from './limits.ts';
 import { markAborted, markCompleted, type UploadRecord } from './upload-store.ts';

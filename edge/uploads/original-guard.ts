@@ -16,7 +16,7 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { assets } from '../../shared/db/schema.ts';
-import { bareEtag } from '../../shared/storage/s3-client.ts';
+import { bareEtag } from '../../shared/storage/etag.ts';
 import { AppError } from '../errors.ts';
 
 /** Passes `res` through unless it is an original the pipeline did not check; then its body is dropped and 403 thrown. */

@@ -13,7 +13,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { z } from '@hono/zod-openapi';
-import { StorageError } from '../../shared/storage/s3-client.ts';
+import { StorageError } from '../storage/s3-client.ts';
 import { currentUser, requireUser } from '../auth/authenticate.ts';
 import type { AppEnv } from '../env.ts';
 import { AppError, retryLater } from '../errors.ts';

@@ -9,7 +9,7 @@ import type { EdgeConfig } from '../../shared/config.ts';
 import type { Database } from '../../shared/db/database.ts';
 import { originalKey } from '../../shared/storage/keys.ts';
 import { presignPost } from '../../shared/storage/post-policy.ts';
-import type { S3Client } from '../../shared/storage/s3-client.ts';
+import type { S3Client } from '../storage/s3-client.ts';
 import { AppError } from '../errors.ts';
 import {
   MAX_UPLOAD_BYTES,

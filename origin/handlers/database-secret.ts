@@ -7,7 +7,7 @@
  */
 import { AwsClient } from 'aws4fetch';
 import { z } from 'zod';
-import { PipelineError } from '../pipeline/errors.ts';
+import { OriginError } from '../core/errors.ts';
 
 export interface SecretSource {
   secretArn: string;
@@ -43,13 +43,13 @@ export async function fetchSecretString(src: SecretSource): Promise<string> {
       body: JSON.stringify({ SecretId: src.secretArn }),
     });
   } catch (err) {
-    throw new PipelineError('secret_unavailable', 'Secrets Manager could not be reached', { cause: err });
+    throw new OriginError('secret_unavailable', 'Secrets Manager could not be reached', { cause: err });
   }
   const body = (await res.json().catch(() => ({}))) as { SecretString?: string; __type?: string };
   if (!res.ok) {
     // `__type` is the service's error code, e.g. `AccessDeniedException` or `ResourceNotFoundException`.
     const type = body.__type?.split('#').pop() ?? 'unknown';
-    throw new PipelineError('secret_unavailable', `GetSecretValue answered HTTP ${res.status} (${type})`);
+    throw new OriginError('secret_unavailable', `GetSecretValue answered HTTP ${res.status} (${type})`);
   }
   return body.SecretString ?? '';
 }
@@ -60,17 +60,17 @@ export async function fetchDatabaseSecret(src: SecretSource): Promise<DatabaseSe
   try {
     parsed = JSON.parse(secretString);
   } catch {
-    throw new PipelineError('secret_invalid', 'the database secret is not a JSON SecretString');
+    throw new OriginError('secret_invalid', 'the database secret is not a JSON SecretString');
   }
   const secret = secretSchema.safeParse(parsed);
-  if (!secret.success) throw new PipelineError('secret_invalid', 'the database secret lacks a username or password');
+  if (!secret.success) throw new OriginError('secret_invalid', 'the database secret lacks a username or password');
   return secret.data;
 }
 
 /** `postgres://user:password@host:port/db`; DATABASE_HOST/NAME win over the secret's own host/dbname. */
 export function databaseUrl(secret: DatabaseSecret, opts: { host?: string; name?: string }): string {
   const host = opts.host ?? secret.host;
-  if (!host) throw new PipelineError('runtime_config', 'set DATABASE_HOST (the secret names no host)');
+  if (!host) throw new OriginError('runtime_config', 'set DATABASE_HOST (the secret names no host)');
   const name = opts.name ?? secret.dbname ?? 'postgres';
   const enc = encodeURIComponent;
   return `postgres://${enc(secret.username)}:${enc(secret.password)}@${host}:${secret.port ?? 5432}/${enc(name)}`;

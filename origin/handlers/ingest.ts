@@ -5,7 +5,7 @@
  * calls the same `createIngestHandler` with the local stack's deps.
  */
 import type { ObjectCreatedEvent, SqsBatchResponse, SqsHandler, SqsRecord } from '../events/types.ts';
-import type { PipelineDeps } from '../pipeline/deps.ts';
+import type { PipelineDeps } from '../core/deps.ts';
 import { ingestObject } from '../pipeline/ingest.ts';
 
 export interface IngestHandlerOptions {

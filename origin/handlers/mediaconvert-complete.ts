@@ -5,8 +5,8 @@
  * is logged and dropped (retrying cannot fix it); anything else is thrown so
  * EventBridge retries and, in the end, dead-letters it.
  */
-import type { PipelineDeps } from '../pipeline/deps.ts';
-import { describeError, isPipelineError } from '../pipeline/errors.ts';
+import type { PipelineDeps } from '../core/deps.ts';
+import { describeError, isOriginError } from '../core/errors.ts';
 import { completeVideoJob, type CompletionOutcome } from '../pipeline/video-complete.ts';
 import { getRuntime } from './runtime.ts';
 
@@ -15,7 +15,7 @@ export async function handleJobStateChange(deps: PipelineDeps, event: unknown): 
   try {
     return await completeVideoJob(deps, event);
   } catch (err) {
-    if (isPipelineError(err, 'event_invalid')) {
+    if (isOriginError(err, 'event_invalid')) {
       deps.log.error('job-state event dropped', { error: describeError(err) });
       return { result: 'dropped' };
     }

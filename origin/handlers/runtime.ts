@@ -13,9 +13,9 @@ import ws from 'ws';
 import { z } from 'zod';
 import { originConfigSchema, parseConfig } from '../../shared/config.ts';
 import { openNeonDatabase } from '../../shared/db/neon.ts';
-import { S3Client } from '../../shared/storage/s3-client.ts';
-import { jsonLogger, type PipelineDeps } from '../pipeline/deps.ts';
-import { PipelineError } from '../pipeline/errors.ts';
+import { jsonLogger, type PipelineDeps } from '../core/deps.ts';
+import { OriginError } from '../core/errors.ts';
+import { openStorage, storageSettings } from '../core/storage.ts';
 import { MediaConvertTranscoder } from '../processing/video/mediaconvert-transcoder.ts';
 import { databaseUrl, fetchDatabaseSecret, fetchSecretString } from './database-secret.ts';
 import { createScanner } from '../processing/scan.ts';
@@ -63,12 +63,12 @@ export async function buildRuntime(env: Record<string, string | undefined>): Pro
   let url = origin.DATABASE_URL;
   let relayKey = origin.DATABASE_RELAY_KEY;
   if (!url) {
-    if (!lambda.DATABASE_SECRET_ARN) throw new PipelineError('runtime_config', 'set DATABASE_URL or DATABASE_SECRET_ARN');
+    if (!lambda.DATABASE_SECRET_ARN) throw new OriginError('runtime_config', 'set DATABASE_URL or DATABASE_SECRET_ARN');
     if (!origin.DATABASE_WS_PROXY) {
-      throw new PipelineError('runtime_config', 'DATABASE_WS_PROXY is empty: the pipeline reaches RDS only through the DB relay (deploy it, see docs/deploy.md)');
+      throw new OriginError('runtime_config', 'DATABASE_WS_PROXY is empty: the pipeline reaches RDS only through the DB relay (deploy it, see docs/deploy.md)');
     }
     if (!lambda.AWS_ACCESS_KEY_ID || !lambda.AWS_SECRET_ACCESS_KEY) {
-      throw new PipelineError('runtime_config', 'no AWS credentials in the environment to read DATABASE_SECRET_ARN');
+      throw new OriginError('runtime_config', 'no AWS credentials in the environment to read DATABASE_SECRET_ARN');
     }
     const source = {
       region: lambda.AWS_REGION,
@@ -95,14 +95,7 @@ export async function buildRuntime(env: Record<string, string | undefined>): Pro
     webSocketConstructor: ws,
     max: 2,
   });
-  const storage = new S3Client({
-    endpoint: origin.S3_ENDPOINT,
-    region: origin.S3_REGION,
-    accessKeyId: origin.S3_ACCESS_KEY_ID,
-    secretAccessKey: origin.S3_SECRET_ACCESS_KEY,
-    ...(origin.S3_SESSION_TOKEN ? { sessionToken: origin.S3_SESSION_TOKEN } : {}),
-    forcePathStyle: origin.S3_FORCE_PATH_STYLE,
-  });
+  const storage = openStorage(storageSettings(origin));
   const transcoder = new MediaConvertTranscoder({
     region: lambda.AWS_REGION,
     queueArn: lambda.MEDIACONVERT_QUEUE_ARN,
@@ -121,6 +114,7 @@ export async function buildRuntime(env: Record<string, string | undefined>): Pro
     now: () => new Date(),
     async close() {
       transcoder.close();
+      storage.client.destroy();
       await database.close();
     },
   };

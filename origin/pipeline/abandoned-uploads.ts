@@ -22,8 +22,8 @@
 import { and, asc, eq, inArray, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { assets, uploads } from '../../shared/db/schema.ts';
-import type { S3Client } from '../../shared/storage/s3-client.ts';
-import type { Logger } from './deps.ts';
+import type { OriginStorage } from '../core/storage.ts';
+import type { Logger } from '../core/deps.ts';
 import { NEVER_UPLOADED } from './reconcile.ts';
 
 export const ABANDONED_REASON = NEVER_UPLOADED;
@@ -33,7 +33,7 @@ export const SIMPLE_UPLOAD_GRACE_MS = 24 * 60 * 60 * 1000;
 
 export interface AbandonedUploadsDeps {
   db: Database;
-  storage: S3Client;
+  storage: OriginStorage;
   buckets: { raw: string };
   now: () => Date;
   log?: Logger;

@@ -8,11 +8,11 @@
 import { DECODABLE_IMAGE_TYPES, MAX_DOCUMENT_BYTES, MAX_IMAGE_BYTES } from '../../shared/profiles/image.ts';
 import { derivativeKey } from '../../shared/storage/keys.ts';
 import { derivePdf } from '../processing/document.ts';
-import { IngestError } from '../processing/errors.ts';
+import { OriginError } from '../core/errors.ts';
 import { renderIcon } from '../processing/icons.ts';
 import { deriveImage, type Rendition } from '../processing/image.ts';
 import { endMarker, type Sniffed } from '../processing/sniff.ts';
-import type { Logger, PipelineDeps } from './deps.ts';
+import type { Logger, PipelineDeps } from '../core/deps.ts';
 import type { FetchedOriginal } from './fetch-original.ts';
 import type { Outcome, StoredDerivative } from './ingest-store.ts';
 
@@ -28,13 +28,13 @@ export async function deriveByKind(original: FetchedOriginal, known: Outcome, lo
   const { sniffed, file } = original;
   const marker = endMarker(sniffed.mime, original.tail);
   if (sniffed.kind === 'image' && DECODABLE_IMAGE_TYPES.has(sniffed.mime)) {
-    if (!file) throw new IngestError('too_large', `${sniffed.mime} of ${original.size} bytes exceeds ${MAX_IMAGE_BYTES}`);
+    if (!file) throw new OriginError('too_large', `${sniffed.mime} of ${original.size} bytes exceeds ${MAX_IMAGE_BYTES}`);
     const image = await deriveImage(file, sniffed.mime, { endMarker: marker });
     Object.assign(known, { placeholder: image.placeholder, metadata: image.metadata });
     return image.renditions;
   }
   if (sniffed.kind === 'document') {
-    if (marker === 'missing') throw new IngestError('truncated', 'PDF has no %%EOF marker at its end');
+    if (marker === 'missing') throw new OriginError('truncated', 'PDF has no %%EOF marker at its end');
     if (file) {
       const doc = await derivePdf(file);
       if (doc.note) log.info('ingest: no PDF preview', { note: doc.note });

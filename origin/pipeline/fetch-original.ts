@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { bareEtag, type S3Client } from '../../shared/storage/s3-client.ts';
+import { bareEtag } from '../../shared/storage/etag.ts';
+import type { OriginStorage } from '../core/storage.ts';
 import { SNIFF_BYTES, TAIL_BYTES, sniff, type Sniffed } from '../processing/sniff.ts';
 
 export interface FetchedOriginal {
@@ -35,12 +36,12 @@ export interface FetchOptions {
 }
 
 /** Streams `bucket/key`; null when the object does not exist. */
-export async function fetchOriginal(storage: S3Client, bucket: string, key: string, opts: FetchOptions): Promise<FetchedOriginal | null> {
+export async function fetchOriginal(storage: OriginStorage, bucket: string, key: string, opts: FetchOptions): Promise<FetchedOriginal | null> {
   const res = await storage.get(bucket, key);
-  if (!res?.body) return null;
+  if (!res) return null;
   // One GET is one version: these name exactly the bytes read below.
-  const version = { etag: bareEtag(res.headers.get('etag')), versionId: res.headers.get('x-amz-version-id') };
-  const reader = res.body.getReader();
+  const version = { etag: bareEtag(res.etag), versionId: res.versionId ?? null };
+  const chunks = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const hasher = createHash('sha256');
   let size = 0;
   let tail: Uint8Array = new Uint8Array(0);
@@ -53,44 +54,44 @@ export async function fetchOriginal(storage: S3Client, bucket: string, key: stri
   const headParts: Uint8Array[] = [];
   let headLength = 0;
   let done = false;
-  while (headLength < SNIFF_BYTES) {
-    const next = await reader.read();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    headParts.push(next.value);
-    headLength += next.value.length;
-    take(next.value);
-  }
-  const head = Buffer.concat(headParts);
-  const sniffed = await sniff(head);
-  const spool = opts.spool(sniffed);
-
-  if (!spool && !opts.hash) {
-    // Nothing more to learn from the bytes: trust the stored length.
-    if (!done) await reader.cancel();
-    const stored = Number(res.headers.get('content-length'));
-    return { ...version, size: done ? size : stored, sniffed, tail: done ? tail : new Uint8Array(0) };
-  }
-
-  const file = spool ? path.join(opts.dir, 'original') : undefined;
-  const fh = file ? await open(file, 'wx') : undefined;
   try {
-    if (fh) await fh.write(head);
-    while (!done) {
-      const next = await reader.read();
-      if (next.done) break;
+    while (headLength < SNIFF_BYTES) {
+      const next = await chunks.next();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      headParts.push(next.value);
+      headLength += next.value.length;
       take(next.value);
-      if (fh) await fh.write(next.value);
     }
-  } catch (err) {
-    await reader.cancel().catch(() => {});
-    throw err;
+    const head = Buffer.concat(headParts);
+    const sniffed = await sniff(head);
+    const spool = opts.spool(sniffed);
+
+    if (!spool && !opts.hash) {
+      // Nothing more to learn from the bytes: trust the stored length.
+      return { ...version, size: done ? size : res.size, sniffed, tail: done ? tail : new Uint8Array(0) };
+    }
+
+    const file = spool ? path.join(opts.dir, 'original') : undefined;
+    const fh = file ? await open(file, 'wx') : undefined;
+    try {
+      if (fh) await fh.write(head);
+      while (!done) {
+        const next = await chunks.next();
+        if (next.done) break;
+        take(next.value);
+        if (fh) await fh.write(next.value);
+      }
+    } finally {
+      await fh?.close();
+    }
+    return { ...version, size, sha256: hasher.digest('hex'), sniffed, tail, ...(file ? { file } : {}) };
   } finally {
-    await fh?.close();
+    // Not read to the end (nothing more needed, or a failure): release the connection.
+    if (!res.body.readableEnded) res.body.destroy();
   }
-  return { ...version, size, sha256: hasher.digest('hex'), sniffed, tail, ...(file ? { file } : {}) };
 }
 
 /** The last TAIL_BYTES of `prev` followed by `chunk`. */

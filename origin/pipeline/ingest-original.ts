@@ -12,8 +12,8 @@
  * versions), the same version id. The version id matters: two bodies can be
  * made to share an MD5, which is what a single-part ETag is.
  */
-import { bareEtag } from '../../shared/storage/s3-client.ts';
-import type { PipelineDeps } from './deps.ts';
+import { bareEtag } from '../../shared/storage/etag.ts';
+import type { PipelineDeps } from '../core/deps.ts';
 import type { ObjectVersion } from './ingest-store.ts';
 
 export interface SeenObject {

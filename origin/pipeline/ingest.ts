@@ -10,7 +10,7 @@
  * stored original is the one that ingest checked (ingest-original.ts);
  * otherwise the asset is blocked.
  *
- * Errors: an IngestError that is `permanent` (bad bytes, a mismatch, a bomb)
+ * Errors: an OriginError that is `permanent` (bad bytes, a mismatch, a bomb)
  * ends the asset and the job here and the message is acknowledged; anything
  * else (S3, the database, a busy lease) is thrown so SQS delivers the message
  * again, and on its last delivery the asset is failed with the error.
@@ -19,8 +19,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { assetIdFromOriginalKey } from '../../shared/storage/keys.ts';
-import { IngestError, isPermanent, reasonOf } from '../processing/errors.ts';
-import type { PipelineDeps } from './deps.ts';
+import { OriginError, isPermanent, describeError } from '../core/errors.ts';
+import type { PipelineDeps } from '../core/deps.ts';
 import { deriveByKind, needsLocalFile, uploadRenditions } from './derive.ts';
 import { fetchOriginal, type FetchedOriginal } from './fetch-original.ts';
 import { REPLACED_REASON, replacedSinceIngest } from './ingest-original.ts';
@@ -81,7 +81,7 @@ export async function ingestObject(deps: PipelineDeps, input: IngestInput): Prom
     return { outcome: 'duplicate', jobStatus: claim.status };
   }
   if (claim.state === 'busy') {
-    throw new IngestError('busy', `ingest of ${assetId} is held by another worker since ${claim.startedAt?.toISOString()}`);
+    throw new OriginError('busy', `ingest of ${assetId} is held by another worker since ${claim.startedAt?.toISOString()}`);
   }
   const lease = claim.lease;
   const known: Outcome = {};
@@ -93,7 +93,7 @@ export async function ingestObject(deps: PipelineDeps, input: IngestInput): Prom
   } catch (err) {
     if (isPermanent(err)) {
       const status = err.code === 'infected' ? 'blocked' : 'failed';
-      await store.finishRefused(assetId, lease, status, reasonOf(err), known);
+      await store.finishRefused(assetId, lease, status, describeError(err), known);
       log.warn('ingest: refused', { assetId, status, code: err.code, reason: err.message });
       return { outcome: status, assetId, code: err.code };
     }
@@ -117,7 +117,7 @@ interface Target {
 
 async function run(deps: PipelineDeps, store: IngestStore, asset: Target, lease: JobLease, known: Outcome): Promise<IngestResult> {
   if (asset.eventSize !== undefined && asset.eventSize !== asset.size) {
-    throw new IngestError('size_mismatch', `object is ${asset.eventSize} bytes, upload recorded ${asset.size}`);
+    throw new OriginError('size_mismatch', `object is ${asset.eventSize} bytes, upload recorded ${asset.size}`);
   }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ingest-'));
   try {
@@ -126,13 +126,13 @@ async function run(deps: PipelineDeps, store: IngestStore, asset: Target, lease:
       hash: asset.sha256 !== null,
       spool: (s) => Boolean(deps.scanner) || needsLocalFile(s, asset.size),
     });
-    if (!original) throw new IngestError('missing', `${deps.buckets.raw}/${asset.key} does not exist`);
+    if (!original) throw new OriginError('missing', `${deps.buckets.raw}/${asset.key} does not exist`);
     known.original = { etag: original.etag, versionId: original.versionId };
     known.detectedType = original.sniffed.mime;
     verify(asset, original);
     if (deps.scanner && original.file) {
       const verdict = await deps.scanner.scanFile(original.file);
-      if (!verdict.clean) throw new IngestError('infected', `malware found: ${verdict.signature}`);
+      if (!verdict.clean) throw new OriginError('infected', `malware found: ${verdict.signature}`);
     }
     if (original.sniffed.kind === 'video') {
       const handoff = await handOffVideo(deps, asset.id, asset.key);
@@ -150,11 +150,11 @@ async function run(deps: PipelineDeps, store: IngestStore, asset: Target, lease:
 }
 
 function verify(asset: Target, got: FetchedOriginal): void {
-  if (got.size !== asset.size) throw new IngestError('size_mismatch', `object is ${got.size} bytes, upload recorded ${asset.size}`);
-  if (got.size === 0) throw new IngestError('empty', 'the object has no bytes');
+  if (got.size !== asset.size) throw new OriginError('size_mismatch', `object is ${got.size} bytes, upload recorded ${asset.size}`);
+  if (got.size === 0) throw new OriginError('empty', 'the object has no bytes');
   const want = asset.sha256 ? normaliseSha256(asset.sha256) : undefined;
   if (want && got.sha256 !== want) {
-    throw new IngestError('checksum_mismatch', `object SHA-256 ${got.sha256} differs from the recorded ${want}`);
+    throw new OriginError('checksum_mismatch', `object SHA-256 ${got.sha256} differs from the recorded ${want}`);
   }
 }
 

@@ -16,15 +16,13 @@
 import { and, asc, eq, isNotNull, lte } from 'drizzle-orm';
 import { assets, auditLog, grants, shareLinks } from '../../shared/db/schema.ts';
 import { isAssetId, originalKey } from '../../shared/storage/keys.ts';
-import type { ListedVersion, S3Client } from '../../shared/storage/s3-client.ts';
-import type { PipelineDeps } from './deps.ts';
-import { describeError } from './errors.ts';
+import type { ListedVersion, OriginStorage } from '../core/storage.ts';
+import type { PipelineDeps } from '../core/deps.ts';
+import { describeError } from '../core/errors.ts';
 
 export interface PurgeOptions {
   /** Assets per run. @default 100 */
   batchSize?: number;
-  /** Deletes in flight per asset. @default 8 */
-  concurrency?: number;
 }
 
 export interface PurgedAsset {
@@ -48,15 +46,11 @@ const due = (assetId: string | undefined, now: Date) =>
     lte(assets.purgeAfter, now),
   );
 
-/** Deletes every version of the keys under `prefix` that `keep` accepts; returns how many. */
-async function deleteVersions(s3: S3Client, bucket: string, prefix: string, keep: (v: ListedVersion) => boolean, concurrency: number): Promise<number> {
+/** Deletes every version of the keys under `prefix` that `keep` accepts (DeleteObjects, 1000 a request); returns how many. */
+async function deleteVersions(storage: OriginStorage, bucket: string, prefix: string, keep: (v: ListedVersion) => boolean): Promise<number> {
   const versions: ListedVersion[] = [];
-  for await (const v of s3.listAllVersions(bucket, prefix)) if (keep(v)) versions.push(v);
-  const next = [...versions];
-  const worker = async () => {
-    for (let v = next.shift(); v; v = next.shift()) await s3.deleteVersion(bucket, v.key, v.versionId);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, next.length) }, worker));
+  for await (const v of storage.listVersions(bucket, prefix)) if (keep(v)) versions.push(v);
+  await storage.deleteObjects(bucket, versions);
   return versions.length;
 }
 
@@ -71,7 +65,7 @@ export async function purgeExpiredAssets(deps: PipelineDeps, opts: PurgeOptions 
   const result: PurgeResult = { purged: [], failed: [] };
   for (const { id } of candidates) {
     try {
-      const purged = await purgeAsset(deps, id, now, opts.concurrency ?? 8);
+      const purged = await purgeAsset(deps, id, now);
       if (purged) result.purged.push(purged);
     } catch (err) {
       deps.log.error('purge of one asset failed; it stays eligible', { assetId: id, error: describeError(err) });
@@ -81,15 +75,15 @@ export async function purgeExpiredAssets(deps: PipelineDeps, opts: PurgeOptions 
   return result;
 }
 
-async function purgeAsset(deps: PipelineDeps, assetId: string, now: Date, concurrency: number): Promise<PurgedAsset | null> {
+async function purgeAsset(deps: PipelineDeps, assetId: string, now: Date): Promise<PurgedAsset | null> {
   // Never build a prefix from anything but a well-formed id: an empty or odd prefix would reach other assets.
   if (!isAssetId(assetId)) throw new TypeError(`refusing to purge a malformed asset id ${JSON.stringify(assetId)}`);
   return deps.db.transaction(async (tx) => {
     const [asset] = await tx.select().from(assets).where(due(assetId, now)).for('update');
     if (!asset) return null;
     const original = originalKey(assetId);
-    const rawVersions = await deleteVersions(deps.storage, deps.buckets.raw, original, (v) => v.key === original, concurrency);
-    const derivativeVersions = await deleteVersions(deps.storage, deps.buckets.derivatives, `${assetId}/`, (v) => v.key.startsWith(`${assetId}/`), concurrency);
+    const rawVersions = await deleteVersions(deps.storage, deps.buckets.raw, original, (v) => v.key === original);
+    const derivativeVersions = await deleteVersions(deps.storage, deps.buckets.derivatives, `${assetId}/`, (v) => v.key.startsWith(`${assetId}/`));
     await tx.delete(grants).where(and(eq(grants.resourceType, 'asset'), eq(grants.resourceId, assetId)));
     await tx.delete(shareLinks).where(and(eq(shareLinks.resourceType, 'asset'), eq(shareLinks.resourceId, assetId)));
     await tx.delete(assets).where(eq(assets.id, assetId));

@@ -18,8 +18,8 @@
 import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { assets, jobs } from '../../shared/db/schema.ts';
 import { originalKey } from '../../shared/storage/keys.ts';
-import type { PipelineDeps, VideoJobRequest } from './deps.ts';
-import { describeError, isPipelineError } from './errors.ts';
+import type { PipelineDeps, VideoJobRequest } from '../core/deps.ts';
+import { describeError, isOriginError } from '../core/errors.ts';
 import { TRANSCODE_JOB_TYPE } from './video-complete.ts';
 
 export interface SweeperOptions {
@@ -167,7 +167,7 @@ async function resubmit(deps: PipelineDeps, job: Job, e: Expect, source: VideoJo
     // Only while the row is still ours: claimed just now, no completion since.
     const ours: Expect = { status: 'processing', idleSince: new Date(deps.now().getTime() + 1) };
     // A refused job will be refused again: fail now. Anything else waits for the next sweep.
-    if (isPipelineError(err) && err.permanent) {
+    if (isOriginError(err) && err.permanent) {
       return (await fail(deps, job, ours, `${TIMED_OUT}: resubmission refused (${error})`)) ? 'failed' : null;
     }
     await deps.db.update(jobs).set({ error: `resubmission failed: ${error}`, updatedAt: deps.now() }).where(still(job.id, ours));

@@ -9,8 +9,8 @@
  */
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import { assets, derivatives, jobs } from '../../shared/db/schema.ts';
-import type { PipelineDeps } from './deps.ts';
-import { describeError, isPipelineError } from './errors.ts';
+import type { PipelineDeps } from '../core/deps.ts';
+import { describeError, isOriginError } from '../core/errors.ts';
 import { parseVideoJobEvent, type VideoJobEvent } from './video-event.ts';
 import { collectVideoOutputs, type DerivativeRow, type VideoFacts } from './video-outputs.ts';
 
@@ -46,7 +46,7 @@ export async function completeVideoJob(deps: PipelineDeps, event: unknown): Prom
     try {
       collected = await collectVideoOutputs(deps, ev);
     } catch (err) {
-      if (isPipelineError(err, 'outputs_missing')) return fail(deps, job, ev, describeError(err), describeError(err));
+      if (isOriginError(err, 'outputs_missing')) return fail(deps, job, ev, describeError(err), describeError(err));
       throw err;
     }
     await recordSuccess(deps, job, ev, collected.rows, collected.facts);

@@ -1,12 +1,12 @@
 /**
  * Decodes a MediaConvert "Job State Change" event for the completion
  * service. Anything else (another source, a status this pipeline does not
- * act on, missing userMetadata) is an `event_invalid` PipelineError.
+ * act on, missing userMetadata) is an `event_invalid` OriginError.
  */
 import { z } from 'zod';
 import { isAssetId } from '../../shared/storage/keys.ts';
 import { JOB_STATE_CHANGE, MEDIACONVERT_SOURCE } from '../events/mediaconvert.ts';
-import { PipelineError } from './errors.ts';
+import { OriginError } from '../core/errors.ts';
 
 const uuid = z.string().refine(isAssetId, 'must be a lower-case UUID');
 
@@ -66,7 +66,7 @@ export function parseVideoJobEvent(event: unknown, derivativesBucket: string): V
   const parsed = eventSchema.safeParse(event);
   if (!parsed.success) {
     const where = parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ');
-    throw new PipelineError('event_invalid', `not a MediaConvert job COMPLETE/ERROR/CANCELED event for this pipeline (${where})`);
+    throw new OriginError('event_invalid', `not a MediaConvert job COMPLETE/ERROR/CANCELED event for this pipeline (${where})`);
   }
   const d = parsed.data.detail;
   const base = `s3://${derivativesBucket}/${d.userMetadata.assetId}/`;

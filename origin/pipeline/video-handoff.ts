@@ -9,7 +9,7 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { jobs } from '../../shared/db/schema.ts';
-import type { PipelineDeps } from './deps.ts';
+import type { PipelineDeps } from '../core/deps.ts';
 import { TRANSCODE_JOB_TYPE } from './video-complete.ts';
 
 export interface Handoff {

@@ -15,8 +15,8 @@ import {
   videoContentType,
 } from '../../shared/profiles/video.ts';
 import { parseMasterPlaylist, parseMediaPlaylist, type HlsVariant } from '../processing/video/hls-playlist.ts';
-import type { PipelineDeps } from './deps.ts';
-import { PipelineError } from './errors.ts';
+import type { PipelineDeps } from '../core/deps.ts';
+import { OriginError } from '../core/errors.ts';
 import type { VideoJobEvent } from './video-event.ts';
 
 export interface DerivativeRow {
@@ -38,9 +38,9 @@ export interface VideoFacts {
 }
 
 async function readText(deps: PipelineDeps, key: string): Promise<string> {
-  const res = await deps.storage.get(deps.buckets.derivatives, key);
-  if (!res || res.status !== 200) throw new PipelineError('outputs_missing', `${key} is missing from the derivatives bucket`);
-  return res.text();
+  const text = await deps.storage.getText(deps.buckets.derivatives, key);
+  if (text === null) throw new OriginError('outputs_missing', `${key} is missing from the derivatives bucket`);
+  return text;
 }
 
 const rungOf = (uri: string) => /_([0-9a-z]+)\.m3u8$/.exec(uri)?.[1] ?? uri;
@@ -48,19 +48,19 @@ const rungOf = (uri: string) => /_([0-9a-z]+)\.m3u8$/.exec(uri)?.[1] ?? uri;
 export async function collectVideoOutputs(deps: PipelineDeps, ev: VideoJobEvent): Promise<{ rows: DerivativeRow[]; facts: VideoFacts }> {
   const prefix = `${ev.assetId}/`;
   const stored = new Map<string, number>();
-  for await (const o of deps.storage.listAll(deps.buckets.derivatives, prefix)) {
+  for await (const o of deps.storage.list(deps.buckets.derivatives, prefix)) {
     const p = o.key.slice(prefix.length);
     if (parseVideoFile(p)) stored.set(p, o.size);
   }
   if (!stored.has(MASTER_PLAYLIST)) {
-    throw new PipelineError('outputs_missing', `job ${ev.externalId} reported COMPLETE but ${prefix}${MASTER_PLAYLIST} is missing`);
+    throw new OriginError('outputs_missing', `job ${ev.externalId} reported COMPLETE but ${prefix}${MASTER_PLAYLIST} is missing`);
   }
   const variants = parseMasterPlaylist(await readText(deps, `${prefix}${MASTER_PLAYLIST}`));
-  if (variants.length === 0) throw new PipelineError('outputs_missing', `${prefix}${MASTER_PLAYLIST} names no renditions`);
+  if (variants.length === 0) throw new OriginError('outputs_missing', `${prefix}${MASTER_PLAYLIST} names no renditions`);
   const byRung = new Map<string, HlsVariant>(variants.map((v) => [rungOf(v.uri), v]));
   const top = variants.reduce((a, b) => ((b.height ?? 0) > (a.height ?? 0) ? b : a));
   const topPath = `hls/${top.uri}`;
-  if (parseVideoFile(topPath)?.type !== 'playlist') throw new PipelineError('outputs_missing', `${prefix}${MASTER_PLAYLIST} names ${top.uri}, not a rung playlist`);
+  if (parseVideoFile(topPath)?.type !== 'playlist') throw new OriginError('outputs_missing', `${prefix}${MASTER_PLAYLIST} names ${top.uri}, not a rung playlist`);
   const media = parseMediaPlaylist(await readText(deps, `${prefix}${topPath}`));
 
   const fromEvent = (p: string) => ev.outputs.get(p);

@@ -6,7 +6,7 @@
  * small raw copy. sharp writes no metadata unless asked, so derivatives carry
  * no EXIF (GPS included); `metadata.ts` keeps what we want on the asset.
  *
- * Refusals are IngestErrors: `pixel_limit` from the header alone (nothing is
+ * Refusals are OriginErrors: `pixel_limit` from the header alone (nothing is
  * decoded), `truncated` / `corrupt` when decoding fails, `unsupported` for
  * SVGs declaring XML entities.
  */
@@ -25,7 +25,7 @@ import {
   imageVariant,
   type ImageFormat,
 } from '../../shared/profiles/image.ts';
-import { IngestError } from './errors.ts';
+import { OriginError } from '../core/errors.ts';
 import { readExif, swapsAxes, toMetadata, type AssetMetadata } from './metadata.ts';
 import { checkSvg } from './svg.ts';
 
@@ -58,12 +58,12 @@ export async function deriveImage(file: string, mime: string, opts: DeriveImageO
   const size = (await stat(file)).size;
   const isSvg = mime === 'image/svg+xml';
   const maxBytes = isSvg ? MAX_SVG_BYTES : MAX_IMAGE_BYTES;
-  if (size > maxBytes) throw new IngestError('too_large', `${mime} of ${size} bytes exceeds ${maxBytes}`);
+  if (size > maxBytes) throw new OriginError('too_large', `${mime} of ${size} bytes exceeds ${maxBytes}`);
   const input: string | Buffer = isSvg ? checkSvg(await readFile(file)) : file;
   const damaged = (cause: unknown) =>
     opts.endMarker === 'missing'
-      ? new IngestError('truncated', `${mime} ends before its end marker`, { cause })
-      : new IngestError('corrupt', `${mime} does not decode`, { cause });
+      ? new OriginError('truncated', `${mime} ends before its end marker`, { cause })
+      : new OriginError('corrupt', `${mime} does not decode`, { cause });
 
   // Header only: a pixel bomb is refused before a single pixel is decoded.
   const header = await sharp(input, { limitInputPixels: false, failOn: 'none' })
@@ -79,7 +79,7 @@ export async function deriveImage(file: string, mime: string, opts: DeriveImageO
   const pixels = Math.round(width * scale) * Math.round(height * scale);
   if (!width || !height) throw damaged(new Error('no dimensions'));
   if (pixels > MAX_INPUT_PIXELS) {
-    throw new IngestError('pixel_limit', `${width}x${height} (${pixels} pixels) exceeds the limit of ${MAX_INPUT_PIXELS}`);
+    throw new OriginError('pixel_limit', `${width}x${height} (${pixels} pixels) exceeds the limit of ${MAX_INPUT_PIXELS}`);
   }
 
   let decoded: { data: Buffer; info: OutputInfo };

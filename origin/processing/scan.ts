@@ -5,8 +5,8 @@
  * no daemon). An infected original ends `blocked` (see ingest.ts); a scanner
  * that cannot give an answer is a transient failure, so the message is retried.
  */
-import type { MalwareScanner } from '../pipeline/deps.ts';
-import { IngestError } from './errors.ts';
+import type { MalwareScanner } from '../core/deps.ts';
+import { OriginError } from '../core/errors.ts';
 import { findTool, runTool } from './tools.ts';
 
 export type ScanMode = 'off' | 'clamscan' | 'clamdscan';
@@ -33,7 +33,7 @@ export class ClamAvScanner implements MalwareScanner {
       const signature = /:\s*(\S.*?)\s+FOUND\s*$/m.exec(run.stdout)?.[1] ?? 'unknown signature';
       return { clean: false, signature };
     }
-    throw new IngestError('scan_failed', `${this.opts.program} ${run.timedOut ? 'timed out' : `exited with ${run.code}`}`);
+    throw new OriginError('scan_failed', `${this.opts.program} ${run.timedOut ? 'timed out' : `exited with ${run.code}`}`);
   }
 }
 

@@ -9,12 +9,12 @@
  * entity declaration is refused here before the parser sees it. Size and
  * pixel limits are checked by the caller.
  */
-import { IngestError } from './errors.ts';
+import { OriginError } from '../core/errors.ts';
 
 /** Returns the SVG unchanged when it is safe to hand to librsvg; throws `unsupported` otherwise. */
 export function checkSvg(svg: Buffer): Buffer {
   if (/<!ENTITY/i.test(svg.toString('latin1'))) {
-    throw new IngestError('unsupported', 'SVG declares XML entities; refused to render');
+    throw new OriginError('unsupported', 'SVG declares XML entities; refused to render');
   }
   return svg;
 }

@@ -13,7 +13,7 @@ import ws from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/ports.ts';
 import { openNeonDatabase } from '../../shared/db/neon.ts';
-import { S3Client } from '../../shared/storage/s3-client.ts';
+import { S3Client } from '../../edge/storage/s3-client.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 let dataDir: string;

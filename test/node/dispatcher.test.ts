@@ -12,7 +12,7 @@ import type { ObjectCreatedEvent, SqsEvent, SqsHandler, SqsRecord } from '../../
 import { LocalDispatcher, type DispatcherOptions } from '../../local/dispatcher.ts';
 import { openPgliteDatabase, type PgliteHandle } from '../../shared/db/pglite.ts';
 import { startLocalS3, type LocalS3 } from '../../local/s3-server.ts';
-import { S3Client } from '../../shared/storage/s3-client.ts';
+import { S3Client } from '../../edge/storage/s3-client.ts';
 
 let server: LocalS3;
 let dir: string;
@@ -78,8 +78,8 @@ describe('local dispatcher', () => {
     const { calls, handler } = collector();
     const d = await dispatcher(handler);
     const id = await s3.createMultipartUpload('raw', 'a2/original');
-    const p = await s3.uploadPart('raw', 'a2/original', id, 1, 'abc');
-    await s3.completeMultipartUpload('raw', 'a2/original', id, [p]);
+    const part = await fetch(await s3.presignUploadPart('raw', 'a2/original', id, 1, 60), { method: 'PUT', body: 'abc' });
+    await s3.completeMultipartUpload('raw', 'a2/original', id, [{ partNumber: 1, etag: part.headers.get('etag')! }]);
     await d.idle();
     await d.close();
     const events = calls.flatMap((c) => c.Records).map((r) => JSON.parse(r.body) as ObjectCreatedEvent);

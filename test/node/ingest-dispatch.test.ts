@@ -15,7 +15,7 @@ import type { DatabaseHandle } from '../../shared/db/database.ts';
 import { assets } from '../../shared/db/schema.ts';
 import { IMAGE_VARIANTS } from '../../shared/profiles/image.ts';
 import { originalKey } from '../../shared/storage/keys.ts';
-import { S3Client } from '../../shared/storage/s3-client.ts';
+import { openStorage } from '../../origin/core/storage.ts';
 import { assetRow, createUser, derivativeRows, makeDeps, openTestDatabase } from './support/ingest-env.ts';
 import { sidewaysJpeg } from './support/samples.ts';
 
@@ -36,7 +36,7 @@ afterAll(async () => {
 
 describe('upload → dispatcher → ingest handler', () => {
   it('makes an uploaded photo ready, and ignores the derivatives it writes', async () => {
-    const storage = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+    const storage = openStorage({ endpoint: server.endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
     const deps = makeDeps(handle.db, { storage });
     const handler = createIngestHandler(deps);
     let batches = 0;

@@ -10,7 +10,8 @@ import type { DatabaseHandle } from '../../shared/db/database.ts';
 import { jobs } from '../../shared/db/schema.ts';
 import { IMAGE_VARIANTS } from '../../shared/profiles/image.ts';
 import { originalKey } from '../../shared/storage/keys.ts';
-import { S3Client, StorageError } from '../../shared/storage/s3-client.ts';
+import { S3ServiceException } from '@aws-sdk/client-s3';
+import type { OriginStorage } from '../../origin/core/storage.ts';
 import {
   assetRow,
   createUser,
@@ -28,14 +29,18 @@ import {
 } from './support/ingest-env.ts';
 import { sidewaysJpeg, smallJpeg } from './support/samples.ts';
 
+/** An error as the SDK throws it for an S3 error response. */
+const s3Error = (status: number, name: string, message: string) =>
+  new S3ServiceException({ name, message, $fault: 'server', $metadata: { httpStatusCode: status } });
+
 /** Fault injector around the real client: `put` number `n` throws when `fail(n)` says so. */
-function faultyPuts(real: S3Client, fail: (n: number) => boolean, onPut?: () => Promise<void>): S3Client & { puts: number } {
-  const wrapper = Object.create(real) as S3Client & { puts: number };
+function faultyPuts(real: OriginStorage, fail: (n: number) => boolean, onPut?: () => Promise<void>): OriginStorage & { puts: number } {
+  const wrapper = Object.create(real) as OriginStorage & { puts: number };
   wrapper.puts = 0;
-  wrapper.put = async (...args: Parameters<S3Client['put']>) => {
+  wrapper.put = async (...args: Parameters<OriginStorage['put']>) => {
     const n = ++wrapper.puts;
     await onPut?.();
-    if (fail(n)) throw new StorageError(503, 'ServiceUnavailable', 'injected: storage went away');
+    if (fail(n)) throw s3Error(503, 'ServiceUnavailable', 'injected: storage went away');
     return real.put(...args);
   };
   return wrapper;
@@ -172,9 +177,9 @@ describe.each<{ name: string; driver: Driver }>([
     const badId = await uploadAsset(setup, owner, { bytes: good });
     // Puts for the bad asset's keys fail; the good one's go through.
     const real = testStorage();
-    const storage = Object.create(real) as S3Client;
+    const storage = Object.create(real) as OriginStorage;
     storage.put = async (bucket, key, ...rest) => {
-      if (key.startsWith(badId)) throw new StorageError(500, 'InternalError', 'injected');
+      if (key.startsWith(badId)) throw s3Error(500, 'InternalError', 'injected');
       return real.put(bucket, key, ...rest);
     };
     const res = await createIngestHandler(makeDeps(handle.db, { storage }))({

@@ -12,7 +12,7 @@ import { createIngestHandler } from '../../origin/handlers/ingest.ts';
 import type { DatabaseHandle } from '../../shared/db/database.ts';
 import { assets, jobs } from '../../shared/db/schema.ts';
 import { originalKey } from '../../shared/storage/keys.ts';
-import type { S3Client } from '../../shared/storage/s3-client.ts';
+import type { OriginStorage } from '../../origin/core/storage.ts';
 import {
   assetRow,
   createUser,
@@ -104,9 +104,9 @@ describe('a storage event after ingest ended', () => {
     const swapped = Buffer.from(bytes).fill(9, 300, 340);
     const real = testStorage();
     // Ingest has read the original by its first derivative write; the replacement lands then.
-    const storage = Object.create(real) as S3Client;
+    const storage = Object.create(real) as OriginStorage;
     let replaced = false;
-    storage.put = async (...args: Parameters<S3Client['put']>) => {
+    storage.put = async (...args: Parameters<OriginStorage['put']>) => {
       if (!replaced) {
         replaced = true;
         await real.put('raw', originalKey(id), swapped, { contentLength: swapped.length });

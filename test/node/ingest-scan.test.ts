@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MalwareScanner } from '../../origin/pipeline/deps.ts';
-import { IngestError } from '../../origin/processing/errors.ts';
+import type { MalwareScanner } from '../../origin/core/deps.ts';
+import { OriginError } from '../../origin/core/errors.ts';
 import { createScanner } from '../../origin/processing/scan.ts';
 import { findTool } from '../../origin/processing/tools.ts';
 import type { DatabaseHandle } from '../../shared/db/database.ts';
@@ -87,7 +87,7 @@ describe('malware scanning in ingest', () => {
 
   it('retries when the scanner cannot answer (a transient failure), without deciding anything', async () => {
     const deps = makeDeps(handle.db, {
-      scanner: { scanFile: async () => Promise.reject(new IngestError('scan_failed', 'clamd is not answering')) },
+      scanner: { scanFile: async () => Promise.reject(new OriginError('scan_failed', 'clamd is not answering')) },
     });
     const bytes = await smallJpeg(50, 50);
     const id = await uploadAsset(deps, owner, { bytes });

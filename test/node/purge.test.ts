@@ -3,8 +3,8 @@
  * past retention go, with their original, derivatives, rows, grants and share
  * links, and an audit row. s3rver keeps no versions, so a second suite runs
  * the purge against a local HTTP server answering like a *versioned* S3
- * bucket (ListObjectVersions pages with delete markers; DELETE ?versionId=)
- * to show every version is deleted and nothing else.
+ * bucket (ListObjectVersions pages with delete markers; DeleteObjects with
+ * version ids) to show every version is deleted and nothing else.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +14,8 @@ import { purgeExpiredAssets, PURGE_ACTION } from '../../origin/pipeline/purge.ts
 import type { DatabaseHandle } from '../../shared/db/database.ts';
 import { auditLog, derivatives, grants, jobs, shareLinks } from '../../shared/db/schema.ts';
 import { originalKey } from '../../shared/storage/keys.ts';
-import { S3Client, StorageError } from '../../shared/storage/s3-client.ts';
+import { S3ServiceException } from '@aws-sdk/client-s3';
+import { OriginStorage, openStorage } from '../../origin/core/storage.ts';
 import { assetRow, clock, createAsset, DRIVERS, keysUnder, makeDeps, openDb, s3 } from './support/video-env.ts';
 
 const DAY = 86_400_000;
@@ -47,9 +48,9 @@ describe.each(DRIVERS)('purge on $name', ({ driver }) => {
 
   it('lists an unversioned object as its only version (local S3 server)', async () => {
     const id = await asset({});
-    const page = await storage.listVersions('raw', { prefix: originalKey(id) });
-    expect(page.versions).toEqual([{ key: originalKey(id), versionId: 'null', isLatest: true, deleteMarker: false, size: 14 }]);
-    await expect(storage.deleteVersion('raw', originalKey(id), '3HL4kqtJlcpXroDTDmJ')).rejects.toBeInstanceOf(StorageError);
+    const versions = [];
+    for await (const v of storage.listVersions('raw', originalKey(id))) versions.push(v);
+    expect(versions).toEqual([{ key: originalKey(id), versionId: 'null', isLatest: true, deleteMarker: false, size: 14 }]);
   });
 
   it('deletes only assets past retention, with their bytes, rows, grants and links, and audits it', async () => {
@@ -87,13 +88,13 @@ describe.each(DRIVERS)('purge on $name', ({ driver }) => {
 
   it('keeps an asset eligible and whole in the database when deleting its bytes fails, and finishes it next run', async () => {
     const id = await asset({ deletedAt: new Date(t.now().getTime() - 2 * DAY), purgeAfter: new Date(t.now().getTime() - DAY) });
-    class Failing extends S3Client {
-      override async deleteVersion(bucket: string, key: string, versionId: string) {
-        if (bucket === 'derivatives') throw new StorageError(503, 'SlowDown', 'try later');
-        return super.deleteVersion(bucket, key, versionId);
+    class Failing extends OriginStorage {
+      override async deleteObjects(bucket: string, objects: { key: string; versionId?: string }[]) {
+        if (bucket === 'derivatives') throw new S3ServiceException({ name: 'SlowDown', message: 'try later', $fault: 'server', $metadata: { httpStatusCode: 503 } });
+        return super.deleteObjects(bucket, objects);
       }
     }
-    const failing = new Failing({ endpoint: (storage.url('raw').origin), region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+    const failing = new Failing(storage.client);
     const res = await purgeExpiredAssets(makeDeps(handle.db, { now: t.now, storage: failing }));
     expect(res.failed).toEqual([{ assetId: id, error: expect.stringContaining('try later') }]);
     expect(await assetRow(handle.db, id)).toBeDefined();
@@ -137,10 +138,17 @@ describe('purge against a versioned bucket', () => {
     server = createServer((req, res) => {
       const url = new URL(req.url!, 'http://x');
       const [, bucket, ...rest] = url.pathname.split('/');
-      if (req.method === 'DELETE') {
-        deleted.push(`${bucket}:${decodeURIComponent(rest.join('/'))}?${url.searchParams.get('versionId')}`);
-        return res.writeHead(204).end();
+      if (req.method === 'POST' && url.searchParams.has('delete')) {
+        // DeleteObjects: <Object><Key>k</Key><VersionId>v</VersionId></Object> per entry.
+        let xml = '';
+        req.on('data', (d: Buffer) => (xml += d));
+        req.on('end', () => {
+          for (const [, k, v] of xml.matchAll(/<Object><Key>([^<]*)<\/Key><VersionId>([^<]*)<\/VersionId><\/Object>/g)) deleted.push(`${bucket}:${k}?${v}`);
+          res.writeHead(200, { 'content-type': 'application/xml' }).end('<?xml version="1.0"?><DeleteResult></DeleteResult>');
+        });
+        return;
       }
+      if (rest.some(Boolean)) return res.writeHead(400).end();
       // ListObjectVersions, one entry per page, paged with key and version-id markers.
       listed.push(`${bucket}:${url.searchParams.get('prefix')}`);
       const prefix = url.searchParams.get('prefix') ?? '';
@@ -164,7 +172,7 @@ describe('purge against a versioned bucket', () => {
     const t = clock();
     assetId = await createAsset(handle.db, { deletedAt: new Date(t.now().getTime() - 2 * DAY), purgeAfter: new Date(t.now().getTime() - DAY) });
     other = await createAsset(handle.db);
-    const storage = new S3Client({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'eu-central-1', accessKeyId: 'A', secretAccessKey: 'S' });
+    const storage = openStorage({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'eu-central-1', accessKeyId: 'A', secretAccessKey: 'S' });
     const res = await purgeExpiredAssets(makeDeps(handle.db, { now: t.now, storage, buckets: { raw: 'media-raw', derivatives: 'media-derivs' } }));
     expect(res.purged).toEqual([{ assetId, rawVersions: 3, derivativeVersions: 3 }]);
     // One entry per page: the listing followed NextKeyMarker/NextVersionIdMarker through 4 + 3 pages.

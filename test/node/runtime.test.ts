@@ -95,7 +95,7 @@ describe('buildRuntime', () => {
       const res = (await rt.db.execute(sql`select current_user as who, current_database() as db`)) as unknown as { rows: { who: string; db: string }[] };
       expect(res.rows[0]).toEqual({ who: 'postgres', db: 'postgres' });
       // No S3_* keys: storage signs with the role's key, which this S3 server does not know.
-      await expect(rt.storage.headBucket(rt.buckets.raw)).rejects.toMatchObject({ code: 'InvalidAccessKeyId' });
+      await expect(rt.storage.headBucket(rt.buckets.raw)).rejects.toMatchObject({ name: 'InvalidAccessKeyId' });
       expect(rt.buckets).toEqual({ raw: 'raw', derivatives: 'derivatives' });
       expect(rt.transcoder).toBeInstanceOf(MediaConvertTranscoder);
       expect(rt.scanner).toBeUndefined();

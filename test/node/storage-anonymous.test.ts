@@ -7,7 +7,7 @@
  * storage-create-only.test.ts.
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { S3Client } from '../../shared/storage/s3-client.ts';
+import { S3Client } from '../../edge/storage/s3-client.ts';
 
 let s3: S3Client;
 let endpoint: string;

@@ -1,10 +1,11 @@
 /**
- * The S3 client against a real S3-compatible server that verifies SigV4
- * (@20minutes/s3rver), so signature failures are real failures.
+ * The edge's S3 client (aws4fetch) against a real S3-compatible server that
+ * verifies SigV4 (@20minutes/s3rver), so signature failures are real
+ * failures. The origin's SDK storage has its own suite (storage-origin).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { S3Client, StorageError } from '../../shared/storage/s3-client.ts';
+import { S3Client, StorageError } from '../../edge/storage/s3-client.ts';
 
 const bucket = 'raw';
 let s3: S3Client;
@@ -19,6 +20,13 @@ beforeAll(() => {
 });
 
 const key = (name: string) => `storage-test/${Date.now()}-${Math.random().toString(36).slice(2)}/${name}`;
+
+/** Uploads one part through a presigned part URL, as a browser does; returns its ETag. */
+async function putPart(k: string, uploadId: string, n: number, body: BodyInit): Promise<{ partNumber: number; etag: string }> {
+  const res = await fetch(await s3.presignUploadPart(bucket, k, uploadId, n, 60), { method: 'PUT', body });
+  expect(res.status).toBe(200);
+  return { partNumber: n, etag: res.headers.get('etag')! };
+}
 
 describe('objects', () => {
   it('puts, heads, gets and deletes', async () => {
@@ -38,10 +46,9 @@ describe('objects', () => {
   it('keeps keys with spaces, plus signs, quotes and unicode intact', async () => {
     const k = key("a b+c/it's (1) ü.txt");
     await s3.put(bucket, k, 'x');
-    const listed = [];
-    for await (const o of s3.listAll(bucket, k.slice(0, k.lastIndexOf('/')))) listed.push(o.key);
-    expect(listed).toContain(k);
+    expect((await s3.head(bucket, k))?.size).toBe(1);
     expect(await (await s3.get(bucket, k))?.text()).toBe('x');
+    expect(await s3.head(bucket, k.replace('+', ' '))).toBeNull();
   });
 
   it('streams a body both ways', async () => {
@@ -73,17 +80,6 @@ describe('objects', () => {
 
   it('reports a missing bucket as NoSuchBucket', async () => {
     await expect(s3.headBucket('no-such-bucket')).rejects.toMatchObject({ status: 404, code: 'NoSuchBucket' });
-  });
-
-  it('lists page by page', async () => {
-    const prefix = key('list');
-    await Promise.all([0, 1, 2, 3, 4].map((i) => s3.put(bucket, `${prefix}/${i}`, String(i))));
-    const first = await s3.list(bucket, { prefix, maxKeys: 2 });
-    expect(first.objects).toHaveLength(2);
-    expect(first.nextContinuationToken).toBeTruthy();
-    const all = [];
-    for await (const o of s3.listAll(bucket, prefix)) all.push(o.key);
-    expect(all.sort()).toEqual([0, 1, 2, 3, 4].map((i) => `${prefix}/${i}`));
   });
 });
 
@@ -147,12 +143,12 @@ describe('signatures', () => {
 });
 
 describe('multipart', () => {
-  it('creates, uploads parts (one presigned), lists, completes', async () => {
+  it('creates, uploads presigned parts, lists, completes', async () => {
     const k = key('big.bin');
     const a = randomBytes(5 * 1024 * 1024);
     const b = randomBytes(1234);
     const uploadId = await s3.createMultipartUpload(bucket, k, { contentType: 'video/mp4' });
-    const p1 = await s3.uploadPart(bucket, k, uploadId, 1, a);
+    const p1 = await putPart(k, uploadId, 1, a);
     const partUrl = await s3.presignUploadPart(bucket, k, uploadId, 2, 60);
     const put2 = await fetch(partUrl, { method: 'PUT', body: b });
     expect(put2.status).toBe(200);
@@ -181,7 +177,7 @@ describe('multipart', () => {
   it('aborts: the upload and its parts are gone', async () => {
     const k = key('aborted.bin');
     const uploadId = await s3.createMultipartUpload(bucket, k);
-    await s3.uploadPart(bucket, k, uploadId, 1, 'part');
+    await putPart(k, uploadId, 1, 'part');
     await s3.abortMultipartUpload(bucket, k, uploadId);
     await expect(s3.listParts(bucket, k, uploadId)).rejects.toMatchObject({ status: 404, code: 'NoSuchUpload' });
     expect(await s3.head(bucket, k)).toBeNull();

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobStateChangeEvent } from '../../origin/events/mediaconvert.ts';
-import { PipelineError } from '../../origin/pipeline/errors.ts';
+import { OriginError } from '../../origin/core/errors.ts';
 import { sweepStuckJobs, transcodeDeadlineMs, TRANSCODE_FLOOR_MS } from '../../origin/pipeline/sweeper.ts';
 import { completeVideoJob, TRANSCODE_JOB_TYPE } from '../../origin/pipeline/video-complete.ts';
 import type { DatabaseHandle } from '../../shared/db/database.ts';
@@ -108,12 +108,12 @@ describe.each(DRIVERS)('sweeper on $name', ({ driver }) => {
 
   it('fails at once when MediaConvert refuses the resubmission; waits for the next sweep when it is unreachable', async () => {
     const refused = await stuck(TRANSCODE_JOB_TYPE, 200);
-    await sweepStuckJobs(deps(recordingTranscoder(new PipelineError('submit_rejected', 'BadRequestException'))));
+    await sweepStuckJobs(deps(recordingTranscoder(new OriginError('submit_rejected', 'BadRequestException'))));
     expect(await jobRow(handle.db, refused.jobId)).toMatchObject({ status: 'failed', error: expect.stringMatching(/resubmission refused \(submit_rejected/) });
     expect(await assetRow(handle.db, refused.assetId)).toMatchObject({ status: 'failed', statusReason: 'timed out' });
 
     const down = await stuck(TRANSCODE_JOB_TYPE, 200);
-    await sweepStuckJobs(deps(recordingTranscoder(new PipelineError('submit_failed', 'HTTP 503'))));
+    await sweepStuckJobs(deps(recordingTranscoder(new OriginError('submit_failed', 'HTTP 503'))));
     expect(await jobRow(handle.db, down.jobId)).toMatchObject({ status: 'processing', attempts: 2, updatedAt: t.now(), error: expect.stringMatching(/^resubmission failed: submit_failed/) });
   });
 

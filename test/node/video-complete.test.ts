@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobStateChangeEvent, type MediaConvertJobEvent } from '../../origin/events/mediaconvert.ts';
 import { handleJobStateChange } from '../../origin/handlers/mediaconvert-complete.ts';
-import type { PipelineDeps } from '../../origin/pipeline/deps.ts';
+import type { PipelineDeps } from '../../origin/core/deps.ts';
 import { completeVideoJob, TRANSCODE_JOB_TYPE } from '../../origin/pipeline/video-complete.ts';
 import type { DatabaseHandle } from '../../shared/db/database.ts';
 import { assetRow, createAsset, createJob, derivativeRows, DRIVERS, jobRow, makeDeps, openDb } from './support/video-env.ts';
@@ -102,9 +102,8 @@ describe.each(DRIVERS)('video completion on $name', ({ driver }) => {
     expect(rows.map((r) => r.key).sort()).toEqual([...files, 'poster.jpg'].map((f) => `${assetId}/${f}`).sort());
     expect(rows.every((r) => r.key === `${assetId}/${r.kind}`)).toBe(true);
     expect(rows.find((r) => r.kind === 'poster.jpg')).toMatchObject({ key: `${assetId}/poster.jpg`, width: 960, height: 540, size: 4 });
-    const poster = await deps.storage.get(deps.buckets.derivatives, `${assetId}/poster.jpg`);
-    expect(await poster!.text()).toBe('jpg1');
-    expect(poster!.headers.get('content-type')).toBe('image/jpeg');
+    expect(await deps.storage.getText(deps.buckets.derivatives, `${assetId}/poster.jpg`)).toBe('jpg1');
+    expect((await deps.storage.head(deps.buckets.derivatives, `${assetId}/poster.jpg`))?.contentType).toBe('image/jpeg');
     expect(rows.find((r) => r.kind === 'poster.0000000.jpg')).toMatchObject({ width: 960, height: 540 });
     expect(rows.find((r) => r.kind === 'preview.mp4')).toMatchObject({ width: 852, height: 480, contentType: 'video/mp4' });
     expect(rows.find((r) => r.kind === 'hls/master_360p_00002.ts')).toMatchObject({ width: 640, height: 360, contentType: 'video/mp2t', size: 3 });
@@ -187,7 +186,7 @@ describe.each(DRIVERS)('video completion on $name', ({ driver }) => {
     expect(await handleJobStateChange(deps, progressing)).toEqual({ result: 'dropped' });
     const broken = makeDeps(deps.db, { buckets: { raw: 'raw', derivatives: 'no-such-bucket' } });
     await putOutputs(deps, assetId);
-    await expect(handleJobStateChange(broken, complete(assetId, jobId, 'mc-1'))).rejects.toMatchObject({ code: 'NoSuchBucket' });
+    await expect(handleJobStateChange(broken, complete(assetId, jobId, 'mc-1'))).rejects.toMatchObject({ name: 'NoSuchBucket' });
     expect(await jobRow(deps.db, jobId)).toMatchObject({ status: 'processing' });
   });
 });

@@ -15,14 +15,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaConvertJobEvent } from '../../origin/events/mediaconvert.ts';
 import { handleJobStateChange } from '../../origin/handlers/mediaconvert-complete.ts';
 import { FfmpegTranscoder } from '../../local/ffmpeg-transcoder.ts';
-import type { PipelineDeps } from '../../origin/pipeline/deps.ts';
+import type { PipelineDeps } from '../../origin/core/deps.ts';
 import { TRANSCODE_JOB_TYPE } from '../../origin/pipeline/video-complete.ts';
 import { parseMasterPlaylist, parseMediaPlaylist } from '../../origin/processing/video/hls-playlist.ts';
 import type { DatabaseHandle } from '../../shared/db/database.ts';
 import { jobs } from '../../shared/db/schema.ts';
 import { originalKey } from '../../shared/storage/keys.ts';
 import { eq } from 'drizzle-orm';
-import { assetRow, createAsset, createJob, derivativeRows, jobRow, keysUnder, makeDeps, openDb } from './support/video-env.ts';
+import { assetRow, createAsset, createJob, derivativeRows, jobRow, keysUnder, makeDeps, objectBytes, openDb } from './support/video-env.ts';
 
 const exec = promisify(execFile);
 let work: string;
@@ -97,8 +97,7 @@ describe('a 7 s 960x540 clip with audio', () => {
     // A local copy of the HLS folder, so ffprobe can open the ladder as a player would.
     await mkdir(hlsDir());
     for (const k of keys.filter((k) => k.startsWith('hls/'))) {
-      const res = await deps.storage.get('derivatives', `${assetId}/${k}`);
-      await writeFile(path.join(hlsDir(), k.slice(4)), Buffer.from(await res!.arrayBuffer()));
+      await writeFile(path.join(hlsDir(), k.slice(4)), await objectBytes(deps.storage, 'derivatives', `${assetId}/${k}`));
     }
   }, 120_000);
 
@@ -163,13 +162,11 @@ describe('a 7 s 960x540 clip with audio', () => {
   });
 
   it('makes a small preview without audio and JPEG posters at the source size', async () => {
-    const res = await deps.storage.get('derivatives', `${assetId}/preview.mp4`);
-    await writeFile(path.join(work, 'preview.mp4'), Buffer.from(await res!.arrayBuffer()));
+    await writeFile(path.join(work, 'preview.mp4'), await objectBytes(deps.storage, 'derivatives', `${assetId}/preview.mp4`));
     const preview = await ffprobeJson(path.join(work, 'preview.mp4'));
     expect(preview.streams.map((s) => `${s.codec_type} ${s.codec_name} ${s.width}x${s.height}`)).toEqual(['video h264 852x480']);
-    const poster = await deps.storage.get('derivatives', `${assetId}/poster.jpg`);
-    expect(poster?.headers.get('content-type')).toBe('image/jpeg');
-    await writeFile(path.join(work, 'poster.jpg'), Buffer.from(await poster!.arrayBuffer()));
+    expect((await deps.storage.head('derivatives', `${assetId}/poster.jpg`))?.contentType).toBe('image/jpeg');
+    await writeFile(path.join(work, 'poster.jpg'), await objectBytes(deps.storage, 'derivatives', `${assetId}/poster.jpg`));
     expect((await ffprobeJson(path.join(work, 'poster.jpg'))).streams[0]).toMatchObject({ codec_name: 'mjpeg', width: 960, height: 540 });
   });
 
@@ -221,7 +218,7 @@ describe('the local transcoder', () => {
     expect(events.map((e) => e.detail.status)).toEqual(['COMPLETE']);
     const keys = await keysUnder(deps.storage, 'derivatives', `${assetId}/hls/`);
     expect(keys.map((k) => k.slice(assetId.length + 1))).toEqual(['hls/master.m3u8', 'hls/master_360p.m3u8', 'hls/master_360p_00001.ts']);
-    const master = await (await deps.storage.get('derivatives', `${assetId}/hls/master.m3u8`))!.text();
+    const master = (await deps.storage.getText('derivatives', `${assetId}/hls/master.m3u8`))!;
     expect(parseMasterPlaylist(master)).toEqual([expect.objectContaining({ width: 320, height: 240, codecs: [expect.stringMatching(/^avc1\./)] })]);
     expect((await assetRow(deps.db, assetId))!.metadata.video).toMatchObject({ audioCodec: null });
   });

@@ -96,7 +96,7 @@ describe('MediaConvertTranscoder', () => {
   it('turns a 400 into submit_rejected (permanent) and keeps the SDK error as cause', async () => {
     answer = { status: 400, headers: { 'x-amzn-errortype': 'BadRequestException' }, body: { message: '/queue: not found' } };
     const err = await transcoder(1).submit(request).catch((e: unknown) => e);
-    expect(err).toMatchObject({ name: 'PipelineError', code: 'submit_rejected', permanent: true });
+    expect(err).toMatchObject({ name: 'OriginError', code: 'submit_rejected', permanent: true });
     expect((err as Error).cause).toMatchObject({ name: 'BadRequestException' });
   });
 

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { replacedSinceIngest, sameObject } from '../../origin/pipeline/ingest-original.ts';
-import type { ObjectInfo, S3Client } from '../../shared/storage/s3-client.ts';
+import type { ObjectInfo, OriginStorage } from '../../origin/core/storage.ts';
 
 const checked = { etag: 'aaa', versionId: 'v1' };
 
@@ -27,9 +27,9 @@ describe('replacedSinceIngest (AWS, versioned)', () => {
   /** S3 HEAD as a versioned bucket answers it; `heads` counts the calls. */
   function storage(current: Partial<ObjectInfo> | null) {
     const s = { heads: 0, head: async () => (s.heads++, current === null ? null : ({ size: 1, etag: '', lastModified: undefined, contentType: undefined, metadata: {}, versionId: undefined, ...current } as ObjectInfo)) };
-    return s as unknown as S3Client & { heads: number };
+    return s as unknown as OriginStorage & { heads: number };
   }
-  const deps = (s: S3Client) => ({ storage: s, buckets: { raw: 'raw', derivatives: 'derivatives' } });
+  const deps = (s: OriginStorage) => ({ storage: s, buckets: { raw: 'raw', derivatives: 'derivatives' } });
 
   it('a redelivery naming the checked version needs no storage call', async () => {
     const s = storage({ etag: '"zzz"', versionId: 'v7' });

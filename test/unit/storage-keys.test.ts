@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assetIdFromOriginalKey, derivativeKey, isVariantPath, originalKey } from '../../shared/storage/keys.ts';
-import { encodeKey, S3Client } from '../../shared/storage/s3-client.ts';
-import { decodeXml, elements, escapeXml, text } from '../../shared/storage/xml.ts';
+import { encodeKey, S3Client } from '../../edge/storage/s3-client.ts';
+import { decodeXml, elements, escapeXml, text } from '../../edge/storage/xml.ts';
 
 const id = '0b7c6f1e-8d1a-4c7e-9a53-2f1f6f0f3b9a';
 

@@ -1,7 +1,7 @@
 /** The MediaConvert CreateJob request, checked against the shared video profile. */
 import type { H264Settings, Output, OutputGroup } from '@aws-sdk/client-mediaconvert';
 import { describe, expect, it } from 'vitest';
-import type { VideoJobRequest } from '../../origin/pipeline/deps.ts';
+import type { VideoJobRequest } from '../../origin/core/deps.ts';
 import { buildMediaConvertJob } from '../../origin/processing/video/mediaconvert-job.ts';
 import { HLS, VIDEO_AUDIO, VIDEO_LADDER, VIDEO_POSTER, VIDEO_PREVIEW, planLadder } from '../../shared/profiles/video.ts';
 

@@ -18,7 +18,7 @@ import {
   type PlannedRung,
   type SourceSize,
 } from '../../../shared/profiles/video.ts';
-import { PipelineError } from '../../pipeline/errors.ts';
+import { OriginError } from '../../core/errors.ts';
 import type { ProbeResult } from './ffprobe.ts';
 import { runTool } from './run-tool.ts';
 
@@ -127,6 +127,6 @@ export async function transcodeWithFfmpeg(input: string, outDir: string, plan: V
   const res = await runTool(opts.ffmpeg ?? 'ffmpeg', buildFfmpegArgs(input, outDir, plan, opts), opts.onSpawn);
   if (res.code !== 0) {
     const last = res.stderr.trim().split('\n').at(-1) ?? '';
-    throw new PipelineError('transcode_failed', `ffmpeg exited with ${res.code ?? 'a signal'}: ${last}`.trim());
+    throw new OriginError('transcode_failed', `ffmpeg exited with ${res.code ?? 'a signal'}: ${last}`.trim());
   }
 }

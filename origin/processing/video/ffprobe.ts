@@ -2,7 +2,7 @@
  * ffprobe (Debian's) for the local transcoder: duration, codecs, display
  * size (rotation and pixel aspect ratio applied) and whether there is audio.
  */
-import { PipelineError } from '../../pipeline/errors.ts';
+import { OriginError } from '../../core/errors.ts';
 import { runTool } from './run-tool.ts';
 
 export interface ProbeResult {
@@ -49,7 +49,7 @@ function rotation(s: RawStream): number {
 export function parseProbe(raw: RawProbe): ProbeResult {
   const streams = raw.streams ?? [];
   const video = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic && s.width && s.height);
-  if (!video) throw new PipelineError('no_video', 'the original has no video stream');
+  if (!video) throw new OriginError('no_video', 'the original has no video stream');
   const audio = streams.find((s) => s.codec_type === 'audio');
   const sar = ratio(video.sample_aspect_ratio) || 1;
   let width = Math.round(video.width! * sar);
@@ -69,13 +69,13 @@ export function parseProbe(raw: RawProbe): ProbeResult {
 export async function probeVideo(file: string, ffprobe = 'ffprobe'): Promise<ProbeResult> {
   const res = await runTool(ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file]);
   if (res.code !== 0) {
-    throw new PipelineError('probe_failed', `ffprobe could not read the original: ${res.stderr.trim().split('\n').at(-1) ?? ''}`);
+    throw new OriginError('probe_failed', `ffprobe could not read the original: ${res.stderr.trim().split('\n').at(-1) ?? ''}`);
   }
   let raw: RawProbe;
   try {
     raw = JSON.parse(res.stdout) as RawProbe;
   } catch (e) {
-    throw new PipelineError('probe_failed', 'ffprobe printed no JSON', { cause: e });
+    throw new OriginError('probe_failed', 'ffprobe printed no JSON', { cause: e });
   }
   return parseProbe(raw);
 }

@@ -30,7 +30,7 @@ import {
   type SourceSize,
   type VideoRung,
 } from '../../../shared/profiles/video.ts';
-import type { VideoJobRequest } from '../../pipeline/deps.ts';
+import type { VideoJobRequest } from '../../core/deps.ts';
 
 export interface MediaConvertJobOptions {
   queueArn: string;

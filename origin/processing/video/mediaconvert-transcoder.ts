@@ -5,8 +5,8 @@
  * (origin/handlers/mediaconvert-complete.ts).
  */
 import { CreateJobCommand, MediaConvertClient } from '@aws-sdk/client-mediaconvert';
-import { PipelineError } from '../../pipeline/errors.ts';
-import type { VideoJobRequest, VideoTranscoder } from '../../pipeline/deps.ts';
+import { OriginError } from '../../core/errors.ts';
+import type { VideoJobRequest, VideoTranscoder } from '../../core/deps.ts';
 import { buildMediaConvertJob, type MediaConvertJobOptions } from './mediaconvert-job.ts';
 
 export interface MediaConvertTranscoderOptions extends MediaConvertJobOptions {
@@ -49,13 +49,13 @@ export class MediaConvertTranscoder implements VideoTranscoder {
       const status = e.$metadata?.httpStatusCode;
       // 429 is a client fault in the model but worth retrying.
       const rejected = e.$fault === 'client' && status !== 429 && e.name !== 'TooManyRequestsException';
-      throw new PipelineError(
+      throw new OriginError(
         rejected ? 'submit_rejected' : 'submit_failed',
         `MediaConvert CreateJob failed (${e.name ?? 'error'}${status ? `, HTTP ${status}` : ''})`,
         { cause: err },
       );
     }
-    if (!id) throw new PipelineError('submit_failed', 'MediaConvert CreateJob returned no job id');
+    if (!id) throw new OriginError('submit_failed', 'MediaConvert CreateJob returned no job id');
     return { externalId: id };
   }
 

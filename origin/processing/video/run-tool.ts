@@ -1,10 +1,10 @@
 /**
  * Runs ffmpeg/ffprobe as a child process: collects stdout and the tail of
  * stderr, reports the pid (so an owner can kill it), and turns a missing
- * binary into a PipelineError naming the package to install.
+ * binary into a OriginError naming the package to install.
  */
 import { spawn } from 'node:child_process';
-import { PipelineError } from '../../pipeline/errors.ts';
+import { OriginError } from '../../core/errors.ts';
 
 export const INSTALL_HINT = 'install it with `apt-get install ffmpeg` (Debian/Ubuntu)';
 
@@ -23,7 +23,7 @@ export function runTool(bin: string, args: string[], onSpawn?: (pid: number) => 
       while (errBytes > 64 * 1024 && err.length > 1) errBytes -= err.shift()!.length;
     });
     child.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') reject(new PipelineError('ffmpeg_missing', `${bin} not found: ${INSTALL_HINT}`, { cause: e }));
+      if (e.code === 'ENOENT') reject(new OriginError('ffmpeg_missing', `${bin} not found: ${INSTALL_HINT}`, { cause: e }));
       else reject(e);
     });
     if (child.pid !== undefined) onSpawn?.(child.pid);

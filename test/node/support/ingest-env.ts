@@ -9,19 +9,23 @@ import { and, eq, sql } from 'drizzle-orm';
 import { inject } from 'vitest';
 import type { SqsEvent, SqsRecord } from '../../../origin/events/types.ts';
 import { createIngestHandler } from '../../../origin/handlers/ingest.ts';
-import type { Logger, PipelineDeps, VideoJobRequest, VideoTranscoder } from '../../../origin/pipeline/deps.ts';
+import type { Logger, PipelineDeps, VideoJobRequest, VideoTranscoder } from '../../../origin/core/deps.ts';
 import type { Database, DatabaseHandle } from '../../../shared/db/database.ts';
 import { assets, derivatives, jobs, users } from '../../../shared/db/schema.ts';
 import { originalKey } from '../../../shared/storage/keys.ts';
-import { S3Client } from '../../../shared/storage/s3-client.ts';
+import { type OriginStorage, openStorage } from '../../../origin/core/storage.ts';
 import { openMigratedDatabase, type Driver } from './test-database.ts';
 
 export type { Driver } from './test-database.ts';
 
 export const openTestDatabase = (driver: Driver): Promise<DatabaseHandle> => openMigratedDatabase(driver);
 
-export function testStorage(): S3Client {
-  return new S3Client({ endpoint: inject('s3Endpoint'), region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+let storage: OriginStorage | undefined;
+
+/** The pipeline's storage (the AWS SDK) on the real local S3 server; one client per test file. */
+export function testStorage(): OriginStorage {
+  storage ??= openStorage({ endpoint: inject('s3Endpoint'), region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+  return storage;
 }
 
 /** A logger that keeps its lines, for assertions and for reading a failure. */
@@ -165,7 +169,7 @@ export async function jobRow(db: Database, assetId: string, type: string) {
 /** Keys under the asset's folder in the derivatives bucket. */
 export async function storedKeys(deps: PipelineDeps, assetId: string): Promise<string[]> {
   const keys: string[] = [];
-  for await (const o of deps.storage.listAll(deps.buckets.derivatives, `${assetId}/`)) keys.push(o.key);
+  for await (const o of deps.storage.list(deps.buckets.derivatives, `${assetId}/`)) keys.push(o.key);
   return keys.sort();
 }
 
@@ -173,5 +177,7 @@ export async function storedKeys(deps: PipelineDeps, assetId: string): Promise<s
 export async function readObject(deps: PipelineDeps, bucket: string, key: string): Promise<Buffer> {
   const res = await deps.storage.get(bucket, key);
   if (!res) throw new Error(`no object ${bucket}/${key}`);
-  return Buffer.from(await res.arrayBuffer());
+  const chunks: Buffer[] = [];
+  for await (const chunk of res.body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }

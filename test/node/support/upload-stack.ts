@@ -12,13 +12,14 @@ import path from 'node:path';
 import type { SqsHandler } from '../../../origin/events/types.ts';
 import { createIngestHandler } from '../../../origin/handlers/ingest.ts';
 import { startLocalStack, type LocalStack } from '../../../local/stack.ts';
-import type { PipelineDeps } from '../../../origin/pipeline/deps.ts';
+import type { PipelineDeps } from '../../../origin/core/deps.ts';
 import { devConfigSchema, parseConfig } from '../../../shared/config.ts';
-import { S3Client } from '../../../shared/storage/s3-client.ts';
+import { S3Client } from '../../../edge/storage/s3-client.ts';
 
 export interface UploadStack {
   stack: LocalStack;
   endpoint: string;
+  /** The edge's client (presigning, multipart calls); the pipeline's SDK storage is `stack.pipeline.storage`. */
   storage: S3Client;
   raw: string;
   dataDir: string;
@@ -40,7 +41,7 @@ export async function startUploadStack(opts: { ingest?: boolean } = {}): Promise
   const storage = new S3Client({ endpoint: b.S3_ENDPOINT!, region: 'us-east-1', accessKeyId: b.S3_ACCESS_KEY_ID!, secretAccessKey: b.S3_SECRET_ACCESS_KEY! });
   deps = {
     db: stack.postgres.handle.db,
-    storage,
+    storage: stack.pipeline.storage,
     buckets: { raw: b.S3_BUCKET_RAW!, derivatives: b.S3_BUCKET_DERIVATIVES! },
     transcoder: { submit: async () => Promise.reject(new Error('no transcoder in this test')) },
     log: quiet,

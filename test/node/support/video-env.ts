@@ -7,18 +7,23 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { inject } from 'vitest';
-import type { Logger, PipelineDeps, VideoJobRequest, VideoTranscoder } from '../../../origin/pipeline/deps.ts';
+import type { Logger, PipelineDeps, VideoJobRequest, VideoTranscoder } from '../../../origin/core/deps.ts';
 import type { Database, DatabaseHandle } from '../../../shared/db/database.ts';
 import { assets, derivatives, jobs, users } from '../../../shared/db/schema.ts';
-import { S3Client } from '../../../shared/storage/s3-client.ts';
+import { type OriginStorage, openStorage } from '../../../origin/core/storage.ts';
 import { openMigratedDatabase, type Driver } from './test-database.ts';
 
 export { DRIVERS, type Driver } from './test-database.ts';
 
 export const openDb = (driver: Driver): Promise<DatabaseHandle> => openMigratedDatabase(driver);
 
-export const s3 = () =>
-  new S3Client({ endpoint: inject('s3Endpoint'), region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+let storage: OriginStorage | undefined;
+
+/** The pipeline's storage (the AWS SDK) on the real local S3 server; one client per test file. */
+export const s3 = (): OriginStorage => {
+  storage ??= openStorage({ endpoint: inject('s3Endpoint'), region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+  return storage;
+};
 
 export type Lines = { level: string; msg: string; fields?: Record<string, unknown> }[];
 
@@ -96,8 +101,17 @@ export async function jobOf(db: Database, assetId: string, type: string) {
 }
 
 /** Keys under `prefix` in a bucket. */
-export async function keysUnder(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
+export async function keysUnder(client: OriginStorage, bucket: string, prefix: string): Promise<string[]> {
   const keys: string[] = [];
-  for await (const o of client.listAll(bucket, prefix)) keys.push(o.key);
+  for await (const o of client.list(bucket, prefix)) keys.push(o.key);
   return keys.sort();
+}
+
+/** An object's bytes (test-sized objects only); throws when it is missing. */
+export async function objectBytes(client: OriginStorage, bucket: string, key: string): Promise<Buffer> {
+  const res = await client.get(bucket, key);
+  if (!res) throw new Error(`no object ${bucket}/${key}`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of res.body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }

@@ -10,7 +10,7 @@ import type { Database } from '../../../shared/db/database.ts';
 import { openNeonDatabase } from '../../../shared/db/neon.ts';
 import { assets, users } from '../../../shared/db/schema.ts';
 import { originalKey, derivativeKey } from '../../../shared/storage/keys.ts';
-import { S3Client } from '../../../shared/storage/s3-client.ts';
+import { S3Client } from '../../../edge/storage/s3-client.ts';
 import { KeySet, signAccessToken } from '../../../shared/tokens/index.ts';
 
 export const bindings = env as unknown as Record<string, string>;

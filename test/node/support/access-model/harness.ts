@@ -17,7 +17,7 @@ import { inject } from 'vitest';
 import { bundleEdge, repoRoot, startEdge, type EdgeRuntime } from '../../../../local/edge-runtime.ts';
 import { applyMigrations } from '../../../../shared/db/migrate.ts';
 import { openNeonDatabase } from '../../../../shared/db/neon.ts';
-import { S3Client } from '../../../../shared/storage/s3-client.ts';
+import { S3Client } from '../../../../edge/storage/s3-client.ts';
 import { generateSigningKey } from '../../../../shared/tokens/index.ts';
 import { createClient, type Client } from './http.ts';
 

@@ -5,7 +5,7 @@
  * (origin/handlers/runtime.ts); the local stack and tests build their own.
  */
 import type { Database } from '../../shared/db/database.ts';
-import type { S3Client } from '../../shared/storage/s3-client.ts';
+import type { OriginStorage } from './storage.ts';
 
 export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -50,7 +50,7 @@ export interface MalwareScanner {
 
 export interface PipelineDeps {
   db: Database;
-  storage: S3Client;
+  storage: OriginStorage;
   buckets: { raw: string; derivatives: string };
   transcoder: VideoTranscoder;
   scanner?: MalwareScanner;

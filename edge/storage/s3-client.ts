@@ -1,7 +1,11 @@
 /**
- * An S3 client on aws4fetch (SigV4 over fetch) that runs unchanged in workerd
- * and Node, pointed at AWS or any S3-compatible endpoint by configuration.
- * Bodies are streamed both ways; nothing here reads a whole object into memory.
+ * The edge's S3 client on aws4fetch (SigV4 over fetch), which runs in workerd
+ * at a fraction of the AWS SDK's bundle size, pointed at AWS or any
+ * S3-compatible endpoint by configuration: streamed GET/HEAD for delivery,
+ * presigned PUTs and parts for uploads, and the multipart calls of the
+ * Companion-style upload API. The origin (Lambdas, CLIs) uses the AWS SDK
+ * instead (origin/core/storage.ts). Bodies are streamed both ways; nothing
+ * here reads a whole object into memory.
  */
 import { AwsClient } from 'aws4fetch';
 import { elements, escapeXml, text } from './xml.ts';
@@ -48,23 +52,6 @@ export interface PutOptions {
   createOnly?: boolean;
 }
 
-export interface ListedObject {
-  key: string;
-  size: number;
-  etag: string;
-  lastModified: Date | undefined;
-}
-
-/** One entry of ListObjectVersions: an object version or a delete marker. */
-export interface ListedVersion {
-  key: string;
-  /** `null` (the string) for an object written while versioning was off. */
-  versionId: string;
-  isLatest: boolean;
-  deleteMarker: boolean;
-  size: number;
-}
-
 export interface UploadedPart {
   partNumber: number;
   etag: string;
@@ -85,9 +72,6 @@ export class StorageError extends Error {
 
 /** Statuses a conditional or ranged GET answers with that are not failures. */
 const GET_PASSTHROUGH = new Set([200, 206, 304, 412, 416]);
-
-/** An ETag without quotes or a weak prefix: S3 quotes it in headers and listings, EventBridge does not. */
-export const bareEtag = (e: string | null | undefined): string => (e ?? '').trim().replace(/^W\//, '').replace(/^"+|"+$/g, '');
 
 export function encodeKey(key: string): string {
   return key
@@ -200,104 +184,9 @@ export class S3Client {
     return { etag: res.headers.get('etag') ?? '' };
   }
 
-  /** Server-side copy (CopyObject) within or across buckets; the bytes never pass through this process. */
-  async copy(from: { bucket: string; key: string }, to: { bucket: string; key: string }, opts: { contentType?: string } = {}): Promise<void> {
-    const headers = new Headers({ 'x-amz-copy-source': `/${from.bucket}/${encodeKey(from.key)}` });
-    if (opts.contentType) {
-      headers.set('content-type', opts.contentType);
-      headers.set('x-amz-metadata-directive', 'REPLACE');
-    }
-    const res = await this.aws.fetch(this.url(to.bucket, to.key), { method: 'PUT', headers });
-    // CopyObject can fail with 200 and an <Error> body.
-    const text = await res.text();
-    if (!res.ok || /<Error>/.test(text)) {
-      const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? 'CopyFailed';
-      throw new StorageError(res.ok ? 500 : res.status, code, `COPY ${from.bucket}/${from.key} -> ${to.bucket}/${to.key}: ${code}`);
-    }
-  }
-
   async delete(bucket: string, key: string): Promise<void> {
     const res = await this.aws.fetch(this.url(bucket, key), { method: 'DELETE' });
     if (!res.ok && res.status !== 404) throw await toError(res, `DELETE ${bucket}/${key}`);
-    await res.body?.cancel();
-  }
-
-  /** One page of ListObjectsV2. */
-  async list(
-    bucket: string,
-    opts: { prefix?: string; continuationToken?: string; maxKeys?: number } = {},
-  ): Promise<{ objects: ListedObject[]; nextContinuationToken: string | undefined }> {
-    const query: Record<string, string> = { 'list-type': '2' };
-    if (opts.prefix) query.prefix = opts.prefix;
-    if (opts.continuationToken) query['continuation-token'] = opts.continuationToken;
-    if (opts.maxKeys) query['max-keys'] = String(opts.maxKeys);
-    const xml = await this.xml(this.url(bucket, undefined, query), { method: 'GET' }, `list ${bucket}`);
-    const objects = elements(xml, 'Contents').map((c) => ({
-      key: text(c, 'Key') ?? '',
-      size: Number(text(c, 'Size') ?? 0),
-      etag: text(c, 'ETag') ?? '',
-      lastModified: date(text(c, 'LastModified')),
-    }));
-    const truncated = text(xml, 'IsTruncated') === 'true';
-    return { objects, nextContinuationToken: truncated ? text(xml, 'NextContinuationToken') : undefined };
-  }
-
-  /** Every object under `prefix`, page by page. */
-  async *listAll(bucket: string, prefix?: string): AsyncGenerator<ListedObject> {
-    let token: string | undefined;
-    do {
-      const page = await this.list(bucket, {
-        ...(prefix ? { prefix } : {}),
-        ...(token ? { continuationToken: token } : {}),
-      });
-      yield* page.objects;
-      token = page.nextContinuationToken;
-    } while (token);
-  }
-
-  /** One page of ListObjectVersions: versions and delete markers under `prefix`. */
-  async listVersions(
-    bucket: string,
-    opts: { prefix?: string; keyMarker?: string; versionIdMarker?: string; maxKeys?: number } = {},
-  ): Promise<{ versions: ListedVersion[]; next: { keyMarker: string; versionIdMarker: string | undefined } | undefined }> {
-    const query: Record<string, string> = { versions: '' };
-    if (opts.prefix) query.prefix = opts.prefix;
-    if (opts.keyMarker) query['key-marker'] = opts.keyMarker;
-    if (opts.versionIdMarker) query['version-id-marker'] = opts.versionIdMarker;
-    if (opts.maxKeys) query['max-keys'] = String(opts.maxKeys);
-    const xml = await this.xml(this.url(bucket, undefined, query), { method: 'GET' }, `list versions ${bucket}`);
-    const entry = (c: string, deleteMarker: boolean): ListedVersion => ({
-      key: text(c, 'Key') ?? '',
-      versionId: text(c, 'VersionId') ?? 'null',
-      isLatest: text(c, 'IsLatest') === 'true',
-      deleteMarker,
-      size: Number(text(c, 'Size') ?? 0),
-    });
-    const versions = [
-      ...elements(xml, 'Version').map((c) => entry(c, false)),
-      ...elements(xml, 'DeleteMarker').map((c) => entry(c, true)),
-    ];
-    const keyMarker = text(xml, 'IsTruncated') === 'true' ? text(xml, 'NextKeyMarker') : undefined;
-    return { versions, next: keyMarker ? { keyMarker, versionIdMarker: text(xml, 'NextVersionIdMarker') } : undefined };
-  }
-
-  /** Every version and delete marker under `prefix`, page by page. */
-  async *listAllVersions(bucket: string, prefix?: string): AsyncGenerator<ListedVersion> {
-    let next: { keyMarker: string; versionIdMarker: string | undefined } | undefined;
-    do {
-      const page = await this.listVersions(bucket, {
-        ...(prefix ? { prefix } : {}),
-        ...(next ? { keyMarker: next.keyMarker, ...(next.versionIdMarker ? { versionIdMarker: next.versionIdMarker } : {}) } : {}),
-      });
-      yield* page.versions;
-      next = page.next;
-    } while (next);
-  }
-
-  /** Deletes one version (or delete marker) for good; a missing one is not an error. */
-  async deleteVersion(bucket: string, key: string, versionId: string): Promise<void> {
-    const res = await this.aws.fetch(this.url(bucket, key, { versionId }), { method: 'DELETE' });
-    if (!res.ok && res.status !== 404) throw await toError(res, `DELETE ${bucket}/${key}?versionId=${versionId}`);
     await res.body?.cancel();
   }
 
@@ -380,27 +269,6 @@ export class S3Client {
       { method: 'PUT', aws: { signQuery: true } },
     );
     return signed.url;
-  }
-
-  /** Uploads one part from the server side (used by tools and tests). */
-  async uploadPart(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    partNumber: number,
-    body: BodyInit | ReadableStream<Uint8Array>,
-    contentLength?: number,
-  ): Promise<UploadedPart> {
-    const headers = new Headers();
-    if (contentLength !== undefined) headers.set('content-length', String(contentLength));
-    const streamed = body instanceof ReadableStream;
-    const res = await (streamed ? this.awsOnce : this.aws).fetch(
-      this.url(bucket, key, { partNumber: String(partNumber), uploadId }),
-      { method: 'PUT', headers, body: body as BodyInit, ...(streamed ? { duplex: 'half' } : {}) } as RequestInit,
-    );
-    if (!res.ok) throw await toError(res, `upload part ${partNumber} of ${bucket}/${key}`);
-    await res.body?.cancel();
-    return { partNumber, etag: res.headers.get('etag') ?? '' };
   }
 
   /** ListParts: what S3 holds of an unfinished upload (one page of up to 1000 parts). */
