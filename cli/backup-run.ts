@@ -12,13 +12,12 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { promisify } from 'node:util';
 import { findPostgresBin } from '../local/postgres-server.ts';
 import type { Database } from '../shared/db/database.ts';
-import type { S3Client } from '../shared/storage/s3-client.ts';
+import type { OriginStorage } from '../origin/core/storage.ts';
 import { dumpDatabase } from './backup-database.ts';
 import { BackupError, FORMAT, hashFile, MANIFEST, type Manifest } from './backup-manifest.ts';
 
@@ -27,7 +26,7 @@ const run = promisify(execFile);
 export interface BackupOptions {
   db: Database;
   source: Manifest['source'];
-  storage: S3Client;
+  storage: OriginStorage;
   buckets: Manifest['buckets'];
   /** A new or empty folder. */
   out: string;
@@ -64,7 +63,7 @@ export async function runBackup(o: BackupOptions): Promise<BackupSummary> {
   const objects: Manifest['objects'] = [];
   for (const role of ['raw', 'derivatives'] as const) {
     const keys: string[] = [];
-    for await (const obj of o.storage.listAll(o.buckets[role])) keys.push(obj.key);
+    for await (const obj of o.storage.list(o.buckets[role])) keys.push(obj.key);
     const next = keys.map((key, i) => ({ key, file: `objects/${role}/${String(i).padStart(8, '0')}` }));
     const worker = async () => {
       for (let item = next.shift(); item; item = next.shift()) {
@@ -95,7 +94,7 @@ export async function runBackup(o: BackupOptions): Promise<BackupSummary> {
 }
 
 /** Streams one object to `file`, hashing on the way; null when it vanished since the listing (a purge). */
-async function copyObject(storage: S3Client, bucket: string, key: string, file: string) {
+async function copyObject(storage: OriginStorage, bucket: string, key: string, file: string) {
   const res = await storage.get(bucket, key);
   if (!res?.body) return null;
   const hash = createHash('sha256');
@@ -107,12 +106,9 @@ async function copyObject(storage: S3Client, bucket: string, key: string, file: 
       done(null, chunk);
     },
   });
-  await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), tap, createWriteStream(file, { mode: 0o600 }));
-  const metadata: Record<string, string> = {};
-  res.headers.forEach((v, k) => {
-    if (k.startsWith('x-amz-meta-')) metadata[k.slice('x-amz-meta-'.length)] = v;
-  });
-  const contentType = res.headers.get('content-type');
+  await pipeline(res.body, tap, createWriteStream(file, { mode: 0o600 }));
+  const metadata = res.metadata;
+  const contentType = res.contentType;
   return {
     bytes,
     sha256: hash.digest('hex'),

@@ -11,7 +11,7 @@ import ws from 'ws';
 import { z } from 'zod';
 import { ConfigError, devConfigSchema, parseConfig } from '../shared/config.ts';
 import { openNeonDatabase } from '../shared/db/neon.ts';
-import { S3Client } from '../shared/storage/s3-client.ts';
+import { openStorage } from '../origin/core/storage.ts';
 import { BackupError } from './backup-manifest.ts';
 import { runBackup } from './backup-run.ts';
 
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     webSocketConstructor: ws,
     max: 1,
   });
-  const storage = new S3Client({ endpoint: `http://127.0.0.1:${c.S3_PORT}`, region: 'us-east-1', accessKeyId: c.S3_ACCESS_KEY_ID, secretAccessKey: c.S3_SECRET_ACCESS_KEY });
+  const storage = openStorage({ endpoint: `http://127.0.0.1:${c.S3_PORT}`, region: 'us-east-1', accessKeyId: c.S3_ACCESS_KEY_ID, secretAccessKey: c.S3_SECRET_ACCESS_KEY });
   try {
     await storage.headBucket(c.S3_BUCKET_RAW).catch((err: unknown) => {
       throw new BackupError(`storage at 127.0.0.1:${c.S3_PORT} does not answer (${(err as Error).message}): start the stack (npm run dev) first`);

@@ -11,11 +11,10 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { startLocalS3 } from '../local/s3-server.ts';
 import { applyMigrations } from '../shared/db/migrate.ts';
 import { openPgliteDatabase } from '../shared/db/pglite.ts';
-import { S3Client } from '../shared/storage/s3-client.ts';
+import { openStorage } from '../origin/core/storage.ts';
 import { loadDatabase } from './backup-database.ts';
 import { BackupError, readManifest, verifyFiles } from './backup-manifest.ts';
 
@@ -69,11 +68,11 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreSummary> {
     const credentials = o.credentials ?? { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
     const s3 = await startLocalS3({ directory: path.join(staging, 's3'), port: 0, buckets: [o.buckets.raw, o.buckets.derivatives], corsOrigins: [], credentials });
     try {
-      const storage = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', ...credentials });
+      const storage = openStorage({ endpoint: s3.endpoint, region: 'us-east-1', ...credentials });
       const next = [...manifest.objects];
       const worker = async () => {
         for (let x = next.shift(); x; x = next.shift()) {
-          const body = Readable.toWeb(createReadStream(path.join(o.from, x.file))) as ReadableStream<Uint8Array>;
+          const body = createReadStream(path.join(o.from, x.file));
           await storage.put(o.buckets[x.role], x.key, body, {
             contentLength: x.bytes,
             ...(x.contentType ? { contentType: x.contentType } : {}),

@@ -41,6 +41,8 @@ export interface StoredObject {
   /** Absent when the bucket keeps no versions. */
   versionId: string | undefined;
   contentType: string | undefined;
+  /** User metadata (`x-amz-meta-*`), names lower-cased. */
+  metadata: Record<string, string>;
 }
 
 export interface ObjectInfo {
@@ -118,6 +120,7 @@ export class OriginStorage {
         etag: res.ETag ?? '',
         versionId: res.VersionId,
         contentType: res.ContentType,
+        metadata: res.Metadata ?? {},
       };
     } catch (err) {
       if (notFound(err)) return null;

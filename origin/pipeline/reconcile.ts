@@ -22,8 +22,8 @@
 import { and, asc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { assets, jobs, uploads } from '../../shared/db/schema.ts';
 import { originalKey } from '../../shared/storage/keys.ts';
-import type { PipelineDeps } from './deps.ts';
-import { describeError } from './errors.ts';
+import type { PipelineDeps } from '../core/deps.ts';
+import { describeError } from '../core/errors.ts';
 import { INGEST_JOB } from './ingest-store.ts';
 import type { IngestRequeue } from './reconcile-requeue.ts';
 

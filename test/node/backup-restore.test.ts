@@ -28,7 +28,7 @@ import { openPgliteDatabase } from '../../shared/db/pglite.ts';
 import { rowsOf } from '../../shared/db/sql-rows.ts';
 import { assets, auditLog, users } from '../../shared/db/schema.ts';
 import { originalKey } from '../../shared/storage/keys.ts';
-import { S3Client } from '../../shared/storage/s3-client.ts';
+import { type OriginStorage, openStorage } from '../../origin/core/storage.ts';
 import { sha256OfObject } from './support/upload-stack.ts';
 import { sidewaysJpeg, tinyPdf } from './support/samples.ts';
 
@@ -51,11 +51,11 @@ async function everyRow(db: Database): Promise<Record<string, string[]>> {
 }
 
 /** bucket -> key -> "sha256 content-type" */
-async function everyObject(storage: S3Client, buckets: string[]): Promise<Record<string, Record<string, string>>> {
+async function everyObject(storage: OriginStorage, buckets: string[]): Promise<Record<string, Record<string, string>>> {
   const out: Record<string, Record<string, string>> = {};
   for (const b of buckets) {
     out[b] = {};
-    for await (const o of storage.listAll(b)) {
+    for await (const o of storage.list(b)) {
       const head = await storage.head(b, o.key);
       out[b][o.key] = `${await sha256OfObject(storage, b, o.key)} ${head?.contentType}`;
     }
@@ -138,7 +138,7 @@ describe('backup and restore of the local stack', () => {
     }
     const s3 = await startLocalS3({ directory: path.join(target, 's3'), port: 0, buckets: ['raw', 'derivatives'], corsOrigins: [] });
     try {
-      const storage = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+      const storage = openStorage({ endpoint: s3.endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
       const after = await everyObject(storage, ['raw', 'derivatives']);
       const before = await everyObject(stack.pipeline.storage, ['raw', 'derivatives']);
       expect(after).toEqual(before);
@@ -227,7 +227,7 @@ describe('backup of a PostgreSQL database', () => {
     try {
       await applyMigrations(pg.db, 'neon');
       await pg.db.insert(users).values({ email: 'pg@example.test', name: 'PG', passwordHash: 'h' });
-      const storage = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+      const storage = openStorage({ endpoint: s3.endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
       await storage.put('raw', 'x/original', 'bytes', { contentType: 'text/plain' });
       const out = path.join(work, 'pg-backup');
       const summary = await runBackup({ db: pg.db, source: 'postgres', storage, buckets: { raw: 'raw', derivatives: 'derivatives' }, out, pgDumpUrl: url });

@@ -20,7 +20,7 @@ import { openNeonDatabase } from '../../shared/db/neon.ts';
 import { rowsOf } from '../../shared/db/sql-rows.ts';
 import { IMAGE_VARIANTS } from '../../shared/profiles/image.ts';
 import { originalKey } from '../../shared/storage/keys.ts';
-import { S3Client } from '../../shared/storage/s3-client.ts';
+import { openStorage } from '../../origin/core/storage.ts';
 import { sidewaysJpeg, tinyPdf } from './support/samples.ts';
 
 const exec = promisify(execFile);
@@ -66,7 +66,7 @@ async function waitFor(r: Running, text: string, ms = 120_000): Promise<void> {
   }
 }
 
-const s3 = () => new S3Client({ endpoint: `http://127.0.0.1:${ports.s3}`, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+const s3 = () => openStorage({ endpoint: `http://127.0.0.1:${ports.s3}`, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
 const pg = () =>
   openNeonDatabase({
     url: `postgres://postgres:postgres@127.0.0.1:${ports.pg}/postgres`,

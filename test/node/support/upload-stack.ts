@@ -83,7 +83,10 @@ export async function sha256OfStream(chunks: AsyncIterable<Uint8Array>): Promise
 export const sha256OfFile = (file: string) => sha256OfStream(createReadStream(file) as AsyncIterable<Uint8Array>);
 
 /** SHA-256 of a stored object, streamed. */
-export async function sha256OfObject(storage: S3Client, bucket: string, key: string): Promise<string | null> {
+/** Either half's client: both stream `body` (a web stream at the edge, a Node stream in the origin). */
+type ObjectReader = { get(bucket: string, key: string): Promise<{ body: unknown } | null> };
+
+export async function sha256OfObject(storage: ObjectReader, bucket: string, key: string): Promise<string | null> {
   const res = await storage.get(bucket, key);
   return res ? sha256OfStream(res.body as unknown as AsyncIterable<Uint8Array>) : null;
 }
