@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { ConfigError, devConfigSchema, parseConfig } from '../shared/config.ts';
 import { openNeonDatabase } from '../shared/db/neon.ts';
 import { openStorage } from '../origin/core/storage.ts';
+import { readRelayKey } from '../local/dev-keys.ts';
 import { BackupError } from './backup-manifest.ts';
 import { runBackup } from './backup-run.ts';
 
@@ -19,6 +20,7 @@ const schema = devConfigSchema.extend({
   DATABASE_URL: z.url().optional(),
   DATABASE_WS_PROXY: z.string().min(1).optional(),
   DATABASE_WS_SECURE: z.stringbool().default(false),
+  DATABASE_RELAY_KEY: z.string().min(43).optional(),
 });
 
 async function main(): Promise<void> {
@@ -30,6 +32,12 @@ async function main(): Promise<void> {
     wsProxy: external ? (c.DATABASE_WS_PROXY ?? '') : `127.0.0.1:${c.PG_WS_PORT}/v1`,
     secure: external ? c.DATABASE_WS_SECURE : false,
     webSocketConstructor: ws,
+    // The stack's relay asks for the caller proof the edge sends (local/dev-keys.ts keeps its key).
+    relayKey: external
+      ? c.DATABASE_RELAY_KEY
+      : await readRelayKey(c.DATA_DIR).catch((err: Error) => {
+          throw new BackupError(err.message);
+        }),
     max: 1,
   });
   const storage = openStorage({ endpoint: `http://127.0.0.1:${c.S3_PORT}`, region: 'us-east-1', accessKeyId: c.S3_ACCESS_KEY_ID, secretAccessKey: c.S3_SECRET_ACCESS_KEY });

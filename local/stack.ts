@@ -4,7 +4,6 @@
  * edge Worker in workerd. `npm run dev` runs it; tests and benchmarks start it
  * on free ports with a throwaway data folder.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DevConfig } from '../shared/config.ts';
@@ -19,7 +18,7 @@ import { reconcile } from '../origin/pipeline/reconcile.ts';
 import { sweepExpiredRows } from '../origin/pipeline/expired-rows.ts';
 import { FfmpegTranscoder } from './ffmpeg-transcoder.ts';
 import { LocalDispatcher } from './dispatcher.ts';
-import { loadOrCreateDevKeys } from './dev-keys.ts';
+import { loadOrCreateDevKeys, loadOrCreateRelayKey } from './dev-keys.ts';
 import { writeDevVars } from './dev-vars.ts';
 import { bundleEdge, startEdge, type EdgeRuntime } from './edge-runtime.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
@@ -60,7 +59,7 @@ export async function startLocalStack(
     const signingKeys = await loadOrCreateDevKeys(dataDir);
     // The relay's caller proof, as in production: the edge mints a token per
     // connection with this key and the local relay refuses upgrades without one.
-    const relayKey = randomBytes(32).toString('base64url');
+    const relayKey = await loadOrCreateRelayKey(dataDir);
     const [bundled, webBuilt, s3Started, pgStarted] = await Promise.allSettled([
       bundleEdge(path.join(dataDir, 'edge-build')),
       // Per stack, so stacks started side by side (tests) never rebuild each other's files.

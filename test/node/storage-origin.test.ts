@@ -103,6 +103,29 @@ describe('listing and deleting', () => {
     for await (const o of storage.list(bucket, prefix)) left.push(o.key);
     expect(left).toEqual([`${prefix}-sibling`]);
   });
+
+  it('deletes more than 1000 keys in batches of 1000 (S3 refuses bigger ones)', async () => {
+    const prefix = key('many');
+    const keep = `${prefix}/kept`;
+    await storage.put(bucket, keep, 'k');
+    const doomed = Array.from({ length: 1003 }, (_, i) => ({ key: `${prefix}/${String(i).padStart(4, '0')}` }));
+    await Promise.all(doomed.slice(998).map((o) => storage.put(bucket, o.key, 'x'))); // the batch edges exist
+    const batches: number[] = [];
+    const client = createS3Client(settings());
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'DeleteObjectsCommand') batches.push((args.input as { Delete: { Objects: unknown[] } }).Delete.Objects.length);
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    await new OriginStorage(client).deleteObjects(bucket, doomed);
+    client.destroy();
+    expect(batches).toEqual([1000, 3]);
+    const left = [];
+    for await (const o of storage.list(bucket, `${prefix}/`)) left.push(o.key);
+    expect(left).toEqual([keep]);
+  });
 });
 
 describe('multipart (lib-storage)', () => {
