@@ -106,6 +106,7 @@ describe('backup and restore of the local stack', () => {
   it('round-trips every row and every object through the CLIs', async () => {
     backup = path.join(work, 'backup');
     const env = {
+      DATA_DIR: path.join(work, 'live'),
       S3_PORT: String(stack.s3.port),
       PG_PORT: new URL(stack.postgres.url).port,
       PG_WS_PORT: stack.postgres.wsProxy.split(':')[1]!.split('/')[0]!,

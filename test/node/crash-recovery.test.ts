@@ -16,6 +16,7 @@ import { sql } from 'drizzle-orm';
 import ws from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/ports.ts';
+import { readRelayKey } from '../../local/dev-keys.ts';
 import { openNeonDatabase } from '../../shared/db/neon.ts';
 import { rowsOf } from '../../shared/db/sql-rows.ts';
 import { IMAGE_VARIANTS } from '../../shared/profiles/image.ts';
@@ -67,15 +68,17 @@ async function waitFor(r: Running, text: string, ms = 120_000): Promise<void> {
 }
 
 const s3 = () => openStorage({ endpoint: `http://127.0.0.1:${ports.s3}`, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
-const pg = () =>
+const pg = async () =>
   openNeonDatabase({
     url: `postgres://postgres:postgres@127.0.0.1:${ports.pg}/postgres`,
     wsProxy: `127.0.0.1:${ports.ws}/v1`,
     secure: false,
     webSocketConstructor: ws,
+    // The stack's relay asks for the edge's caller proof; its key is kept in the data folder.
+    relayKey: await readRelayKey(dataDir),
   });
 
-type Db = ReturnType<typeof pg>['db'];
+type Db = Awaited<ReturnType<typeof pg>>['db'];
 const query = async <T>(db: Db, q: ReturnType<typeof sql>) => rowsOf<T>(await db.execute(q));
 
 beforeAll(async () => {
@@ -111,7 +114,7 @@ describe('kill -9 mid-processing, then restart on the same data', () => {
     let ids: { id: string; kind: string }[];
     try {
       await waitFor(first, 'local stack ready');
-      const conn = pg();
+      const conn = await pg();
       const [user] = await query<{ id: string }>(conn.db, sql`insert into users (email, name, password_hash) values ('crash@example.test', 'Crash', 'h') returning id`);
       ids = [];
       for (const o of originals) {
@@ -148,7 +151,7 @@ describe('kill -9 mid-processing, then restart on the same data', () => {
     try {
       await waitFor(again, 'local stack ready');
       const readyAt = Date.now();
-      const conn = pg();
+      const conn = await pg();
       let statuses: { id: string; status: string; status_reason: string | null }[] = [];
       const deadline = Date.now() + 240_000;
       for (;;) {
