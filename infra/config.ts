@@ -45,6 +45,8 @@ export interface OriginConfig {
   readonly drRegion?: string;
   /** Replicate derivatives too (they can be rebuilt from originals). */
   readonly drReplicateDerivatives: boolean;
+  /** Serial of the Worker's IAM access key; bumping it rotates the key. */
+  readonly edgeKeySerial: number;
   /** Tag values applied to every resource. */
   readonly tags: Record<string, string>;
 }
@@ -204,6 +206,7 @@ export function loadConfig(ctx: ContextReader): OriginConfig {
     relay: certificateArn && domainName ? { certificateArn, domainName } : undefined,
     relayAllowedCidrs: cidrList(str(ctx, 'relayAllowedCidrs')),
     drRegion,
+    edgeKeySerial: int(ctx, 'edgeKeySerial', 1, 1, 1_000_000),
     drReplicateDerivatives: bool(ctx, 'drReplicateDerivatives', false),
     tags: { project: 'media-platform', env: envName },
   };

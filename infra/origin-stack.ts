@@ -115,6 +115,7 @@ export class OriginStack extends Stack {
       derivatives: this.storage.derivatives,
       key: this.storage.key,
       secretName: `${c.prefix}/edge-s3-credentials`,
+      accessKeySerial: c.edgeKeySerial,
     });
     this.observability = new Observability(this, 'Observability', {
       prefix: c.prefix,
