@@ -41,6 +41,12 @@ export interface OriginConfig {
   readonly relay?: { readonly certificateArn: string; readonly domainName: string };
   /** IPv4 CIDRs allowed to reach the relay's load balancer; undefined leaves it open (the token is the gate). */
   readonly relayAllowedCidrs?: string[];
+  /** Second region for disaster recovery (replica buckets, replicated DB backups); required in prod. */
+  readonly drRegion?: string;
+  /** Replicate derivatives too (they can be rebuilt from originals). */
+  readonly drReplicateDerivatives: boolean;
+  /** Serial of the Worker's IAM access key; bumping it rotates the key. */
+  readonly edgeKeySerial: number;
   /** Tag values applied to every resource. */
   readonly tags: Record<string, string>;
 }
@@ -167,6 +173,14 @@ export function loadConfig(ctx: ContextReader): OriginConfig {
   const account = str(ctx, 'account') ?? (prod ? undefined : process.env.CDK_DEFAULT_ACCOUNT);
   if (account !== undefined && !/^\d{12}$/.test(account)) throw new Error(`context account: expected 12 digits, got ${account}`);
 
+  const drRegion = str(ctx, 'drRegion');
+  if (prod && drRegion === undefined) {
+    throw new Error('context drRegion: required for env=prod (a second region for replicas and backups, e.g. eu-west-1)');
+  }
+  if (drRegion !== undefined && (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(drRegion) || drRegion === region)) {
+    throw new Error(`context drRegion: expected an AWS region other than ${region}, got ${drRegion}`);
+  }
+
   const dbInstanceSize = str(ctx, 'dbInstanceSize') ?? (prod ? 'small' : 'micro');
   if (!(dbInstanceSize in INGEST_MAX_CONCURRENCY)) {
     throw new Error(`context dbInstanceSize: expected one of ${Object.keys(INGEST_MAX_CONCURRENCY).join(', ')}, got ${dbInstanceSize}`);
@@ -191,6 +205,9 @@ export function loadConfig(ctx: ContextReader): OriginConfig {
     cdnPublicKeyPem,
     relay: certificateArn && domainName ? { certificateArn, domainName } : undefined,
     relayAllowedCidrs: cidrList(str(ctx, 'relayAllowedCidrs')),
+    drRegion,
+    edgeKeySerial: int(ctx, 'edgeKeySerial', 1, 1, 1_000_000),
+    drReplicateDerivatives: bool(ctx, 'drReplicateDerivatives', false),
     tags: { project: 'media-platform', env: envName },
   };
 }

@@ -6,6 +6,7 @@ import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadConfig, type OriginConfig } from './config.js';
 import { DEFAULT_ENTRIES, type PipelineEntries } from './constructs/pipeline.js';
+import { DrStack } from './dr-stack.js';
 import { OriginStack } from './origin-stack.js';
 
 export interface CreateAppOptions extends AppProps {
@@ -15,12 +16,24 @@ export interface CreateAppOptions extends AppProps {
   readonly nag?: boolean;
 }
 
-export function createApp(options: CreateAppOptions = {}): { app: App; stack: OriginStack; config: OriginConfig } {
+export function createApp(options: CreateAppOptions = {}): { app: App; stack: OriginStack; dr?: DrStack; config: OriginConfig } {
   const { entries, nag = true, ...appProps } = options;
   const app = new App(appProps);
   const config = loadConfig((key) => app.node.tryGetContext(key));
   // `-c handlerDir=...` points every handler at another folder (a smoke test of bundling, say).
   const handlerDir = app.node.tryGetContext('handlerDir') as string | undefined;
+  // The DR side deploys first: the origin's replication and backup settings name its buckets and keys.
+  const dr = config.drRegion
+    ? new DrStack(app, `${config.prefix}-dr`, {
+      prefix: config.prefix,
+      drRegion: config.drRegion,
+      replicateDerivatives: config.drReplicateDerivatives,
+      tags: config.tags,
+      env: { region: config.drRegion, account: config.account },
+      description: `Media platform disaster recovery (${config.envName})`,
+      terminationProtection: config.envName === 'prod',
+    })
+    : undefined;
   const stack = new OriginStack(app, `${config.prefix}-origin`, {
     config,
     entries: entries ?? (handlerDir ? entriesIn(handlerDir) : undefined),
@@ -28,8 +41,9 @@ export function createApp(options: CreateAppOptions = {}): { app: App; stack: Or
     description: `Media platform origin (${config.envName})`,
     terminationProtection: config.envName === 'prod',
   });
+  if (dr) stack.addDependency(dr, 'replication and backup copies need the DR buckets and keys');
   if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stack, config };
+  return { app, stack, ...(dr ? { dr } : {}), config };
 }
 
 function entriesIn(dir: string): PipelineEntries {

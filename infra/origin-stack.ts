@@ -4,12 +4,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { OriginConfig } from './config.js';
 import { Cdn } from './constructs/cdn.js';
-import { Data } from './constructs/data.js';
+import { connectionBudget } from './capacity.js';
+import { Data, PROXY_MAX_CONNECTIONS_PERCENT } from './constructs/data.js';
 import { DbRelay } from './constructs/db-relay.js';
 import { EdgeAccess } from './constructs/edge-access.js';
 import { Observability } from './constructs/observability.js';
 import { DEFAULT_ENTRIES, Pipeline, type PipelineEntries } from './constructs/pipeline.js';
+import { Replication } from './constructs/replication.js';
 import { Storage } from './constructs/storage.js';
+import { drNames } from './dr-stack.js';
 
 export interface OriginStackProps extends StackProps {
   readonly config: OriginConfig;
@@ -26,6 +29,7 @@ export class OriginStack extends Stack {
   readonly pipeline: Pipeline;
   readonly edgeAccess: EdgeAccess;
   readonly observability: Observability;
+  readonly replication?: Replication;
 
   constructor(scope: Construct, id: string, props: OriginStackProps) {
     super(scope, id, props);
@@ -47,6 +51,16 @@ export class OriginStack extends Stack {
       corsOrigins: c.corsOrigins,
       priceClass: prod ? cloudfront.PriceClass.PRICE_CLASS_ALL : cloudfront.PriceClass.PRICE_CLASS_100,
     });
+    const dr = c.drRegion ? drNames(c.prefix, c.drRegion) : undefined;
+    if (c.drRegion && dr) {
+      const buckets = [{ source: this.storage.raw, destinationBucketName: dr.rawReplicaBucket, ruleId: 'raw-to-dr' }];
+      if (c.drReplicateDerivatives) {
+        buckets.push({ source: this.storage.derivatives, destinationBucketName: dr.derivativesReplicaBucket, ruleId: 'derivatives-to-dr' });
+      }
+      this.replication = new Replication(this, 'Replication', {
+        buckets, sourceKey: this.storage.key, drRegion: c.drRegion, replicaKeyAlias: dr.mediaKeyAlias,
+      });
+    }
     this.data = new Data(this, 'Data', {
       multiAz: c.multiAz,
       backupRetentionDays: c.backupRetentionDays,
@@ -55,6 +69,9 @@ export class OriginStack extends Stack {
       flowLogBucket: this.storage.logs,
       prefix: c.prefix,
       instanceSize: c.dbInstanceSize,
+      ...(c.drRegion && dr
+        ? { backupReplication: { region: c.drRegion, kmsKeyAliasArn: dr.aliasArn(dr.backupKeyAlias), retentionDays: 7 } }
+        : {}),
     });
     if (c.relay) {
       this.relay = new DbRelay(this, 'DbRelay', {
@@ -98,6 +115,7 @@ export class OriginStack extends Stack {
       derivatives: this.storage.derivatives,
       key: this.storage.key,
       secretName: `${c.prefix}/edge-s3-credentials`,
+      accessKeySerial: c.edgeKeySerial,
     });
     this.observability = new Observability(this, 'Observability', {
       prefix: c.prefix,
@@ -109,6 +127,11 @@ export class OriginStack extends Stack {
         sweeper: this.pipeline.sweeper,
       },
       database: this.data.database,
+      ingestQueue: this.pipeline.queue,
+      dbConnectionLimit: connectionBudget(c.dbInstanceSize, PROXY_MAX_CONNECTIONS_PERCENT).proxyLimit,
+      mediaConvertQueueArn: this.pipeline.mediaConvertQueue.attrArn,
+      ...(this.relay ? { relay: { loadBalancer: this.relay.loadBalancer, targetGroup: this.relay.targetGroup, desiredCount: this.relay.desiredCount } } : {}),
+      ...(this.replication ? { replication: this.replication.rules } : {}),
       alarmEmail: c.alarmEmail,
       requireEmail: prod,
       monthlyBudgetUsd: c.monthlyBudgetUsd,

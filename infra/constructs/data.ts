@@ -29,6 +29,8 @@ export interface DataProps {
   readonly databaseName?: string;
   /** Physical-name prefix (`media-prod`): proxy, secrets. Two environments in one account must differ. */
   readonly prefix: string;
+  /** Replicate automated backups (with point-in-time restore) into this region, encrypted by the key with this alias ARN. */
+  readonly backupReplication?: { readonly region: string; readonly kmsKeyAliasArn: string; readonly retentionDays: number };
   /** Days between automatic rotations of the master secret (used only by migrations). @default 30 */
   readonly masterRotationDays?: number;
 }
@@ -113,6 +115,14 @@ export class Data extends Construct {
       },
     });
     this.secret = this.database.secret!;
+    if (props.backupReplication) {
+      // Cross-region automated backups: snapshots and transaction logs copied
+      // to the DR region, restorable to any second of the retention there.
+      const cfn = this.database.node.defaultChild as rds.CfnDBInstance;
+      cfn.automaticBackupReplicationRegion = props.backupReplication.region;
+      cfn.automaticBackupReplicationKmsKeyId = props.backupReplication.kmsKeyAliasArn;
+      cfn.automaticBackupReplicationRetentionPeriod = props.backupReplication.retentionDays;
+    }
 
     // Passwords without characters that need escaping in a connection string or SQL literal.
     const makeSecret = (role: DbRoleName) => {

@@ -13,6 +13,8 @@ export interface EdgeAccessProps {
   readonly key: kms.IKey;
   /** Name of the Secrets Manager secret holding the access key. */
   readonly secretName: string;
+  /** Bump to replace the access key (rotation runbook in docs/deploy.md). @default 1 */
+  readonly accessKeySerial?: number;
 }
 
 /**
@@ -60,7 +62,8 @@ export class EdgeAccess extends Construct {
     });
     this.policy.attachToUser(this.user);
 
-    const accessKey = new iam.AccessKey(this, 'AccessKey', { user: this.user });
+    // IAM keys never expire on their own; a new serial makes CloudFormation create a new key and delete the old one.
+    const accessKey = new iam.AccessKey(this, 'AccessKey', { user: this.user, serial: props.accessKeySerial ?? 1 });
     this.secret = new secretsmanager.Secret(this, 'Secret', {
       secretName: props.secretName,
       description: 'S3 credentials of the edge Worker (S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY)',

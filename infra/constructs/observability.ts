@@ -2,10 +2,14 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as budgets from 'aws-cdk-lib/aws-budgets';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as rds from 'aws-cdk-lib/aws-rds';
+import { HttpCodeElb, HttpCodeTarget } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -26,6 +30,18 @@ export interface ObservabilityProps {
   readonly monthlyBudgetUsd: number;
   /** Alarm when free storage falls below this. @default 2 GiB */
   readonly minFreeStorageBytes?: number;
+  /** The ingest queue: alarmed on the age of its oldest message. */
+  readonly ingestQueue?: sqs.IQueue;
+  /** Seconds the oldest ingest message may wait before the alarm. @default 900 */
+  readonly maxIngestAgeSeconds?: number;
+  /** Connections the RDS Proxy may open (the budget): alarm at 80 % of it. */
+  readonly dbConnectionLimit?: number;
+  /** The DB relay's load balancer and targets. */
+  readonly relay?: { readonly loadBalancer: elbv2.ApplicationLoadBalancer; readonly targetGroup: elbv2.ApplicationTargetGroup; readonly desiredCount: number };
+  /** MediaConvert queue whose failed jobs notify the topic. */
+  readonly mediaConvertQueueArn?: string;
+  /** S3 replication rules to alarm on (failures, latency past the RPO margin). */
+  readonly replication?: { readonly sourceBucket: string; readonly destinationBucket: string; readonly ruleId: string }[];
 }
 
 /** Alarms to an encrypted SNS topic, a dashboard, and a monthly cost budget. */
@@ -50,7 +66,7 @@ export class Observability extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    for (const service of ['cloudwatch.amazonaws.com', 'budgets.amazonaws.com']) {
+    for (const service of ['cloudwatch.amazonaws.com', 'budgets.amazonaws.com', 'events.amazonaws.com']) {
       key.addToResourcePolicy(new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal(service)],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
@@ -104,6 +120,36 @@ export class Observability extends Construct {
     const minFree = props.minFreeStorageBytes ?? 2 * 1024 ** 3;
     alarm('db-cpu', cpu, 80, 'Postgres CPU above 80 % (t4g burst credits may be running out)');
     alarm('db-free-storage', freeStorage, minFree, 'Postgres free storage is low', cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD);
+    const lt = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD;
+    const dbMetric = (metricName: string, statistic: string) => props.database.metric(metricName, { period: Duration.minutes(5), statistic });
+    alarm('db-freeable-memory', dbMetric('FreeableMemory', 'Minimum'), 64 * 1024 ** 2, 'Postgres has under 64 MiB of freeable memory (swapping next)', lt);
+    alarm('db-cpu-credits', dbMetric('CPUCreditBalance', 'Minimum'), 20, 'Postgres burst credits nearly spent: CPU will be throttled or charged as surplus', lt);
+    if (props.dbConnectionLimit) {
+      alarm('db-connections', props.database.metricDatabaseConnections({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        Math.floor(props.dbConnectionLimit * 0.8), 'Postgres connections above 80 % of the proxy\'s budget');
+    }
+    if (props.ingestQueue) {
+      alarm('ingest-oldest-message', props.ingestQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        props.maxIngestAgeSeconds ?? 900, 'An upload has waited for ingest longer than the limit (backlog or stuck consumer)');
+    }
+    if (props.relay) {
+      const { loadBalancer: alb, targetGroup: tg } = props.relay;
+      const sum = { period: Duration.minutes(5), statistic: 'Sum' };
+      alarm('relay-elb-5xx', alb.metrics.httpCodeElb(HttpCodeElb.ELB_5XX_COUNT, sum), 5, 'DB relay load balancer answered 5xx (no healthy task, or tasks failing)');
+      alarm('relay-target-5xx', alb.metrics.httpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, sum), 5, 'DB relay tasks answered 5xx (session cap reached or target unreachable)');
+      const minimum = { period: Duration.minutes(1), statistic: 'Minimum' };
+      const healthy = tg.metrics.healthyHostCount(minimum);
+      const a = alarm('relay-healthy-tasks', healthy, props.relay.desiredCount, 'Fewer DB relay tasks pass /readyz than desired (RDS Proxy unreachable or tasks crashing)', lt);
+      (a.node.defaultChild as cloudwatch.CfnAlarm).evaluationPeriods = 3;
+      (a.node.defaultChild as cloudwatch.CfnAlarm).treatMissingData = 'breaching';
+    }
+    for (const r of props.replication ?? []) {
+      const dims = { SourceBucket: r.sourceBucket, DestinationBucket: r.destinationBucket, RuleId: r.ruleId };
+      const m = (metricName: string, statistic: string) => new cloudwatch.Metric({ namespace: 'AWS/S3', metricName, dimensionsMap: dims, period: Duration.minutes(5), statistic });
+      alarm(`replication-${r.ruleId}-failed`, m('OperationsFailedReplication', 'Sum'), 0, `S3 replication ${r.ruleId} failed operations (objects missing in the DR region)`);
+      alarm(`replication-${r.ruleId}-latency`, m('ReplicationLatency', 'Maximum'), 1800, `S3 replication ${r.ruleId} lags over 30 minutes (RPO 1 h at risk)`);
+    }
+    this.eventAlarms(props);
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `${props.prefix}-media`,
@@ -128,6 +174,35 @@ export class Observability extends Construct {
         { notification: { notificationType: 'ACTUAL', comparisonOperator: 'GREATER_THAN', threshold: 80, thresholdType: 'PERCENTAGE' }, subscribers },
         { notification: { notificationType: 'FORECASTED', comparisonOperator: 'GREATER_THAN', threshold: 100, thresholdType: 'PERCENTAGE' }, subscribers },
       ],
+    });
+  }
+
+  /** Events that are not metrics: failed MediaConvert jobs (also seen by the completion handler) and failed or late backups. */
+  private eventAlarms(props: ObservabilityProps): void {
+    const toTopic = new targets.SnsTopic(this.topic);
+    if (props.mediaConvertQueueArn) {
+      new events.Rule(this, 'TranscodeFailed', {
+        description: 'MediaConvert jobs of this queue that failed: notify operators',
+        eventPattern: {
+          source: ['aws.mediaconvert'],
+          detailType: ['MediaConvert Job State Change'],
+          detail: { queue: [props.mediaConvertQueueArn], status: ['ERROR'] },
+        },
+        targets: [toTopic],
+      });
+    }
+    new events.Rule(this, 'DatabaseBackupProblem', {
+      description: 'RDS backup, recovery and cross-region backup replication failures of the instance',
+      eventPattern: {
+        source: ['aws.rds'],
+        detailType: ['RDS DB Instance Event'],
+        detail: {
+          SourceIdentifier: [props.database.instanceIdentifier],
+          EventCategories: ['backup', 'recovery', 'failure'],
+          Message: [{ wildcard: '*fail*' }, { wildcard: '*Fail*' }, { wildcard: '*unable*' }, { wildcard: '*Unable*' }],
+        },
+      },
+      targets: [toTopic],
     });
   }
 }

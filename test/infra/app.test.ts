@@ -22,6 +22,7 @@ const prodContext = {
   corsOrigins: 'https://app.example.com',
   cdnPublicKeyFile: FIXTURE_CDN_PUBLIC_KEY_FILE,
   region: 'eu-central-1',
+  drRegion: 'eu-west-1',
   ...RELAY_CONTEXT,
 };
 

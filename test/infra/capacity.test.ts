@@ -61,7 +61,7 @@ describe('connection budget', () => {
   });
 
   it('sizes prod at db.t4g.small with its ingest concurrency', () => {
-    const t = template({ env: 'prod', region: 'eu-central-1', alarmEmail: 'ops@example.com', corsOrigins: 'https://app.example.com', cdnPublicKeyFile: FIXTURE_CDN_PUBLIC_KEY_FILE, ...RELAY_CONTEXT });
+    const t = template({ env: 'prod', region: 'eu-central-1', drRegion: 'eu-west-1', alarmEmail: 'ops@example.com', corsOrigins: 'https://app.example.com', cdnPublicKeyFile: FIXTURE_CDN_PUBLIC_KEY_FILE, ...RELAY_CONTEXT });
     t.hasResourceProperties('AWS::RDS::DBInstance', { DBInstanceClass: 'db.t4g.small' });
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: INGEST_MAX_CONCURRENCY.small } });
     t.hasResourceProperties('AWS::RDS::DBProxyTargetGroup', { ConnectionPoolConfigurationInfo: { MaxConnectionsPercent: PROXY_MAX_CONNECTIONS_PERCENT } });

@@ -9,6 +9,7 @@ const prodBase = {
   corsOrigins: 'https://app.example.com',
   cdnPublicKeyFile: FIXTURE_CDN_PUBLIC_KEY_FILE,
   region: 'eu-central-1',
+  drRegion: 'eu-west-1',
   ...RELAY_CONTEXT,
 };
 

@@ -160,3 +160,25 @@ describe('Debian PostgreSQL', () => {
     });
   }
 });
+
+describe('scripts/db-role-passwords.ts', () => {
+  it('sets SCRAM passwords on Debian PostgreSQL and refuses unknown roles', async () => {
+    const { parseRoleSecret, setRolePassword } = await import('../../scripts/db-role-passwords.ts');
+    expect(() => parseRoleSecret('{"username":"media_admin","password":"0123456789abcdef"}')).toThrow(/expected one of/);
+    expect(() => parseRoleSecret('{"username":"media_edge","password":"short"}')).toThrow(/16\+/);
+    const pg = await startPostgresServer({ port: await freePort() });
+    const relay = await startWsRelay({ port: 0, allow: [`127.0.0.1:${pg.port}`] });
+    const handle = openNeonDatabase({ url: pg.url, wsProxy: relay.proxy, secure: false, webSocketConstructor: ws, max: 1 });
+    try {
+      await applyMigrations(handle.db, 'neon');
+      const secret = parseRoleSecret(`{"username":"media_edge","password":"it's-a-0123456789-pw"}`);
+      await setRolePassword(handle.db, secret.username, secret.password);
+      const res = (await handle.db.execute(sql.raw("select rolpassword from pg_authid where rolname = 'media_edge'"))) as unknown as { rows: { rolpassword: string }[] };
+      expect(res.rows[0]!.rolpassword).toMatch(/^SCRAM-SHA-256\$/);
+    } finally {
+      await handle.close();
+      await relay.close();
+      await pg.close();
+    }
+  }, 180_000);
+});

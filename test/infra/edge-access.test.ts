@@ -14,6 +14,15 @@ describe('EdgeAccess', () => {
     t.resourceCountIs('AWS::IAM::User', 1);
     t.resourceCountIs('AWS::IAM::AccessKey', 1);
     t.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'media-test/edge' });
+    t.hasResourceProperties('AWS::IAM::AccessKey', { Serial: 1 });
+  });
+
+  it('replaces the key when the serial is bumped (the rotation runbook relies on it)', () => {
+    const rotated = templateOf((s) => {
+      const storage = new Storage(s, 'Storage', { corsOrigins: ['https://app.example.com'] });
+      new EdgeAccess(s, 'Edge', { raw: storage.raw, derivatives: storage.derivatives, key: storage.key, secretName: 'media-test/edge', accessKeySerial: 2 });
+    });
+    rotated.hasResourceProperties('AWS::IAM::AccessKey', { Serial: 2 });
   });
 
   it('grants exactly read on both buckets, a zero-key bucket probe, uploads on raw and the key via S3', () => {

@@ -49,7 +49,11 @@ describe('Observability', () => {
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/RDS', MetricName: 'FreeStorageSpace', ComparisonOperator: 'LessThanThreshold',
     });
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    // + freeable memory and CPU credits; the relay, connection, ingest-age and replication alarms need their props.
+    for (const metric of ['FreeableMemory', 'CPUCreditBalance']) {
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/RDS', MetricName: metric, ComparisonOperator: 'LessThanThreshold' });
+    }
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 7);
     t.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 

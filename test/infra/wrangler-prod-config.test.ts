@@ -1,0 +1,59 @@
+/** scripts/wrangler-prod-config.ts against the repository's own wrangler.toml and a real outputs-file shape. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { applyToWranglerToml, productionVars, stackOutputs } from '../../scripts/wrangler-prod-config.ts';
+
+const outputs = {
+  Region: 'eu-central-1',
+  RawBucketName: 'media-prod-origin-storageraw7e344c76-abc',
+  DerivativesBucketName: 'media-prod-origin-storagederivatives-def',
+  DbRelayWsProxy: 'db-relay.example.com/v1',
+  DatabaseProxyEndpoint: 'media-prod-proxy.proxy-xyz.eu-central-1.rds.amazonaws.com',
+  DbRelayKeySecretArn: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:media-prod/db-relay-key-AbCdEf',
+};
+const toml = readFileSync(new URL('../../wrangler.toml', import.meta.url), 'utf8');
+
+describe('wrangler production config from stack outputs', () => {
+  it('derives region, endpoint, buckets and relay from the outputs', () => {
+    expect(productionVars(outputs)).toMatchObject({
+      S3_REGION: 'eu-central-1', S3_ENDPOINT: 'https://s3.eu-central-1.amazonaws.com',
+      S3_BUCKET_RAW: outputs.RawBucketName, DATABASE_WS_PROXY: 'db-relay.example.com/v1', DATABASE_WS_SECURE: 'true',
+    });
+  });
+
+  it('rewrites only [env.production.vars] of wrangler.toml, leaving the local [vars] alone', () => {
+    const out = applyToWranglerToml(toml, productionVars({ ...outputs, Region: 'eu-west-1' }));
+    const section = out.slice(out.indexOf('[env.production.vars]'));
+    expect(section).toContain('S3_REGION = "eu-west-1"');
+    expect(section).toContain('S3_ENDPOINT = "https://s3.eu-west-1.amazonaws.com"');
+    expect(section).toContain(`S3_BUCKET_RAW = "${outputs.RawBucketName}"`);
+    expect(section).not.toContain('REPLACE-with');
+    expect(out.slice(0, out.indexOf('[env.production]'))).toBe(toml.slice(0, toml.indexOf('[env.production]')));
+    expect(out.match(/S3_REGION = /g)).toHaveLength(2);
+    // Idempotent.
+    expect(applyToWranglerToml(out, productionVars({ ...outputs, Region: 'eu-west-1' }))).toBe(out);
+  });
+
+  it('refuses missing outputs, an undeployed relay, a bad region and a file without the section', () => {
+    expect(() => productionVars({ ...outputs, RawBucketName: '' })).toThrow(/RawBucketName/);
+    expect(() => productionVars({ ...outputs, DbRelayWsProxy: 'not-deployed' })).toThrow(/relayCertificateArn/);
+    expect(() => productionVars({ ...outputs, Region: 'Frankfurt' })).toThrow(/not an AWS region/);
+    expect(() => applyToWranglerToml('[vars]\nA = "1"\n', {})).toThrow(/no \[env.production.vars\]/);
+    expect(() => stackOutputs({ 'media-prod-dr': {} })).toThrow(/no outputs/);
+  });
+
+  it('runs as a CLI on an outputs file and writes the toml', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wrangler-prod-'));
+    writeFileSync(join(dir, 'outputs.json'), JSON.stringify({ 'media-prod-dr': {}, 'media-prod-origin': outputs }));
+    writeFileSync(join(dir, 'wrangler.toml'), toml);
+    const script = new URL('../../scripts/wrangler-prod-config.ts', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, join(dir, 'outputs.json'), '--write', join(dir, 'wrangler.toml')]);
+    expect(stdout).toContain('wrangler secret put DATABASE_RELAY_KEY');
+    expect(stdout).toContain(outputs.DbRelayKeySecretArn);
+    expect(readFileSync(join(dir, 'wrangler.toml'), 'utf8')).toContain(`DATABASE_WS_PROXY = "db-relay.example.com/v1"`);
+  });
+});
