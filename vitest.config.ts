@@ -55,6 +55,9 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 APP_ENV: 'test',
+                // scrypt at 1/80 of the work for the hundreds of sign-ups and logins here; only
+                // APP_ENV=test accepts it (test/unit/password-cost.test.ts).
+                PASSWORD_HASH_COST: 'low',
                 S3_ENDPOINT: inject('edgeS3Endpoint'),
                 DATABASE_URL: inject('edgeDbUrl'),
                 DATABASE_WS_PROXY: inject('edgeDbWsProxy'),

@@ -15,7 +15,7 @@ import { users } from '../../shared/db/schema.ts';
 import { reserveLoginAttempt, loginSucceeded } from './attempt-limit.ts';
 import { auditAuth } from './audit.ts';
 import { sha256Base64Url } from './base64url.ts';
-import { dummyPasswordHash, hashPassword, verifyPassword } from './password.ts';
+import { dummyPasswordHash, hashPassword, passwordParams, verifyPassword } from './password.ts';
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './refresh-cookie.ts';
 import { familyOf, isRefreshTokenFormat, newRefreshToken, revokeFamily, rotateRefreshToken, storeRefreshToken } from './refresh-tokens.ts';
 import { loginBody, registerBody } from './schemas.ts';
@@ -36,7 +36,7 @@ export const auth = new Hono<AppEnv>()
     const db = c.get('services').db();
     // Hash first, before the database is asked: a taken email then costs the
     // same time as a new one.
-    const passwordHash = await hashPassword(body.password);
+    const passwordHash = await hashPassword(body.password, passwordParams(c.get('services').config));
     const userId = crypto.randomUUID();
     const familyId = crypto.randomUUID();
     const refresh = newRefreshToken();
@@ -71,14 +71,15 @@ export const auth = new Hono<AppEnv>()
     }
     const user = await findUserByEmail(db, body.email);
     // Always one verification, against a dummy hash when there is no such user.
-    const { ok, needsRehash } = await verifyPassword(body.password, user?.passwordHash ?? dummyPasswordHash());
+    const params = passwordParams(c.get('services').config);
+    const { ok, needsRehash } = await verifyPassword(body.password, user?.passwordHash ?? dummyPasswordHash(params), params);
     if (!user || !ok || user.disabledAt !== null) {
       const reason = !user ? 'unknown_email' : !ok ? 'wrong_password' : 'disabled';
       const detail = user ? { reason } : { reason, emailHash: await sha256Base64Url(body.email.toLowerCase()) };
       await auditAuth(c, db, { action: 'auth.login_failed', userId: user?.id ?? null, detail });
       throw badCredentials();
     }
-    const newHash = needsRehash ? await hashPassword(body.password) : undefined;
+    const newHash = needsRehash ? await hashPassword(body.password, params) : undefined;
     const familyId = crypto.randomUUID();
     const refresh = newRefreshToken();
     const access = await signSessionToken(c, user.id, familyId);

@@ -16,7 +16,7 @@ import { loginSucceeded, reserveLoginAttempt } from './attempt-limit.ts';
 import { auditAuth } from './audit.ts';
 import { currentUser, requireUser } from './authenticate.ts';
 import { sessionEnded } from './challenge.ts';
-import { hashPassword, verifyPassword } from './password.ts';
+import { hashPassword, passwordParams, verifyPassword } from './password.ts';
 import { setRefreshCookie } from './refresh-cookie.ts';
 import { newRefreshToken, revokeUserSessions, storeRefreshToken } from './refresh-tokens.ts';
 import { passwordChangeBody } from './schemas.ts';
@@ -53,7 +53,7 @@ export const authPassword = new Hono<AppEnv>().post('/api/auth/password', requir
     throw new AppError('forbidden', 'The current password is not correct.');
   }
 
-  const passwordHash = await hashPassword(body.newPassword);
+  const passwordHash = await hashPassword(body.newPassword, passwordParams(c.get('services').config));
   const familyId = crypto.randomUUID();
   const refresh = newRefreshToken();
   const access = await signSessionToken(c, user.id, familyId);

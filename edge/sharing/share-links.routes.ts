@@ -15,7 +15,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { apiRouter, errorResponses, signedIn, uuidParam } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
-import { hashPassword } from '../auth/password.ts';
+import { hashPassword, passwordParams } from '../auth/password.ts';
 import { AppError } from '../errors.ts';
 import { ORG_TTL_MAX } from './orgs.service.ts';
 import { auditSharing } from './audit.service.ts';
@@ -108,7 +108,7 @@ export const shareLinkRoutes = apiRouter()
         createdBy: user.id,
         permission: body.permission,
         expiresAt,
-        passwordHash: body.password === undefined ? null : await hashPassword(body.password),
+        passwordHash: body.password === undefined ? null : await hashPassword(body.password, passwordParams(c.get('services').config)),
         allowDownload: body.allowDownload,
         maxDownloads: body.maxDownloads ?? null,
       });
@@ -163,7 +163,7 @@ export const shareLinkRoutes = apiRouter()
         allowDownload: body.allowDownload,
         maxDownloads: body.maxDownloads,
         expiresAt: chooseExpiry(await linkTtlPolicy(db(), ref), { ...body, expiresAt: toDate(body.expiresAt) }, now, 'allow'),
-        passwordHash: body.password === undefined ? undefined : body.password === null ? null : await hashPassword(body.password),
+        passwordHash: body.password === undefined ? undefined : body.password === null ? null : await hashPassword(body.password, passwordParams(c.get('services').config)),
         createdBy: user.id,
       };
       const row = await updateLink(db(), id, patch);
