@@ -2,13 +2,26 @@
  * Five projects: `unit` (pure functions, Node), `node` (integration against a
  * real S3 server and Debian PostgreSQL started by its global setup), `workers`
  * (the edge inside workerd against the local stack's services), `infra`
- * (CDK assertions, offline), and `e2e` (the SPA in Chromium against a local stack).
+ * (CDK assertions, offline), and `e2e` (the SPA in Chromium against a local
+ * stack per worker).
+ *
+ * All five share one pool of two workers (`maxWorkers` below; projects with
+ * the same maxWorkers run as one group), so a slow file of one project (the
+ * API fuzzer, the access model, a browser journey) overlaps with the quick
+ * files of the others instead of the projects running one after another.
+ * vitest's default on two cores is one worker, and most files wait on
+ * servers, ffmpeg, workerd or Postgres rather than compute. Every file
+ * isolates its data (fresh users, random ids, a client address of its own for
+ * rate limits), so any two can run side by side.
  */
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './test/setup/slow-first-sequencer.ts';
 
 export default defineConfig({
   test: {
+    maxWorkers: 2,
+    sequence: { sequencer: SlowFirstSequencer },
     projects: [
       {
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
@@ -18,20 +31,21 @@ export default defineConfig({
           name: 'node',
           include: ['test/node/**/*.test.ts'],
           globalSetup: ['test/setup/node-services.ts'],
-          // Two files at a time (vitest's default on 2 cores is one): these files mostly wait
-          // on servers, ffmpeg or Postgres, and each opens a database of its own. Projects
-          // with their own maxWorkers run as a later group (sequence.groupOrder), after the
-          // one-at-a-time projects (the workers suites share one database).
-          maxWorkers: 2,
-          sequence: { groupOrder: 1 },
-          testTimeout: 60_000,
+          // The property tests against PGlite ran past 60 s at a load of 20 (2 cores, other jobs).
+          testTimeout: 180_000,
           hookTimeout: 120_000,
         },
       },
       {
-        // The SPA in Debian's Chromium (playwright-core) against a local stack each file starts.
-        // Each file starts a stack of its own on free ports, so two can run side by side.
-        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000, maxWorkers: 2, sequence: { groupOrder: 1 } },
+        // The SPA in Debian's Chromium (playwright-core) against the local stack of the worker
+        // running the file (started on first use by the global setup, shared by its files).
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/setup/e2e-stacks.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
       },
       {
         test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 180_000 },
@@ -44,6 +58,9 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 APP_ENV: 'test',
+                // scrypt at 1/80 of the work for the hundreds of sign-ups and logins here; only
+                // APP_ENV=test accepts it (test/unit/password-cost.test.ts).
+                PASSWORD_HASH_COST: 'low',
                 S3_ENDPOINT: inject('edgeS3Endpoint'),
                 DATABASE_URL: inject('edgeDbUrl'),
                 DATABASE_WS_PROXY: inject('edgeDbWsProxy'),

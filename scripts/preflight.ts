@@ -8,6 +8,10 @@
  * what is missing and the one line that installs it (the same list `.ci/run`
  * installs).
  *
+ * `--packages` prints only the Debian packages to install (space-separated,
+ * nothing when none are missing): `.ci/run` installs what it prints, so CI
+ * and this check never disagree on the list.
+ *
  * Overrides, so a test can describe a bare machine: PATH (where programs are
  * looked up), CHROMIUM_PATH (as test/e2e/support/browser.ts reads it) and
  * PREFLIGHT_POSTGRES_ROOT (default /usr/lib/postgresql).
@@ -67,9 +71,14 @@ export function findMissing(env: NodeJS.ProcessEnv, isRoot: boolean): Missing[] 
   return missing;
 }
 
+/** The Debian packages that provide what is missing, in install order. */
+export function missingPackages(missing: Missing[]): string[] {
+  return PACKAGES.filter((p) => missing.some((m) => m.pkg === p));
+}
+
 /** The one message: what is missing and the one line that installs all of it. */
 export function preflightMessage(missing: Missing[], isRoot: boolean, command = 'npm test'): string {
-  const pkgs = PACKAGES.filter((p) => missing.some((m) => m.pkg === p));
+  const pkgs = missingPackages(missing);
   const sudo = isRoot ? '' : 'sudo ';
   return [
     `${command} needs programs this machine lacks:`,
@@ -82,7 +91,9 @@ export function preflightMessage(missing: Missing[], isRoot: boolean, command = 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const isRoot = process.getuid?.() === 0;
   const missing = findMissing(process.env, isRoot);
-  if (missing.length > 0) {
+  if (process.argv.includes('--packages')) {
+    if (missing.length > 0) console.log(missingPackages(missing).join(' '));
+  } else if (missing.length > 0) {
     console.error(preflightMessage(missing, isRoot));
     process.exit(1);
   }

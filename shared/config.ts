@@ -102,6 +102,13 @@ export const deadlinesOf = (c: z.output<typeof deadlineSchema>): Deadlines => ({
 
 export const edgeConfigSchema = storageSchema.extend(databaseSchema.shape).extend(authSchema.shape).extend(deadlineSchema.shape).extend({
   APP_ENV: z.enum(['local', 'test', 'production']).default('local'),
+  /**
+   * Work factor of new password hashes (edge/auth/password.ts): `standard` is
+   * the production parameters; `low` (scrypt N=2^10, p=1, about 1/80 of the
+   * work) only lets test suites that sign up hundreds of users run faster:
+   * any APP_ENV but `test` refuses it, so a deployed Worker cannot use it.
+   */
+  PASSWORD_HASH_COST: z.enum(['standard', 'low']).default('standard'),
   /** Days a soft-deleted asset stays in the trash before the purge may remove its bytes (default 5 years). */
   RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(1826),
   /** Comma-separated origins allowed by CORS (the SPA's). */
@@ -114,6 +121,9 @@ export const edgeConfigSchema = storageSchema.extend(databaseSchema.shape).exten
         .map((s) => s.trim())
         .filter(Boolean),
     ),
+}).refine((c) => c.PASSWORD_HASH_COST === 'standard' || c.APP_ENV === 'test', {
+  path: ['PASSWORD_HASH_COST'],
+  message: 'may be "low" only when APP_ENV is test',
 });
 export type EdgeConfig = z.output<typeof edgeConfigSchema>;
 

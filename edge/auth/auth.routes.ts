@@ -24,7 +24,7 @@ import { AppError, retryLater } from '../errors.ts';
 import { clientKey } from '../middleware/client-address.ts';
 import { requestMeta, tokenSigner } from '../api/request-context.ts';
 import { loginSucceeded, reserveLoginAttempt } from './attempt-limit.ts';
-import { dummyPasswordHash, hashPassword, verifyPassword } from './password.ts';
+import { dummyPasswordHash, hashPassword, passwordParams, verifyPassword } from './password.ts';
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './refresh-cookie.ts';
 import { familyOf, isRefreshTokenFormat, newRefreshToken, revokeFamily, rotateRefreshToken, storeRefreshToken } from './refresh-tokens.ts';
 import { loginBody, registerBody, sessionSchema } from './schemas.ts';
@@ -49,7 +49,7 @@ export const authRoutes = apiRouter()
       const meta = requestMeta(c);
       // Hash first, before the database is asked: a taken email then costs the
       // same time as a new one.
-      const passwordHash = await hashPassword(body.password);
+      const passwordHash = await hashPassword(body.password, passwordParams(c.get('services').config));
       const userId = crypto.randomUUID();
       const familyId = crypto.randomUUID();
       const refresh = newRefreshToken();
@@ -87,14 +87,15 @@ export const authRoutes = apiRouter()
       if (!gate.allowed) throw retryLater('rate_limited', 'Too many login attempts. Try again later.', gate.retryAfter);
       const user = await findUserByEmail(db, body.email);
       // Always one verification, against a dummy hash when there is no such user.
-      const { ok, needsRehash } = await verifyPassword(body.password, user?.passwordHash ?? dummyPasswordHash());
+      const params = passwordParams(c.get('services').config);
+      const { ok, needsRehash } = await verifyPassword(body.password, user?.passwordHash ?? dummyPasswordHash(params), params);
       if (!user || !ok || user.disabledAt !== null) {
         const reason = !user ? 'unknown_email' : !ok ? 'wrong_password' : 'disabled';
         const detail = user ? { reason } : { reason, emailHash: await sha256Base64Url(body.email.toLowerCase()) };
         await writeAudit(db, meta, { action: 'auth.login_failed', ...userEvent(user?.id), detail });
         throw badCredentials();
       }
-      const newHash = needsRehash ? await hashPassword(body.password) : undefined;
+      const newHash = needsRehash ? await hashPassword(body.password, params) : undefined;
       const familyId = crypto.randomUUID();
       const refresh = newRefreshToken();
       const access = await signSessionToken(await tokenSigner(c), user.id, familyId);

@@ -22,7 +22,7 @@ import { requestMeta, tokenSigner } from '../api/request-context.ts';
 import { loginSucceeded, reserveLoginAttempt } from './attempt-limit.ts';
 import { currentUser } from './authenticate.ts';
 import { sessionEnded } from './challenge.ts';
-import { hashPassword, verifyPassword } from './password.ts';
+import { hashPassword, passwordParams, verifyPassword } from './password.ts';
 import { setRefreshCookie } from './refresh-cookie.ts';
 import { newRefreshToken, revokeUserSessions, storeRefreshToken } from './refresh-tokens.ts';
 import { passwordChangeBody, sessionSchema } from './schemas.ts';
@@ -62,7 +62,7 @@ export const passwordRoutes = apiRouter().openapi(
       throw new AppError('forbidden', 'The current password is not correct.');
     }
 
-    const passwordHash = await hashPassword(body.newPassword);
+    const passwordHash = await hashPassword(body.newPassword, passwordParams(c.get('services').config));
     const familyId = crypto.randomUUID();
     const refresh = newRefreshToken();
     const access = await signSessionToken(await tokenSigner(c), user.id, familyId);

@@ -40,6 +40,17 @@ export interface ScryptParams {
 /** The parameters new hashes use. Raise them here; old hashes keep verifying and are upgraded at login. */
 export const CURRENT_PARAMS: Readonly<ScryptParams> = Object.freeze({ ln: 14, r: 8, p: 5 });
 
+/** What `PASSWORD_HASH_COST=low` uses: the smallest parameters this module accepts (1/80 of the work). */
+export const LOW_PARAMS: Readonly<ScryptParams> = Object.freeze({ ln: 10, r: 8, p: 1 });
+
+/**
+ * The parameters new hashes use under this configuration: {@link CURRENT_PARAMS},
+ * or {@link LOW_PARAMS} in test suites (shared/config.ts refuses `low` unless APP_ENV is test).
+ */
+export function passwordParams(config: { PASSWORD_HASH_COST: 'standard' | 'low' }): Readonly<ScryptParams> {
+  return config.PASSWORD_HASH_COST === 'low' ? LOW_PARAMS : CURRENT_PARAMS;
+}
+
 const SALT_BYTES = 16;
 const HASH_BYTES = 32;
 /** workerd's production cap on scrypt work (`N * r * p`); a stored hash above it could never verify there. */
@@ -106,37 +117,39 @@ export async function hashPassword(password: string, params: ScryptParams = CURR
 
 export interface VerifyResult {
   ok: boolean;
-  /** The hash uses other parameters than {@link CURRENT_PARAMS}: store a new one after a successful login. */
+  /** The hash uses other parameters than the current ones: store a new one after a successful login. */
   needsRehash: boolean;
 }
 
 /**
  * Verifies a password against a stored hash, with the parameters the hash
- * names. @throws TypeError when the stored hash is malformed (a server fault).
+ * names; `current` is what new hashes use (see {@link passwordParams}).
+ * @throws TypeError when the stored hash is malformed (a server fault).
  */
-export async function verifyPassword(password: string, encoded: string): Promise<VerifyResult> {
+export async function verifyPassword(password: string, encoded: string, current: ScryptParams = CURRENT_PARAMS): Promise<VerifyResult> {
   const { params, salt, hash } = parsePasswordHash(encoded);
   const candidate = await derive(password, salt, params);
   const ok = constantTimeEqual(candidate, hash);
-  const needsRehash = params.ln !== CURRENT_PARAMS.ln || params.r !== CURRENT_PARAMS.r || params.p !== CURRENT_PARAMS.p;
+  const needsRehash = params.ln !== current.ln || params.r !== current.r || params.p !== current.p;
   return { ok, needsRehash };
 }
 
 /**
  * A hash no password matches (its "hash" part is random bytes, not a scrypt
- * output), with the current parameters. Verifying against it costs exactly
+ * output), with the given (current) parameters. Verifying against it costs exactly
  * what a real verification costs, so a login for an unknown email takes as
  * long as one with a wrong password and does not reveal which accounts exist.
  * Built without running scrypt, so the first use in an isolate is not slower;
  * built on first use because workerd forbids random values in global scope
  * (a deployed Worker that did so would not start).
  */
-let dummyHash: string | undefined;
-export function dummyPasswordHash(): string {
-  dummyHash ??= encode(
-    CURRENT_PARAMS,
-    crypto.getRandomValues(new Uint8Array(SALT_BYTES)),
-    crypto.getRandomValues(new Uint8Array(HASH_BYTES)),
-  );
-  return dummyHash;
+const dummyHashes = new Map<string, string>();
+export function dummyPasswordHash(params: ScryptParams = CURRENT_PARAMS): string {
+  const key = `${params.ln},${params.r},${params.p}`;
+  let dummy = dummyHashes.get(key);
+  if (!dummy) {
+    dummy = encode(params, crypto.getRandomValues(new Uint8Array(SALT_BYTES)), crypto.getRandomValues(new Uint8Array(HASH_BYTES)));
+    dummyHashes.set(key, dummy);
+  }
+  return dummy;
 }

@@ -15,7 +15,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { apiRouter, errorResponses, jsonBody, jsonResponse, signedIn, uuidParam } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
-import { hashPassword } from '../auth/password.ts';
+import { hashPassword, passwordParams } from '../auth/password.ts';
 import { AppError } from '../errors.ts';
 import { ORG_TTL_MAX } from './orgs.service.ts';
 import { chooseExpiry, linkTtlPolicy, MIN_LINK_TTL_SECONDS } from './link-expiry.ts';
@@ -87,7 +87,7 @@ export const shareLinkRoutes = apiRouter()
         createdBy: user.id,
         permission: body.permission,
         expiresAt,
-        passwordHash: body.password === undefined ? null : await hashPassword(body.password),
+        passwordHash: body.password === undefined ? null : await hashPassword(body.password, passwordParams(c.get('services').config)),
         allowDownload: body.allowDownload,
         maxDownloads: body.maxDownloads ?? null,
       });
@@ -140,7 +140,7 @@ export const shareLinkRoutes = apiRouter()
         allowDownload: body.allowDownload,
         maxDownloads: body.maxDownloads,
         expiresAt: chooseExpiry(await linkTtlPolicy(db(), ref), { ...body, expiresAt: toDate(body.expiresAt) }, now, 'allow'),
-        passwordHash: body.password === undefined ? undefined : body.password === null ? null : await hashPassword(body.password),
+        passwordHash: body.password === undefined ? undefined : body.password === null ? null : await hashPassword(body.password, passwordParams(c.get('services').config)),
         createdBy: user.id,
       };
       const row = await updateLink(db(), id, patch);

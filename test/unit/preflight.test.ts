@@ -39,9 +39,9 @@ async function machine(name: string, tools: string[], opts: { postgres?: boolean
   };
 }
 
-async function preflight(env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+async function preflight(env: NodeJS.ProcessEnv, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'scripts/preflight.ts'], { cwd: root, env });
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'scripts/preflight.ts', ...args], { cwd: root, env });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -78,6 +78,13 @@ describe('npm test preflight', () => {
   it('with everything present: exit 0 and silent', async () => {
     const env = await machine('full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'runuser'], { postgres: true, chromium: true });
     expect(await preflight(env)).toEqual({ code: 0, stdout: '', stderr: '' });
+  }, 60_000);
+
+  it('--packages prints only the packages to install, as .ci/run installs them (nothing when none is missing)', async () => {
+    const partial = await machine('ci-partial', ['ffmpeg', 'ffprobe', 'runuser'], { postgres: true });
+    expect(await preflight(partial, ['--packages'])).toEqual({ code: 0, stdout: 'poppler-utils chromium\n', stderr: '' });
+    const full = await machine('ci-full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'runuser'], { postgres: true, chromium: true });
+    expect(await preflight(full, ['--packages'])).toEqual({ code: 0, stdout: '', stderr: '' });
   }, 60_000);
 
   it('names only what is missing, and installs only its packages', async () => {

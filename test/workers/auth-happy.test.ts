@@ -5,11 +5,15 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { sha256Base64Url } from '../../shared/crypto/sha256.ts';
-import { hashPassword } from '../../edge/auth/password.ts';
+import { hashPassword, passwordParams } from '../../edge/auth/password.ts';
 import { auditLog, refreshTokens, users } from '../../shared/db/schema.ts';
 import { verifyAccessToken } from '../../shared/tokens/index.ts';
 import { call, decodeJwt, login, PASSWORD, refreshCookie, register, sessionOf, uniqueEmail } from './support/auth.ts';
 import { config, keys, party, withDb } from './support/fixtures.ts';
+
+/** How new hashes look under this edge's PASSWORD_HASH_COST (`low` in this project; test/unit/password-cost.test.ts holds `standard` to production's). */
+const current = passwordParams(config);
+const STORED = new RegExp(`^scrypt\\$ln=${current.ln},r=${current.r},p=${current.p}\\$`);
 
 const auditOf = (userId: string, action: string) =>
   withDb((db) =>
@@ -42,7 +46,7 @@ describe('POST /api/auth/register', () => {
 
     await withDb(async (db) => {
       const [user] = await db.select().from(users).where(eq(users.id, s.user.id));
-      expect(user!.passwordHash).toMatch(/^scrypt\$ln=14,r=8,p=5\$/);
+      expect(user!.passwordHash).toMatch(STORED);
       const tokens = await db.select().from(refreshTokens).where(eq(refreshTokens.userId, s.user.id));
       expect(tokens).toHaveLength(1);
       expect(tokens[0]!.familyId).toBe(claims.sid);
@@ -73,10 +77,10 @@ describe('POST /api/auth/login', () => {
 
   it('rehashes a password stored with older parameters on a successful login', async () => {
     const reg = await register('rehash');
-    await withDb((db) => hashPassword(PASSWORD, { ln: 10, r: 8, p: 1 }).then((h) => db.update(users).set({ passwordHash: h }).where(eq(users.id, reg.user.id))));
+    await withDb((db) => hashPassword(PASSWORD, { ln: 10, r: 4, p: 1 }).then((h) => db.update(users).set({ passwordHash: h }).where(eq(users.id, reg.user.id))));
     await sessionOf(await login(reg.email, PASSWORD), 200);
     const [user] = await withDb((db) => db.select().from(users).where(eq(users.id, reg.user.id)));
-    expect(user!.passwordHash).toMatch(/^scrypt\$ln=14,r=8,p=5\$/);
+    expect(user!.passwordHash).toMatch(STORED);
     await sessionOf(await login(reg.email, PASSWORD), 200);
   });
 });

@@ -3,10 +3,22 @@
  * flags keep it off the network this machine does not have (TOOLCHAIN/env
  * notes). Every page's console errors and uncaught exceptions are collected:
  * a test ends by asserting there were none.
+ *
+ * Each context is a client of its own to the edge's per-client limits: its
+ * `/api/auth/*` calls carry a `CF-Connecting-IP` of its own, as Cloudflare
+ * sets one on every request it forwards. Without it every caller of a local
+ * edge shares one key, and the files that share a worker's stack one after
+ * another (test/setup/e2e-stacks.ts) would add up against the 30 a minute.
  */
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** A random address in 10.0.0.0/8. */
+function clientAddress(): string {
+  const [a, b, c] = crypto.getRandomValues(new Uint8Array(3));
+  return `10.${a}.${b}.${c}`;
+}
 
 export interface E2eBrowser {
   browser: Browser;
@@ -47,6 +59,11 @@ export async function launchBrowser(): Promise<E2eBrowser> {
     async context() {
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
       ctx.on('page', watch);
+      const address = clientAddress();
+      await ctx.route(
+        (url) => url.pathname.startsWith('/api/auth/'),
+        (route) => route.continue({ headers: { ...route.request().headers(), 'cf-connecting-ip': address } }),
+      );
       return ctx;
     },
     async close() {

@@ -1,0 +1,47 @@
+/**
+ * One browser-test stack in a process of its own, as the e2e global setup
+ * (test/setup/e2e-stacks.ts) starts it: the whole local stack (edge in
+ * workerd serving the SPA, S3 server, PGlite, the pipeline with ffmpeg) on
+ * free ports with a throwaway data folder. It prints `{"url": ...}` as one
+ * line once ready, and shuts down when its stdin closes (the setup's
+ * teardown, or the test run dying), so no part of it outlives the run.
+ *
+ * Its own process keeps the stack's PGlite and storage server off the event
+ * loop of vitest's main process, which also coordinates every other project.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../../local/ports.ts';
+import { startLocalStack } from '../../../local/stack.ts';
+import { devConfigSchema, parseConfig } from '../../../shared/config.ts';
+
+const dataDir = await mkdtemp(path.join(os.tmpdir(), 'media-e2e-'));
+const edgePort = await freePort();
+const url = `http://127.0.0.1:${edgePort}`;
+const config = parseConfig(devConfigSchema, {
+  DATA_DIR: dataDir,
+  EDGE_PORT: String(edgePort),
+  S3_PORT: '0',
+  PG_PORT: '0',
+  PG_WS_PORT: '0',
+  // The edge's origin is known before start, so storage's CORS allows the browser's direct uploads.
+  CORS_ORIGINS: url,
+});
+const lines: string[] = [];
+const stack = await startLocalStack(config, { log: (l) => lines.push(l) }).catch(async (err: unknown) => {
+  await rm(dataDir, { recursive: true, force: true });
+  throw err;
+});
+
+let closing: Promise<void> | undefined;
+const close = () =>
+  (closing ??= (async () => {
+    await stack.close().catch((e: unknown) => lines.push(`close: ${String(e)}`));
+    await rm(dataDir, { recursive: true, force: true });
+    if (process.env.E2E_STACK_LOG) process.stderr.write(`${lines.join('\n')}\n`);
+    process.exit(0);
+  })());
+process.stdin.on('end', close).resume();
+process.on('SIGTERM', close);
+process.stdout.write(`${JSON.stringify({ url })}\n`);
