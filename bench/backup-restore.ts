@@ -25,7 +25,13 @@ const nObjects = Number(process.argv[3] ?? 200);
 const kib = Number(process.argv[4] ?? 512);
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-backup-'));
-const config = parseConfig(devConfigSchema, { DATA_DIR: path.join(dir, 'live'), EDGE_PORT: '0', S3_PORT: '0', PG_PORT: '0', PG_WS_PORT: '0' });
+const config = parseConfig(devConfigSchema, {
+  DATA_DIR: path.join(dir, 'live'),
+  EDGE_PORT: '0',
+  S3_PORT: '0',
+  PG_PORT: '0',
+  PG_WS_PORT: '0',
+});
 const stack = await startLocalStack(config, { handler: async () => ({ batchItemFailures: [] }) });
 try {
   const db = stack.postgres.handle.db;
@@ -33,10 +39,32 @@ try {
   for (let i = 0; i < nAssets; i += 250) {
     const rows = await db
       .insert(assets)
-      .values(Array.from({ length: Math.min(250, nAssets - i) }, (_, j) => ({ ownerId: u!.id, filename: `IMG_${i + j}.jpg`, declaredType: 'image/jpeg', size: 1000, status: 'ready' as const, metadata: { width: 4000, height: 3000, camera: 'Bench' } })))
+      .values(
+        Array.from({ length: Math.min(250, nAssets - i) }, (_, j) => ({
+          ownerId: u!.id,
+          filename: `IMG_${i + j}.jpg`,
+          declaredType: 'image/jpeg',
+          size: 1000,
+          status: 'ready' as const,
+          metadata: { width: 4000, height: 3000, camera: 'Bench' },
+        })),
+      )
       .returning({ id: assets.id });
     const kinds = ['w320.jpg', 'w320.webp', 'w640.jpg', 'w640.webp', 'w1280.jpg', 'w1280.webp', 'w2048.jpg', 'w2048.webp'];
-    await db.insert(derivatives).values(rows.flatMap((r) => kinds.map((kind) => ({ assetId: r.id, kind, key: `${r.id}/${kind}`, contentType: 'image/jpeg', width: 320, height: 240, size: 1000, status: 'ready' as const }))));
+    await db.insert(derivatives).values(
+      rows.flatMap((r) =>
+        kinds.map((kind) => ({
+          assetId: r.id,
+          kind,
+          key: `${r.id}/${kind}`,
+          contentType: 'image/jpeg',
+          width: 320,
+          height: 240,
+          size: 1000,
+          status: 'ready' as const,
+        })),
+      ),
+    );
   }
   const body = randomBytes(kib * 1024);
   const storage = stack.pipeline.storage;
@@ -44,17 +72,40 @@ try {
   await Promise.all(
     Array.from({ length: 4 }, async () => {
       for (let i = next.shift(); i !== undefined; i = next.shift()) {
-        await storage.put(i % 4 === 0 ? 'raw' : 'derivatives', `bench-${i}/${i % 4 === 0 ? 'original' : 'w1280.jpg'}`, new Uint8Array(body), { contentType: 'image/jpeg' });
+        await storage.put(
+          i % 4 === 0 ? 'raw' : 'derivatives',
+          `bench-${i}/${i % 4 === 0 ? 'original' : 'w1280.jpg'}`,
+          new Uint8Array(body),
+          { contentType: 'image/jpeg' },
+        );
       }
     }),
   );
   await stack.dispatcher.idle();
 
-  const handle = openNeonDatabase({ url: stack.postgres.url, wsProxy: stack.postgres.wsProxy, secure: false, webSocketConstructor: ws, max: 1 });
+  const handle = openNeonDatabase({
+    url: stack.postgres.url,
+    wsProxy: stack.postgres.wsProxy,
+    secure: false,
+    webSocketConstructor: ws,
+    max: 1,
+  });
   const out = path.join(dir, 'backup');
-  const b = await runBackup({ db: handle.db, source: 'pglite', storage, buckets: { raw: 'raw', derivatives: 'derivatives' }, out, log: (l) => console.error(`backup: ${l}`) });
+  const b = await runBackup({
+    db: handle.db,
+    source: 'pglite',
+    storage,
+    buckets: { raw: 'raw', derivatives: 'derivatives' },
+    out,
+    log: (l) => console.error(`backup: ${l}`),
+  });
   await handle.close();
-  const r = await runRestore({ from: out, target: path.join(dir, 'restored'), buckets: { raw: 'raw', derivatives: 'derivatives' }, log: (l) => console.error(`restore: ${l}`) });
+  const r = await runRestore({
+    from: out,
+    target: path.join(dir, 'restored'),
+    buckets: { raw: 'raw', derivatives: 'derivatives' },
+    log: (l) => console.error(`restore: ${l}`),
+  });
   const mb = b.objectBytes / 1e6;
   console.log(
     JSON.stringify(

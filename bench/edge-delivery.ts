@@ -117,7 +117,10 @@ const setup = topology === 'split' ? await startSplit() : await startOneProcess(
 /** The workerd processes under this process. */
 function workerdPids(): string[] {
   try {
-    return execFileSync('pgrep', ['-P', String(process.pid), '-f', 'workerd'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    return execFileSync('pgrep', ['-P', String(process.pid), '-f', 'workerd'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
@@ -163,7 +166,10 @@ function cpuSeconds(pids: (string | 'self')[]): number {
   for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+      const f = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .map(Number);
       // utime, stime (+ cutime, cstime for this process), in clock ticks (USER_HZ 100)
       total += (f[11]! + f[12]! + (pid === 'self' ? f[13]! + f[14]! : 0)) / 100;
     } catch {
@@ -223,11 +229,25 @@ async function load(url: string): Promise<{ rps: number; p50: number; p99: numbe
 
 try {
   const b = setup.bindings;
-  const storage = new S3Client({ endpoint: b.S3_ENDPOINT!, region: 'us-east-1', accessKeyId: b.S3_ACCESS_KEY_ID!, secretAccessKey: b.S3_SECRET_ACCESS_KEY! });
+  const storage = new S3Client({
+    endpoint: b.S3_ENDPOINT!,
+    region: 'us-east-1',
+    accessKeyId: b.S3_ACCESS_KEY_ID!,
+    secretAccessKey: b.S3_SECRET_ACCESS_KEY!,
+  });
   const db = setup.db;
-  const [u] = await db.insert(users).values({ email: `bench-${Date.now()}@example.test`, name: 'bench', passwordHash: 'x' }).returning();
-  const [big] = await db.insert(assets).values({ ownerId: u!.id, filename: 'big.mp4', declaredType: 'video/mp4', size, status: 'ready' }).returning();
-  const [pub] = await db.insert(assets).values({ ownerId: u!.id, filename: 'p.webp', declaredType: 'image/webp', size: 1, status: 'ready', visibility: 'public' }).returning();
+  const [u] = await db
+    .insert(users)
+    .values({ email: `bench-${Date.now()}@example.test`, name: 'bench', passwordHash: 'x' })
+    .returning();
+  const [big] = await db
+    .insert(assets)
+    .values({ ownerId: u!.id, filename: 'big.mp4', declaredType: 'video/mp4', size, status: 'ready' })
+    .returning();
+  const [pub] = await db
+    .insert(assets)
+    .values({ ownerId: u!.id, filename: 'p.webp', declaredType: 'image/webp', size: 1, status: 'ready', visibility: 'public' })
+    .returning();
 
   // The large object, written as a stream of one reused chunk.
   const chunk = new Uint8Array(1 << 20);
@@ -240,20 +260,26 @@ try {
       c.enqueue(chunk);
     },
   });
-  await storage.put(b.S3_BUCKET_DERIVATIVES!, derivativeKey(big!.id, 'preview.mp4'), body, { contentType: 'video/mp4', contentLength: size });
+  await storage.put(b.S3_BUCKET_DERIVATIVES!, derivativeKey(big!.id, 'preview.mp4'), body, {
+    contentType: 'video/mp4',
+    contentLength: size,
+  });
   const small = new Uint8Array(16 * 1024);
   for (const id of [big!.id, pub!.id]) {
     await storage.put(b.S3_BUCKET_DERIVATIVES!, derivativeKey(id, 'w320.webp'), small, { contentType: 'image/webp' });
   }
 
   console.log(`stored a ${sizeMiB} MiB object`);
-  const raw = JSON.parse(await readFile(path.join(dataDir, 'secrets', 'auth-keys.json'), 'utf8')) as { active: string; keys: Record<string, unknown>[] };
+  const raw = JSON.parse(await readFile(path.join(dataDir, 'secrets', 'auth-keys.json'), 'utf8')) as {
+    active: string;
+    keys: Record<string, unknown>[];
+  };
   const keys = await KeySet.fromJwks(raw.keys.find((k) => k.kid === raw.active)!);
   const party = { issuer: b.AUTH_ISSUER!, audience: b.AUTH_AUDIENCE! };
   const token = await signMediaToken(keys, { ...party, assetId: big!.id, ttlSeconds: 3600 });
 
   // 1. Streaming, alternating so both see the same machine state.
-  const direct = await storage.presignGet(b.S3_BUCKET_DERIVATIVES!, derivativeKey(big!.id, "preview.mp4"), { expiresIn: 3600 });
+  const direct = await storage.presignGet(b.S3_BUCKET_DERIVATIVES!, derivativeKey(big!.id, 'preview.mp4'), { expiresIn: 3600 });
   const viaEdge = `${setup.edgeUrl}/m/${big!.id}/preview.mp4?t=${token}`;
   const viaBare = `${bareUrl}/?u=${encodeURIComponent(direct)}`;
   const rssBefore = workerdRssMiB();
@@ -264,7 +290,11 @@ try {
   const parts = { client: ['self' as const], s3: setup.s3Pid ? [String(setup.s3Pid)] : [], edge: edgePids, bare: barePids };
   const cpu: Record<string, Record<string, number[]>> = { direct: {}, edge: {}, bare: {} };
   for (let round = 0; round < 3; round++) {
-    for (const [name, url] of [['direct', direct], ['edge', viaEdge], ['bare', viaBare]] as const) {
+    for (const [name, url] of [
+      ['direct', direct],
+      ['edge', viaEdge],
+      ['bare', viaBare],
+    ] as const) {
       const before = Object.fromEntries(Object.entries(parts).map(([k, pids]) => [k, cpuSeconds(pids)]));
       const t = performance.now();
       const poll = setInterval(() => (rssPeak = Math.max(rssPeak, workerdRssMiB())), 250);
@@ -278,17 +308,25 @@ try {
   const perGiB = (xs: number[]) => (Math.min(...xs) / (size / 2 ** 30)).toFixed(2);
   for (const name of ['direct', 'edge', 'bare']) {
     const line = Object.entries(cpu[name]!).filter(([k, xs]) => parts[k as keyof typeof parts].length && xs.some((x) => x > 0));
-    console.log(`CPU s per GiB, ${name}: ${line.map(([k, xs]) => `${k === 'client' ? (topology === 'one-process' ? `${client} client+s3rver` : `${client} client`) : k} ${perGiB(xs)}`).join(', ')}`);
+    console.log(
+      `CPU s per GiB, ${name}: ${line.map(([k, xs]) => `${k === 'client' ? (topology === 'one-process' ? `${client} client+s3rver` : `${client} client`) : k} ${perGiB(xs)}`).join(', ')}`,
+    );
   }
   if (client === 'fetch') {
-    console.log(`mean chunk the fetch client received: ${Object.entries(chunks).map(([k, c]) => `${k} ${((3 * size) / c / 1024).toFixed(0)} KiB`).join(', ')}`);
+    console.log(
+      `mean chunk the fetch client received: ${Object.entries(chunks)
+        .map(([k, c]) => `${k} ${((3 * size) / c / 1024).toFixed(0)} KiB`)
+        .join(', ')}`,
+    );
   }
   const ms = (xs: number[]) => xs.map((x) => (size / 1e6 / (x / 1000)).toFixed(0)).join(' ');
   console.log(`all rounds MB/s: direct ${ms(times.direct)}; edge ${ms(times.edge)}; bare worker ${ms(times.bare)}`);
   const rssAfter = workerdRssMiB();
   const best = (xs: number[]) => Math.min(...xs);
   const mbps = (ms: number) => size / 1e6 / (ms / 1000);
-  console.log(`stream ${sizeMiB} MiB: direct ${mbps(best(times.direct)).toFixed(0)} MB/s, edge ${mbps(best(times.edge)).toFixed(0)} MB/s, ratio ${(best(times.direct) / best(times.edge)).toFixed(2)}x; bare worker (\`return fetch(url)\`) ${mbps(best(times.bare)).toFixed(0)} MB/s, ${(best(times.direct) / best(times.bare)).toFixed(2)}x (best of 3 each; topology ${topology}, client ${client})`);
+  console.log(
+    `stream ${sizeMiB} MiB: direct ${mbps(best(times.direct)).toFixed(0)} MB/s, edge ${mbps(best(times.edge)).toFixed(0)} MB/s, ratio ${(best(times.direct) / best(times.edge)).toFixed(2)}x; bare worker (\`return fetch(url)\`) ${mbps(best(times.bare)).toFixed(0)} MB/s, ${(best(times.direct) / best(times.bare)).toFixed(2)}x (best of 3 each; topology ${topology}, client ${client})`,
+  );
   console.log(`workerd RSS: before ${rssBefore.toFixed(0)} MiB, peak during ${rssPeak.toFixed(0)} MiB, after ${rssAfter.toFixed(0)} MiB`);
 
   // 2. Request rate on a 16 KiB derivative.
@@ -296,8 +334,11 @@ try {
   await load(`${setup.edgeUrl}/m/${pub!.id}/w320.webp`); // warm-up
   const pubRun = await load(`${setup.edgeUrl}/m/${pub!.id}/w320.webp`);
   const tokRun = await load(`${setup.edgeUrl}/m/${big!.id}/w320.webp?t=${smallToken}`);
-  const fmt = (r: { rps: number; p50: number; p99: number }) => `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`;
-  console.log(`small GETs x${requests} at ${concurrency} concurrent: public ${fmt(pubRun)}; token ${fmt(tokRun)}; token/public rps ${(tokRun.rps / pubRun.rps).toFixed(2)}x`);
+  const fmt = (r: { rps: number; p50: number; p99: number }) =>
+    `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`;
+  console.log(
+    `small GETs x${requests} at ${concurrency} concurrent: public ${fmt(pubRun)}; token ${fmt(tokRun)}; token/public rps ${(tokRun.rps / pubRun.rps).toFixed(2)}x`,
+  );
 
   // 3. The token check alone.
   const lat: number[] = [];

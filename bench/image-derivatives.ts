@@ -80,10 +80,30 @@ const wq = IMAGE_ENCODE.webp.quality;
 
 /** One ImageMagick process: decode (optionally DCT-scaled), shrink to 1024 once, clone per width. */
 function magickOneProcess(out: string, opts: { jpegSize?: string; op: '-resize' | '-thumbnail' }): string[][] {
-  const args = [CONVERT, ...(opts.jpegSize ? ['-define', `jpeg:size=${opts.jpegSize}`] : []), input, '-auto-orient', '-strip', opts.op, '1024x', '-write', 'mpr:base', '+delete'];
+  const args = [
+    CONVERT,
+    ...(opts.jpegSize ? ['-define', `jpeg:size=${opts.jpegSize}`] : []),
+    input,
+    '-auto-orient',
+    '-strip',
+    opts.op,
+    '1024x',
+    '-write',
+    'mpr:base',
+    '+delete',
+  ];
   IMAGE_WIDTHS.forEach((w, i) => {
     args.push('(', 'mpr:base', opts.op, `${w}x`, '-quality', String(jq), '-interlace', 'JPEG', '-write', path.join(out, `w${w}.jpg`));
-    args.push('-interlace', 'none', '-quality', String(wq), '-define', `webp:method=${IMAGE_ENCODE.webp.effort}`, '-write', path.join(out, `w${w}.webp`));
+    args.push(
+      '-interlace',
+      'none',
+      '-quality',
+      String(wq),
+      '-define',
+      `webp:method=${IMAGE_ENCODE.webp.effort}`,
+      '-write',
+      path.join(out, `w${w}.webp`),
+    );
     // The last clone stays so that `null:` has an image to (not) write.
     args.push(...(i < IMAGE_WIDTHS.length - 1 ? ['+delete'] : []), ')');
   });
@@ -98,7 +118,11 @@ try {
   const gradient = Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><defs><linearGradient id="g" x2="1" y2="1"><stop offset="0" stop-color="#1d4e89"/><stop offset="0.5" stop-color="#f2c14e"/><stop offset="1" stop-color="#2a9d8f"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/></svg>`,
   );
-  const noise = await sharp({ create: { width: w, height: h, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 18 } } }).raw().toBuffer();
+  const noise = await sharp({
+    create: { width: w, height: h, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 18 } },
+  })
+    .raw()
+    .toBuffer();
   await sharp(gradient, { limitInputPixels: false })
     .composite([{ input: noise, raw: { width: w, height: h, channels: 3 }, blend: 'overlay' }])
     .jpeg({ quality: 90 })
@@ -107,21 +131,45 @@ try {
 
   const results: Result[] = [];
   {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--sharp-worker', input, String(runs)], { maxBuffer: 1024 * 1024 });
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), '--sharp-worker', input, String(runs)],
+      { maxBuffer: 1024 * 1024 },
+    );
     const r = JSON.parse(stdout.trim().split('\n').pop()!) as { times: number[]; outputs: number; maxRssKiB: number };
     if (r.outputs !== IMAGE_WIDTHS.length * 2) throw new Error(`sharp made ${r.outputs} outputs`);
-    results.push({ name: 'sharp deriveImage (1 decode, 8 encodes, + thumbhash, EXIF)', bestMs: Math.min(...r.times), peakRssMiB: r.maxRssKiB / 1024 });
+    results.push({
+      name: 'sharp deriveImage (1 decode, 8 encodes, + thumbhash, EXIF)',
+      bestMs: Math.min(...r.times),
+      peakRssMiB: r.maxRssKiB / 1024,
+    });
   }
   results.push(
     await cli('ImageMagick: 8 processes, -resize', (out) =>
       IMAGE_WIDTHS.flatMap((width) => [
-        [CONVERT, input, '-auto-orient', '-strip', '-resize', `${width}x`, '-quality', String(jq), '-interlace', 'JPEG', path.join(out, `w${width}.jpg`)],
+        [
+          CONVERT,
+          input,
+          '-auto-orient',
+          '-strip',
+          '-resize',
+          `${width}x`,
+          '-quality',
+          String(jq),
+          '-interlace',
+          'JPEG',
+          path.join(out, `w${width}.jpg`),
+        ],
         [CONVERT, input, '-auto-orient', '-strip', '-resize', `${width}x`, '-quality', String(wq), path.join(out, `w${width}.webp`)],
       ]),
     ),
     await cli('ImageMagick: 1 process, full decode, -resize, clones', (out) => magickOneProcess(out, { op: '-resize' })),
-    await cli('ImageMagick: 1 process, -define jpeg:size=2048x1365, -thumbnail', (out) => magickOneProcess(out, { jpegSize: '2048x1365', op: '-thumbnail' })),
-    await cli('ImageMagick: 1 process, -define jpeg:size=1024x683, -thumbnail', (out) => magickOneProcess(out, { jpegSize: '1024x683', op: '-thumbnail' })),
+    await cli('ImageMagick: 1 process, -define jpeg:size=2048x1365, -thumbnail', (out) =>
+      magickOneProcess(out, { jpegSize: '2048x1365', op: '-thumbnail' }),
+    ),
+    await cli('ImageMagick: 1 process, -define jpeg:size=1024x683, -thumbnail', (out) =>
+      magickOneProcess(out, { jpegSize: '1024x683', op: '-thumbnail' }),
+    ),
     await cli('vipsthumbnail: 8 processes (shrink-on-load each)', (out) =>
       IMAGE_WIDTHS.flatMap((width) => [
         [VIPSTHUMBNAIL, input, '-s', `${width}x`, '-o', path.join(out, `w${width}.jpg[Q=${jq},interlace,strip]`)],
@@ -132,10 +180,13 @@ try {
 
   const sharpMs = results[0]!.bestMs;
   const bestMagick = Math.min(...results.filter((r) => r.name.startsWith('ImageMagick')).map((r) => r.bestMs));
-  console.log(`input: ${w}x${h} JPEG, ${inputMB.toFixed(1)} MB; outputs: widths ${IMAGE_WIDTHS.join('/')} x WebP q${wq} + JPEG q${jq}; best of ${runs}; node ${process.version}, ${os.cpus().length} cores`);
+  console.log(
+    `input: ${w}x${h} JPEG, ${inputMB.toFixed(1)} MB; outputs: widths ${IMAGE_WIDTHS.join('/')} x WebP q${wq} + JPEG q${jq}; best of ${runs}; node ${process.version}, ${os.cpus().length} cores`,
+  );
   console.log('| setting | best ms | time / sharp | peak RSS MiB |');
   console.log('| --- | ---: | ---: | ---: |');
-  for (const r of results) console.log(`| ${r.name} | ${r.bestMs.toFixed(0)} | ${(r.bestMs / sharpMs).toFixed(2)}x | ${r.peakRssMiB.toFixed(0)} |`);
+  for (const r of results)
+    console.log(`| ${r.name} | ${r.bestMs.toFixed(0)} | ${(r.bestMs / sharpMs).toFixed(2)}x | ${r.peakRssMiB.toFixed(0)} |`);
   console.log(`sharp vs best ImageMagick: ${(bestMagick / sharpMs).toFixed(2)}x faster (goal >= 2x)`);
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -12,25 +12,178 @@ import type { Database } from '../shared/db/database.ts';
 import { collectionItems, collections, grants, groupMembers, groups, orgMembers, orgs, users } from '../shared/db/schema.ts';
 
 export const WORDS = [
-  'sunset', 'beach', 'mountain', 'river', 'forest', 'city', 'street', 'portrait', 'family', 'wedding',
-  'birthday', 'holiday', 'summer', 'winter', 'autumn', 'spring', 'snow', 'rain', 'storm', 'cloud',
-  'ocean', 'lake', 'island', 'desert', 'canyon', 'valley', 'bridge', 'tower', 'castle', 'church',
-  'market', 'festival', 'concert', 'stage', 'crowd', 'dancer', 'runner', 'running', 'runs', 'walking',
-  'hiking', 'climbing', 'swimming', 'cycling', 'skiing', 'sailing', 'fishing', 'camping', 'picnic', 'garden',
-  'flower', 'tree', 'leaf', 'bird', 'eagle', 'horse', 'dog', 'cat', 'puppy', 'kitten',
-  'car', 'train', 'plane', 'boat', 'harbour', 'airport', 'station', 'road', 'highway', 'tunnel',
-  'night', 'morning', 'evening', 'noon', 'dawn', 'dusk', 'light', 'shadow', 'reflection', 'silhouette',
-  'macro', 'panorama', 'aerial', 'drone', 'studio', 'product', 'food', 'dinner', 'breakfast', 'coffee',
-  'wine', 'bread', 'cake', 'kitchen', 'office', 'meeting', 'team', 'launch', 'demo', 'workshop',
-  'invoice', 'contract', 'report', 'slides', 'budget', 'roadmap', 'design', 'sketch', 'mockup', 'logo',
-  'interview', 'podcast', 'episode', 'trailer', 'teaser', 'timelapse', 'slowmotion', 'vlog', 'tutorial', 'review',
-  'glacier', 'volcano', 'waterfall', 'meadow', 'harvest', 'vineyard', 'lighthouse', 'cathedral', 'monastery', 'aqueduct',
+  'sunset',
+  'beach',
+  'mountain',
+  'river',
+  'forest',
+  'city',
+  'street',
+  'portrait',
+  'family',
+  'wedding',
+  'birthday',
+  'holiday',
+  'summer',
+  'winter',
+  'autumn',
+  'spring',
+  'snow',
+  'rain',
+  'storm',
+  'cloud',
+  'ocean',
+  'lake',
+  'island',
+  'desert',
+  'canyon',
+  'valley',
+  'bridge',
+  'tower',
+  'castle',
+  'church',
+  'market',
+  'festival',
+  'concert',
+  'stage',
+  'crowd',
+  'dancer',
+  'runner',
+  'running',
+  'runs',
+  'walking',
+  'hiking',
+  'climbing',
+  'swimming',
+  'cycling',
+  'skiing',
+  'sailing',
+  'fishing',
+  'camping',
+  'picnic',
+  'garden',
+  'flower',
+  'tree',
+  'leaf',
+  'bird',
+  'eagle',
+  'horse',
+  'dog',
+  'cat',
+  'puppy',
+  'kitten',
+  'car',
+  'train',
+  'plane',
+  'boat',
+  'harbour',
+  'airport',
+  'station',
+  'road',
+  'highway',
+  'tunnel',
+  'night',
+  'morning',
+  'evening',
+  'noon',
+  'dawn',
+  'dusk',
+  'light',
+  'shadow',
+  'reflection',
+  'silhouette',
+  'macro',
+  'panorama',
+  'aerial',
+  'drone',
+  'studio',
+  'product',
+  'food',
+  'dinner',
+  'breakfast',
+  'coffee',
+  'wine',
+  'bread',
+  'cake',
+  'kitchen',
+  'office',
+  'meeting',
+  'team',
+  'launch',
+  'demo',
+  'workshop',
+  'invoice',
+  'contract',
+  'report',
+  'slides',
+  'budget',
+  'roadmap',
+  'design',
+  'sketch',
+  'mockup',
+  'logo',
+  'interview',
+  'podcast',
+  'episode',
+  'trailer',
+  'teaser',
+  'timelapse',
+  'slowmotion',
+  'vlog',
+  'tutorial',
+  'review',
+  'glacier',
+  'volcano',
+  'waterfall',
+  'meadow',
+  'harvest',
+  'vineyard',
+  'lighthouse',
+  'cathedral',
+  'monastery',
+  'aqueduct',
 ];
 export const TAGS = [
-  'favourite', 'edited', 'raw', 'print', 'web', 'social', 'archive', 'client', 'draft', 'final',
-  'approved', 'rejected', 'pending', 'hero', 'banner', 'thumbnail', 'press', 'internal', 'public', 'legal',
-  'family', 'travel', 'work', 'sport', 'nature', 'urban', 'night', 'people', 'animals', 'food',
-  'event', 'product', 'brand', 'campaign', 'q1', 'q2', 'q3', 'q4', 'team', 'office',
+  'favourite',
+  'edited',
+  'raw',
+  'print',
+  'web',
+  'social',
+  'archive',
+  'client',
+  'draft',
+  'final',
+  'approved',
+  'rejected',
+  'pending',
+  'hero',
+  'banner',
+  'thumbnail',
+  'press',
+  'internal',
+  'public',
+  'legal',
+  'family',
+  'travel',
+  'work',
+  'sport',
+  'nature',
+  'urban',
+  'night',
+  'people',
+  'animals',
+  'food',
+  'event',
+  'product',
+  'brand',
+  'campaign',
+  'q1',
+  'q2',
+  'q3',
+  'q4',
+  'team',
+  'office',
 ];
 const BRANDS = ['Canon', 'Nikon', 'Sony', 'Fujifilm', 'Leica', 'Olympus', 'Panasonic', 'Pentax', 'Hasselblad', 'Ricoh'];
 
@@ -80,7 +233,13 @@ export async function seedLibrary(db: Database, opts: { users: number; assets: n
 
   const userRows = await db
     .insert(users)
-    .values(Array.from({ length: opts.users }, (_, i) => ({ email: `${run}-${String(i).padStart(3, '0')}@example.test`, name: `User ${i}`, passwordHash: 'x' })))
+    .values(
+      Array.from({ length: opts.users }, (_, i) => ({
+        email: `${run}-${String(i).padStart(3, '0')}@example.test`,
+        name: `User ${i}`,
+        passwordHash: 'x',
+      })),
+    )
     .returning({ id: users.id, email: users.email });
   const userIds = userRows.sort((a, b) => a.email.localeCompare(b.email)).map((u) => u.id);
 
@@ -148,7 +307,10 @@ export async function seedLibrary(db: Database, opts: { users: number; assets: n
   }
   const allAssets = live.rows.map((r) => r.id);
   const orgCount = Math.ceil(opts.users / 10);
-  const orgRows = await db.insert(orgs).values(Array.from({ length: orgCount }, (_, i) => ({ name: `Org ${i}`, slug: `${run}-org-${i}` }))).returning({ id: orgs.id });
+  const orgRows = await db
+    .insert(orgs)
+    .values(Array.from({ length: orgCount }, (_, i) => ({ name: `Org ${i}`, slug: `${run}-org-${i}` })))
+    .returning({ id: orgs.id });
   await db.insert(orgMembers).values(userIds.map((userId, i) => ({ orgId: orgRows[Math.floor(i / 10)]!.id, userId })));
   const groupRows = await db
     .insert(groups)
@@ -184,17 +346,35 @@ export async function seedLibrary(db: Database, opts: { users: number; assets: n
   userIds.forEach((u) => {
     for (let n = 0; n < 40; n++) {
       const a = pick(allAssets);
-      if (!byOwner.get(u)!.includes(a)) add({ resourceType: 'asset', resourceId: a, principalType: 'user', principalId: u, permission: pick(perms), expiresAt: rand() < 0.1 ? past : null });
+      if (!byOwner.get(u)!.includes(a))
+        add({
+          resourceType: 'asset',
+          resourceId: a,
+          principalType: 'user',
+          principalId: u,
+          permission: pick(perms),
+          expiresAt: rand() < 0.1 ? past : null,
+        });
     }
   });
   groupRows.forEach((g) => {
-    for (let n = 0; n < 100; n++) add({ resourceType: 'asset', resourceId: pick(allAssets), principalType: 'group', principalId: g.id, permission: 'view' });
+    for (let n = 0; n < 100; n++)
+      add({ resourceType: 'asset', resourceId: pick(allAssets), principalType: 'group', principalId: g.id, permission: 'view' });
   });
   colRows.forEach((c, i) => {
-    if (i % 4 === 0) add({ resourceType: 'collection', resourceId: c.id, principalType: 'org', principalId: orgRows[Math.floor(i / 40)]!.id, permission: 'view' });
+    if (i % 4 === 0)
+      add({
+        resourceType: 'collection',
+        resourceId: c.id,
+        principalType: 'org',
+        principalId: orgRows[Math.floor(i / 40)]!.id,
+        permission: 'view',
+      });
   });
   await insertBatches(grantRows, 2000, (batch) => db.insert(grants).values(batch));
   await db.execute(sql`analyze`);
-  opts.log(`orgs, groups, ${colRows.length} collections, ${items.length} items, ${grantRows.length} grants; analyzed; ${((performance.now() - t0) / 1000).toFixed(1)} s in all`);
+  opts.log(
+    `orgs, groups, ${colRows.length} collections, ${items.length} items, ${grantRows.length} grants; analyzed; ${((performance.now() - t0) / 1000).toFixed(1)} s in all`,
+  );
   return { userIds, assetCount: opts.assets, grantCount: grantRows.length };
 }

@@ -82,7 +82,11 @@ async function run(n: number, clients: number, call: (client: number) => Promise
     p95: pct(lat, 95),
     p99: pct(lat, 99),
     rps: n / ((performance.now() - t0) / 1000),
-    errors: [...statuses].filter(([st]) => st !== 200).map(([st, c]) => `${c}x${st}`).join(' ') || 'none',
+    errors:
+      [...statuses]
+        .filter(([st]) => st !== 200)
+        .map(([st, c]) => `${c}x${st}`)
+        .join(' ') || 'none',
     items: ok ? items / ok : 0,
   };
 }
@@ -170,7 +174,11 @@ async function runTarget(target: {
     log(line);
   }
 
-  const tokens = await Promise.all(users.map(async (sub) => (await signAccessToken(target.keys, { ...target.party, sub, sid: crypto.randomUUID(), ttlSeconds: 3600 })).token));
+  const tokens = await Promise.all(
+    users.map(
+      async (sub) => (await signAccessToken(target.keys, { ...target.party, sub, sid: crypto.randomUUID(), ttlSeconds: 3600 })).token,
+    ),
+  );
   const edgeRows: string[] = [];
   for (const s of SCENARIOS) {
     const call = edgeCall(target.edgeUrl, tokens, s);
@@ -198,7 +206,10 @@ try {
   const config = parseConfig(devConfigSchema, { DATA_DIR: dataDir, EDGE_PORT: '0', S3_PORT: '0', PG_PORT: '0', PG_WS_PORT: '0' });
   const stack = await startLocalStack(config);
   cleanups.push(() => stack.close());
-  const raw = JSON.parse(await readFile(path.join(dataDir, 'secrets', 'auth-keys.json'), 'utf8')) as { active: string; keys: Record<string, unknown>[] };
+  const raw = JSON.parse(await readFile(path.join(dataDir, 'secrets', 'auth-keys.json'), 'utf8')) as {
+    active: string;
+    keys: Record<string, unknown>[];
+  };
   const keys = await KeySet.fromJwks(raw.keys.find((k) => k.kid === raw.active)!);
   const party = { issuer: stack.bindings.AUTH_ISSUER!, audience: stack.bindings.AUTH_AUDIENCE! };
   const edge: string[] = [];
@@ -239,7 +250,11 @@ try {
           // the access filter inflate the estimate of a broad search, so JIT fires on a 10 ms query.
           await db.transaction(async (tx) => {
             await tx.execute(sql`set local jit = on`);
-            await explain(tx, 'search "sunset" with jit = on (the server default)', searchAssetsQuery(tx, { userId, now: new Date(), q: 'sunset', limit: 50 }));
+            await explain(
+              tx,
+              'search "sunset" with jit = on (the server default)',
+              searchAssetsQuery(tx, { userId, now: new Date(), q: 'sunset', limit: 50 }),
+            );
           });
           await db.execute(sql`alter database postgres set jit = off`);
           await db.execute(sql`set jit = off`);
@@ -249,7 +264,19 @@ try {
   }
   log(`\n${assetCount} assets, ${USERS} users, ${requests} requests per scenario (ms)\n`);
   log(`Through the edge: 1 client (p50), then ${concurrency} concurrent clients\n`);
-  log(row(['database', 'scenario', 'p50 alone', `p50 @${concurrency}`, `p95 @${concurrency}`, `p99 @${concurrency}`, 'req/s', 'items/answer', 'non-200']));
+  log(
+    row([
+      'database',
+      'scenario',
+      'p50 alone',
+      `p50 @${concurrency}`,
+      `p95 @${concurrency}`,
+      `p99 @${concurrency}`,
+      'req/s',
+      'items/answer',
+      'non-200',
+    ]),
+  );
   log(row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
   for (const r of edge) log(r);
   log('\nThe SQL alone (same queries, persistent connections, no edge)\n');

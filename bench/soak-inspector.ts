@@ -8,7 +8,10 @@ import WebSocket from 'ws';
 const MiB = 1024 * 1024;
 
 export async function heapUsage(inspectorPort: number): Promise<{ usedMiB: number; totalMiB: number; afterGcMiB: number }> {
-  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json()) as { webSocketDebuggerUrl: string; title?: string }[];
+  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json()) as {
+    webSocketDebuggerUrl: string;
+    title?: string;
+  }[];
   // The Worker's own isolate (Miniflare's entry and helper workers have others).
   const target = targets.find((t) => /\/core:user:/.test(t.webSocketDebuggerUrl));
   if (!target) throw new Error('no inspector target');

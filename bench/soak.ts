@@ -52,7 +52,10 @@ async function workerdOf(pid: number): Promise<number | undefined> {
 }
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'media-soak-'));
-const child = spawn(process.execPath, ['--import', 'tsx', 'bench/soak-stack.ts', dataDir], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, ['--import', 'tsx', 'bench/soak-stack.ts', dataDir], {
+  cwd: root,
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const ready = await new Promise<{ edge: string; inspectorPort: number }>((resolve, reject) => {
   let out = '';
   child.stdout!.on('data', (d) => {
@@ -87,7 +90,9 @@ async function call(url: string, init: RequestInit = {}): Promise<Response | und
 }
 
 const jpeg = (seed: number) =>
-  sharp({ create: { width: 640, height: 480, channels: 3, background: { r: seed % 255, g: (seed * 7) % 255, b: 90 } } }).jpeg().toBuffer();
+  sharp({ create: { width: 640, height: 480, channels: 3, background: { r: seed % 255, g: (seed * 7) % 255, b: 90 } } })
+    .jpeg()
+    .toBuffer();
 
 async function upload(headers: Record<string, string>, n: number): Promise<void> {
   const bytes = await jpeg(n);
@@ -149,7 +154,13 @@ const samples: Sample[] = [];
 const t0 = Date.now();
 let lastHeap = 0;
 const sample = async (): Promise<void> => {
-  const s: Sample = { t: Math.round((Date.now() - t0) / 1000), requests: counts.requests, errors: counts.errors, nodeMiB: await rssMiB(nodePid), workerdMiB: await rssMiB(workerdPid) };
+  const s: Sample = {
+    t: Math.round((Date.now() - t0) / 1000),
+    requests: counts.requests,
+    errors: counts.errors,
+    nodeMiB: await rssMiB(nodePid),
+    workerdMiB: await rssMiB(workerdPid),
+  };
   if (Date.now() - lastHeap >= heapSec * 1000 || Date.now() >= end) {
     lastHeap = Date.now();
     s.heap = await heapUsage(ready.inspectorPort).catch((err: unknown) => {
@@ -158,7 +169,9 @@ const sample = async (): Promise<void> => {
     });
   }
   samples.push(s);
-  const heap = s.heap ? ` heap used ${s.heap.usedMiB.toFixed(0)} / total ${s.heap.totalMiB.toFixed(0)} MiB, after GC ${s.heap.afterGcMiB.toFixed(0)}` : '';
+  const heap = s.heap
+    ? ` heap used ${s.heap.usedMiB.toFixed(0)} / total ${s.heap.totalMiB.toFixed(0)} MiB, after GC ${s.heap.afterGcMiB.toFixed(0)}`
+    : '';
   console.log(`t=${s.t}s req=${s.requests} err=${s.errors} node ${s.nodeMiB.toFixed(0)} MiB workerd ${s.workerdMiB.toFixed(0)} MiB${heap}`);
 };
 await sample();
@@ -175,9 +188,13 @@ await sample();
 
 const peak = (k: 'nodeMiB' | 'workerdMiB') => Math.max(...samples.map((s) => s[k]));
 const secs = (Date.now() - t0) / 1000;
-console.log(`\n${counts.requests} requests in ${secs.toFixed(0)} s (${(counts.requests / secs).toFixed(0)} req/s), ${counts.uploads} uploads, ${counts.errors} errors`);
+console.log(
+  `\n${counts.requests} requests in ${secs.toFixed(0)} s (${(counts.requests / secs).toFixed(0)} req/s), ${counts.uploads} uploads, ${counts.errors} errors`,
+);
 for (const [k, v] of counts.byStatus) console.log(`  ${v} x ${k}`);
-console.log(`RSS start -> peak -> end: node ${samples[0]!.nodeMiB.toFixed(0)} -> ${peak('nodeMiB').toFixed(0)} -> ${samples.at(-1)!.nodeMiB.toFixed(0)} MiB; workerd ${samples[0]!.workerdMiB.toFixed(0)} -> ${peak('workerdMiB').toFixed(0)} -> ${samples.at(-1)!.workerdMiB.toFixed(0)} MiB`);
+console.log(
+  `RSS start -> peak -> end: node ${samples[0]!.nodeMiB.toFixed(0)} -> ${peak('nodeMiB').toFixed(0)} -> ${samples.at(-1)!.nodeMiB.toFixed(0)} MiB; workerd ${samples[0]!.workerdMiB.toFixed(0)} -> ${peak('workerdMiB').toFixed(0)} -> ${samples.at(-1)!.workerdMiB.toFixed(0)} MiB`,
+);
 console.log(`SAMPLES ${JSON.stringify(samples)}`);
 
 child.kill('SIGTERM');

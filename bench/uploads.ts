@@ -101,7 +101,10 @@ async function client(mode: string, args: string[]): Promise<void> {
     const [file, s3Endpoint, bucket, concurrency] = args as [string, string, string, string];
     const storage = openStorage({ endpoint: s3Endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
     const size = (await stat(file)).size;
-    await storage.upload(bucket, `bench/${crypto.randomUUID()}`, createReadStream(file, { highWaterMark: MiB }), { partSize: 8 * MiB, queueSize: Number(concurrency) });
+    await storage.upload(bucket, `bench/${crypto.randomUUID()}`, createReadStream(file, { highWaterMark: MiB }), {
+      partSize: 8 * MiB,
+      queueSize: Number(concurrency),
+    });
     parts = Math.ceil(size / (8 * MiB));
   } else {
     const [file, endpoint, email, password, concurrency] = args as [string, string, string, string, string];
@@ -120,10 +123,14 @@ async function client(mode: string, args: string[]): Promise<void> {
 
 function spawnClient(args: string[]): Promise<ClientResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'client', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'client', ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as ClientResult) : reject(new Error(`client exited ${code}: ${out}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as ClientResult) : reject(new Error(`client exited ${code}: ${out}`)),
+    );
   });
 }
 
@@ -160,7 +167,13 @@ async function bench(): Promise<void> {
       const r = await spawnClient(['multipart', file, ...creds, String(concurrency)]);
       return r;
     };
-    const times = { put: [] as ClientResult[], mp4: [] as ClientResult[], mp6: [] as ClientResult[], direct: [] as ClientResult[], sdk: [] as ClientResult[] };
+    const times = {
+      put: [] as ClientResult[],
+      mp4: [] as ClientResult[],
+      mp6: [] as ClientResult[],
+      direct: [] as ClientResult[],
+      sdk: [] as ClientResult[],
+    };
     for (let round = 0; round < rounds; round++) {
       times.put.push(await put());
       times.mp4.push(await multipart(4));
@@ -175,16 +188,33 @@ async function bench(): Promise<void> {
     const mbps = (r: ClientResult, bytes = size) => (bytes / 1e6 / (r.ms / 1000)).toFixed(0);
     const [p, m4, m6, d4, s4] = [best(times.put), best(times.mp4), best(times.mp6), best(times.direct), best(times.sdk)];
     console.log(`${sizeMiB} MiB, best of ${rounds}:`);
-    console.log(`  single PUT (presigned, direct)    ${(p.ms / 1000).toFixed(2)} s  ${mbps(p)} MB/s  client peak RSS ${p.maxRssMiB.toFixed(0)} MiB`);
-    console.log(`  multipart, 4 in flight (${m4.parts} parts) ${(m4.ms / 1000).toFixed(2)} s  ${mbps(m4)} MB/s  ratio ${(p.ms / m4.ms).toFixed(2)}x  client peak RSS ${m4.maxRssMiB.toFixed(0)} MiB`);
-    console.log(`  multipart, 6 in flight (${m6.parts} parts) ${(m6.ms / 1000).toFixed(2)} s  ${mbps(m6)} MB/s  ratio ${(p.ms / m6.ms).toFixed(2)}x  client peak RSS ${m6.maxRssMiB.toFixed(0)} MiB`);
-    console.log(`  multipart signed in the client, no edge, 4 in flight (${d4.parts} parts) ${(d4.ms / 1000).toFixed(2)} s  ${mbps(d4)} MB/s  ratio ${(p.ms / d4.ms).toFixed(2)}x; without its complete ${(p.ms / (d4.ms - d4.phases!.completeMs)).toFixed(2)}x`);
-    console.log(`  SDK lib-storage Upload from a file stream, no edge, 4 in flight (${s4.parts} parts) ${(s4.ms / 1000).toFixed(2)} s  ${mbps(s4)} MB/s  ratio ${(p.ms / s4.ms).toFixed(2)}x  client peak RSS ${s4.maxRssMiB.toFixed(0)} MiB`);
-    console.log(`  multipart through the edge without its complete: 4 in flight ${(p.ms / (m4.ms - m4.phases!.completeMs)).toFixed(2)}x, 6 in flight ${(p.ms / (m6.ms - m6.phases!.completeMs)).toFixed(2)}x`);
-    const ph = (r: ClientResult) => (r.phases ? `sign p50 ${r.phases.signP50Ms.toFixed(0)} ms, p99 ${r.phases.signP99Ms.toFixed(0)} ms; complete ${(r.phases.completeMs / 1000).toFixed(2)} s` : '');
+    console.log(
+      `  single PUT (presigned, direct)    ${(p.ms / 1000).toFixed(2)} s  ${mbps(p)} MB/s  client peak RSS ${p.maxRssMiB.toFixed(0)} MiB`,
+    );
+    console.log(
+      `  multipart, 4 in flight (${m4.parts} parts) ${(m4.ms / 1000).toFixed(2)} s  ${mbps(m4)} MB/s  ratio ${(p.ms / m4.ms).toFixed(2)}x  client peak RSS ${m4.maxRssMiB.toFixed(0)} MiB`,
+    );
+    console.log(
+      `  multipart, 6 in flight (${m6.parts} parts) ${(m6.ms / 1000).toFixed(2)} s  ${mbps(m6)} MB/s  ratio ${(p.ms / m6.ms).toFixed(2)}x  client peak RSS ${m6.maxRssMiB.toFixed(0)} MiB`,
+    );
+    console.log(
+      `  multipart signed in the client, no edge, 4 in flight (${d4.parts} parts) ${(d4.ms / 1000).toFixed(2)} s  ${mbps(d4)} MB/s  ratio ${(p.ms / d4.ms).toFixed(2)}x; without its complete ${(p.ms / (d4.ms - d4.phases!.completeMs)).toFixed(2)}x`,
+    );
+    console.log(
+      `  SDK lib-storage Upload from a file stream, no edge, 4 in flight (${s4.parts} parts) ${(s4.ms / 1000).toFixed(2)} s  ${mbps(s4)} MB/s  ratio ${(p.ms / s4.ms).toFixed(2)}x  client peak RSS ${s4.maxRssMiB.toFixed(0)} MiB`,
+    );
+    console.log(
+      `  multipart through the edge without its complete: 4 in flight ${(p.ms / (m4.ms - m4.phases!.completeMs)).toFixed(2)}x, 6 in flight ${(p.ms / (m6.ms - m6.phases!.completeMs)).toFixed(2)}x`,
+    );
+    const ph = (r: ClientResult) =>
+      r.phases
+        ? `sign p50 ${r.phases.signP50Ms.toFixed(0)} ms, p99 ${r.phases.signP99Ms.toFixed(0)} ms; complete ${(r.phases.completeMs / 1000).toFixed(2)} s`
+        : '';
     console.log(`  where multipart time goes: 4 in flight: ${ph(m4)}; 6 in flight: ${ph(m6)}`);
     const all = (xs: ClientResult[]) => xs.map((r) => (r.ms / 1000).toFixed(2)).join(' ');
-    console.log(`  (all rounds, s: PUT ${all(times.put)}; mp4 ${all(times.mp4)}; mp6 ${all(times.mp6)}; direct ${all(times.direct)}; sdk ${all(times.sdk)})`);
+    console.log(
+      `  (all rounds, s: PUT ${all(times.put)}; mp4 ${all(times.mp4)}; mp6 ${all(times.mp6)}; direct ${all(times.direct)}; sdk ${all(times.sdk)})`,
+    );
     await rm(file);
 
     if (bigGiB > 0) {
@@ -192,7 +222,9 @@ async function bench(): Promise<void> {
       await writeFile(big, '');
       await truncate(big, bigGiB * 1024 * MiB); // sparse: reads as zeros, costs no disk
       const r = await spawnClient(['multipart', big, ...creds, '4']);
-      console.log(`${bigGiB} GiB multipart (sparse file, 4 in flight, ${r.parts} parts): ${(r.ms / 1000).toFixed(1)} s  ${mbps(r, bigGiB * 1024 * MiB)} MB/s  client peak RSS ${r.maxRssMiB.toFixed(0)} MiB`);
+      console.log(
+        `${bigGiB} GiB multipart (sparse file, 4 in flight, ${r.parts} parts): ${(r.ms / 1000).toFixed(1)} s  ${mbps(r, bigGiB * 1024 * MiB)} MB/s  client peak RSS ${r.maxRssMiB.toFixed(0)} MiB`,
+      );
     }
   } finally {
     await env.close();

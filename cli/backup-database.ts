@@ -66,7 +66,11 @@ async function dumpTable(tx: Tx, name: string, columns: string[], file: string):
   const cursor = `backup_${name}`;
   let rows = 0;
   try {
-    await tx.execute(sql.raw(`declare ${quote(cursor)} no scroll cursor for select row_to_json(r)::text as j from (select ${columns.map(quote).join(', ')} from public.${quote(name)}) r`));
+    await tx.execute(
+      sql.raw(
+        `declare ${quote(cursor)} no scroll cursor for select row_to_json(r)::text as j from (select ${columns.map(quote).join(', ')} from public.${quote(name)}) r`,
+      ),
+    );
     for (;;) {
       const page = rowsOf<{ j: string }>(await tx.execute(sql.raw(`fetch ${PAGE} from ${quote(cursor)}`)));
       for (const r of page) if (!out.write(`${r.j}\n`)) await once(out, 'drain');
@@ -106,8 +110,10 @@ export async function loadDatabase(db: Database, dir: string, m: Manifest): Prom
     );
     for (const s of serials) {
       const t = `public.${quote(s.table_name)}`;
-      await tx.execute(sql.raw(`select setval(pg_get_serial_sequence('${t.replace(/'/g, "''")}', '${s.column_name.replace(/'/g, "''")}'),
-        coalesce((select max(${quote(s.column_name)}) from ${t}), 0) + 1, false)`));
+      await tx.execute(
+        sql.raw(`select setval(pg_get_serial_sequence('${t.replace(/'/g, "''")}', '${s.column_name.replace(/'/g, "''")}'),
+        coalesce((select max(${quote(s.column_name)}) from ${t}), 0) + 1, false)`),
+      );
     }
   });
 }

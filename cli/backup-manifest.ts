@@ -90,7 +90,9 @@ export async function verifyFiles(dir: string, m: Manifest): Promise<void> {
     const got = await hashFile(path.join(dir, f.file)).catch(() => null);
     if (!got) throw new BackupError(`${f.file} is missing from the backup`);
     if (got.bytes !== f.bytes || got.sha256 !== f.sha256) {
-      throw new BackupError(`${f.file} does not match the manifest (sha256 ${got.sha256}, ${got.bytes} bytes; expected ${f.sha256}, ${f.bytes} bytes): the backup is damaged`);
+      throw new BackupError(
+        `${f.file} does not match the manifest (sha256 ${got.sha256}, ${got.bytes} bytes; expected ${f.sha256}, ${f.bytes} bytes): the backup is damaged`,
+      );
     }
   }
 }

@@ -90,7 +90,13 @@ export async function runBackup(o: BackupOptions): Promise<BackupSummary> {
   // Last, and by rename: a folder with a manifest is a finished backup.
   await writeFile(path.join(o.out, `${MANIFEST}.tmp`), JSON.stringify(manifest, null, 1), { mode: 0o600 });
   await rename(path.join(o.out, `${MANIFEST}.tmp`), path.join(o.out, MANIFEST));
-  return { tables: db.tables.length, rows: db.tables.reduce((n, t) => n + t.rows, 0), objects: objects.length, objectBytes, ms: Date.now() - started };
+  return {
+    tables: db.tables.length,
+    rows: db.tables.reduce((n, t) => n + t.rows, 0),
+    objects: objects.length,
+    objectBytes,
+    ms: Date.now() - started,
+  };
 }
 
 /** Streams one object to `file`, hashing on the way; null when it vanished since the listing (a purge). */

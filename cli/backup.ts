@@ -40,10 +40,17 @@ async function main(): Promise<void> {
         }),
     max: 1,
   });
-  const storage = openStorage({ endpoint: `http://127.0.0.1:${c.S3_PORT}`, region: 'us-east-1', accessKeyId: c.S3_ACCESS_KEY_ID, secretAccessKey: c.S3_SECRET_ACCESS_KEY });
+  const storage = openStorage({
+    endpoint: `http://127.0.0.1:${c.S3_PORT}`,
+    region: 'us-east-1',
+    accessKeyId: c.S3_ACCESS_KEY_ID,
+    secretAccessKey: c.S3_SECRET_ACCESS_KEY,
+  });
   try {
     await storage.headBucket(c.S3_BUCKET_RAW).catch((err: unknown) => {
-      throw new BackupError(`storage at 127.0.0.1:${c.S3_PORT} does not answer (${(err as Error).message}): start the stack (npm run dev) first`);
+      throw new BackupError(
+        `storage at 127.0.0.1:${c.S3_PORT} does not answer (${(err as Error).message}): start the stack (npm run dev) first`,
+      );
     });
     const summary = await runBackup({
       db: handle.db,
@@ -54,7 +61,9 @@ async function main(): Promise<void> {
       ...(external ? { pgDumpUrl: external } : {}),
       log: (l) => console.log(l),
     });
-    console.log(`backup written to ${out}: ${summary.rows} rows in ${summary.tables} tables, ${summary.objects} objects (${summary.objectBytes} bytes) in ${summary.ms} ms`);
+    console.log(
+      `backup written to ${out}: ${summary.rows} rows in ${summary.tables} tables, ${summary.objects} objects (${summary.objectBytes} bytes) in ${summary.ms} ms`,
+    );
   } finally {
     await handle.close();
   }

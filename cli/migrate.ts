@@ -11,7 +11,7 @@ import { openNeonDatabase } from '../shared/db/neon.ts';
 import { openPgliteDatabase } from '../shared/db/pglite.ts';
 import { lockDataDir } from '../local/data-lock.ts';
 
-let env;
+let env: ReturnType<typeof parseConfig<typeof originDatabaseSchema>>;
 try {
   env = parseConfig(originDatabaseSchema, process.env);
 } catch (err) {

@@ -45,7 +45,9 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreSummary> {
   if (entries.length) throw new BackupError(`the restore target ${target} is not empty: restore goes into an empty data folder`);
   const manifest = await readManifest(o.from);
   await verifyFiles(o.from, manifest);
-  o.log?.(`backup of ${manifest.createdAt} checked in ${Date.now() - started} ms: ${manifest.tables.length} tables, ${manifest.objects.length} objects`);
+  o.log?.(
+    `backup of ${manifest.createdAt} checked in ${Date.now() - started} ms: ${manifest.tables.length} tables, ${manifest.objects.length} objects`,
+  );
 
   const staging = `${target}.restoring-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
@@ -66,7 +68,13 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreSummary> {
     }
     const storing = Date.now();
     const credentials = o.credentials ?? { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-    const s3 = await startLocalS3({ directory: path.join(staging, 's3'), port: 0, buckets: [o.buckets.raw, o.buckets.derivatives], corsOrigins: [], credentials });
+    const s3 = await startLocalS3({
+      directory: path.join(staging, 's3'),
+      port: 0,
+      buckets: [o.buckets.raw, o.buckets.derivatives],
+      corsOrigins: [],
+      credentials,
+    });
     try {
       const storage = openStorage({ endpoint: s3.endpoint, region: 'us-east-1', ...credentials });
       const next = [...manifest.objects];

@@ -21,7 +21,9 @@ async function main(): Promise<void> {
     credentials: { accessKeyId: c.S3_ACCESS_KEY_ID, secretAccessKey: c.S3_SECRET_ACCESS_KEY },
     log: (l) => console.log(l),
   });
-  console.log(`restored into ${target}: ${summary.rows} rows, ${summary.objects} objects (${summary.objectBytes} bytes) in ${summary.ms} ms`);
+  console.log(
+    `restored into ${target}: ${summary.rows} rows, ${summary.objects} objects (${summary.objectBytes} bytes) in ${summary.ms} ms`,
+  );
 }
 
 main().catch((err: unknown) => {

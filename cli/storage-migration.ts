@@ -82,7 +82,11 @@ export type MigrateErrorCode = 'SOURCE_UNAVAILABLE' | 'DESTINATION_UNAVAILABLE' 
 /** A failure that stops the whole run before any object is written. */
 export class MigrateError extends Error {
   override readonly name = 'MigrateError';
-  constructor(readonly code: MigrateErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: MigrateErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -108,7 +112,10 @@ export async function migrateStorage(opts: MigrateOptions): Promise<MigrateResul
   if (ctx.partSize < MIN_PART_SIZE) throw invalid(`partSize must be at least ${MIN_PART_SIZE} bytes`);
   if (ctx.threshold > 5 * 1024 * MiB) throw invalid('multipartThreshold must be at most 5 GiB');
 
-  const sides = [[from, 'SOURCE_UNAVAILABLE', 'source'], [to, 'DESTINATION_UNAVAILABLE', 'destination']] as const;
+  const sides = [
+    [from, 'SOURCE_UNAVAILABLE', 'source'],
+    [to, 'DESTINATION_UNAVAILABLE', 'destination'],
+  ] as const;
   for (const [ref, code, side] of sides) {
     await ref.client.headBucket(ref.bucket, signal).catch((err: unknown) => {
       throw new MigrateError(code, `cannot use ${side} bucket "${ref.bucket}": ${errorMessage(err)}`, { cause: err });
@@ -120,14 +127,26 @@ export async function migrateStorage(opts: MigrateOptions): Promise<MigrateResul
   for await (const o of from.client.list(from.bucket, opts.prefix, signal ? { signal } : {})) objects.push(o);
   const totalBytes = objects.reduce((n, o) => n + o.size, 0);
   const result: MigrateResult = {
-    total: objects.length, copied: [], skipped: [], failed: [], bytes: 0, elapsedMs: 0, interrupted: false,
+    total: objects.length,
+    copied: [],
+    skipped: [],
+    failed: [],
+    bytes: 0,
+    elapsedMs: 0,
+    interrupted: false,
   };
   const done = () => result.copied.length + result.skipped.length + result.failed.length;
   const report = () => {
     result.elapsedMs = Date.now() - started;
     opts.onProgress?.({
-      total: result.total, totalBytes, done: done(), copied: result.copied.length, skipped: result.skipped.length,
-      failed: result.failed.length, bytes: result.bytes, elapsedMs: result.elapsedMs,
+      total: result.total,
+      totalBytes,
+      done: done(),
+      copied: result.copied.length,
+      skipped: result.skipped.length,
+      failed: result.failed.length,
+      bytes: result.bytes,
+      elapsedMs: result.elapsedMs,
     });
   };
 

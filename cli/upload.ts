@@ -37,10 +37,29 @@ const USAGE = `usage: npm run upload -- [options] <file...>
   --verbose           a line per part`;
 
 const TYPES: Record<string, string> = {
-  jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp', avif: 'image/avif',
-  heic: 'image/heic', tif: 'image/tiff', tiff: 'image/tiff', svg: 'image/svg+xml', mp4: 'video/mp4', m4v: 'video/mp4',
-  mov: 'video/quicktime', webm: 'video/webm', mkv: 'video/x-matroska', mp3: 'audio/mpeg', wav: 'audio/wav',
-  flac: 'audio/flac', ogg: 'audio/ogg', m4a: 'audio/mp4', pdf: 'application/pdf', txt: 'text/plain', json: 'application/json',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  heic: 'image/heic',
+  tif: 'image/tiff',
+  tiff: 'image/tiff',
+  svg: 'image/svg+xml',
+  mp4: 'video/mp4',
+  m4v: 'video/mp4',
+  mov: 'video/quicktime',
+  webm: 'video/webm',
+  mkv: 'video/x-matroska',
+  mp3: 'audio/mpeg',
+  wav: 'audio/wav',
+  flac: 'audio/flac',
+  ogg: 'audio/ogg',
+  m4a: 'audio/mp4',
+  pdf: 'application/pdf',
+  txt: 'text/plain',
+  json: 'application/json',
   zip: 'application/zip',
 };
 const typeOf = (file: string) => TYPES[path.extname(file).slice(1).toLowerCase()] ?? 'application/octet-stream';
@@ -73,7 +92,9 @@ async function waitForProcessing(api: EdgeApi, assetId: string, timeoutMs: numbe
 }
 
 function mediaUrl(endpoint: string, s: AssetStatus): string {
-  const best = s.derivatives?.find((d) => d.status === 'ready' && d.variant === 'hls/master.m3u8') ?? s.derivatives?.find((d) => d.status === 'ready' && d.variant === 'w1024.webp');
+  const best =
+    s.derivatives?.find((d) => d.status === 'ready' && d.variant === 'hls/master.m3u8') ??
+    s.derivatives?.find((d) => d.status === 'ready' && d.variant === 'w1024.webp');
   return `${endpoint}/m/${s.assetId}/original${best ? ` (also ${endpoint}${best.url})` : ''}`;
 }
 
@@ -132,7 +153,9 @@ export async function main(argv: string[]): Promise<number> {
         },
       });
       bar?.finish();
-      console.log(`${name}: uploaded as ${result.assetId} (${result.sent.length} parts sent${result.resumed.length ? `, ${result.resumed.length} resumed` : ''})`);
+      console.log(
+        `${name}: uploaded as ${result.assetId} (${result.sent.length} parts sent${result.resumed.length ? `, ${result.resumed.length} resumed` : ''})`,
+      );
       if (v['no-wait']) continue;
       const s = await waitForProcessing(api, result.assetId, Number(v['wait-timeout']) * 1000);
       if (s.status === 'ready') console.log(`${name}: ready ${mediaUrl(api.endpoint, s)}`);

@@ -62,7 +62,9 @@ export function createApp() {
     // A dependency that hangs costs a bounded wait and a 503 the client may retry: a warning, not an error.
     const missed = missedDeadline(err);
     if (missed) {
-      console.warn(JSON.stringify({ level: 'warn', msg: 'dependency missed its deadline', deadline: missed.kind, ms: missed.ms, requestId: rid }));
+      console.warn(
+        JSON.stringify({ level: 'warn', msg: 'dependency missed its deadline', deadline: missed.kind, ms: missed.ms, requestId: rid }),
+      );
       c.header('Retry-After', String(RETRY_AFTER_SECONDS));
       return c.json(errorBody('dependency_timeout', 'A service this request needs did not answer in time; try again shortly.', rid), 503);
     }
@@ -81,7 +83,13 @@ export function createApp() {
     }
     // Unknown failures are logged with the request id and answered without detail.
     console.error(
-      JSON.stringify({ level: 'error', requestId: rid, msg: redact(String(err)), cause: redact(String((err as Error)?.cause ?? '')), stack: redact((err as Error)?.stack ?? '') }),
+      JSON.stringify({
+        level: 'error',
+        requestId: rid,
+        msg: redact(String(err)),
+        cause: redact(String((err as Error)?.cause ?? '')),
+        stack: redact((err as Error)?.stack ?? ''),
+      }),
     );
     return c.json(errorBody('internal', 'Internal error.', rid), 500);
   });

@@ -94,7 +94,12 @@ async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, ms: n
  * downloads, ranges and players rely on. Its writes settle only as the
  * client reads, so the pump below never reads ahead of the client.
  */
-export function watchStalls(body: ReadableStream<Uint8Array>, ms: number, events: StreamEvents, length?: number): ReadableStream<Uint8Array> {
+export function watchStalls(
+  body: ReadableStream<Uint8Array>,
+  ms: number,
+  events: StreamEvents,
+  length?: number,
+): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   const fail = (err: unknown) => {
     if (err instanceof DeadlineError) events.stalled(err);

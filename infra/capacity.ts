@@ -86,7 +86,15 @@ export function connectionBudget(size: string, proxyPercent: number): Connection
   const purge = CONNECTIONS_PER_LAMBDA;
   const edge = proxyLimit - reserved - ingest - complete - sweeper - purge;
   return {
-    instanceSize: size, maxConnections: max, proxyLimit, reserved, ingest, complete, sweeper, purge,
-    edge, edgeConcurrentRequests: Math.floor(edge / CONNECTIONS_PER_EDGE_REQUEST),
+    instanceSize: size,
+    maxConnections: max,
+    proxyLimit,
+    reserved,
+    ingest,
+    complete,
+    sweeper,
+    purge,
+    edge,
+    edgeConcurrentRequests: Math.floor(edge / CONNECTIONS_PER_EDGE_REQUEST),
   };
 }

@@ -89,7 +89,10 @@ function bool(ctx: ContextReader, key: string, fallback: boolean): boolean {
 
 function cidrList(raw: string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;
-  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const cidr of list) {
     const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
     if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
@@ -160,14 +163,16 @@ export function loadConfig(ctx: ContextReader): OriginConfig {
   // fallback to it would silently move a deploy; prod names its region.
   const region = str(ctx, 'region') ?? (prod ? undefined : 'eu-central-1');
   if (region === undefined) {
-    throw new Error('context region: required for env=prod (e.g. -c region=eu-central-1); the CLI\'s CDK_DEFAULT_REGION is not used');
+    throw new Error("context region: required for env=prod (e.g. -c region=eu-central-1); the CLI's CDK_DEFAULT_REGION is not used");
   }
   if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) throw new Error(`context region: not an AWS region: ${region}`);
   if (certificateArn !== undefined) {
     // An ALB can only use an ACM certificate from its own region.
     const certRegion = certificateArn.split(':')[3];
     if (certRegion !== region) {
-      throw new Error(`context relayCertificateArn: certificate is in ${certRegion}, the stack in ${region} (ACM certificates of an ALB must be in its region)`);
+      throw new Error(
+        `context relayCertificateArn: certificate is in ${certRegion}, the stack in ${region} (ACM certificates of an ALB must be in its region)`,
+      );
     }
   }
   const account = str(ctx, 'account') ?? (prod ? undefined : process.env.CDK_DEFAULT_ACCOUNT);

@@ -25,14 +25,14 @@ export function createApp(options: CreateAppOptions = {}): { app: App; stack: Or
   // The DR side deploys first: the origin's replication and backup settings name its buckets and keys.
   const dr = config.drRegion
     ? new DrStack(app, `${config.prefix}-dr`, {
-      prefix: config.prefix,
-      drRegion: config.drRegion,
-      replicateDerivatives: config.drReplicateDerivatives,
-      tags: config.tags,
-      env: { region: config.drRegion, account: config.account },
-      description: `Media platform disaster recovery (${config.envName})`,
-      terminationProtection: config.envName === 'prod',
-    })
+        prefix: config.prefix,
+        drRegion: config.drRegion,
+        replicateDerivatives: config.drReplicateDerivatives,
+        tags: config.tags,
+        env: { region: config.drRegion, account: config.account },
+        description: `Media platform disaster recovery (${config.envName})`,
+        terminationProtection: config.envName === 'prod',
+      })
     : undefined;
   const stack = new OriginStack(app, `${config.prefix}-origin`, {
     config,

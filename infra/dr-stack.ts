@@ -63,21 +63,23 @@ export class DrStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    const replica = (id: string, bucketName: string, logPrefix: string) => new s3.Bucket(this, id, {
-      bucketName,
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.mediaKey,
-      bucketKeyEnabled: true,
-      // Replication needs versioning on both sides; deletes replicate as markers only.
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      serverAccessLogsBucket: logs,
-      serverAccessLogsPrefix: logPrefix,
-      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const replica = (id: string, bucketName: string, logPrefix: string) =>
+      new s3.Bucket(this, id, {
+        bucketName,
+        encryption: s3.BucketEncryption.KMS,
+        encryptionKey: this.mediaKey,
+        bucketKeyEnabled: true,
+        // Replication needs versioning on both sides; deletes replicate as markers only.
+        versioned: true,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        serverAccessLogsBucket: logs,
+        serverAccessLogsPrefix: logPrefix,
+        lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
     this.rawReplica = replica('RawReplica', names.rawReplicaBucket, 's3/raw-replica/');
-    if (props.replicateDerivatives) this.derivativesReplica = replica('DerivativesReplica', names.derivativesReplicaBucket, 's3/derivatives-replica/');
+    if (props.replicateDerivatives)
+      this.derivativesReplica = replica('DerivativesReplica', names.derivativesReplicaBucket, 's3/derivatives-replica/');
   }
 }

@@ -1,6 +1,6 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { OriginConfig } from './config.js';
 import { Cdn } from './constructs/cdn.js';
@@ -58,7 +58,10 @@ export class OriginStack extends Stack {
         buckets.push({ source: this.storage.derivatives, destinationBucketName: dr.derivativesReplicaBucket, ruleId: 'derivatives-to-dr' });
       }
       this.replication = new Replication(this, 'Replication', {
-        buckets, sourceKey: this.storage.key, drRegion: c.drRegion, replicaKeyAlias: dr.mediaKeyAlias,
+        buckets,
+        sourceKey: this.storage.key,
+        drRegion: c.drRegion,
+        replicaKeyAlias: dr.mediaKeyAlias,
       });
     }
     this.data = new Data(this, 'Data', {
@@ -130,7 +133,9 @@ export class OriginStack extends Stack {
       ingestQueue: this.pipeline.queue,
       dbConnectionLimit: connectionBudget(c.dbInstanceSize, PROXY_MAX_CONNECTIONS_PERCENT).proxyLimit,
       mediaConvertQueueArn: this.pipeline.mediaConvertQueue.attrArn,
-      ...(this.relay ? { relay: { loadBalancer: this.relay.loadBalancer, targetGroup: this.relay.targetGroup, desiredCount: this.relay.desiredCount } } : {}),
+      ...(this.relay
+        ? { relay: { loadBalancer: this.relay.loadBalancer, targetGroup: this.relay.targetGroup, desiredCount: this.relay.desiredCount } }
+        : {}),
       ...(this.replication ? { replication: this.replication.rules } : {}),
       alarmEmail: c.alarmEmail,
       requireEmail: prod,
@@ -147,7 +152,8 @@ export class OriginStack extends Stack {
     if (handler) {
       Validations.of(handler).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: 'CDK-internal deploy-time handler that turns on EventBridge delivery for the raw bucket; the managed policy only lets it write its own logs.',
+        reason:
+          'CDK-internal deploy-time handler that turns on EventBridge delivery for the raw bucket; the managed policy only lets it write its own logs.',
       });
     }
   }
@@ -161,7 +167,7 @@ export class OriginStack extends Stack {
     out('CdnDomainName', this.cdn.distribution.distributionDomainName, 'CDN_DOMAIN (CloudFront)');
     out('CdnKeyPairId', this.cdn.publicKey.publicKeyId, 'CDN_KEY_PAIR_ID for signed URLs');
     out('EdgeCredentialsSecretArn', this.edgeAccess.secret.secretArn, 'Secret with S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY');
-    out('EdgeDatabaseSecretArn', this.data.roleSecrets.edge.secretArn, 'Secret of the media_edge role: the Worker\'s DATABASE_URL');
+    out('EdgeDatabaseSecretArn', this.data.roleSecrets.edge.secretArn, "Secret of the media_edge role: the Worker's DATABASE_URL");
     out('MigrationSecretArn', this.data.secret.secretArn, 'Master secret: migrations and role passwords only');
     out('DatabaseProxyEndpoint', this.data.proxy.endpoint, 'Host in DATABASE_URL');
     out('AlarmTopicArn', this.observability.topic.topicArn, 'Alarm and budget notifications');

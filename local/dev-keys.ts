@@ -54,7 +54,9 @@ const relayKeyFile = (dataDir: string) => path.join(dataDir, 'secrets', 'relay-k
 export async function readRelayKey(dataDir: string): Promise<string> {
   const file = relayKeyFile(dataDir);
   const key = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new Error(err.code === 'ENOENT' ? `${file} is missing: start the stack (npm run dev) on this data folder first` : `${file}: ${err.message}`);
+    throw new Error(
+      err.code === 'ENOENT' ? `${file} is missing: start the stack (npm run dev) on this data folder first` : `${file}: ${err.message}`,
+    );
   });
   return key.trim();
 }

@@ -25,7 +25,7 @@ export function formatDevVars(bindings: Record<string, string>): string {
   const lines = [
     DEV_VARS_HEADER,
     '# Replaced at every start while the line above is first; delete that line to keep edits of your own.',
-    '# Holds the local stack\'s private token signing key: keep it to yourself (mode 0600, git-ignored).',
+    "# Holds the local stack's private token signing key: keep it to yourself (mode 0600, git-ignored).",
   ];
   for (const [name, value] of Object.entries(bindings)) {
     if (!/^[A-Z][A-Z0-9_]*$/.test(name)) throw new Error(`.dev.vars: binding name ${JSON.stringify(name)} is not an identifier`);

@@ -147,7 +147,9 @@ export class LocalDispatcher implements IngestRequeue {
   }
 
   private track(p: Promise<unknown>): void {
-    const t = p.catch((err: unknown) => this.o.log?.(`dispatcher: queueing an event failed: ${String(err)}`)).finally(() => this.sending.delete(t));
+    const t = p
+      .catch((err: unknown) => this.o.log?.(`dispatcher: queueing an event failed: ${String(err)}`))
+      .finally(() => this.sending.delete(t));
     this.sending.add(t);
   }
 }

@@ -84,9 +84,7 @@ export async function startEdge(opts: {
     bindings: { ...(workerOptions.bindings ?? {}), ...opts.bindings },
     // The per-client rate limits of wrangler.toml ([[ratelimits]]), as deployed.
     ...(workerOptions.ratelimits ? { ratelimits: workerOptions.ratelimits } : {}),
-    ...(workerOptions.assets && opts.assetsDirectory
-      ? { assets: { ...workerOptions.assets, directory: opts.assetsDirectory } }
-      : {}),
+    ...(workerOptions.assets && opts.assetsDirectory ? { assets: { ...workerOptions.assets, directory: opts.assetsDirectory } } : {}),
     modules: true,
     scriptPath: opts.scriptPath,
     // The bundle may sit outside the repo (a test's temp DATA_DIR) while its

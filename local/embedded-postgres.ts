@@ -38,12 +38,10 @@ export async function startEmbeddedPostgres(opts: {
       port: opts.wsPort,
       allow: [`127.0.0.1:${port}`, `localhost:${port}`],
       ...(opts.relayKey ? { key: opts.relayKey } : {}),
-    }).catch(
-      async (err: unknown) => {
-        await server.close();
-        throw err;
-      },
-    );
+    }).catch(async (err: unknown) => {
+      await server.close();
+      throw err;
+    });
     return {
       handle,
       url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,

@@ -4,13 +4,7 @@
  * rung), a file group for the preview and one for the poster (whose
  * outputFilePaths name the final capture, as MediaConvert's do).
  */
-import {
-  MASTER_PLAYLIST,
-  VIDEO_PREVIEW_FILE,
-  VIDEO_PREVIEW,
-  parseVideoFile,
-  rungPlaylist,
-} from '../shared/profiles/video.ts';
+import { MASTER_PLAYLIST, VIDEO_PREVIEW_FILE, VIDEO_PREVIEW, parseVideoFile, rungPlaylist } from '../shared/profiles/video.ts';
 import type { MediaConvertOutputGroupDetail } from '../origin/events/mediaconvert.ts';
 import type { VideoPlan } from '../origin/processing/video/ffmpeg.ts';
 import type { ProbeResult } from '../origin/processing/video/ffprobe.ts';
@@ -47,7 +41,10 @@ export function outputGroupDetails(base: string, plan: VideoPlan, probe: ProbeRe
       ],
     });
   }
-  const lastCapture = files.filter((f) => parseVideoFile(f)?.type === 'poster').sort().at(-1);
+  const lastCapture = files
+    .filter((f) => parseVideoFile(f)?.type === 'poster')
+    .sort()
+    .at(-1);
   if (lastCapture) {
     groups.push({
       type: 'FILE_GROUP',

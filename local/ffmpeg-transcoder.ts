@@ -20,7 +20,6 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { SqsBatchResponse, SqsEvent } from '../origin/events/types.ts';
 import type { Database } from '../shared/db/database.ts';
 import { videoContentType } from '../shared/profiles/video.ts';
@@ -227,7 +226,10 @@ export class FfmpegTranscoder implements VideoTranscoder {
       for (let f = next.shift(); f !== undefined; f = next.shift()) {
         const full = path.join(dir, f);
         const { size } = await stat(full);
-        await this.o.storage.put(req.outputBucket, `${req.outputPrefix}${f}`, createReadStream(full), { contentType: videoContentType(f), contentLength: size });
+        await this.o.storage.put(req.outputBucket, `${req.outputPrefix}${f}`, createReadStream(full), {
+          contentType: videoContentType(f),
+          contentLength: size,
+        });
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, files.length) }, worker));

@@ -131,7 +131,9 @@ export class PgQueue {
 
   /** DeleteMessage: false when the receipt is stale (the message was received again since). */
   async delete(m: Pick<QueueMessage, 'id' | 'receipt'>): Promise<boolean> {
-    const rows = rowsOf(await this.db.execute(sql`delete from local_queue.messages where id = ${m.id} and receipt = ${m.receipt} returning id`));
+    const rows = rowsOf(
+      await this.db.execute(sql`delete from local_queue.messages where id = ${m.id} and receipt = ${m.receipt} returning id`),
+    );
     return rows.length > 0;
   }
 

@@ -77,9 +77,7 @@ type Release = () => void;
 /** PGlite's two locks in the order its own query()/transaction() take them. */
 function lockPglite(db: PGlite): Promise<Release> {
   return new Promise((acquired) => {
-    void db._runExclusiveTransaction(() =>
-      db.runExclusive(() => new Promise<void>((release) => acquired(() => release()))),
-    );
+    void db._runExclusiveTransaction(() => db.runExclusive(() => new Promise<void>((release) => acquired(() => release()))));
   });
 }
 
@@ -106,7 +104,8 @@ function serveConnection(db: PGlite, socket: net.Socket, idleHoldTimeoutMs: numb
         const packet = input.subarray(0, len);
         input = input.subarray(len);
         if (code === SSL_REQUEST || code === GSSENC_REQUEST) socket.write('N');
-        else if (code === CANCEL_REQUEST) return void socket.destroy(); // PGlite has nothing to cancel
+        else if (code === CANCEL_REQUEST)
+          return void socket.destroy(); // PGlite has nothing to cancel
         else {
           started = true;
           queue.push(Buffer.from(packet));

@@ -42,10 +42,10 @@ export async function startPostgresServer(opts: { port: number }): Promise<Postg
     return run(path.join(bin, file), args);
   };
   if (asRoot) {
-    const { uid, gid } = (await run('id', ['-u', 'postgres']).then(async (u) => ({
+    const { uid, gid } = await run('id', ['-u', 'postgres']).then(async (u) => ({
       uid: Number(u.stdout.trim()),
       gid: Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
-    })));
+    }));
     await chown(dir, uid, gid);
   }
   const data = path.join(dir, 'data');

@@ -40,7 +40,16 @@ export class QueueConsumer {
     readonly queue: PgQueue,
     opts: ConsumerOptions,
   ) {
-    this.o = { batchSize: 10, concurrency: 1, visibilityMs: 30_000, maxVisibilityMs: 15 * 60_000, retryDelayMs: 500, pollMs: 500, region: 'us-east-1', ...opts };
+    this.o = {
+      batchSize: 10,
+      concurrency: 1,
+      visibilityMs: 30_000,
+      maxVisibilityMs: 15 * 60_000,
+      retryDelayMs: 500,
+      pollMs: 500,
+      region: 'us-east-1',
+      ...opts,
+    };
   }
 
   /** Looks for messages now (after a send in this process). */
@@ -100,10 +109,13 @@ export class QueueConsumer {
 
   private async handle(batch: QueueMessage[]): Promise<void> {
     const started = Date.now();
-    const beat = setInterval(() => {
-      if (Date.now() - started + this.o.visibilityMs > this.o.maxVisibilityMs) return;
-      this.queue.extend(this.o.visibilityMs, batch).catch(() => {});
-    }, Math.max(50, this.o.visibilityMs / 3));
+    const beat = setInterval(
+      () => {
+        if (Date.now() - started + this.o.visibilityMs > this.o.maxVisibilityMs) return;
+        this.queue.extend(this.o.visibilityMs, batch).catch(() => {});
+      },
+      Math.max(50, this.o.visibilityMs / 3),
+    );
     let failed: Set<string>;
     try {
       const res: SqsBatchResponse = await this.o.handler({ Records: batch.map((m) => this.record(m)) });
@@ -121,7 +133,8 @@ export class QueueConsumer {
         // Closed mid-batch: the handler was cut short, not wrong. Left in flight, it comes back at the next start.
         else if (!this.closed) {
           const outcome = await this.queue.fail(m, this.o.retryDelayMs * 2 ** (m.receiveCount - 1));
-          if (outcome === 'dead') this.o.log?.(`queue ${this.queue.name}: message ${m.id} moved to the dead letters after ${m.receiveCount} receives`);
+          if (outcome === 'dead')
+            this.o.log?.(`queue ${this.queue.name}: message ${m.id} moved to the dead letters after ${m.receiveCount} receives`);
         }
       } catch (err) {
         // The database went away (shutdown): the message stays in flight and is redelivered.

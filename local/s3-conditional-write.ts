@@ -53,26 +53,37 @@ export function s3ConditionalWrites(store: Store) {
     const bucket = m[1]!;
     const key = decodeURIComponent(m[2]!);
     ctx.params = { bucket, key };
-    await withCors(ctx, bucket, () => auth(ctx, async () => {
-      if (String(condition).trim() !== '*') {
-        await discard(ctx.req);
-        return s3Error(ctx, 501, 'NotImplemented', 'A header you provided implies functionality that is not implemented', { Header: 'If-None-Match' });
-      }
-      const id = `${bucket}/${key}`;
-      if (writing.has(id)) {
-        await discard(ctx.req);
-        return s3Error(ctx, 409, 'ConditionalRequestConflict', 'A conflicting conditional operation is currently in progress against this resource. Please try again.');
-      }
-      writing.add(id);
-      try {
-        if (await exists(bucket, key)) {
+    await withCors(ctx, bucket, () =>
+      auth(ctx, async () => {
+        if (String(condition).trim() !== '*') {
           await discard(ctx.req);
-          return s3Error(ctx, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' });
+          return s3Error(ctx, 501, 'NotImplemented', 'A header you provided implies functionality that is not implemented', {
+            Header: 'If-None-Match',
+          });
         }
-        await next();
-      } finally {
-        writing.delete(id);
-      }
-    }));
+        const id = `${bucket}/${key}`;
+        if (writing.has(id)) {
+          await discard(ctx.req);
+          return s3Error(
+            ctx,
+            409,
+            'ConditionalRequestConflict',
+            'A conflicting conditional operation is currently in progress against this resource. Please try again.',
+          );
+        }
+        writing.add(id);
+        try {
+          if (await exists(bucket, key)) {
+            await discard(ctx.req);
+            return s3Error(ctx, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+              Condition: 'If-None-Match',
+            });
+          }
+          await next();
+        } finally {
+          writing.delete(id);
+        }
+      }),
+    );
   };
 }

@@ -80,7 +80,9 @@ export function checkPolicy(bucket: string, fields: Map<string, string>, fileSiz
   if (fields.get('x-amz-algorithm') !== 'AWS4-HMAC-SHA256' || service !== 's3' || term !== 'aws4_request') {
     throw new PolicyError(400, 'InvalidArgument', 'POST requires AWS4-HMAC-SHA256 with an s3/aws4_request credential');
   }
-  const expected = createHmac('sha256', signingKey(secret, date, region)).update(policyB64).digest('hex');
+  const expected = createHmac('sha256', signingKey(secret, date, region))
+    .update(policyB64)
+    .digest('hex');
   if (expected !== fields.get('x-amz-signature')) {
     throw new PolicyError(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
   }
@@ -92,7 +94,7 @@ export function checkPolicy(bucket: string, fields: Map<string, string>, fileSiz
   }
   const expiration = Date.parse(policy.expiration ?? '');
   if (!Number.isFinite(expiration) || expiration <= now.getTime()) throw denied('Policy expired.');
-  const valueOf = (name: string) => (name === 'bucket' ? bucket : fields.get(name));
+  const fieldValue = (name: string) => (name === 'bucket' ? bucket : fields.get(name));
   const covered = new Set<string>();
   for (const c of policy.conditions ?? []) {
     if (Array.isArray(c) && c[0] === 'content-length-range') {
@@ -108,7 +110,7 @@ export function checkPolicy(bucket: string, fields: Map<string, string>, fileSiz
           return ['eq', k.toLowerCase(), String(v)];
         })();
     covered.add(name);
-    const got = valueOf(name) ?? '';
+    const got = fieldValue(name) ?? '';
     if (op === 'eq' ? got !== want : op === 'starts-with' ? !got.startsWith(want) : true) {
       throw denied(`Policy Condition failed: ["${op}", "$${name}", "${want}"]`);
     }

@@ -41,7 +41,10 @@ async function uploadKey(dir: string): Promise<string | null> {
 }
 
 async function listParts(ctx: Ctx, dir: string, bucket: string, key: string, uploadId: string) {
-  const names = (await readdir(dir)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  const names = (await readdir(dir))
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .sort((a, b) => a - b);
   const marker = Number(ctx.query['part-number-marker'] ?? 0);
   const max = Math.min(Number(ctx.query['max-parts'] ?? 1000) || 1000, 1000);
   const page = names.filter((n) => n > marker).slice(0, max);
@@ -141,7 +144,8 @@ async function listObjectVersions(ctx: Ctx, store: Store, bucket: string) {
         `<Version><Key>${escapeXml(o.key)}</Key><VersionId>null</VersionId><IsLatest>true</IsLatest><LastModified>${o.lastModifiedDate.toISOString()}</LastModified><ETag>${escapeXml(o.metadata.etag)}</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass></Version>`,
     )
     .join('');
-  const next = result.isTruncated && last ? `<NextKeyMarker>${escapeXml(last)}</NextKeyMarker><NextVersionIdMarker>null</NextVersionIdMarker>` : '';
+  const next =
+    result.isTruncated && last ? `<NextKeyMarker>${escapeXml(last)}</NextKeyMarker><NextVersionIdMarker>null</NextVersionIdMarker>` : '';
   ctx.status = 200;
   ctx.type = 'application/xml';
   ctx.body = `${xmlHead}<ListVersionsResult ${NS}><Name>${escapeXml(bucket)}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyMarker>${escapeXml(keyMarker ?? '')}</KeyMarker><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${result.isTruncated}</IsTruncated>${next}${versions}</ListVersionsResult>`;
@@ -165,7 +169,8 @@ export function s3rverExtensions(store: Store) {
     const versionId = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
     // versionId=null is the object itself: s3rver's own DELETE handles it. Any other id names a version that cannot exist here.
     const isBadVersionDelete = ctx.method === 'DELETE' && key && versionId !== undefined && versionId !== 'null';
-    if (!bucket || !(isListParts || isAbort || isUploadPart || isListUploads || isListV2 || isListVersions || isBadVersionDelete)) return next();
+    if (!bucket || !(isListParts || isAbort || isUploadPart || isListUploads || isListV2 || isListVersions || isBadVersionDelete))
+      return next();
 
     ctx.params = { bucket, ...(key ? { key } : {}) };
     await auth(ctx, async () => {

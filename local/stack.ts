@@ -53,7 +53,9 @@ export async function startLocalStack(
     for (const c of cleanups.splice(0).reverse()) await c().catch((e) => log(`shutdown: ${String(e)}`));
   };
   try {
-    const corsOrigins = config.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
+    const corsOrigins = config.CORS_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     // allSettled, not all: when one part fails, the others must finish
     // starting before they can be closed, or they would outlive the stack.
     const signingKeys = await loadOrCreateDevKeys(dataDir);
@@ -130,7 +132,9 @@ export async function startLocalStack(
     await transcoder.start();
     // This process holds the data lock, so no ingest of this data is running: release held leases
     // and re-queue whatever lost its event, before delivery starts.
-    await reconcile({ ...pipeline, requeue: dispatcher }, { workersGone: true, graceMs: 0 }).catch((e: unknown) => log(`reconcile: ${String(e)}`));
+    await reconcile({ ...pipeline, requeue: dispatcher }, { workersGone: true, graceMs: 0 }).catch((e: unknown) =>
+      log(`reconcile: ${String(e)}`),
+    );
     dispatcher.resume();
     // What the scheduled sweeper Lambda does in AWS, on a shorter period.
     let sweeping = false;

@@ -24,7 +24,8 @@ export function parseRoleSecret(line: string): { username: (typeof ROLES)[number
   if (typeof v.username !== 'string' || !(ROLES as readonly string[]).includes(v.username)) {
     throw new Error(`secret names role ${String(v.username)}, expected one of ${ROLES.join(', ')}`);
   }
-  if (typeof v.password !== 'string' || v.password.length < 16) throw new Error(`secret of ${v.username} has no password of 16+ characters`);
+  if (typeof v.password !== 'string' || v.password.length < 16)
+    throw new Error(`secret of ${v.username} has no password of 16+ characters`);
   return { username: v.username as (typeof ROLES)[number], password: v.password };
 }
 
@@ -44,8 +45,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const input = (await new Response(process.stdin as unknown as ReadableStream).text()).split('\n').filter((l) => l.trim());
   const secrets = input.map(parseRoleSecret);
   const handle = openNeonDatabase({
-    url: env.DATABASE_URL, wsProxy: env.DATABASE_WS_PROXY, secure: env.DATABASE_WS_SECURE,
-    ...(env.DATABASE_RELAY_KEY ? { relayKey: env.DATABASE_RELAY_KEY } : {}), webSocketConstructor: ws, max: 1,
+    url: env.DATABASE_URL,
+    wsProxy: env.DATABASE_WS_PROXY,
+    secure: env.DATABASE_WS_SECURE,
+    ...(env.DATABASE_RELAY_KEY ? { relayKey: env.DATABASE_RELAY_KEY } : {}),
+    webSocketConstructor: ws,
+    max: 1,
   });
   try {
     for (const s of secrets) {

@@ -24,7 +24,9 @@ export function productionVars(outputs: StackOutputs): Record<string, string> {
   const region = outputs.Region!;
   if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) throw new Error(`output Region is not an AWS region: ${region}`);
   if (outputs.DbRelayWsProxy === 'not-deployed') {
-    throw new Error('output DbRelayWsProxy is not-deployed: deploy with -c relayCertificateArn=... -c relayDomain=... (the Worker reaches Postgres only through the relay)');
+    throw new Error(
+      'output DbRelayWsProxy is not-deployed: deploy with -c relayCertificateArn=... -c relayDomain=... (the Worker reaches Postgres only through the relay)',
+    );
   }
   return {
     APP_ENV: 'production',
@@ -81,7 +83,8 @@ export function applyToWranglerToml(toml: string, vars: Record<string, string>):
 /** Picks one stack's outputs from an outputs file (the only one ending in -origin when not named). */
 export function stackOutputs(file: Record<string, StackOutputs>, stack?: string): StackOutputs {
   const name = stack ?? Object.keys(file).find((k) => k.endsWith('-origin'));
-  if (!name || !file[name]) throw new Error(`no outputs for stack ${stack ?? '*-origin'} (found: ${Object.keys(file).join(', ') || 'none'})`);
+  if (!name || !file[name])
+    throw new Error(`no outputs for stack ${stack ?? '*-origin'} (found: ${Object.keys(file).join(', ') || 'none'})`);
   return file[name]!;
 }
 

@@ -6,17 +6,13 @@
 import { z } from 'zod';
 import { DEFAULT_DEADLINES, type Deadlines } from './deadline.ts';
 
-const bool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const url = z.url({ protocol: /^https?$/ });
 
 const port = z.coerce.number().int().min(0).max(65535);
 
-const bucketName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name');
+const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name');
 
 /** Settings both halves need to reach object storage. */
 export const storageSchema = z.object({
@@ -38,9 +34,7 @@ const relayKey = z.string().min(43, 'must be 32 random bytes, base64url (43+ cha
  * Postgres; empty means the driver's default (Neon's own endpoint).
  */
 export const databaseSchema = z.object({
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string'),
   DATABASE_WS_PROXY: z.string().default(''),
   DATABASE_WS_SECURE: bool.default(true),
   /** Secret: the relay's caller-proof key (shared/db/relay-token.ts); the relay refuses connections without it. */
@@ -100,31 +94,36 @@ export const deadlinesOf = (c: z.output<typeof deadlineSchema>): Deadlines => ({
   'storage-stall': c.DEADLINE_STORAGE_STALL_MS,
 });
 
-export const edgeConfigSchema = storageSchema.extend(databaseSchema.shape).extend(authSchema.shape).extend(deadlineSchema.shape).extend({
-  APP_ENV: z.enum(['local', 'test', 'production']).default('local'),
-  /**
-   * Work factor of new password hashes (edge/auth/password.ts): `standard` is
-   * the production parameters; `low` (scrypt N=2^10, p=1, about 1/80 of the
-   * work) only lets test suites that sign up hundreds of users run faster:
-   * any APP_ENV but `test` refuses it, so a deployed Worker cannot use it.
-   */
-  PASSWORD_HASH_COST: z.enum(['standard', 'low']).default('standard'),
-  /** Days a soft-deleted asset stays in the trash before the purge may remove its bytes (default 5 years). */
-  RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(1826),
-  /** Comma-separated origins allowed by CORS (the SPA's). */
-  CORS_ORIGINS: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
-}).refine((c) => c.PASSWORD_HASH_COST === 'standard' || c.APP_ENV === 'test', {
-  path: ['PASSWORD_HASH_COST'],
-  message: 'may be "low" only when APP_ENV is test',
-});
+export const edgeConfigSchema = storageSchema
+  .extend(databaseSchema.shape)
+  .extend(authSchema.shape)
+  .extend(deadlineSchema.shape)
+  .extend({
+    APP_ENV: z.enum(['local', 'test', 'production']).default('local'),
+    /**
+     * Work factor of new password hashes (edge/auth/password.ts): `standard` is
+     * the production parameters; `low` (scrypt N=2^10, p=1, about 1/80 of the
+     * work) only lets test suites that sign up hundreds of users run faster:
+     * any APP_ENV but `test` refuses it, so a deployed Worker cannot use it.
+     */
+    PASSWORD_HASH_COST: z.enum(['standard', 'low']).default('standard'),
+    /** Days a soft-deleted asset stays in the trash before the purge may remove its bytes (default 5 years). */
+    RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(1826),
+    /** Comma-separated origins allowed by CORS (the SPA's). */
+    CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+  })
+  .refine((c) => c.PASSWORD_HASH_COST === 'standard' || c.APP_ENV === 'test', {
+    path: ['PASSWORD_HASH_COST'],
+    message: 'may be "low" only when APP_ENV is test',
+  });
 export type EdgeConfig = z.output<typeof edgeConfigSchema>;
 
 /** How the origin reaches Postgres: DATABASE_URL, or embedded PGlite under DATA_DIR when unset. */
@@ -196,10 +195,7 @@ export class ConfigError extends Error {
 }
 
 /** Parses `env` against `schema`, throwing a ConfigError that names every bad setting. */
-export function parseConfig<S extends z.ZodType>(
-  schema: S,
-  env: Record<string, unknown>,
-): z.output<S> {
+export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, unknown>): z.output<S> {
   // Empty strings mean "unset" so that defaults apply the same way for
   // `FOO=` in a shell and an absent binding in wrangler.
   const cleaned: Record<string, unknown> = {};
@@ -208,7 +204,5 @@ export function parseConfig<S extends z.ZodType>(
   }
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
-  );
+  throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
 }

@@ -7,12 +7,7 @@
  */
 
 /** What was waited for; each kind has its own deadline (shared/config.ts, `DEADLINE_*`). */
-export type DeadlineKind =
-  | 'database-connect'
-  | 'database-query'
-  | 'storage-metadata'
-  | 'storage-first-byte'
-  | 'storage-stall';
+export type DeadlineKind = 'database-connect' | 'database-query' | 'storage-metadata' | 'storage-first-byte' | 'storage-stall';
 
 /** The deadlines of one deployment, in milliseconds, one per kind. */
 export type Deadlines = Record<DeadlineKind, number>;

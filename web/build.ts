@@ -41,7 +41,7 @@ const options = (outdir: string): esbuild.BuildOptions => ({
 function outputOf(meta: esbuild.Metafile, outdir: string, ext: string): string {
   const file = Object.keys(meta.outputs).find((f) => f.endsWith(ext) && path.basename(f).startsWith('app-'));
   if (!file) throw new Error(`web build produced no ${ext} file`);
-  return '/' + path.relative(outdir, path.resolve(root, file)).split(path.sep).join('/');
+  return `/${path.relative(outdir, path.resolve(root, file)).split(path.sep).join('/')}`;
 }
 
 export async function buildWeb(outdir = webOutDir): Promise<{ outdir: string; js: string; css: string }> {

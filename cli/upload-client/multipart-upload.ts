@@ -72,13 +72,33 @@ async function openUpload(
       await o.state?.delete(o.file);
     }
   }
-  const up = await o.api.createMultipart({ filename: path.basename(o.file), type: o.contentType, size, ...(o.sha256 ? { sha256: o.sha256 } : {}) });
-  await o.state?.set(o.file, { endpoint: o.api.endpoint, size, mtimeMs, uploadId: up.uploadId, key: up.key, assetId: up.assetId, partSize: up.partSize });
+  const up = await o.api.createMultipart({
+    filename: path.basename(o.file),
+    type: o.contentType,
+    size,
+    ...(o.sha256 ? { sha256: o.sha256 } : {}),
+  });
+  await o.state?.set(o.file, {
+    endpoint: o.api.endpoint,
+    size,
+    mtimeMs,
+    uploadId: up.uploadId,
+    key: up.key,
+    assetId: up.assetId,
+    partSize: up.partSize,
+  });
   return { up, stored: [], resumed: false };
 }
 
 /** Sends part `n`; `signed` is its URL asked for ahead (used for the first attempt). */
-async function sendPart(o: UploadFileOptions, up: MultipartStart, n: number, start: number, end: number, signed?: Promise<string>): Promise<string> {
+async function sendPart(
+  o: UploadFileOptions,
+  up: MultipartStart,
+  n: number,
+  start: number,
+  end: number,
+  signed?: Promise<string>,
+): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     o.signal?.throwIfAborted();
     const counted = { n: 0 };
@@ -135,7 +155,13 @@ export async function uploadFile(o: UploadFileOptions): Promise<UploadFileResult
     if (p.PartNumber <= partCount && p.Size === end - start) etags.set(p.PartNumber, p.ETag);
   }
   const resumedParts = [...etags.keys()].sort((a, b) => a - b);
-  o.onPlan?.({ size, partCount, stored: resumedParts, storedBytes: resumedParts.reduce((s, n) => s + range(n)[1] - range(n)[0], 0), resumed });
+  o.onPlan?.({
+    size,
+    partCount,
+    stored: resumedParts,
+    storedBytes: resumedParts.reduce((s, n) => s + range(n)[1] - range(n)[0], 0),
+    resumed,
+  });
 
   const queue = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !etags.has(n));
   const sent: number[] = [];
@@ -163,7 +189,7 @@ export async function uploadFile(o: UploadFileOptions): Promise<UploadFileResult
   };
   const workers = Array.from({ length: Math.min(o.concurrency ?? 4, queue.length) }, worker);
   // One failed part stops the others from taking more; what is stored stays for a resume.
-  await Promise.all(workers.map((w) => w.catch((err: unknown) => (queue.length = 0, Promise.reject(err)))));
+  await Promise.all(workers.map((w) => w.catch((err: unknown) => ((queue.length = 0), Promise.reject(err)))));
 
   const parts = [...etags].sort(([a], [b]) => a - b).map(([PartNumber, ETag]) => ({ PartNumber, ETag }));
   await o.api.complete(up.uploadId, up.key, parts);

@@ -79,7 +79,12 @@ export async function loadGrantsAndPeople(
 ): Promise<AccessFacts> {
   const reachesCaller = userId ? reachesUser(userId) : sql`false`;
   const ids = [userId, ...deciders].filter((x): x is string => x !== null);
-  const idArray = ids.length ? sql`array[${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)}]` : sql`array[]::uuid[]`;
+  const idArray = ids.length
+    ? sql`array[${sql.join(
+        ids.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )}]`
+    : sql`array[]::uuid[]`;
   const [row] = rowsOf<{ grants: JsonGrant[] | null; people: Caller[] | null }>(
     await db.execute(sql`
       with rel as (
@@ -107,7 +112,10 @@ export async function loadGrantsAndPeople(
 export function assetResources(asset: AssetFacts): SQL {
   const cols = asset.placements.map((p) => p.collection.id);
   const onCollections = cols.length
-    ? sql` or (g.resource_type = 'collection' and g.resource_id in (${sql.join(cols.map((id) => sql`${id}::uuid`), sql`, `)}))`
+    ? sql` or (g.resource_type = 'collection' and g.resource_id in (${sql.join(
+        cols.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )}))`
     : sql``;
   return sql`(g.resource_type = 'asset' and g.resource_id = ${asset.id}::uuid)${onCollections}`;
 }

@@ -124,6 +124,9 @@ export async function requireResourcePermission(
   const { resource, permission } =
     ref.type === 'asset'
       ? await requireAssetPermission(db, ref.id, who, need, now, messages).then((r) => ({ resource: r.asset, permission: r.permission }))
-      : await requireCollectionPermission(db, ref.id, who, need, now, messages).then((r) => ({ resource: r.collection, permission: r.permission }));
+      : await requireCollectionPermission(db, ref.id, who, need, now, messages).then((r) => ({
+          resource: r.collection,
+          permission: r.permission,
+        }));
   return { ...ref, ownerId: resource.ownerId, deletedAt: resource.deletedAt, permission };
 }

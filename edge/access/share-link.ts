@@ -39,12 +39,7 @@ export async function countDownload(db: Database, linkId: string): Promise<boole
   const rows = await db
     .update(shareLinks)
     .set({ downloadCount: sql`${shareLinks.downloadCount} + 1` })
-    .where(
-      and(
-        eq(shareLinks.id, linkId),
-        or(isNull(shareLinks.maxDownloads), lt(shareLinks.downloadCount, shareLinks.maxDownloads)),
-      ),
-    )
+    .where(and(eq(shareLinks.id, linkId), or(isNull(shareLinks.maxDownloads), lt(shareLinks.downloadCount, shareLinks.maxDownloads))))
     .returning({ id: shareLinks.id });
   return rows.length === 1;
 }

@@ -25,7 +25,12 @@ type Link = { id: string; passwordHash: string | null };
  * current password, or null (also for a link without a password). Needs no
  * request: the callers below pick what the request presents.
  */
-export async function validUnlock(signer: TokenSigner, link: Link, presented: readonly (string | undefined)[], requestId: string): Promise<string | null> {
+export async function validUnlock(
+  signer: TokenSigner,
+  link: Link,
+  presented: readonly (string | undefined)[],
+  requestId: string,
+): Promise<string | null> {
   if (link.passwordHash === null) return null;
   const passwordVersionOfLink = await passwordVersion(link.passwordHash);
   // Distinct values only: the same token sent twice is verified once.

@@ -132,5 +132,4 @@ export function accessibleCollections(userId: string | null, now: Date, need: Pe
  * a sharer of the asset put there. The caller checks the link itself (a
  * sharer of the collection made it) with the policy.
  */
-export const itemSharedThroughCollection = (now: Date): SQL =>
-  sql`${sharesAsset('"assets"', sql`"collection_items"."added_by"`, now)}`;
+export const itemSharedThroughCollection = (now: Date): SQL => sql`${sharesAsset('"assets"', sql`"collection_items"."added_by"`, now)}`;

@@ -40,9 +40,23 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 function renderReference(doc: Doc) {
   const rows = Object.entries(doc.paths ?? {}).flatMap(([path, item]) =>
     METHODS.filter((m) => (item as Record<string, unknown>)[m]).map((m) => {
-      const op = (item as Record<string, { summary?: string; description?: string; tags?: string[]; responses?: Record<string, { description?: string }>; requestBody?: unknown; parameters?: { name: string; in: string; required?: boolean }[] }>)[m]!;
+      const op = (
+        item as Record<
+          string,
+          {
+            summary?: string;
+            description?: string;
+            tags?: string[];
+            responses?: Record<string, { description?: string }>;
+            requestBody?: unknown;
+            parameters?: { name: string; in: string; required?: boolean }[];
+          }
+        >
+      )[m]!;
       const params = (op.parameters ?? []).map((p) => `${p.name} (${p.in}${p.required ? ', required' : ''})`).join(', ');
-      const responses = Object.entries(op.responses ?? {}).map(([s, r]) => `${s} ${r.description ?? ''}`).join('; ');
+      const responses = Object.entries(op.responses ?? {})
+        .map(([s, r]) => `${s} ${r.description ?? ''}`)
+        .join('; ');
       return html`<section>
         <h3><span class="m ${m}">${m.toUpperCase()}</span> <code>${path}</code></h3>
         ${op.summary ? html`<p>${op.summary}</p>` : ''}

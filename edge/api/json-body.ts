@@ -48,7 +48,10 @@ const tooLarge = (max: number) => new AppError('payload_too_large', `The request
  * doing (a 400 it may never read), logged at info, not as a server error.
  */
 const unreadable = (cause: unknown) =>
-  new AppError('bad_request', 'The request body could not be read: malformed framing, or the connection ended early.', { cause, logAs: 'info' });
+  new AppError('bad_request', 'The request body could not be read: malformed framing, or the connection ended early.', {
+    cause,
+    logAs: 'info',
+  });
 const badJson = (why: string) => new AppError('bad_request', `The request body is not valid JSON: ${why}.`);
 
 /** `application/json`, with parameters or not, in any case. */
@@ -94,14 +97,19 @@ function checkStrings(root: unknown): void {
     const { value, path, depth } = stack.pop()!;
     if (typeof value === 'string') {
       const problem = unsafeString(value);
-      if (problem) throw validationFailed([{ field: path || '(body)', code: problem.code, message: problem.message }], 'The request body is invalid.');
+      if (problem)
+        throw validationFailed([{ field: path || '(body)', code: problem.code, message: problem.message }], 'The request body is invalid.');
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
     if (depth >= MAX_JSON_DEPTH) throw badJson(`nested deeper than ${MAX_JSON_DEPTH} levels`);
     for (const [key, child] of Object.entries(value)) {
       const at = path ? `${path}.${key}` : key;
-      if (unsafeString(key)) throw validationFailed([{ field: path || '(body)', code: 'invalid_key', message: 'A key holds NUL or an unpaired surrogate.' }], 'The request body is invalid.');
+      if (unsafeString(key))
+        throw validationFailed(
+          [{ field: path || '(body)', code: 'invalid_key', message: 'A key holds NUL or an unpaired surrogate.' }],
+          'The request body is invalid.',
+        );
       stack.push({ value: child, path: at, depth: depth + 1 });
     }
   }

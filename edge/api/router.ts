@@ -36,7 +36,8 @@ function jsonBodyOf(route: RouteConfig): JsonBodyRoute | undefined {
   return { schema, required: body.required === true, maxBytes: bodyLimits.get(body) ?? BODY_LIMITS.api };
 }
 
-const hasNoBody = (c: Context) => !c.req.header('content-type') && (c.req.header('content-length') ?? '0') === '0' && !c.req.header('transfer-encoding');
+const hasNoBody = (c: Context) =>
+  !c.req.header('content-type') && (c.req.header('content-length') ?? '0') === '0' && !c.req.header('transfer-encoding');
 
 export function apiRouter(): OpenAPIHono<AppEnv> {
   const router = new OpenAPIHono<AppEnv>({
@@ -76,9 +77,7 @@ export const errorSchema = z
 
 /** Standard error responses for route definitions. */
 export const errorResponses = (...statuses: (400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429)[]) =>
-  Object.fromEntries(
-    statuses.map((s) => [s, { description: ERROR_TEXT[s], content: { 'application/json': { schema: errorSchema } } }]),
-  );
+  Object.fromEntries(statuses.map((s) => [s, { description: ERROR_TEXT[s], content: { 'application/json': { schema: errorSchema } } }]));
 
 const ERROR_TEXT = {
   400: 'Malformed or invalid request',
@@ -99,7 +98,10 @@ export const bearerAuth = [{ bearerAuth: [] }];
 export const uuidParam = z.uuid().openapi({ format: 'uuid' });
 
 /** A JSON response (or request) body for route definitions. */
-export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 
 /**
  * A required JSON request body for route definitions, read by the one reader

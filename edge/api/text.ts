@@ -56,7 +56,8 @@ export function textProblem(s: string, opts: { multiline?: boolean } = {}): Text
   if (s.includes('\u0000')) return { code: 'nul', message: 'must not contain NUL characters' };
   if (LONE_SURROGATE.test(s)) return { code: 'lone_surrogate', message: 'must be valid Unicode (an unpaired surrogate)' };
   if (BIDI.test(s)) return { code: 'bidi_control', message: `must not contain bidirectional control characters (${codePoint(s, BIDI)})` };
-  if (INVISIBLE.test(s)) return { code: 'invisible_character', message: `must not contain invisible formatting characters (${codePoint(s, INVISIBLE)})` };
+  if (INVISIBLE.test(s))
+    return { code: 'invisible_character', message: `must not contain invisible formatting characters (${codePoint(s, INVISIBLE)})` };
   const control = opts.multiline ? CONTROL_MULTILINE : CONTROL;
   if (control.test(s)) return { code: 'control_character', message: `must not contain control characters (${codePoint(s, control)})` };
   if (NONCHARACTER.test(s)) return { code: 'noncharacter', message: `must not contain noncharacters (${codePoint(s, NONCHARACTER)})` };

@@ -23,7 +23,11 @@ export function fieldIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.flatMap((issue): FieldIssue[] => {
     const path = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ field: path ? `${path}.${keyName(key)}` : keyName(key), code: 'unrecognized_key', message: 'Unknown field.' }));
+      return issue.keys.map((key) => ({
+        field: path ? `${path}.${keyName(key)}` : keyName(key),
+        code: 'unrecognized_key',
+        message: 'Unknown field.',
+      }));
     }
     const custom = issue.code === 'custom' && typeof issue.params?.code === 'string' ? issue.params.code : undefined;
     return [{ field: path || '(body)', code: custom ?? issue.code, message: issue.message }];

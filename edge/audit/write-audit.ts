@@ -12,7 +12,16 @@ import { auditLog } from '../../shared/db/schema.ts';
 import type { RequestMeta } from '../api/request-context.ts';
 
 export const AUDIT_ACTIONS = {
-  auth: ['auth.register', 'auth.register_conflict', 'auth.login', 'auth.login_failed', 'auth.refresh_reuse', 'auth.logout', 'auth.password_change', 'auth.password_change_failed'],
+  auth: [
+    'auth.register',
+    'auth.register_conflict',
+    'auth.login',
+    'auth.login_failed',
+    'auth.refresh_reuse',
+    'auth.logout',
+    'auth.password_change',
+    'auth.password_change_failed',
+  ],
   sharing: [
     'share.create',
     'share.update',

@@ -39,7 +39,10 @@ const tags = ['Auth'];
 export const authRoutes = apiRouter()
   .openapi(
     createRoute({
-      method: 'post', path: '/api/auth/register', tags, summary: 'Create an account and sign in',
+      method: 'post',
+      path: '/api/auth/register',
+      tags,
+      summary: 'Create an account and sign in',
       request: { body: jsonBody(registerBody, { maxBytes: BODY_LIMITS.small }) },
       responses: { 201: jsonResponse(sessionSchema, 'Signed in'), ...errorResponses(400, 403, 409, 413, 415, 429) },
     }),
@@ -75,7 +78,10 @@ export const authRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/api/auth/login', tags, summary: 'Sign in with email and password',
+      method: 'post',
+      path: '/api/auth/login',
+      tags,
+      summary: 'Sign in with email and password',
       request: { body: jsonBody(loginBody, { maxBytes: BODY_LIMITS.small }) },
       responses: { 200: jsonResponse(sessionSchema, 'Signed in'), ...errorResponses(400, 401, 403, 413, 415, 429) },
     }),
@@ -111,7 +117,9 @@ export const authRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/api/auth/refresh', tags,
+      method: 'post',
+      path: '/api/auth/refresh',
+      tags,
       summary: 'A new access token from the refresh cookie (rotated on every use; a reused one revokes the session)',
       responses: { 200: jsonResponse(sessionSchema, 'Refreshed'), ...errorResponses(401, 403, 429) },
     }),
@@ -140,7 +148,10 @@ export const authRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/api/auth/logout', tags, summary: 'End the session of the refresh cookie',
+      method: 'post',
+      path: '/api/auth/logout',
+      tags,
+      summary: 'End the session of the refresh cookie',
       responses: { 204: { description: 'Signed out (also without a session)' }, ...errorResponses(403, 429) },
     }),
     async (c) => {
@@ -150,7 +161,11 @@ export const authRoutes = apiRouter()
         const session = await familyOf(db, token);
         if (session) {
           const revoked = await revokeFamily(db, session.familyId);
-          await writeAudit(db, requestMeta(c), { action: 'auth.logout', ...userEvent(session.userId), detail: { familyId: session.familyId, revoked } });
+          await writeAudit(db, requestMeta(c), {
+            action: 'auth.logout',
+            ...userEvent(session.userId),
+            detail: { familyId: session.familyId, revoked },
+          });
         }
       }
       // Idempotent: logging out without (or with a stale) cookie still clears it.

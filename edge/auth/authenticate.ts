@@ -104,7 +104,7 @@ export async function loadActiveUser(c: Context<AppEnv>): Promise<PublicUser> {
     .from(users)
     .where(and(eq(users.id, caller.id), isNull(users.disabledAt)))
     .limit(1);
-  if (!row || !row.live) {
+  if (!row?.live) {
     logRefusal(c, row ? 'session_revoked' : 'user_inactive');
     throw sessionEnded();
   }

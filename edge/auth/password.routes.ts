@@ -42,7 +42,10 @@ export const passwordRoutes = apiRouter().openapi(
       "A wrong current password is 403; 401 `session_ended` means the access token's session is over.",
     ...signedIn,
     request: { body: jsonBody(passwordChangeBody, { maxBytes: BODY_LIMITS.small }) },
-    responses: { 200: jsonResponse(sessionSchema, 'Password changed; signed in with a new session'), ...errorResponses(400, 401, 403, 409, 413, 415, 429) },
+    responses: {
+      200: jsonResponse(sessionSchema, 'Password changed; signed in with a new session'),
+      ...errorResponses(400, 401, 403, 409, 413, 415, 429),
+    },
   }),
   async (c) => {
     // requireUser() on a POST has already checked that this session is live.
@@ -72,7 +75,11 @@ export const passwordRoutes = apiRouter().openapi(
       const families = await revokeUserSessions(tx, user.id);
       await storeRefreshToken(tx, { userId: user.id, familyId, token: refresh, meta });
       await loginSucceeded(tx, gate.keys);
-      await writeAudit(tx, meta, { action: 'auth.password_change', ...userEvent(user.id), detail: { familyId, endedSessions: families.length } });
+      await writeAudit(tx, meta, {
+        action: 'auth.password_change',
+        ...userEvent(user.id),
+        detail: { familyId, endedSessions: families.length },
+      });
       return families;
     });
     // The hash changed between our read and our write (another change won): nothing was written.

@@ -62,7 +62,8 @@ const FORMAT = /^scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]{22
 
 function checkParams({ ln, r, p }: ScryptParams): void {
   const n = 2 ** ln;
-  const ok = ln >= 10 && ln <= 20 && r >= 1 && r <= 32 && p >= 1 && p <= 16 && n * r * p <= MAX_SCRYPT_COST && 128 * n * r <= MAX_SCRYPT_MEMORY;
+  const ok =
+    ln >= 10 && ln <= 20 && r >= 1 && r <= 32 && p >= 1 && p <= 16 && n * r * p <= MAX_SCRYPT_COST && 128 * n * r <= MAX_SCRYPT_MEMORY;
   if (!ok) throw new TypeError('password hash: scrypt parameters out of the supported range');
 }
 

@@ -86,7 +86,10 @@ export const registerBody = z
  */
 export const loginBody = z.strictObject({
   email,
-  password: z.string().min(1).max(MAX_PASSWORD_LENGTH * 4),
+  password: z
+    .string()
+    .min(1)
+    .max(MAX_PASSWORD_LENGTH * 4),
 });
 
 /**
@@ -96,7 +99,10 @@ export const loginBody = z.strictObject({
  * email is not in the body.
  */
 export const passwordChangeBody = z.strictObject({
-  currentPassword: z.string().min(1).max(MAX_PASSWORD_LENGTH * 4),
+  currentPassword: z
+    .string()
+    .min(1)
+    .max(MAX_PASSWORD_LENGTH * 4),
   newPassword,
 });
 

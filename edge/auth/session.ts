@@ -10,7 +10,11 @@ import type { TokenSigner } from '../api/request-context.ts';
 import type { PublicUser, SessionBody } from './schemas.ts';
 
 /** Signs an access token for `userId` in session `familyId` with the active key. */
-export async function signSessionToken(signer: TokenSigner, userId: string, familyId: string): Promise<{ token: string; expiresIn: number }> {
+export async function signSessionToken(
+  signer: TokenSigner,
+  userId: string,
+  familyId: string,
+): Promise<{ token: string; expiresIn: number }> {
   const { token, claims } = await signAccessToken(signer.keys, { ...signer.party, sub: userId, sid: familyId });
   return { token, expiresIn: claims.exp - claims.iat };
 }

@@ -13,7 +13,10 @@ function parseEtag(tag: string): { opaque: string; weak: boolean } | null {
 
 /** Splits a list of entity tags (commas may not appear inside a tag). */
 function etagList(header: string): string[] {
-  return header.split(',').map((s) => s.trim()).filter(Boolean);
+  return header
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** If-None-Match: weak comparison against the current tag; `*` matches any existing object. */

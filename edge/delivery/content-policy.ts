@@ -34,13 +34,7 @@ const NATIVE_MEDIA = [
 const ORIGINAL_INLINE = new Set(NATIVE_MEDIA);
 
 /** Our own derivative files add playlists, segments and text tracks (storyboards, subtitles). */
-const DERIVATIVE_INLINE = new Set([
-  ...NATIVE_MEDIA,
-  'application/vnd.apple.mpegurl',
-  'video/mp2t',
-  'video/iso.segment',
-  'text/vtt',
-]);
+const DERIVATIVE_INLINE = new Set([...NATIVE_MEDIA, 'application/vnd.apple.mpegurl', 'video/mp2t', 'video/iso.segment', 'text/vtt']);
 
 /**
  * Types a page of this origin would run or apply as a subresource

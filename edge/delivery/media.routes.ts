@@ -7,7 +7,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { originalKey, derivativeKey, isAssetId, isVariantPath } from '../../shared/storage/keys.ts';
-import { signMediaToken, verifyMediaToken, type MediaTokenClaims } from '../../shared/tokens/index.ts';
+import { signMediaToken, verifyMediaToken } from '../../shared/tokens/index.ts';
 import { requireAssetPermission } from '../access/gate.ts';
 import { optionalUser } from '../auth/authenticate.ts';
 import { addTokenToPlaylist, isPlaylist } from './hls.ts';
@@ -32,7 +32,6 @@ export const mediaLocation = (c: Context<AppEnv>, assetId: string, variant: stri
 export const neededPermission = (variant: string, download: boolean): 'view' | 'download' =>
   variant === 'original' || download ? 'download' : 'view';
 
-
 export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c) => {
   const { assetId, variant } = c.req.param();
   if (!isAssetId(assetId) || !isVariantPath(variant)) throw new AppError('not_found', 'No such media.');
@@ -48,16 +47,21 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
     );
     // Segments are reachable only if the token covers the whole hls/ prefix (or every variant).
     const playlistToken = claims.scope === null || claims.scope === 'hls/' ? token : null;
-    return guardOriginal(db(), assetId, variant, await serveObject(storage, {
-      ...mediaLocation(c, assetId, variant),
-      method,
-      request: c.req.raw.headers,
-      cacheControl: untilExpiry(claims.expiresAt),
-      download,
-      // An original is typed by its sniffed type (one row read); derivatives stay crypto only.
-      ...(await presentationFor(db(), assetId, variant)),
-      ...(isPlaylist(variant) && playlistToken ? { rewrite: (text: string) => addTokenToPlaylist(text, playlistToken) } : {}),
-    }));
+    return guardOriginal(
+      db(),
+      assetId,
+      variant,
+      await serveObject(storage, {
+        ...mediaLocation(c, assetId, variant),
+        method,
+        request: c.req.raw.headers,
+        cacheControl: untilExpiry(claims.expiresAt),
+        download,
+        // An original is typed by its sniffed type (one row read); derivatives stay crypto only.
+        ...(await presentationFor(db(), assetId, variant)),
+        ...(isPlaylist(variant) && playlistToken ? { rewrite: (text: string) => addTokenToPlaylist(text, playlistToken) } : {}),
+      }),
+    );
   }
 
   const now = new Date();

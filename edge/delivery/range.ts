@@ -22,7 +22,10 @@ export function parseRange(header: string | null | undefined): RangeSpec[] | nul
   if (!header) return null;
   const m = /^\s*bytes\s*=\s*(.+)$/i.exec(header);
   if (!m) return null;
-  const parts = m[1]!.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = m[1]!
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (parts.length === 0 || parts.length > MAX_RANGE_SPECS) return null;
   const specs: RangeSpec[] = [];
   for (const part of parts) {

@@ -130,9 +130,7 @@ export async function serveObject(storage: S3Client, opts: ServeObjectOptions): 
     if (plan.kind === 'unsatisfiable') return unsatisfiable(info.size);
     const range = plan.kind === 'partial' ? plan.range : undefined;
     if (opts.method === 'HEAD') return respond(s, null, info.size, range);
-    const res = await fromStorage(() =>
-      storage.get(opts.bucket, opts.key, range ? { range: `bytes=${range.start}-${range.end}` } : {}),
-    );
+    const res = await fromStorage(() => storage.get(opts.bucket, opts.key, range ? { range: `bytes=${range.start}-${range.end}` } : {}));
     if (!res) throw notFound();
     return respond(s, res.body, info.size, range);
   }
@@ -144,9 +142,7 @@ export async function serveObject(storage: S3Client, opts: ServeObjectOptions): 
       : {}),
   };
   const spec = specs?.[0];
-  let res = await fromStorage(() =>
-    storage.get(opts.bucket, opts.key, { ...conditional, ...(spec ? { range: formatSpec(spec) } : {}) }),
-  );
+  let res = await fromStorage(() => storage.get(opts.bucket, opts.key, { ...conditional, ...(spec ? { range: formatSpec(spec) } : {}) }));
   if (!res) throw notFound();
   let s = storedOf(res.headers);
   if (res.status === 304) {
@@ -221,10 +217,9 @@ export async function serveObject(storage: S3Client, opts: ServeObjectOptions): 
     }
     if (plan.kind === 'partial' && (plan.range.start !== 0 || plan.range.end !== length - 1)) {
       await res.body?.cancel();
-      const exact = await fromStorage(() =>
-        storage.get(opts.bucket, opts.key, { range: `bytes=${plan.range.start}-${plan.range.end}` }),
-      );
-      if (!exact || exact.status !== 206) throw new AppError('unavailable', 'Storage did not honour the range.', { headers: { 'Retry-After': '5' } });
+      const exact = await fromStorage(() => storage.get(opts.bucket, opts.key, { range: `bytes=${plan.range.start}-${plan.range.end}` }));
+      if (exact?.status !== 206)
+        throw new AppError('unavailable', 'Storage did not honour the range.', { headers: { 'Retry-After': '5' } });
       return respond(s, exact.body, length, plan.range);
     }
     if (plan.kind === 'partial') return respond(s, res.body, length, plan.range);
@@ -232,11 +227,7 @@ export async function serveObject(storage: S3Client, opts: ServeObjectOptions): 
   return respond(s, res.body, length);
 }
 
-async function serveRewritten(
-  storage: S3Client,
-  opts: ServeObjectOptions,
-  base: (s: Stored) => Headers,
-): Promise<Response> {
+async function serveRewritten(storage: S3Client, opts: ServeObjectOptions, base: (s: Stored) => Headers): Promise<Response> {
   const res = await fromStorage(() => storage.get(opts.bucket, opts.key));
   if (!res) throw notFound();
   const declared = Number(res.headers.get('content-length') ?? '0');

@@ -58,20 +58,25 @@ export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', asy
   const unlock = isPlaylist(variant) ? await queryUnlock(c, link) : null;
   // Views are counted where a link is opened (the sharing API), not per thumbnail or segment.
   const served: { sent?: SentBytes } = {};
-  const res = await guardOriginal(db(), assetId, variant, await serveObject(storage, {
-    ...mediaLocation(c, assetId, variant),
-    method,
-    request: c.req.raw.headers,
-    cacheControl: SHARE_CACHE,
-    download,
-    ...(await presentationFor(db(), assetId, variant)),
-    headers: { 'referrer-policy': 'no-referrer' },
-    ...(unlock ? { rewrite: (text: string) => addParamsToPlaylist(text, { u: unlock }) } : {}),
-    // What is sent, as planned (never for HEAD, 304 or 416).
-    onBody: async (sent) => {
-      served.sent = sent;
-    },
-  }));
+  const res = await guardOriginal(
+    db(),
+    assetId,
+    variant,
+    await serveObject(storage, {
+      ...mediaLocation(c, assetId, variant),
+      method,
+      request: c.req.raw.headers,
+      cacheControl: SHARE_CACHE,
+      download,
+      ...(await presentationFor(db(), assetId, variant)),
+      headers: { 'referrer-policy': 'no-referrer' },
+      ...(unlock ? { rewrite: (text: string) => addParamsToPlaylist(text, { u: unlock }) } : {}),
+      // What is sent, as planned (never for HEAD, 304 or 416).
+      onBody: async (sent) => {
+        served.sent = sent;
+      },
+    }),
+  );
   // A download (the original, or ?download=1) counts once, on the answer that carries its first byte
   // (sent-bytes.ts); resumed or seeking ranges continue it. Counted once storage has the bytes and the
   // original passed its guard; losing the race for the last download refuses the answer.

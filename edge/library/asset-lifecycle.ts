@@ -37,7 +37,12 @@ export async function updateAsset(db: Database, assetId: string, patch: AssetPat
 }
 
 /** Moves a live asset to its owner's trash; purgeable after `retentionDays`. False when already there. */
-export async function softDeleteAsset(db: Database, assetId: string, now: Date, retentionDays: number): Promise<{ purgeAfter: Date } | null> {
+export async function softDeleteAsset(
+  db: Database,
+  assetId: string,
+  now: Date,
+  retentionDays: number,
+): Promise<{ purgeAfter: Date } | null> {
   const purgeAfter = new Date(now.getTime() + retentionDays * 86_400_000);
   const rows = await db
     .update(assets)

@@ -48,14 +48,16 @@ export function listAssetsQuery(db: Database, q: AssetListQuery) {
     const [at, id] = decodeCursor('assets', q.cursor, [slot.timestamp, slot.uuid]) as [string, string];
     conditions.push(after(sql`"assets"."created_at"`, at, id));
   }
-  return db
-    .select(summaryColumns)
-    .from(assets)
-    .where(and(...conditions))
-    // NULLS LAST, as drizzle writes `.desc()` in index definitions: only then can the
-    // (owner_id, created_at desc, id) and (created_at desc, id) indexes supply the order.
-    .orderBy(sql`"assets"."created_at" desc nulls last`, asc(assets.id))
-    .limit(q.limit + 1);
+  return (
+    db
+      .select(summaryColumns)
+      .from(assets)
+      .where(and(...conditions))
+      // NULLS LAST, as drizzle writes `.desc()` in index definitions: only then can the
+      // (owner_id, created_at desc, id) and (created_at desc, id) indexes supply the order.
+      .orderBy(sql`"assets"."created_at" desc nulls last`, asc(assets.id))
+      .limit(q.limit + 1)
+  );
 }
 
 export async function listAssets(db: Database, q: AssetListQuery): Promise<{ rows: SummaryRow[]; nextCursor: string | null }> {

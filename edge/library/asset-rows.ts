@@ -9,7 +9,10 @@ import { assetTypeSql, contentTypeSql } from './asset-type.ts';
 import { THUMBNAIL_VARIANTS, thumbnailUrl, type Signer } from './media-urls.ts';
 import type { AssetSummary } from './schemas.ts';
 
-const preference = sql`array[${sql.join(THUMBNAIL_VARIANTS.map((v) => sql`${v}`), sql`, `)}]::text[]`;
+const preference = sql`array[${sql.join(
+  THUMBNAIL_VARIANTS.map((v) => sql`${v}`),
+  sql`, `,
+)}]::text[]`;
 
 /** The best ready thumbnail variant, none for a blocked asset (its files are never served). */
 const thumbnailKind = sql<string | null>`(case when "assets"."status" = 'blocked' then null else (

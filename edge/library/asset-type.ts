@@ -30,7 +30,10 @@ export const assetTypeSql = sql<AssetType>`(case
   when ${contentType} like 'text/%'
     or ${contentType} like 'application/vnd.openxmlformats-officedocument.%'
     or ${contentType} like 'application/vnd.oasis.opendocument.%'
-    or ${contentType} in (${sql.join(DOCUMENT_TYPES.map((t) => sql`${t}`), sql`, `)}) then 'document'
+    or ${contentType} in (${sql.join(
+      DOCUMENT_TYPES.map((t) => sql`${t}`),
+      sql`, `,
+    )}) then 'document'
   else 'other' end)`;
 
 /** The content type the API reports: detected from the bytes when known. */

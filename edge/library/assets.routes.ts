@@ -57,8 +57,8 @@ export const assetRoutes = apiRouter()
       method: 'get',
       path: '/api/assets/{id}',
       tags,
-      summary: 'One asset: fields, tags, derivative files, signed media URLs and the caller\'s permission',
-      description: 'Anonymous callers see public assets. The original\'s URL needs the download permission.',
+      summary: "One asset: fields, tags, derivative files, signed media URLs and the caller's permission",
+      description: "Anonymous callers see public assets. The original's URL needs the download permission.",
       security: [...bearerAuth, {}],
       request: { params: idParams },
       responses: { 200: jsonResponse(assetDetailSchema, 'The asset'), ...errorResponses(400, 401, 404) },
@@ -88,7 +88,8 @@ export const assetRoutes = apiRouter()
       const now = new Date();
       const db = c.get('services').db();
       const { asset, permission } = await assetAccess(db, id, userId, now);
-      if (patch.title !== undefined || patch.description !== undefined) requirePermission(permission, 'edit', 'Changing the title or description');
+      if (patch.title !== undefined || patch.description !== undefined)
+        requirePermission(permission, 'edit', 'Changing the title or description');
       if (patch.visibility !== undefined) requirePermission(permission, 'manage', 'Changing the visibility');
       if (asset.deletedAt) throw inTrash();
       await db.transaction(async (tx) => {

@@ -49,7 +49,9 @@ export const collectionItemRoutes = apiRouter()
       if (!result.added) {
         throw new AppError(
           'conflict',
-          result.reason === 'exists' ? 'The asset is already in this collection.' : `A collection holds at most ${MAX_COLLECTION_ITEMS} items.`,
+          result.reason === 'exists'
+            ? 'The asset is already in this collection.'
+            : `A collection holds at most ${MAX_COLLECTION_ITEMS} items.`,
         );
       }
       return c.json({ collectionId: id, assetId: asset.id, position: result.position }, 201);

@@ -111,7 +111,13 @@ export async function itemVisible(db: Database, collectionId: string, assetId: s
  * see, or in their owner's trash) follow, in their current order. False when
  * `assetIds` is not such a permutation.
  */
-export async function reorderItems(tx: Database, collectionId: string, assetIds: readonly string[], userId: string, now: Date): Promise<boolean> {
+export async function reorderItems(
+  tx: Database,
+  collectionId: string,
+  assetIds: readonly string[],
+  userId: string,
+  now: Date,
+): Promise<boolean> {
   await lock(tx, collectionId);
   const items = await tx
     .select({
@@ -128,7 +134,10 @@ export async function reorderItems(tx: Database, collectionId: string, assetIds:
   const order = [...wanted, ...items.filter((i) => !i.visible).map((i) => i.assetId)];
   if (order.length === 0) return true;
   await tx.execute(sql`update collection_items ci set position = v.ord - 1
-    from unnest(array[${sql.join(order.map((id) => sql`${id}`), sql`, `)}]::uuid[]) with ordinality as v(asset_id, ord)
+    from unnest(array[${sql.join(
+      order.map((id) => sql`${id}`),
+      sql`, `,
+    )}]::uuid[]) with ordinality as v(asset_id, ord)
     where ci.collection_id = ${collectionId}::uuid and ci.asset_id = v.asset_id`);
   return true;
 }

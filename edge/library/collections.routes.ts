@@ -3,10 +3,8 @@
  * caller may view), change (edit; visibility needs manage) and delete
  * (manage, soft). Items have their own routes (collection-items.ts).
  */
-import { createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
 import { apiRouter, bearerAuth, errorResponses, jsonBody, jsonResponse, signedIn } from '../api/router.ts';
-import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
 import { toSummary } from './asset-rows.ts';
 import { collectionAccess, collectionNotFound, requirePermission } from './caller.ts';
@@ -53,7 +51,10 @@ export const collectionRoutes = apiRouter()
       summary: 'Collections the caller may see, newest first',
       ...signedIn,
       request: { query: collectionListQuerySchema },
-      responses: { 200: jsonResponse(listOf(collectionListItemSchema, 'CollectionPage'), 'A page of collections, each with the caller\'s permission'), ...errorResponses(400, 401) },
+      responses: {
+        200: jsonResponse(listOf(collectionListItemSchema, 'CollectionPage'), "A page of collections, each with the caller's permission"),
+        ...errorResponses(400, 401),
+      },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -67,7 +68,7 @@ export const collectionRoutes = apiRouter()
       path: '/api/collections/{id}',
       tags,
       summary: 'A collection and one page of its items, in order (only items the caller may view)',
-      description: 'Anonymous callers see public collections; their items still follow each asset\'s own access.',
+      description: "Anonymous callers see public collections; their items still follow each asset's own access.",
       security: [...bearerAuth, {}],
       request: { params: idParams, query: pageQuerySchema },
       responses: { 200: jsonResponse(collectionDetailSchema, 'The collection'), ...errorResponses(400, 401, 404) },

@@ -5,7 +5,7 @@
  * reach). Deleting is soft: the row stays (and with it the items), but a
  * deleted collection is shown to nobody and its grants reach no item.
  */
-import { and, asc, desc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { collections } from '../../shared/db/schema.ts';
 import { collectionPermission, type Permission } from '../../shared/policy/access.ts';
@@ -53,7 +53,11 @@ export interface CollectionFields {
   visibility?: 'private' | 'public' | undefined;
 }
 
-export async function createCollection(db: Database, ownerId: string, fields: CollectionFields & { name: string }): Promise<CollectionView> {
+export async function createCollection(
+  db: Database,
+  ownerId: string,
+  fields: CollectionFields & { name: string },
+): Promise<CollectionView> {
   const [row] = await db
     .insert(collections)
     .values({
@@ -124,9 +128,18 @@ export async function listCollections(
   // Each collection's permission, decided by the one policy from the caller's grants on this page's collections.
   const ids = result.rows.map((r) => r.id);
   const resources = ids.length
-    ? sql`(g.resource_type = 'collection' and g.resource_id in (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)}))`
+    ? sql`(g.resource_type = 'collection' and g.resource_id in (${sql.join(
+        ids.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )}))`
     : sql`false`;
-  const facts = await loadGrantsAndPeople(db, q.userId, resources, result.rows.map((r) => r.visibilitySetBy), q.now);
+  const facts = await loadGrantsAndPeople(
+    db,
+    q.userId,
+    resources,
+    result.rows.map((r) => r.visibilitySetBy),
+    q.now,
+  );
   // Listed rows passed accessibleCollections(view), which the policy agrees with
   // (test/node/library-collections-sql.test.ts); a membership removed between the
   // two reads drops the row rather than failing the page.

@@ -33,7 +33,11 @@ export async function derivativeFiles(
   const where: SQL[] = [assetIds.length === 1 ? eq(derivatives.assetId, assetIds[0]!) : inArray(derivatives.assetId, [...assetIds])];
   if (opts.readyOnly) where.push(eq(derivatives.status, 'ready'));
   if (opts.listed) where.push(or(not(like(derivatives.kind, `${HLS.dir}/%`)), eq(derivatives.kind, MASTER_PLAYLIST))!);
-  const rows = await db.select(fileColumns).from(derivatives).where(and(...where)).orderBy(asc(derivatives.kind));
+  const rows = await db
+    .select(fileColumns)
+    .from(derivatives)
+    .where(and(...where))
+    .orderBy(asc(derivatives.kind));
   for (const r of rows) byAsset.set(r.assetId, [...(byAsset.get(r.assetId) ?? []), r]);
   return byAsset;
 }

@@ -36,9 +36,21 @@ const issuedAt = (now: Date) => new Date(Math.floor(now.getTime() / (STEP_SECOND
 
 const path = (assetId: string, variant: string) => `/m/${assetId}/${variant.split('/').map(encodeURIComponent).join('/')}`;
 
-async function sign(s: Signer, assetId: string, variant: string, opts: { scope: string; permission: 'view' | 'download'; ttl: number }): Promise<MediaUrl> {
+async function sign(
+  s: Signer,
+  assetId: string,
+  variant: string,
+  opts: { scope: string; permission: 'view' | 'download'; ttl: number },
+): Promise<MediaUrl> {
   const iat = issuedAt(s.now);
-  const token = await signMediaToken(s.keys, { ...s.party, assetId, scope: opts.scope, permission: opts.permission, ttlSeconds: opts.ttl, now: iat });
+  const token = await signMediaToken(s.keys, {
+    ...s.party,
+    assetId,
+    scope: opts.scope,
+    permission: opts.permission,
+    ttlSeconds: opts.ttl,
+    now: iat,
+  });
   return { variant, url: `${path(assetId, variant)}?t=${token}`, expiresAt: new Date(iat.getTime() + opts.ttl * 1000).toISOString() };
 }
 
@@ -52,12 +64,7 @@ export const thumbnailUrl = (s: Signer, assetId: string, variant: string) =>
  * those files get no URL of their own), each other derivative scoped to
  * itself, and the original only with the download permission.
  */
-export async function mediaUrlsFor(
-  s: Signer,
-  assetId: string,
-  permission: Permission,
-  readyKinds: readonly string[],
-): Promise<MediaUrl[]> {
+export async function mediaUrlsFor(s: Signer, assetId: string, permission: Permission, readyKinds: readonly string[]): Promise<MediaUrl[]> {
   if (!includes(permission, 'view')) return [];
   const jobs: Promise<MediaUrl>[] = [];
   for (const kind of readyKinds) {

@@ -29,7 +29,8 @@ const pageQuery = {
   limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ type: 'integer', minimum: 1, maximum: 100, default: 50 }),
 };
 const scope = z.enum(['mine', 'shared', 'all']).default('mine').openapi({
-  description: '`mine`: owned by the caller; `shared`: not owned but visible to the caller (grants, groups, orgs, collections, public); `all`: both.',
+  description:
+    '`mine`: owned by the caller; `shared`: not owned but visible to the caller (grants, groups, orgs, collections, public); `all`: both.',
 });
 
 export const pageQuerySchema = z.object(pageQuery);
@@ -68,9 +69,7 @@ export const assetPatchSchema = z
 
 export const tagsBodySchema = z
   .strictObject({
-    tags: z
-      .array(tagName)
-      .max(MAX_TAGS_PER_ASSET),
+    tags: z.array(tagName).max(MAX_TAGS_PER_ASSET),
   })
   .openapi('AssetTags');
 
@@ -94,7 +93,13 @@ export const collectionPatchSchema = z
 export const itemAddSchema = z
   .strictObject({
     assetId: uuidParam,
-    position: z.number().int().min(0).max(MAX_COLLECTION_ITEMS).optional().openapi({ description: '0-based; omitted or past the end appends.' }),
+    position: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_COLLECTION_ITEMS)
+      .optional()
+      .openapi({ description: '0-based; omitted or past the end appends.' }),
   })
   .openapi('CollectionItemAdd');
 
@@ -131,14 +136,19 @@ export const assetSummarySchema = z
   })
   .openapi('AssetSummary');
 
-export const trashItemSchema = assetSummarySchema
-  .extend({ deletedAt: z.string(), purgeAfter: z.string().nullable() })
-  .openapi('TrashItem');
+export const trashItemSchema = assetSummarySchema.extend({ deletedAt: z.string(), purgeAfter: z.string().nullable() }).openapi('TrashItem');
 
 export const searchHitSchema = assetSummarySchema.extend({ rank: z.number() }).openapi('SearchHit');
 
 export const derivativeSchema = z
-  .object({ kind: z.string(), contentType: z.string(), width: z.number().nullable(), height: z.number().nullable(), size: z.number().nullable(), status: z.string() })
+  .object({
+    kind: z.string(),
+    contentType: z.string(),
+    width: z.number().nullable(),
+    height: z.number().nullable(),
+    size: z.number().nullable(),
+    status: z.string(),
+  })
   .openapi('Derivative');
 
 /** Left out for anonymous callers: a public asset or collection does not say who owns it. */
@@ -152,7 +162,8 @@ export const assetDetailSchema = assetSummarySchema
     declaredType: z.string(),
     detectedType: z.string().nullable(),
     typeMismatch: z.union([z.object({ declared: z.string(), detected: z.string() }), z.null()]).openapi({
-      description: 'The declared and the detected type when they disagree (media is served by the detected one); manage holders only, else null.',
+      description:
+        'The declared and the detected type when they disagree (media is served by the detected one); manage holders only, else null.',
     }),
     sha256: z.string().nullable(),
     statusReason: z.string().nullable(),
@@ -182,10 +193,17 @@ export const collectionListItemSchema = collectionSchema
   .extend({ permission: permissionEnum.openapi({ description: "The caller's permission: edit or more may add and order items." }) })
   .openapi('CollectionListItem');
 
-export const collectionItemSchema = assetSummarySchema.extend({ ownerId: ownerIdIfSignedIn, position: z.number() }).openapi('CollectionItem');
+export const collectionItemSchema = assetSummarySchema
+  .extend({ ownerId: ownerIdIfSignedIn, position: z.number() })
+  .openapi('CollectionItem');
 
 export const collectionDetailSchema = collectionSchema
-  .extend({ ownerId: ownerIdIfSignedIn, permission: permissionEnum, items: z.array(collectionItemSchema), nextCursor: z.string().nullable() })
+  .extend({
+    ownerId: ownerIdIfSignedIn,
+    permission: permissionEnum,
+    items: z.array(collectionItemSchema),
+    nextCursor: z.string().nullable(),
+  })
   .openapi('CollectionWithItems');
 
 export const tagSchema = z.object({ id: z.string(), name: z.string(), count: z.number() }).openapi('Tag');

@@ -21,7 +21,11 @@ export function uniqueNames(names: readonly string[]): string[] {
   });
 }
 
-const textArray = (values: readonly string[]) => sql`array[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::text[]`;
+const textArray = (values: readonly string[]) =>
+  sql`array[${sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  )}]::text[]`;
 
 /**
  * Replaces the asset's tags with `names` (already trimmed and checked).
@@ -35,7 +39,10 @@ export async function setAssetTags(tx: Database, assetId: string, ownerId: strin
   let stored: { id: string; name: string }[] = [];
   if (wanted.length > 0) {
     await tx.execute(sql`insert into tags (owner_id, name)
-      values ${sql.join(wanted.map((n) => sql`(${ownerId}::uuid, ${n})`), sql`, `)}
+      values ${sql.join(
+        wanted.map((n) => sql`(${ownerId}::uuid, ${n})`),
+        sql`, `,
+      )}
       on conflict (owner_id, lower(name)) do nothing`);
     // Matched with Postgres' lower(), the one the unique index uses, in the caller's order.
     const found = await tx
@@ -47,12 +54,27 @@ export async function setAssetTags(tx: Database, assetId: string, ownerId: strin
     stored = found.filter((t) => !seen.has(t.id) && seen.add(t.id));
   }
   const ids = stored.map((t) => t.id);
-  await tx
-    .delete(assetTags)
-    .where(and(eq(assetTags.assetId, assetId), ids.length ? sql`"asset_tags"."tag_id" <> all(array[${sql.join(ids.map((i) => sql`${i}`), sql`, `)}]::uuid[])` : undefined));
-  if (ids.length) await tx.insert(assetTags).values(ids.map((tagId) => ({ assetId, tagId }))).onConflictDoNothing();
+  await tx.delete(assetTags).where(
+    and(
+      eq(assetTags.assetId, assetId),
+      ids.length
+        ? sql`"asset_tags"."tag_id" <> all(array[${sql.join(
+            ids.map((i) => sql`${i}`),
+            sql`, `,
+          )}]::uuid[])`
+        : undefined,
+    ),
+  );
+  if (ids.length)
+    await tx
+      .insert(assetTags)
+      .values(ids.map((tagId) => ({ assetId, tagId })))
+      .onConflictDoNothing();
   const result = stored.map((t) => t.name);
-  await tx.update(assets).set({ tagsText: result.join(' '), updatedAt: now }).where(eq(assets.id, assetId));
+  await tx
+    .update(assets)
+    .set({ tagsText: result.join(' '), updatedAt: now })
+    .where(eq(assets.id, assetId));
   return result;
 }
 

@@ -55,7 +55,10 @@ export function clientKeyOf(address: string | undefined): string {
   if (h.slice(0, 5).every((x) => x === 0) && h[5] === 0xffff) {
     return [h[6]! >> 8, h[6]! & 255, h[7]! >> 8, h[7]! & 255].join('.');
   }
-  return `${h.slice(0, 4).map((x) => x.toString(16)).join(':')}::/64`;
+  return `${h
+    .slice(0, 4)
+    .map((x) => x.toString(16))
+    .join(':')}::/64`;
 }
 
 /** The client's address as sent by Cloudflare (for audit rows), or null. */

@@ -44,7 +44,10 @@ function keysFor(config: EdgeConfig): Promise<KeySet> {
   if (!keys) {
     const { active, keys: jwks } = config.AUTH_SIGNING_KEYS;
     const activeJwk = jwks.find((k) => k.kid === active)!;
-    keys = KeySet.fromJwks(activeJwk, jwks.filter((k) => k !== activeJwk)).catch((err: unknown) => {
+    keys = KeySet.fromJwks(
+      activeJwk,
+      jwks.filter((k) => k !== activeJwk),
+    ).catch((err: unknown) => {
       keySets.delete(config);
       console.error(JSON.stringify({ level: 'error', msg: `AUTH_SIGNING_KEYS: ${String(err)}` }));
       throw new AppError('misconfigured', 'The service is misconfigured.', { cause: err });
@@ -79,7 +82,15 @@ export const services = () =>
       // a miss answers 503 through app.ts's error handler.
       storage: storageWithDeadlines(storageFor(config), deadlines, {
         stalled: (err) =>
-          console.warn(JSON.stringify({ level: 'warn', msg: 'storage stream stalled; response cut short', deadline: err.kind, ms: err.ms, requestId: c.get('requestId') })),
+          console.warn(
+            JSON.stringify({
+              level: 'warn',
+              msg: 'storage stream stalled; response cut short',
+              deadline: err.kind,
+              ms: err.ms,
+              requestId: c.get('requestId'),
+            }),
+          ),
       }),
       keys: () => keysFor(config),
       tokenParty: { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE },

@@ -49,18 +49,12 @@ export const healthz = new Hono<AppEnv>().get('/healthz', async (c) => {
   const { storage, config, db } = c.get('services');
   const [storageCheck, databaseCheck] = await Promise.all([
     check(async (signal) => {
-      await Promise.all([
-        storage.headBucket(config.S3_BUCKET_RAW, signal),
-        storage.headBucket(config.S3_BUCKET_DERIVATIVES, signal),
-      ]);
+      await Promise.all([storage.headBucket(config.S3_BUCKET_RAW, signal), storage.headBucket(config.S3_BUCKET_DERIVATIVES, signal)]);
     }),
     check(() => db().execute(sql`select 1`)),
   ]);
   const ok = storageCheck.ok && databaseCheck.ok;
   c.header('Cache-Control', 'no-store');
   if (!ok) c.header('Retry-After', String(RETRY_AFTER_SECONDS));
-  return c.json(
-    { status: ok ? 'ok' : 'unavailable', checks: { storage: storageCheck, database: databaseCheck } },
-    ok ? 200 : 503,
-  );
+  return c.json({ status: ok ? 'ok' : 'unavailable', checks: { storage: storageCheck, database: databaseCheck } }, ok ? 200 : 503);
 });

@@ -10,10 +10,19 @@ import { auditPage } from './audit.service.ts';
 import { requireResource } from './resource-access.ts';
 import { auditEntrySchema, resourceQuery } from './schemas.ts';
 
-
 const query = resourceQuery.extend({
-  cursor: z.string().regex(/^\d{1,18}$/, { message: 'Not a cursor.' }).optional().openapi({ param: { name: 'cursor', in: 'query' } }),
-  limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ param: { name: 'limit', in: 'query' } }),
+  cursor: z
+    .string()
+    .regex(/^\d{1,18}$/, { message: 'Not a cursor.' })
+    .optional()
+    .openapi({ param: { name: 'cursor', in: 'query' } }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(50)
+    .openapi({ param: { name: 'limit', in: 'query' } }),
 });
 
 export const auditRoutes = apiRouter().openapi(

@@ -41,7 +41,11 @@ export async function auditPage(
     .orderBy(desc(auditLog.id))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
-  const known = await knownPeople(db, viewerId, page.flatMap((r) => (r.actorId ? [r.actorId] : [])));
+  const known = await knownPeople(
+    db,
+    viewerId,
+    page.flatMap((r) => (r.actorId ? [r.actorId] : [])),
+  );
   return {
     items: page.map((r) => ({
       id: String(r.id),

@@ -18,12 +18,28 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { apiRouter, errorResponses, jsonBody, jsonResponse, signedIn, uuidParam } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
 import { AppError } from '../errors.ts';
-import { checkPrincipal, deleteGrant, listGrants, loadGrant, personByEmail, refuseSelfGrant, updateGrant, upsertGrant } from './grants.service.ts';
+import {
+  checkPrincipal,
+  deleteGrant,
+  listGrants,
+  loadGrant,
+  personByEmail,
+  refuseSelfGrant,
+  updateGrant,
+  upsertGrant,
+} from './grants.service.ts';
 import { requireLive, requireResource } from './resource-access.ts';
-import { grantSchema, idParams, instantSchema, permissionSchema, principalTypeSchema, resourceQuery, resourceTypeSchema } from './schemas.ts';
+import {
+  grantSchema,
+  idParams,
+  instantSchema,
+  permissionSchema,
+  principalTypeSchema,
+  resourceQuery,
+  resourceTypeSchema,
+} from './schemas.ts';
 import { writeAudit } from '../audit/write-audit.ts';
 import { requestMeta } from '../api/request-context.ts';
-
 
 const futureInstant = instantSchema.refine((s) => Date.parse(s) > Date.now(), { message: 'Must be in the future.' });
 
@@ -39,7 +55,9 @@ const createBody = z
       .max(254)
       .pipe(z.email({ message: 'Must be an email address.' }))
       .optional()
-      .openapi({ description: "The email of someone who shares an org with the caller, instead of principalId (principalType user only)." }),
+      .openapi({
+        description: 'The email of someone who shares an org with the caller, instead of principalId (principalType user only).',
+      }),
     permission: permissionSchema,
     expiresAt: futureInstant.nullable().optional(),
   })
@@ -70,7 +88,11 @@ const tags = ['Grants'];
 export const grantRoutes = apiRouter()
   .openapi(
     createRoute({
-      method: 'post', path: '/api/grants', tags, ...signedIn, summary: 'Grant a permission on an asset or collection (manage holders)',
+      method: 'post',
+      path: '/api/grants',
+      tags,
+      ...signedIn,
+      summary: 'Grant a permission on an asset or collection (manage holders)',
       request: { body: jsonBody(createBody) },
       responses: {
         201: jsonResponse(grantSchema, 'Created'),
@@ -104,14 +126,24 @@ export const grantRoutes = apiRouter()
         action: created ? 'grant.create' : 'grant.update',
         actorId: user.id,
         resource,
-        detail: { grantId: grant.id, principalType: grant.principalType, principalId: grant.principalId, permission: grant.permission, expiresAt: grant.expiresAt },
+        detail: {
+          grantId: grant.id,
+          principalType: grant.principalType,
+          principalId: grant.principalId,
+          permission: grant.permission,
+          expiresAt: grant.expiresAt,
+        },
       });
       return created ? c.json(grant, 201) : c.json(grant, 200);
     },
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/api/grants', tags, ...signedIn, summary: 'The grants on an asset or collection (manage holders)',
+      method: 'get',
+      path: '/api/grants',
+      tags,
+      ...signedIn,
+      summary: 'The grants on an asset or collection (manage holders)',
       request: { query: resourceQuery },
       responses: { 200: jsonResponse(z.object({ items: z.array(grantSchema) }), 'The grants'), ...errorResponses(400, 401, 403, 404) },
     }),
@@ -124,7 +156,11 @@ export const grantRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'patch', path: '/api/grants/{id}', tags, ...signedIn, summary: "Change a grant's permission or expiry (manage holders)",
+      method: 'patch',
+      path: '/api/grants/{id}',
+      tags,
+      ...signedIn,
+      summary: "Change a grant's permission or expiry (manage holders)",
       request: { params: idParams, body: jsonBody(patchBody) },
       responses: { 200: jsonResponse(grantSchema, 'Updated'), ...errorResponses(400, 401, 403, 404, 413, 415) },
     }),
@@ -142,14 +178,24 @@ export const grantRoutes = apiRouter()
         action: 'grant.update',
         actorId: user.id,
         resource,
-        detail: { grantId: id, principalType: grant.principalType, principalId: grant.principalId, permission: grant.permission, expiresAt: grant.expiresAt },
+        detail: {
+          grantId: id,
+          principalType: grant.principalType,
+          principalId: grant.principalId,
+          permission: grant.permission,
+          expiresAt: grant.expiresAt,
+        },
       });
       return c.json(grant, 200);
     },
   )
   .openapi(
     createRoute({
-      method: 'delete', path: '/api/grants/{id}', tags, ...signedIn, summary: 'Delete a grant (manage holders)',
+      method: 'delete',
+      path: '/api/grants/{id}',
+      tags,
+      ...signedIn,
+      summary: 'Delete a grant (manage holders)',
       request: { params: idParams },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404) },
     }),

@@ -56,10 +56,15 @@ const noSuchPerson = (by: 'id' | 'email') =>
  * Refuses a grant naming its caller (by id or by their own email): nobody
  * grants themselves anything. @throws 400 `self_grant`.
  */
-export async function refuseSelfGrant(db: Database, callerId: string, who: { principalType: PrincipalType; principalId?: string; principalEmail?: string }): Promise<void> {
+export async function refuseSelfGrant(
+  db: Database,
+  callerId: string,
+  who: { principalType: PrincipalType; principalId?: string; principalEmail?: string },
+): Promise<void> {
   if (who.principalType !== 'user') return;
   const self =
-    who.principalId === callerId || (who.principalEmail !== undefined && who.principalEmail.toLowerCase() === (await ownEmail(db, callerId)));
+    who.principalId === callerId ||
+    (who.principalEmail !== undefined && who.principalEmail.toLowerCase() === (await ownEmail(db, callerId)));
   if (self) throw new AppError('self_grant', 'Nobody grants themselves anything: ask someone who manages this to change your access.');
 }
 
@@ -171,7 +176,10 @@ export async function updateGrant(
   patch: { permission?: Permission; expiresAt?: Date | null },
   actorId: string,
 ): Promise<GrantView> {
-  await db.update(grants).set({ ...patch, grantedBy: actorId }).where(eq(grants.id, id));
+  await db
+    .update(grants)
+    .set({ ...patch, grantedBy: actorId })
+    .where(eq(grants.id, id));
   const view = await loadGrantView(db, id, actorId);
   if (!view) throw new AppError('not_found', 'No such grant.');
   return view;

@@ -21,7 +21,11 @@ const tags = ['Groups'];
 export const groupMemberRoutes = apiRouter()
   .openapi(
     createRoute({
-      method: 'get', path: '/api/groups/{id}/members', tags, ...signedIn, summary: "A group's members (org members only)",
+      method: 'get',
+      path: '/api/groups/{id}/members',
+      tags,
+      ...signedIn,
+      summary: "A group's members (org members only)",
       request: { params: idParams },
       responses: { 200: jsonResponse(z.object({ items: z.array(groupMemberSchema) }), 'The members'), ...errorResponses(400, 401, 404) },
     }),
@@ -34,7 +38,11 @@ export const groupMemberRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/api/groups/{id}/members', tags, ...signedIn, summary: 'Add an org member to a group (owner, admin)',
+      method: 'post',
+      path: '/api/groups/{id}/members',
+      tags,
+      ...signedIn,
+      summary: 'Add an org member to a group (owner, admin)',
       request: { params: idParams, body: jsonBody(addBody) },
       responses: { 201: jsonResponse(groupMemberSchema, 'Added'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
@@ -45,7 +53,12 @@ export const groupMemberRoutes = apiRouter()
       const db = c.get('services').db();
       const group = await requireGroup(db, id, actor.id, MANAGERS);
       await addGroupMember(db, group, userId);
-      await writeAudit(db, requestMeta(c), { action: 'group.member_add', actorId: actor.id, resource: { type: 'org', id: group.orgId }, detail: { groupId: id, userId } });
+      await writeAudit(db, requestMeta(c), {
+        action: 'group.member_add',
+        actorId: actor.id,
+        resource: { type: 'org', id: group.orgId },
+        detail: { groupId: id, userId },
+      });
       const [member] = await listGroupMembers(db, id, userId);
       if (!member) throw new AppError('conflict', 'The user left the org meanwhile.');
       return c.json(member, 201);
@@ -53,7 +66,11 @@ export const groupMemberRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'delete', path: '/api/groups/{id}/members/{userId}', tags, ...signedIn, summary: 'Remove a member from a group (owner, admin, or themselves)',
+      method: 'delete',
+      path: '/api/groups/{id}/members/{userId}',
+      tags,
+      ...signedIn,
+      summary: 'Remove a member from a group (owner, admin, or themselves)',
       request: { params: idAndUserParams },
       responses: { 204: { description: 'Removed' }, ...errorResponses(400, 401, 403, 404) },
     }),
@@ -63,7 +80,12 @@ export const groupMemberRoutes = apiRouter()
       const db = c.get('services').db();
       const group = await requireGroup(db, id, actor.id, actor.id === userId ? undefined : MANAGERS);
       if (!(await removeGroupMember(db, id, userId))) throw new AppError('not_found', 'No such group member.');
-      await writeAudit(db, requestMeta(c), { action: 'group.member_remove', actorId: actor.id, resource: { type: 'org', id: group.orgId }, detail: { groupId: id, userId } });
+      await writeAudit(db, requestMeta(c), {
+        action: 'group.member_remove',
+        actorId: actor.id,
+        resource: { type: 'org', id: group.orgId },
+        detail: { groupId: id, userId },
+      });
       return c.body(null, 204);
     },
   );

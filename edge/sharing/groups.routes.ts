@@ -12,7 +12,6 @@ import { displayName, groupSchema, idParams } from './schemas.ts';
 import { writeAudit } from '../audit/write-audit.ts';
 import { requestMeta } from '../api/request-context.ts';
 
-
 const createBody = z.strictObject({ name: displayName }).openapi('CreateGroup');
 
 const tags = ['Groups'];
@@ -20,7 +19,11 @@ const tags = ['Groups'];
 export const groupRoutes = apiRouter()
   .openapi(
     createRoute({
-      method: 'post', path: '/api/orgs/{id}/groups', tags, ...signedIn, summary: 'Create a group in an org (owner, admin)',
+      method: 'post',
+      path: '/api/orgs/{id}/groups',
+      tags,
+      ...signedIn,
+      summary: 'Create a group in an org (owner, admin)',
       request: { params: idParams, body: jsonBody(createBody) },
       responses: { 201: jsonResponse(groupSchema, 'Created'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
@@ -31,13 +34,22 @@ export const groupRoutes = apiRouter()
       const db = c.get('services').db();
       await requireOrgRole(db, id, user.id, MANAGERS);
       const group = await createGroup(db, id, name);
-      await writeAudit(db, requestMeta(c), { action: 'group.create', actorId: user.id, resource: { type: 'org', id }, detail: { groupId: group.id, name } });
+      await writeAudit(db, requestMeta(c), {
+        action: 'group.create',
+        actorId: user.id,
+        resource: { type: 'org', id },
+        detail: { groupId: group.id, name },
+      });
       return c.json(group, 201);
     },
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/api/orgs/{id}/groups', tags, ...signedIn, summary: "An org's groups (members only)",
+      method: 'get',
+      path: '/api/orgs/{id}/groups',
+      tags,
+      ...signedIn,
+      summary: "An org's groups (members only)",
       request: { params: idParams },
       responses: { 200: jsonResponse(z.object({ items: z.array(groupSchema) }), 'The groups'), ...errorResponses(400, 401, 404) },
     }),
@@ -50,7 +62,11 @@ export const groupRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'delete', path: '/api/groups/{id}', tags, ...signedIn, summary: 'Delete a group and its grants (owner, admin)',
+      method: 'delete',
+      path: '/api/groups/{id}',
+      tags,
+      ...signedIn,
+      summary: 'Delete a group and its grants (owner, admin)',
       request: { params: idParams },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404) },
     }),
@@ -60,7 +76,12 @@ export const groupRoutes = apiRouter()
       const db = c.get('services').db();
       const group = await requireGroup(db, id, user.id, MANAGERS);
       await deleteGroup(db, id);
-      await writeAudit(db, requestMeta(c), { action: 'group.delete', actorId: user.id, resource: { type: 'org', id: group.orgId }, detail: { groupId: id, name: group.name } });
+      await writeAudit(db, requestMeta(c), {
+        action: 'group.delete',
+        actorId: user.id,
+        resource: { type: 'org', id: group.orgId },
+        detail: { groupId: id, name: group.name },
+      });
       return c.body(null, 204);
     },
   );

@@ -38,7 +38,11 @@ export async function listGroups(db: Database, orgId: string): Promise<GroupView
 }
 
 export async function loadGroup(db: Database, groupId: string): Promise<{ id: string; orgId: string; name: string } | null> {
-  const [row] = await db.select({ id: groups.id, orgId: groups.orgId, name: groups.name }).from(groups).where(eq(groups.id, groupId)).limit(1);
+  const [row] = await db
+    .select({ id: groups.id, orgId: groups.orgId, name: groups.name })
+    .from(groups)
+    .where(eq(groups.id, groupId))
+    .limit(1);
   return row ?? null;
 }
 

@@ -17,7 +17,7 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { orgInvitations, orgMembers, orgs, users } from '../../shared/db/schema.ts';
 import { AppError } from '../errors.ts';
-import { inviterMayInvite, type InvitationRow, type InvitedRole } from './invitations.service.ts';
+import { inviterMayInvite, type InvitationRow } from './invitations.service.ts';
 import { lockOrg, type Tx } from './org-members.service.ts';
 import type { ReceivedInvitation } from './schemas.ts';
 
@@ -86,12 +86,16 @@ export async function answerInvitation(
     }
     if (inv.status === 'revoked') throw new AppError('gone', 'This invitation was revoked.', { details: { status: 'revoked' } });
     if (inv.status !== 'pending') throw refused(inv.status);
-    if (inv.expiresAt.getTime() <= now.getTime()) throw new AppError('gone', 'This invitation has expired.', { details: { status: 'expired' } });
+    if (inv.expiresAt.getTime() <= now.getTime())
+      throw new AppError('gone', 'This invitation has expired.', { details: { status: 'expired' } });
     if (answer === 'accept') {
       await lockOrg(tx, inv.orgId);
       // Checked under the org's lock, so a removal or demotion of the inviter cannot slip past it.
       const [live] = await tx.select({ ok: inviterMayInvite }).from(orgInvitations).where(eq(orgInvitations.id, inv.id));
-      if (!live?.ok) throw new AppError('gone', 'This invitation lapsed: whoever sent it can no longer invite to this org.', { details: { status: 'lapsed' } });
+      if (!live?.ok)
+        throw new AppError('gone', 'This invitation lapsed: whoever sent it can no longer invite to this org.', {
+          details: { status: 'lapsed' },
+        });
       // Already a member (the org's creator, or a race): the membership and its role stay as they are.
       await tx.insert(orgMembers).values({ orgId: inv.orgId, userId, role: inv.role }).onConflictDoNothing();
     }

@@ -20,7 +20,6 @@ import { idParams, receivedInvitationSchema } from './schemas.ts';
 import { writeAudit } from '../audit/write-audit.ts';
 import { requestMeta } from '../api/request-context.ts';
 
-
 const answered = jsonResponse(z.object({ invitation: receivedInvitationSchema }), 'Answered (or already answered the same way)');
 
 const tags = ['Invitations'];
@@ -43,8 +42,15 @@ async function answer(c: Context<AppEnv>, id: string, how: Answer) {
 export const invitationRoutes = apiRouter()
   .openapi(
     createRoute({
-      method: 'get', path: '/api/invitations', tags, ...signedIn, summary: "The caller's pending invitations to orgs",
-      responses: { 200: jsonResponse(z.object({ invitations: z.array(receivedInvitationSchema) }), 'Pending, unexpired invitations'), ...errorResponses(401) },
+      method: 'get',
+      path: '/api/invitations',
+      tags,
+      ...signedIn,
+      summary: "The caller's pending invitations to orgs",
+      responses: {
+        200: jsonResponse(z.object({ invitations: z.array(receivedInvitationSchema) }), 'Pending, unexpired invitations'),
+        ...errorResponses(401),
+      },
     }),
     async (c) => {
       return c.json({ invitations: await myInvitations(c.get('services').db(), currentUser(c).id, new Date()) }, 200);
@@ -52,7 +58,11 @@ export const invitationRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/api/invitations/{id}/accept', tags, ...signedIn, summary: 'Accept an invitation: join the org',
+      method: 'post',
+      path: '/api/invitations/{id}/accept',
+      tags,
+      ...signedIn,
+      summary: 'Accept an invitation: join the org',
       request: { params: idParams },
       responses: { 200: answered, ...errorResponses(400, 401, 404, 409, 410) },
     }),
@@ -60,7 +70,11 @@ export const invitationRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/api/invitations/{id}/decline', tags, ...signedIn, summary: 'Decline an invitation',
+      method: 'post',
+      path: '/api/invitations/{id}/decline',
+      tags,
+      ...signedIn,
+      summary: 'Decline an invitation',
       request: { params: idParams },
       responses: { 200: answered, ...errorResponses(400, 401, 404, 409, 410) },
     }),

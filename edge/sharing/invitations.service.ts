@@ -94,7 +94,12 @@ export const orgView = (inv: InvitationRow): Omit<InvitationView, 'invitedBy'> =
  * Revokes an invitation of the org; revoking a revoked one again changes nothing.
  * @throws 404 when the org has no such invitation, 409 when it was already accepted or declined.
  */
-export async function revokeInvitation(db: Database, orgId: string, invitationId: string, now: Date): Promise<{ row: InvitationRow; changed: boolean }> {
+export async function revokeInvitation(
+  db: Database,
+  orgId: string,
+  invitationId: string,
+  now: Date,
+): Promise<{ row: InvitationRow; changed: boolean }> {
   const [revoked] = await db
     .update(orgInvitations)
     .set({ status: 'revoked', respondedAt: now })

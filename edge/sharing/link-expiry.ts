@@ -40,7 +40,8 @@ export interface ExpiryInput {
   expiresAt?: Date | undefined;
 }
 
-const invalid = (field: string, code: string, message: string) => validationFailed([{ field, code, message }], 'The request body is invalid.');
+const invalid = (field: string, code: string, message: string) =>
+  validationFailed([{ field, code, message }], 'The request body is invalid.');
 
 /**
  * The expiry for a new link (`past: 'refuse'`) or an edited one (`past:
@@ -50,7 +51,11 @@ const invalid = (field: string, code: string, message: string) => validationFail
  */
 export function chooseExpiry(policy: LinkTtlPolicy, input: ExpiryInput, now: Date, past: 'refuse' | 'allow'): Date | undefined {
   const tooLong = (field: string) =>
-    invalid(field, 'too_big', `Must be at most ${policy.maxSeconds} seconds from now (the ${policy.orgId ? "org's" : 'personal'} maximum).`);
+    invalid(
+      field,
+      'too_big',
+      `Must be at most ${policy.maxSeconds} seconds from now (the ${policy.orgId ? "org's" : 'personal'} maximum).`,
+    );
   if (input.expiresInSeconds !== undefined) {
     if (input.expiresInSeconds > policy.maxSeconds) throw tooLong('expiresInSeconds');
     return new Date(now.getTime() + input.expiresInSeconds * 1000);

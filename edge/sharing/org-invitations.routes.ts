@@ -20,12 +20,13 @@ import { idParams, invitedRoleSchema, orgInvitationSchema, sentInvitationSchema 
 import { writeAudit } from '../audit/write-audit.ts';
 import { requestMeta } from '../api/request-context.ts';
 
-
-
-
 const inviteBody = z
   .strictObject({
-    email: z.string().trim().max(254).pipe(z.email({ message: 'Must be an email address.' })),
+    email: z
+      .string()
+      .trim()
+      .max(254)
+      .pipe(z.email({ message: 'Must be an email address.' })),
     role: invitedRoleSchema.default('member').openapi({ description: 'member (default) or admin' }),
   })
   .openapi('InviteToOrg');
@@ -40,8 +41,13 @@ const tags = ['Orgs'];
 export const orgInvitationRoutes = apiRouter()
   .openapi(
     createRoute({
-      method: 'post', path: '/api/orgs/{id}/invitations', tags, ...signedIn, summary: 'Invite an email address to the org (owner, admin)',
-      description: 'Answers the same whether or not the address has an account; the account with that email sees the invitation and accepts or declines it.',
+      method: 'post',
+      path: '/api/orgs/{id}/invitations',
+      tags,
+      ...signedIn,
+      summary: 'Invite an email address to the org (owner, admin)',
+      description:
+        'Answers the same whether or not the address has an account; the account with that email sees the invitation and accepts or declines it.',
       request: { params: idParams, body: jsonBody(inviteBody) },
       responses: {
         202: jsonResponse(z.object({ invitation: sentInvitationSchema }), 'Invited (or the pending invitation refreshed)'),
@@ -56,16 +62,28 @@ export const orgInvitationRoutes = apiRouter()
       await requireOrgRole(db, id, actor.id, MANAGERS);
       await reserveInvite(db, actor.id);
       const row = await invite(db, { orgId: id, inviterId: actor.id, email: body.email.toLowerCase(), role: body.role, now: new Date() });
-      await writeAudit(db, requestMeta(c), { action: 'org.invite', actorId: actor.id, resource: { type: 'org', id }, detail: { invitationId: row.id, role: row.role } });
+      await writeAudit(db, requestMeta(c), {
+        action: 'org.invite',
+        actorId: actor.id,
+        resource: { type: 'org', id },
+        detail: { invitationId: row.id, role: row.role },
+      });
       const { email, role, expiresAt } = orgView(row);
       return c.json({ invitation: { id: row.id, email, role, status: 'pending' as const, expiresAt } }, 202);
     },
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/api/orgs/{id}/invitations', tags, ...signedIn, summary: "The org's pending invitations (owner, admin)",
+      method: 'get',
+      path: '/api/orgs/{id}/invitations',
+      tags,
+      ...signedIn,
+      summary: "The org's pending invitations (owner, admin)",
       request: { params: idParams },
-      responses: { 200: jsonResponse(z.object({ items: z.array(orgInvitationSchema) }), 'Pending, unexpired invitations'), ...errorResponses(400, 401, 403, 404) },
+      responses: {
+        200: jsonResponse(z.object({ items: z.array(orgInvitationSchema) }), 'Pending, unexpired invitations'),
+        ...errorResponses(400, 401, 403, 404),
+      },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -76,7 +94,11 @@ export const orgInvitationRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'delete', path: '/api/orgs/{id}/invitations/{invitationId}', tags, ...signedIn, summary: 'Revoke an invitation (owner, admin)',
+      method: 'delete',
+      path: '/api/orgs/{id}/invitations/{invitationId}',
+      tags,
+      ...signedIn,
+      summary: 'Revoke an invitation (owner, admin)',
       request: { params: invitationParams },
       responses: { 204: { description: 'Revoked (or already revoked)' }, ...errorResponses(400, 401, 403, 404, 409) },
     }),
@@ -86,7 +108,13 @@ export const orgInvitationRoutes = apiRouter()
       const db = c.get('services').db();
       await requireOrgRole(db, id, actor.id, MANAGERS);
       const { changed } = await revokeInvitation(db, id, invitationId, new Date());
-      if (changed) await writeAudit(db, requestMeta(c), { action: 'org.invite_revoke', actorId: actor.id, resource: { type: 'org', id }, detail: { invitationId } });
+      if (changed)
+        await writeAudit(db, requestMeta(c), {
+          action: 'org.invite_revoke',
+          actorId: actor.id,
+          resource: { type: 'org', id },
+          detail: { invitationId },
+        });
       return c.body(null, 204);
     },
   );

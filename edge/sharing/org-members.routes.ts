@@ -20,7 +20,6 @@ import { idAndUserParams, idParams, orgMemberSchema, orgRoleSchema } from './sch
 import { writeAudit } from '../audit/write-audit.ts';
 import { requestMeta } from '../api/request-context.ts';
 
-
 const roleBody = z.strictObject({ role: orgRoleSchema }).openapi('ChangeOrgRole');
 
 const tags = ['Orgs'];
@@ -28,7 +27,11 @@ const tags = ['Orgs'];
 export const orgMemberRoutes = apiRouter()
   .openapi(
     createRoute({
-      method: 'get', path: '/api/orgs/{id}/members', tags, ...signedIn, summary: "An org's members (members only)",
+      method: 'get',
+      path: '/api/orgs/{id}/members',
+      tags,
+      ...signedIn,
+      summary: "An org's members (members only)",
       request: { params: idParams },
       responses: { 200: jsonResponse(z.object({ items: z.array(orgMemberSchema) }), 'The members'), ...errorResponses(400, 401, 404) },
     }),
@@ -41,7 +44,11 @@ export const orgMemberRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'patch', path: '/api/orgs/{id}/members/{userId}', tags, ...signedIn, summary: "Change a member's role (owner, admin)",
+      method: 'patch',
+      path: '/api/orgs/{id}/members/{userId}',
+      tags,
+      ...signedIn,
+      summary: "Change a member's role (owner, admin)",
       request: { params: idAndUserParams, body: jsonBody(roleBody) },
       responses: { 200: jsonResponse(orgMemberSchema, 'Changed'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
@@ -52,7 +59,12 @@ export const orgMemberRoutes = apiRouter()
       const db = c.get('services').db();
       await requireOrgRole(db, id, actor.id, MANAGERS);
       await changeRole(db, id, actor.id, userId, role);
-      await writeAudit(db, requestMeta(c), { action: 'org.member_update', actorId: actor.id, resource: { type: 'org', id }, detail: { userId, role } });
+      await writeAudit(db, requestMeta(c), {
+        action: 'org.member_update',
+        actorId: actor.id,
+        resource: { type: 'org', id },
+        detail: { userId, role },
+      });
       const member = await memberView(db, id, userId);
       if (!member) throw new AppError('not_found', 'No such member.');
       return c.json(member, 200);
@@ -60,7 +72,11 @@ export const orgMemberRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'delete', path: '/api/orgs/{id}/members/{userId}', tags, ...signedIn, summary: 'Remove a member, or leave the org',
+      method: 'delete',
+      path: '/api/orgs/{id}/members/{userId}',
+      tags,
+      ...signedIn,
+      summary: 'Remove a member, or leave the org',
       request: { params: idAndUserParams },
       responses: { 204: { description: 'Removed' }, ...errorResponses(400, 401, 403, 404, 409) },
     }),
@@ -70,7 +86,12 @@ export const orgMemberRoutes = apiRouter()
       const db = c.get('services').db();
       await requireOrgRole(db, id, actor.id);
       await removeMember(db, id, actor.id, userId);
-      await writeAudit(db, requestMeta(c), { action: 'org.member_remove', actorId: actor.id, resource: { type: 'org', id }, detail: { userId } });
+      await writeAudit(db, requestMeta(c), {
+        action: 'org.member_remove',
+        actorId: actor.id,
+        resource: { type: 'org', id },
+        detail: { userId },
+      });
       return c.body(null, 204);
     },
   )

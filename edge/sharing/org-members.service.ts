@@ -76,7 +76,10 @@ export async function changeRole(db: Database, orgId: string, actorId: string, t
     if (current === null) throw notMember();
     if ((current === 'owner' || role === 'owner') && actorRole !== 'owner') throw onlyOwners();
     if (current === 'owner' && role !== 'owner' && (await ownerCount(tx, orgId)) <= 1) throw lastOwner();
-    await tx.update(orgMembers).set({ role }).where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.userId, targetId)));
+    await tx
+      .update(orgMembers)
+      .set({ role })
+      .where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.userId, targetId)));
   });
 }
 
@@ -87,7 +90,8 @@ export async function removeMember(db: Database, orgId: string, actorId: string,
     const actorRole = await roleIn(tx, orgId, actorId);
     if (actorRole === null) throw new AppError('not_found', 'No such org.');
     const leaving = actorId === targetId;
-    if (!leaving && actorRole !== 'owner' && actorRole !== 'admin') throw new AppError('forbidden', 'This needs the owner or admin role in the org.');
+    if (!leaving && actorRole !== 'owner' && actorRole !== 'admin')
+      throw new AppError('forbidden', 'This needs the owner or admin role in the org.');
     const current = await roleIn(tx, orgId, targetId);
     if (current === null) throw notMember();
     if (current === 'owner' && !leaving && actorRole !== 'owner') throw onlyOwners();

@@ -8,13 +8,23 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { apiRouter, errorResponses, jsonBody, jsonResponse, signedIn } from '../api/router.ts';
 import { currentUser } from '../auth/authenticate.ts';
 import { AppError } from '../errors.ts';
-import { MANAGERS, ORG_TTL_MAX, ORG_TTL_MIN, createOrg, listMyOrgs, loadOrg, requireOrgRole, updateOrg, type OrgRole, type OrgRow } from './orgs.service.ts';
-import { displayName, idParams, orgRoleSchema, orgSchema } from './schemas.ts';
+import {
+  MANAGERS,
+  ORG_TTL_MAX,
+  ORG_TTL_MIN,
+  createOrg,
+  listMyOrgs,
+  loadOrg,
+  requireOrgRole,
+  updateOrg,
+  type OrgRole,
+  type OrgRow,
+} from './orgs.service.ts';
+import { displayName, idParams, orgSchema } from './schemas.ts';
 import { writeAudit } from '../audit/write-audit.ts';
 import { requestMeta } from '../api/request-context.ts';
 
 const ttl = z.number().int().min(ORG_TTL_MIN).max(ORG_TTL_MAX).openapi({ description: 'Seconds' });
-
 
 const createBody = z
   .strictObject({
@@ -51,7 +61,11 @@ const tags = ['Orgs'];
 export const orgRoutes = apiRouter()
   .openapi(
     createRoute({
-      method: 'post', path: '/api/orgs', tags, ...signedIn, summary: 'Create an org; the caller becomes its owner',
+      method: 'post',
+      path: '/api/orgs',
+      tags,
+      ...signedIn,
+      summary: 'Create an org; the caller becomes its owner',
       request: { body: jsonBody(createBody) },
       responses: { 201: jsonResponse(orgSchema, 'Created'), ...errorResponses(400, 401, 409, 413, 415) },
     }),
@@ -60,13 +74,22 @@ export const orgRoutes = apiRouter()
       const db = c.get('services').db();
       const org = await createOrg(db, user.id, c.req.valid('json'));
       if (!org) throw new AppError('conflict', 'This slug is taken.');
-      await writeAudit(db, requestMeta(c), { action: 'org.create', actorId: user.id, resource: { type: 'org', id: org.id }, detail: { slug: org.slug } });
+      await writeAudit(db, requestMeta(c), {
+        action: 'org.create',
+        actorId: user.id,
+        resource: { type: 'org', id: org.id },
+        detail: { slug: org.slug },
+      });
       return c.json(view(org, 'owner'), 201);
     },
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/api/orgs', tags, ...signedIn, summary: "The caller's orgs",
+      method: 'get',
+      path: '/api/orgs',
+      tags,
+      ...signedIn,
+      summary: "The caller's orgs",
       responses: { 200: jsonResponse(z.object({ items: z.array(orgSchema) }), 'The orgs'), ...errorResponses(401) },
     }),
     async (c) => {
@@ -76,7 +99,11 @@ export const orgRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/api/orgs/{id}', tags, ...signedIn, summary: 'One org (members only)',
+      method: 'get',
+      path: '/api/orgs/{id}',
+      tags,
+      ...signedIn,
+      summary: 'One org (members only)',
       request: { params: idParams },
       responses: { 200: jsonResponse(orgSchema, 'The org'), ...errorResponses(400, 401, 404) },
     }),
@@ -91,7 +118,11 @@ export const orgRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'patch', path: '/api/orgs/{id}', tags, ...signedIn, summary: 'Rename an org or change its share-link lifetimes (owner, admin)',
+      method: 'patch',
+      path: '/api/orgs/{id}',
+      tags,
+      ...signedIn,
+      summary: 'Rename an org or change its share-link lifetimes (owner, admin)',
       request: { params: idParams, body: jsonBody(patchBody) },
       responses: { 200: jsonResponse(orgSchema, 'Updated'), ...errorResponses(400, 401, 403, 404, 413, 415) },
     }),
@@ -102,7 +133,12 @@ export const orgRoutes = apiRouter()
       const db = c.get('services').db();
       const role = await requireOrgRole(db, id, user.id, MANAGERS);
       const org = await updateOrg(db, id, body);
-      await writeAudit(db, requestMeta(c), { action: 'org.update', actorId: user.id, resource: { type: 'org', id }, detail: { fields: Object.keys(body) } });
+      await writeAudit(db, requestMeta(c), {
+        action: 'org.update',
+        actorId: user.id,
+        resource: { type: 'org', id },
+        detail: { fields: Object.keys(body) },
+      });
       return c.json(view(org, role), 200);
     },
   );

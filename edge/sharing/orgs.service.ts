@@ -84,7 +84,10 @@ export async function updateOrg(db: Database, orgId: string, patch: OrgPatch): P
     .where(and(eq(orgs.id, orgId), sql`(${newDefault})::int <= (${newMax})::int`))
     .returning();
   if (!row) {
-    throw validationFailed([{ field: 'shareLinkDefaultTtl', code: 'too_big', message: 'Must not exceed shareLinkMaxTtl.' }], 'The request body is invalid.');
+    throw validationFailed(
+      [{ field: 'shareLinkDefaultTtl', code: 'too_big', message: 'Must not exceed shareLinkMaxTtl.' }],
+      'The request body is invalid.',
+    );
   }
   return row;
 }

@@ -19,7 +19,10 @@ export async function knownPeople(db: Database, callerId: string, userIds: reado
     select distinct theirs.user_id from org_members mine
     join org_members theirs on theirs.org_id = mine.org_id
     where mine.user_id = ${callerId}
-      and theirs.user_id in (${sql.join(others.map((id) => sql`${id}::uuid`), sql`, `)})`);
+      and theirs.user_id in (${sql.join(
+        others.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )})`);
   for (const row of rowsOf<{ user_id: string }>(result)) known.add(row.user_id);
   return known;
 }

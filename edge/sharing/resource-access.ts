@@ -15,8 +15,13 @@ export type { AccessibleResource, ResourceRef, ResourceType } from '../access/ga
  * The resource, when the caller holds `need` on it.
  * @throws 404 when it does not exist or the caller cannot see it; 403 when they see it without `need`.
  */
-export const requireResource = (db: Database, userId: string, ref: ResourceRef, need: Permission, now = new Date()): Promise<AccessibleResource> =>
-  requireResourcePermission(db, ref, { userId }, need, now);
+export const requireResource = (
+  db: Database,
+  userId: string,
+  ref: ResourceRef,
+  need: Permission,
+  now = new Date(),
+): Promise<AccessibleResource> => requireResourcePermission(db, ref, { userId }, need, now);
 
 /** Refuses sharing a resource that is in the trash (only its owner still sees it there). */
 export function requireLive(resource: AccessibleResource): void {

@@ -31,7 +31,6 @@ export const resourceQuery = z.object({
   resourceId: uuidParam.openapi({ param: { name: 'resourceId', in: 'query' } }),
 });
 
-
 export const iso = (d: Date): string => d.toISOString();
 export const isoOrNull = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 
@@ -67,7 +66,9 @@ export const grantSchema = z
   })
   .openapi('Grant');
 
-export const groupMemberSchema = z.object({ userId: z.uuid(), name: z.string(), email: z.string(), addedAt: z.string() }).openapi('GroupMember');
+export const groupMemberSchema = z
+  .object({ userId: z.uuid(), name: z.string(), email: z.string(), addedAt: z.string() })
+  .openapi('GroupMember');
 
 export const groupSchema = z
   .object({ id: z.uuid(), orgId: z.uuid(), name: z.string(), memberCount: z.number().int(), createdAt: z.string() })

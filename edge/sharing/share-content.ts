@@ -9,7 +9,7 @@
  * only (the playlist names the rest). Trashed items are left out; a trashed
  * shared resource is gone.
  */
-import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, or } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { assets, collectionItems, collections } from '../../shared/db/schema.ts';
 import { includes, linkLevel } from '../../shared/policy/access.ts';
@@ -44,7 +44,14 @@ function sharedAsset(row: AssetRowLike, derived: DerivativeFile[], mayDownload: 
   const media: MediaEntry[] =
     row.status === 'blocked'
       ? []
-      : derived.map((d) => ({ variant: d.kind, url: `${base}${d.kind}`, contentType: d.contentType, width: d.width, height: d.height, size: d.size }));
+      : derived.map((d) => ({
+          variant: d.kind,
+          url: `${base}${d.kind}`,
+          contentType: d.contentType,
+          width: d.width,
+          height: d.height,
+          size: d.size,
+        }));
   if (row.status !== 'blocked' && mayDownload) {
     media.push({ variant: 'original', url: `${base}original`, contentType, width: null, height: null, size: row.size });
   }
@@ -63,7 +70,18 @@ function sharedAsset(row: AssetRowLike, derived: DerivativeFile[], mayDownload: 
 
 type AssetRowLike = Pick<
   typeof assets.$inferSelect,
-  'id' | 'ownerId' | 'visibility' | 'deletedAt' | 'filename' | 'title' | 'description' | 'declaredType' | 'detectedType' | 'size' | 'status' | 'placeholder'
+  | 'id'
+  | 'ownerId'
+  | 'visibility'
+  | 'deletedAt'
+  | 'filename'
+  | 'title'
+  | 'description'
+  | 'declaredType'
+  | 'detectedType'
+  | 'size'
+  | 'status'
+  | 'placeholder'
 >;
 
 /** The asset of an asset link. @throws 410 when it was deleted (or trashed). */
@@ -121,7 +139,11 @@ export async function collectionForLink(
     .orderBy(asc(collectionItems.position), asc(collectionItems.assetId))
     .limit(page.limit + 1);
   const pageRows = rows.slice(0, page.limit);
-  const media = await derivativeFiles(db, pageRows.map((r) => r.asset.id), { listed: true, readyOnly: true });
+  const media = await derivativeFiles(
+    db,
+    pageRows.map((r) => r.asset.id),
+    { listed: true, readyOnly: true },
+  );
   const last = pageRows[pageRows.length - 1];
   return {
     id: col.id,

@@ -20,11 +20,10 @@ import { AppError } from '../errors.ts';
 import { ORG_TTL_MAX } from './orgs.service.ts';
 import { chooseExpiry, linkTtlPolicy, MIN_LINK_TTL_SECONDS } from './link-expiry.ts';
 import { requireLive, requireResource } from './resource-access.ts';
-import { idParams, instantSchema, permissionSchema, resourceQuery, resourceTypeSchema, shareLinkSchema } from './schemas.ts';
+import { idParams, instantSchema, resourceQuery, resourceTypeSchema, shareLinkSchema } from './schemas.ts';
 import { insertLink, linkView, listLinks, loadLinkRow, revokeLink, updateLink, type LinkPatch } from './share-links.service.ts';
 import { writeAudit } from '../audit/write-audit.ts';
 import { requestMeta } from '../api/request-context.ts';
-
 
 const linkPermission = z.enum(['view', 'download']);
 const expiresInSeconds = z.number().int().min(MIN_LINK_TTL_SECONDS).max(ORG_TTL_MAX);
@@ -69,7 +68,11 @@ const tags = ['Share links'];
 export const shareLinkRoutes = apiRouter()
   .openapi(
     createRoute({
-      method: 'post', path: '/api/share-links', tags, ...signedIn, summary: 'Create a share link (manage holders)',
+      method: 'post',
+      path: '/api/share-links',
+      tags,
+      ...signedIn,
+      summary: 'Create a share link (manage holders)',
       request: { body: jsonBody(createBody) },
       responses: { 201: jsonResponse(shareLinkSchema, 'Created'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
@@ -95,16 +98,30 @@ export const shareLinkRoutes = apiRouter()
         action: 'share.create',
         actorId: user.id,
         resource: ref,
-        detail: { linkId: row.id, permission: row.permission, expiresAt: row.expiresAt.toISOString(), hasPassword: row.passwordHash !== null, allowDownload: row.allowDownload, maxDownloads: row.maxDownloads },
+        detail: {
+          linkId: row.id,
+          permission: row.permission,
+          expiresAt: row.expiresAt.toISOString(),
+          hasPassword: row.passwordHash !== null,
+          allowDownload: row.allowDownload,
+          maxDownloads: row.maxDownloads,
+        },
       });
       return c.json(await linkView(await keys(), tokenParty, row, now), 201);
     },
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/api/share-links', tags, ...signedIn, summary: 'The share links of an asset or collection, with view and download counts (manage holders)',
+      method: 'get',
+      path: '/api/share-links',
+      tags,
+      ...signedIn,
+      summary: 'The share links of an asset or collection, with view and download counts (manage holders)',
       request: { query: resourceQuery },
-      responses: { 200: jsonResponse(z.object({ items: z.array(shareLinkSchema) }), 'The links, newest first'), ...errorResponses(400, 401, 403, 404) },
+      responses: {
+        200: jsonResponse(z.object({ items: z.array(shareLinkSchema) }), 'The links, newest first'),
+        ...errorResponses(400, 401, 403, 404),
+      },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -119,7 +136,11 @@ export const shareLinkRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'patch', path: '/api/share-links/{id}', tags, ...signedIn, summary: 'Change a share link; answers it with a fresh token (manage holders)',
+      method: 'patch',
+      path: '/api/share-links/{id}',
+      tags,
+      ...signedIn,
+      summary: 'Change a share link; answers it with a fresh token (manage holders)',
       request: { params: idParams, body: jsonBody(patchBody) },
       responses: { 200: jsonResponse(shareLinkSchema, 'Updated'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
     }),
@@ -140,7 +161,12 @@ export const shareLinkRoutes = apiRouter()
         allowDownload: body.allowDownload,
         maxDownloads: body.maxDownloads,
         expiresAt: chooseExpiry(await linkTtlPolicy(db(), ref), { ...body, expiresAt: toDate(body.expiresAt) }, now, 'allow'),
-        passwordHash: body.password === undefined ? undefined : body.password === null ? null : await hashPassword(body.password, passwordParams(c.get('services').config)),
+        passwordHash:
+          body.password === undefined
+            ? undefined
+            : body.password === null
+              ? null
+              : await hashPassword(body.password, passwordParams(c.get('services').config)),
         createdBy: user.id,
       };
       const row = await updateLink(db(), id, patch);
@@ -150,14 +176,23 @@ export const shareLinkRoutes = apiRouter()
         actorId: user.id,
         resource: ref,
         // Field names only (never the password), plus the resulting expiry and permission.
-        detail: { linkId: id, fields: Object.keys(body).filter((k) => body[k as keyof typeof body] !== undefined), expiresAt: row.expiresAt.toISOString(), permission: row.permission },
+        detail: {
+          linkId: id,
+          fields: Object.keys(body).filter((k) => body[k as keyof typeof body] !== undefined),
+          expiresAt: row.expiresAt.toISOString(),
+          permission: row.permission,
+        },
       });
       return c.json(await linkView(await keys(), tokenParty, row, now), 200);
     },
   )
   .openapi(
     createRoute({
-      method: 'delete', path: '/api/share-links/{id}', tags, ...signedIn, summary: 'Revoke a share link (manage holders)',
+      method: 'delete',
+      path: '/api/share-links/{id}',
+      tags,
+      ...signedIn,
+      summary: 'Revoke a share link (manage holders)',
       request: { params: idParams },
       responses: { 204: { description: 'Revoked' }, ...errorResponses(400, 401, 403, 404) },
     }),

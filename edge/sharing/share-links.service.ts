@@ -10,7 +10,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { shareLinks } from '../../shared/db/schema.ts';
-import type { Permission } from '../../shared/policy/access.ts';
 import { signShareToken, type KeySet, type PartyOptions } from '../../shared/tokens/index.ts';
 import type { ResourceRef } from './resource-access.ts';
 import type { ShareLinkView } from './schemas.ts';

@@ -20,19 +20,34 @@ import { verifyPassword } from '../auth/password.ts';
 import { AppError, retryLater } from '../errors.ts';
 import { clientKey } from '../middleware/client-address.ts';
 import { openLink, requireLinkUnlocked } from '../access/link-gate.ts';
-import { resourceTypeSchema, shareInfoSchema, shareUnlockSchema, sharedAssetSchema, sharedMediaSchema } from './schemas.ts';
+import { shareInfoSchema, shareUnlockSchema } from './schemas.ts';
 import { assetForLink, collectionForLink, decodeItemCursor } from './share-content.ts';
 import { countView } from './share-links.service.ts';
 import { reserveUnlockAttempt, unlockSucceeded } from './unlock-attempts.ts';
 import { writeAudit } from '../audit/write-audit.ts';
 import { requestMeta } from '../api/request-context.ts';
 
-const tokenParam = z.object({ token: z.string().min(1).max(4096).openapi({ param: { name: 'token', in: 'path' } }) });
-
+const tokenParam = z.object({
+  token: z
+    .string()
+    .min(1)
+    .max(4096)
+    .openapi({ param: { name: 'token', in: 'path' } }),
+});
 
 const pageQuery = z.object({
-  cursor: z.string().max(200).optional().openapi({ param: { name: 'cursor', in: 'query' } }),
-  limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ param: { name: 'limit', in: 'query' } }),
+  cursor: z
+    .string()
+    .max(200)
+    .optional()
+    .openapi({ param: { name: 'cursor', in: 'query' } }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(50)
+    .openapi({ param: { name: 'limit', in: 'query' } }),
 });
 
 const unlockBody = z.strictObject({ password: z.string().min(1).max(1024) }).openapi('UnlockShareLink');
@@ -42,7 +57,10 @@ const tags = ['Share links'];
 export const shareRoutes = apiRouter()
   .openapi(
     createRoute({
-      method: 'get', path: '/api/share/{token}', tags, summary: 'What a share link opens (no account needed)',
+      method: 'get',
+      path: '/api/share/{token}',
+      tags,
+      summary: 'What a share link opens (no account needed)',
       request: { params: tokenParam, query: pageQuery },
       responses: { 200: jsonResponse(shareInfoSchema, 'The link and its resource'), ...errorResponses(400, 401, 410) },
     }),
@@ -61,7 +79,13 @@ export const shareRoutes = apiRouter()
           : { collection: await collectionForLink(db, link, token, page, now) };
       // HEAD is served by this GET handler too; only a real open counts.
       if (c.req.method === 'GET') await countView(db, link.id);
-      if (c.req.method === 'GET') await writeAudit(db, requestMeta(c), { action: 'share.open', actorId: null, resource: { type: link.resourceType, id: link.resourceId }, detail: { linkId: link.id } });
+      if (c.req.method === 'GET')
+        await writeAudit(db, requestMeta(c), {
+          action: 'share.open',
+          actorId: null,
+          resource: { type: link.resourceType, id: link.resourceId },
+          detail: { linkId: link.id },
+        });
       const info = {
         link: {
           resourceType: link.resourceType,
@@ -78,9 +102,15 @@ export const shareRoutes = apiRouter()
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/api/share/{token}/unlock', tags, summary: "Unlock a password-protected share link",
+      method: 'post',
+      path: '/api/share/{token}/unlock',
+      tags,
+      summary: 'Unlock a password-protected share link',
       request: { params: tokenParam, body: jsonBody(unlockBody) },
-      responses: { 200: jsonResponse(shareUnlockSchema, 'Unlocked; the cookie is set'), ...errorResponses(400, 401, 409, 410, 413, 415, 429) },
+      responses: {
+        200: jsonResponse(shareUnlockSchema, 'Unlocked; the cookie is set'),
+        ...errorResponses(400, 401, 409, 410, 413, 415, 429),
+      },
     }),
     async (c) => {
       const { token } = c.req.valid('param');
@@ -111,7 +141,14 @@ export const shareRoutes = apiRouter()
         now,
       });
       // hono adds the `__Host-` prefix: `__Host-share-<linkId>`, the name edge/access/share-unlock.ts reads.
-      setCookie(c, `share-${link.id}`, unlock.token, { prefix: 'host', httpOnly: true, secure: true, sameSite: 'Lax', path: '/', maxAge: ttl });
+      setCookie(c, `share-${link.id}`, unlock.token, {
+        prefix: 'host',
+        httpOnly: true,
+        secure: true,
+        sameSite: 'Lax',
+        path: '/',
+        maxAge: ttl,
+      });
       await writeAudit(db(), requestMeta(c), { action: 'share.unlock', actorId: null, resource, detail: { linkId: link.id } });
       return c.json({ unlockToken: unlock.token, expiresAt: unlock.expiresAt.toISOString() }, 200);
     },

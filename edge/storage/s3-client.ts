@@ -159,12 +159,7 @@ export class S3Client {
   }
 
   /** PUT an object. A stream body needs `contentLength`; it is sent once, never retried. */
-  async put(
-    bucket: string,
-    key: string,
-    body: BodyInit | ReadableStream<Uint8Array>,
-    opts: PutOptions = {},
-  ): Promise<{ etag: string }> {
+  async put(bucket: string, key: string, body: BodyInit | ReadableStream<Uint8Array>, opts: PutOptions = {}): Promise<{ etag: string }> {
     const headers = new Headers();
     if (opts.contentType) headers.set('content-type', opts.contentType);
     if (opts.contentLength !== undefined) headers.set('content-length', String(opts.contentLength));
@@ -191,11 +186,7 @@ export class S3Client {
   }
 
   /** A presigned GET URL, valid `expiresIn` seconds. */
-  async presignGet(
-    bucket: string,
-    key: string,
-    opts: { expiresIn: number; responseContentDisposition?: string },
-  ): Promise<string> {
+  async presignGet(bucket: string, key: string, opts: { expiresIn: number; responseContentDisposition?: string }): Promise<string> {
     const query: Record<string, string> = { 'X-Amz-Expires': String(opts.expiresIn) };
     if (opts.responseContentDisposition) {
       query['response-content-disposition'] = opts.responseContentDisposition;
@@ -227,10 +218,11 @@ export class S3Client {
     if (opts.contentLength !== undefined) headers['content-length'] = String(opts.contentLength);
     if (opts.checksumSha256) headers['x-amz-checksum-sha256'] = opts.checksumSha256;
     if (opts.createOnly) headers['if-none-match'] = '*';
-    const signed = await this.aws.sign(
-      this.url(bucket, key, { 'X-Amz-Expires': String(opts.expiresIn) }),
-      { method: 'PUT', headers, aws: { signQuery: true, allHeaders: true } },
-    );
+    const signed = await this.aws.sign(this.url(bucket, key, { 'X-Amz-Expires': String(opts.expiresIn) }), {
+      method: 'PUT',
+      headers,
+      aws: { signQuery: true, allHeaders: true },
+    });
     return { url: signed.url, headers };
   }
 
@@ -242,24 +234,14 @@ export class S3Client {
     const headers = new Headers();
     if (opts.contentType) headers.set('content-type', opts.contentType);
     for (const [k, v] of Object.entries(opts.metadata ?? {})) headers.set(`x-amz-meta-${k}`, v);
-    const xml = await this.xml(
-      this.url(bucket, key, { uploads: '' }),
-      { method: 'POST', headers },
-      `create multipart ${bucket}/${key}`,
-    );
+    const xml = await this.xml(this.url(bucket, key, { uploads: '' }), { method: 'POST', headers }, `create multipart ${bucket}/${key}`);
     const uploadId = text(xml, 'UploadId');
     if (!uploadId) throw new StorageError(502, 'MalformedResponse', 'no UploadId in response');
     return uploadId;
   }
 
   /** A presigned URL for one part of a multipart upload. */
-  async presignUploadPart(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    partNumber: number,
-    expiresIn: number,
-  ): Promise<string> {
+  async presignUploadPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresIn: number): Promise<string> {
     const signed = await this.aws.sign(
       this.url(bucket, key, {
         partNumber: String(partNumber),

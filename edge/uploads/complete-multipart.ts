@@ -35,7 +35,6 @@ export interface ClientPart {
 /** Reason recorded when S3 no longer knows an upload (aborted by the lifecycle rule or the sweeper). */
 export const ABANDONED = 'upload abandoned';
 
-
 const isNoSuchUpload = (err: unknown) => err instanceof StorageError && (err.status === 404 || err.code === 'NoSuchUpload');
 const isPreconditionFailed = (err: unknown) => err instanceof StorageError && (err.status === 412 || err.code === 'PreconditionFailed');
 const isWriteConflict = (err: unknown) => err instanceof StorageError && (err.status === 409 || err.code === 'ConditionalRequestConflict');
@@ -79,9 +78,13 @@ function compareParts(client: ClientPart[], stored: UploadedPart[]): void {
   }
   const missing = stored.map((p) => p.partNumber).filter((n) => !seen.has(n));
   if (unknown.length || etagMismatch.length || missing.length) {
-    throw new AppError('conflict', 'The parts listed are not the parts stored. List the parts, upload what is missing and complete again.', {
-      details: { unknown, etagMismatch, missing },
-    });
+    throw new AppError(
+      'conflict',
+      'The parts listed are not the parts stored. List the parts, upload what is missing and complete again.',
+      {
+        details: { unknown, etagMismatch, missing },
+      },
+    );
   }
 }
 
@@ -107,7 +110,8 @@ export async function completeMultipart(deps: CompleteDeps, upload: UploadRecord
     await deps.storage.completeMultipartUpload(deps.bucket, upload.key, uploadId, stored, { createOnly: true });
   } catch (err) {
     if (isPreconditionFailed(err)) return refuseReplacement(deps, upload, uploadId);
-    if (isWriteConflict(err)) throw new AppError('conflict', 'Another write to this original is in progress. Try again shortly.', { cause: err });
+    if (isWriteConflict(err))
+      throw new AppError('conflict', 'Another write to this original is in progress. Try again shortly.', { cause: err });
     if (!isNoSuchUpload(err)) throw err;
     await markAborted(deps.db, upload, ABANDONED, deps.now);
     throw new AppError('not_found', 'No such upload.');

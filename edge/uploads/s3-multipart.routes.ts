@@ -63,7 +63,10 @@ function storageDown(err: unknown): never {
   throw err;
 }
 
-const partNumberParam = z.string().regex(/^[1-9]\d{0,4}$/).transform(Number);
+const partNumberParam = z
+  .string()
+  .regex(/^[1-9]\d{0,4}$/)
+  .transform(Number);
 
 export const s3Multipart = new Hono<AppEnv>()
   // Also matches `/s3/multipart` itself.
@@ -89,9 +92,13 @@ export const s3Multipart = new Hono<AppEnv>()
     const max = maxPartNumber(upload.size);
     const part = partNumberParam.safeParse(c.req.param('partNumber'));
     if (!part.success || part.data > max) {
-      throw new AppError('bad_request', `Part numbers of this upload run from 1 to ${max} (${upload.size} bytes, parts of at least 5 MiB).`, {
-        details: { maxPartNumber: max },
-      });
+      throw new AppError(
+        'bad_request',
+        `Part numbers of this upload run from 1 to ${max} (${upload.size} bytes, parts of at least 5 MiB).`,
+        {
+          details: { maxPartNumber: max },
+        },
+      );
     }
     const { storage, config } = c.get('services');
     const expires = Math.max(1, Math.min(PART_URL_TTL, Math.floor((upload.expiresAt.getTime() - now.getTime()) / 1000)));

@@ -42,7 +42,14 @@ export const createUploadBody = z.strictObject({
 export type CreateUploadBody = z.output<typeof createUploadBody>;
 
 /** A size sent as a number (JSON) or a decimal string (Uppy's query-string metadata). */
-const declaredSize = z.union([size, z.string().regex(/^[1-9]\d{0,15}$/, 'must be a whole number').transform(Number).pipe(size)]);
+const declaredSize = z.union([
+  size,
+  z
+    .string()
+    .regex(/^[1-9]\d{0,15}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(size),
+]);
 
 /**
  * The Uppy metadata the edge reads: `size` is required (Uppy does not send a
@@ -76,7 +83,11 @@ export const completeMultipartBody = z.strictObject({
 });
 
 /** An S3 UploadId as it appears in paths; AWS's are opaque URL-safe strings. */
-export const uploadIdParam = z.string().min(1).max(1024).regex(/^[A-Za-z0-9._~+=\/-]+$/);
+export const uploadIdParam = z
+  .string()
+  .min(1)
+  .max(1024)
+  .regex(/^[A-Za-z0-9._~+=/-]+$/);
 
 /** `POST /api/uploads` 201: where to PUT the bytes. */
 export const uploadStartedSchema = z

@@ -102,7 +102,15 @@ export async function startPostUpload(deps: UploadDeps, userId: string, d: Decla
     expiresIn: SIMPLE_URL_TTL,
     now,
   });
-  return { assetId, key, method: 'POST' as const, url: post.url, fields: post.fields, headers: {}, expiresAt: post.expiresAt.toISOString() };
+  return {
+    assetId,
+    key,
+    method: 'POST' as const,
+    url: post.url,
+    fields: post.fields,
+    headers: {},
+    expiresAt: post.expiresAt.toISOString(),
+  };
 }
 
 /**

@@ -134,11 +134,13 @@ export class Cdn extends Construct {
     });
     Validations.of(d).acknowledge({
       id: 'AwsSolutions-CFR2',
-      reason: 'Every path requires a CloudFront signed URL minted by the edge Worker, which already rate-limits and authorises; WAF would add a fixed monthly cost with nothing left to filter.',
+      reason:
+        'Every path requires a CloudFront signed URL minted by the edge Worker, which already rate-limits and authorises; WAF would add a fixed monthly cost with nothing left to filter.',
     });
     Validations.of(d).acknowledge({
       id: 'AwsSolutions-CFR4',
-      reason: 'Uses the default *.cloudfront.net certificate (TLS policy not selectable); the only intended client is the Cloudflare Worker, which negotiates TLS 1.2+.',
+      reason:
+        'Uses the default *.cloudfront.net certificate (TLS policy not selectable); the only intended client is the Cloudflare Worker, which negotiates TLS 1.2+.',
     });
   }
 }

@@ -174,19 +174,27 @@ export class Data extends Construct {
   private acknowledge(props: DataProps): void {
     const db = Validations.of(this.database);
     if (!props.multiAz) {
-      db.acknowledge({ id: 'AwsSolutions-RDS3', reason: 'Single-AZ by configuration for this environment (seed scale); prod sets multiAz=true.' });
+      db.acknowledge({
+        id: 'AwsSolutions-RDS3',
+        reason: 'Single-AZ by configuration for this environment (seed scale); prod sets multiAz=true.',
+      });
     }
     if (!props.deletionProtection) {
-      db.acknowledge({ id: 'AwsSolutions-RDS10', reason: 'Non-production environment: deletion protection off so a dev stack can be torn down; prod enables it.' });
+      db.acknowledge({
+        id: 'AwsSolutions-RDS10',
+        reason: 'Non-production environment: deletion protection off so a dev stack can be torn down; prod enables it.',
+      });
     }
     db.acknowledge({
       id: 'AwsSolutions-RDS11',
-      reason: 'Default port kept: the instance is in isolated subnets reachable only from the RDS Proxy security group, so an unusual port hides nothing.',
+      reason:
+        'Default port kept: the instance is in isolated subnets reachable only from the RDS Proxy security group, so an unusual port hides nothing.',
     });
     for (const secret of Object.values(this.roleSecrets)) {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
-        reason: 'The Worker (a Wrangler secret) and warm Lambdas hold copies of this role password, so a scheduled rotation would cut them off; rotation is an on-demand runbook that updates both (docs/deploy.md, "Rotate a role password"). The master secret rotates automatically.',
+        reason:
+          'The Worker (a Wrangler secret) and warm Lambdas hold copies of this role password, so a scheduled rotation would cut them off; rotation is an on-demand runbook that updates both (docs/deploy.md, "Rotate a role password"). The master secret rotates automatically.',
       });
     }
   }

@@ -158,16 +158,19 @@ export class DbRelay extends Construct {
     if (allowed.includes('0.0.0.0/0')) {
       Validations.of(this.loadBalancer).acknowledge({
         id: 'AwsSolutions-EC23',
-        reason: 'Workers egress from Cloudflare ranges Cloudflare does not promise for Workers, and the pipeline Lambdas from the region\'s AWS ranges. The listener forwards only /v1 with a token; each task verifies a single-use HMAC token before dialing Postgres and rate-limits per source. Narrow with relayAllowedCidrs where possible.',
+        reason:
+          "Workers egress from Cloudflare ranges Cloudflare does not promise for Workers, and the pipeline Lambdas from the region's AWS ranges. The listener forwards only /v1 with a token; each task verifies a single-use HMAC token before dialing Postgres and rate-limits per source. Narrow with relayAllowedCidrs where possible.",
       });
     }
     Validations.of(this.keySecret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'The Worker holds a copy as a Wrangler secret, so an automatic rotation would break it; rotation is a documented runbook (docs/deploy.md, "Rotate the relay key").',
+      reason:
+        'The Worker holds a copy as a Wrangler secret, so an automatic rotation would break it; rotation is a documented runbook (docs/deploy.md, "Rotate the relay key").',
     });
     Validations.of(task).acknowledge({
       id: 'AwsSolutions-ECS2',
-      reason: 'The environment holds only non-secret settings (proxy host, port, TLS flag, limits); the relay key comes from Secrets Manager (container secrets); clients authenticate to Postgres with SCRAM, so the relay never sees a password.',
+      reason:
+        'The environment holds only non-secret settings (proxy host, port, TLS flag, limits); the relay key comes from Secrets Manager (container secrets); clients authenticate to Postgres with SCRAM, so the relay never sees a password.',
     });
     Validations.of(task).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

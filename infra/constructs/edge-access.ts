@@ -81,7 +81,8 @@ export class EdgeAccess extends Construct {
     }
     Validations.of(this.secret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'IAM access keys cannot be rotated by a Secrets Manager rotation without also updating the Worker secret; rotation is a documented two-key runbook (docs/deploy.md).',
+      reason:
+        'IAM access keys cannot be rotated by a Secrets Manager rotation without also updating the Worker secret; rotation is a documented two-key runbook (docs/deploy.md).',
     });
   }
 }

@@ -72,7 +72,8 @@ export class NodeFunction extends Construct {
     });
     Validations.of(this.fn).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'The AWS-managed basic execution role only grants writing to CloudWatch Logs; all data access is added as scoped inline grants.',
+      reason:
+        'The AWS-managed basic execution role only grants writing to CloudWatch Logs; all data access is added as scoped inline grants.',
     });
     Validations.of(this.fn).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

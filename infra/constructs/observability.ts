@@ -37,7 +37,11 @@ export interface ObservabilityProps {
   /** Connections the RDS Proxy may open (the budget): alarm at 80 % of it. */
   readonly dbConnectionLimit?: number;
   /** The DB relay's load balancer and targets. */
-  readonly relay?: { readonly loadBalancer: elbv2.ApplicationLoadBalancer; readonly targetGroup: elbv2.ApplicationTargetGroup; readonly desiredCount: number };
+  readonly relay?: {
+    readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+    readonly targetGroup: elbv2.ApplicationTargetGroup;
+    readonly desiredCount: number;
+  };
   /** MediaConvert queue whose failed jobs notify the topic. */
   readonly mediaConvertQueueArn?: string;
   /** S3 replication rules to alarm on (failures, latency past the RPO margin). */
@@ -67,23 +71,33 @@ export class Observability extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     for (const service of ['cloudwatch.amazonaws.com', 'budgets.amazonaws.com', 'events.amazonaws.com']) {
-      key.addToResourcePolicy(new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(service)],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'], // in a key policy, '*' means this key
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }));
+      key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal(service)],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'], // in a key policy, '*' means this key
+          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        }),
+      );
     }
     this.topic = new sns.Topic(this, 'Alarms', { masterKey: key, enforceSSL: true, displayName: `${props.prefix} alarms` });
-    this.topic.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal('budgets.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [this.topic.topicArn],
-    }));
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('budgets.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+      }),
+    );
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     const notify = new actions.SnsAction(this.topic);
 
-    const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, description: string, op = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD) => {
+    const alarm = (
+      id: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      description: string,
+      op = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    ) => {
       const a = new cloudwatch.Alarm(this, id, {
         alarmName: `${props.prefix}-${id}`,
         alarmDescription: description,
@@ -107,12 +121,14 @@ export class Observability extends Construct {
       const throttles = fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' });
       alarm(`${name}-errors`, errors, 0, `${name} Lambda reported errors`);
       alarm(`${name}-throttles`, throttles, 0, `${name} Lambda was throttled`);
-      fnWidgets.push(new cloudwatch.GraphWidget({
-        title: `${name}: invocations / errors / duration`,
-        left: [fn.metricInvocations(), errors, throttles],
-        right: [fn.metricDuration({ statistic: 'p95' })],
-        width: 12,
-      }));
+      fnWidgets.push(
+        new cloudwatch.GraphWidget({
+          title: `${name}: invocations / errors / duration`,
+          left: [fn.metricInvocations(), errors, throttles],
+          right: [fn.metricDuration({ statistic: 'p95' })],
+          width: 12,
+        }),
+      );
     }
 
     const cpu = props.database.metricCPUUtilization({ period: Duration.minutes(5) });
@@ -121,33 +137,81 @@ export class Observability extends Construct {
     alarm('db-cpu', cpu, 80, 'Postgres CPU above 80 % (t4g burst credits may be running out)');
     alarm('db-free-storage', freeStorage, minFree, 'Postgres free storage is low', cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD);
     const lt = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD;
-    const dbMetric = (metricName: string, statistic: string) => props.database.metric(metricName, { period: Duration.minutes(5), statistic });
-    alarm('db-freeable-memory', dbMetric('FreeableMemory', 'Minimum'), 64 * 1024 ** 2, 'Postgres has under 64 MiB of freeable memory (swapping next)', lt);
-    alarm('db-cpu-credits', dbMetric('CPUCreditBalance', 'Minimum'), 20, 'Postgres burst credits nearly spent: CPU will be throttled or charged as surplus', lt);
+    const dbMetric = (metricName: string, statistic: string) =>
+      props.database.metric(metricName, { period: Duration.minutes(5), statistic });
+    alarm(
+      'db-freeable-memory',
+      dbMetric('FreeableMemory', 'Minimum'),
+      64 * 1024 ** 2,
+      'Postgres has under 64 MiB of freeable memory (swapping next)',
+      lt,
+    );
+    alarm(
+      'db-cpu-credits',
+      dbMetric('CPUCreditBalance', 'Minimum'),
+      20,
+      'Postgres burst credits nearly spent: CPU will be throttled or charged as surplus',
+      lt,
+    );
     if (props.dbConnectionLimit) {
-      alarm('db-connections', props.database.metricDatabaseConnections({ period: Duration.minutes(5), statistic: 'Maximum' }),
-        Math.floor(props.dbConnectionLimit * 0.8), 'Postgres connections above 80 % of the proxy\'s budget');
+      alarm(
+        'db-connections',
+        props.database.metricDatabaseConnections({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        Math.floor(props.dbConnectionLimit * 0.8),
+        "Postgres connections above 80 % of the proxy's budget",
+      );
     }
     if (props.ingestQueue) {
-      alarm('ingest-oldest-message', props.ingestQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
-        props.maxIngestAgeSeconds ?? 900, 'An upload has waited for ingest longer than the limit (backlog or stuck consumer)');
+      alarm(
+        'ingest-oldest-message',
+        props.ingestQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        props.maxIngestAgeSeconds ?? 900,
+        'An upload has waited for ingest longer than the limit (backlog or stuck consumer)',
+      );
     }
     if (props.relay) {
       const { loadBalancer: alb, targetGroup: tg } = props.relay;
       const sum = { period: Duration.minutes(5), statistic: 'Sum' };
-      alarm('relay-elb-5xx', alb.metrics.httpCodeElb(HttpCodeElb.ELB_5XX_COUNT, sum), 5, 'DB relay load balancer answered 5xx (no healthy task, or tasks failing)');
-      alarm('relay-target-5xx', alb.metrics.httpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, sum), 5, 'DB relay tasks answered 5xx (session cap reached or target unreachable)');
+      alarm(
+        'relay-elb-5xx',
+        alb.metrics.httpCodeElb(HttpCodeElb.ELB_5XX_COUNT, sum),
+        5,
+        'DB relay load balancer answered 5xx (no healthy task, or tasks failing)',
+      );
+      alarm(
+        'relay-target-5xx',
+        alb.metrics.httpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, sum),
+        5,
+        'DB relay tasks answered 5xx (session cap reached or target unreachable)',
+      );
       const minimum = { period: Duration.minutes(1), statistic: 'Minimum' };
       const healthy = tg.metrics.healthyHostCount(minimum);
-      const a = alarm('relay-healthy-tasks', healthy, props.relay.desiredCount, 'Fewer DB relay tasks pass /readyz than desired (RDS Proxy unreachable or tasks crashing)', lt);
+      const a = alarm(
+        'relay-healthy-tasks',
+        healthy,
+        props.relay.desiredCount,
+        'Fewer DB relay tasks pass /readyz than desired (RDS Proxy unreachable or tasks crashing)',
+        lt,
+      );
       (a.node.defaultChild as cloudwatch.CfnAlarm).evaluationPeriods = 3;
       (a.node.defaultChild as cloudwatch.CfnAlarm).treatMissingData = 'breaching';
     }
     for (const r of props.replication ?? []) {
       const dims = { SourceBucket: r.sourceBucket, DestinationBucket: r.destinationBucket, RuleId: r.ruleId };
-      const m = (metricName: string, statistic: string) => new cloudwatch.Metric({ namespace: 'AWS/S3', metricName, dimensionsMap: dims, period: Duration.minutes(5), statistic });
-      alarm(`replication-${r.ruleId}-failed`, m('OperationsFailedReplication', 'Sum'), 0, `S3 replication ${r.ruleId} failed operations (objects missing in the DR region)`);
-      alarm(`replication-${r.ruleId}-latency`, m('ReplicationLatency', 'Maximum'), 1800, `S3 replication ${r.ruleId} lags over 30 minutes (RPO 1 h at risk)`);
+      const m = (metricName: string, statistic: string) =>
+        new cloudwatch.Metric({ namespace: 'AWS/S3', metricName, dimensionsMap: dims, period: Duration.minutes(5), statistic });
+      alarm(
+        `replication-${r.ruleId}-failed`,
+        m('OperationsFailedReplication', 'Sum'),
+        0,
+        `S3 replication ${r.ruleId} failed operations (objects missing in the DR region)`,
+      );
+      alarm(
+        `replication-${r.ruleId}-latency`,
+        m('ReplicationLatency', 'Maximum'),
+        1800,
+        `S3 replication ${r.ruleId} lags over 30 minutes (RPO 1 h at risk)`,
+      );
     }
     this.eventAlarms(props);
 
@@ -155,8 +219,10 @@ export class Observability extends Construct {
       dashboardName: `${props.prefix}-media`,
       widgets: [
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
-        [new cloudwatch.GraphWidget({ title: 'Dead-letter queue depth', left: [dlqDepth], width: 12 }),
-          new cloudwatch.GraphWidget({ title: 'Postgres CPU / free storage', left: [cpu], right: [freeStorage], width: 12 })],
+        [
+          new cloudwatch.GraphWidget({ title: 'Dead-letter queue depth', left: [dlqDepth], width: 12 }),
+          new cloudwatch.GraphWidget({ title: 'Postgres CPU / free storage', left: [cpu], right: [freeStorage], width: 12 }),
+        ],
         fnWidgets,
       ],
     });
@@ -171,8 +237,14 @@ export class Observability extends Construct {
         budgetLimit: { amount: props.monthlyBudgetUsd, unit: 'USD' },
       },
       notificationsWithSubscribers: [
-        { notification: { notificationType: 'ACTUAL', comparisonOperator: 'GREATER_THAN', threshold: 80, thresholdType: 'PERCENTAGE' }, subscribers },
-        { notification: { notificationType: 'FORECASTED', comparisonOperator: 'GREATER_THAN', threshold: 100, thresholdType: 'PERCENTAGE' }, subscribers },
+        {
+          notification: { notificationType: 'ACTUAL', comparisonOperator: 'GREATER_THAN', threshold: 80, thresholdType: 'PERCENTAGE' },
+          subscribers,
+        },
+        {
+          notification: { notificationType: 'FORECASTED', comparisonOperator: 'GREATER_THAN', threshold: 100, thresholdType: 'PERCENTAGE' },
+          subscribers,
+        },
       ],
     });
   }

@@ -78,7 +78,9 @@ export class Pipeline extends Construct {
     const ingestTimeout = props.ingestTimeout ?? Duration.seconds(ingestTimeoutSeconds());
     const ingestMaxConcurrency = props.ingestMaxConcurrency ?? 4;
     if (!Number.isInteger(ingestMaxConcurrency) || ingestMaxConcurrency < 2 || ingestMaxConcurrency > 1000) {
-      throw new Error(`Pipeline: ingestMaxConcurrency must be an integer in [2, 1000] (SQS event source limits), got ${ingestMaxConcurrency}`);
+      throw new Error(
+        `Pipeline: ingestMaxConcurrency must be an integer in [2, 1000] (SQS event source limits), got ${ingestMaxConcurrency}`,
+      );
     }
     const maxReceiveCount = props.maxReceiveCount ?? 5;
     if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000) {
@@ -127,7 +129,13 @@ export class Pipeline extends Construct {
       MEDIACONVERT_QUEUE_ARN: this.mediaConvertQueue.attrArn,
       MEDIACONVERT_ROLE_ARN: this.mediaConvertRole.roleArn,
     };
-    const make = (id: string, entry: string, description: string, extra: Partial<ConstructorParameters<typeof NodeFunction>[2]> = {}, dbSecret = props.dbSecrets.pipeline) => {
+    const make = (
+      id: string,
+      entry: string,
+      description: string,
+      extra: Partial<ConstructorParameters<typeof NodeFunction>[2]> = {},
+      dbSecret = props.dbSecrets.pipeline,
+    ) => {
       const environment = { ...env, DATABASE_SECRET_ARN: dbSecret.secretArn };
       const f = new NodeFunction(this, id, { entry, description, environment, logRetention: props.logRetention, ...extra }).fn;
       dbSecret.grantRead(f);
@@ -143,11 +151,13 @@ export class Pipeline extends Construct {
     });
     // One message per invocation and a bounded number of invocations: a bulk
     // upload queues up instead of taking the connections the Worker needs.
-    this.ingest.addEventSource(new SqsEventSource(this.queue, {
-      batchSize: INGEST_BATCH_SIZE,
-      maxConcurrency: ingestMaxConcurrency,
-      reportBatchItemFailures: true,
-    }));
+    this.ingest.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: INGEST_BATCH_SIZE,
+        maxConcurrency: ingestMaxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
     props.raw.grantRead(this.ingest);
     props.derivatives.grantPut(this.ingest);
     this.grantTranscode(this.ingest, ['mediaconvert:CreateJob']);
@@ -167,15 +177,23 @@ export class Pipeline extends Construct {
       targets: [new targets.LambdaFunction(this.complete, { retryAttempts: 8, deadLetterQueue: this.deadLetterQueue })],
     });
 
-    this.purge = make('PurgeFn', entries.purge, 'Deletes originals, versions and derivatives past retention', {
-      timeout: Duration.minutes(15),
-    }, props.dbSecrets.purge);
+    this.purge = make(
+      'PurgeFn',
+      entries.purge,
+      'Deletes originals, versions and derivatives past retention',
+      {
+        timeout: Duration.minutes(15),
+      },
+      props.dbSecrets.purge,
+    );
     for (const bucket of [props.raw, props.derivatives]) {
       bucket.grantDelete(this.purge);
-      this.purge.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['s3:ListBucket', 's3:ListBucketVersions'],
-        resources: [bucket.bucketArn],
-      }));
+      this.purge.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+          resources: [bucket.bucketArn],
+        }),
+      );
       this.purge.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObjectVersion'], resources: [bucket.arnForObjects('*')] }));
     }
     new events.Rule(this, 'PurgeDaily', {
@@ -192,7 +210,9 @@ export class Pipeline extends Construct {
     this.mediaConvertRole.grantPassRole(this.sweeper.grantPrincipal);
     // Abandoned uploads: see whether a late object arrived, and abort open multipart uploads.
     props.raw.grantRead(this.sweeper);
-    this.sweeper.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:AbortMultipartUpload'], resources: [props.raw.arnForObjects('*')] }));
+    this.sweeper.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:AbortMultipartUpload'], resources: [props.raw.arnForObjects('*')] }),
+    );
     // Reconciliation re-queues originals whose event was lost (origin/pipeline/reconcile.ts).
     this.queue.grantSendMessages(this.sweeper);
     this.sweeper.addEnvironment('INGEST_QUEUE_URL', this.queue.queueUrl);

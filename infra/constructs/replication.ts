@@ -10,7 +10,7 @@ import { Aws, Stack, Validations } from 'aws-cdk-lib';
 import { arnRef } from './nag.js';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
 export interface ReplicatedBucket {
@@ -44,31 +44,41 @@ export class Replication extends Construct {
       description: 'S3 replication of media buckets into the DR region',
     });
     const destArn = (b: ReplicatedBucket) => `arn:${Aws.PARTITION}:s3:::${b.destinationBucketName}`;
-    this.role.addToPolicy(new iam.PolicyStatement({
-      actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
-      resources: props.buckets.map((b) => b.source.bucketArn),
-    }));
-    this.role.addToPolicy(new iam.PolicyStatement({
-      actions: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'],
-      resources: props.buckets.map((b) => b.source.arnForObjects('*')),
-    }));
-    this.role.addToPolicy(new iam.PolicyStatement({
-      actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'],
-      resources: props.buckets.map((b) => `${destArn(b)}/*`),
-    }));
-    this.role.addToPolicy(new iam.PolicyStatement({
-      actions: ['kms:Decrypt'],
-      resources: [props.sourceKey.keyArn],
-      conditions: { StringLike: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
-    }));
-    this.role.addToPolicy(new iam.PolicyStatement({
-      actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
-      resources: [`arn:${Aws.PARTITION}:kms:${props.drRegion}:${Aws.ACCOUNT_ID}:key/*`],
-      conditions: {
-        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': props.replicaKeyAlias },
-        StringLike: { 'kms:ViaService': `s3.${props.drRegion}.amazonaws.com` },
-      },
-    }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
+        resources: props.buckets.map((b) => b.source.bucketArn),
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'],
+        resources: props.buckets.map((b) => b.source.arnForObjects('*')),
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'],
+        resources: props.buckets.map((b) => `${destArn(b)}/*`),
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [props.sourceKey.keyArn],
+        conditions: { StringLike: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
+        resources: [`arn:${Aws.PARTITION}:kms:${props.drRegion}:${Aws.ACCOUNT_ID}:key/*`],
+        conditions: {
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': props.replicaKeyAlias },
+          StringLike: { 'kms:ViaService': `s3.${props.drRegion}.amazonaws.com` },
+        },
+      }),
+    );
 
     const v = Validations.of(this.role);
     for (const b of props.buckets) {
@@ -83,27 +93,34 @@ export class Replication extends Construct {
     }
     v.acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${props.drRegion}:<AWS::AccountId>:key/*]`,
-      reason: 'The replica key lives in another region\'s stack; the grant is limited to the key carrying the DR alias (kms:ResourceAliases) and to use through S3 in that region.',
+      reason:
+        "The replica key lives in another region's stack; the grant is limited to the key carrying the DR alias (kms:ResourceAliases) and to use through S3 in that region.",
     });
-    this.rules = props.buckets.map((b) => ({ sourceBucket: b.source.bucketName, destinationBucket: b.destinationBucketName, ruleId: b.ruleId }));
+    this.rules = props.buckets.map((b) => ({
+      sourceBucket: b.source.bucketName,
+      destinationBucket: b.destinationBucketName,
+      ruleId: b.ruleId,
+    }));
     for (const b of props.buckets) {
       const cfn = b.source.node.defaultChild as s3.CfnBucket;
       cfn.replicationConfiguration = {
         role: this.role.roleArn,
-        rules: [{
-          id: b.ruleId,
-          status: 'Enabled',
-          priority: 1,
-          filter: { prefix: '' },
-          deleteMarkerReplication: { status: 'Disabled' },
-          sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
-          destination: {
-            bucket: destArn(b),
-            encryptionConfiguration: { replicaKmsKeyId: aliasArn },
-            replicationTime: { status: 'Enabled', time: { minutes: 15 } },
-            metrics: { status: 'Enabled', eventThreshold: { minutes: 15 } },
+        rules: [
+          {
+            id: b.ruleId,
+            status: 'Enabled',
+            priority: 1,
+            filter: { prefix: '' },
+            deleteMarkerReplication: { status: 'Disabled' },
+            sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
+            destination: {
+              bucket: destArn(b),
+              encryptionConfiguration: { replicaKmsKeyId: aliasArn },
+              replicationTime: { status: 'Enabled', time: { minutes: 15 } },
+              metrics: { status: 'Enabled', eventThreshold: { minutes: 15 } },
+            },
           },
-        }],
+        ],
       };
     }
   }

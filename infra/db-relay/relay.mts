@@ -188,7 +188,10 @@ async function probeTarget(opts: RelayOptions): Promise<void> {
   const socket = await Promise.race([
     dial,
     once(timeout, 'abort').then(() => {
-      void dial.then((s) => s.destroy(), () => undefined);
+      void dial.then(
+        (s) => s.destroy(),
+        () => undefined,
+      );
       throw new Error('target probe timed out');
     }),
   ]);

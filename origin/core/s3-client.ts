@@ -20,7 +20,12 @@ export interface StorageSettings {
 }
 
 /** The settings of the parsed origin config (Lambda handlers, CLIs). */
-export function storageSettings(c: Pick<OriginConfig, 'S3_ENDPOINT' | 'S3_REGION' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY' | 'S3_SESSION_TOKEN' | 'S3_FORCE_PATH_STYLE'>): StorageSettings {
+export function storageSettings(
+  c: Pick<
+    OriginConfig,
+    'S3_ENDPOINT' | 'S3_REGION' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY' | 'S3_SESSION_TOKEN' | 'S3_FORCE_PATH_STYLE'
+  >,
+): StorageSettings {
   return {
     endpoint: c.S3_ENDPOINT,
     region: c.S3_REGION,

@@ -213,7 +213,11 @@ export class OriginStorage {
   }
 
   /** Server-side copy (CopyObject); the bytes never pass through this process. */
-  async copy(from: { bucket: string; key: string }, to: { bucket: string; key: string }, opts: { contentType?: string } = {}): Promise<void> {
+  async copy(
+    from: { bucket: string; key: string },
+    to: { bucket: string; key: string },
+    opts: { contentType?: string } = {},
+  ): Promise<void> {
     await this.client.send(
       new CopyObjectCommand({
         Bucket: to.bucket,
@@ -245,7 +249,12 @@ export class OriginStorage {
     let marker: { KeyMarker?: string; VersionIdMarker?: string } = {};
     for (;;) {
       const page = await this.client.send(
-        new ListObjectVersionsCommand({ Bucket: bucket, ...(prefix ? { Prefix: prefix } : {}), ...(opts.pageSize ? { MaxKeys: opts.pageSize } : {}), ...marker }),
+        new ListObjectVersionsCommand({
+          Bucket: bucket,
+          ...(prefix ? { Prefix: prefix } : {}),
+          ...(opts.pageSize ? { MaxKeys: opts.pageSize } : {}),
+          ...marker,
+        }),
       );
       for (const v of page.Versions ?? []) {
         yield { key: v.Key ?? '', versionId: v.VersionId ?? 'null', isLatest: v.IsLatest ?? false, deleteMarker: false, size: v.Size ?? 0 };
@@ -274,7 +283,10 @@ export class OriginStorage {
       );
       const errors = res.Errors ?? [];
       if (errors.length > 0) {
-        const sample = errors.slice(0, 3).map((e) => `${e.Key}: ${e.Code}`).join(', ');
+        const sample = errors
+          .slice(0, 3)
+          .map((e) => `${e.Key}: ${e.Code}`)
+          .join(', ');
         throw new Error(`DeleteObjects in ${bucket}: ${errors.length} of ${batch.length} not deleted (${sample})`);
       }
     }

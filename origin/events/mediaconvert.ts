@@ -28,7 +28,16 @@ export interface MediaConvertOutputGroupDetail {
   outputDetails: MediaConvertOutputDetail[];
 }
 
-export type MediaConvertJobStatus = 'SUBMITTED' | 'PROGRESSING' | 'STATUS_UPDATE' | 'INPUT_INFORMATION' | 'COMPLETE' | 'ERROR' | 'CANCELED' | 'NEW_WARNING' | 'QUEUE_HOP';
+export type MediaConvertJobStatus =
+  | 'SUBMITTED'
+  | 'PROGRESSING'
+  | 'STATUS_UPDATE'
+  | 'INPUT_INFORMATION'
+  | 'COMPLETE'
+  | 'ERROR'
+  | 'CANCELED'
+  | 'NEW_WARNING'
+  | 'QUEUE_HOP';
 
 export interface MediaConvertJobDetail {
   timestamp: number;

@@ -11,7 +11,9 @@ export async function handler(): Promise<PurgeResult> {
   const result = await purgeExpiredAssets(rt, { batchSize: rt.env.PURGE_BATCH_SIZE });
   rt.log.info('purge done', { purged: result.purged.length, failed: result.failed.length });
   if (result.failed.length > 0) {
-    throw new Error(`purge: ${result.failed.length} asset(s) failed (${result.failed.map((f) => f.assetId).join(', ')}); they stay eligible`);
+    throw new Error(
+      `purge: ${result.failed.length} asset(s) failed (${result.failed.map((f) => f.assetId).join(', ')}); they stay eligible`,
+    );
   }
   return result;
 }

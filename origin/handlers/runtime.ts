@@ -65,7 +65,10 @@ export async function buildRuntime(env: Record<string, string | undefined>): Pro
   if (!url) {
     if (!lambda.DATABASE_SECRET_ARN) throw new OriginError('runtime_config', 'set DATABASE_URL or DATABASE_SECRET_ARN');
     if (!origin.DATABASE_WS_PROXY) {
-      throw new OriginError('runtime_config', 'DATABASE_WS_PROXY is empty: the pipeline reaches RDS only through the DB relay (deploy it, see docs/deploy.md)');
+      throw new OriginError(
+        'runtime_config',
+        'DATABASE_WS_PROXY is empty: the pipeline reaches RDS only through the DB relay (deploy it, see docs/deploy.md)',
+      );
     }
     if (!lambda.AWS_ACCESS_KEY_ID || !lambda.AWS_SECRET_ACCESS_KEY) {
       throw new OriginError('runtime_config', 'no AWS credentials in the environment to read DATABASE_SECRET_ARN');

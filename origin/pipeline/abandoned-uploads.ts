@@ -47,7 +47,10 @@ export interface AbandonedUploadsResult {
   failed: { id: string; error: string }[];
 }
 
-export async function sweepAbandonedUploads(deps: AbandonedUploadsDeps, opts: { batchSize?: number } = {}): Promise<AbandonedUploadsResult> {
+export async function sweepAbandonedUploads(
+  deps: AbandonedUploadsDeps,
+  opts: { batchSize?: number } = {},
+): Promise<AbandonedUploadsResult> {
   const now = deps.now();
   const rows = await deps.db
     .select({ id: uploads.id, assetId: uploads.assetId, key: uploads.key, s3UploadId: uploads.s3UploadId })
@@ -78,7 +81,12 @@ export async function sweepAbandonedUploads(deps: AbandonedUploadsDeps, opts: { 
       result.failed.push({ id: row.id, error });
     }
   }
-  if (rows.length) deps.log?.info('abandoned uploads swept', { aborted: result.aborted.length, completed: result.completed.length, failed: result.failed.length });
+  if (rows.length)
+    deps.log?.info('abandoned uploads swept', {
+      aborted: result.aborted.length,
+      completed: result.completed.length,
+      failed: result.failed.length,
+    });
   return result;
 }
 

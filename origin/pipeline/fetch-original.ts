@@ -36,7 +36,12 @@ export interface FetchOptions {
 }
 
 /** Streams `bucket/key`; null when the object does not exist. */
-export async function fetchOriginal(storage: OriginStorage, bucket: string, key: string, opts: FetchOptions): Promise<FetchedOriginal | null> {
+export async function fetchOriginal(
+  storage: OriginStorage,
+  bucket: string,
+  key: string,
+  opts: FetchOptions,
+): Promise<FetchedOriginal | null> {
   const res = await storage.get(bucket, key);
   if (!res) return null;
   // One GET is one version: these name exactly the bytes read below.

@@ -220,7 +220,12 @@ export class IngestStore {
    * Ends the job if this attempt still holds it; false when the lease was
    * taken over (the newer attempt decides the asset, so the caller stops).
    */
-  private async endJob(tx: Pick<Database, 'update'>, lease: JobLease, status: 'succeeded' | 'failed', error: string | null): Promise<boolean> {
+  private async endJob(
+    tx: Pick<Database, 'update'>,
+    lease: JobLease,
+    status: 'succeeded' | 'failed',
+    error: string | null,
+  ): Promise<boolean> {
     const now = this.now();
     const ended = await tx
       .update(jobs)

@@ -74,7 +74,12 @@ export async function ingestObject(deps: PipelineDeps, input: IngestInput): Prom
     const stored = await replacedSinceIngest(deps, input.key, checked, input);
     if (stored) {
       await store.blockReplaced(assetId, REPLACED_REASON);
-      log.warn('ingest: the original changed after ingest; asset blocked', { assetId, checked, stored, event: { etag: input.etag, versionId: input.versionId } });
+      log.warn('ingest: the original changed after ingest; asset blocked', {
+        assetId,
+        checked,
+        stored,
+        event: { etag: input.etag, versionId: input.versionId },
+      });
       return { outcome: 'blocked', assetId, code: 'original_replaced' };
     }
     log.info('ingest: already done', { assetId, jobStatus: claim.status });
@@ -88,7 +93,13 @@ export async function ingestObject(deps: PipelineDeps, input: IngestInput): Prom
   try {
     await store.markProcessing(assetId);
     const result = await run(deps, store, { ...asset, key: input.key, eventSize: input.size }, lease, known);
-    log.info('ingest: done', { assetId, etag: input.etag, outcome: result.outcome, attempt: lease.attempt, detectedType: known.detectedType });
+    log.info('ingest: done', {
+      assetId,
+      etag: input.etag,
+      outcome: result.outcome,
+      attempt: lease.attempt,
+      detectedType: known.detectedType,
+    });
     return result;
   } catch (err) {
     if (isPermanent(err)) {

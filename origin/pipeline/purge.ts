@@ -39,15 +39,15 @@ export interface PurgeResult {
 export const PURGE_ACTION = 'asset.purge';
 
 const due = (assetId: string | undefined, now: Date) =>
-  and(
-    ...(assetId ? [eq(assets.id, assetId)] : []),
-    isNotNull(assets.deletedAt),
-    isNotNull(assets.purgeAfter),
-    lte(assets.purgeAfter, now),
-  );
+  and(...(assetId ? [eq(assets.id, assetId)] : []), isNotNull(assets.deletedAt), isNotNull(assets.purgeAfter), lte(assets.purgeAfter, now));
 
 /** Deletes every version of the keys under `prefix` that `keep` accepts (DeleteObjects, 1000 a request); returns how many. */
-async function deleteVersions(storage: OriginStorage, bucket: string, prefix: string, keep: (v: ListedVersion) => boolean): Promise<number> {
+async function deleteVersions(
+  storage: OriginStorage,
+  bucket: string,
+  prefix: string,
+  keep: (v: ListedVersion) => boolean,
+): Promise<number> {
   const versions: ListedVersion[] = [];
   for await (const v of storage.listVersions(bucket, prefix)) if (keep(v)) versions.push(v);
   await storage.deleteObjects(bucket, versions);
@@ -83,7 +83,9 @@ async function purgeAsset(deps: PipelineDeps, assetId: string, now: Date): Promi
     if (!asset) return null;
     const original = originalKey(assetId);
     const rawVersions = await deleteVersions(deps.storage, deps.buckets.raw, original, (v) => v.key === original);
-    const derivativeVersions = await deleteVersions(deps.storage, deps.buckets.derivatives, `${assetId}/`, (v) => v.key.startsWith(`${assetId}/`));
+    const derivativeVersions = await deleteVersions(deps.storage, deps.buckets.derivatives, `${assetId}/`, (v) =>
+      v.key.startsWith(`${assetId}/`),
+    );
     await tx.delete(grants).where(and(eq(grants.resourceType, 'asset'), eq(grants.resourceId, assetId)));
     await tx.delete(shareLinks).where(and(eq(shareLinks.resourceType, 'asset'), eq(shareLinks.resourceId, assetId)));
     await tx.delete(assets).where(eq(assets.id, assetId));

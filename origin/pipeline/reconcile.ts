@@ -99,7 +99,13 @@ export async function reconcile(deps: PipelineDeps & { requeue: IngestRequeue },
       const key = originalKey(a.id);
       const head = await deps.storage.head(deps.buckets.raw, key);
       if (head) {
-        const sent = await deps.requeue.requeue({ bucket: deps.buckets.raw, key, size: head.size, etag: head.etag, versionId: head.versionId });
+        const sent = await deps.requeue.requeue({
+          bucket: deps.buckets.raw,
+          key,
+          size: head.size,
+          etag: head.etag,
+          versionId: head.versionId,
+        });
         if (sent) result.requeued.push(a.id);
       } else if (a.status === 'pending' && a.createdAt < windowStart && (await neverUploaded(deps, a.id, windowStart))) {
         result.neverUploaded.push(a.id);

@@ -80,7 +80,12 @@ function sourceFrom(meta: Record<string, unknown>): VideoJobRequest['source'] {
   const durationSec = num(meta.durationSec);
   const hasAudio = typeof meta.hasAudio === 'boolean' ? meta.hasAudio : undefined;
   if (!width && !height && !durationSec && hasAudio === undefined) return undefined;
-  return { ...(width ? { width } : {}), ...(height ? { height } : {}), ...(durationSec ? { durationSec } : {}), ...(hasAudio !== undefined ? { hasAudio } : {}) };
+  return {
+    ...(width ? { width } : {}),
+    ...(height ? { height } : {}),
+    ...(durationSec ? { durationSec } : {}),
+    ...(hasAudio !== undefined ? { hasAudio } : {}),
+  };
 }
 
 export async function sweepStuckJobs(deps: PipelineDeps, opts: SweeperOptions = {}): Promise<SweepResult> {
@@ -144,7 +149,13 @@ async function claim(deps: PipelineDeps, job: Job, e: Expect, set: Partial<Job>)
   return rows.length > 0;
 }
 
-async function resubmit(deps: PipelineDeps, job: Job, e: Expect, source: VideoJobRequest['source'], idle: string): Promise<'resubmitted' | 'failed' | null> {
+async function resubmit(
+  deps: PipelineDeps,
+  job: Job,
+  e: Expect,
+  source: VideoJobRequest['source'],
+  idle: string,
+): Promise<'resubmitted' | 'failed' | null> {
   const now = deps.now();
   if (!(await claim(deps, job, e, { status: 'processing', startedAt: now, error: `resubmitted by the sweeper: ${idle}` }))) return null;
   try {
@@ -170,7 +181,10 @@ async function resubmit(deps: PipelineDeps, job: Job, e: Expect, source: VideoJo
     if (isOriginError(err) && err.permanent) {
       return (await fail(deps, job, ours, `${TIMED_OUT}: resubmission refused (${error})`)) ? 'failed' : null;
     }
-    await deps.db.update(jobs).set({ error: `resubmission failed: ${error}`, updatedAt: deps.now() }).where(still(job.id, ours));
+    await deps.db
+      .update(jobs)
+      .set({ error: `resubmission failed: ${error}`, updatedAt: deps.now() })
+      .where(still(job.id, ours));
     return null;
   }
 }

@@ -10,10 +10,7 @@ import { OriginError } from '../core/errors.ts';
 
 const uuid = z.string().refine(isAssetId, 'must be a lower-case UUID');
 
-const videoDetails = z
-  .object({ widthInPx: z.number().int().positive(), heightInPx: z.number().int().positive() })
-  .partial()
-  .loose();
+const videoDetails = z.object({ widthInPx: z.number().int().positive(), heightInPx: z.number().int().positive() }).partial().loose();
 
 const outputGroup = z
   .object({

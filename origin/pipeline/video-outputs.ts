@@ -60,7 +60,8 @@ export async function collectVideoOutputs(deps: PipelineDeps, ev: VideoJobEvent)
   const byRung = new Map<string, HlsVariant>(variants.map((v) => [rungOf(v.uri), v]));
   const top = variants.reduce((a, b) => ((b.height ?? 0) > (a.height ?? 0) ? b : a));
   const topPath = `hls/${top.uri}`;
-  if (parseVideoFile(topPath)?.type !== 'playlist') throw new OriginError('outputs_missing', `${prefix}${MASTER_PLAYLIST} names ${top.uri}, not a rung playlist`);
+  if (parseVideoFile(topPath)?.type !== 'playlist')
+    throw new OriginError('outputs_missing', `${prefix}${MASTER_PLAYLIST} names ${top.uri}, not a rung playlist`);
   const media = parseMediaPlaylist(await readText(deps, `${prefix}${topPath}`));
 
   const fromEvent = (p: string) => ev.outputs.get(p);

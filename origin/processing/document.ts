@@ -51,7 +51,13 @@ export async function derivePdf(file: string, tools: PdfTools = {}): Promise<Der
     if (run.code !== 0) return iconOnly(run.timedOut ? 'pdftoppm timed out' : `pdftoppm exited with ${run.code}`);
     const page = sharp(`${prefix}.png`).flatten({ background: '#ffffff' });
     const { data, info } = await page.clone().jpeg({ quality: DOCUMENT_PREVIEW.jpegQuality }).toBuffer({ resolveWithObject: true });
-    const preview: Rendition = { variant: DOCUMENT_VARIANTS.preview, contentType: 'image/jpeg', width: info.width, height: info.height, data };
+    const preview: Rendition = {
+      variant: DOCUMENT_VARIANTS.preview,
+      contentType: 'image/jpeg',
+      width: info.width,
+      height: info.height,
+      data,
+    };
     return { renditions: [preview], placeholder: await thumbhash(page.clone()), metadata };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -23,8 +23,10 @@ const GLYPHS: Record<IconCategory, string> = {
   image: '<path d="M10 80 L38 42 L58 66 L70 54 L90 80 Z"/><circle cx="70" cy="28" r="9"/>',
   video: '<path d="M30 18 L82 50 L30 82 Z"/>',
   audio: '<path d="M38 20 L84 10 L84 70 A12 10 0 1 1 76 61 L76 26 L46 32 L46 78 A12 10 0 1 1 38 69 Z"/>',
-  document: '<rect x="14" y="14" width="72" height="8"/><rect x="14" y="34" width="72" height="8"/><rect x="14" y="54" width="72" height="8"/><rect x="14" y="74" width="46" height="8"/>',
-  archive: '<rect x="42" y="4" width="16" height="8"/><rect x="42" y="20" width="16" height="8"/><rect x="42" y="36" width="16" height="8"/><rect x="34" y="54" width="32" height="36" rx="4"/>',
+  document:
+    '<rect x="14" y="14" width="72" height="8"/><rect x="14" y="34" width="72" height="8"/><rect x="14" y="54" width="72" height="8"/><rect x="14" y="74" width="46" height="8"/>',
+  archive:
+    '<rect x="42" y="4" width="16" height="8"/><rect x="42" y="20" width="16" height="8"/><rect x="42" y="36" width="16" height="8"/><rect x="34" y="54" width="32" height="36" rx="4"/>',
   text: '<rect x="14" y="20" width="72" height="6"/><rect x="14" y="38" width="60" height="6"/><rect x="14" y="56" width="72" height="6"/><rect x="14" y="74" width="40" height="6"/>',
   other: '<circle cx="50" cy="50" r="22"/>',
 };

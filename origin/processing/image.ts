@@ -124,9 +124,7 @@ export async function deriveImage(file: string, mime: string, opts: DeriveImageO
 async function encode(img: Sharp, width: number, rawWidth: number, format: ImageFormat, variant: string): Promise<Rendition> {
   const sized = width < rawWidth ? img.resize({ width }) : img;
   const out =
-    format === 'webp'
-      ? sized.webp(IMAGE_ENCODE.webp)
-      : sized.flatten({ background: IMAGE_ENCODE.jpegBackground }).jpeg(IMAGE_ENCODE.jpeg);
+    format === 'webp' ? sized.webp(IMAGE_ENCODE.webp) : sized.flatten({ background: IMAGE_ENCODE.jpegBackground }).jpeg(IMAGE_ENCODE.jpeg);
   const { data, info } = await out.toBuffer({ resolveWithObject: true });
   return { variant, contentType: FORMAT_CONTENT_TYPE[format], width: info.width, height: info.height, data };
 }

@@ -32,7 +32,18 @@ const EXIF_OPTIONS: Parameters<typeof exifr.parse>[1] = {
   translateValues: false,
   reviveValues: false,
   mergeOutput: true,
-  pick: ['Make', 'Model', 'LensModel', 'DateTimeOriginal', 'CreateDate', 'Orientation', 'GPSLatitude', 'GPSLatitudeRef', 'GPSLongitude', 'GPSLongitudeRef'],
+  pick: [
+    'Make',
+    'Model',
+    'LensModel',
+    'DateTimeOriginal',
+    'CreateDate',
+    'Orientation',
+    'GPSLatitude',
+    'GPSLatitudeRef',
+    'GPSLongitude',
+    'GPSLongitudeRef',
+  ],
 };
 
 export interface ExifFacts {
@@ -102,7 +113,11 @@ export function toMetadata(...parts: Record<string, unknown>[]): AssetMetadata {
 function cleanString(v: unknown): string | undefined {
   if (typeof v !== 'string') return undefined;
   // eslint-disable-next-line no-control-regex
-  const s = v.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/\s+/g, ' ').trim().slice(0, MAX_STRING);
+  const s = v
+    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, MAX_STRING);
   return s || undefined;
 }
 

@@ -24,11 +24,21 @@ export interface Sniffed {
 }
 
 const ARCHIVES = new Set([
-  'application/zip', 'application/gzip', 'application/x-tar', 'application/x-7z-compressed',
-  'application/x-rar-compressed', 'application/vnd.rar', 'application/x-bzip2', 'application/x-xz',
-  'application/zstd', 'application/x-lzip', 'application/x-cpio', 'application/x-compress',
+  'application/zip',
+  'application/gzip',
+  'application/x-tar',
+  'application/x-7z-compressed',
+  'application/x-rar-compressed',
+  'application/vnd.rar',
+  'application/x-bzip2',
+  'application/x-xz',
+  'application/zstd',
+  'application/x-lzip',
+  'application/x-cpio',
+  'application/x-compress',
 ]);
-const DOCUMENTS = /^application\/(msword|vnd\.openxmlformats-officedocument\.|vnd\.oasis\.opendocument\.|vnd\.ms-|rtf|epub\+zip|x-mobipocket)/;
+const DOCUMENTS =
+  /^application\/(msword|vnd\.openxmlformats-officedocument\.|vnd\.oasis\.opendocument\.|vnd\.ms-|rtf|epub\+zip|x-mobipocket)/;
 
 /** Classifies the first bytes of a file (at most SNIFF_BYTES are looked at). */
 export async function sniff(head: Uint8Array): Promise<Sniffed> {

@@ -28,14 +28,7 @@ const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull(
 const id = () => uuid('id').primaryKey().defaultRandom();
 
 export const orgRole = pgEnum('org_role', ['owner', 'admin', 'member']);
-export const assetStatus = pgEnum('asset_status', [
-  'pending',
-  'uploaded',
-  'processing',
-  'ready',
-  'failed',
-  'blocked',
-]);
+export const assetStatus = pgEnum('asset_status', ['pending', 'uploaded', 'processing', 'ready', 'failed', 'blocked']);
 export const visibility = pgEnum('visibility', ['private', 'public']);
 export const derivativeStatus = pgEnum('derivative_status', ['pending', 'ready', 'failed']);
 export const resourceType = pgEnum('resource_type', ['asset', 'collection']);
@@ -67,8 +60,12 @@ export const orgs = pgTable(
     name: text('name').notNull(),
     slug: text('slug').notNull(),
     /** Default and maximum life of share links created in this org, in seconds. */
-    shareLinkDefaultTtl: integer('share_link_default_ttl').notNull().default(7 * 86400),
-    shareLinkMaxTtl: integer('share_link_max_ttl').notNull().default(90 * 86400),
+    shareLinkDefaultTtl: integer('share_link_default_ttl')
+      .notNull()
+      .default(7 * 86400),
+    shareLinkMaxTtl: integer('share_link_max_ttl')
+      .notNull()
+      .default(90 * 86400),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('orgs_slug_uq').on(t.slug)],
@@ -77,8 +74,12 @@ export const orgs = pgTable(
 export const orgMembers = pgTable(
   'org_members',
   {
-    orgId: uuid('org_id').notNull().references(() => orgs.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => orgs.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     role: orgRole('role').notNull().default('member'),
     createdAt: createdAt(),
   },
@@ -89,7 +90,9 @@ export const groups = pgTable(
   'groups',
   {
     id: id(),
-    orgId: uuid('org_id').notNull().references(() => orgs.id, { onDelete: 'cascade' }),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => orgs.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     createdAt: createdAt(),
   },
@@ -99,14 +102,15 @@ export const groups = pgTable(
 export const groupMembers = pgTable(
   'group_members',
   {
-    groupId: uuid('group_id').notNull().references(() => groups.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
   },
-  (t) => [
-    primaryKey({ columns: [t.groupId, t.userId] }),
-    index('group_members_user_idx').on(t.userId),
-  ],
+  (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index('group_members_user_idx').on(t.userId)],
 );
 
 /**
@@ -119,7 +123,9 @@ export const orgInvitations = pgTable(
   'org_invitations',
   {
     id: id(),
-    orgId: uuid('org_id').notNull().references(() => orgs.id, { onDelete: 'cascade' }),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => orgs.id, { onDelete: 'cascade' }),
     email: text('email').notNull(),
     role: orgRole('role').notNull().default('member'),
     invitedBy: uuid('invited_by').references(() => users.id, { onDelete: 'set null' }),
@@ -138,7 +144,9 @@ export const assets = pgTable(
   'assets',
   {
     id: id(),
-    ownerId: uuid('owner_id').notNull().references(() => users.id),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id),
     orgId: uuid('org_id').references(() => orgs.id),
     filename: text('filename').notNull(),
     title: text('title'),
@@ -199,7 +207,9 @@ export const derivatives = pgTable(
   'derivatives',
   {
     id: id(),
-    assetId: uuid('asset_id').notNull().references(() => assets.id, { onDelete: 'cascade' }),
+    assetId: uuid('asset_id')
+      .notNull()
+      .references(() => assets.id, { onDelete: 'cascade' }),
     /** The variant name as it appears in media URLs: `w640.webp`, `hls/720p/seg_001.ts`. */
     kind: text('kind').notNull(),
     key: text('key').notNull(),
@@ -217,7 +227,9 @@ export const collections = pgTable(
   'collections',
   {
     id: id(),
-    ownerId: uuid('owner_id').notNull().references(() => users.id),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id),
     orgId: uuid('org_id').references(() => orgs.id),
     name: text('name').notNull(),
     description: text('description'),
@@ -237,7 +249,9 @@ export const collectionItems = pgTable(
     collectionId: uuid('collection_id')
       .notNull()
       .references(() => collections.id, { onDelete: 'cascade' }),
-    assetId: uuid('asset_id').notNull().references(() => assets.id, { onDelete: 'cascade' }),
+    assetId: uuid('asset_id')
+      .notNull()
+      .references(() => assets.id, { onDelete: 'cascade' }),
     position: integer('position').notNull(),
     addedAt: timestamp('added_at', { withTimezone: true }).notNull().defaultNow(),
     /**
@@ -258,7 +272,9 @@ export const tags = pgTable(
   'tags',
   {
     id: id(),
-    ownerId: uuid('owner_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     createdAt: createdAt(),
   },
@@ -268,8 +284,12 @@ export const tags = pgTable(
 export const assetTags = pgTable(
   'asset_tags',
   {
-    assetId: uuid('asset_id').notNull().references(() => assets.id, { onDelete: 'cascade' }),
-    tagId: uuid('tag_id').notNull().references(() => tags.id, { onDelete: 'cascade' }),
+    assetId: uuid('asset_id')
+      .notNull()
+      .references(() => assets.id, { onDelete: 'cascade' }),
+    tagId: uuid('tag_id')
+      .notNull()
+      .references(() => tags.id, { onDelete: 'cascade' }),
   },
   (t) => [primaryKey({ columns: [t.assetId, t.tagId] }), index('asset_tags_tag_idx').on(t.tagId)],
 );
@@ -288,12 +308,7 @@ export const grants = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    uniqueIndex('grants_resource_principal_uq').on(
-      t.resourceType,
-      t.resourceId,
-      t.principalType,
-      t.principalId,
-    ),
+    uniqueIndex('grants_resource_principal_uq').on(t.resourceType, t.resourceId, t.principalType, t.principalId),
     index('grants_principal_idx').on(t.principalType, t.principalId),
   ],
 );
@@ -304,7 +319,9 @@ export const shareLinks = pgTable(
     id: id(),
     resourceType: resourceType('resource_type').notNull(),
     resourceId: uuid('resource_id').notNull(),
-    createdBy: uuid('created_by').notNull().references(() => users.id),
+    createdBy: uuid('created_by')
+      .notNull()
+      .references(() => users.id),
     permission: permission('permission').notNull().default('view'),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     /** Salted slow hash; null when the link has no password. */
@@ -324,8 +341,12 @@ export const uploads = pgTable(
   'uploads',
   {
     id: id(),
-    assetId: uuid('asset_id').notNull().references(() => assets.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id').notNull().references(() => users.id),
+    assetId: uuid('asset_id')
+      .notNull()
+      .references(() => assets.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
     key: text('key').notNull(),
     /** The S3 multipart UploadId; null for a single presigned PUT. */
     s3UploadId: text('s3_upload_id'),
@@ -346,7 +367,9 @@ export const jobs = pgTable(
   'jobs',
   {
     id: id(),
-    assetId: uuid('asset_id').notNull().references(() => assets.id, { onDelete: 'cascade' }),
+    assetId: uuid('asset_id')
+      .notNull()
+      .references(() => assets.id, { onDelete: 'cascade' }),
     type: text('type').notNull(),
     status: jobStatus('status').notNull().default('queued'),
     attempts: integer('attempts').notNull().default(0),
@@ -378,10 +401,7 @@ export const auditLog = pgTable(
     requestId: text('request_id'),
     detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
   },
-  (t) => [
-    index('audit_log_resource_idx').on(t.resourceId, t.at),
-    index('audit_log_actor_idx').on(t.actorId, t.at),
-  ],
+  (t) => [index('audit_log_resource_idx').on(t.resourceId, t.at), index('audit_log_actor_idx').on(t.actorId, t.at)],
 );
 
 /**
@@ -394,7 +414,9 @@ export const refreshTokens = pgTable(
   'refresh_tokens',
   {
     id: id(),
-    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     /** The login session; the access token's `sid`. */
     familyId: uuid('family_id').notNull(),
     tokenHash: text('token_hash').notNull(),

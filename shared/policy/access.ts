@@ -152,7 +152,12 @@ const manageOn = (grants: readonly GrantFacts[], type: 'asset' | 'collection', i
   grants.filter((g) => g.resourceType === type && g.resourceId === id && g.permission === 'manage' && live(g, now));
 
 /** Who may share the collection (its owner and the managers anchored in them). */
-export function collectionSharers(collection: CollectionFacts, grants: readonly GrantFacts[], people: readonly Caller[], now: Date): Set<string> {
+export function collectionSharers(
+  collection: CollectionFacts,
+  grants: readonly GrantFacts[],
+  people: readonly Caller[],
+  now: Date,
+): Set<string> {
   const edges = manageOn(grants, 'collection', collection.id, now).map((grant) => ({ from: grant.grantedBy, grant }));
   return closure(collection.ownerId, edges, people);
 }

@@ -141,7 +141,10 @@ export function parseVideoFile(path: string): VideoFile | null {
 
 /** The frame capture that becomes `poster.jpg`: the last one (1 s, or 0 s for very short clips). */
 export function posterSource(paths: readonly string[]): string | undefined {
-  return paths.filter((p) => parseVideoFile(p)?.type === 'poster').sort().at(-1);
+  return paths
+    .filter((p) => parseVideoFile(p)?.type === 'poster')
+    .sort()
+    .at(-1);
 }
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -117,11 +117,7 @@ export function variantInScope(variant: string, scope: string | null): boolean {
  * @throws TokenError: the usual codes for a bad token, `token_scope_mismatch`
  * (HTTP 403) for a good token that does not cover the request.
  */
-export async function verifyMediaToken(
-  keys: KeySet,
-  token: unknown,
-  options: VerifyMediaTokenOptions,
-): Promise<MediaTokenClaims> {
+export async function verifyMediaToken(keys: KeySet, token: unknown, options: VerifyMediaTokenOptions): Promise<MediaTokenClaims> {
   const c = await verifyJwt(keys, token, mediaClaimsSchema, {
     ...options,
     typ: MEDIA_TOKEN_TYP,

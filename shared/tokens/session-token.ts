@@ -49,10 +49,7 @@ export interface VerifyAccessTokenOptions extends PartyOptions, ClockOptions {}
  * @returns the compact token and the claims it carries (for `expiresIn`, audit).
  * @throws TypeError when the input would make a token the verifier refuses.
  */
-export async function signAccessToken(
-  keys: KeySet,
-  input: SignAccessTokenInput,
-): Promise<{ token: string; claims: AccessTokenClaims }> {
+export async function signAccessToken(keys: KeySet, input: SignAccessTokenInput): Promise<{ token: string; claims: AccessTokenClaims }> {
   const ttl = lifetimeSeconds(input.ttlSeconds, ACCESS_TOKEN_TTL_SECONDS, ACCESS_TOKEN_MAX_TTL_SECONDS);
   const iat = epochSeconds(input.now ?? new Date());
   const parsed = accessClaimsSchema.safeParse({
@@ -76,11 +73,7 @@ export async function signAccessToken(
  *
  * @throws TokenError with a stable `code` for any refused token.
  */
-export async function verifyAccessToken(
-  keys: KeySet,
-  token: unknown,
-  options: VerifyAccessTokenOptions,
-): Promise<AccessTokenClaims> {
+export async function verifyAccessToken(keys: KeySet, token: unknown, options: VerifyAccessTokenOptions): Promise<AccessTokenClaims> {
   return verifyJwt(keys, token, accessClaimsSchema, {
     ...options,
     typ: ACCESS_TOKEN_TYP,

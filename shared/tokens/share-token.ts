@@ -9,15 +9,7 @@
  * `ri` resource id, `p` permission (`view` | `download` | `edit` | `manage`).
  */
 import { z } from 'zod';
-import {
-  epochSeconds,
-  type ClockOptions,
-  type PartyOptions,
-  registeredClaims,
-  signJwt,
-  uuidClaim,
-  verifyJwt,
-} from './jwt.ts';
+import { epochSeconds, type ClockOptions, type PartyOptions, registeredClaims, signJwt, uuidClaim, verifyJwt } from './jwt.ts';
 import type { KeySet } from './keys.ts';
 
 /** The JWT `typ` header of a share token. */
@@ -88,11 +80,7 @@ export async function signShareToken(keys: KeySet, input: SignShareTokenInput): 
  *
  * @throws TokenError with a stable `code` for any refused token.
  */
-export async function verifyShareToken(
-  keys: KeySet,
-  token: unknown,
-  options: VerifyShareTokenOptions,
-): Promise<ShareTokenClaims> {
+export async function verifyShareToken(keys: KeySet, token: unknown, options: VerifyShareTokenOptions): Promise<ShareTokenClaims> {
   const c = await verifyJwt(keys, token, shareClaimsSchema, { ...options, typ: SHARE_TOKEN_TYP });
   return {
     linkId: c.l,

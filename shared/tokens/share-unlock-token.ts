@@ -11,7 +11,16 @@
  */
 import { z } from 'zod';
 import { TokenError } from './errors.ts';
-import { epochSeconds, lifetimeSeconds, registeredClaims, signJwt, uuidClaim, verifyJwt, type ClockOptions, type PartyOptions } from './jwt.ts';
+import {
+  epochSeconds,
+  lifetimeSeconds,
+  registeredClaims,
+  signJwt,
+  uuidClaim,
+  verifyJwt,
+  type ClockOptions,
+  type PartyOptions,
+} from './jwt.ts';
 import type { KeySet } from './keys.ts';
 import { base64url } from 'jose';
 import { sha256 } from '../crypto/sha256.ts';

@@ -45,7 +45,12 @@ let b: E2eBrowser;
 let tmp: string;
 let ctx: BrowserContext;
 let page: Page;
-const user = { email: `asset-${crypto.randomUUID()}@example.test`, password: 'correct horse battery staple', name: 'Asset Tester', token: '' };
+const user = {
+  email: `asset-${crypto.randomUUID()}@example.test`,
+  password: 'correct horse battery staple',
+  name: 'Asset Tester',
+  token: '',
+};
 const ids = { image: '', video: '', collection: '' };
 const collectionName = `Holiday ${Date.now()}`;
 
@@ -106,10 +111,26 @@ async function photo(): Promise<Buffer> {
 async function clip(): Promise<Buffer> {
   const out = path.join(tmp, 'clip.mp4');
   await run('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc=duration=4:size=640x360:rate=25',
-    '-f', 'lavfi', '-i', 'sine=duration=4',
-    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', out,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=duration=4:size=640x360:rate=25',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=duration=4',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    out,
   ]);
   return readFile(out);
 }
@@ -219,7 +240,10 @@ test('the video plays through hls.js from its HLS ladder', async () => {
   // Also into the collection, through the picker's existing-collection form.
   await page.getByLabel('Collection', { exact: true }).selectOption({ label: collectionName });
   await page.getByRole('button', { name: 'Add', exact: true }).click();
-  await page.getByRole('status').filter({ hasText: `Added to ${collectionName}` }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: `Added to ${collectionName}` })
+    .waitFor();
 
   await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
   // hls.js feeds the element through Media Source Extensions: its src is a blob: URL.
@@ -243,7 +267,11 @@ test('the collection is reordered with the Move buttons and keeps its order', as
   await expect.poll(names).toEqual(['Sunset over the test pattern', 'clip.mp4']);
   // Wait for the thumbnails, for the screenshot.
   await expect
-    .poll(() => page.locator('.item-grid img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0)))
+    .poll(() =>
+      page
+        .locator('.item-grid img')
+        .evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0)),
+    )
     .toBe(true);
 
   await page.getByRole('button', { name: 'Move down: Sunset over the test pattern' }).click();
@@ -255,7 +283,11 @@ test('the collection is reordered with the Move buttons and keeps its order', as
   await page.reload();
   await expect.poll(names).toEqual(['clip.mp4', 'Sunset over the test pattern']);
   await expect
-    .poll(() => page.locator('.item-grid img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0)))
+    .poll(() =>
+      page
+        .locator('.item-grid img')
+        .evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0)),
+    )
     .toBe(true);
   await screenshot(page, 'collection');
   await checkNarrowAndDark('collection');
@@ -267,7 +299,10 @@ test('the collection is reordered with the Move buttons and keeps its order', as
 test('a file still being processed shows its state and turns into the player by itself', async () => {
   const id = await upload('second.mp4', 'video/mp4', await clip());
   await page.goto(`${stack.url}/assets/${id}`);
-  await page.getByRole('status').filter({ hasText: /Processing this file|Waiting for the upload/ }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /Processing this file|Waiting for the upload/ })
+    .waitFor();
   // No reload: the page polls the status and fetches the asset once it is ready.
   await page.locator('.video-player video').waitFor({ timeout: 120_000 });
   expect(await page.getByRole('status').filter({ hasText: 'Processing this file' }).count()).toBe(0);

@@ -41,7 +41,12 @@ async function api<T>(method: string, url: string, body?: unknown, expected = 20
 
 async function upload(filename: string, contentType: string, bytes: Buffer): Promise<string> {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const start = await api<{ assetId: string; url: string; headers: Record<string, string> }>('POST', '/api/uploads', { filename, size: bytes.length, contentType, sha256 }, 201);
+  const start = await api<{ assetId: string; url: string; headers: Record<string, string> }>(
+    'POST',
+    '/api/uploads',
+    { filename, size: bytes.length, contentType, sha256 },
+    201,
+  );
   const put = await fetch(start.url, { method: 'PUT', headers: start.headers, body: new Uint8Array(bytes) });
   if (!put.ok) throw new Error(`PUT: ${put.status} ${await put.text()}`);
   return start.assetId;
@@ -60,10 +65,26 @@ async function ready(assetId: string): Promise<void> {
 async function clip(): Promise<Buffer> {
   const out = path.join(tmp, 'clip.mp4');
   await run('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc=duration=4:size=320x180:rate=25',
-    '-f', 'lavfi', '-i', 'sine=duration=4',
-    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', out,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=duration=4:size=320x180:rate=25',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=duration=4',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    out,
   ]);
   return readFile(out);
 }
@@ -78,7 +99,9 @@ beforeAll(async () => {
     body: JSON.stringify({ email, password: PASSWORD, name: 'Embedder' }),
   });
   auth = { authorization: `Bearer ${((await reg.json()) as { accessToken: string }).accessToken}` };
-  const png = await sharp({ create: { width: 400, height: 300, channels: 3, background: COLOUR } }).png().toBuffer();
+  const png = await sharp({ create: { width: 400, height: 300, channels: 3, background: COLOUR } })
+    .png()
+    .toBuffer();
   ids.image = await upload('square.png', 'image/png', png);
   ids.video = await upload('clip.mp4', 'video/mp4', await clip());
   await Promise.all([ready(ids.image), ready(ids.video)]);
@@ -117,7 +140,12 @@ test('a public video and a share-link video play with hls.js on another site', a
 });
 
 test("a password link's video plays with ?u= alone, without cookies", async () => {
-  const link = await api<{ token: string }>('POST', '/api/share-links', { resourceType: 'asset', resourceId: ids.video, password: PASSWORD }, 201);
+  const link = await api<{ token: string }>(
+    'POST',
+    '/api/share-links',
+    { resourceType: 'asset', resourceId: ids.video, password: PASSWORD },
+    201,
+  );
   const unlock = await fetch(`${stack.url}/api/share/${link.token}/unlock`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -133,7 +161,10 @@ test("a password link's video plays with ?u= alone, without cookies", async () =
 test('a public image is drawn into a canvas on another site and read back', async () => {
   const page = await thirdPartyPage();
   const src = `${stack.url}/m/${ids.image}/w320.webp`;
-  const [r, g, bl, a] = await page.evaluate((s) => (window as unknown as { drawAndRead(s: string): Promise<number[]> }).drawAndRead(s), src);
+  const [r, g, bl, a] = await page.evaluate(
+    (s) => (window as unknown as { drawAndRead(s: string): Promise<number[]> }).drawAndRead(s),
+    src,
+  );
   // WebP is lossy: the colour comes back close to what was uploaded.
   expect(Math.abs(r! - COLOUR.r) + Math.abs(g! - COLOUR.g) + Math.abs(bl! - COLOUR.b)).toBeLessThan(12);
   expect(a).toBe(255);

@@ -41,10 +41,26 @@ async function media(): Promise<{ jpeg: Buffer; mp4: Buffer }> {
     .toBuffer();
   const out = path.join(tmp, 'clip.mp4');
   await run('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc=duration=4:size=640x360:rate=25',
-    '-f', 'lavfi', '-i', 'sine=duration=4',
-    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', out,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=duration=4:size=640x360:rate=25',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=duration=4',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    out,
   ]);
   return { jpeg, mp4: await readFile(out) };
 }
@@ -130,7 +146,8 @@ test('sign up, upload an image and a video through Uppy, watch, share with a pas
 
   // Only the visitor's expected refusals were logged: 401 for the locked link before the
   // password, 410 after the revocation (each a failed resource load on the share page).
-  const onShare = /^console: Failed to load resource: the server responded with a status of (401|410) \([^)]*\) \(http:\/\/127\.0\.0\.1:\d+\/share\/[^)]+\)$/;
+  const onShare =
+    /^console: Failed to load resource: the server responded with a status of (401|410) \([^)]*\) \(http:\/\/127\.0\.0\.1:\d+\/share\/[^)]+\)$/;
   expect(b.errors.filter((e) => !onShare.test(e))).toEqual([]);
   expect(b.errors.filter((e) => onShare.test(e)).length).toBeGreaterThanOrEqual(2);
 }, 300_000);

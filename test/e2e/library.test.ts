@@ -40,7 +40,9 @@ async function gradientJpeg(width = 1600, height = 1200): Promise<Buffer> {
       raw[i + 2] = Math.round(255 - (200 * (x + y)) / (width + height));
     }
   }
-  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 85 })
+    .toBuffer();
 }
 
 /** expect.poll with room for a loaded machine (its default gives up after one second). */
@@ -208,7 +210,9 @@ test('upload through Uppy, see thumbnails over placeholders, filter, search, del
   await eventually(() => trashed.locator('img').evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBeGreaterThan(0);
   await screenshot(page, 'trash');
   await trashed.getByRole('button', { name: `Restore ${photoName}` }).click();
-  await eventually(() => page.getByRole('status').filter({ hasText: 'Restored' }).textContent()).toContain(`Restored “${photoName}” to your library.`);
+  await eventually(() => page.getByRole('status').filter({ hasText: 'Restored' }).textContent()).toContain(
+    `Restored “${photoName}” to your library.`,
+  );
   await eventually(() => trashed.count()).toBe(0);
   await eventually(() => page.getByText('The trash is empty.').isVisible()).toBe(true);
   // Focus went to the announcement (the button that had it is gone).
@@ -217,7 +221,11 @@ test('upload through Uppy, see thumbnails over placeholders, filter, search, del
   await page.getByRole('link', { name: 'Library', exact: true }).click();
   await page.waitForURL(`${stack.url}/`);
   await eventually(() => card(page, photoId).isVisible()).toBe(true);
-  await eventually(() => card(page, photoId).locator('img').evaluate((el: HTMLImageElement) => el.naturalWidth)).toBeGreaterThan(0);
+  await eventually(() =>
+    card(page, photoId)
+      .locator('img')
+      .evaluate((el: HTMLImageElement) => el.naturalWidth),
+  ).toBeGreaterThan(0);
 
   // Paging: 50 uploads started but never sent (pending assets, no thumbnail) make the list longer than a page.
   for (let i = 0; i < 50; i++) {
@@ -251,8 +259,7 @@ test('upload through Uppy, see thumbnails over placeholders, filter, search, del
 
   // Narrow screens: the grid still fits (two columns at 360px, no horizontal scroll).
   await page.setViewportSize({ width: 360, height: 740 });
-  await eventually(() => page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth))
-    .toBe(true);
+  await eventually(() => page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
 
   await ctx.close();
   expectNoErrors(unauthorized);
@@ -283,7 +290,8 @@ test('a file over 100 MiB goes up in 8 MiB parts through the edge, pauses and re
     });
     page.on('request', (r) => {
       const u = new URL(r.url());
-      if (u.origin === stack.url && u.pathname.startsWith('/s3/')) s3Calls.push(`${r.method()} ${u.pathname.replace(/^\/s3\/multipart\/[^/]+/, '/s3/multipart/:uploadId')}`);
+      if (u.origin === stack.url && u.pathname.startsWith('/s3/'))
+        s3Calls.push(`${r.method()} ${u.pathname.replace(/^\/s3\/multipart\/[^/]+/, '/s3/multipart/:uploadId')}`);
     });
     await signUpAt(page, '/upload', `big-${crypto.randomUUID()}@example.test`, 'correct horse battery staple');
 

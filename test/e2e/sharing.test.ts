@@ -56,7 +56,9 @@ async function uploadImage(owner: Account): Promise<string> {
   const png = await sharp({
     create: { width: 900, height: 600, channels: 3, background: { r: 40, g: 110, b: 200 } },
   })
-    .composite([{ input: Buffer.from('<svg width="900" height="600"><circle cx="450" cy="300" r="200" fill="#f2a900"/></svg>'), top: 0, left: 0 }])
+    .composite([
+      { input: Buffer.from('<svg width="900" height="600"><circle cx="450" cy="300" r="200" fill="#f2a900"/></svg>'), top: 0, left: 0 },
+    ])
     .png()
     .toBuffer();
   const auth = { authorization: `Bearer ${owner.accessToken}` };
@@ -177,8 +179,13 @@ test('share links with a password and a cap, revocation, and sharing with a pers
   await people.getByLabel('Email').fill(friend.email);
   await people.getByRole('button', { name: 'Share' }).click();
   await poll(() => people.getByRole('alert').textContent()).toMatch(/No one with that email shares an organisation with you/);
-  const club = await call<{ id: string }>(owner, 'POST', '/api/orgs', { name: 'Friends', slug: `friends-${crypto.randomUUID().slice(0, 8)}` });
-  const { invitation } = await call<{ invitation: { id: string } }>(owner, 'POST', `/api/orgs/${club.id}/invitations`, { email: friend.email });
+  const club = await call<{ id: string }>(owner, 'POST', '/api/orgs', {
+    name: 'Friends',
+    slug: `friends-${crypto.randomUUID().slice(0, 8)}`,
+  });
+  const { invitation } = await call<{ invitation: { id: string } }>(owner, 'POST', `/api/orgs/${club.id}/invitations`, {
+    email: friend.email,
+  });
   await call(friend, 'POST', `/api/invitations/${invitation.id}/accept`);
   await people.getByLabel('Permission').selectOption('view');
   await people.getByRole('button', { name: 'Share' }).click();
@@ -198,7 +205,9 @@ test('share links with a password and a cap, revocation, and sharing with a pers
   // - on the owner's asset page: the friend's email before they shared an org with the owner (404), exactly once.
   // (Public pages never try to resume a session: no refresh 401.)
   const failed = (statuses: string, path: string) =>
-    new RegExp(`^console: Failed to load resource: the server responded with a status of (${statuses}) \\([^)]*\\) \\(http://127\\.0\\.0\\.1:\\d+${path}\\)$`);
+    new RegExp(
+      `^console: Failed to load resource: the server responded with a status of (${statuses}) \\([^)]*\\) \\(http://127\\.0\\.0\\.1:\\d+${path}\\)$`,
+    );
   const expected = [failed('401|410', '/share/[^)]+')];
   const unknownEmail = failed('404', '/assets/[0-9a-f-]{36}');
   expect(b.errors.filter((e) => !expected.some((re) => re.test(e)) && !unknownEmail.test(e))).toEqual([]);
@@ -226,7 +235,9 @@ test('organisations: create one, invite a member who accepts, make a group, and 
   // An invitation, not a direct add: the page does not say whether the address has an account.
   await page.getByLabel('Email to invite').fill(member.email);
   await page.getByRole('button', { name: 'Invite', exact: true }).click();
-  await poll(() => status.textContent()).toBe(`Invitation sent to ${member.email}. If an account exists for that address, they'll see the invitation.`);
+  await poll(() => status.textContent()).toBe(
+    `Invitation sent to ${member.email}. If an account exists for that address, they'll see the invitation.`,
+  );
   await poll(() => page.getByRole('list', { name: 'Pending invitations' }).textContent()).toContain(member.email);
   expect(await page.getByRole('row', { name: /Team Member/ }).count()).toBe(0);
 
@@ -235,7 +246,9 @@ test('organisations: create one, invite a member who accepts, make a group, and 
   const memberPage = await memberCtx.newPage();
   await signIn(memberPage, member, '/orgs');
   await poll(() => memberPage.locator('.nav-count').textContent()).toBe('1');
-  await poll(() => memberPage.getByRole('region', { name: 'Invitations for you' }).textContent()).toMatch(/Design Team.*Org Owner invited you/);
+  await poll(() => memberPage.getByRole('region', { name: 'Invitations for you' }).textContent()).toMatch(
+    /Design Team.*Org Owner invited you/,
+  );
   await screenshot(memberPage, 'orgs-invitation');
   await memberPage.getByRole('button', { name: 'Accept the invitation to Design Team' }).click();
   await poll(() => memberPage.locator('.orgs-status').textContent()).toBe('You joined Design Team.');
@@ -288,7 +301,11 @@ test('organisations: create one, invite a member who accepts, make a group, and 
 async function call<T>(who: Account, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${stack.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${who.accessToken}`, origin: stack.url, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${who.accessToken}`,
+      origin: stack.url,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
@@ -314,7 +331,11 @@ test('a shared collection opens its items; where the unlock cookie is not kept, 
   // (Sent from Node: route.fetch() would store the cookie in the context's jar.)
   await ctx.route('**/api/share/*/unlock', async (route) => {
     const req = route.request();
-    const res = await fetch(req.url(), { method: 'POST', headers: { 'content-type': 'application/json', origin: stack.url }, body: req.postData() ?? '' });
+    const res = await fetch(req.url(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: stack.url },
+      body: req.postData() ?? '',
+    });
     await route.fulfill({ status: res.status, contentType: 'application/json', body: await res.text() });
   });
   const page = await ctx.newPage();
@@ -327,7 +348,10 @@ test('a shared collection opens its items; where the unlock cookie is not kept, 
   const tiles = page.locator('.share-tile');
   await poll(() => tiles.count()).toBe(2);
   const thumbs = page.locator('.share-tile img');
-  await poll(() => thumbs.evaluateAll((els) => els.map((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0)), { timeout: 15_000 }).toEqual([true, true]);
+  await poll(
+    () => thumbs.evaluateAll((els) => els.map((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0)),
+    { timeout: 15_000 },
+  ).toEqual([true, true]);
   expect(await thumbs.first().getAttribute('src')).toMatch(/^\/s\/[^/]+\/[0-9a-f-]{36}\/w\d+\.jpg\?u=/);
 
   // A tile opens its item in a dialog; Escape closes it and focus returns to the tile.
@@ -352,5 +376,12 @@ test('a shared collection opens its items; where the unlock cookie is not kept, 
   // Expected failed loads, all on share pages: 401 before the password, 401 for the
   // first reload after the unlock (the cookie was dropped; the page then retries with
   // the unlock token), and 401 for the bad token.
-  expect(b.errors.filter((e) => !/^console: Failed to load resource: the server responded with a status of 401 \(Unauthorized\) \(http:\/\/127\.0\.0\.1:\d+\/share\/[^)]+\)$/.test(e))).toEqual([]);
+  expect(
+    b.errors.filter(
+      (e) =>
+        !/^console: Failed to load resource: the server responded with a status of 401 \(Unauthorized\) \(http:\/\/127\.0\.0\.1:\d+\/share\/[^)]+\)$/.test(
+          e,
+        ),
+    ),
+  ).toEqual([]);
 });

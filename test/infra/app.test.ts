@@ -13,8 +13,14 @@ import { createApp } from '../../infra/create-app.js';
 import { DEFAULT_ENTRIES } from '../../infra/constructs/pipeline.js';
 import { FIXTURE_CDN_PUBLIC_KEY_FILE, fixtureEntries, NO_BUNDLING, RELAY_CONTEXT } from './helpers.js';
 
-interface Violation { ruleName: string; severity: string; violatingConstructs: { constructPath: string }[] }
-interface Report { pluginReports: { pluginName: string; conclusion: string; violations: Violation[] }[] }
+interface Violation {
+  ruleName: string;
+  severity: string;
+  violatingConstructs: { constructPath: string }[];
+}
+interface Report {
+  pluginReports: { pluginName: string; conclusion: string; violations: Violation[] }[];
+}
 
 const prodContext = {
   env: 'prod',
@@ -61,10 +67,12 @@ describe('origin app', () => {
 
   it('fails the gate when an insecure resource is added', () => {
     const { report } = synth(RELAY_CONTEXT, (stack) => new s3.Bucket(stack, 'Unsafe'));
-    expect(nagErrors(report)).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^AwsSolutions-S1 @ .*\/Unsafe\//),
-      expect.stringMatching(/^AwsSolutions-S10 @ .*\/Unsafe\//),
-    ]));
+    expect(nagErrors(report)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^AwsSolutions-S1 @ .*\/Unsafe\//),
+        expect.stringMatching(/^AwsSolutions-S10 @ .*\/Unsafe\//),
+      ]),
+    );
   });
 
   it('acknowledges only findings that exist (no stale acknowledgements)', () => {
@@ -73,10 +81,9 @@ describe('origin app', () => {
       const scope = (this as unknown as { scope: { node: { path: string } } }).scope;
       for (const r of rules) acks.push({ path: scope.node.path, id: r.id });
     });
-    const findings = [
-      ...synth(RELAY_CONTEXT).report.pluginReports,
-      ...synth(prodContext).report.pluginReports,
-    ].flatMap((p) => p.violations.flatMap((v) => v.violatingConstructs.map((c) => ({ id: v.ruleName, path: c.constructPath }))));
+    const findings = [...synth(RELAY_CONTEXT).report.pluginReports, ...synth(prodContext).report.pluginReports].flatMap((p) =>
+      p.violations.flatMap((v) => v.violatingConstructs.map((c) => ({ id: v.ruleName, path: c.constructPath }))),
+    );
     expect(acks.length).toBeGreaterThan(10);
     // CDK itself acknowledges a few CloudFormation-Validate rules; only ours are checked here.
     const ours = acks.filter((a) => !a.id.startsWith('CloudFormation-Validate::'));
@@ -86,7 +93,17 @@ describe('origin app', () => {
 
   it('outputs what the edge needs and marks a missing relay', () => {
     const withRelay = synth(RELAY_CONTEXT).template;
-    for (const out of ['RawBucketName', 'DerivativesBucketName', 'CdnDomainName', 'CdnKeyPairId', 'EdgeCredentialsSecretArn', 'EdgeDatabaseSecretArn', 'MigrationSecretArn', 'DbRelayKeySecretArn', 'DbRelayLoadBalancerDns']) {
+    for (const out of [
+      'RawBucketName',
+      'DerivativesBucketName',
+      'CdnDomainName',
+      'CdnKeyPairId',
+      'EdgeCredentialsSecretArn',
+      'EdgeDatabaseSecretArn',
+      'MigrationSecretArn',
+      'DbRelayKeySecretArn',
+      'DbRelayLoadBalancerDns',
+    ]) {
       withRelay.hasOutput(out, {});
     }
     withRelay.hasOutput('DbRelayWsProxy', { Value: 'db-relay.example.com/v1' });

@@ -17,8 +17,13 @@ describe('loadConfig', () => {
   it('defaults to a single-AZ dev environment in eu-central-1 with 5-year retention', () => {
     const c = loadConfig(ctx({ region: undefined }));
     expect(c).toMatchObject({
-      envName: 'dev', prefix: 'media-dev', multiAz: false, deletionProtection: false,
-      backupRetentionDays: 7, retentionDays: 1826, relay: undefined,
+      envName: 'dev',
+      prefix: 'media-dev',
+      multiAz: false,
+      deletionProtection: false,
+      backupRetentionDays: 7,
+      retentionDays: 1826,
+      relay: undefined,
     });
     expect(c.region).toBe('eu-central-1');
     expect(c).toMatchObject({ dbInstanceSize: 'micro', ingestMaxConcurrency: 4 });
@@ -45,13 +50,19 @@ describe('loadConfig', () => {
   it('sizes prod Postgres at t4g.small with the matching ingest concurrency, and checks relay CIDRs', () => {
     expect(loadConfig(ctx(prodBase))).toMatchObject({ dbInstanceSize: 'small', ingestMaxConcurrency: 10 });
     expect(() => loadConfig(ctx({ dbInstanceSize: 'huge' }))).toThrow(/dbInstanceSize/);
-    expect(loadConfig(ctx({ relayAllowedCidrs: '173.245.48.0/20, 3.120.0.0/14' })).relayAllowedCidrs).toEqual(['173.245.48.0/20', '3.120.0.0/14']);
+    expect(loadConfig(ctx({ relayAllowedCidrs: '173.245.48.0/20, 3.120.0.0/14' })).relayAllowedCidrs).toEqual([
+      '173.245.48.0/20',
+      '3.120.0.0/14',
+    ]);
     expect(() => loadConfig(ctx({ relayAllowedCidrs: '300.1.1.1/8' }))).toThrow(/relayAllowedCidrs/);
   });
 
   it('hardens prod: Multi-AZ, deletion protection, 30-day backups', () => {
     expect(loadConfig(ctx(prodBase))).toMatchObject({
-      envName: 'prod', multiAz: true, deletionProtection: true, backupRetentionDays: 30,
+      envName: 'prod',
+      multiAz: true,
+      deletionProtection: true,
+      backupRetentionDays: 30,
       relay: { domainName: 'db-relay.example.com' },
     });
   });

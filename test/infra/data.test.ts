@@ -47,7 +47,12 @@ describe('Data', () => {
 
   it('keeps one secret per least-privilege role, all registered with the proxy; only the master rotates on a schedule', () => {
     dev.resourceCountIs('AWS::SecretsManager::Secret', 4);
-    for (const [role, user] of [['master', 'media_admin'], ['edge', 'media_edge'], ['pipeline', 'media_pipeline'], ['purge', 'media_purge']]) {
+    for (const [role, user] of [
+      ['master', 'media_admin'],
+      ['edge', 'media_edge'],
+      ['pipeline', 'media_pipeline'],
+      ['purge', 'media_purge'],
+    ]) {
       dev.hasResourceProperties('AWS::SecretsManager::Secret', {
         Name: `media-test/db/${role}`,
         GenerateSecretString: Match.objectLike({ SecretStringTemplate: JSON.stringify({ username: user }) }),

@@ -15,7 +15,9 @@ import { mintRelayToken } from '../../shared/db/relay-token.ts';
 
 const KEY = 'image-test-key-'.padEnd(43, 'q');
 const cleanups: (() => void)[] = [];
-afterEach(() => { for (const c of cleanups.splice(0).reverse()) c(); });
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+});
 
 describe('relay image build context', () => {
   it('holds only the Dockerfile and one bundle; the Dockerfile has no RUN step', () => {
@@ -44,12 +46,19 @@ describe('relay image build context', () => {
     child.stderr.on('data', (d) => (out += d));
     await expect.poll(() => out, { timeout: 30_000 }).toContain('relay listening');
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-    const status = async (url: string) => new Promise<number>((resolve) => {
-      const ws = new WebSocket(url);
-      ws.once('unexpected-response', (_q, res) => { resolve(res.statusCode ?? 0); ws.terminate(); });
-      ws.once('open', () => { resolve(101); ws.terminate(); });
-      ws.once('error', () => resolve(-1));
-    });
+    const status = async (url: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(url);
+        ws.once('unexpected-response', (_q, res) => {
+          resolve(res.statusCode ?? 0);
+          ws.terminate();
+        });
+        ws.once('open', () => {
+          resolve(101);
+          ws.terminate();
+        });
+        ws.once('error', () => resolve(-1));
+      });
     expect(await status(`ws://127.0.0.1:${port}/v1`)).toBe(401);
     expect(await status(`ws://127.0.0.1:${port}/v1?token=${mintRelayToken('wrong-key-'.padEnd(43, 'w'))}`)).toBe(401);
     // A valid token passes the proof; the target (port 9, nothing listening) then fails the session, not the upgrade.

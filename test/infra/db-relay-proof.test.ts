@@ -27,18 +27,34 @@ afterEach(async () => {
 /** A TCP target that counts connections: a refused upgrade must leave it at zero. */
 async function countingTarget(): Promise<{ port: number; connections: () => number }> {
   const sockets: Socket[] = [];
-  const server = createServer((s) => { sockets.push(s); s.pipe(s); });
+  const server = createServer((s) => {
+    sockets.push(s);
+    s.pipe(s);
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  cleanups.push(() => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(r); }));
+  cleanups.push(
+    () =>
+      new Promise((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(r);
+      }),
+  );
   return { port: (server.address() as { port: number }).port, connections: () => sockets.length };
 }
 
 async function relay(targetPort: number, extra: Partial<RelayOptions> = {}): Promise<{ r: Relay; refusals: string[] }> {
   const refusals: string[] = [];
   const r = await startRelay({
-    port: 0, host: '127.0.0.1', targetHost: '127.0.0.1', targetPort, targetTls: false, maxSessions: 10, key: KEY,
-    onRefuse: (e) => refusals.push(`${e.status} ${e.reason}`), ...extra,
+    port: 0,
+    host: '127.0.0.1',
+    targetHost: '127.0.0.1',
+    targetPort,
+    targetTls: false,
+    maxSessions: 10,
+    key: KEY,
+    onRefuse: (e) => refusals.push(`${e.status} ${e.reason}`),
+    ...extra,
   });
   cleanups.push(() => r.close());
   return { r, refusals };
@@ -73,7 +89,12 @@ describe('relay caller proof (infra/db-relay/relay.mts)', () => {
     for (const url of Object.values(cases)) expect(await upgrade(url)).toBe(401);
     expect(target.connections()).toBe(0);
     expect(refusals).toEqual([
-      '401 missing', '401 malformed', '401 bad_signature', '401 bad_signature', '401 expired', '401 not_yet_valid',
+      '401 missing',
+      '401 malformed',
+      '401 bad_signature',
+      '401 bad_signature',
+      '401 expired',
+      '401 not_yet_valid',
     ]);
   });
 
@@ -121,21 +142,32 @@ describe('relay caller proof (infra/db-relay/relay.mts)', () => {
   });
 
   it('refuses to start without a key', async () => {
-    await expect(startRelay({ port: 0, targetHost: '127.0.0.1', targetPort: 1, targetTls: false, maxSessions: 1, key: '' })).rejects.toThrow(/key/);
+    await expect(
+      startRelay({ port: 0, targetHost: '127.0.0.1', targetPort: 1, targetTls: false, maxSessions: 1, key: '' }),
+    ).rejects.toThrow(/key/);
   });
 });
 
 describe('a real query through the relay with the driver-side token (shared/db/neon.ts)', () => {
   let pg: PostgresServer;
-  beforeAll(async () => { pg = await startPostgresServer({ port: await freePort() }); }, 180_000);
-  afterAll(async () => { await pg?.close(); });
+  beforeAll(async () => {
+    pg = await startPostgresServer({ port: await freePort() });
+  }, 180_000);
+  afterAll(async () => {
+    await pg?.close();
+  });
 
   it('reaches Debian PostgreSQL with a valid token and fails without one', async () => {
     const { r, refusals } = await relay(pg.port);
-    const open = (relayKey?: string) => openNeonDatabase({
-      url: pg.url.replace('127.0.0.1', 'db.invalid'), wsProxy: `127.0.0.1:${r.port}/v1`, secure: false,
-      webSocketConstructor: WebSocket, max: 1, ...(relayKey ? { relayKey } : {}),
-    });
+    const open = (relayKey?: string) =>
+      openNeonDatabase({
+        url: pg.url.replace('127.0.0.1', 'db.invalid'),
+        wsProxy: `127.0.0.1:${r.port}/v1`,
+        secure: false,
+        webSocketConstructor: WebSocket,
+        max: 1,
+        ...(relayKey ? { relayKey } : {}),
+      });
     const ok = open(KEY);
     cleanups.push(() => ok.close());
     const res = (await ok.db.execute(sql`select current_user as who, 6 * 7 as answer`)) as unknown as { rows: unknown[] };

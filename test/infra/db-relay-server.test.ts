@@ -16,7 +16,7 @@ import WebSocket from 'ws';
 import { type Relay, type RelayOptions, startRelay } from '../../infra/db-relay/relay.mjs';
 import { mintRelayToken } from '../../shared/db/relay-token.ts';
 
-const RELAY_KEY = 'k'.repeat(22) + 'relay-test-key-0123456789';
+const RELAY_KEY = `${'k'.repeat(22)}relay-test-key-0123456789`;
 const token = () => `token=${mintRelayToken(RELAY_KEY)}`;
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -33,12 +33,26 @@ async function listen(onSocket: (s: Socket) => void): Promise<{ server: Server; 
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  cleanups.push(() => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(r); }));
+  cleanups.push(
+    () =>
+      new Promise((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(r);
+      }),
+  );
   return { server, port: (server.address() as { port: number }).port, sockets };
 }
 
 async function relay(opts: Partial<RelayOptions> & { targetPort: number }): Promise<Relay> {
-  const r = await startRelay({ port: 0, host: '127.0.0.1', targetHost: '127.0.0.1', targetTls: false, maxSessions: 10, key: RELAY_KEY, ...opts });
+  const r = await startRelay({
+    port: 0,
+    host: '127.0.0.1',
+    targetHost: '127.0.0.1',
+    targetTls: false,
+    maxSessions: 10,
+    key: RELAY_KEY,
+    ...opts,
+  });
   cleanups.push(() => r.close());
   return r;
 }
@@ -99,7 +113,10 @@ describe('db relay', () => {
     const db = await PGlite.create();
     const pg = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 4 });
     await pg.start();
-    cleanups.push(async () => { await pg.stop(); await db.close(); });
+    cleanups.push(async () => {
+      await pg.stop();
+      await db.close();
+    });
     const pgPort = Number(pg.getServerConn().split(':').pop());
     const r = await relay({ targetPort: pgPort });
 

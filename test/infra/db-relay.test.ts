@@ -8,7 +8,12 @@ import { templateOf, testStack } from './helpers.js';
 
 function build(stack: ReturnType<typeof testStack>, overrides: Partial<DbRelayProps> = {}): DbRelay {
   const logBucket = new s3.Bucket(stack, 'Logs');
-  const data = new Data(stack, 'Data', { backupRetentionDays: 7, deletionProtection: false, flowLogBucket: logBucket, prefix: 'media-test' });
+  const data = new Data(stack, 'Data', {
+    backupRetentionDays: 7,
+    deletionProtection: false,
+    flowLogBucket: logBucket,
+    prefix: 'media-test',
+  });
   return new DbRelay(stack, 'Relay', {
     vpc: data.vpc,
     proxy: data.proxy,
@@ -23,7 +28,9 @@ function build(stack: ReturnType<typeof testStack>, overrides: Partial<DbRelayPr
 
 describe('DbRelay', () => {
   let relay: DbRelay | undefined;
-  const t = templateOf((s) => { relay = build(s); });
+  const t = templateOf((s) => {
+    relay = build(s);
+  });
 
   it('exposes the driver wsProxy value', () => {
     expect(relay?.wsProxy).toBe('db-relay.example.com/v1');
@@ -32,7 +39,9 @@ describe('DbRelay', () => {
   it('terminates HTTPS only, with access logs', () => {
     t.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
-      Protocol: 'HTTPS', Port: 443, Certificates: [{ CertificateArn: Match.stringLikeRegexp('^arn:aws:acm:') }],
+      Protocol: 'HTTPS',
+      Port: 443,
+      Certificates: [{ CertificateArn: Match.stringLikeRegexp('^arn:aws:acm:') }],
     });
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
       Scheme: 'internet-facing',
@@ -43,13 +52,21 @@ describe('DbRelay', () => {
   it('runs an arm64 Fargate task pointed at the RDS Proxy with TLS', () => {
     t.hasResourceProperties('AWS::ECS::TaskDefinition', {
       RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
-      ContainerDefinitions: [Match.objectLike({
-        Environment: Match.arrayWith([{ Name: 'TARGET_HOST', Value: Match.anyValue() }, { Name: 'TARGET_TLS', Value: 'true' }]),
-        ReadonlyRootFilesystem: true,
-      })],
+      ContainerDefinitions: [
+        Match.objectLike({
+          Environment: Match.arrayWith([
+            { Name: 'TARGET_HOST', Value: Match.anyValue() },
+            { Name: 'TARGET_TLS', Value: 'true' },
+          ]),
+          ReadonlyRootFilesystem: true,
+        }),
+      ],
     });
     t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: Match.anyValue(), Description: 'DB relay to RDS Proxy',
+      FromPort: 5432,
+      ToPort: 5432,
+      SourceSecurityGroupId: Match.anyValue(),
+      Description: 'DB relay to RDS Proxy',
     });
   });
 
@@ -59,10 +76,15 @@ describe('DbRelay', () => {
       GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
     });
     t.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      ContainerDefinitions: [Match.objectLike({
-        Secrets: [{ Name: 'RELAY_KEY', ValueFrom: Match.anyValue() }],
-        Environment: Match.arrayWith([{ Name: 'MAX_SESSIONS', Value: '200' }, { Name: 'TRUST_FORWARDED_FOR', Value: 'true' }]),
-      })],
+      ContainerDefinitions: [
+        Match.objectLike({
+          Secrets: [{ Name: 'RELAY_KEY', ValueFrom: Match.anyValue() }],
+          Environment: Match.arrayWith([
+            { Name: 'MAX_SESSIONS', Value: '200' },
+            { Name: 'TRUST_FORWARDED_FOR', Value: 'true' },
+          ]),
+        }),
+      ],
     });
   });
 
@@ -82,7 +104,9 @@ describe('DbRelay', () => {
   });
 
   it('opens the listener to the given CIDRs only, when given', () => {
-    const open = t.findResources('AWS::EC2::SecurityGroup', { Properties: { SecurityGroupIngress: Match.arrayWith([Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443 })]) } });
+    const open = t.findResources('AWS::EC2::SecurityGroup', {
+      Properties: { SecurityGroupIngress: Match.arrayWith([Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443 })]) },
+    });
     expect(Object.keys(open)).toHaveLength(1);
     const narrowed = templateOf((s) => build(s, { allowedCidrs: ['173.245.48.0/20', '3.120.0.0/14'] }));
     const ingress = Object.values(narrowed.findResources('AWS::EC2::SecurityGroup'))

@@ -97,16 +97,26 @@ function suite(name: string, open: () => Promise<{ handle: DatabaseHandle; drive
     afterAll(async () => close());
 
     it('creates the three login roles without a password (rotation sets one)', async () => {
-      const res = (await db.execute(sql.raw(
-        "select rolname, rolcanlogin, rolsuper, rolcreaterole, rolpassword is null as nopw from pg_authid where rolname like 'media\\_%' order by rolname",
-      ))) as unknown as { rows: Record<string, unknown>[] };
-      expect(res.rows).toEqual(['media_edge', 'media_pipeline', 'media_purge'].map((rolname) => (
-        { rolname, rolcanlogin: true, rolsuper: false, rolcreaterole: false, nopw: true }
-      )));
+      const res = (await db.execute(
+        sql.raw(
+          "select rolname, rolcanlogin, rolsuper, rolcreaterole, rolpassword is null as nopw from pg_authid where rolname like 'media\\_%' order by rolname",
+        ),
+      )) as unknown as { rows: Record<string, unknown>[] };
+      expect(res.rows).toEqual(
+        ['media_edge', 'media_pipeline', 'media_purge'].map((rolname) => ({
+          rolname,
+          rolcanlogin: true,
+          rolsuper: false,
+          rolcreaterole: false,
+          nopw: true,
+        })),
+      );
     });
 
     it('applies again over existing roles (a second database in the same cluster)', async () => {
-      const again = (await db.execute(sql.raw("select count(*)::int as n from pg_roles where rolname = 'media_edge'"))) as unknown as { rows: { n: number }[] };
+      const again = (await db.execute(sql.raw("select count(*)::int as n from pg_roles where rolname = 'media_edge'"))) as unknown as {
+        rows: { n: number }[];
+      };
       expect(again.rows[0]!.n).toBe(1);
     });
 
@@ -119,15 +129,19 @@ function suite(name: string, open: () => Promise<{ handle: DatabaseHandle; drive
     });
 
     it('purge deletes an asset with its derivatives and jobs by cascade, though it has no rights on them', async () => {
-      const counts = await db.transaction(async (tx) => {
-        await tx.execute(sql.raw('set local role media_purge'));
-        await tx.execute(sql.raw(`delete from assets where id = '${A}'`));
-        await tx.execute(sql.raw('reset role'));
-        const r = (await tx.execute(sql.raw(
-          `select (select count(*) from derivatives where asset_id = '${A}')::int as d, (select count(*) from jobs where asset_id = '${A}')::int as j`,
-        ))) as unknown as { rows: { d: number; j: number }[] };
-        return r.rows[0];
-      }).catch((e: unknown) => ({ error: String((e as { cause?: unknown }).cause ?? e) }));
+      const counts = await db
+        .transaction(async (tx) => {
+          await tx.execute(sql.raw('set local role media_purge'));
+          await tx.execute(sql.raw(`delete from assets where id = '${A}'`));
+          await tx.execute(sql.raw('reset role'));
+          const r = (await tx.execute(
+            sql.raw(
+              `select (select count(*) from derivatives where asset_id = '${A}')::int as d, (select count(*) from jobs where asset_id = '${A}')::int as j`,
+            ),
+          )) as unknown as { rows: { d: number; j: number }[] };
+          return r.rows[0];
+        })
+        .catch((e: unknown) => ({ error: String((e as { cause?: unknown }).cause ?? e) }));
       expect(counts).toEqual({ d: 0, j: 0 });
     });
   });
@@ -155,7 +169,13 @@ describe('Debian PostgreSQL', () => {
       const admin = openNeonDatabase({ url: pg.url, wsProxy: relay.proxy, secure: false, webSocketConstructor: ws, max: 1 });
       await admin.db.execute(sql.raw(`create database roles_${db}`));
       await admin.close();
-      const handle = openNeonDatabase({ url: pg.url.replace(/\/postgres$/, `/roles_${db}`), wsProxy: relay.proxy, secure: false, webSocketConstructor: ws, max: 1 });
+      const handle = openNeonDatabase({
+        url: pg.url.replace(/\/postgres$/, `/roles_${db}`),
+        wsProxy: relay.proxy,
+        secure: false,
+        webSocketConstructor: ws,
+        max: 1,
+      });
       return { handle, driver: 'neon', close: () => handle.close() };
     });
   }
@@ -173,7 +193,9 @@ describe('scripts/db-role-passwords.ts', () => {
       await applyMigrations(handle.db, 'neon');
       const secret = parseRoleSecret(`{"username":"media_edge","password":"it's-a-0123456789-pw"}`);
       await setRolePassword(handle.db, secret.username, secret.password);
-      const res = (await handle.db.execute(sql.raw("select rolpassword from pg_authid where rolname = 'media_edge'"))) as unknown as { rows: { rolpassword: string }[] };
+      const res = (await handle.db.execute(sql.raw("select rolpassword from pg_authid where rolname = 'media_edge'"))) as unknown as {
+        rows: { rolpassword: string }[];
+      };
       expect(res.rows[0]!.rolpassword).toMatch(/^SCRAM-SHA-256\$/);
     } finally {
       await handle.close();

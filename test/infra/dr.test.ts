@@ -14,12 +14,22 @@ import { createApp } from '../../infra/create-app.js';
 import { FIXTURE_CDN_PUBLIC_KEY_FILE, fixtureEntries, NO_BUNDLING, RELAY_CONTEXT } from './helpers.js';
 
 const prod = {
-  env: 'prod', region: 'eu-central-1', drRegion: 'eu-west-1', alarmEmail: 'ops@example.com',
-  corsOrigins: 'https://app.example.com', cdnPublicKeyFile: FIXTURE_CDN_PUBLIC_KEY_FILE, ...RELAY_CONTEXT,
+  env: 'prod',
+  region: 'eu-central-1',
+  drRegion: 'eu-west-1',
+  alarmEmail: 'ops@example.com',
+  corsOrigins: 'https://app.example.com',
+  cdnPublicKeyFile: FIXTURE_CDN_PUBLIC_KEY_FILE,
+  ...RELAY_CONTEXT,
 };
 
 function synth(context: Record<string, unknown>) {
-  const built = createApp({ outdir: mkdtempSync(join(tmpdir(), 'cdk-dr-')), context: { ...NO_BUNDLING, ...context }, entries: fixtureEntries, nag: false });
+  const built = createApp({
+    outdir: mkdtempSync(join(tmpdir(), 'cdk-dr-')),
+    context: { ...NO_BUNDLING, ...context },
+    entries: fixtureEntries,
+    nag: false,
+  });
   built.app.synth();
   return { ...built, origin: Template.fromStack(built.stack), drTemplate: built.dr ? Template.fromStack(built.dr) : undefined };
 }
@@ -36,7 +46,11 @@ describe('disaster recovery', () => {
     drTemplate!.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: { 'Fn::Join': ['', ['media-prod-raw-replica-', { Ref: 'AWS::AccountId' }]] },
       VersioningConfiguration: { Status: 'Enabled' },
-      BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) })] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) }),
+        ],
+      },
     });
     drTemplate!.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/media-prod-dr-media' });
     drTemplate!.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/media-prod-dr-db-backups' });
@@ -47,17 +61,21 @@ describe('disaster recovery', () => {
     origin.hasResourceProperties('AWS::S3::Bucket', {
       ReplicationConfiguration: {
         Role: Match.anyValue(),
-        Rules: [Match.objectLike({
-          Id: 'raw-to-dr',
-          Status: 'Enabled',
-          SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
-          Destination: Match.objectLike({
-            Bucket: { 'Fn::Join': ['', Match.arrayWith([':s3:::media-prod-raw-replica-'])] },
-            EncryptionConfiguration: { ReplicaKmsKeyID: { 'Fn::Join': ['', Match.arrayWith([':kms:eu-west-1:', ':alias/media-prod-dr-media'])] } },
-            ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
-            Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
+        Rules: [
+          Match.objectLike({
+            Id: 'raw-to-dr',
+            Status: 'Enabled',
+            SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+            Destination: Match.objectLike({
+              Bucket: { 'Fn::Join': ['', Match.arrayWith([':s3:::media-prod-raw-replica-'])] },
+              EncryptionConfiguration: {
+                ReplicaKmsKeyID: { 'Fn::Join': ['', Match.arrayWith([':kms:eu-west-1:', ':alias/media-prod-dr-media'])] },
+              },
+              ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
+              Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
+            }),
           }),
-        })],
+        ],
       },
     });
     expect(Object.values(origin.findResources('AWS::S3::Bucket')).filter((b) => b.Properties.ReplicationConfiguration)).toHaveLength(1);
@@ -65,7 +83,9 @@ describe('disaster recovery', () => {
 
   it('replicates derivatives too when configured', () => {
     const withDerivatives = synth({ ...prod, drReplicateDerivatives: 'true' });
-    expect(Object.values(withDerivatives.origin.findResources('AWS::S3::Bucket')).filter((b) => b.Properties.ReplicationConfiguration)).toHaveLength(2);
+    expect(
+      Object.values(withDerivatives.origin.findResources('AWS::S3::Bucket')).filter((b) => b.Properties.ReplicationConfiguration),
+    ).toHaveLength(2);
     withDerivatives.drTemplate!.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: { 'Fn::Join': ['', ['media-prod-derivatives-replica-', { Ref: 'AWS::AccountId' }]] },
     });
@@ -81,15 +101,23 @@ describe('disaster recovery', () => {
   });
 
   it('alarms on replication failures and latency past 30 minutes, and routes backup problems to the topic', () => {
-    for (const [metric, threshold] of [['OperationsFailedReplication', 0], ['ReplicationLatency', 1800]] as const) {
+    for (const [metric, threshold] of [
+      ['OperationsFailedReplication', 0],
+      ['ReplicationLatency', 1800],
+    ] as const) {
       origin.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: metric, Namespace: 'AWS/S3', Threshold: threshold,
+        MetricName: metric,
+        Namespace: 'AWS/S3',
+        Threshold: threshold,
         Dimensions: Match.arrayWith([{ Name: 'RuleId', Value: 'raw-to-dr' }]),
         AlarmActions: [Match.anyValue()],
       });
     }
     origin.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: Match.objectLike({ source: ['aws.rds'], detail: Match.objectLike({ EventCategories: ['backup', 'recovery', 'failure'] }) }),
+      EventPattern: Match.objectLike({
+        source: ['aws.rds'],
+        detail: Match.objectLike({ EventCategories: ['backup', 'recovery', 'failure'] }),
+      }),
       Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('ObservabilityAlarms') } })],
     });
   });
@@ -104,7 +132,9 @@ describe('disaster recovery', () => {
 
 describe('operational alarms', () => {
   const { origin } = synth(prod);
-  const alarm = (suffix: string) => Object.values(origin.findResources('AWS::CloudWatch::Alarm')).find((a) => a.Properties.AlarmName === `media-prod-${suffix}`)?.Properties;
+  const alarm = (suffix: string) =>
+    Object.values(origin.findResources('AWS::CloudWatch::Alarm')).find((a) => a.Properties.AlarmName === `media-prod-${suffix}`)
+      ?.Properties;
 
   it.each([
     ['relay-elb-5xx', 'HTTPCode_ELB_5XX_Count'],
@@ -121,7 +151,11 @@ describe('operational alarms', () => {
   });
 
   it('treats missing relay health data as unhealthy and sets the connection alarm from the budget', () => {
-    expect(alarm('relay-healthy-tasks')).toMatchObject({ Threshold: 2, TreatMissingData: 'breaching', ComparisonOperator: 'LessThanThreshold' });
+    expect(alarm('relay-healthy-tasks')).toMatchObject({
+      Threshold: 2,
+      TreatMissingData: 'breaching',
+      ComparisonOperator: 'LessThanThreshold',
+    });
     expect(alarm('db-connections')?.Threshold).toBe(Math.floor(Math.floor(225 * 0.9 * 0.8) * 0.8));
   });
 

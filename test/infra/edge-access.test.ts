@@ -20,7 +20,13 @@ describe('EdgeAccess', () => {
   it('replaces the key when the serial is bumped (the rotation runbook relies on it)', () => {
     const rotated = templateOf((s) => {
       const storage = new Storage(s, 'Storage', { corsOrigins: ['https://app.example.com'] });
-      new EdgeAccess(s, 'Edge', { raw: storage.raw, derivatives: storage.derivatives, key: storage.key, secretName: 'media-test/edge', accessKeySerial: 2 });
+      new EdgeAccess(s, 'Edge', {
+        raw: storage.raw,
+        derivatives: storage.derivatives,
+        key: storage.key,
+        secretName: 'media-test/edge',
+        accessKeySerial: 2,
+      });
     });
     rotated.hasResourceProperties('AWS::IAM::AccessKey', { Serial: 2 });
   });
@@ -46,7 +52,11 @@ describe('EdgeAccess', () => {
     expect(check.Condition).toEqual({ NumericEquals: { 's3:max-keys': 0 } });
     expect(JSON.stringify(check.Resource)).toMatch(/StorageRaw.*StorageDerivatives|StorageDerivatives.*StorageRaw/);
     t.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'UseMediaKey', Condition: { StringEquals: { 'kms:ViaService': 's3.eu-central-1.amazonaws.com' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Sid: 'UseMediaKey', Condition: { StringEquals: { 'kms:ViaService': 's3.eu-central-1.amazonaws.com' } } }),
+        ]),
+      },
     });
   });
 });

@@ -28,10 +28,17 @@ function physicalNames(prefix: string): string[] {
   });
   app.synth();
   const names: string[] = [];
-  for (const r of Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>)) {
-    const props = { ...r.Properties, ...((r.Properties?.Parameters ?? {}) as Record<string, unknown>), ...((r.Properties?.Budget ?? {}) as Record<string, unknown>) };
+  for (const r of Object.values(
+    Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>,
+  )) {
+    const props = {
+      ...r.Properties,
+      ...((r.Properties?.Parameters ?? {}) as Record<string, unknown>),
+      ...((r.Properties?.Budget ?? {}) as Record<string, unknown>),
+    };
     for (const [k, v] of Object.entries(props)) {
-      if (typeof v === 'string' && NAME_KEYS.test(k) && !NOT_NAMES.has(k) && !SCOPED.has(`${r.Type}.${k}`)) names.push(`${r.Type}.${k}=${v}`);
+      if (typeof v === 'string' && NAME_KEYS.test(k) && !NOT_NAMES.has(k) && !SCOPED.has(`${r.Type}.${k}`))
+        names.push(`${r.Type}.${k}=${v}`);
     }
   }
   return names;
@@ -42,8 +49,17 @@ describe('physical names', () => {
   const b = physicalNames('media-dev2');
 
   it('finds the named resources (proxy, secrets, alarms, dashboard, budget)', () => {
-    for (const type of ['AWS::RDS::DBProxy', 'AWS::SecretsManager::Secret', 'AWS::CloudWatch::Alarm', 'AWS::CloudWatch::Dashboard', 'AWS::Budgets::Budget']) {
-      expect(a.some((n) => n.startsWith(`${type}.`)), type).toBe(true);
+    for (const type of [
+      'AWS::RDS::DBProxy',
+      'AWS::SecretsManager::Secret',
+      'AWS::CloudWatch::Alarm',
+      'AWS::CloudWatch::Dashboard',
+      'AWS::Budgets::Budget',
+    ]) {
+      expect(
+        a.some((n) => n.startsWith(`${type}.`)),
+        type,
+      ).toBe(true);
     }
   });
 

@@ -10,7 +10,9 @@ import { templateOf, testStack } from './helpers.js';
 function build(stack: ReturnType<typeof testStack>, overrides: Partial<ObservabilityProps> = {}): Observability {
   const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0 });
   const fn = new lambda.Function(stack, 'Fn', {
-    runtime: lambda.Runtime.NODEJS_20_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=()=>{}'),
+    runtime: lambda.Runtime.NODEJS_20_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler=()=>{}'),
   });
   return new Observability(stack, 'Obs', {
     prefix: 'media-test',
@@ -18,7 +20,8 @@ function build(stack: ReturnType<typeof testStack>, overrides: Partial<Observabi
     functions: { ingest: fn },
     database: new rds.DatabaseInstance(stack, 'Db', {
       engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }),
-      vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     }),
     alarmEmail: 'ops@example.com',
     monthlyBudgetUsd: 100,
@@ -33,13 +36,17 @@ describe('Observability', () => {
     t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     t.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'budgets.amazonaws.com' }, Action: 'sns:Publish' })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'budgets.amazonaws.com' }, Action: 'sns:Publish' })]),
+      },
     });
   });
 
   it('alarms on DLQ depth, Lambda errors and throttles, and RDS CPU and storage', () => {
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
       AlarmActions: [Match.anyValue()],
     });
     for (const metric of ['Errors', 'Throttles']) {
@@ -47,11 +54,17 @@ describe('Observability', () => {
     }
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/RDS', MetricName: 'CPUUtilization', Threshold: 80 });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/RDS', MetricName: 'FreeStorageSpace', ComparisonOperator: 'LessThanThreshold',
+      Namespace: 'AWS/RDS',
+      MetricName: 'FreeStorageSpace',
+      ComparisonOperator: 'LessThanThreshold',
     });
     // + freeable memory and CPU credits; the relay, connection, ingest-age and replication alarms need their props.
     for (const metric of ['FreeableMemory', 'CPUCreditBalance']) {
-      t.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/RDS', MetricName: metric, ComparisonOperator: 'LessThanThreshold' });
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/RDS',
+        MetricName: metric,
+        ComparisonOperator: 'LessThanThreshold',
+      });
     }
     t.resourceCountIs('AWS::CloudWatch::Alarm', 7);
     t.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
@@ -60,9 +73,14 @@ describe('Observability', () => {
   it('creates a monthly cost budget that notifies the topic and the email', () => {
     t.hasResourceProperties('AWS::Budgets::Budget', {
       Budget: { BudgetName: 'media-test-monthly', BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: 100, Unit: 'USD' } },
-      NotificationsWithSubscribers: Match.arrayWith([Match.objectLike({
-        Subscribers: [{ SubscriptionType: 'SNS', Address: Match.anyValue() }, { SubscriptionType: 'EMAIL', Address: 'ops@example.com' }],
-      })]),
+      NotificationsWithSubscribers: Match.arrayWith([
+        Match.objectLike({
+          Subscribers: [
+            { SubscriptionType: 'SNS', Address: Match.anyValue() },
+            { SubscriptionType: 'EMAIL', Address: 'ops@example.com' },
+          ],
+        }),
+      ]),
     });
   });
 

@@ -36,9 +36,15 @@ describe('Pipeline', () => {
       VisibilityTimeout: 6 * 300,
       RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
     });
-    t.resourcePropertiesCountIs('AWS::SQS::QueuePolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
-    }, 2);
+    t.resourcePropertiesCountIs(
+      'AWS::SQS::QueuePolicy',
+      {
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        },
+      },
+      2,
+    );
   });
 
   it('runs four Node 20 arm64 Lambdas, ingest fed by SQS with partial batch failures', () => {
@@ -91,7 +97,12 @@ describe('Pipeline', () => {
       .map((f) => f.Properties.Environment?.Variables as Record<string, { Ref?: string }> | undefined)
       .filter((v) => v?.DATABASE_SECRET_ARN)
       .map((v) => v!.DATABASE_SECRET_ARN!.Ref);
-    expect(fns.sort()).toEqual([expect.stringMatching(/^DbSecret/), expect.stringMatching(/^DbSecret/), expect.stringMatching(/^DbSecret/), expect.stringMatching(/^PurgeSecret/)]);
+    expect(fns.sort()).toEqual([
+      expect.stringMatching(/^DbSecret/),
+      expect.stringMatching(/^DbSecret/),
+      expect.stringMatching(/^DbSecret/),
+      expect.stringMatching(/^PurgeSecret/),
+    ]);
   });
 
   it('rejects a bad receive count and an over-long ingest timeout', () => {

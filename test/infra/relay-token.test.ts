@@ -1,7 +1,12 @@
 /** The token format itself (shared/db/relay-token.ts), with a frozen clock. */
 import { describe, expect, it } from 'vitest';
 import {
-  mintRelayToken, NonceCache, RELAY_CLOCK_SKEW_SECONDS, RELAY_TOKEN_TTL_SECONDS, verifyRelayToken, withRelayToken,
+  mintRelayToken,
+  NonceCache,
+  RELAY_CLOCK_SKEW_SECONDS,
+  RELAY_TOKEN_TTL_SECONDS,
+  verifyRelayToken,
+  withRelayToken,
 } from '../../shared/db/relay-token.ts';
 import { SourceRateLimiter } from '../../infra/db-relay/rate-limit.mts';
 
@@ -29,7 +34,8 @@ describe('relay token', () => {
     const [v, exp, nonce, mac] = t.split('.') as [string, string, string, string];
     const later = `${v}.${Number(exp) + 1}.${nonce}.${mac}`;
     const otherNonce = `${v}.${exp}.${nonce.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'))}.${mac}`;
-    for (const bad of [later, otherNonce]) expect(verifyRelayToken(KEY, bad, { nowMs: T0 })).toEqual({ ok: false, reason: 'bad_signature' });
+    for (const bad of [later, otherNonce])
+      expect(verifyRelayToken(KEY, bad, { nowMs: T0 })).toEqual({ ok: false, reason: 'bad_signature' });
     expect(verifyRelayToken(KEY, `v2.${exp}.${nonce}.${mac}`, { nowMs: T0 })).toEqual({ ok: false, reason: 'malformed' });
     expect(verifyRelayToken(KEY, undefined)).toEqual({ ok: false, reason: 'missing' });
   });

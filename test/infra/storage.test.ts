@@ -14,21 +14,28 @@ describe('Storage', () => {
 
   it('encrypts media with a rotating customer key and bucket keys', () => {
     t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
-    t.resourcePropertiesCountIs('AWS::S3::Bucket', {
-      BucketEncryption: {
-        ServerSideEncryptionConfiguration: [
-          Match.objectLike({
-            BucketKeyEnabled: true,
-            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() },
-          }),
-        ],
+    t.resourcePropertiesCountIs(
+      'AWS::S3::Bucket',
+      {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            Match.objectLike({
+              BucketKeyEnabled: true,
+              ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() },
+            }),
+          ],
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
       },
-      VersioningConfiguration: { Status: 'Enabled' },
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
-      },
-      LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
-    }, 2);
+      2,
+    );
   });
 
   it('sends raw events to EventBridge and allows presigned browser uploads', () => {
@@ -38,11 +45,13 @@ describe('Storage', () => {
     });
     t.hasResourceProperties('AWS::S3::Bucket', {
       CorsConfiguration: {
-        CorsRules: [Match.objectLike({
-          AllowedMethods: ['PUT', 'POST', 'GET', 'HEAD'],
-          AllowedOrigins: origins,
-          ExposedHeaders: ['ETag'],
-        })],
+        CorsRules: [
+          Match.objectLike({
+            AllowedMethods: ['PUT', 'POST', 'GET', 'HEAD'],
+            AllowedOrigins: origins,
+            ExposedHeaders: ['ETag'],
+          }),
+        ],
       },
     });
   });
@@ -64,29 +73,35 @@ describe('Storage', () => {
     });
     t.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
-        Rules: Match.arrayWith([
-          Match.objectLike({ Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }] }),
-        ]),
+        Rules: Match.arrayWith([Match.objectLike({ Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }] })]),
       },
     });
   });
 
   it('never moves an object to a class that needs a restore before a GET', () => {
     const classes = Object.values(t.findResources('AWS::S3::Bucket'))
-      .flatMap((b) => (b.Properties.LifecycleConfiguration?.Rules ?? []) as { Transitions?: { StorageClass: string }[]; NoncurrentVersionTransitions?: { StorageClass: string }[] }[])
+      .flatMap(
+        (b) =>
+          (b.Properties.LifecycleConfiguration?.Rules ?? []) as {
+            Transitions?: { StorageClass: string }[];
+            NoncurrentVersionTransitions?: { StorageClass: string }[];
+          }[],
+      )
       .flatMap((r) => [...(r.Transitions ?? []), ...(r.NoncurrentVersionTransitions ?? [])].map((x) => x.StorageClass));
     expect(classes.length).toBeGreaterThan(0);
     for (const c of classes) expect(READABLE_STORAGE_CLASSES).toContain(c);
   });
 
   it('denies non-TLS access on every bucket', () => {
-    t.resourcePropertiesCountIs('AWS::S3::BucketPolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
+    t.resourcePropertiesCountIs(
+      'AWS::S3::BucketPolicy',
+      {
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        },
       },
-    }, 3);
+      3,
+    );
   });
 
   it('rejects bad retention, transitions and CORS origins', () => {

@@ -20,8 +20,11 @@ const toml = readFileSync(new URL('../../wrangler.toml', import.meta.url), 'utf8
 describe('wrangler production config from stack outputs', () => {
   it('derives region, endpoint, buckets and relay from the outputs', () => {
     expect(productionVars(outputs)).toMatchObject({
-      S3_REGION: 'eu-central-1', S3_ENDPOINT: 'https://s3.eu-central-1.amazonaws.com',
-      S3_BUCKET_RAW: outputs.RawBucketName, DATABASE_WS_PROXY: 'db-relay.example.com/v1', DATABASE_WS_SECURE: 'true',
+      S3_REGION: 'eu-central-1',
+      S3_ENDPOINT: 'https://s3.eu-central-1.amazonaws.com',
+      S3_BUCKET_RAW: outputs.RawBucketName,
+      DATABASE_WS_PROXY: 'db-relay.example.com/v1',
+      DATABASE_WS_SECURE: 'true',
     });
   });
 
@@ -51,7 +54,14 @@ describe('wrangler production config from stack outputs', () => {
     writeFileSync(join(dir, 'outputs.json'), JSON.stringify({ 'media-prod-dr': {}, 'media-prod-origin': outputs }));
     writeFileSync(join(dir, 'wrangler.toml'), toml);
     const script = new URL('../../scripts/wrangler-prod-config.ts', import.meta.url).pathname;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, join(dir, 'outputs.json'), '--write', join(dir, 'wrangler.toml')]);
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      '--import',
+      'tsx',
+      script,
+      join(dir, 'outputs.json'),
+      '--write',
+      join(dir, 'wrangler.toml'),
+    ]);
     expect(stdout).toContain('wrangler secret put DATABASE_RELAY_KEY');
     expect(stdout).toContain(outputs.DbRelayKeySecretArn);
     expect(readFileSync(join(dir, 'wrangler.toml'), 'utf8')).toContain(`DATABASE_WS_PROXY = "db-relay.example.com/v1"`);

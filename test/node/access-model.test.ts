@@ -43,7 +43,11 @@ describe('the access invariant against the edge (workerd, PostgreSQL)', () => {
     const started = Date.now();
     const sentBefore = requestsSent();
     let steps = 0;
-    const commands = fc.commands(commandArbitraries(USERS), { maxCommands: 25, size: 'max', ...(env.ACCESS_MODEL_REPLAY ? { replayPath: env.ACCESS_MODEL_REPLAY } : {}) });
+    const commands = fc.commands(commandArbitraries(USERS), {
+      maxCommands: 25,
+      size: 'max',
+      ...(env.ACCESS_MODEL_REPLAY ? { replayPath: env.ACCESS_MODEL_REPLAY } : {}),
+    });
     try {
       await fc.assert(
         fc.asyncProperty(commands, async (cmds) => {
@@ -69,12 +73,16 @@ describe('the access invariant against the edge (workerd, PostgreSQL)', () => {
 
   it('nobody grants themselves anything: 400, and no grant is left behind', async () => {
     const owner = h.users[0]!;
-    const call = (method: string, path: string, json?: unknown) => h.client.call(method, path, { token: owner.token, ...(json ? { json } : {}) });
+    const call = (method: string, path: string, json?: unknown) =>
+      h.client.call(method, path, { token: owner.token, ...(json ? { json } : {}) });
     const up = await call('POST', '/api/uploads', { filename: 'self.png', size: h.png.byteLength, contentType: 'image/png' });
     expect(up.status, up.text).toBe(201);
     const col = await call('POST', '/api/collections', { name: 'self' });
     expect(col.status, col.text).toBe(201);
-    for (const [resourceType, resourceId] of [['asset', up.body.assetId], ['collection', col.body.id]] as const) {
+    for (const [resourceType, resourceId] of [
+      ['asset', up.body.assetId],
+      ['collection', col.body.id],
+    ] as const) {
       for (const who of [{ principalId: owner.id }, { principalEmail: owner.email.toUpperCase() }]) {
         const res = await call('POST', '/api/grants', { resourceType, resourceId, principalType: 'user', ...who, permission: 'manage' });
         expect(res.status, `${resourceType} ${JSON.stringify(who)}: ${res.text}`).toBe(400);

@@ -41,7 +41,10 @@ function policySet(w: World, caller: number | null, need: Permission): string[] 
 }
 
 async function sqlSet(db: Database, caller: number | null, need: Permission): Promise<string[]> {
-  const rows = await db.select({ id: s.assets.id }).from(s.assets).where(accessibleAssets(caller === null ? null : userId(caller), now, need));
+  const rows = await db
+    .select({ id: s.assets.id })
+    .from(s.assets)
+    .where(accessibleAssets(caller === null ? null : userId(caller), now, need));
   return rows.map((r) => r.id).sort();
 }
 

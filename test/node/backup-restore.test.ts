@@ -41,11 +41,15 @@ let backup: string;
 /** Every row of every public table, as sorted JSON text: what must survive the round trip. */
 async function everyRow(db: Database): Promise<Record<string, string[]>> {
   const tables = rowsOf<{ table_name: string }>(
-    await db.execute(sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`),
+    await db.execute(
+      sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`,
+    ),
   );
   const out: Record<string, string[]> = {};
   for (const { table_name: t } of tables) {
-    out[t] = rowsOf<{ j: string }>(await db.execute(sql.raw(`select row_to_json(x)::text as j from public."${t}" x`))).map((r) => r.j).sort();
+    out[t] = rowsOf<{ j: string }>(await db.execute(sql.raw(`select row_to_json(x)::text as j from public."${t}" x`)))
+      .map((r) => r.j)
+      .sort();
   }
   return out;
 }
@@ -71,7 +75,13 @@ const cli = (script: string, args: string[], env: NodeJS.ProcessEnv) =>
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'backup-restore-'));
-  const config = parseConfig(devConfigSchema, { DATA_DIR: path.join(work, 'live'), EDGE_PORT: '0', S3_PORT: '0', PG_PORT: '0', PG_WS_PORT: '0' });
+  const config = parseConfig(devConfigSchema, {
+    DATA_DIR: path.join(work, 'live'),
+    EDGE_PORT: '0',
+    S3_PORT: '0',
+    PG_PORT: '0',
+    PG_WS_PORT: '0',
+  });
   stack = await startLocalStack(config);
   const db = stack.postgres.handle.db;
   const [u] = await db.insert(users).values({ email: 'backup@example.test', name: 'Backup', passwordHash: 'h' }).returning();
@@ -82,19 +92,25 @@ beforeAll(async () => {
   ];
   const ids: string[] = [];
   for (const o of originals) {
-    const [a] = await db.insert(assets).values({ ownerId: u!.id, filename: o.name, declaredType: o.type, size: o.bytes.length }).returning();
+    const [a] = await db
+      .insert(assets)
+      .values({ ownerId: u!.id, filename: o.name, declaredType: o.type, size: o.bytes.length })
+      .returning();
     ids.push(a!.id);
     await stack.pipeline.storage.put('raw', originalKey(a!.id), new Uint8Array(o.bytes), { contentType: o.type });
   }
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const rows = await Promise.all(ids.map(async (id) => (await db.select({ s: assets.status }).from(assets).where(eq(assets.id, id)))[0]!.s));
+    const rows = await Promise.all(
+      ids.map(async (id) => (await db.select({ s: assets.status }).from(assets).where(eq(assets.id, id)))[0]!.s),
+    );
     if (rows.every((s) => s === 'ready')) break;
     if (Date.now() > deadline) throw new Error(`assets not ready: ${rows.join()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
   // A serial column with rows, so the restored sequence is checked too.
-  for (let i = 0; i < 3; i++) await db.insert(auditLog).values({ actorId: u!.id, action: 'test.backup', resourceType: 'asset', resourceId: ids[0]!, detail: { i } });
+  for (let i = 0; i < 3; i++)
+    await db.insert(auditLog).values({ actorId: u!.id, action: 'test.backup', resourceType: 'asset', resourceId: ids[0]!, detail: { i } });
 }, 180_000);
 
 afterAll(async () => {
@@ -131,7 +147,9 @@ describe('backup and restore of the local stack', () => {
       expect(before.derivatives!.length).toBeGreaterThan(10);
       // Sequences continue after the restored rows.
       expect(before.audit_log).toHaveLength(3);
-      const next = rowsOf<{ n: string }>(await copy.db.execute(sql`select nextval(pg_get_serial_sequence('audit_log', 'id'))::text as n`))[0]!.n;
+      const next = rowsOf<{ n: string }>(
+        await copy.db.execute(sql`select nextval(pg_get_serial_sequence('audit_log', 'id'))::text as n`),
+      )[0]!.n;
       const max = rowsOf<{ m: string }>(await copy.db.execute(sql`select max(id)::text as m from audit_log`))[0]!.m;
       expect(Number(next)).toBe(Number(max) + 1);
     } finally {
@@ -157,7 +175,15 @@ describe('backup and restore of the local stack', () => {
     expect(res.code).toBe(1);
     expect(res.out).toMatch(/is not empty: restore goes into an empty data folder/);
     expect(await readdir(target)).toEqual(['keep.txt']);
-    await expect(runBackup({ db: stack.postgres.handle.db, source: 'pglite', storage: stack.pipeline.storage, buckets: { raw: 'raw', derivatives: 'derivatives' }, out: target })).rejects.toThrow(/is not empty/);
+    await expect(
+      runBackup({
+        db: stack.postgres.handle.db,
+        source: 'pglite',
+        storage: stack.pipeline.storage,
+        buckets: { raw: 'raw', derivatives: 'derivatives' },
+        out: target,
+      }),
+    ).rejects.toThrow(/is not empty/);
   });
 
   /** A copy of the backup, damaged by `harm`; restoring it must fail with `message` and leave nothing. */
@@ -173,7 +199,11 @@ describe('backup and restore of the local stack', () => {
 
   it('refuses a backup without a manifest, or with a corrupt one', async () => {
     await refused('missing', (d) => rm(path.join(d, 'manifest.json')), /has no manifest\.json: not a backup, or one that did not finish/);
-    await refused('truncated', async (d) => writeFile(path.join(d, 'manifest.json'), (await readFile(path.join(d, 'manifest.json'), 'utf8')).slice(0, 200)), /is not valid JSON/);
+    await refused(
+      'truncated',
+      async (d) => writeFile(path.join(d, 'manifest.json'), (await readFile(path.join(d, 'manifest.json'), 'utf8')).slice(0, 200)),
+      /is not valid JSON/,
+    );
     await refused(
       'escape',
       async (d) => {
@@ -231,7 +261,14 @@ describe('backup of a PostgreSQL database', () => {
       const storage = openStorage({ endpoint: s3.endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
       await storage.put('raw', 'x/original', 'bytes', { contentType: 'text/plain' });
       const out = path.join(work, 'pg-backup');
-      const summary = await runBackup({ db: pg.db, source: 'postgres', storage, buckets: { raw: 'raw', derivatives: 'derivatives' }, out, pgDumpUrl: url });
+      const summary = await runBackup({
+        db: pg.db,
+        source: 'postgres',
+        storage,
+        buckets: { raw: 'raw', derivatives: 'derivatives' },
+        out,
+        pgDumpUrl: url,
+      });
       expect(summary).toMatchObject({ objects: 1 });
       const listed = await exec(path.join(findPostgresBin()!, 'pg_restore'), ['--list', path.join(out, 'db.pgdump')]);
       expect(listed.stdout).toMatch(/TABLE DATA public assets/);

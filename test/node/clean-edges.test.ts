@@ -41,7 +41,9 @@ beforeAll(async () => {
   ).json()) as { assetId: string; url: string; headers: Record<string, string> };
   expect((await fetch(start.url, { method: 'PUT', headers: start.headers, body: new Uint8Array(bytes) })).status).toBe(200);
   for (let i = 0; ; i++) {
-    const d = (await (await fetch(`${edge.url}/api/assets/${start.assetId}`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+    const d = (await (
+      await fetch(`${edge.url}/api/assets/${start.assetId}`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as {
       status: string;
       media: { variant: string; url: string }[];
     };
@@ -54,7 +56,9 @@ beforeAll(async () => {
   }
   // A body large enough to still be streaming when the client leaves.
   const big = new Uint8Array(32 * 1024 * 1024).map((_, i) => (i * 7) & 0xff);
-  await env.storage.put(env.stack.bindings.S3_BUCKET_DERIVATIVES!, derivativeKey(start.assetId, 'w320.webp'), big, { contentType: 'image/webp' });
+  await env.storage.put(env.stack.bindings.S3_BUCKET_DERIVATIVES!, derivativeKey(start.assetId, 'w320.webp'), big, {
+    contentType: 'image/webp',
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -122,13 +126,22 @@ function expectQuiet(lines: Record<string, unknown>[]): void {
 }
 
 const post = (path: string, rid: string, extra: string[]) =>
-  head([`POST ${path} HTTP/1.1`, 'Host: 127.0.0.1', `Authorization: Bearer ${token}`, 'Content-Type: application/json', `X-Request-Id: ${rid}`, ...extra]);
+  head([
+    `POST ${path} HTTP/1.1`,
+    'Host: 127.0.0.1',
+    `Authorization: Bearer ${token}`,
+    'Content-Type: application/json',
+    `X-Request-Id: ${rid}`,
+    ...extra,
+  ]);
 
 describe('malformed framing and bodies', () => {
   for (const route of ['/api/uploads', '/api/collections']) {
     it(`a malformed chunked body on ${route} answers 400 in the error shape, logged at info with the request id`, async () => {
       const rid = `edges-chunked-${crypto.randomUUID()}`;
-      const answer = parse(await raw([post(route, rid, ['Transfer-Encoding: chunked', 'Connection: close']), 'ZZZ\r\n{"name":"x"}\r\n0\r\n\r\n']));
+      const answer = parse(
+        await raw([post(route, rid, ['Transfer-Encoding: chunked', 'Connection: close']), 'ZZZ\r\n{"name":"x"}\r\n0\r\n\r\n']),
+      );
       expect(answer.status).toBe(400);
       expect(answer.json).toEqual({ error: { code: 'bad_request', message: expect.stringMatching(/could not be read/), requestId: rid } });
       const lines = await logLines(rid);
@@ -140,7 +153,12 @@ describe('malformed framing and bodies', () => {
   it('a well-formed chunked body is read as usual (the control)', async () => {
     const rid = `edges-chunked-ok-${crypto.randomUUID()}`;
     const json = '{"name":"chunked control"}';
-    const answer = parse(await raw([post('/api/collections', rid, ['Transfer-Encoding: chunked', 'Connection: close']), `${json.length.toString(16)}\r\n${json}\r\n0\r\n\r\n`]));
+    const answer = parse(
+      await raw([
+        post('/api/collections', rid, ['Transfer-Encoding: chunked', 'Connection: close']),
+        `${json.length.toString(16)}\r\n${json}\r\n0\r\n\r\n`,
+      ]),
+    );
     expect(answer.status).toBe(201);
     expect(answer.json).toMatchObject({ name: 'chunked control' });
   });

@@ -40,7 +40,12 @@ interface Running {
 
 function startDev(): Running {
   // detached: the child leads a process group of its own, so one kill reaches workerd and ffmpeg too.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/dev.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/dev.ts'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   started.push(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -67,7 +72,8 @@ async function waitFor(r: Running, text: string, ms = 120_000): Promise<void> {
   }
 }
 
-const s3 = () => openStorage({ endpoint: `http://127.0.0.1:${ports.s3}`, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+const s3 = () =>
+  openStorage({ endpoint: `http://127.0.0.1:${ports.s3}`, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
 const pg = async () =>
   openNeonDatabase({
     url: `postgres://postgres:postgres@127.0.0.1:${ports.pg}/postgres`,
@@ -102,20 +108,43 @@ afterAll(async () => {
 describe('kill -9 mid-processing, then restart on the same data', () => {
   it('brings every asset to a final state with its derivatives recorded once', async () => {
     const clip = path.join(dataDir, 'clip.mp4');
-    await exec('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=25:duration=6', '-f', 'lavfi', '-i', 'sine=duration=6',
-      '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-y', clip]);
+    await exec('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=640x360:rate=25:duration=6',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=duration=6',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-shortest',
+      '-y',
+      clip,
+    ]);
     const originals: { name: string; type: string; bytes: Buffer; kind: 'image' | 'video' | 'pdf' }[] = [
       { name: 'clip.mp4', type: 'video/mp4', bytes: await readFile(clip), kind: 'video' },
       { name: 'doc.pdf', type: 'application/pdf', bytes: tinyPdf(3), kind: 'pdf' },
     ];
-    for (let i = 0; i < 10; i++) originals.push({ name: `photo-${i}.jpg`, type: 'image/jpeg', bytes: await sidewaysJpeg(1600 + i * 16, 1200), kind: 'image' });
+    for (let i = 0; i < 10; i++)
+      originals.push({ name: `photo-${i}.jpg`, type: 'image/jpeg', bytes: await sidewaysJpeg(1600 + i * 16, 1200), kind: 'image' });
 
     const first = startDev();
     let ids: { id: string; kind: string }[];
     try {
       await waitFor(first, 'local stack ready');
       const conn = await pg();
-      const [user] = await query<{ id: string }>(conn.db, sql`insert into users (email, name, password_hash) values ('crash@example.test', 'Crash', 'h') returning id`);
+      const [user] = await query<{ id: string }>(
+        conn.db,
+        sql`insert into users (email, name, password_hash) values ('crash@example.test', 'Crash', 'h') returning id`,
+      );
       ids = [];
       for (const o of originals) {
         const [a] = await query<{ id: string }>(
@@ -125,13 +154,16 @@ describe('kill -9 mid-processing, then restart on the same data', () => {
         ids.push({ id: a!.id, kind: o.kind });
       }
       const storage = s3();
-      await Promise.all(originals.map((o, i) => storage.put('raw', originalKey(ids[i]!.id), new Uint8Array(o.bytes), { contentType: o.type })));
+      await Promise.all(
+        originals.map((o, i) => storage.put('raw', originalKey(ids[i]!.id), new Uint8Array(o.bytes), { contentType: o.type })),
+      );
       // Mid-processing: the pipeline has started on something and not finished everything.
       const deadline = Date.now() + 60_000;
       for (;;) {
         const rows = await query<{ status: string }>(conn.db, sql`select status from assets where owner_id = ${user!.id}`);
         if (rows.some((r) => r.status !== 'pending')) {
-          const counts = rows.reduce<Record<string, number>>((c, r) => ({ ...c, [r.status]: (c[r.status] ?? 0) + 1 }), {});
+          const counts: Record<string, number> = {};
+          for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
           console.log(`crash recovery: killed with ${JSON.stringify(counts)}`);
           // A kill after everything finished would test nothing.
           expect(rows.filter((r) => FINAL.includes(r.status)).length).toBeLessThan(ids.length);
@@ -155,15 +187,23 @@ describe('kill -9 mid-processing, then restart on the same data', () => {
       let statuses: { id: string; status: string; status_reason: string | null }[] = [];
       const deadline = Date.now() + 240_000;
       for (;;) {
-        statuses = await query(conn.db, sql`select id, status, status_reason from assets where id = any(${`{${ids.map((i) => i.id).join(',')}}`}::uuid[])`);
+        statuses = await query(
+          conn.db,
+          sql`select id, status, status_reason from assets where id = any(${`{${ids.map((i) => i.id).join(',')}}`}::uuid[])`,
+        );
         if (statuses.length === ids.length && statuses.every((s) => FINAL.includes(s.status))) break;
         if (Date.now() > deadline) break;
         await new Promise((r) => setTimeout(r, 250));
       }
       const allFinal = statuses.length === ids.length && statuses.every((s) => FINAL.includes(s.status));
       const startMs = /local stack ready in (\d+) ms/.exec(again.output())?.[1];
-      console.log(`crash recovery: restarted stack ready in ${startMs} ms; ${allFinal ? 'all' : 'NOT all'} ${ids.length} assets final ${Date.now() - readyAt} ms after that`);
-      expect(statuses.filter((s) => s.status !== 'ready'), again.output().slice(-4000)).toEqual([]);
+      console.log(
+        `crash recovery: restarted stack ready in ${startMs} ms; ${allFinal ? 'all' : 'NOT all'} ${ids.length} assets final ${Date.now() - readyAt} ms after that`,
+      );
+      expect(
+        statuses.filter((s) => s.status !== 'ready'),
+        again.output().slice(-4000),
+      ).toEqual([]);
 
       const derivs = await query<{ asset_id: string; kind: string; key: string; status: string }>(
         conn.db,
@@ -183,7 +223,10 @@ describe('kill -9 mid-processing, then restart on the same data', () => {
         if (kind === 'video') expect(kinds).toEqual(expect.arrayContaining(['poster.jpg', 'preview.mp4']));
         expect(mine.every((d) => d.status === 'ready')).toBe(true);
         for (const d of mine) expect(await storage.head('derivatives', d.key), d.key).not.toBeNull();
-        const types = jobs.filter((j) => j.asset_id === id).map((j) => `${j.type}:${j.status}`).sort();
+        const types = jobs
+          .filter((j) => j.asset_id === id)
+          .map((j) => `${j.type}:${j.status}`)
+          .sort();
         expect(types).toEqual(kind === 'video' ? ['ingest:succeeded', 'transcode:succeeded'] : ['ingest:succeeded']);
       }
       const dead = await query<{ n: number }>(conn.db, sql`select count(*)::int as n from local_queue.messages where dead_at is not null`);

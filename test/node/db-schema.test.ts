@@ -13,9 +13,25 @@ import { openPgliteDatabase } from '../../shared/db/pglite.ts';
 import { assets, derivatives, grants, users } from '../../shared/db/schema.ts';
 
 const TABLES = [
-  'asset_tags', 'assets', 'audit_log', 'collection_items', 'collections', 'derivatives', 'grants',
-  'group_members', 'groups', 'jobs', 'org_invitations', 'org_members', 'orgs', 'rate_counters', 'refresh_tokens', 'share_links', 'tags',
-  'uploads', 'users',
+  'asset_tags',
+  'assets',
+  'audit_log',
+  'collection_items',
+  'collections',
+  'derivatives',
+  'grants',
+  'group_members',
+  'groups',
+  'jobs',
+  'org_invitations',
+  'org_members',
+  'orgs',
+  'rate_counters',
+  'refresh_tokens',
+  'share_links',
+  'tags',
+  'uploads',
+  'users',
 ];
 
 interface Target {
@@ -114,10 +130,14 @@ describe.each(targets)('schema on $name', ({ driver, open }) => {
     expect(stem.map((s) => s.filename)).toEqual(['IMG_0002.jpg']);
 
     // The filename itself is searchable, and metadata values too.
-    const byName = await db.select({ id: assets.id }).from(assets)
+    const byName = await db
+      .select({ id: assets.id })
+      .from(assets)
       .where(and(eq(assets.ownerId, owner.id), sql`${assets.searchVector} @@ websearch_to_tsquery('simple', 'receipt.pdf')`));
     expect(byName).toHaveLength(1);
-    const byCamera = await db.select({ id: assets.id }).from(assets)
+    const byCamera = await db
+      .select({ id: assets.id })
+      .from(assets)
       .where(and(eq(assets.ownerId, owner.id), sql`${assets.searchVector} @@ websearch_to_tsquery('simple', 'fujifilm')`));
     expect(byCamera).toHaveLength(1);
   });
@@ -140,7 +160,7 @@ describe.each(targets)('schema on $name', ({ driver, open }) => {
     ).rejects.toThrow();
   });
 
-  it('deletes an asset\'s derivatives with it and keeps one row per variant', async () => {
+  it("deletes an asset's derivatives with it and keeps one row per variant", async () => {
     const owner = await newUser();
     const [a] = await db.insert(assets).values({ ownerId: owner.id, filename: 'v.mp4', declaredType: 'video/mp4', size: 5 }).returning();
     await db.insert(derivatives).values({ assetId: a!.id, kind: 'w640.webp', key: `${a!.id}/w640.webp`, contentType: 'image/webp' });
@@ -154,7 +174,13 @@ describe.each(targets)('schema on $name', ({ driver, open }) => {
   it('holds one grant per resource and principal', async () => {
     const owner = await newUser();
     const other = await newUser();
-    const g = { resourceType: 'asset' as const, resourceId: crypto.randomUUID(), principalType: 'user' as const, principalId: other.id, grantedBy: owner.id };
+    const g = {
+      resourceType: 'asset' as const,
+      resourceId: crypto.randomUUID(),
+      principalType: 'user' as const,
+      principalId: other.id,
+      grantedBy: owner.id,
+    };
     await db.insert(grants).values({ ...g, permission: 'view' });
     await expect(db.insert(grants).values({ ...g, permission: 'edit' })).rejects.toThrow();
   });

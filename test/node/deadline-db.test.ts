@@ -35,8 +35,7 @@ function guarded(app: string): DatabaseHandle {
   return handle;
 }
 
-const rowsOf = async (q: ReturnType<typeof sql>) =>
-  ((await checker.db.execute(q)) as unknown as { rows: Record<string, unknown>[] }).rows;
+const rowsOf = async (q: ReturnType<typeof sql>) => ((await checker.db.execute(q)) as unknown as { rows: Record<string, unknown>[] }).rows;
 
 async function idsIn(...ids: number[]): Promise<number[]> {
   const rows = await rowsOf(sql`select id from ${sql.identifier(table)} where id in ${sql.raw(`(${ids.join(',')})`)} order by id`);

@@ -87,13 +87,20 @@ describe('local dispatcher', () => {
   });
 
   it('redelivers only the failed items of a batch, counting receives', async () => {
-    const { calls, handler } = collector((r) => !(JSON.parse(r.body) as { n: number }).n || Number(r.attributes.ApproximateReceiveCount) >= 3);
+    const { calls, handler } = collector(
+      (r) => !(JSON.parse(r.body) as { n: number }).n || Number(r.attributes.ApproximateReceiveCount) >= 3,
+    );
     const d = await dispatcher(handler, { retryDelayMs: 5 });
     await Promise.all([d.send(JSON.stringify({ n: 0 })), d.send(JSON.stringify({ n: 1 }))]);
     await d.idle();
     await d.close();
     const deliveries = calls.flatMap((c) => c.Records).map((r) => [JSON.parse(r.body).n, r.attributes.ApproximateReceiveCount]);
-    expect(deliveries).toEqual([[0, '1'], [1, '1'], [1, '2'], [1, '3']]);
+    expect(deliveries).toEqual([
+      [0, '1'],
+      [1, '1'],
+      [1, '2'],
+      [1, '3'],
+    ]);
     expect(await d.deadLetters()).toEqual([]);
   });
 
@@ -113,7 +120,10 @@ describe('local dispatcher', () => {
     await d.close();
     expect(firstBatch).toEqual(['{"a":1}', '{"b":2}']); // one batch, both failed by the throw
     expect(receives).toEqual({ '{"a":1}': 3, '{"b":2}': 3 });
-    expect((await d.deadLetters()).map((m) => [m.body, m.receiveCount]).sort()).toEqual([['{"a":1}', 3], ['{"b":2}', 3]]);
+    expect((await d.deadLetters()).map((m) => [m.body, m.receiveCount]).sort()).toEqual([
+      ['{"a":1}', 3],
+      ['{"b":2}', 3],
+    ]);
   });
 
   it('delivers again, after a restart, what a killed process had received', async () => {
@@ -161,6 +171,9 @@ describe('local dispatcher', () => {
     await d.close();
     const events = calls.flatMap((c) => c.Records).map((r) => JSON.parse(r.body) as ObjectCreatedEvent);
     expect(events).toHaveLength(2);
-    expect(events[0]).toMatchObject({ 'detail-type': 'Object Created', detail: { bucket: { name: 'raw' }, object: { key: 'a3/original', size: 3, etag: 'abc' } } });
+    expect(events[0]).toMatchObject({
+      'detail-type': 'Object Created',
+      detail: { bucket: { name: 'raw' }, object: { key: 'a3/original', size: 3, etag: 'abc' } },
+    });
   });
 });

@@ -82,7 +82,9 @@ describe('embedded Postgres (PGlite wire server) under concurrent connections', 
   });
   afterAll(async () => pg?.close());
 
-  it(`${WORKERS} concurrent connections with parameterized queries and transactions all get their own answers`, { timeout: 120_000 }, async () => {
+  it(`${WORKERS} concurrent connections with parameterized queries and transactions all get their own answers`, {
+    timeout: 120_000,
+  }, async () => {
     const failures: string[] = [];
     // In-process users of the same PGlite (the stack's dispatcher) run alongside.
     const inProcess = (async () => {
@@ -181,7 +183,7 @@ async function rawConnection(url: string) {
     send: (b: Buffer) => socket.write(b),
     async query(text: string) {
       const done = ready();
-      socket.write(message('Q', Buffer.from(text + '\0')));
+      socket.write(message('Q', Buffer.from(`${text}\0`)));
       await done;
     },
     destroy: () => socket.destroy(),
@@ -203,9 +205,6 @@ function parseBindNoSync(): Buffer {
     len.writeInt32BE(v.length, 0);
     return Buffer.concat([len, Buffer.from(v)]);
   });
-  const bind = message(
-    'B',
-    Buffer.concat([Buffer.from('\0\0'), Buffer.from([0, 0, 0, 3]), ...values, Buffer.from([0, 0])]),
-  );
+  const bind = message('B', Buffer.concat([Buffer.from('\0\0'), Buffer.from([0, 0, 0, 3]), ...values, Buffer.from([0, 0])]));
   return Buffer.concat([parse, bind]);
 }

@@ -29,7 +29,10 @@ describe.each(DRIVERS)('expired rows on $name', ({ driver }) => {
       { key: `recent:${tag}`, windowStart: ago(23), count: 3 },
       { key: `live:${tag}`, windowStart: ago(0.1), count: 1 },
     ]);
-    const [user] = await db.insert(users).values({ email: `sweep-${tag}@example.test`, name: 's', passwordHash: 'x' }).returning();
+    const [user] = await db
+      .insert(users)
+      .values({ email: `sweep-${tag}@example.test`, name: 's', passwordHash: 'x' })
+      .returning();
     const familyId = crypto.randomUUID();
     const tokens = await db
       .insert(refreshTokens)
@@ -53,14 +56,19 @@ describe.each(DRIVERS)('expired rows on $name', ({ driver }) => {
 
     // A second run finds nothing of this test's rows to do.
     await sweepExpiredRows({ db, now: () => now });
-    const again = await db.select().from(refreshTokens).where(inArray(refreshTokens.tokenHash, [`grace-${tag}`, `live-${tag}`]));
+    const again = await db
+      .select()
+      .from(refreshTokens)
+      .where(inArray(refreshTokens.tokenHash, [`grace-${tag}`, `live-${tag}`]));
     expect(again).toHaveLength(2);
   });
 
   it('deletes at most one batch per run', async () => {
     const db = handle.db;
     const tag = crypto.randomUUID();
-    await db.insert(rateCounters).values(Array.from({ length: 7 }, (_, i) => ({ key: `batch${i}:${tag}`, windowStart: ago(48), count: 1 })));
+    await db
+      .insert(rateCounters)
+      .values(Array.from({ length: 7 }, (_, i) => ({ key: `batch${i}:${tag}`, windowStart: ago(48), count: 1 })));
     // Earlier tests' old rows may exist too; drain them in batches of 5 and check each run's bound.
     let runs = 0;
     for (;;) {

@@ -26,8 +26,12 @@ const media: { m: string; s: string; assetId: string } = { m: '', s: '', assetId
 const auth = () => ({ authorization: `Bearer ${token}` });
 const api = (p: string, init: RequestInit = {}) =>
   fetch(`${edge.url}${p}`, { ...init, headers: { ...auth(), 'content-type': 'application/json', ...(init.headers ?? {}) } });
-const freeze = () => [storageProxy, databaseProxy].forEach((p) => p.freeze());
-const thaw = () => [storageProxy, databaseProxy].forEach((p) => p.thaw());
+const freeze = () => {
+  for (const p of [storageProxy, databaseProxy]) p.freeze();
+};
+const thaw = () => {
+  for (const p of [storageProxy, databaseProxy]) p.thaw();
+};
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
   const end = Date.now() + ms;
@@ -63,7 +67,12 @@ beforeAll(async () => {
 
   // One ready image, reached by a signed media URL and by a share link.
   const bytes = await smallJpeg(320, 240);
-  const start = (await (await api('/api/uploads', { method: 'POST', body: JSON.stringify({ filename: 'f.jpg', size: bytes.length, contentType: 'image/jpeg' }) })).json()) as {
+  const start = (await (
+    await api('/api/uploads', {
+      method: 'POST',
+      body: JSON.stringify({ filename: 'f.jpg', size: bytes.length, contentType: 'image/jpeg' }),
+    })
+  ).json()) as {
     assetId: string;
     url: string;
     headers: Record<string, string>;
@@ -76,7 +85,10 @@ beforeAll(async () => {
   media.assetId = start.assetId;
   media.m = detail.media.find((m) => m.variant === 'w320.webp')!.url;
   const link = (await (
-    await api('/api/share-links', { method: 'POST', body: JSON.stringify({ resourceType: 'asset', resourceId: start.assetId, permission: 'view' }) })
+    await api('/api/share-links', {
+      method: 'POST',
+      body: JSON.stringify({ resourceType: 'asset', resourceId: start.assetId, permission: 'view' }),
+    })
   ).json()) as { url: string };
   media.s = `${link.url}w320.webp`;
 }, 240_000);
@@ -101,7 +113,11 @@ const requestsFor = (tag: string): Record<string, () => Promise<Response>> => {
     'media GET /m': () => fetch(`${edge.url}${media.m}`, { headers: id('m') }),
     'media GET /s': () => fetch(`${edge.url}${media.s}`, { headers: id('s') }),
     'upload start': () =>
-      api('/api/uploads', { method: 'POST', body: JSON.stringify({ filename: `${tag}.jpg`, size: 1000, contentType: 'image/jpeg' }), headers: id('upload') }),
+      api('/api/uploads', {
+        method: 'POST',
+        body: JSON.stringify({ filename: `${tag}.jpg`, size: 1000, contentType: 'image/jpeg' }),
+        headers: id('upload'),
+      }),
     'multipart upload start': () =>
       api('/s3/multipart', {
         method: 'POST',
@@ -134,7 +150,12 @@ describe('storage and the database frozen', () => {
     const answered = await Promise.all(
       names.map(async (name) => {
         const res = await requests[name]!();
-        return { name, res, ms: Date.now() - started, body: (await res.json()) as { error: { code: string; message: string; requestId: string } } };
+        return {
+          name,
+          res,
+          ms: Date.now() - started,
+          body: (await res.json()) as { error: { code: string; message: string; requestId: string } },
+        };
       }),
     );
     const health = await fetch(`${edge.url}/healthz`);
@@ -142,7 +163,9 @@ describe('storage and the database frozen', () => {
     for (const { name, res, body } of answered) {
       expect(res.status, name).toBe(503);
       expect(res.headers.get('retry-after'), name).toBe(String(RETRY_AFTER_SECONDS));
-      expect(body, name).toEqual({ error: { code: 'dependency_timeout', message: expect.any(String), requestId: res.headers.get('x-request-id') } });
+      expect(body, name).toEqual({
+        error: { code: 'dependency_timeout', message: expect.any(String), requestId: res.headers.get('x-request-id') },
+      });
       expect(body.error.requestId, name).toMatch(new RegExp(`^${frozenTag}-`));
     }
     expect(health.status).toBe(503);
@@ -153,7 +176,11 @@ describe('storage and the database frozen', () => {
       const found = logs.split('\n').filter((l) => l.includes(frozenTag));
       return found.length >= names.length ? found : undefined;
     });
-    for (const line of lines) expect(JSON.parse(line.slice(line.indexOf('{')))).toMatchObject({ level: 'warn', requestId: expect.stringMatching(new RegExp(`^${frozenTag}-`)) });
+    for (const line of lines)
+      expect(JSON.parse(line.slice(line.indexOf('{')))).toMatchObject({
+        level: 'warn',
+        requestId: expect.stringMatching(new RegExp(`^${frozenTag}-`)),
+      });
     expect(logs).not.toMatch(/"level":"error"/);
     thaw();
   });
@@ -179,7 +206,9 @@ describe('storage and the database frozen', () => {
     // A derivative large enough that socket buffers cannot hold it: 48 MiB under the thumbnail's key.
     const size = 48 * 1024 * 1024;
     const big = new Uint8Array(size).map((_, i) => (i * 31) & 0xff);
-    await env.storage.put(env.stack.bindings.S3_BUCKET_DERIVATIVES!, derivativeKey(media.assetId, 'w320.webp'), big, { contentType: 'image/webp' });
+    await env.storage.put(env.stack.bindings.S3_BUCKET_DERIVATIVES!, derivativeKey(media.assetId, 'w320.webp'), big, {
+      contentType: 'image/webp',
+    });
     const rid = `${marker}-stall`;
     const res = await fetch(`${edge.url}${media.m}`, { headers: { 'x-request-id': rid } });
     expect(res.status).toBe(200);
@@ -204,7 +233,9 @@ describe('storage and the database frozen', () => {
     // The client learns the body is incomplete (an error, or fewer bytes than announced) while storage is still frozen.
     expect(ended === 'failed' || received < size).toBe(true);
     expect(received).toBeLessThan(size);
-    console.info(`stalled stream cut after ${waited} ms (stall deadline ${DEFAULT_DEADLINES['storage-stall']} ms), ${received} of ${size} bytes`);
+    console.info(
+      `stalled stream cut after ${waited} ms (stall deadline ${DEFAULT_DEADLINES['storage-stall']} ms), ${received} of ${size} bytes`,
+    );
     const line = await until('stall warning', async () => logs.split('\n').find((l) => l.includes(rid)));
     expect(JSON.parse(line.slice(line.indexOf('{')))).toMatchObject({ level: 'warn', deadline: 'storage-stall', requestId: rid });
   });

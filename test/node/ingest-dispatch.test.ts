@@ -40,14 +40,25 @@ describe('upload → dispatcher → ingest handler', () => {
     const deps = makeDeps(handle.db, { storage });
     const handler = createIngestHandler(deps);
     let batches = 0;
-    const dispatcher = await LocalDispatcher.start({ db: handle.db, bucket: 'raw', handler: (e) => (batches++, handler(e)), retryDelayMs: 10 });
+    const dispatcher = await LocalDispatcher.start({
+      db: handle.db,
+      bucket: 'raw',
+      handler: (e) => (batches++, handler(e)),
+      retryDelayMs: 10,
+    });
     server.onEvent(dispatcher.onStorageEvent);
 
     const bytes = await sidewaysJpeg(640, 480);
     const owner = await createUser(handle.db);
     const [asset] = await handle.db
       .insert(assets)
-      .values({ ownerId: owner, filename: 'photo.jpg', declaredType: 'image/jpeg', size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') })
+      .values({
+        ownerId: owner,
+        filename: 'photo.jpg',
+        declaredType: 'image/jpeg',
+        size: bytes.length,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+      })
       .returning({ id: assets.id });
     await storage.put('raw', originalKey(asset!.id), bytes as Uint8Array<ArrayBuffer>, { contentType: 'image/jpeg' });
     await dispatcher.idle();

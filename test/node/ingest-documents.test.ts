@@ -10,7 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { derivePdf } from '../../origin/processing/document.ts';
 import { findTool } from '../../origin/processing/tools.ts';
 import type { DatabaseHandle } from '../../shared/db/database.ts';
-import { assetRow, createUser, deliver, derivativeRows, makeDeps, openTestDatabase, readObject, uploadAsset } from './support/ingest-env.ts';
+import {
+  assetRow,
+  createUser,
+  deliver,
+  derivativeRows,
+  makeDeps,
+  openTestDatabase,
+  readObject,
+  uploadAsset,
+} from './support/ingest-env.ts';
 import { tinyPdf } from './support/samples.ts';
 
 let handle: DatabaseHandle;
@@ -80,7 +89,11 @@ describe('PDF ingest', () => {
     const id = await uploadAsset(deps, owner, { bytes, sha256: true });
     expect(await deliver(deps, id, bytes.length)).toEqual([]);
     const asset = await assetRow(handle.db, id);
-    expect(asset).toMatchObject({ status: 'failed', statusReason: 'truncated: PDF has no %%EOF marker at its end', detectedType: 'application/pdf' });
+    expect(asset).toMatchObject({
+      status: 'failed',
+      statusReason: 'truncated: PDF has no %%EOF marker at its end',
+      detectedType: 'application/pdf',
+    });
     expect(await derivativeRows(handle.db, id)).toEqual([]);
   });
 });

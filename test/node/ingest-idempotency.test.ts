@@ -48,8 +48,12 @@ function faultyPuts(real: OriginStorage, fail: (n: number) => boolean, onPut?: (
 
 /** An MP4 as far as any sniffer can tell: an `ftyp` box (isom) and an empty `mdat`. */
 const MP4_HEAD = Buffer.concat([
-  Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom', 'latin1'), Buffer.from([0, 0, 2, 0]), Buffer.from('isommp42', 'latin1'),
-  Buffer.from([0, 0, 0, 8]), Buffer.from('mdat', 'latin1'),
+  Buffer.from([0, 0, 0, 0x18]),
+  Buffer.from('ftypisom', 'latin1'),
+  Buffer.from([0, 0, 2, 0]),
+  Buffer.from('isommp42', 'latin1'),
+  Buffer.from([0, 0, 0, 8]),
+  Buffer.from('mdat', 'latin1'),
 ]);
 
 describe.each<{ name: string; driver: Driver }>([
@@ -95,7 +99,11 @@ describe.each<{ name: string; driver: Driver }>([
     expect(crashed).toBe(true);
     expect((await assetRow(handle.db, id)).status).toBe('processing');
     expect(await derivativeRows(handle.db, id)).toEqual([]);
-    expect(await jobRow(handle.db, id, 'ingest')).toMatchObject({ status: 'queued', attempts: 1, error: expect.stringContaining('injected') });
+    expect(await jobRow(handle.db, id, 'ingest')).toMatchObject({
+      status: 'queued',
+      attempts: 1,
+      error: expect.stringContaining('injected'),
+    });
 
     expect(await deliver(deps, id, bytes.length, { messageId: 'crashy', receiveCount: 2 })).toEqual([]);
     const rows = await derivativeRows(handle.db, id);
@@ -128,11 +136,18 @@ describe.each<{ name: string; driver: Driver }>([
     const id = await uploadAsset(makeDeps(handle.db), owner, { bytes });
     let tookOver = false;
     // While this worker is busy writing derivatives, another one takes its (stale) job over.
-    const storage = faultyPuts(testStorage(), () => false, async () => {
-      if (tookOver) return;
-      tookOver = true;
-      await handle.db.update(jobs).set({ attempts: 2, startedAt: new Date() }).where(and(eq(jobs.assetId, id), eq(jobs.type, 'ingest')));
-    });
+    const storage = faultyPuts(
+      testStorage(),
+      () => false,
+      async () => {
+        if (tookOver) return;
+        tookOver = true;
+        await handle.db
+          .update(jobs)
+          .set({ attempts: 2, startedAt: new Date() })
+          .where(and(eq(jobs.assetId, id), eq(jobs.type, 'ingest')));
+      },
+    );
     expect(await deliver(makeDeps(handle.db, { storage }), id, bytes.length)).toEqual([]);
     expect(tookOver).toBe(true);
     expect(await jobRow(handle.db, id, 'ingest')).toMatchObject({ status: 'processing', attempts: 2 });
@@ -147,9 +162,16 @@ describe.each<{ name: string; driver: Driver }>([
     await deliver(deps, id, bytes.length);
     expect((await assetRow(handle.db, id)).status).toBe('ready');
     // Someone re-queues the job (an operator, a sweeper): the re-run must not regress the asset.
-    await handle.db.update(jobs).set({ status: 'queued' }).where(and(eq(jobs.assetId, id), eq(jobs.type, 'ingest')));
+    await handle.db
+      .update(jobs)
+      .set({ status: 'queued' })
+      .where(and(eq(jobs.assetId, id), eq(jobs.type, 'ingest')));
     const seen: string[] = [];
-    const storage = faultyPuts(testStorage(), () => false, async () => void seen.push((await assetRow(handle.db, id)).status));
+    const storage = faultyPuts(
+      testStorage(),
+      () => false,
+      async () => void seen.push((await assetRow(handle.db, id)).status),
+    );
     expect(await deliver(makeDeps(handle.db, { storage }), id, bytes.length)).toEqual([]);
     expect(storage.puts).toBe(IMAGE_VARIANTS.length);
     expect(new Set(seen)).toEqual(new Set(['ready']));
@@ -203,7 +225,15 @@ describe.each<{ name: string; driver: Driver }>([
     expect(await handler({ Records: [record] })).toEqual({ batchItemFailures: [] });
     const job = await jobRow(handle.db, id, 'transcode');
     expect(transcoder.requests).toEqual([
-      { assetId: id, jobId: job!.id, inputBucket: 'raw', inputKey: originalKey(id), outputBucket: 'derivatives', outputPrefix: `${id}/`, attempt: 0 },
+      {
+        assetId: id,
+        jobId: job!.id,
+        inputBucket: 'raw',
+        inputKey: originalKey(id),
+        outputBucket: 'derivatives',
+        outputPrefix: `${id}/`,
+        attempt: 0,
+      },
     ]);
     expect(job).toMatchObject({ status: 'processing', externalId: 'local-1', attempts: 1 });
     expect(await assetRow(handle.db, id)).toMatchObject({ status: 'processing', detectedType: 'video/mp4' });

@@ -44,7 +44,12 @@ describe('image ingest', () => {
   it('turns a sideways JPEG upright, makes every width in WebP and JPEG, and strips EXIF from all of them', async () => {
     const { id, retry, asset, rows } = await ingest(await sidewaysJpeg(1200, 800), { declaredType: 'application/octet-stream' });
     expect(retry).toEqual([]);
-    expect(asset).toMatchObject({ status: 'ready', statusReason: null, detectedType: 'image/jpeg', declaredType: 'application/octet-stream' });
+    expect(asset).toMatchObject({
+      status: 'ready',
+      statusReason: null,
+      detectedType: 'image/jpeg',
+      declaredType: 'application/octet-stream',
+    });
     expect(rows.map((r) => r.kind).sort()).toEqual([...IMAGE_VARIANTS].sort());
     // Stored 1200x800 with orientation 6: displayed 800 wide, 1200 high.
     const expected: Record<number, [number, number]> = { 150: [150, 225], 320: [320, 480], 640: [640, 960], 1024: [800, 1200] };

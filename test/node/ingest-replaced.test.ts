@@ -125,7 +125,10 @@ describe('a storage event after ingest ended', () => {
     const other = Buffer.from(bytes).fill(1, 200, 260);
     await deps.storage.put('raw', originalKey(id), other, { contentLength: other.length });
     // An operator re-queues the job: the re-run reads the new bytes, which fail the recorded SHA-256.
-    await handle.db.update(jobs).set({ status: 'queued' }).where(and(eq(jobs.assetId, id), eq(jobs.type, 'ingest')));
+    await handle.db
+      .update(jobs)
+      .set({ status: 'queued' })
+      .where(and(eq(jobs.assetId, id), eq(jobs.type, 'ingest')));
     expect(await deliver(deps, id, other.length, { etag: md5(other) })).toEqual([]);
     expect(await jobRow(handle.db, id, 'ingest')).toMatchObject({ status: 'failed', error: expect.stringMatching(/^checksum_mismatch/) });
     expect(await assetRow(handle.db, id)).toMatchObject({ status: 'ready', ingestedEtag: md5(bytes) });

@@ -16,7 +16,17 @@ import { createScanner } from '../../origin/processing/scan.ts';
 import { findTool } from '../../origin/processing/tools.ts';
 import type { DatabaseHandle } from '../../shared/db/database.ts';
 import { jobs } from '../../shared/db/schema.ts';
-import { assetRow, createUser, deliver, derivativeRows, jobRow, makeDeps, openTestDatabase, recordingTranscoder, uploadAsset } from './support/ingest-env.ts';
+import {
+  assetRow,
+  createUser,
+  deliver,
+  derivativeRows,
+  jobRow,
+  makeDeps,
+  openTestDatabase,
+  recordingTranscoder,
+  uploadAsset,
+} from './support/ingest-env.ts';
 import { smallJpeg } from './support/samples.ts';
 
 // The standard antivirus test file (not a virus): every scanner reports it.
@@ -57,9 +67,15 @@ describe('malware scanning in ingest', () => {
     const id = await uploadAsset(deps, owner, { bytes, sha256: true, filename: 'invoice.pdf' });
     expect(await deliver(deps, id, bytes.length)).toEqual([]);
     expect(scanner.seen).toEqual([createHash('sha256').update(bytes).digest('hex')]);
-    expect(await assetRow(handle.db, id)).toMatchObject({ status: 'blocked', statusReason: 'infected: malware found: Eicar-Test-Signature' });
+    expect(await assetRow(handle.db, id)).toMatchObject({
+      status: 'blocked',
+      statusReason: 'infected: malware found: Eicar-Test-Signature',
+    });
     expect(await derivativeRows(handle.db, id)).toEqual([]);
-    expect(await jobRow(handle.db, id, 'ingest')).toMatchObject({ status: 'failed', error: 'infected: malware found: Eicar-Test-Signature' });
+    expect(await jobRow(handle.db, id, 'ingest')).toMatchObject({
+      status: 'failed',
+      error: 'infected: malware found: Eicar-Test-Signature',
+    });
 
     // Quarantine holds even if the job is queued again: the bytes are not read a second time.
     await handle.db.update(jobs).set({ status: 'queued' }).where(eq(jobs.assetId, id));

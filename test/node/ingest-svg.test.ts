@@ -9,7 +9,16 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../shared/db/database.ts';
 import { IMAGE_VARIANTS } from '../../shared/profiles/image.ts';
-import { assetRow, createUser, deliver, derivativeRows, makeDeps, openTestDatabase, readObject, uploadAsset } from './support/ingest-env.ts';
+import {
+  assetRow,
+  createUser,
+  deliver,
+  derivativeRows,
+  makeDeps,
+  openTestDatabase,
+  readObject,
+  uploadAsset,
+} from './support/ingest-env.ts';
 
 let handle: DatabaseHandle;
 let deps: ReturnType<typeof makeDeps>;
@@ -52,8 +61,12 @@ describe('SVG ingest', () => {
     // 64x32 drawn at 8x density (the cap) → 512x256; never more than that.
     expect(rows.find((r) => r.kind === 'w1024.webp')).toMatchObject({ width: 512, height: 256 });
     expect(rows.find((r) => r.kind === 'w150.jpg')).toMatchObject({ width: 150, height: 75 });
-    const png = await sharp(await readObject(deps, 'derivatives', rows.find((r) => r.kind === 'w320.webp')!.key)).raw().toBuffer({ resolveWithObject: true });
-    const at = (x: number) => [...png.data.subarray((80 * png.info.width + x) * png.info.channels, (80 * png.info.width + x) * png.info.channels + 4)];
+    const png = await sharp(await readObject(deps, 'derivatives', rows.find((r) => r.kind === 'w320.webp')!.key))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const at = (x: number) => [
+      ...png.data.subarray((80 * png.info.width + x) * png.info.channels, (80 * png.info.width + x) * png.info.channels + 4),
+    ];
     expect(at(40)[1]).toBeGreaterThan(150); // green where the rect is
     expect(at(280)[3]).toBe(0); // transparent elsewhere (webp keeps alpha)
   });
@@ -87,7 +100,9 @@ describe('SVG ingest', () => {
   });
 
   it('refuses an SVG whose canvas is a pixel bomb', async () => {
-    const { asset } = await ingestSvg('<svg xmlns="http://www.w3.org/2000/svg" width="200000" height="200000"><rect width="1" height="1"/></svg>');
+    const { asset } = await ingestSvg(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="200000" height="200000"><rect width="1" height="1"/></svg>',
+    );
     expect(asset.status).toBe('failed');
     expect(asset.statusReason).toMatch(/^pixel_limit: 200000x200000 /);
   });

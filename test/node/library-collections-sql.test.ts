@@ -33,13 +33,18 @@ const sizes = { users: 3, groups: 2, orgs: 2, assets: 0, collections: 4 };
 function policySet(w: World, caller: number | null, need: Permission): string[] {
   const grants = grantFacts(w);
   return collectionFacts(w)
-    .filter((collection) => includes(collectionPermission({ collection, caller: callerFacts(w, caller), grants, people: peopleOf(w), now }), need))
+    .filter((collection) =>
+      includes(collectionPermission({ collection, caller: callerFacts(w, caller), grants, people: peopleOf(w), now }), need),
+    )
     .map((c) => c.id)
     .sort();
 }
 
 async function sqlSet(db: Database, caller: number | null, need: Permission): Promise<string[]> {
-  const rows = await db.select({ id: s.collections.id }).from(s.collections).where(accessibleCollections(caller === null ? null : userId(caller), now, need));
+  const rows = await db
+    .select({ id: s.collections.id })
+    .from(s.collections)
+    .where(accessibleCollections(caller === null ? null : userId(caller), now, need));
   return rows.map((r) => r.id).sort();
 }
 

@@ -11,7 +11,20 @@ import { visibleLiveAssets, type Scope } from '../../edge/access/visible-live-as
 import type { Database, DatabaseHandle } from '../../shared/db/database.ts';
 import * as s from '../../shared/db/schema.ts';
 import { canAccessAsset } from '../../shared/policy/access.ts';
-import { assetFacts, callerFacts, callersOf, databaseTargets, grantFacts, now, openMigrated, peopleOf, userId, worldOf, writeWorld, type World } from './support/policy-world.ts';
+import {
+  assetFacts,
+  callerFacts,
+  callersOf,
+  databaseTargets,
+  grantFacts,
+  now,
+  openMigrated,
+  peopleOf,
+  userId,
+  worldOf,
+  writeWorld,
+  type World,
+} from './support/policy-world.ts';
 
 const sizes = { users: 3, groups: 2, orgs: 2, assets: 6, collections: 2 };
 const SCOPES: Scope[] = ['mine', 'shared', 'all'];
@@ -28,7 +41,10 @@ function policySet(w: World, caller: number | null, scope: Scope): string[] {
 }
 
 async function sqlSet(db: Database, caller: number | null, scope: Scope): Promise<string[]> {
-  const rows = await db.select({ id: s.assets.id }).from(s.assets).where(visibleLiveAssets(caller === null ? null : userId(caller), now, scope));
+  const rows = await db
+    .select({ id: s.assets.id })
+    .from(s.assets)
+    .where(visibleLiveAssets(caller === null ? null : userId(caller), now, scope));
   return rows.map((r) => r.id).sort();
 }
 

@@ -35,14 +35,18 @@ let dirs: string[] = [];
 let src: BucketRef;
 let dst: BucketRef;
 
-const credentials = (endpoint: string, secret = 'S3RVER'): StorageSettings =>
-  ({ endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: secret, forcePathStyle: true });
+const credentials = (endpoint: string, secret = 'S3RVER'): StorageSettings => ({
+  endpoint,
+  region: 'us-east-1',
+  accessKeyId: 'S3RVER',
+  secretAccessKey: secret,
+  forcePathStyle: true,
+});
 const sdk = (endpoint: string, secret?: string) => createS3Client(credentials(endpoint, secret));
 const client = (endpoint: string, secret?: string) => new OriginStorage(sdk(endpoint, secret));
 
 /** Counts the bytes passing through, calling `seen` with each chunk's length before passing it on. */
-const counting = (seen: (n: number) => void) =>
-  new Transform({ transform: (c: Buffer, _e, cb) => (seen(c.byteLength), cb(null, c)) });
+const counting = (seen: (n: number) => void) => new Transform({ transform: (c: Buffer, _e, cb) => (seen(c.byteLength), cb(null, c)) });
 const ENV = {
   S3_ACCESS_KEY_ID: 'S3RVER',
   S3_SECRET_ACCESS_KEY: 'S3RVER',

@@ -37,14 +37,28 @@ describe.each(DRIVERS)('purge on $name', ({ driver }) => {
     await storage.put('raw', originalKey(id), 'original bytes');
     await storage.put('derivatives', `${id}/hls/master.m3u8`, '#EXTM3U');
     await storage.put('derivatives', `${id}/poster.0000001.jpg`, 'jpg');
-    await handle.db.insert(derivatives).values({ assetId: id, kind: 'poster.jpg', key: `${id}/poster.0000001.jpg`, contentType: 'image/jpeg', status: 'ready' });
+    await handle.db
+      .insert(derivatives)
+      .values({ assetId: id, kind: 'poster.jpg', key: `${id}/poster.0000001.jpg`, contentType: 'image/jpeg', status: 'ready' });
     await handle.db.insert(jobs).values({ assetId: id, type: 'transcode', status: 'succeeded' });
-    await handle.db.insert(grants).values({ resourceType: 'asset', resourceId: id, principalType: 'user', principalId: ownerId, permission: 'view', grantedBy: ownerId });
-    await handle.db.insert(shareLinks).values({ resourceType: 'asset', resourceId: id, createdBy: ownerId, expiresAt: new Date(t.now().getTime() + DAY) });
+    await handle.db.insert(grants).values({
+      resourceType: 'asset',
+      resourceId: id,
+      principalType: 'user',
+      principalId: ownerId,
+      permission: 'view',
+      grantedBy: ownerId,
+    });
+    await handle.db
+      .insert(shareLinks)
+      .values({ resourceType: 'asset', resourceId: id, createdBy: ownerId, expiresAt: new Date(t.now().getTime() + DAY) });
     return id;
   }
 
-  const objects = async (id: string) => [...(await keysUnder(storage, 'raw', `${id}/`)), ...(await keysUnder(storage, 'derivatives', `${id}/`))];
+  const objects = async (id: string) => [
+    ...(await keysUnder(storage, 'raw', `${id}/`)),
+    ...(await keysUnder(storage, 'derivatives', `${id}/`)),
+  ];
 
   it('lists an unversioned object as its only version (local S3 server)', async () => {
     const id = await asset({});
@@ -75,8 +89,16 @@ describe.each(DRIVERS)('purge on $name', ({ driver }) => {
       expect(await handle.db.select().from(grants).where(eq(grants.resourceId, id))).toEqual([]);
       expect(await handle.db.select().from(shareLinks).where(eq(shareLinks.resourceId, id))).toEqual([]);
     }
-    const [audit] = await handle.db.select().from(auditLog).where(and(eq(auditLog.action, PURGE_ACTION), eq(auditLog.resourceId, due)));
-    expect(audit).toMatchObject({ resourceType: 'asset', actorId: null, at: now, detail: expect.objectContaining({ filename: 'clip.mp4', rawVersions: 1, derivativeVersions: 2 }) });
+    const [audit] = await handle.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, PURGE_ACTION), eq(auditLog.resourceId, due)));
+    expect(audit).toMatchObject({
+      resourceType: 'asset',
+      actorId: null,
+      at: now,
+      detail: expect.objectContaining({ filename: 'clip.mp4', rawVersions: 1, derivativeVersions: 2 }),
+    });
 
     for (const id of [retained, restored, live]) {
       expect(await assetRow(handle.db, id)).toBeDefined();
@@ -90,7 +112,8 @@ describe.each(DRIVERS)('purge on $name', ({ driver }) => {
     const id = await asset({ deletedAt: new Date(t.now().getTime() - 2 * DAY), purgeAfter: new Date(t.now().getTime() - DAY) });
     class Failing extends OriginStorage {
       override async deleteObjects(bucket: string, objects: { key: string; versionId?: string }[]) {
-        if (bucket === 'derivatives') throw new S3ServiceException({ name: 'SlowDown', message: 'try later', $fault: 'server', $metadata: { httpStatusCode: 503 } });
+        if (bucket === 'derivatives')
+          throw new S3ServiceException({ name: 'SlowDown', message: 'try later', $fault: 'server', $metadata: { httpStatusCode: 503 } });
         return super.deleteObjects(bucket, objects);
       }
     }
@@ -143,7 +166,8 @@ describe('purge against a versioned bucket', () => {
         let xml = '';
         req.on('data', (d: Buffer) => (xml += d));
         req.on('end', () => {
-          for (const [, k, v] of xml.matchAll(/<Object><Key>([^<]*)<\/Key><VersionId>([^<]*)<\/VersionId><\/Object>/g)) deleted.push(`${bucket}:${k}?${v}`);
+          for (const [, k, v] of xml.matchAll(/<Object><Key>([^<]*)<\/Key><VersionId>([^<]*)<\/VersionId><\/Object>/g))
+            deleted.push(`${bucket}:${k}?${v}`);
           res.writeHead(200, { 'content-type': 'application/xml' }).end('<?xml version="1.0"?><DeleteResult></DeleteResult>');
         });
         return;
@@ -157,9 +181,16 @@ describe('purge against a versioned bucket', () => {
       const start = after === '|' ? 0 : all.findIndex(([k, v]) => `${k}|${v}` === after) + 1;
       const page = all.slice(start, start + 1);
       const more = start + 1 < all.length;
-      const body = page.map(([k, v, kind]) => `<${kind}><Key>${k}</Key><VersionId>${v}</VersionId><IsLatest>false</IsLatest>${kind === 'Version' ? '<Size>5</Size>' : ''}</${kind}>`).join('');
+      const body = page
+        .map(
+          ([k, v, kind]) =>
+            `<${kind}><Key>${k}</Key><VersionId>${v}</VersionId><IsLatest>false</IsLatest>${kind === 'Version' ? '<Size>5</Size>' : ''}</${kind}>`,
+        )
+        .join('');
       const next = more ? `<NextKeyMarker>${page[0]![0]}</NextKeyMarker><NextVersionIdMarker>${page[0]![1]}</NextVersionIdMarker>` : '';
-      res.writeHead(200, { 'content-type': 'application/xml' }).end(`<?xml version="1.0"?><ListVersionsResult><IsTruncated>${more}</IsTruncated>${next}${body}</ListVersionsResult>`);
+      res
+        .writeHead(200, { 'content-type': 'application/xml' })
+        .end(`<?xml version="1.0"?><ListVersionsResult><IsTruncated>${more}</IsTruncated>${next}${body}</ListVersionsResult>`);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   });
@@ -170,10 +201,20 @@ describe('purge against a versioned bucket', () => {
 
   it('deletes every version and delete marker of the original and of the derivatives, nothing else', async () => {
     const t = clock();
-    assetId = await createAsset(handle.db, { deletedAt: new Date(t.now().getTime() - 2 * DAY), purgeAfter: new Date(t.now().getTime() - DAY) });
+    assetId = await createAsset(handle.db, {
+      deletedAt: new Date(t.now().getTime() - 2 * DAY),
+      purgeAfter: new Date(t.now().getTime() - DAY),
+    });
     other = await createAsset(handle.db);
-    const storage = openStorage({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'eu-central-1', accessKeyId: 'A', secretAccessKey: 'S' });
-    const res = await purgeExpiredAssets(makeDeps(handle.db, { now: t.now, storage, buckets: { raw: 'media-raw', derivatives: 'media-derivs' } }));
+    const storage = openStorage({
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      region: 'eu-central-1',
+      accessKeyId: 'A',
+      secretAccessKey: 'S',
+    });
+    const res = await purgeExpiredAssets(
+      makeDeps(handle.db, { now: t.now, storage, buckets: { raw: 'media-raw', derivatives: 'media-derivs' } }),
+    );
     expect(res.purged).toEqual([{ assetId, rawVersions: 3, derivativeVersions: 3 }]);
     // One entry per page: the listing followed NextKeyMarker/NextVersionIdMarker through 4 + 3 pages.
     expect(listed).toEqual([...Array(4).fill(`media-raw:${assetId}/original`), ...Array(3).fill(`media-derivs:${assetId}/`)]);

@@ -41,11 +41,17 @@ function recordingRequeue() {
 /** Moves an asset's clock back, as if nobody had touched it for `ms`. */
 async function age(id: string, ms: number, created = false) {
   const at = new Date(Date.now() - ms);
-  await handle.db.update(assets).set({ updatedAt: at, ...(created ? { createdAt: at } : {}) }).where(eq(assets.id, id));
+  await handle.db
+    .update(assets)
+    .set({ updatedAt: at, ...(created ? { createdAt: at } : {}) })
+    .where(eq(assets.id, id));
 }
 
 async function pendingAsset(): Promise<string> {
-  const [a] = await handle.db.insert(assets).values({ ownerId: owner, filename: 'x.jpg', declaredType: 'image/jpeg', size: 10 }).returning({ id: assets.id });
+  const [a] = await handle.db
+    .insert(assets)
+    .values({ ownerId: owner, filename: 'x.jpg', declaredType: 'image/jpeg', size: 10 })
+    .returning({ id: assets.id });
   return a!.id;
 }
 
@@ -61,7 +67,10 @@ describe('reconcile', () => {
     const transcoding = await uploadAsset(deps, owner, { bytes, declaredType: 'video/mp4' });
     for (const id of [lost, deleted, leased, staleLease, transcoding]) await age(id, HOUR);
     await handle.db.update(assets).set({ deletedAt: new Date() }).where(eq(assets.id, deleted));
-    await handle.db.update(assets).set({ status: 'processing', updatedAt: new Date(Date.now() - HOUR) }).where(eq(assets.id, leased));
+    await handle.db
+      .update(assets)
+      .set({ status: 'processing', updatedAt: new Date(Date.now() - HOUR) })
+      .where(eq(assets.id, leased));
     await handle.db.insert(jobs).values([
       { assetId: leased, type: 'ingest', status: 'processing', startedAt: new Date(), attempts: 1 },
       { assetId: staleLease, type: 'ingest', status: 'processing', startedAt: new Date(Date.now() - HOUR), attempts: 1 },
@@ -93,7 +102,9 @@ describe('reconcile', () => {
     const recent = await pendingAsset();
     for (const id of [never, open]) await age(id, 72 * HOUR, true);
     await age(recent, HOUR, true);
-    await handle.db.insert(uploads).values({ assetId: open, userId: owner, key: originalKey(open), expiresAt: new Date(Date.now() + HOUR) });
+    await handle.db
+      .insert(uploads)
+      .values({ assetId: open, userId: owner, key: originalKey(open), expiresAt: new Date(Date.now() + HOUR) });
     const res = await reconcile({ ...deps, requeue: recordingRequeue() });
     expect(res.neverUploaded).toEqual([never]);
     expect(await assetRow(handle.db, never)).toMatchObject({ status: 'failed', statusReason: NEVER_UPLOADED });
@@ -107,7 +118,10 @@ describe('reconcile', () => {
     const deps = makeDeps(handle.db);
     const bytes = new Uint8Array(await smallJpeg(640, 480));
     const id = await uploadAsset(deps, owner, { bytes, declaredType: 'image/jpeg', sha256: true });
-    const dispatcher = await LocalDispatcher.start({ db: handle.db, queue: 'reconcile-e2e', bucket: 'raw', handler: createIngestHandler(deps) }, { deliver: false });
+    const dispatcher = await LocalDispatcher.start(
+      { db: handle.db, queue: 'reconcile-e2e', bucket: 'raw', handler: createIngestHandler(deps) },
+      { deliver: false },
+    );
     const first = await reconcile({ ...deps, requeue: dispatcher }, { graceMs: 0 });
     const second = await reconcile({ ...deps, requeue: dispatcher }, { graceMs: 0 });
     expect(first.requeued).toContain(id);
@@ -115,7 +129,12 @@ describe('reconcile', () => {
     dispatcher.resume();
     await dispatcher.idle();
     // A late duplicate (AWS has no de-duplication) changes nothing either.
-    await dispatcher.send(JSON.stringify({ 'detail-type': 'Object Created', detail: { bucket: { name: 'raw' }, object: { key: originalKey(id), size: bytes.length, etag: 'x' } } }));
+    await dispatcher.send(
+      JSON.stringify({
+        'detail-type': 'Object Created',
+        detail: { bucket: { name: 'raw' }, object: { key: originalKey(id), size: bytes.length, etag: 'x' } },
+      }),
+    );
     await dispatcher.idle();
     await dispatcher.close();
     expect((await assetRow(handle.db, id)).status).toBe('ready');
@@ -133,7 +152,10 @@ describe('reconcile', () => {
     const startedAt = (offset: number) => new Date(Date.now() - INGEST_LEASE_MS + offset);
     await handle.db.insert(jobs).values({ assetId: id, type: 'ingest', status: 'processing', startedAt: startedAt(60_000), attempts: 1 });
     expect((await reconcile({ ...deps, requeue: recordingRequeue() })).requeued).not.toContain(id);
-    await handle.db.update(jobs).set({ startedAt: startedAt(-60_000) }).where(eq(jobs.assetId, id));
+    await handle.db
+      .update(jobs)
+      .set({ startedAt: startedAt(-60_000) })
+      .where(eq(jobs.assetId, id));
     expect((await reconcile({ ...deps, requeue: recordingRequeue() })).requeued).toContain(id);
   });
 });
@@ -148,14 +170,20 @@ describe('SqsRequeue (the sweeper Lambda sends to the ingest queue)', () => {
       req.on('end', () => {
         seen.push({ headers: req.headers, body, url: req.url ?? '' });
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(status === 200 ? JSON.stringify({ MessageId: 'm-1', MD5OfMessageBody: 'x' }) : '{"__type":"com.amazonaws.sqs#QueueDoesNotExist"}');
+        res.end(
+          status === 200 ? JSON.stringify({ MessageId: 'm-1', MD5OfMessageBody: 'x' }) : '{"__type":"com.amazonaws.sqs#QueueDoesNotExist"}',
+        );
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
     try {
       const queueUrl = `http://127.0.0.1:${port}/123456789012/ingest`;
-      const sqs = new SqsRequeue({ queueUrl, region: 'eu-central-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+      const sqs = new SqsRequeue({
+        queueUrl,
+        region: 'eu-central-1',
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      });
       const obj = { bucket: 'raw-bucket', key: 'a1/original', size: 42, etag: '"d41d8cd98f00b204e9800998ecf8427e"', versionId: 'v1' };
       expect(await sqs.requeue(obj)).toBe(true);
       const req = seen[0]!;
@@ -168,7 +196,10 @@ describe('SqsRequeue (the sweeper Lambda sends to the ingest queue)', () => {
         'detail-type': 'Object Created',
         source: 'aws.s3',
         region: 'eu-central-1',
-        detail: { bucket: { name: 'raw-bucket' }, object: { key: 'a1/original', size: 42, etag: 'd41d8cd98f00b204e9800998ecf8427e', 'version-id': 'v1' } },
+        detail: {
+          bucket: { name: 'raw-bucket' },
+          object: { key: 'a1/original', size: 42, etag: 'd41d8cd98f00b204e9800998ecf8427e', 'version-id': 'v1' },
+        },
       });
       status = 400;
       await expect(sqs.requeue(obj)).rejects.toThrow(/SendMessage answered 400.*QueueDoesNotExist/);

@@ -92,7 +92,9 @@ describe('buildRuntime', () => {
       expect(seen[0]!.authorization).toMatch(
         /^AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE\/\d{8}\/eu-central-1\/secretsmanager\/aws4_request, SignedHeaders=[a-z0-9;-]*x-amz-security-token[a-z0-9;-]*, Signature=[0-9a-f]{64}$/,
       );
-      const res = (await rt.db.execute(sql`select current_user as who, current_database() as db`)) as unknown as { rows: { who: string; db: string }[] };
+      const res = (await rt.db.execute(sql`select current_user as who, current_database() as db`)) as unknown as {
+        rows: { who: string; db: string }[];
+      };
       expect(res.rows[0]).toEqual({ who: 'postgres', db: 'postgres' });
       // No S3_* keys: storage signs with the role's key, which this S3 server does not know.
       await expect(rt.storage.headBucket(rt.buckets.raw)).rejects.toMatchObject({ name: 'InvalidAccessKeyId' });
@@ -108,7 +110,12 @@ describe('buildRuntime', () => {
   it('uses DATABASE_URL as is when it is set (no Secrets Manager call), and S3 keys when given', async () => {
     seen.length = 0;
     const rt = await buildRuntime(
-      lambdaEnv({ DATABASE_URL: inject('pgUrl'), DATABASE_SECRET_ARN: undefined, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' }),
+      lambdaEnv({
+        DATABASE_URL: inject('pgUrl'),
+        DATABASE_SECRET_ARN: undefined,
+        S3_ACCESS_KEY_ID: 'S3RVER',
+        S3_SECRET_ACCESS_KEY: 'S3RVER',
+      }),
     );
     try {
       await rt.db.execute(sql`select 1`);

@@ -30,10 +30,16 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'stack-pipeline-'));
   const config = parseConfig(devConfigSchema, { DATA_DIR: dir, EDGE_PORT: '0', S3_PORT: '0', PG_PORT: '0', PG_WS_PORT: '0' });
   stack = await startLocalStack(config);
-  const raw = JSON.parse(await readFile(path.join(dir, 'secrets', 'auth-keys.json'), 'utf8')) as { active: string; keys: Record<string, unknown>[] };
+  const raw = JSON.parse(await readFile(path.join(dir, 'secrets', 'auth-keys.json'), 'utf8')) as {
+    active: string;
+    keys: Record<string, unknown>[];
+  };
   keys = await KeySet.fromJwks(raw.keys.find((k) => k.kid === raw.active)!);
   party = { issuer: stack.bindings.AUTH_ISSUER!, audience: stack.bindings.AUTH_AUDIENCE! };
-  const [u] = await stack.postgres.handle.db.insert(users).values({ email: 'e2e@example.test', name: 'e2e', passwordHash: 'x' }).returning();
+  const [u] = await stack.postgres.handle.db
+    .insert(users)
+    .values({ email: 'e2e@example.test', name: 'e2e', passwordHash: 'x' })
+    .returning();
   owner = u!.id;
 }, 120_000);
 
@@ -52,7 +58,10 @@ async function upload(bytes: Buffer, filename: string, declaredType: string): Pr
 async function waitForStatus(id: string, ms = 90_000): Promise<string> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const [row] = await stack.postgres.handle.db.select({ status: assets.status, reason: assets.statusReason }).from(assets).where(eq(assets.id, id));
+    const [row] = await stack.postgres.handle.db
+      .select({ status: assets.status, reason: assets.statusReason })
+      .from(assets)
+      .where(eq(assets.id, id));
     if (row && ['ready', 'failed', 'blocked'].includes(row.status)) return row.reason ? `${row.status}: ${row.reason}` : row.status;
     if (Date.now() > deadline) throw new Error(`asset ${id} still ${row?.status}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -76,8 +85,27 @@ describe('local stack: upload -> pipeline -> edge', () => {
 
   it('turns a short clip into an HLS ladder a player can follow through the edge', async () => {
     const clip = path.join(dir, 'clip.mp4');
-    await exec('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=25:duration=3', '-f', 'lavfi', '-i', 'sine=duration=3',
-      '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-y', clip]);
+    await exec('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=640x360:rate=25:duration=3',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=duration=3',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-shortest',
+      '-y',
+      clip,
+    ]);
     const id = await upload(await readFile(clip), 'clip.mp4', 'video/mp4');
     expect(await waitForStatus(id, 120_000)).toBe('ready');
     const t = await signMediaToken(keys, { ...party, assetId: id, scope: 'hls/' });

@@ -66,7 +66,11 @@ describe.each(['raw', 'derivatives'])('unsigned requests to %s', (bucket) => {
     const url = s3.url(bucket, key('cors')).toString();
     const preflight = await fetch(url, {
       method: 'OPTIONS',
-      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type, if-none-match' },
+      headers: {
+        origin: 'http://localhost:5173',
+        'access-control-request-method': 'PUT',
+        'access-control-request-headers': 'content-type, if-none-match',
+      },
     });
     expect(preflight.status).toBe(200);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');

@@ -58,7 +58,12 @@ describe('PutObject with If-None-Match: *', () => {
     const k = key('race.bin');
     const bodies = [randomBytes(2 * 1024 * 1024), randomBytes(2 * 1024 * 1024)];
     const results = await Promise.all(
-      bodies.map((b) => s3.put(bucket, k, b, { createOnly: true }).then(() => 200, (e: StorageError) => e.status)),
+      bodies.map((b) =>
+        s3.put(bucket, k, b, { createOnly: true }).then(
+          () => 200,
+          (e: StorageError) => e.status,
+        ),
+      ),
     );
     expect(results.filter((s) => s === 200)).toHaveLength(1);
     expect(results.filter((s) => s === 412 || s === 409)).toHaveLength(1);
@@ -71,7 +76,12 @@ describe('a presigned PUT that signs If-None-Match: *', () => {
   it('names the header, stores once, and a replay of the same URL is 412 with the stored bytes unchanged', async () => {
     const k = key('presigned.bin');
     const first = randomBytes(4096);
-    const { url, headers } = await s3.presignPut(bucket, k, { expiresIn: 60, contentType: 'application/octet-stream', contentLength: 4096, createOnly: true });
+    const { url, headers } = await s3.presignPut(bucket, k, {
+      expiresIn: 60,
+      contentType: 'application/octet-stream',
+      contentLength: 4096,
+      createOnly: true,
+    });
     expect(headers['if-none-match']).toBe('*');
     expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')!.split(';')).toContain('if-none-match');
     expect((await fetch(url, { method: 'PUT', headers, body: first })).status).toBe(200);
@@ -83,7 +93,12 @@ describe('a presigned PUT that signs If-None-Match: *', () => {
 
   it('is refused (403, signature) when the header is dropped or changed, so the condition cannot be removed', async () => {
     const k = key('dropped.bin');
-    const { url, headers } = await s3.presignPut(bucket, k, { expiresIn: 60, contentType: 'text/plain', contentLength: 5, createOnly: true });
+    const { url, headers } = await s3.presignPut(bucket, k, {
+      expiresIn: 60,
+      contentType: 'text/plain',
+      contentLength: 5,
+      createOnly: true,
+    });
     const { 'if-none-match': _, ...without } = headers;
     const dropped = await fetch(url, { method: 'PUT', headers: without, body: 'hello' });
     expect(dropped.status).toBe(403);

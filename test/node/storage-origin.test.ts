@@ -13,7 +13,12 @@ import { createS3Client, isS3Error, OriginStorage, openStorage } from '../../ori
 
 const bucket = 'raw';
 const MiB = 1024 * 1024;
-const settings = (secret = 'S3RVER') => ({ endpoint: inject('s3Endpoint'), region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: secret });
+const settings = (secret = 'S3RVER') => ({
+  endpoint: inject('s3Endpoint'),
+  region: 'us-east-1',
+  accessKeyId: 'S3RVER',
+  secretAccessKey: secret,
+});
 const storage = openStorage(settings());
 afterAll(() => storage.client.destroy());
 
@@ -114,7 +119,8 @@ describe('listing and deleting', () => {
     const client = createS3Client(settings());
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        if (context.commandName === 'DeleteObjectsCommand') batches.push((args.input as { Delete: { Objects: unknown[] } }).Delete.Objects.length);
+        if (context.commandName === 'DeleteObjectsCommand')
+          batches.push((args.input as { Delete: { Objects: unknown[] } }).Delete.Objects.length);
         return next(args);
       },
       { step: 'initialize' },
@@ -184,7 +190,10 @@ describe('signatures (the server verifies every SDK request)', () => {
       },
       () => bad.deleteObjects(bucket, [{ key: k }]),
     ]) {
-      const err = await call().then(() => null, (e: unknown) => e);
+      const err = await call().then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(isS3Error(err), String(err)).toBe(true);
       expect((err as { $metadata: { httpStatusCode?: number } }).$metadata.httpStatusCode).toBe(403);
     }

@@ -26,7 +26,12 @@ describe.each(DRIVERS)('sweeper on $name', ({ driver }) => {
   const deps = (transcoder = recordingTranscoder()) => makeDeps(handle.db, { now: t.now, transcoder });
 
   /** An asset with one job whose row last moved `idleMin` minutes ago. */
-  async function stuck(type: string, idleMin: number, job: { status?: 'queued' | 'processing' | 'succeeded' | 'failed'; attempts?: number; externalId?: string } = {}, asset: Parameters<typeof createAsset>[1] = {}) {
+  async function stuck(
+    type: string,
+    idleMin: number,
+    job: { status?: 'queued' | 'processing' | 'succeeded' | 'failed'; attempts?: number; externalId?: string } = {},
+    asset: Parameters<typeof createAsset>[1] = {},
+  ) {
     const assetId = await createAsset(handle.db, asset);
     const at = new Date(t.now().getTime() - idleMin * MIN);
     const jobId = await createJob(handle.db, { assetId, type, status: 'processing', attempts: 1, startedAt: at, updatedAt: at, ...job });
@@ -35,7 +40,12 @@ describe.each(DRIVERS)('sweeper on $name', ({ driver }) => {
 
   it('resubmits a transcode idle past its bound, with the next attempt and the source facts ingest recorded', async () => {
     const d = deps();
-    const { assetId, jobId } = await stuck(TRANSCODE_JOB_TYPE, 121, { externalId: 'mc-old' }, { metadata: { width: 1280, height: 720, hasAudio: false } });
+    const { assetId, jobId } = await stuck(
+      TRANSCODE_JOB_TYPE,
+      121,
+      { externalId: 'mc-old' },
+      { metadata: { width: 1280, height: 720, hasAudio: false } },
+    );
     // A one-byte original is a short video: its bound is the floor of 10 minutes.
     const fresh = await stuck(TRANSCODE_JOB_TYPE, 9);
     const res = await sweepStuckJobs(d);
@@ -52,11 +62,22 @@ describe.each(DRIVERS)('sweeper on $name', ({ driver }) => {
       attempt: 1,
       source: { width: 1280, height: 720, hasAudio: false },
     });
-    expect(await jobRow(handle.db, jobId)).toMatchObject({ status: 'processing', attempts: 2, externalId: expect.stringMatching(/^resubmitted-/), updatedAt: t.now() });
+    expect(await jobRow(handle.db, jobId)).toMatchObject({
+      status: 'processing',
+      attempts: 2,
+      externalId: expect.stringMatching(/^resubmitted-/),
+      updatedAt: t.now(),
+    });
     expect(await assetRow(handle.db, assetId)).toMatchObject({ status: 'processing' });
     expect(await jobRow(handle.db, fresh.jobId)).toMatchObject({ attempts: 1, status: 'processing' });
     // The superseded MediaConvert job's late completion is ignored.
-    const late = jobStateChangeEvent({ jobId: 'mc-old', status: 'ERROR', userMetadata: { assetId, jobId }, errorCode: 1, errorMessage: 'old' });
+    const late = jobStateChangeEvent({
+      jobId: 'mc-old',
+      status: 'ERROR',
+      userMetadata: { assetId, jobId },
+      errorCode: 1,
+      errorMessage: 'old',
+    });
     expect(await completeVideoJob(d, late)).toEqual({ result: 'ignored', reason: 'stale_job' });
   });
 
@@ -65,7 +86,11 @@ describe.each(DRIVERS)('sweeper on $name', ({ driver }) => {
     const fresh = await stuck('ingest', 29);
     const res = await sweepStuckJobs(deps());
     expect(res.requeued).toContain(jobId);
-    expect(await jobRow(handle.db, jobId)).toMatchObject({ status: 'queued', attempts: 2, error: expect.stringMatching(/^requeued by the sweeper/) });
+    expect(await jobRow(handle.db, jobId)).toMatchObject({
+      status: 'queued',
+      attempts: 2,
+      error: expect.stringMatching(/^requeued by the sweeper/),
+    });
     expect(await jobRow(handle.db, fresh.jobId)).toMatchObject({ status: 'processing', attempts: 1 });
   });
 
@@ -74,7 +99,11 @@ describe.each(DRIVERS)('sweeper on $name', ({ driver }) => {
     const b = await stuck('ingest', 40, { attempts: 3, status: 'queued' }, { status: 'ready' });
     const res = await sweepStuckJobs(deps());
     expect(res.failed).toEqual(expect.arrayContaining([a.jobId, b.jobId]));
-    expect(await jobRow(handle.db, a.jobId)).toMatchObject({ status: 'failed', error: expect.stringMatching(/^timed out: 40 min without progress, 3 attempt/), finishedAt: t.now() });
+    expect(await jobRow(handle.db, a.jobId)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^timed out: 40 min without progress, 3 attempt/),
+      finishedAt: t.now(),
+    });
     expect(await assetRow(handle.db, a.assetId)).toMatchObject({ status: 'failed', statusReason: 'timed out' });
     expect(await assetRow(handle.db, b.assetId)).toMatchObject({ status: 'ready' });
   });
@@ -109,12 +138,20 @@ describe.each(DRIVERS)('sweeper on $name', ({ driver }) => {
   it('fails at once when MediaConvert refuses the resubmission; waits for the next sweep when it is unreachable', async () => {
     const refused = await stuck(TRANSCODE_JOB_TYPE, 200);
     await sweepStuckJobs(deps(recordingTranscoder(new OriginError('submit_rejected', 'BadRequestException'))));
-    expect(await jobRow(handle.db, refused.jobId)).toMatchObject({ status: 'failed', error: expect.stringMatching(/resubmission refused \(submit_rejected/) });
+    expect(await jobRow(handle.db, refused.jobId)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/resubmission refused \(submit_rejected/),
+    });
     expect(await assetRow(handle.db, refused.assetId)).toMatchObject({ status: 'failed', statusReason: 'timed out' });
 
     const down = await stuck(TRANSCODE_JOB_TYPE, 200);
     await sweepStuckJobs(deps(recordingTranscoder(new OriginError('submit_failed', 'HTTP 503'))));
-    expect(await jobRow(handle.db, down.jobId)).toMatchObject({ status: 'processing', attempts: 2, updatedAt: t.now(), error: expect.stringMatching(/^resubmission failed: submit_failed/) });
+    expect(await jobRow(handle.db, down.jobId)).toMatchObject({
+      status: 'processing',
+      attempts: 2,
+      updatedAt: t.now(),
+      error: expect.stringMatching(/^resubmission failed: submit_failed/),
+    });
   });
 
   it('lets only one of two concurrent sweepers act on a job', async () => {

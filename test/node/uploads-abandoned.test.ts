@@ -32,25 +32,50 @@ describe.each(DRIVERS)('sweepAbandonedUploads on $name', ({ driver }) => {
   beforeAll(async () => {
     handle = await openDb(driver);
     db = handle.db;
-    const [u] = await db.insert(users).values({ email: `sweep-${randomUUID()}@example.test`, name: 'Sweep', passwordHash: 'x' }).returning();
+    const [u] = await db
+      .insert(users)
+      .values({ email: `sweep-${randomUUID()}@example.test`, name: 'Sweep', passwordHash: 'x' })
+      .returning();
     owner = u!.id;
   });
   afterAll(async () => handle?.close());
 
   /** An asset and its upload row; `multipart` also creates the S3 upload (with one part stored). */
-  async function upload(o: { multipart: boolean; expiresInMs: number; status?: 'active' | 'completed' | 'aborted'; assetStatus?: 'pending' | 'processing' | 'ready' }) {
+  async function upload(o: {
+    multipart: boolean;
+    expiresInMs: number;
+    status?: 'active' | 'completed' | 'aborted';
+    assetStatus?: 'pending' | 'processing' | 'ready';
+  }) {
     const assetId = randomUUID();
     const key = originalKey(assetId);
-    await db.insert(assets).values({ id: assetId, ownerId: owner, filename: 'f.bin', declaredType: 'application/octet-stream', size: 6 * MiB, status: o.assetStatus ?? 'pending' });
+    await db.insert(assets).values({
+      id: assetId,
+      ownerId: owner,
+      filename: 'f.bin',
+      declaredType: 'application/octet-stream',
+      size: 6 * MiB,
+      status: o.assetStatus ?? 'pending',
+    });
     let s3UploadId: string | null = null;
     if (o.multipart) {
       s3UploadId = await edge.createMultipartUpload('raw', key);
-      const part = await fetch(await edge.presignUploadPart('raw', key, s3UploadId, 1, 60), { method: 'PUT', body: new Uint8Array(5 * MiB) });
+      const part = await fetch(await edge.presignUploadPart('raw', key, s3UploadId, 1, 60), {
+        method: 'PUT',
+        body: new Uint8Array(5 * MiB),
+      });
       expect(part.status).toBe(200);
     }
     const [row] = await db
       .insert(uploads)
-      .values({ assetId, userId: owner, key, s3UploadId, status: o.status ?? 'active', expiresAt: new Date(t.now().getTime() + o.expiresInMs) })
+      .values({
+        assetId,
+        userId: owner,
+        key,
+        s3UploadId,
+        status: o.status ?? 'active',
+        expiresAt: new Date(t.now().getTime() + o.expiresInMs),
+      })
       .returning();
     return { id: row!.id, assetId, key, s3UploadId };
   }
@@ -114,7 +139,13 @@ describe.each(DRIVERS)('sweepAbandonedUploads on $name', ({ driver }) => {
 
   it('reports an upload it could not close (storage down) and leaves it active for the next run', async () => {
     const stuck = await upload({ multipart: true, expiresInMs: -HOUR });
-    const down = openStorage({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', maxAttempts: 1 });
+    const down = openStorage({
+      endpoint: 'http://127.0.0.1:9',
+      region: 'us-east-1',
+      accessKeyId: 'S3RVER',
+      secretAccessKey: 'S3RVER',
+      maxAttempts: 1,
+    });
     const res = await sweepAbandonedUploads({ ...deps(), storage: down });
     expect(res.failed.map((f) => f.id)).toContain(stuck.id);
     expect((await rows(stuck)).upload.status).toBe('active');

@@ -138,11 +138,15 @@ describe('npm run upload', () => {
   }
 
   function cli(args: string[], creds: { email: string; password: string }, stateFile: string): Run {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/upload.ts', '--endpoint', env.endpoint, '--state', stateFile, '--verbose', ...args], {
-      cwd: root,
-      env: { ...process.env, MEDIA_EMAIL: creds.email, MEDIA_PASSWORD: creds.password },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'cli/upload.ts', '--endpoint', env.endpoint, '--state', stateFile, '--verbose', ...args],
+      {
+        cwd: root,
+        env: { ...process.env, MEDIA_EMAIL: creds.email, MEDIA_PASSWORD: creds.password },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -163,7 +167,9 @@ describe('npm run upload', () => {
     await first.exited;
     expect(partsSent(first.out(), 13).length, first.out()).toBeGreaterThanOrEqual(2);
 
-    const state = JSON.parse(await readFile(stateFile, 'utf8')) as { uploads: Record<string, { uploadId: string; key: string; assetId: string }> };
+    const state = JSON.parse(await readFile(stateFile, 'utf8')) as {
+      uploads: Record<string, { uploadId: string; key: string; assetId: string }>;
+    };
     const entry = state.uploads[path.resolve(file)]!;
     expect(entry.key).toBe(`${entry.assetId}/original`);
     const stored = (await env.storage.listParts(env.raw, entry.key, entry.uploadId)).map((p) => p.partNumber).sort((a, b) => a - b);
@@ -186,7 +192,11 @@ describe('npm run upload', () => {
 
   it('refuses bad credentials and reports a file that is not there, with a failing exit code', async () => {
     const user = await env.register('cli2');
-    const wrong = cli([path.join(env.dataDir, 'nothing.bin')], { email: user.email, password: 'not the password' }, path.join(env.dataDir, 's2.json'));
+    const wrong = cli(
+      [path.join(env.dataDir, 'nothing.bin')],
+      { email: user.email, password: 'not the password' },
+      path.join(env.dataDir, 's2.json'),
+    );
     expect(await wrong.exited).toBe(1);
     expect(wrong.out()).toContain('Invalid email or password');
     const missing = cli(['--no-wait', path.join(env.dataDir, 'nothing.bin')], user, path.join(env.dataDir, 's2.json'));

@@ -72,7 +72,9 @@ describe('replays after the asset is ready', () => {
 
   it('the POST form: stored by S3, then the asset is blocked as original_replaced and the new bytes are never served', async () => {
     const bytes = await smallJpeg(300, 200);
-    const params = await fetch(`${env.endpoint}/s3/params?filename=f.jpg&type=image%2Fjpeg&metadata%5Bsize%5D=${bytes.length}`, { headers: auth() });
+    const params = await fetch(`${env.endpoint}/s3/params?filename=f.jpg&type=image%2Fjpeg&metadata%5Bsize%5D=${bytes.length}`, {
+      headers: auth(),
+    });
     const start = (await params.json()) as { assetId: string; url: string; fields: Record<string, string> };
     const post = (body: Buffer) => {
       const form = new FormData();
@@ -105,7 +107,10 @@ describe('replays after the asset is ready', () => {
     expect(await settled(start.assetId)).toMatchObject({ status: 'ready' });
 
     const other = tampered(bytes);
-    await env.storage.put(env.raw, `${start.assetId}/original`, new Uint8Array(other), { contentType: 'image/jpeg', contentLength: other.length });
+    await env.storage.put(env.raw, `${start.assetId}/original`, new Uint8Array(other), {
+      contentType: 'image/jpeg',
+      contentLength: other.length,
+    });
     await env.stack.dispatcher.idle();
     expect(await status(start.assetId)).toMatchObject({ status: 'blocked', reason: expect.stringMatching(/^original_replaced: /) });
     expect((await originalVia(start.assetId)).status).toBe(403);

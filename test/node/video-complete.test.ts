@@ -66,14 +66,27 @@ function complete(assetId: string, jobId: string, externalId: string): MediaConv
           { outputFilePaths: [`${base}hls/master_540p.m3u8`], durationInMs: 8500, videoDetails: { widthInPx: 960, heightInPx: 540 } },
         ],
       },
-      { type: 'FILE_GROUP', outputDetails: [{ outputFilePaths: [`${base}preview.mp4`], durationInMs: 8500, videoDetails: { widthInPx: 852, heightInPx: 480 } }] },
-      { type: 'FILE_GROUP', outputDetails: [{ outputFilePaths: [`${base}poster.0000001.jpg`], durationInMs: 8500, videoDetails: { widthInPx: 960, heightInPx: 540 } }] },
+      {
+        type: 'FILE_GROUP',
+        outputDetails: [{ outputFilePaths: [`${base}preview.mp4`], durationInMs: 8500, videoDetails: { widthInPx: 852, heightInPx: 480 } }],
+      },
+      {
+        type: 'FILE_GROUP',
+        outputDetails: [
+          { outputFilePaths: [`${base}poster.0000001.jpg`], durationInMs: 8500, videoDetails: { widthInPx: 960, heightInPx: 540 } },
+        ],
+      },
     ],
   });
 }
 
 const failure = (assetId: string, jobId: string, externalId: string, status: 'ERROR' | 'CANCELED' = 'ERROR') =>
-  jobStateChangeEvent({ jobId: externalId, status, userMetadata: { assetId, jobId }, ...(status === 'ERROR' ? { errorCode: 1030, errorMessage: 'Unsupported codec in input' } : {}) });
+  jobStateChangeEvent({
+    jobId: externalId,
+    status,
+    userMetadata: { assetId, jobId },
+    ...(status === 'ERROR' ? { errorCode: 1030, errorMessage: 'Unsupported codec in input' } : {}),
+  });
 
 describe.each(DRIVERS)('video completion on $name', ({ driver }) => {
   let handle: DatabaseHandle;
@@ -95,7 +108,10 @@ describe.each(DRIVERS)('video completion on $name', ({ driver }) => {
     const { assetId, jobId } = await transcoding({ metadata: { camera: 'X100', video: { sourceCodec: 'hevc' } } });
     const files = await putOutputs(deps, assetId);
     // Two deliveries at once (EventBridge is at-least-once): one set of rows.
-    const outcomes = await Promise.all([completeVideoJob(deps, complete(assetId, jobId, 'mc-1')), completeVideoJob(deps, complete(assetId, jobId, 'mc-1'))]);
+    const outcomes = await Promise.all([
+      completeVideoJob(deps, complete(assetId, jobId, 'mc-1')),
+      completeVideoJob(deps, complete(assetId, jobId, 'mc-1')),
+    ]);
     // One row per stored file, plus poster.jpg: the 1 s capture copied to the name the edge serves.
     expect(outcomes).toContainEqual({ result: 'ready', derivatives: files.length + 1 });
     const rows = await derivativeRows(deps.db, assetId);
@@ -106,7 +122,12 @@ describe.each(DRIVERS)('video completion on $name', ({ driver }) => {
     expect((await deps.storage.head(deps.buckets.derivatives, `${assetId}/poster.jpg`))?.contentType).toBe('image/jpeg');
     expect(rows.find((r) => r.kind === 'poster.0000000.jpg')).toMatchObject({ width: 960, height: 540 });
     expect(rows.find((r) => r.kind === 'preview.mp4')).toMatchObject({ width: 852, height: 480, contentType: 'video/mp4' });
-    expect(rows.find((r) => r.kind === 'hls/master_360p_00002.ts')).toMatchObject({ width: 640, height: 360, contentType: 'video/mp2t', size: 3 });
+    expect(rows.find((r) => r.kind === 'hls/master_360p_00002.ts')).toMatchObject({
+      width: 640,
+      height: 360,
+      contentType: 'video/mp2t',
+      size: 3,
+    });
     const asset = await assetRow(deps.db, assetId);
     expect(asset).toMatchObject({ status: 'ready', statusReason: null });
     expect(asset!.metadata).toEqual({
@@ -145,7 +166,10 @@ describe.each(DRIVERS)('video completion on $name', ({ driver }) => {
 
   it('fails job and asset on ERROR with the message as reason; the same ERROR again is a no-op', async () => {
     const { assetId, jobId } = await transcoding();
-    expect(await completeVideoJob(deps, failure(assetId, jobId, 'mc-1'))).toEqual({ result: 'failed', reason: 'Unsupported codec in input' });
+    expect(await completeVideoJob(deps, failure(assetId, jobId, 'mc-1'))).toEqual({
+      result: 'failed',
+      reason: 'Unsupported codec in input',
+    });
     expect(await jobRow(deps.db, jobId)).toMatchObject({ status: 'failed', error: '1030: Unsupported codec in input' });
     expect(await assetRow(deps.db, assetId)).toMatchObject({ status: 'failed', statusReason: 'Unsupported codec in input' });
     expect(await completeVideoJob(deps, failure(assetId, jobId, 'mc-1'))).toEqual({ result: 'ignored', reason: 'duplicate' });
@@ -170,7 +194,10 @@ describe.each(DRIVERS)('video completion on $name', ({ driver }) => {
     await putOutputs(deps, assetId);
     expect(await completeVideoJob(deps, complete(assetId, jobId, 'mc-1'))).toEqual({ result: 'ignored', reason: 'stale_job' });
     expect(await completeVideoJob(deps, failure(assetId, jobId, 'mc-1'))).toEqual({ result: 'ignored', reason: 'stale_job' });
-    expect(await completeVideoJob(deps, complete(assetId, crypto.randomUUID(), 'mc-2'))).toEqual({ result: 'ignored', reason: 'unknown_job' });
+    expect(await completeVideoJob(deps, complete(assetId, crypto.randomUUID(), 'mc-2'))).toEqual({
+      result: 'ignored',
+      reason: 'unknown_job',
+    });
     expect(await jobRow(deps.db, jobId)).toMatchObject({ status: 'processing' });
     expect(await assetRow(deps.db, assetId)).toMatchObject({ status: 'processing' });
     expect(await derivativeRows(deps.db, assetId)).toEqual([]);

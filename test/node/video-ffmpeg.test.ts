@@ -29,7 +29,10 @@ let work: string;
 let handle: DatabaseHandle;
 let deps: PipelineDeps;
 
-async function ffprobeJson(file: string, extra: string[] = []): Promise<{ streams: Record<string, unknown>[]; format?: { duration?: string }; frames?: Record<string, unknown>[] }> {
+async function ffprobeJson(
+  file: string,
+  extra: string[] = [],
+): Promise<{ streams: Record<string, unknown>[]; format?: { duration?: string }; frames?: Record<string, unknown>[] }> {
   const { stdout } = await exec('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', ...extra, file]);
   return JSON.parse(stdout);
 }
@@ -45,11 +48,21 @@ async function prepare(bytes: Buffer) {
   const assetId = await createAsset(deps.db, { size: bytes.length });
   await deps.storage.put('raw', originalKey(assetId), bytes as Uint8Array<ArrayBuffer>, { contentLength: bytes.length });
   const jobId = await createJob(deps.db, { assetId, type: TRANSCODE_JOB_TYPE, status: 'queued' });
-  const request = { assetId, jobId, inputBucket: 'raw', inputKey: originalKey(assetId), outputBucket: 'derivatives', outputPrefix: `${assetId}/` };
+  const request = {
+    assetId,
+    jobId,
+    inputBucket: 'raw',
+    inputKey: originalKey(assetId),
+    outputBucket: 'derivatives',
+    outputPrefix: `${assetId}/`,
+  };
   return { assetId, jobId, request };
 }
 
-function transcoderFor(events: MediaConvertJobEvent[], opts: Partial<ConstructorParameters<typeof FfmpegTranscoder>[0]> = {}): Promise<FfmpegTranscoder> {
+function transcoderFor(
+  events: MediaConvertJobEvent[],
+  opts: Partial<ConstructorParameters<typeof FfmpegTranscoder>[0]> = {},
+): Promise<FfmpegTranscoder> {
   return new FfmpegTranscoder({
     db: deps.db,
     storage: deps.storage,
@@ -83,8 +96,17 @@ describe('a 7 s 960x540 clip with audio', () => {
 
   beforeAll(async () => {
     const clip = await makeClip('with-audio.mp4', [
-      '-f', 'lavfi', '-i', 'testsrc2=size=960x540:rate=24:duration=7',
-      '-f', 'lavfi', '-i', 'sine=frequency=440:duration=7', '-c:a', 'aac', '-shortest',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=960x540:rate=24:duration=7',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:duration=7',
+      '-c:a',
+      'aac',
+      '-shortest',
     ]);
     const p = await prepare(clip);
     ({ assetId, jobId } = p);
@@ -140,7 +162,9 @@ describe('a 7 s 960x540 clip with audio', () => {
     const probe = await ffprobeJson(path.join(hlsDir(), 'master.m3u8'));
     const video = probe.streams.filter((s) => s.codec_type === 'video').map((s) => `${s.codec_name} ${s.width}x${s.height}`);
     expect(video.sort()).toEqual(['h264 640x360', 'h264 960x540']);
-    expect(probe.streams.filter((s) => s.codec_type === 'audio').every((s) => s.codec_name === 'aac' && s.sample_rate === '48000')).toBe(true);
+    expect(probe.streams.filter((s) => s.codec_type === 'audio').every((s) => s.codec_name === 'aac' && s.sample_rate === '48000')).toBe(
+      true,
+    );
     expect(Number(probe.format?.duration)).toBeCloseTo(7, 0);
   });
 
@@ -156,8 +180,24 @@ describe('a 7 s 960x540 clip with audio', () => {
         expect(first.frames?.[0]?.key_frame).toBe(1);
       }
     }
-    const { stdout } = await exec('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-skip_frame', 'nokey', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', path.join(hlsDir(), 'master_540p.m3u8')]);
-    const pts = stdout.split('\n').map((l) => l.replace(/,/g, '').trim()).filter(Boolean).map(Number);
+    const { stdout } = await exec('ffprobe', [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-skip_frame',
+      'nokey',
+      '-show_entries',
+      'frame=pts_time',
+      '-of',
+      'csv=p=0',
+      path.join(hlsDir(), 'master_540p.m3u8'),
+    ]);
+    const pts = stdout
+      .split('\n')
+      .map((l) => l.replace(/,/g, '').trim())
+      .filter(Boolean)
+      .map(Number);
     expect(pts.map((t) => Math.round(t - pts[0]!))).toEqual([0, 2, 4, 6]);
   });
 
@@ -190,7 +230,11 @@ describe('a 7 s 960x540 clip with audio', () => {
   });
 
   it('changes nothing when the same COMPLETE arrives again, and a late ERROR never regresses it', async () => {
-    const before = { rows: await derivativeRows(deps.db, assetId), job: await jobRow(deps.db, jobId), asset: await assetRow(deps.db, assetId) };
+    const before = {
+      rows: await derivativeRows(deps.db, assetId),
+      job: await jobRow(deps.db, jobId),
+      asset: await assetRow(deps.db, assetId),
+    };
     expect(await handleJobStateChange(deps, events[0])).toEqual({ result: 'ignored', reason: 'duplicate' });
     const late = structuredClone(events[0]!);
     late.detail.status = 'ERROR';
@@ -219,7 +263,9 @@ describe('the local transcoder', () => {
     const keys = await keysUnder(deps.storage, 'derivatives', `${assetId}/hls/`);
     expect(keys.map((k) => k.slice(assetId.length + 1))).toEqual(['hls/master.m3u8', 'hls/master_360p.m3u8', 'hls/master_360p_00001.ts']);
     const master = (await deps.storage.getText('derivatives', `${assetId}/hls/master.m3u8`))!;
-    expect(parseMasterPlaylist(master)).toEqual([expect.objectContaining({ width: 320, height: 240, codecs: [expect.stringMatching(/^avc1\./)] })]);
+    expect(parseMasterPlaylist(master)).toEqual([
+      expect.objectContaining({ width: 320, height: 240, codecs: [expect.stringMatching(/^avc1\./)] }),
+    ]);
     expect((await assetRow(deps.db, assetId))!.metadata.video).toMatchObject({ audioCodec: null });
   });
 

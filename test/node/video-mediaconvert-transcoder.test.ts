@@ -28,7 +28,12 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      requests.push({ method: req.method!, url: req.url!, headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') });
+      requests.push({
+        method: req.method!,
+        url: req.url!,
+        headers: req.headers,
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'),
+      });
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(JSON.stringify(answer.body));
     });
   });
@@ -71,7 +76,9 @@ describe('MediaConvertTranscoder', () => {
     expect(r.method).toBe('POST');
     expect(r.url).toBe('/2017-08-29/jobs');
     expect(r.headers['content-type']).toMatch(/^application\/json/);
-    expect(r.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-central-1\/mediaconvert\/aws4_request, SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$/);
+    expect(r.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-central-1\/mediaconvert\/aws4_request, SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$/,
+    );
     expect(r.headers['x-amz-security-token']).toBe('session-token');
     // The REST API's JSON uses lower-camel member names.
     expect(r.body).toMatchObject({
@@ -83,19 +90,33 @@ describe('MediaConvertTranscoder', () => {
     });
     const [input] = r.body.settings.inputs;
     expect(input.fileInput).toBe(`s3://media-raw/${assetId}/original`);
-    const groups = r.body.settings.outputGroups as { name: string; outputGroupSettings: Record<string, any>; outputs: Record<string, any>[] }[];
+    const groups = r.body.settings.outputGroups as {
+      name: string;
+      outputGroupSettings: Record<string, any>;
+      outputs: Record<string, any>[];
+    }[];
     expect(groups.map((g) => g.name)).toEqual(['HLS', 'Preview', 'Poster']);
     const hls = groups[0]!;
-    expect(hls.outputGroupSettings.hlsGroupSettings).toMatchObject({ destination: `s3://media-derivatives/${assetId}/hls/master`, segmentLength: 6 });
-    expect(hls.outputs.map((o) => [o.nameModifier, o.videoDescription.width, o.videoDescription.height, o.videoDescription.codecSettings.h264Settings.maxBitrate])).toEqual(
-      VIDEO_LADDER.map((r) => [`_${r.name}`, r.maxWidth, r.maxHeight, r.videoBitrate]),
-    );
+    expect(hls.outputGroupSettings.hlsGroupSettings).toMatchObject({
+      destination: `s3://media-derivatives/${assetId}/hls/master`,
+      segmentLength: 6,
+    });
+    expect(
+      hls.outputs.map((o) => [
+        o.nameModifier,
+        o.videoDescription.width,
+        o.videoDescription.height,
+        o.videoDescription.codecSettings.h264Settings.maxBitrate,
+      ]),
+    ).toEqual(VIDEO_LADDER.map((r) => [`_${r.name}`, r.maxWidth, r.maxHeight, r.videoBitrate]));
     expect(groups[2]!.outputs[0]!.videoDescription.codecSettings.frameCaptureSettings).toMatchObject({ maxCaptures: 2 });
   });
 
   it('turns a 400 into submit_rejected (permanent) and keeps the SDK error as cause', async () => {
     answer = { status: 400, headers: { 'x-amzn-errortype': 'BadRequestException' }, body: { message: '/queue: not found' } };
-    const err = await transcoder(1).submit(request).catch((e: unknown) => e);
+    const err = await transcoder(1)
+      .submit(request)
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'OriginError', code: 'submit_rejected', permanent: true });
     expect((err as Error).cause).toMatchObject({ name: 'BadRequestException' });
   });

@@ -48,7 +48,13 @@ beforeAll(async () => {
   rootDevVarsBefore = await readOrNull(rootDevVars);
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'media-wrangler-dev-'));
   const edgePort = await freePort();
-  const config = parseConfig(devConfigSchema, { DATA_DIR: dataDir, EDGE_PORT: String(edgePort), S3_PORT: '0', PG_PORT: '0', PG_WS_PORT: '0' });
+  const config = parseConfig(devConfigSchema, {
+    DATA_DIR: dataDir,
+    EDGE_PORT: String(edgePort),
+    S3_PORT: '0',
+    PG_PORT: '0',
+    PG_WS_PORT: '0',
+  });
   const devVarsFile = path.join(dataDir, 'dev.vars');
   stack = await startLocalStack(config, { devVarsFile });
   expect(stack.devVars).toEqual({ file: devVarsFile, status: 'written' });
@@ -93,7 +99,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe('npx wrangler dev against the local stack', () => {
-  it('reads the stack\'s storage and database from the written file (healthz is green on its ports)', async () => {
+  it("reads the stack's storage and database from the written file (healthz is green on its ports)", async () => {
     const res = await fetch(`${url}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok' });
@@ -133,7 +139,7 @@ describe('npx wrangler dev against the local stack', () => {
     expect((await me(url, accessToken)).status).toBe(200);
   });
 
-  it('left the checkout\'s own .dev.vars as it was', async () => {
+  it("left the checkout's own .dev.vars as it was", async () => {
     expect(await readOrNull(rootDevVars)).toBe(rootDevVarsBefore);
   });
 });

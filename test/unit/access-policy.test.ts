@@ -16,20 +16,44 @@ const now = new Date('2026-11-25T12:00:00Z');
 const later = new Date('2026-12-25T12:00:00Z');
 const earlier = new Date('2026-10-25T12:00:00Z');
 const col = (c: Partial<CollectionFacts> = {}): CollectionFacts => ({
-  id: 'c1', ownerId: 'owner', visibility: 'private', visibilitySetBy: null, deletedAt: null, ...c,
+  id: 'c1',
+  ownerId: 'owner',
+  visibility: 'private',
+  visibilitySetBy: null,
+  deletedAt: null,
+  ...c,
 });
 const asset: AssetFacts = {
-  id: 'a1', ownerId: 'owner', visibility: 'private', visibilitySetBy: null, deletedAt: null,
+  id: 'a1',
+  ownerId: 'owner',
+  visibility: 'private',
+  visibilitySetBy: null,
+  deletedAt: null,
   placements: [{ collection: col(), addedBy: 'owner' }],
 };
 const caller = (userId: string, groupIds: string[] = [], orgIds: string[] = []) => ({ userId, groupIds, orgIds });
 const grant = (g: Partial<GrantFacts>): GrantFacts => ({
-  resourceType: 'asset', resourceId: 'a1', principalType: 'user', principalId: 'u1', permission: 'view', expiresAt: null, grantedBy: 'owner', ...g,
+  resourceType: 'asset',
+  resourceId: 'a1',
+  principalType: 'user',
+  principalId: 'u1',
+  permission: 'view',
+  expiresAt: null,
+  grantedBy: 'owner',
+  ...g,
 });
 const q = (over: Partial<AccessQuestion>): AccessQuestion => ({ asset, caller: null, grants: [], now, ...over });
 const link = (l: Partial<LinkFacts>): LinkFacts => ({
-  resourceType: 'asset', resourceId: 'a1', permission: 'download', expiresAt: later, revokedAt: null,
-  allowDownload: true, maxDownloads: null, downloadCount: 0, createdBy: 'owner', ...l,
+  resourceType: 'asset',
+  resourceId: 'a1',
+  permission: 'download',
+  expiresAt: later,
+  revokedAt: null,
+  allowDownload: true,
+  maxDownloads: null,
+  downloadCount: 0,
+  createdBy: 'owner',
+  ...l,
 });
 
 describe('access policy', () => {
@@ -95,11 +119,14 @@ describe('rights never amplify', () => {
     visibilitySetBy: 'owner',
     placements: [{ collection: col({ id: 'mine', ownerId: 'viewer' }), addedBy: 'viewer' }],
   };
-  const viaMine = (g: Partial<GrantFacts>) => grant({ resourceType: 'collection', resourceId: 'mine', grantedBy: 'viewer', permission: 'manage', ...g });
+  const viaMine = (g: Partial<GrantFacts>) =>
+    grant({ resourceType: 'collection', resourceId: 'mine', grantedBy: 'viewer', permission: 'manage', ...g });
 
   it('a viewer who adds an asset to their collection and shares it passes on nothing', () => {
     const people = [caller('viewer', [], ['org']), caller('friend')];
-    expect(assetPermission(q({ asset: pub, caller: caller('viewer', [], ['org']), grants: [viaMine({ principalId: 'viewer' })], people }))).toBe('view');
+    expect(
+      assetPermission(q({ asset: pub, caller: caller('viewer', [], ['org']), grants: [viaMine({ principalId: 'viewer' })], people })),
+    ).toBe('view');
     expect(assetPermission(q({ asset: pub, caller: caller('friend'), grants: [viaMine({ principalId: 'friend' })], people }))).toBe('view');
     const orgGrant = viaMine({ principalType: 'org', principalId: 'org' });
     expect(assetPermission(q({ asset: pub, caller: caller('viewer', [], ['org']), grants: [orgGrant], people }))).toBe('view');
@@ -110,7 +137,13 @@ describe('rights never amplify', () => {
   it('an item a sharer added is shared by the collection, and stops being when they lose manage', () => {
     const shared = { ...asset, placements: [{ collection: col({ id: 'team', ownerId: 'lead' }), addedBy: 'm' }] };
     const managerGrant = grant({ principalId: 'm', permission: 'manage' });
-    const teamGrant = grant({ resourceType: 'collection', resourceId: 'team', principalId: 'u1', permission: 'download', grantedBy: 'lead' });
+    const teamGrant = grant({
+      resourceType: 'collection',
+      resourceId: 'team',
+      principalId: 'u1',
+      permission: 'download',
+      grantedBy: 'lead',
+    });
     const people = [caller('m'), caller('lead'), caller('u1')];
     expect(assetPermission(q({ asset: shared, caller: caller('u1'), grants: [managerGrant, teamGrant], people }))).toBe('download');
     expect(assetPermission(q({ asset: shared, caller: caller('u1'), grants: [teamGrant], people }))).toBeNull();
@@ -138,7 +171,13 @@ describe('rights never amplify', () => {
 
   it('a collection grant or link counts only while its maker may share the collection', () => {
     const c = col({ id: 'c1', ownerId: 'lead', visibility: 'public', visibilitySetBy: 'lead' });
-    const byStranger = grant({ resourceType: 'collection', resourceId: 'c1', principalId: 'u1', permission: 'edit', grantedBy: 'stranger' });
+    const byStranger = grant({
+      resourceType: 'collection',
+      resourceId: 'c1',
+      principalId: 'u1',
+      permission: 'edit',
+      grantedBy: 'stranger',
+    });
     expect(collectionPermission({ collection: c, caller: caller('u1'), grants: [byStranger], now })).toBe('view');
     const strangerLink = link({ resourceType: 'collection', resourceId: 'c1', permission: 'edit', createdBy: 'stranger' });
     expect(collectionPermission({ collection: c, caller: null, grants: [], link: strangerLink, now })).toBe('view');

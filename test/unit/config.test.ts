@@ -76,7 +76,12 @@ describe('parseConfig', () => {
 
   it('gives the origin the Lambda role credentials when no S3 keys are set', () => {
     const base = { S3_ENDPOINT: 'https://s3.eu-central-1.amazonaws.com', S3_BUCKET_RAW: 'raw', S3_BUCKET_DERIVATIVES: 'derivatives' };
-    const role = parseConfig(originConfigSchema, { ...base, AWS_ACCESS_KEY_ID: 'ASIA1', AWS_SECRET_ACCESS_KEY: 's', AWS_SESSION_TOKEN: 't' });
+    const role = parseConfig(originConfigSchema, {
+      ...base,
+      AWS_ACCESS_KEY_ID: 'ASIA1',
+      AWS_SECRET_ACCESS_KEY: 's',
+      AWS_SESSION_TOKEN: 't',
+    });
     expect(role).toMatchObject({ S3_ACCESS_KEY_ID: 'ASIA1', S3_SECRET_ACCESS_KEY: 's', S3_SESSION_TOKEN: 't' });
     const explicit = parseConfig(originConfigSchema, { ...base, S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 'x', AWS_SESSION_TOKEN: 't' });
     expect(explicit).toMatchObject({ S3_ACCESS_KEY_ID: 'k', S3_SESSION_TOKEN: undefined });

@@ -54,9 +54,13 @@ describe('download counting', () => {
   /** Spec spellings: zero-padded numbers, spaces around commas. */
   const num = (n: number) => fc.nat(3).map((pad) => `${'0'.repeat(pad)}${n}`);
   const spec = fc.oneof(
-    fc.tuple(fc.nat(1200), fc.nat(1200)).chain(([a, b]) =>
-      fc.tuple(num(Math.min(a, b)), num(Math.max(a, b))).map(([x, y]) => ({ text: `${x}-${y}`, from: Math.min(a, b), to: Math.max(a, b) })),
-    ),
+    fc
+      .tuple(fc.nat(1200), fc.nat(1200))
+      .chain(([a, b]) =>
+        fc
+          .tuple(num(Math.min(a, b)), num(Math.max(a, b)))
+          .map(([x, y]) => ({ text: `${x}-${y}`, from: Math.min(a, b), to: Math.max(a, b) })),
+      ),
     fc.nat(1200).chain((a) => num(a).map((x) => ({ text: `${x}-`, from: a, to: Infinity }))),
     fc.integer({ min: 1, max: 1200 }).chain((n) => num(n).map((x) => ({ text: `-${x}`, from: LEN - n, to: LEN - 1 }))),
   );
@@ -89,7 +93,14 @@ describe('what an object is sent as', () => {
   });
 
   it('never sends a type a page would run as a script or stylesheet', () => {
-    for (const t of ['text/javascript', 'application/javascript', 'application/x-javascript', 'text/ecmascript', 'text/css', 'application/wasm']) {
+    for (const t of [
+      'text/javascript',
+      'application/javascript',
+      'application/x-javascript',
+      'text/ecmascript',
+      'text/css',
+      'application/wasm',
+    ]) {
       expect(typeToSend(original(t), null), t).toBe('application/octet-stream');
       expect(typeToSend({ kind: 'derivative' }, t), t).toBe('application/octet-stream');
     }

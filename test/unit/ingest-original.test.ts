@@ -26,7 +26,23 @@ describe('sameObject', () => {
 describe('replacedSinceIngest (AWS, versioned)', () => {
   /** S3 HEAD as a versioned bucket answers it; `heads` counts the calls. */
   function storage(current: Partial<ObjectInfo> | null) {
-    const s = { heads: 0, head: async () => (s.heads++, current === null ? null : ({ size: 1, etag: '', lastModified: undefined, contentType: undefined, metadata: {}, versionId: undefined, ...current } as ObjectInfo)) };
+    const s = {
+      heads: 0,
+      head: async () => (
+        s.heads++,
+        current === null
+          ? null
+          : ({
+              size: 1,
+              etag: '',
+              lastModified: undefined,
+              contentType: undefined,
+              metadata: {},
+              versionId: undefined,
+              ...current,
+            } as ObjectInfo)
+      ),
+    };
     return s as unknown as OriginStorage & { heads: number };
   }
   const deps = (s: OriginStorage) => ({ storage: s, buckets: { raw: 'raw', derivatives: 'derivatives' } });
@@ -43,7 +59,9 @@ describe('replacedSinceIngest (AWS, versioned)', () => {
   });
 
   it('an event for an older version while the checked one is current, a deleted object, or nothing recorded: no block', async () => {
-    expect(await replacedSinceIngest(deps(storage({ etag: '"aaa"', versionId: 'v1' })), 'k', checked, { etag: 'old', versionId: 'v0' })).toBeNull();
+    expect(
+      await replacedSinceIngest(deps(storage({ etag: '"aaa"', versionId: 'v1' })), 'k', checked, { etag: 'old', versionId: 'v0' }),
+    ).toBeNull();
     expect(await replacedSinceIngest(deps(storage(null)), 'k', checked, { etag: 'new', versionId: 'v3' })).toBeNull();
     expect(await replacedSinceIngest(deps(storage({ etag: '"new"' })), 'k', null, { etag: 'new' })).toBeNull();
   });

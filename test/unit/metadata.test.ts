@@ -25,7 +25,9 @@ describe('readExif', () => {
   });
 
   it('returns nothing, without throwing, for images without EXIF and for non-images', async () => {
-    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
     expect(await readExif(png)).toEqual({});
     expect(await readExif(Buffer.from('not an image at all'))).toEqual({});
   });

@@ -100,7 +100,9 @@ describe('npm test preflight', () => {
   });
 
   it('finds PostgreSQL on PATH when the versioned folder is absent; a non-executable file does not count', async () => {
-    const env = await machine('pg-on-path', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'runuser', 'initdb', 'pg_ctl'], { chromium: true });
+    const env = await machine('pg-on-path', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'runuser', 'initdb', 'pg_ctl'], {
+      chromium: true,
+    });
     expect(findMissing(env, isRoot)).toEqual([]);
     await chmod(path.join(env.PATH, 'pg_ctl'), 0o644);
     await chmod(env.CHROMIUM_PATH, 0o644);

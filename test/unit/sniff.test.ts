@@ -8,9 +8,15 @@ const text = (s: string) => sniff(Buffer.from(s));
 
 describe('sniff', () => {
   it('recognises binary images by their magic numbers', async () => {
-    const png = await sharp({ create: { width: 4, height: 4, channels: 4, background: '#f00' } }).png().toBuffer();
-    const jpeg = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#f00' } }).jpeg().toBuffer();
-    const webp = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#f00' } }).webp().toBuffer();
+    const png = await sharp({ create: { width: 4, height: 4, channels: 4, background: '#f00' } })
+      .png()
+      .toBuffer();
+    const jpeg = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#f00' } })
+      .jpeg()
+      .toBuffer();
+    const webp = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#f00' } })
+      .webp()
+      .toBuffer();
     expect(await sniff(png)).toEqual({ mime: 'image/png', kind: 'image', category: 'image' });
     expect(await sniff(jpeg)).toMatchObject({ mime: 'image/jpeg', kind: 'image' });
     expect(await sniff(webp)).toMatchObject({ mime: 'image/webp', kind: 'image' });
@@ -26,7 +32,9 @@ describe('sniff', () => {
 
   it('finds SVG behind an XML declaration, comments, a DOCTYPE with an internal subset, and a namespace prefix', async () => {
     expect(await text('<svg xmlns="http://www.w3.org/2000/svg"/>')).toMatchObject({ mime: 'image/svg+xml', kind: 'image' });
-    expect(await text('\ufeff<?xml version="1.0" encoding="UTF-8"?>\n<!-- made by hand -->\n<!DOCTYPE svg [ <!ENTITY a "b"> ]>\n<svg/>')).toMatchObject({
+    expect(
+      await text('\ufeff<?xml version="1.0" encoding="UTF-8"?>\n<!-- made by hand -->\n<!DOCTYPE svg [ <!ENTITY a "b"> ]>\n<svg/>'),
+    ).toMatchObject({
       mime: 'image/svg+xml',
     });
     expect(await text('<?xml version="1.0"?><svg:svg xmlns:svg="http://www.w3.org/2000/svg"/>')).toMatchObject({ mime: 'image/svg+xml' });
@@ -41,7 +49,11 @@ describe('sniff', () => {
   });
 
   it('calls bytes with NULs or invalid UTF-8 binary, and nothing at all empty', async () => {
-    expect(await sniff(Buffer.from([0x00, 0x01, 0x02, 0x41]))).toEqual({ mime: 'application/octet-stream', kind: 'other', category: 'other' });
+    expect(await sniff(Buffer.from([0x00, 0x01, 0x02, 0x41]))).toEqual({
+      mime: 'application/octet-stream',
+      kind: 'other',
+      category: 'other',
+    });
     expect(await sniff(Buffer.from([0x41, 0xc3, 0x28, 0x41]))).toMatchObject({ mime: 'application/octet-stream' });
     expect(await sniff(new Uint8Array(0))).toMatchObject({ mime: 'application/x-empty', kind: 'other' });
   });
@@ -52,17 +64,26 @@ describe('sniff', () => {
   });
 
   it('ignores what the file claims to be in favour of the bytes (a PNG named .txt is still a PNG)', async () => {
-    const png = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#000' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
     expect((await sniff(png)).mime).toBe('image/png');
     expect(classify('image/heic')).toMatchObject({ kind: 'image' });
-    expect(classify('application/vnd.openxmlformats-officedocument.wordprocessingml.document')).toMatchObject({ kind: 'other', category: 'document' });
+    expect(classify('application/vnd.openxmlformats-officedocument.wordprocessingml.document')).toMatchObject({
+      kind: 'other',
+      category: 'document',
+    });
   });
 });
 
 describe('endMarker', () => {
   it('sees JPEG EOI, PNG IEND and PDF %%EOF, allowing trailing padding', async () => {
-    const jpeg = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } }).jpeg().toBuffer();
-    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } }).png().toBuffer();
+    const jpeg = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } })
+      .jpeg()
+      .toBuffer();
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
     expect(endMarker('image/jpeg', jpeg.subarray(-1024))).toBe('present');
     expect(endMarker('image/jpeg', Buffer.concat([jpeg, Buffer.alloc(16)]).subarray(-1024))).toBe('present');
     expect(endMarker('image/jpeg', jpeg.subarray(0, jpeg.length - 40).subarray(-1024))).toBe('missing');

@@ -3,15 +3,26 @@ import { describe, expect, test } from 'vitest';
 import { isAppPath, shellCsp, storageOrigins } from '../../edge/platform/spa.routes.ts';
 
 describe('isAppPath', () => {
-  test.each(['/', '/assets/0b6c', '/collections', '/share/abc.def', '/search', '/login', '/mine', '/status-page', '/apis'])('%s is the app', (p) => {
-    expect(isAppPath(p)).toBe(true);
-  });
-  test.each(['/api', '/api/nope', '/s3/multipart', '/m/x/original', '/s/tok/', '/s', '/static/app.js', '/.well-known/jwks.json', '/status', '/healthz'])(
-    '%s belongs to the server',
+  test.each(['/', '/assets/0b6c', '/collections', '/share/abc.def', '/search', '/login', '/mine', '/status-page', '/apis'])(
+    '%s is the app',
     (p) => {
-      expect(isAppPath(p)).toBe(false);
+      expect(isAppPath(p)).toBe(true);
     },
   );
+  test.each([
+    '/api',
+    '/api/nope',
+    '/s3/multipart',
+    '/m/x/original',
+    '/s/tok/',
+    '/s',
+    '/static/app.js',
+    '/.well-known/jwks.json',
+    '/status',
+    '/healthz',
+  ])('%s belongs to the server', (p) => {
+    expect(isAppPath(p)).toBe(false);
+  });
 });
 
 test('connect-src names the storage endpoint browsers upload to', () => {

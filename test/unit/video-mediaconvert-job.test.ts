@@ -33,7 +33,10 @@ describe('buildMediaConvertJob', () => {
       ClientRequestToken: `${jobId}:0`,
     });
     expect(job.Settings!.Inputs).toEqual([
-      expect.objectContaining({ FileInput: `s3://media-raw/${assetId}/original`, AudioSelectors: { 'Audio Selector 1': { DefaultSelection: 'DEFAULT' } } }),
+      expect.objectContaining({
+        FileInput: `s3://media-raw/${assetId}/original`,
+        AudioSelectors: { 'Audio Selector 1': { DefaultSelection: 'DEFAULT' } },
+      }),
     ]);
     expect(buildMediaConvertJob({ ...base, attempt: 2 }, opts).ClientRequestToken).toBe(`${jobId}:2`);
   });
@@ -72,7 +75,14 @@ describe('buildMediaConvertJob', () => {
       expect(o.AudioDescriptions).toEqual([
         expect.objectContaining({
           AudioSourceName: 'Audio Selector 1',
-          CodecSettings: { Codec: 'AAC', AacSettings: expect.objectContaining({ Bitrate: rung.audioBitrate, SampleRate: VIDEO_AUDIO.sampleRate, CodingMode: 'CODING_MODE_2_0' }) },
+          CodecSettings: {
+            Codec: 'AAC',
+            AacSettings: expect.objectContaining({
+              Bitrate: rung.audioBitrate,
+              SampleRate: VIDEO_AUDIO.sampleRate,
+              CodingMode: 'CODING_MODE_2_0',
+            }),
+          },
         }),
       ]);
     });
@@ -93,7 +103,10 @@ describe('buildMediaConvertJob', () => {
       VideoDescription: {
         Width: 1280,
         Height: 720,
-        CodecSettings: { Codec: 'FRAME_CAPTURE', FrameCaptureSettings: { FramerateNumerator: 1, FramerateDenominator: 1, MaxCaptures: VIDEO_POSTER.maxCaptures } },
+        CodecSettings: {
+          Codec: 'FRAME_CAPTURE',
+          FrameCaptureSettings: { FramerateNumerator: 1, FramerateDenominator: 1, MaxCaptures: VIDEO_POSTER.maxCaptures },
+        },
       },
     });
   });
@@ -113,7 +126,9 @@ describe('buildMediaConvertJob', () => {
   it('builds the whole ladder by height when the source size is unknown', () => {
     const unknown = buildMediaConvertJob(base, opts);
     const outputs = group(unknown, 'HLS').Outputs!;
-    expect(outputs.map((o) => [o.VideoDescription?.Width, o.VideoDescription?.Height])).toEqual(VIDEO_LADDER.map((r) => [undefined, r.maxHeight]));
+    expect(outputs.map((o) => [o.VideoDescription?.Width, o.VideoDescription?.Height])).toEqual(
+      VIDEO_LADDER.map((r) => [undefined, r.maxHeight]),
+    );
     expect(outputs.every((o) => o.AudioDescriptions?.length === 1)).toBe(true);
   });
 

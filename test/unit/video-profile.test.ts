@@ -41,11 +41,16 @@ describe('planLadder', () => {
   });
 
   it('fitWithin never grows a side', () => {
-    for (const [w, h] of [[100, 50], [4000, 3000], [1921, 1081], [333, 777]] as const) {
+    for (const [w, h] of [
+      [100, 50],
+      [4000, 3000],
+      [1921, 1081],
+      [333, 777],
+    ] as const) {
       const f = fitWithin({ width: w, height: h }, 1280, 720);
       expect(f.width).toBeLessThanOrEqual(w);
       expect(f.height).toBeLessThanOrEqual(h);
-      expect(f.width % 2 + (f.height % 2)).toBe(0);
+      expect((f.width % 2) + (f.height % 2)).toBe(0);
     }
   });
 
@@ -59,8 +64,21 @@ describe('planLadder', () => {
 
 describe('file names', () => {
   it('are valid variant paths and classify back to what they are', () => {
-    const names = [MASTER_PLAYLIST, rungPlaylist('720p'), rungSegment('720p', 1), rungSegment('1080p', 123456), posterCapture(0), posterCapture(1), 'preview.mp4'];
-    expect(names.slice(0, 4)).toEqual(['hls/master.m3u8', 'hls/master_720p.m3u8', 'hls/master_720p_00001.ts', 'hls/master_1080p_123456.ts']);
+    const names = [
+      MASTER_PLAYLIST,
+      rungPlaylist('720p'),
+      rungSegment('720p', 1),
+      rungSegment('1080p', 123456),
+      posterCapture(0),
+      posterCapture(1),
+      'preview.mp4',
+    ];
+    expect(names.slice(0, 4)).toEqual([
+      'hls/master.m3u8',
+      'hls/master_720p.m3u8',
+      'hls/master_720p_00001.ts',
+      'hls/master_1080p_123456.ts',
+    ]);
     for (const n of names) expect(isVariantPath(n), n).toBe(true);
     expect(names.map(parseVideoFile)).toEqual([
       { type: 'master' },
@@ -87,17 +105,32 @@ describe('file names', () => {
 
   it('gives HLS, MP4 and JPEG their content types', () => {
     expect(['a.m3u8', 'a.ts', 'a.mp4', 'a.jpg', 'a.bin'].map(videoContentType)).toEqual([
-      'application/vnd.apple.mpegurl', 'video/mp2t', 'video/mp4', 'image/jpeg', 'application/octet-stream',
+      'application/vnd.apple.mpegurl',
+      'video/mp2t',
+      'video/mp4',
+      'image/jpeg',
+      'application/octet-stream',
     ]);
   });
 });
 
 describe('HLS playlists', () => {
   it('reads variants with quoted attribute lists and media segments', () => {
-    const master = parseMasterPlaylist('#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=985600,RESOLUTION=640x360,CODECS="avc1.4d401e,mp4a.40.2"\nmaster_360p.m3u8\n\n');
+    const master = parseMasterPlaylist(
+      '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=985600,RESOLUTION=640x360,CODECS="avc1.4d401e,mp4a.40.2"\nmaster_360p.m3u8\n\n',
+    );
     expect(master).toEqual([{ uri: 'master_360p.m3u8', bandwidth: 985600, width: 640, height: 360, codecs: ['avc1.4d401e', 'mp4a.40.2'] }]);
-    const media = parseMediaPlaylist('#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6.000000,\na_00001.ts\n#EXTINF:1.5,\na_00002.ts\n#EXT-X-ENDLIST\n');
-    expect(media).toEqual({ targetDurationSec: 6, ended: true, segments: [{ uri: 'a_00001.ts', durationSec: 6 }, { uri: 'a_00002.ts', durationSec: 1.5 }] });
+    const media = parseMediaPlaylist(
+      '#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6.000000,\na_00001.ts\n#EXTINF:1.5,\na_00002.ts\n#EXT-X-ENDLIST\n',
+    );
+    expect(media).toEqual({
+      targetDurationSec: 6,
+      ended: true,
+      segments: [
+        { uri: 'a_00001.ts', durationSec: 6 },
+        { uri: 'a_00002.ts', durationSec: 1.5 },
+      ],
+    });
     expect(() => parseMasterPlaylist('<html>')).toThrow(TypeError);
   });
 });
@@ -106,14 +139,27 @@ describe('parseProbe', () => {
   const stream = { codec_type: 'video', codec_name: 'h264', width: 1920, height: 1080, avg_frame_rate: '30000/1001' };
 
   it('applies rotation and pixel aspect ratio to get the display size', () => {
-    expect(parseProbe({ streams: [{ ...stream, side_data_list: [{ rotation: -90 }] }], format: { duration: '3.5' } })).toMatchObject({ width: 1080, height: 1920, durationSec: 3.5, audioCodec: null });
-    expect(parseProbe({ streams: [{ ...stream, width: 720, height: 576, sample_aspect_ratio: '64:45' }] })).toMatchObject({ width: 1024, height: 576 });
+    expect(parseProbe({ streams: [{ ...stream, side_data_list: [{ rotation: -90 }] }], format: { duration: '3.5' } })).toMatchObject({
+      width: 1080,
+      height: 1920,
+      durationSec: 3.5,
+      audioCodec: null,
+    });
+    expect(parseProbe({ streams: [{ ...stream, width: 720, height: 576, sample_aspect_ratio: '64:45' }] })).toMatchObject({
+      width: 1024,
+      height: 576,
+    });
     expect(parseProbe({ streams: [stream, { codec_type: 'audio', codec_name: 'aac' }] }).fps).toBeCloseTo(29.97, 2);
   });
 
   it('refuses a file without a video stream (cover art does not count)', () => {
-    expect(() => parseProbe({ streams: [{ codec_type: 'audio', codec_name: 'mp3' }, { ...stream, disposition: { attached_pic: 1 } }] })).toThrow(
-      expect.objectContaining({ code: 'no_video' }),
-    );
+    expect(() =>
+      parseProbe({
+        streams: [
+          { codec_type: 'audio', codec_name: 'mp3' },
+          { ...stream, disposition: { attached_pic: 1 } },
+        ],
+      }),
+    ).toThrow(expect.objectContaining({ code: 'no_video' }));
   });
 });

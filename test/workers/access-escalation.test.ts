@@ -38,8 +38,10 @@ async function managerOperations(as: string, id: string) {
 }
 const refusedToViewer = { download: 403, rename: 403, hide: 403, trash: 403, link: 403, grants: 403, audit: 403 };
 
-const newCollection = async (as: string) => (await expectJson(await api('POST', '/api/collections', { as, json: { name: `c-${crypto.randomUUID()}` } }), 201)).id as string;
-const addItem = (as: string, collection: string, assetId: string) => api('POST', `/api/collections/${collection}/items`, { as, json: { assetId } });
+const newCollection = async (as: string) =>
+  (await expectJson(await api('POST', '/api/collections', { as, json: { name: `c-${crypto.randomUUID()}` } }), 201)).id as string;
+const addItem = (as: string, collection: string, assetId: string) =>
+  api('POST', `/api/collections/${collection}/items`, { as, json: { assetId } });
 const grant = (as: string, json: Record<string, unknown>) => api('POST', '/api/grants', { as, json });
 
 beforeAll(async () => {
@@ -64,7 +66,13 @@ describe('a viewer cannot become a manager', () => {
     const mine = await newCollection(viewer);
     // Personal curation stays allowed: the item is in the viewer's collection.
     expect((await addItem(viewer, mine, asset)).status).toBe(201);
-    const self = await grant(viewer, { resourceType: 'collection', resourceId: mine, principalType: 'user', principalId: viewer, permission: 'manage' });
+    const self = await grant(viewer, {
+      resourceType: 'collection',
+      resourceId: mine,
+      principalType: 'user',
+      principalId: viewer,
+      permission: 'manage',
+    });
     expect(self.status).toBe(400);
     expect(await managerOperations(viewer, asset)).toEqual(refusedToViewer);
   });
@@ -74,7 +82,13 @@ describe('a viewer cannot become a manager', () => {
     await seedMember(org, friend);
     const mine = await newCollection(viewer);
     expect((await addItem(viewer, mine, asset)).status).toBe(201);
-    const res = await grant(viewer, { resourceType: 'collection', resourceId: mine, principalType: 'org', principalId: org, permission: 'manage' });
+    const res = await grant(viewer, {
+      resourceType: 'collection',
+      resourceId: mine,
+      principalType: 'org',
+      principalId: org,
+      permission: 'manage',
+    });
     expect(res.status).toBe(201);
     expect(await managerOperations(viewer, asset)).toEqual(refusedToViewer);
     expect(await managerOperations(friend, asset)).toEqual(refusedToViewer);
@@ -83,7 +97,13 @@ describe('a viewer cannot become a manager', () => {
   it('granting the collection to another account gives that account nothing more', async () => {
     const mine = await newCollection(viewer);
     expect((await addItem(viewer, mine, asset)).status).toBe(201);
-    const res = await grant(viewer, { resourceType: 'collection', resourceId: mine, principalType: 'user', principalId: friend, permission: 'manage' });
+    const res = await grant(viewer, {
+      resourceType: 'collection',
+      resourceId: mine,
+      principalType: 'user',
+      principalId: friend,
+      permission: 'manage',
+    });
     expect(res.status).toBe(201);
     expect(await managerOperations(friend, asset)).toEqual(refusedToViewer);
     // The friend does manage the viewer's collection itself: that is the viewer's to give.
@@ -116,7 +136,17 @@ describe('what a sharer passes on, and only while they hold manage', () => {
     );
     const theirs = await newCollection(manager);
     expect((await addItem(manager, theirs, priv)).status).toBe(201);
-    expect((await grant(manager, { resourceType: 'collection', resourceId: theirs, principalType: 'user', principalId: reader, permission: 'download' })).status).toBe(201);
+    expect(
+      (
+        await grant(manager, {
+          resourceType: 'collection',
+          resourceId: theirs,
+          principalType: 'user',
+          principalId: reader,
+          permission: 'download',
+        })
+      ).status,
+    ).toBe(201);
     const link = await expectJson(
       await api('POST', '/api/share-links', { as: manager, json: { resourceType: 'asset', resourceId: priv, permission: 'download' } }),
       201,
@@ -163,7 +193,10 @@ describe('what a sharer passes on, and only while they hold manage', () => {
     expect((await SELF.fetch(`${ORIGIN}/s/${link.token}/original`)).status).toBe(403);
 
     expect((await api('PATCH', `/api/grants/${r.id}`, { as: manager, json: { permission: 'download' } })).status).toBe(200);
-    const raised = await expectJson(await api('PATCH', `/api/share-links/${link.id}`, { as: manager, json: { permission: 'download' } }), 200);
+    const raised = await expectJson(
+      await api('PATCH', `/api/share-links/${link.id}`, { as: manager, json: { permission: 'download' } }),
+      200,
+    );
     expect((await api('GET', `/m/${priv}/original`, { as: reader })).status).toBe(200);
     expect((await SELF.fetch(`${ORIGIN}/s/${raised.token}/original`)).status).toBe(200);
 

@@ -29,7 +29,17 @@ describe('Cache-Control on API answers', () => {
       status: await call('/status', { token: user.accessToken }),
     };
     const statuses = Object.fromEntries(Object.entries(answers).map(([k, r]) => [k, r.status]));
-    expect(statuses).toEqual({ orgs: 200, me: 200, anonymous: 401, invalid: 400, missing: 404, noRoute: 404, badBody: 415, companion: 401, status: 400 });
+    expect(statuses).toEqual({
+      orgs: 200,
+      me: 200,
+      anonymous: 401,
+      invalid: 400,
+      missing: 404,
+      noRoute: 404,
+      badBody: 415,
+      companion: 401,
+      status: 400,
+    });
     for (const [name, res] of Object.entries(answers)) expect(res.headers.get('cache-control'), name).toBe(NO_STORE);
   });
 

@@ -63,7 +63,15 @@ describe('API fuzz (driven by /api/openapi.json)', () => {
 
   it('reads the operations from the document itself, and starts from real cursors and media tokens', () => {
     const names = ops.map((o) => `${o.method} ${o.path}`);
-    expect(names).toEqual(expect.arrayContaining(['GET /api/search', 'POST /api/collections', 'POST /api/auth/register', 'GET /m/{assetId}/{variant}', 'POST /s3/multipart']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'GET /api/search',
+        'POST /api/collections',
+        'POST /api/auth/register',
+        'GET /m/{assetId}/{variant}',
+        'POST /s3/multipart',
+      ]),
+    );
     expect(ops.filter((o) => o.path.startsWith('/api/')).length).toBeGreaterThan(40);
     expect(world.mediaUrls.length).toBeGreaterThan(0);
     expect(Object.keys(world.pools.cursors).sort()).toEqual(
@@ -79,7 +87,15 @@ describe('API fuzz (driven by /api/openapi.json)', () => {
       const property = fc.asyncProperty(operationRequest(world, op), async (req) => {
         requests++;
         const answer = await send(req, world);
-        if (env.FUZZ_DEBUG) console.log('FUZZ', answer.status, req.caller, req.method, req.url.length > 200 ? `${req.url.slice(0, 80)}…${req.url.slice(-100)}` : req.url, typeof req.body === 'string' ? req.body.slice(0, 80) : req.body ? 'bytes' : '');
+        if (env.FUZZ_DEBUG)
+          console.log(
+            'FUZZ',
+            answer.status,
+            req.caller,
+            req.method,
+            req.url.length > 200 ? `${req.url.slice(0, 80)}…${req.url.slice(-100)}` : req.url,
+            typeof req.body === 'string' ? req.body.slice(0, 80) : req.body ? 'bytes' : '',
+          );
         const breach = contractBreach(req, answer) ?? credentialBreach(op, req, answer);
         if (breach) throw new Error(breach);
         if (answer.status < 300) harvestIds(answer.text, world.pools);

@@ -22,7 +22,10 @@ async function expectFieldError(path: string, json: unknown, field: string, code
   const error = await errorOf(res);
   expect(error.code).toBe('validation_failed');
   const fields = error.details?.fields ?? [];
-  expect(fields.map((f) => f.field), JSON.stringify(json)).toContain(field);
+  expect(
+    fields.map((f) => f.field),
+    JSON.stringify(json),
+  ).toContain(field);
   if (code) expect(fields.find((f) => f.field === field)?.code).toBe(code);
   return error;
 }
@@ -31,7 +34,11 @@ describe('request bodies', () => {
   const routes = ['/api/auth/register', '/api/auth/login'];
 
   it.each(routes)('%s refuses a body that is not JSON with 415', async (path) => {
-    const variants: Record<string, string>[] = [{ 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }, {}];
+    const variants: Record<string, string>[] = [
+      { 'content-type': 'text/plain' },
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      {},
+    ];
     for (const headers of variants) {
       const res = await call(path, { body: 'email=a@b.c', headers });
       expect(res.status).toBe(415);
@@ -171,7 +178,9 @@ describe('duplicate registration', () => {
   it('does not log the password hash when the user insert fails', async () => {
     const logged = captureErrors();
     await withFailureTriggers(async () => {
-      const res = await call('/api/auth/register', { json: { email: uniqueEmail('nolog'), password: PASSWORD, name: 'fail-register-user' } });
+      const res = await call('/api/auth/register', {
+        json: { email: uniqueEmail('nolog'), password: PASSWORD, name: 'fail-register-user' },
+      });
       expect(res.status).toBe(500);
     });
     expect(logged.join('\n')).toMatch(/insert into \W*users[\s\S]*forced failure/);
@@ -196,13 +205,22 @@ async function withFailureTriggers(fn: () => Promise<void>) {
   await withDb(async (db) => {
     // One function per table: plpgsql resolves `new.<field>` at run time, so a
     // shared function would fail on every row of the table lacking the field.
-    for (const [table, field] of [['refresh_tokens', 'user_agent'], ['users', 'name']] as const) {
-      await db.execute(sql.raw(`create or replace function test_fail_marked_${table}() returns trigger language plpgsql as $$
+    for (const [table, field] of [
+      ['refresh_tokens', 'user_agent'],
+      ['users', 'name'],
+    ] as const) {
+      await db.execute(
+        sql.raw(`create or replace function test_fail_marked_${table}() returns trigger language plpgsql as $$
         begin
           if new.${field} like 'fail-register-%' then raise exception 'forced failure'; end if;
           return new;
-        end $$`));
-      await db.execute(sql.raw(`create or replace trigger test_fail_marked before insert on ${table} for each row execute function test_fail_marked_${table}()`));
+        end $$`),
+      );
+      await db.execute(
+        sql.raw(
+          `create or replace trigger test_fail_marked before insert on ${table} for each row execute function test_fail_marked_${table}()`,
+        ),
+      );
     }
   });
   try {
@@ -279,7 +297,11 @@ describe('without the rate-limit bindings', () => {
     const ip = uniqueIp();
     const statuses = new Set<number>();
     for (let i = 0; i < 35; i++) {
-      const res = await app.request('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': ip }, body: '{}' }, bare);
+      const res = await app.request(
+        '/api/auth/login',
+        { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': ip }, body: '{}' },
+        bare,
+      );
       statuses.add(res.status);
     }
     expect([...statuses]).toEqual([400]);

@@ -77,7 +77,11 @@ describe('POST /api/auth/login', () => {
 
   it('rehashes a password stored with older parameters on a successful login', async () => {
     const reg = await register('rehash');
-    await withDb((db) => hashPassword(PASSWORD, { ln: 10, r: 4, p: 1 }).then((h) => db.update(users).set({ passwordHash: h }).where(eq(users.id, reg.user.id))));
+    await withDb((db) =>
+      hashPassword(PASSWORD, { ln: 10, r: 4, p: 1 }).then((h) =>
+        db.update(users).set({ passwordHash: h }).where(eq(users.id, reg.user.id)),
+      ),
+    );
     await sessionOf(await login(reg.email, PASSWORD), 200);
     const [user] = await withDb((db) => db.select().from(users).where(eq(users.id, reg.user.id)));
     expect(user!.passwordHash).toMatch(STORED);
@@ -98,8 +102,14 @@ describe('POST /api/auth/refresh', () => {
     expect(refreshCookie(res)!.attributes).toContain('Max-Age=2592000');
 
     await withDb(async (db) => {
-      const [old] = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, await sha256Base64Url(reg.refresh)));
-      const [next] = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, await sha256Base64Url(s.refresh)));
+      const [old] = await db
+        .select()
+        .from(refreshTokens)
+        .where(eq(refreshTokens.tokenHash, await sha256Base64Url(reg.refresh)));
+      const [next] = await db
+        .select()
+        .from(refreshTokens)
+        .where(eq(refreshTokens.tokenHash, await sha256Base64Url(s.refresh)));
       expect(old!.usedAt).not.toBeNull();
       expect(old!.replacedBy).toBe(next!.id);
       expect(next!.familyId).toBe(old!.familyId);

@@ -34,7 +34,12 @@ const stateOf = (userId: string) =>
   });
 
 const auditOf = (userId: string, action: string) =>
-  withDb((db) => db.select().from(auditLog).where(and(eq(auditLog.actorId, userId), eq(auditLog.action, action))));
+  withDb((db) =>
+    db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.actorId, userId), eq(auditLog.action, action))),
+  );
 
 describe('POST /api/auth/password', () => {
   it('rehashes, ends every session, and answers a fresh session with its cookie', async () => {

@@ -53,7 +53,9 @@ describe('the runtime under the KDF choice', () => {
       times.push(performance.now() - started);
     }
     times.sort((a, b) => a - b);
-    console.log(`scrypt ln=${CURRENT_PARAMS.ln} r=${CURRENT_PARAMS.r} p=${CURRENT_PARAMS.p} in workerd: median ${times[2]!.toFixed(0)} ms (min ${times[0]!.toFixed(0)}, max ${times[4]!.toFixed(0)})`);
+    console.log(
+      `scrypt ln=${CURRENT_PARAMS.ln} r=${CURRENT_PARAMS.r} p=${CURRENT_PARAMS.p} in workerd: median ${times[2]!.toFixed(0)} ms (min ${times[0]!.toFixed(0)}, max ${times[4]!.toFixed(0)})`,
+    );
   });
 });
 

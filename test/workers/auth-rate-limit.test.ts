@@ -63,7 +63,12 @@ describe('login attempts per account', () => {
     const reg = await register('acct-reset');
     for (let i = 0; i < ACCOUNT_LIMIT.max - 1; i++) expect((await login(reg.email, 'wrong password!')).status).toBe(401);
     await sessionOf(await login(reg.email, PASSWORD), 200);
-    const [row] = await withDb(async (db) => db.select().from(rateCounters).where(eq(rateCounters.key, await accountKey(reg.email))));
+    const [row] = await withDb(async (db) =>
+      db
+        .select()
+        .from(rateCounters)
+        .where(eq(rateCounters.key, await accountKey(reg.email))),
+    );
     expect(row).toBeUndefined();
     for (let i = 0; i < ACCOUNT_LIMIT.max; i++) expect((await login(reg.email, 'wrong password!')).status).toBe(401);
     await expect429(await login(reg.email, PASSWORD), ACCOUNT_LIMIT.windowSeconds);
@@ -95,7 +100,12 @@ describe('login attempts per client address', () => {
     await expect429(await login(victim.email, PASSWORD, ip), ADDRESS_LIMIT.windowSeconds);
     expect(await failuresAudited(victim.user.id)).toBe(0);
     // The victim's account was not charged by the blocked address, and another address still works.
-    const [row] = await withDb(async (db) => db.select().from(rateCounters).where(eq(rateCounters.key, await accountKey(victim.email))));
+    const [row] = await withDb(async (db) =>
+      db
+        .select()
+        .from(rateCounters)
+        .where(eq(rateCounters.key, await accountKey(victim.email))),
+    );
     expect(row).toBeUndefined();
     expect((await login(victim.email, PASSWORD, uniqueIp())).status).toBe(200);
   });
@@ -104,7 +114,12 @@ describe('login attempts per client address', () => {
     const ip = uniqueIp();
     const reg = await register('addr-release');
     for (let i = 0; i < 3; i++) await sessionOf(await login(reg.email, PASSWORD, ip), 200);
-    const [row] = await withDb((db) => db.select().from(rateCounters).where(eq(rateCounters.key, addressKey(ip))));
+    const [row] = await withDb((db) =>
+      db
+        .select()
+        .from(rateCounters)
+        .where(eq(rateCounters.key, addressKey(ip))),
+    );
     expect(row!.count).toBe(0);
   });
 
@@ -131,7 +146,11 @@ describe('per-client request limits (Workers Rate Limiting binding)', () => {
         path,
         init.json === undefined
           ? { headers: { 'cf-connecting-ip': init.ip } }
-          : { method: 'POST', headers: { 'cf-connecting-ip': init.ip, 'content-type': 'application/json' }, body: JSON.stringify(init.json) },
+          : {
+              method: 'POST',
+              headers: { 'cf-connecting-ip': init.ip, 'content-type': 'application/json' },
+              body: JSON.stringify(init.json),
+            },
         env,
       );
     const out: Response[] = [];

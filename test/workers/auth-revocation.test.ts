@@ -76,7 +76,10 @@ describe('after a password change', () => {
     reg = await register('pwchange');
     other = await sessionOf(await login(reg.email, PASSWORD), 200);
     w = await worldOf(reg.user.id);
-    const res = await call('/api/auth/password', { token: reg.accessToken, json: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD } });
+    const res = await call('/api/auth/password', {
+      token: reg.accessToken,
+      json: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+    });
     changed = await sessionOf(res, 200);
   });
 
@@ -93,7 +96,11 @@ describe('after a password change', () => {
 
   it('answers a new session that works, and only the new password logs in', async () => {
     expect(decodeJwt(changed.accessToken).payload.sid).not.toBe(decodeJwt(reg.accessToken).payload.sid);
-    const res = await call(`/api/assets/${w.assetId}`, { method: 'PATCH', token: changed.accessToken, json: { title: 'after the change' } });
+    const res = await call(`/api/assets/${w.assetId}`, {
+      method: 'PATCH',
+      token: changed.accessToken,
+      json: { title: 'after the change' },
+    });
     expect(res.status).toBe(200);
     expect((await call('/api/auth/refresh', { method: 'POST', refresh: changed.refresh })).status).toBe(200);
     expect((await login(reg.email, PASSWORD)).status).toBe(401);

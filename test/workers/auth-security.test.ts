@@ -15,7 +15,10 @@ import { config, keys, party, withDb } from './support/fixtures.ts';
 
 const b64url = (data: string | Uint8Array) => {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 };
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -37,7 +40,9 @@ const goodClaims = (): JWTPayload => ({
 /** Signs with the edge's real active key, with any header and claims. */
 async function signReal(payload: JWTPayload, header: Record<string, unknown> = {}): Promise<string> {
   const ks = await keys();
-  return new SignJWT(payload).setProtectedHeader({ alg: ks.active.alg, kid: ks.active.kid, typ: 'at+jwt', ...header }).sign(ks.active.privateKey);
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: ks.active.alg, kid: ks.active.kid, typ: 'at+jwt', ...header })
+    .sign(ks.active.privateKey);
 }
 
 async function expectGeneric401(token: string, label: string) {
@@ -71,7 +76,9 @@ describe('RFC 8725 attack matrix at GET /api/me', () => {
     const ks = await keys();
     const publicJwk = ks.active.publicJwk;
     for (const secret of [JSON.stringify(publicJwk), publicJwk.x]) {
-      const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+      const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+        'sign',
+      ]);
       const signingInput = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'at+jwt', kid: ks.active.kid }))}.${b64url(JSON.stringify(goodClaims()))}`;
       const sig = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(signingInput)));
       await expectGeneric401(`${signingInput}.${b64url(sig)}`, 'HS256 with public key bytes');
@@ -100,9 +107,17 @@ describe('RFC 8725 attack matrix at GET /api/me', () => {
   });
 
   it('refuses a key the edge does not hold, whatever its kid says', async () => {
-    for (const kid of ['unknown-kid', '../../../../etc/passwd', "x' OR '1'='1", 'k1; drop table users;--', config.AUTH_SIGNING_KEYS.active]) {
+    for (const kid of [
+      'unknown-kid',
+      '../../../../etc/passwd',
+      "x' OR '1'='1",
+      'k1; drop table users;--',
+      config.AUTH_SIGNING_KEYS.active,
+    ]) {
       const attacker = await KeySet.fromJwks(await generateSigningKey({ kid: 'attacker' }));
-      const token = await new SignJWT(goodClaims()).setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' }).sign(attacker.active.privateKey);
+      const token = await new SignJWT(goodClaims())
+        .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' })
+        .sign(attacker.active.privateKey);
       await expectGeneric401(token, `kid ${kid}`);
     }
     // The users table survived the kid with SQL in it.
@@ -121,7 +136,9 @@ describe('RFC 8725 attack matrix at GET /api/me', () => {
     ];
     for (const extra of headers) {
       for (const kid of ['attacker', config.AUTH_SIGNING_KEYS.active]) {
-        const token = await new SignJWT(goodClaims()).setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid, ...extra }).sign(attacker.active.privateKey);
+        const token = await new SignJWT(goodClaims())
+          .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid, ...extra })
+          .sign(attacker.active.privateKey);
         await expectGeneric401(token, `${Object.keys(extra).join('+')} kid ${kid}`);
       }
     }
@@ -144,7 +161,14 @@ describe('RFC 8725 attack matrix at GET /api/me', () => {
   });
 
   it('refuses malformed Authorization headers', async () => {
-    for (const authorization of ['Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', `Token ${victim.accessToken}`, `Bearer ${victim.accessToken} extra`, 'Bearer a.b']) {
+    for (const authorization of [
+      'Bearer',
+      'Bearer ',
+      'Basic dXNlcjpwYXNz',
+      `Token ${victim.accessToken}`,
+      `Bearer ${victim.accessToken} extra`,
+      'Bearer a.b',
+    ]) {
       const res = await call('/api/me', { headers: { authorization } });
       expect(res.status, authorization).toBe(401);
       expect((await errorOf(res)).code).toBe('unauthorized');
@@ -183,7 +207,9 @@ describe('refresh token replay', () => {
     const rows = await withDb((db) => db.select().from(refreshTokens).where(eq(refreshTokens.familyId, sid)));
     expect(rows).toHaveLength(3);
     expect(rows.every((r) => r.revokedAt !== null)).toBe(true);
-    const audits = await withDb((db) => db.select().from(auditLog).where(sql`${auditLog.actorId} = ${reg.user.id} and ${auditLog.action} = 'auth.refresh_reuse'`));
+    const audits = await withDb((db) =>
+      db.select().from(auditLog).where(sql`${auditLog.actorId} = ${reg.user.id} and ${auditLog.action} = 'auth.refresh_reuse'`),
+    );
     expect(audits).toHaveLength(1);
     expect(audits[0]!.detail).toEqual({ familyId: sid });
 
@@ -209,10 +235,14 @@ describe('disabled accounts', () => {
     expect({ ...(await errorOf(res)), requestId: '' }).toEqual({ ...(await errorOf(wrong)), requestId: '' });
     expect((await call('/api/auth/refresh', { method: 'POST', refresh: reg.refresh })).status).toBe(401);
     expect((await call('/api/me', { token: reg.accessToken })).status).toBe(401);
-    const failures = await withDb((db) => db.select().from(auditLog).where(sql`${auditLog.actorId} = ${reg.user.id} and ${auditLog.action} = 'auth.login_failed'`));
+    const failures = await withDb((db) =>
+      db.select().from(auditLog).where(sql`${auditLog.actorId} = ${reg.user.id} and ${auditLog.action} = 'auth.login_failed'`),
+    );
     expect(failures.map((f) => f.detail.reason).sort()).toEqual(['disabled', 'wrong_password']);
     // The refused refresh was not mistaken for a replay.
-    const reuse = await withDb((db) => db.select().from(auditLog).where(sql`${auditLog.actorId} = ${reg.user.id} and ${auditLog.action} = 'auth.refresh_reuse'`));
+    const reuse = await withDb((db) =>
+      db.select().from(auditLog).where(sql`${auditLog.actorId} = ${reg.user.id} and ${auditLog.action} = 'auth.refresh_reuse'`),
+    );
     expect(reuse).toHaveLength(0);
   });
 
@@ -242,14 +272,22 @@ describe('cross-origin requests to the cookie routes (CSRF)', () => {
         expect(refreshCookie(res)).toBeUndefined();
       }
     }
-    const [row] = await withDb(async (db) => db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, await sha256Base64Url(reg.refresh))));
+    const [row] = await withDb(async (db) =>
+      db
+        .select()
+        .from(refreshTokens)
+        .where(eq(refreshTokens.tokenHash, await sha256Base64Url(reg.refresh))),
+    );
     expect(row!.usedAt).toBeNull();
     expect(row!.revokedAt).toBeNull();
   });
 
   it('refuses a cross-origin login (login CSRF)', async () => {
     const reg = await register('login-csrf');
-    const res = await call('/api/auth/login', { json: { email: reg.email, password: PASSWORD }, headers: { origin: 'https://evil.example' } });
+    const res = await call('/api/auth/login', {
+      json: { email: reg.email, password: PASSWORD },
+      headers: { origin: 'https://evil.example' },
+    });
     expect(res.status).toBe(403);
     expect(refreshCookie(res)).toBeUndefined();
   });

@@ -34,7 +34,11 @@ const get = (path: string, headers: Record<string, string> = {}, method = 'GET')
 describe('how long an answer may be kept', () => {
   it('a public derivative: minutes, for browsers and shared caches alike, never stale, never immutable', async () => {
     const id = await publicAsset();
-    for (const [path, method] of [[`/m/${id}/w320.webp`, 'GET'], [`/m/${id}/w320.webp`, 'HEAD'], [`/m/${id}/hls/master.m3u8`, 'GET']] as const) {
+    for (const [path, method] of [
+      [`/m/${id}/w320.webp`, 'GET'],
+      [`/m/${id}/w320.webp`, 'HEAD'],
+      [`/m/${id}/hls/master.m3u8`, 'GET'],
+    ] as const) {
       const res = await get(path, {}, method);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('cache-control'), path).toBe(SHORT_PUBLIC);
@@ -69,7 +73,11 @@ describe('the edge refuses at once after a change of mind', () => {
     const etag = before.headers.get('etag')!;
     await before.body?.cancel();
     await withDb((db) => db.update(assets).set(change()).where(eq(assets.id, id)));
-    const revalidations: Record<string, string>[] = [{}, { 'if-none-match': etag }, { 'if-modified-since': new Date(Date.now() + 60_000).toUTCString() }];
+    const revalidations: Record<string, string>[] = [
+      {},
+      { 'if-none-match': etag },
+      { 'if-modified-since': new Date(Date.now() + 60_000).toUTCString() },
+    ];
     for (const headers of revalidations) {
       const res = await get(`/m/${id}/w320.webp`, headers);
       expect(res.status, JSON.stringify(headers)).toBe(404);
@@ -82,7 +90,10 @@ describe('the edge refuses at once after a change of mind', () => {
     const id = await withDb((db) => createAsset(db, owner));
     await putVariant(id, 'w320.webp', 'webp', 'image/webp');
     const [grant] = await withDb((db) =>
-      db.insert(grants).values({ resourceType: 'asset', resourceId: id, principalType: 'user', principalId: friend, permission: 'view', grantedBy: owner }).returning(),
+      db
+        .insert(grants)
+        .values({ resourceType: 'asset', resourceId: id, principalType: 'user', principalId: friend, permission: 'view', grantedBy: owner })
+        .returning(),
     );
     const auth = await bearer(friend);
     const before = await get(`/m/${id}/w320.webp`, auth);

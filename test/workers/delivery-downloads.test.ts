@@ -26,7 +26,8 @@ beforeAll(async () => {
   await putVariant(asset, 'hls/360p_00001.ts', 'segment', 'video/mp2t');
 });
 
-const downloadLink = (maxDownloads: number | null = null) => makeLink({ resourceId: asset, createdBy: owner, permission: 'download', maxDownloads });
+const downloadLink = (maxDownloads: number | null = null) =>
+  makeLink({ resourceId: asset, createdBy: owner, permission: 'download', maxDownloads });
 const get = (token: string, variant: string, headers: Record<string, string> = {}, method = 'GET') =>
   SELF.fetch(`http://edge.test/s/${token}/${variant}`, { method, headers });
 const bytesOf = async (res: Response) => new Uint8Array(await res.arrayBuffer());
@@ -86,7 +87,9 @@ describe('what does not count', () => {
 
 describe('a refused answer is not a download', () => {
   it('an original replaced after it was checked is refused and not counted', async () => {
-    const replaced = await withDb((db) => createAsset(db, owner, { detectedType: 'application/octet-stream', ingestedEtag: '"not-these-bytes"' }));
+    const replaced = await withDb((db) =>
+      createAsset(db, owner, { detectedType: 'application/octet-stream', ingestedEtag: '"not-these-bytes"' }),
+    );
     await putVariant(replaced, 'original', data, 'application/octet-stream');
     const { id, token } = await makeLink({ resourceId: replaced, createdBy: owner, permission: 'download', maxDownloads: 1 });
     expect((await get(token, 'original')).status).toBe(403);

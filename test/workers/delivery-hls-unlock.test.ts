@@ -13,7 +13,8 @@ import { createAsset, createUser, putVariant, withDb } from './support/fixtures.
 import { makeLink, PASSWORD_HASH, unlockFor } from './support/share-links.ts';
 
 const MASTER = '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360\n360p.m3u8\n';
-const RUNG = '#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXT-X-MAP:URI="360p_init.mp4"\n#EXTINF:6.0,\n360p_00001.ts\n#EXTINF:6.0,\n360p_00002.ts\n#EXT-X-ENDLIST\n';
+const RUNG =
+  '#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXT-X-MAP:URI="360p_init.mp4"\n#EXTINF:6.0,\n360p_00001.ts\n#EXTINF:6.0,\n360p_00002.ts\n#EXT-X-ENDLIST\n';
 let owner: string;
 let video: string;
 let collection: string;
@@ -34,7 +35,9 @@ beforeAll(async () => {
 
 /** The URIs a playlist names (URI lines and URI="..." attributes). */
 const urisOf = (playlist: string) =>
-  playlist.split('\n').flatMap((line) => (line.startsWith('#') ? [...line.matchAll(/URI="([^"]*)"/g)].map((m) => m[1]!) : line.trim() ? [line.trim()] : []));
+  playlist
+    .split('\n')
+    .flatMap((line) => (line.startsWith('#') ? [...line.matchAll(/URI="([^"]*)"/g)].map((m) => m[1]!) : line.trim() ? [line.trim()] : []));
 
 /** Resolves a playlist URI as a player does: against the playlist's URL without its query. */
 const resolve = (playlistUrl: string, uri: string) => new URL(uri, playlistUrl).toString();
@@ -58,18 +61,21 @@ async function follow(masterUrl: string) {
 }
 
 describe('?u= through the playlists', () => {
-  it.each(['asset', 'collection'] as const)('%s link: every rendition and segment carries u and is served without cookies', async (type) => {
-    const resourceId = type === 'asset' ? video : collection;
-    const { id, token } = await makeLink({ resourceType: type, resourceId, createdBy: owner, passwordHash: PASSWORD_HASH });
-    const path = type === 'asset' ? `/s/${token}/hls/master.m3u8` : `/s/${token}/${video}/hls/master.m3u8`;
-    const u = await unlockFor(id, PASSWORD_HASH);
-    const url = `http://edge.test${path}?u=${encodeURIComponent(u)}`;
-    const master = await (await SELF.fetch(url)).text();
-    expect(urisOf(master)).toEqual([`360p.m3u8?u=${encodeURIComponent(u)}`]);
-    expect(await follow(url)).toEqual(['init', 'segment 00001', 'segment 00002']);
-  });
+  it.each(['asset', 'collection'] as const)(
+    '%s link: every rendition and segment carries u and is served without cookies',
+    async (type) => {
+      const resourceId = type === 'asset' ? video : collection;
+      const { id, token } = await makeLink({ resourceType: type, resourceId, createdBy: owner, passwordHash: PASSWORD_HASH });
+      const path = type === 'asset' ? `/s/${token}/hls/master.m3u8` : `/s/${token}/${video}/hls/master.m3u8`;
+      const u = await unlockFor(id, PASSWORD_HASH);
+      const url = `http://edge.test${path}?u=${encodeURIComponent(u)}`;
+      const master = await (await SELF.fetch(url)).text();
+      expect(urisOf(master)).toEqual([`360p.m3u8?u=${encodeURIComponent(u)}`]);
+      expect(await follow(url)).toEqual(['init', 'segment 00001', 'segment 00002']);
+    },
+  );
 
-  it('without u, with another link\'s u, or with a stale one: 401, and the bad u is not echoed', async () => {
+  it("without u, with another link's u, or with a stale one: 401, and the bad u is not echoed", async () => {
     const { id, token } = await makeLink({ resourceId: video, createdBy: owner, passwordHash: PASSWORD_HASH });
     const other = await makeLink({ resourceId: video, createdBy: owner, passwordHash: PASSWORD_HASH });
     for (const variant of ['hls/master.m3u8', 'hls/360p.m3u8', 'hls/360p_00001.ts']) {

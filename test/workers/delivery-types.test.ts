@@ -109,7 +109,13 @@ describe('derivatives and everything else on /m and /s', () => {
   it('error answers are attachments in a sandbox too; 304s carry no body headers', async () => {
     const id = await withDb((db) => createAsset(db, owner, { visibility: 'public' }));
     await putVariant(id, 'w320.webp', 'webp', 'image/webp');
-    for (const path of [`/m/${id}/missing.webp`, `/m/${id}/original`, '/m/not-an-id/x', '/s/garbage/w320.webp', `/m/${id}/w320.webp?t=bad`]) {
+    for (const path of [
+      `/m/${id}/missing.webp`,
+      `/m/${id}/original`,
+      '/m/not-an-id/x',
+      '/s/garbage/w320.webp',
+      `/m/${id}/w320.webp?t=bad`,
+    ]) {
       const res = await SELF.fetch(`http://edge.test${path}`);
       expect(res.status, path).toBeGreaterThanOrEqual(400);
       expect(res.headers.get('content-type'), path).toMatch(/^application\/json/);
@@ -125,12 +131,20 @@ describe('derivatives and everything else on /m and /s', () => {
 
 describe('the owner is told when declared and detected types disagree', () => {
   const detail = async (id: string, who: string) =>
-    ((await (await SELF.fetch(`http://edge.test/api/assets/${id}`, { headers: await bearer(who) })).json()) as { typeMismatch: unknown }).typeMismatch;
+    ((await (await SELF.fetch(`http://edge.test/api/assets/${id}`, { headers: await bearer(who) })).json()) as { typeMismatch: unknown })
+      .typeMismatch;
 
   it('typeMismatch for manage holders; null when the types agree, are unknown, or for a mere viewer', async () => {
     const lying = await original('image/jpeg', 'text/html');
     await withDb((db) =>
-      db.insert(grants).values({ resourceType: 'asset', resourceId: lying, principalType: 'user', principalId: viewer, permission: 'view', grantedBy: owner }),
+      db.insert(grants).values({
+        resourceType: 'asset',
+        resourceId: lying,
+        principalType: 'user',
+        principalId: viewer,
+        permission: 'view',
+        grantedBy: owner,
+      }),
     );
     expect(await detail(lying, owner)).toEqual({ declared: 'image/jpeg', detected: 'text/html' });
     expect(await detail(lying, viewer)).toBeNull();

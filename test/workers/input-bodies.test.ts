@@ -31,26 +31,45 @@ beforeAll(async () => {
   auth = await bearer(owner);
   const upload = await startMultipart(owner, 12 * 1024 * 1024);
   const fill = (path: string) => path.replace('{token}', 'not-a-token').replace(/\{[^}]+\}/g, () => crypto.randomUUID());
-  const documented = (await loadOperations()).filter((o) => o.body).map((o) => ({ name: `${o.method} ${o.path}`, method: o.method, path: fill(o.path), body: o.body! }));
+  const documented = (await loadOperations())
+    .filter((o) => o.body)
+    .map((o) => ({ name: `${o.method} ${o.path}`, method: o.method, path: fill(o.path), body: o.body! }));
   const stringField = { type: 'object', properties: { filename: { type: 'string' } } };
   routes = [
     ...documented,
     { name: 'POST /s3/multipart', method: 'POST', path: '/s3/multipart', body: stringField },
-    { name: 'POST /s3/multipart/:uploadId/complete', method: 'POST', path: `/s3/multipart/${upload.uploadId}/complete?key=${encodeURIComponent(upload.key)}`, body: { type: 'object', properties: { parts: { type: 'array' } } } },
+    {
+      name: 'POST /s3/multipart/:uploadId/complete',
+      method: 'POST',
+      path: `/s3/multipart/${upload.uploadId}/complete?key=${encodeURIComponent(upload.key)}`,
+      body: { type: 'object', properties: { parts: { type: 'array' } } },
+    },
   ];
 }, 60_000);
 
-function send(r: BodyRoute, body: BodyInit | null, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<Response> {
-  return SELF.fetch(`https://edge.test${r.path}`, { method: r.method, headers: { 'cf-connecting-ip': uniqueIp(), ...auth, ...headers }, body });
+function send(
+  r: BodyRoute,
+  body: BodyInit | null,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+): Promise<Response> {
+  return SELF.fetch(`https://edge.test${r.path}`, {
+    method: r.method,
+    headers: { 'cf-connecting-ip': uniqueIp(), ...auth, ...headers },
+    body,
+  });
 }
 
-async function errorOf(res: Response): Promise<{ status: number; code: string; message: string; fields: { field: string; code: string }[] }> {
+async function errorOf(
+  res: Response,
+): Promise<{ status: number; code: string; message: string; fields: { field: string; code: string }[] }> {
   const body = (await res.json()) as { error: { code: string; message: string; details?: { fields?: { field: string; code: string }[] } } };
   return { status: res.status, code: body.error.code, message: body.error.message, fields: body.error.details?.fields ?? [] };
 }
 
 /** The first string field of a body schema (the one the NUL goes into), or a made-up one. */
-const firstString = (s: JsonSchema) => Object.entries(s.properties ?? {}).find(([, v]) => v.type === 'string' || (Array.isArray(v.type) && v.type.includes('string')))?.[0] ?? 'x';
+const firstString = (s: JsonSchema) =>
+  Object.entries(s.properties ?? {}).find(([, v]) => v.type === 'string' || (Array.isArray(v.type) && v.type.includes('string')))?.[0] ??
+  'x';
 
 /** Which documented limit a route's class has. */
 const limitOf = (r: BodyRoute) =>
@@ -67,7 +86,8 @@ async function everyRoute(check: (r: BodyRoute) => Promise<string | null>): Prom
   expect(wrong).toEqual([]);
 }
 
-const bytes = (...parts: (string | number[])[]) => new Uint8Array(parts.flatMap((p) => (typeof p === 'string' ? [...new TextEncoder().encode(p)] : p)));
+const bytes = (...parts: (string | number[])[]) =>
+  new Uint8Array(parts.flatMap((p) => (typeof p === 'string' ? [...new TextEncoder().encode(p)] : p)));
 
 describe('every JSON body goes through the one reader', () => {
   it('invalid UTF-8 is 400 bad_request naming UTF-8 (lone byte, overlong, CESU-8 surrogate, truncated)', async () => {
@@ -80,11 +100,17 @@ describe('every JSON body goes through the one reader', () => {
   });
 
   it('a NUL or an unpaired surrogate written as a JSON escape is 400 naming the field', async () => {
-    for (const [escape, code] of [['\\u0000', 'nul'], ['\\ud800', 'lone_surrogate'], ['\\udfff', 'lone_surrogate']]) {
+    for (const [jsonEscape, code] of [
+      ['\\u0000', 'nul'],
+      ['\\ud800', 'lone_surrogate'],
+      ['\\udfff', 'lone_surrogate'],
+    ]) {
       await everyRoute(async (r) => {
         const field = firstString(r.body);
-        const e = await errorOf(await send(r, `{"${field}":"a${escape}b"}`));
-        return e.status === 400 && e.code === 'validation_failed' && e.fields.some((f) => f.field === field && f.code === code) ? null : JSON.stringify(e);
+        const e = await errorOf(await send(r, `{"${field}":"a${jsonEscape}b"}`));
+        return e.status === 400 && e.code === 'validation_failed' && e.fields.some((f) => f.field === field && f.code === code)
+          ? null
+          : JSON.stringify(e);
       });
     }
   });
@@ -101,7 +127,12 @@ describe('every JSON body goes through the one reader', () => {
       const none = await errorOf(await send(r, null, {}));
       const form = await errorOf(await send(r, 'a=1', { 'content-type': 'application/x-www-form-urlencoded' }));
       const broken = await errorOf(await send(r, '{"a":'));
-      const ok = none.status === 400 && form.status === 415 && form.code === 'unsupported_media_type' && broken.status === 400 && broken.code === 'bad_request';
+      const ok =
+        none.status === 400 &&
+        form.status === 415 &&
+        form.code === 'unsupported_media_type' &&
+        broken.status === 400 &&
+        broken.code === 'bad_request';
       return ok ? null : JSON.stringify({ none, form, broken });
     });
   });
@@ -118,7 +149,9 @@ describe('every JSON body goes through the one reader', () => {
         },
       });
       const streamed = await send(r, stream);
-      return declared.status === 413 && streamed.status === 413 ? null : `declared ${declared.status}, streamed ${streamed.status} (limit ${max})`;
+      return declared.status === 413 && streamed.status === 413
+        ? null
+        : `declared ${declared.status}, streamed ${streamed.status} (limit ${max})`;
     });
   });
 

@@ -14,8 +14,13 @@ import { api, seedCollection, seedLink } from './support/sharing-api.ts';
 let owner: string;
 let lists: Record<string, { url: string; as?: string; cursor: string }>;
 
-const b64url = (s: string) => btoa(String.fromCharCode(...new TextEncoder().encode(s))).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
-const unb64url = (s: string) => new TextDecoder().decode(Uint8Array.from(atob(s.replaceAll('-', '+').replaceAll('_', '/')), (c) => c.charCodeAt(0)));
+const b64url = (s: string) =>
+  btoa(String.fromCharCode(...new TextEncoder().encode(s)))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
+const unb64url = (s: string) =>
+  new TextDecoder().decode(Uint8Array.from(atob(s.replaceAll('-', '+').replaceAll('_', '/')), (c) => c.charCodeAt(0)));
 
 async function json(res: Response, status: number): Promise<any> {
   const text = await res.text();
@@ -37,11 +42,18 @@ beforeAll(async () => {
     const trashed = { deletedAt: new Date(), purgeAfter: new Date(Date.now() + 86_400_000) };
     return {
       live: [await createAsset(db, owner, { filename: 'sunset-1.jpg' }), await createAsset(db, owner, { filename: 'sunset-2.jpg' })],
-      trash: [await createAsset(db, owner, { filename: 'gone-1.jpg', ...trashed }), await createAsset(db, owner, { filename: 'gone-2.jpg', ...trashed })],
+      trash: [
+        await createAsset(db, owner, { filename: 'gone-1.jpg', ...trashed }),
+        await createAsset(db, owner, { filename: 'gone-2.jpg', ...trashed }),
+      ],
     };
   });
   const collection = await seedCollection(owner);
-  await withDb((db) => db.insert(collectionItems).values(ids.live.map((assetId, position) => ({ collectionId: collection, assetId, position, addedBy: owner }))));
+  await withDb((db) =>
+    db
+      .insert(collectionItems)
+      .values(ids.live.map((assetId, position) => ({ collectionId: collection, assetId, position, addedBy: owner }))),
+  );
   await seedCollection(owner);
   await json(await api('PUT', `/api/assets/${ids.live[0]}/tags`, { as: owner, json: { tags: ['alpha', 'beta'] } }), 200);
   const link = await seedLink({ resourceType: 'collection', resourceId: collection, createdBy: owner });
@@ -78,7 +90,9 @@ describe('query text', () => {
 
   it('q and tag are safe text: bidi and control characters are refused', async () => {
     expect(await invalid(await api('GET', `/api/search?q=${encodeURIComponent('a\u202Eb')}`, { as: owner }), 'q')).toBe('bidi_control');
-    expect(await invalid(await api('GET', `/api/assets?tag=${encodeURIComponent('a\u0085')}`, { as: owner }), 'tag')).toBe('control_character');
+    expect(await invalid(await api('GET', `/api/assets?tag=${encodeURIComponent('a\u0085')}`, { as: owner }), 'tag')).toBe(
+      'control_character',
+    );
   });
 });
 
@@ -109,7 +123,16 @@ const SLOTS: Record<string, Slot[]> = {
 /** Values each kind of slot must refuse (a text slot takes any short text without NUL or surrogates). */
 const ANY_KIND: unknown[] = ['a\u0000b', 7, null, []];
 const FORGERIES: Record<Slot, unknown[]> = {
-  timestamp: ['2026-02-30 12:00:00+00', '2026-13-45 99:99:99+00', '0000-01-01 00:00:00+00', '2026-01-01 24:00:00+00', '2026-01-01 00:00:00+99:99', '2026-1-1 0:0:0+00', '1e999999', ...ANY_KIND],
+  timestamp: [
+    '2026-02-30 12:00:00+00',
+    '2026-13-45 99:99:99+00',
+    '0000-01-01 00:00:00+00',
+    '2026-01-01 24:00:00+00',
+    '2026-01-01 00:00:00+99:99',
+    '2026-1-1 0:0:0+00',
+    '1e999999',
+    ...ANY_KIND,
+  ],
   real: ['1e999999', '1e-999', '1e39', '-1', 'NaN', 'Infinity', '0x10', ...ANY_KIND],
   integer: ['2147483648', '99999999999', '-1', '1e3', '1.5', ...ANY_KIND],
   uuid: ['------------------------------------', '00000000-0000-0000-0000-00000000000g', '', 'x', ...ANY_KIND],
@@ -133,7 +156,8 @@ describe('cursors', () => {
         // A share cursor is text (`position:id`): only text forgeries mean anything there.
         for (const value of FORGERIES[kind].filter((v) => json || typeof v === 'string')) {
           const res = await api('GET', `${list.url}&cursor=${forge(list.cursor, at, value)}`, list.as ? { as: list.as } : {});
-          if (res.status !== 400) wrong.push(`${name}, ${kind} slot = ${JSON.stringify(value)}: ${res.status} ${(await res.text()).slice(0, 120)}`);
+          if (res.status !== 400)
+            wrong.push(`${name}, ${kind} slot = ${JSON.stringify(value)}: ${res.status} ${(await res.text()).slice(0, 120)}`);
           else expect(await invalid(res, 'cursor')).toMatch(/cursor|format/);
         }
       }

@@ -61,19 +61,70 @@ interface Field {
 
 const bad = (c: string) => `inv${c}oice.pdf`;
 const FIELDS: Field[] = [
-  { name: 'POST /api/uploads filename', field: 'filename', send: (t) => api('POST', '/api/uploads', { as: owner, json: { filename: t, size: 10, contentType: 'image/jpeg' } }) },
-  { name: 'POST /s3/multipart filename', field: 'filename', send: (t) => api('POST', '/s3/multipart', { as: owner, json: { filename: t, type: 'video/mp4', metadata: { size: 200 * 1024 * 1024 } } }) },
-  { name: 'PATCH /api/assets/:id title', field: 'title', send: (t) => api('PATCH', `/api/assets/${asset}`, { as: owner, json: { title: t } }) },
-  { name: 'PATCH /api/assets/:id description', field: 'description', multiline: true, send: (t) => api('PATCH', `/api/assets/${asset}`, { as: owner, json: { description: t } }) },
-  { name: 'PUT /api/assets/:id/tags', field: 'tags.1', send: (t) => api('PUT', `/api/assets/${asset}/tags`, { as: owner, json: { tags: ['fine', t] } }) },
+  {
+    name: 'POST /api/uploads filename',
+    field: 'filename',
+    send: (t) => api('POST', '/api/uploads', { as: owner, json: { filename: t, size: 10, contentType: 'image/jpeg' } }),
+  },
+  {
+    name: 'POST /s3/multipart filename',
+    field: 'filename',
+    send: (t) =>
+      api('POST', '/s3/multipart', { as: owner, json: { filename: t, type: 'video/mp4', metadata: { size: 200 * 1024 * 1024 } } }),
+  },
+  {
+    name: 'PATCH /api/assets/:id title',
+    field: 'title',
+    send: (t) => api('PATCH', `/api/assets/${asset}`, { as: owner, json: { title: t } }),
+  },
+  {
+    name: 'PATCH /api/assets/:id description',
+    field: 'description',
+    multiline: true,
+    send: (t) => api('PATCH', `/api/assets/${asset}`, { as: owner, json: { description: t } }),
+  },
+  {
+    name: 'PUT /api/assets/:id/tags',
+    field: 'tags.1',
+    send: (t) => api('PUT', `/api/assets/${asset}/tags`, { as: owner, json: { tags: ['fine', t] } }),
+  },
   { name: 'POST /api/collections name', field: 'name', send: (t) => api('POST', '/api/collections', { as: owner, json: { name: t } }) },
-  { name: 'POST /api/collections description', field: 'description', multiline: true, send: (t) => api('POST', '/api/collections', { as: owner, json: { name: 'ok', description: t } }) },
-  { name: 'PATCH /api/collections/:id name', field: 'name', send: (t) => api('PATCH', `/api/collections/${collection}`, { as: owner, json: { name: t } }) },
-  { name: 'PATCH /api/collections/:id description', field: 'description', multiline: true, send: (t) => api('PATCH', `/api/collections/${collection}`, { as: owner, json: { description: t } }) },
-  { name: 'POST /api/orgs name', field: 'name', send: (t) => api('POST', '/api/orgs', { as: owner, json: { name: t, slug: `s-${crypto.randomUUID().slice(0, 8)}` } }) },
+  {
+    name: 'POST /api/collections description',
+    field: 'description',
+    multiline: true,
+    send: (t) => api('POST', '/api/collections', { as: owner, json: { name: 'ok', description: t } }),
+  },
+  {
+    name: 'PATCH /api/collections/:id name',
+    field: 'name',
+    send: (t) => api('PATCH', `/api/collections/${collection}`, { as: owner, json: { name: t } }),
+  },
+  {
+    name: 'PATCH /api/collections/:id description',
+    field: 'description',
+    multiline: true,
+    send: (t) => api('PATCH', `/api/collections/${collection}`, { as: owner, json: { description: t } }),
+  },
+  {
+    name: 'POST /api/orgs name',
+    field: 'name',
+    send: (t) => api('POST', '/api/orgs', { as: owner, json: { name: t, slug: `s-${crypto.randomUUID().slice(0, 8)}` } }),
+  },
   { name: 'PATCH /api/orgs/:id name', field: 'name', send: (t) => api('PATCH', `/api/orgs/${org}`, { as: owner, json: { name: t } }) },
-  { name: 'POST /api/orgs/:id/groups name', field: 'name', send: (t) => api('POST', `/api/orgs/${org}/groups`, { as: owner, json: { name: t } }) },
-  { name: 'POST /api/auth/register name', field: 'name', send: (t) => api('POST', '/api/auth/register', { json: { email: `r-${crypto.randomUUID()}@example.test`, password: 'correct horse battery', name: t } }) },
+  {
+    name: 'POST /api/orgs/:id/groups name',
+    field: 'name',
+    send: (t) => api('POST', `/api/orgs/${org}/groups`, { as: owner, json: { name: t } }),
+  },
+  {
+    name: 'POST /api/auth/register name',
+    field: 'name',
+    send: (t) =>
+      api('POST', '/api/auth/register', {
+        json: { email: `r-${crypto.randomUUID()}@example.test`, password: 'correct horse battery', name: t },
+      }),
+  },
 ];
 
 async function refusal(res: Response): Promise<{ field: string; code: string }[]> {
@@ -100,12 +151,14 @@ describe('every name people read refuses characters that lie', () => {
   it('GET /s3/params filename (a query string)', async () => {
     const params = (name: string) => `/s3/params?filename=${encodeURIComponent(name)}&type=image%2Fjpeg&metadata%5Bsize%5D=10`;
     for (const [, ch, code] of [...CLASSES, ...ONE_LINE_ONLY].filter(([, ch]) => !/[\uD800-\uDFFF]/.test(ch))) {
-      expect(await refusal(await api('GET', params(bad(ch)), { as: owner }))).toContainEqual(expect.objectContaining({ field: 'filename', code }));
+      expect(await refusal(await api('GET', params(bad(ch)), { as: owner }))).toContainEqual(
+        expect.objectContaining({ field: 'filename', code }),
+      );
     }
     // An unpaired surrogate cannot be percent-encoded as UTF-8: its CESU bytes are refused as encoding.
-    expect(await refusal(await api('GET', '/s3/params?filename=a%ED%A0%80&type=image%2Fjpeg&metadata%5Bsize%5D=10', { as: owner }))).toContainEqual(
-      expect.objectContaining({ field: 'filename', code: 'invalid_encoding' }),
-    );
+    expect(
+      await refusal(await api('GET', '/s3/params?filename=a%ED%A0%80&type=image%2Fjpeg&metadata%5Bsize%5D=10', { as: owner })),
+    ).toContainEqual(expect.objectContaining({ field: 'filename', code: 'invalid_encoding' }));
   });
 });
 
@@ -135,7 +188,8 @@ describe('legitimate text is kept', () => {
   });
 
   it('lengths count code points after normalising: 255 astral characters are a valid file name, 256 are not', async () => {
-    const send = (n: number) => api('POST', '/api/uploads', { as: owner, json: { filename: '😀'.repeat(n), size: 10, contentType: 'image/jpeg' } });
+    const send = (n: number) =>
+      api('POST', '/api/uploads', { as: owner, json: { filename: '😀'.repeat(n), size: 10, contentType: 'image/jpeg' } });
     expect((await send(255)).status).toBe(201);
     expect(await refusal(await send(256))).toContainEqual(expect.objectContaining({ field: 'filename', code: 'too_long' }));
   });

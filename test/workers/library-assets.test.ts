@@ -86,7 +86,14 @@ describe('GET /api/assets', () => {
       const mine = await createAsset(db, me);
       const granted = await createAsset(db, other);
       const hidden = await createAsset(db, other);
-      await db.insert(grants).values({ resourceType: 'asset', resourceId: granted, principalType: 'user', principalId: me, permission: 'view', grantedBy: other });
+      await db.insert(grants).values({
+        resourceType: 'asset',
+        resourceId: granted,
+        principalType: 'user',
+        principalId: me,
+        permission: 'view',
+        grantedBy: other,
+      });
       return { me, mine, granted, hidden };
     });
     const list = async (scope: string) => (await all(`/api/assets?scope=${scope}`, w.me, 100)).ids;
@@ -107,8 +114,26 @@ describe('GET /api/assets', () => {
       const blocked = await createAsset(db, user, { status: 'blocked', createdAt: at(2) });
       for (const id of [ok, blocked]) {
         await db.insert(derivatives).values([
-          { assetId: id, kind: 'w320.webp', key: `${id}/w320.webp`, contentType: 'image/webp', width: 320, height: 200, size: 10, status: 'ready' },
-          { assetId: id, kind: 'w150.webp', key: `${id}/w150.webp`, contentType: 'image/webp', width: 150, height: 90, size: 5, status: 'ready' },
+          {
+            assetId: id,
+            kind: 'w320.webp',
+            key: `${id}/w320.webp`,
+            contentType: 'image/webp',
+            width: 320,
+            height: 200,
+            size: 10,
+            status: 'ready',
+          },
+          {
+            assetId: id,
+            kind: 'w150.webp',
+            key: `${id}/w150.webp`,
+            contentType: 'image/webp',
+            width: 150,
+            height: 90,
+            size: 5,
+            status: 'ready',
+          },
         ]);
       }
       return { user, ok, blocked };
@@ -132,16 +157,37 @@ describe('GET /api/assets/:id', () => {
     return withDb(async (db) => {
       const owner = await createUser(db, 'owner');
       const viewer = await createUser(db, 'viewer');
-      const id = await createAsset(db, owner, { declaredType: 'video/mp4', filename: 'clip.mp4', metadata: { camera: 'X100' }, placeholder: 'abc' });
-      await db.insert(grants).values({ resourceType: 'asset', resourceId: id, principalType: 'user', principalId: viewer, permission: 'view', grantedBy: owner });
-      const d = (kind: string, contentType: string, status: 'ready' | 'pending' = 'ready') => ({ assetId: id, kind, key: `${id}/${kind}`, contentType, status, size: 3 });
-      await db.insert(derivatives).values([
-        d('hls/master.m3u8', 'application/vnd.apple.mpegurl'),
-        d('hls/master_360p.m3u8', 'application/vnd.apple.mpegurl'),
-        d('hls/master_360p_00001.ts', 'video/mp2t'),
-        d('poster.jpg', 'image/jpeg'),
-        d('preview.mp4', 'video/mp4', 'pending'),
-      ]);
+      const id = await createAsset(db, owner, {
+        declaredType: 'video/mp4',
+        filename: 'clip.mp4',
+        metadata: { camera: 'X100' },
+        placeholder: 'abc',
+      });
+      await db.insert(grants).values({
+        resourceType: 'asset',
+        resourceId: id,
+        principalType: 'user',
+        principalId: viewer,
+        permission: 'view',
+        grantedBy: owner,
+      });
+      const d = (kind: string, contentType: string, status: 'ready' | 'pending' = 'ready') => ({
+        assetId: id,
+        kind,
+        key: `${id}/${kind}`,
+        contentType,
+        status,
+        size: 3,
+      });
+      await db
+        .insert(derivatives)
+        .values([
+          d('hls/master.m3u8', 'application/vnd.apple.mpegurl'),
+          d('hls/master_360p.m3u8', 'application/vnd.apple.mpegurl'),
+          d('hls/master_360p_00001.ts', 'video/mp2t'),
+          d('poster.jpg', 'image/jpeg'),
+          d('preview.mp4', 'video/mp4', 'pending'),
+        ]);
       return { owner, viewer, id };
     });
   }
@@ -223,13 +269,21 @@ describe('PATCH, DELETE, trash, restore', () => {
       const user = await createUser(db);
       return { user, id: await createAsset(db, user, { title: 'Old' }) };
     });
-    let body = await expectStatus(await api('PATCH', `/api/assets/${id}`, { as: user, json: { title: '  New title  ', description: 'Line one\nline two' } }), 200);
+    let body = await expectStatus(
+      await api('PATCH', `/api/assets/${id}`, { as: user, json: { title: '  New title  ', description: 'Line one\nline two' } }),
+      200,
+    );
     expect(body).toMatchObject({ title: 'New title', description: 'Line one\nline two' });
     body = await expectStatus(await api('PATCH', `/api/assets/${id}`, { as: user, json: { title: '', description: null } }), 200);
     expect(body).toMatchObject({ title: null, description: null });
     body = await expectStatus(await api('PATCH', `/api/assets/${id}`, { as: user, json: { visibility: 'public' } }), 200);
     expect(body.visibility).toBe('public');
-    const audits = await withDb((db) => db.select().from(auditLog).where(and(eq(auditLog.resourceId, id), eq(auditLog.action, 'asset.visibility_changed'))));
+    const audits = await withDb((db) =>
+      db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.resourceId, id), eq(auditLog.action, 'asset.visibility_changed'))),
+    );
     expect(audits.map((a) => a.detail)).toEqual([{ from: 'private', to: 'public' }]);
   });
 

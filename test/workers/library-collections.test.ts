@@ -34,31 +34,62 @@ const itemIds = async (collection: string, as: string, limit = 100) => {
 };
 
 const positions = (collection: string) =>
-  withDb((db) => db.select({ assetId: collectionItems.assetId, position: collectionItems.position }).from(collectionItems).where(eq(collectionItems.collectionId, collection)));
+  withDb((db) =>
+    db
+      .select({ assetId: collectionItems.assetId, position: collectionItems.position })
+      .from(collectionItems)
+      .where(eq(collectionItems.collectionId, collection)),
+  );
 
 describe('collections', () => {
-  it('lists each collection with the caller\'s permission, as the policy decides it', async () => {
+  it("lists each collection with the caller's permission, as the policy decides it", async () => {
     const w = await withDb(async (db) => {
       const owner = await createUser(db, 'owner');
       const me = await createUser(db, 'me');
-      const [org] = await db.insert(orgs).values({ name: 'o', slug: `o-${crypto.randomUUID()}` }).returning();
+      const [org] = await db
+        .insert(orgs)
+        .values({ name: 'o', slug: `o-${crypto.randomUUID()}` })
+        .returning();
       const [group] = await db.insert(groups).values({ orgId: org!.id, name: 'g' }).returning();
       await db.insert(orgMembers).values({ orgId: org!.id, userId: me });
       await db.insert(groupMembers).values({ groupId: group!.id, userId: me });
       const mk = async (name: string, visibility: 'private' | 'public' = 'private') =>
-        (await db.insert(collections).values({ ownerId: owner, name, visibility, visibilitySetBy: visibility === 'public' ? owner : null }).returning())[0]!.id;
+        (
+          await db
+            .insert(collections)
+            .values({ ownerId: owner, name, visibility, visibilitySetBy: visibility === 'public' ? owner : null })
+            .returning()
+        )[0]!.id;
       const viaGroup = await mk('via group');
       const expired = await mk('expired grant');
       const pub = await mk('public', 'public');
       const mine = (await db.insert(collections).values({ ownerId: me, name: 'mine' }).returning())[0]!.id;
       await db.insert(grants).values([
-        { resourceType: 'collection', resourceId: viaGroup, principalType: 'group', principalId: group!.id, permission: 'edit', grantedBy: owner },
+        {
+          resourceType: 'collection',
+          resourceId: viaGroup,
+          principalType: 'group',
+          principalId: group!.id,
+          permission: 'edit',
+          grantedBy: owner,
+        },
         { resourceType: 'collection', resourceId: pub, principalType: 'user', principalId: me, permission: 'download', grantedBy: owner },
-        { resourceType: 'collection', resourceId: expired, principalType: 'user', principalId: me, permission: 'manage', expiresAt: new Date(Date.now() - 60_000), grantedBy: owner },
+        {
+          resourceType: 'collection',
+          resourceId: expired,
+          principalType: 'user',
+          principalId: me,
+          permission: 'manage',
+          expiresAt: new Date(Date.now() - 60_000),
+          grantedBy: owner,
+        },
       ]);
       return { me, viaGroup, pub, mine, expired };
     });
-    const list = await expectStatus<{ items: { id: string; permission: string }[] }>(await api('GET', '/api/collections?scope=all&limit=100', { as: w.me }), 200);
+    const list = await expectStatus<{ items: { id: string; permission: string }[] }>(
+      await api('GET', '/api/collections?scope=all&limit=100', { as: w.me }),
+      200,
+    );
     const byId = Object.fromEntries(list.items.map((c) => [c.id, c.permission]));
     expect(byId[w.mine]).toBe('manage');
     expect(byId[w.viaGroup]).toBe('edit');
@@ -68,9 +99,15 @@ describe('collections', () => {
 
   it('creates, lists, reads, renames and deletes', async () => {
     const { user } = await setup(0);
-    const created = await expectStatus(await api('POST', '/api/collections', { as: user, json: { name: '  Holiday  ', description: 'Summer' } }), 201);
+    const created = await expectStatus(
+      await api('POST', '/api/collections', { as: user, json: { name: '  Holiday  ', description: 'Summer' } }),
+      201,
+    );
     expect(created).toMatchObject({ name: 'Holiday', description: 'Summer', visibility: 'private', ownerId: user });
-    const second = await expectStatus(await api('POST', '/api/collections', { as: user, json: { name: 'Work', visibility: 'public' } }), 201);
+    const second = await expectStatus(
+      await api('POST', '/api/collections', { as: user, json: { name: 'Work', visibility: 'public' } }),
+      201,
+    );
     const list = await expectStatus(await api('GET', '/api/collections?limit=1', { as: user }), 200);
     expect(list.items.map((c: { id: string }) => c.id)).toEqual([second.id]);
     const next = await expectStatus(await api('GET', `/api/collections?limit=1&cursor=${list.nextCursor}`, { as: user }), 200);
@@ -79,7 +116,10 @@ describe('collections', () => {
 
     const read = await expectStatus(await api('GET', `/api/collections/${created.id}`, { as: user }), 200);
     expect(read).toMatchObject({ id: created.id, permission: 'manage', items: [], nextCursor: null });
-    const renamed = await expectStatus(await api('PATCH', `/api/collections/${created.id}`, { as: user, json: { name: 'Holidays', description: null } }), 200);
+    const renamed = await expectStatus(
+      await api('PATCH', `/api/collections/${created.id}`, { as: user, json: { name: 'Holidays', description: null } }),
+      200,
+    );
     expect(renamed).toMatchObject({ name: 'Holidays', description: null });
     await expectStatus(await api('PATCH', `/api/collections/${created.id}`, { as: user, json: { visibility: 'public' } }), 200);
 
@@ -132,13 +172,21 @@ describe('collections', () => {
       return { owner, editor, a, b, third, hidden, c };
     });
     const col = await expectStatus(await api('POST', '/api/collections', { as: w.owner, json: { name: 'Shared' } }), 201);
-    for (const id of [w.a, w.b, w.c]) await expectStatus(await api('POST', `/api/collections/${col.id}/items`, { as: w.owner, json: { assetId: id } }), 201);
+    for (const id of [w.a, w.b, w.c])
+      await expectStatus(await api('POST', `/api/collections/${col.id}/items`, { as: w.owner, json: { assetId: id } }), 201);
     // An item the collection's owner cannot see, added by its own owner (so the collection shares it), at position 1.
     await withDb(async (db) => {
       await db.update(collectionItems).set({ position: 3 }).where(eq(collectionItems.assetId, w.c));
       await db.update(collectionItems).set({ position: 2 }).where(eq(collectionItems.assetId, w.b));
       await db.insert(collectionItems).values({ collectionId: col.id, assetId: w.hidden, position: 1, addedBy: w.third });
-      await db.insert(grants).values({ resourceType: 'collection', resourceId: col.id, principalType: 'user', principalId: w.editor, permission: 'edit', grantedBy: w.owner });
+      await db.insert(grants).values({
+        resourceType: 'collection',
+        resourceId: col.id,
+        principalType: 'user',
+        principalId: w.editor,
+        permission: 'edit',
+        grantedBy: w.owner,
+      });
     });
     const reorder = (as: string, assetIds: string[]) => api('PUT', `/api/collections/${col.id}/items/order`, { as, json: { assetIds } });
     expect((await reorder(w.owner, [w.c, w.a])).status).toBe(409); // not every visible item

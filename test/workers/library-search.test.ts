@@ -16,7 +16,10 @@ const word = () => Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) =>
 
 type Hit = { id: string; rank: number; thumbnail: { url: string } | null };
 const search = async (as: string, q: string, extra = '') =>
-  (await expectStatus<{ items: Hit[]; nextCursor: string | null }>(await api('GET', `/api/search?q=${encodeURIComponent(q)}${extra}`, { as }), 200));
+  await expectStatus<{ items: Hit[]; nextCursor: string | null }>(
+    await api('GET', `/api/search?q=${encodeURIComponent(q)}${extra}`, { as }),
+    200,
+  );
 const ids = async (as: string, q: string) => (await search(as, q, '&limit=100')).items.map((h) => h.id);
 
 describe('GET /api/search', () => {
@@ -36,7 +39,10 @@ describe('GET /api/search', () => {
   it('finds a file by the parts of its name (split on . _ - and spaces) as well as by the whole name', async () => {
     const [a, b, c, d] = [word(), word(), word(), word()];
     // Two different 4- and 5-digit numbers.
-    const [n, m] = Array.from(crypto.getRandomValues(new Uint32Array(2)), (x, i) => String(1000 + i * 9000 + (x % 9000))) as [string, string];
+    const [n, m] = Array.from(crypto.getRandomValues(new Uint32Array(2)), (x, i) => String(1000 + i * 9000 + (x % 9000))) as [
+      string,
+      string,
+    ];
     const w = await withDb(async (db) => {
       const user = await createUser(db, 'filenames');
       const img = await createAsset(db, user, { filename: `IMG${a}_${n}.jpg` });
@@ -106,7 +112,14 @@ describe('GET /api/search', () => {
       const theirs = await createAsset(db, other, { title: q });
       const pub = await createAsset(db, other, { title: q, visibility: 'public' });
       const granted = await createAsset(db, other, { title: q });
-      await db.insert(grants).values({ resourceType: 'asset', resourceId: granted, principalType: 'user', principalId: me, permission: 'view', grantedBy: other });
+      await db.insert(grants).values({
+        resourceType: 'asset',
+        resourceId: granted,
+        principalType: 'user',
+        principalId: me,
+        permission: 'view',
+        grantedBy: other,
+      });
       return { me, other, mine, trashed, theirs, pub, granted };
     });
     const found = await ids(w.me, q);
@@ -123,7 +136,8 @@ describe('GET /api/search', () => {
       const tie = new Date(Date.now() - 5000);
       const all: string[] = [];
       // Seven identical matches, four of them created in the same microsecond.
-      for (let i = 0; i < 7; i++) all.push(await createAsset(db, user, { title: q, createdAt: i < 4 ? tie : new Date(Date.now() - i * 1000) }));
+      for (let i = 0; i < 7; i++)
+        all.push(await createAsset(db, user, { title: q, createdAt: i < 4 ? tie : new Date(Date.now() - i * 1000) }));
       return { user, all };
     });
     const whole = await ids(user, q);
@@ -150,7 +164,9 @@ describe('GET /api/search', () => {
       const user = await createUser(db);
       const id = await createAsset(db, user, { title: q });
       const { derivatives } = await import('../../shared/db/schema.ts');
-      await db.insert(derivatives).values({ assetId: id, kind: 'w320.jpg', key: `${id}/w320.jpg`, contentType: 'image/jpeg', status: 'ready' });
+      await db
+        .insert(derivatives)
+        .values({ assetId: id, kind: 'w320.jpg', key: `${id}/w320.jpg`, contentType: 'image/jpeg', status: 'ready' });
       return { user, id };
     });
     const [hit] = (await search(user, q)).items;
@@ -172,11 +188,15 @@ describe('tags', () => {
       const a = await createAsset(db, owner);
       const b = await createAsset(db, owner);
       const c = await createAsset(db, owner);
-      await db.insert(grants).values({ resourceType: 'asset', resourceId: c, principalType: 'user', principalId: editor, permission: 'edit', grantedBy: owner });
+      await db
+        .insert(grants)
+        .values({ resourceType: 'asset', resourceId: c, principalType: 'user', principalId: editor, permission: 'edit', grantedBy: owner });
       return { owner, editor, a, b, c };
     });
     const put = (as: string, id: string, tags: string[]) => api('PUT', `/api/assets/${id}/tags`, { as, json: { tags } });
-    expect(await expectStatus(await put(w.owner, w.a, ['Beach', ' beach', 'BEACH ', 'Sunset']), 200)).toEqual({ tags: ['Beach', 'Sunset'] });
+    expect(await expectStatus(await put(w.owner, w.a, ['Beach', ' beach', 'BEACH ', 'Sunset']), 200)).toEqual({
+      tags: ['Beach', 'Sunset'],
+    });
     expect(await expectStatus(await put(w.owner, w.b, ['beach']), 200)).toEqual({ tags: ['Beach'] });
     // An editor tags the owner's asset with the owner's tags.
     expect(await expectStatus(await put(w.editor, w.c, ['SUNSET', 'Dusk']), 200)).toEqual({ tags: ['Sunset', 'Dusk'] });

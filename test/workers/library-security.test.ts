@@ -92,7 +92,6 @@ idorMatrix('IDOR matrix: assets', [
   },
 ]);
 
-
 idorMatrix('IDOR matrix: collections', [
   {
     name: 'GET /api/collections/:id — view or 404',
@@ -197,15 +196,26 @@ describe('soft delete', () => {
       expect((await api('GET', `/api/assets/${w.asset}`, { as })).status, actor).toBe(actor === 'owner' ? 200 : 404);
       if (as) {
         const list = await expectStatus(await api('GET', '/api/assets?scope=all&limit=100', { as }), 200);
-        expect(list.items.some((i: { id: string }) => i.id === w.asset), actor).toBe(false);
+        expect(
+          list.items.some((i: { id: string }) => i.id === w.asset),
+          actor,
+        ).toBe(false);
         const col = await api('GET', `/api/collections/${w.collection}`, { as });
-        if (col.status === 200) expect((await col.json() as { items: unknown[] }).items, actor).toEqual([]);
+        if (col.status === 200) expect(((await col.json()) as { items: unknown[] }).items, actor).toEqual([]);
         const trash = await expectStatus(await api('GET', '/api/trash', { as }), 200);
-        expect(trash.items.some((i: { id: string }) => i.id === w.asset), actor).toBe(actor === 'owner');
+        expect(
+          trash.items.some((i: { id: string }) => i.id === w.asset),
+          actor,
+        ).toBe(actor === 'owner');
       }
     }
     // The manager's delete is audited; the asset is the owner's to restore.
-    const rows = await withDb((db) => db.select().from(auditLog).where(and(eq(auditLog.resourceId, w.asset), eq(auditLog.action, 'asset.delete'))));
+    const rows = await withDb((db) =>
+      db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.resourceId, w.asset), eq(auditLog.action, 'asset.delete'))),
+    );
     expect(rows.map((r) => r.actorId)).toEqual([w.users.manager]);
     await expectStatus(await api('POST', `/api/assets/${w.asset}/restore`, { as: w.users.owner }), 200);
     expect((await api('GET', `/api/assets/${w.asset}`, { as: w.users.viewer })).status).toBe(200);
@@ -223,7 +233,12 @@ describe('purge request', () => {
     expect(row!.deletedAt).not.toBeNull();
     expect(row!.purgeAfter!.getTime()).toBeLessThanOrEqual(Date.now());
     expect(row!.purgeAfter!.getTime()).toBeGreaterThanOrEqual(before - 1000);
-    const audits = await withDb((db) => db.select().from(auditLog).where(and(eq(auditLog.resourceId, w.asset), eq(auditLog.action, 'asset.purge_requested'))));
+    const audits = await withDb((db) =>
+      db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.resourceId, w.asset), eq(auditLog.action, 'asset.purge_requested'))),
+    );
     expect(audits).toHaveLength(1);
     expect(audits[0]!.actorId).toBe(w.users.owner);
     expect(audits[0]!.requestId).toBeTruthy();

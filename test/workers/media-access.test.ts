@@ -24,28 +24,39 @@ let deletedAsset: string;
 
 beforeAll(async () => {
   await withDb(async (db) => {
-    [owner, stranger, viewer, groupie, orgMember, expiredGrantee] = await Promise.all(
+    [owner, stranger, viewer, groupie, orgMember, expiredGrantee] = (await Promise.all(
       ['owner', 'stranger', 'viewer', 'groupie', 'orgmember', 'expired'].map((n) => createUser(db, n)),
-    ) as [string, string, string, string, string, string];
+    )) as [string, string, string, string, string, string];
     privateAsset = await createAsset(db, owner, { filename: 'secret plans.png', detectedType: 'image/png' });
     publicAsset = await createAsset(db, owner, { visibility: 'public', visibilitySetBy: owner });
     deletedAsset = await createAsset(db, owner, { deletedAt: new Date() });
-    const [org] = await db.insert(orgs).values({ name: 'Org', slug: `org-${uid()}` }).returning();
+    const [org] = await db
+      .insert(orgs)
+      .values({ name: 'Org', slug: `org-${uid()}` })
+      .returning();
     const [group] = await db.insert(groups).values({ orgId: org!.id, name: 'editors' }).returning();
     await db.insert(orgMembers).values({ orgId: org!.id, userId: orgMember });
     await db.insert(groupMembers).values({ groupId: group!.id, userId: groupie });
     const [col] = await db.insert(collections).values({ ownerId: owner, name: 'Album' }).returning();
     await db.insert(collectionItems).values({ collectionId: col!.id, assetId: privateAsset, position: 0, addedBy: owner });
     const g = (principalType: 'user' | 'group' | 'org', principalId: string, permission: 'view' | 'download', extra = {}) => ({
-      resourceType: 'asset' as const, resourceId: privateAsset, principalType, principalId, permission, grantedBy: owner, ...extra,
+      resourceType: 'asset' as const,
+      resourceId: privateAsset,
+      principalType,
+      principalId,
+      permission,
+      grantedBy: owner,
+      ...extra,
     });
-    await db.insert(grants).values([
-      g('user', viewer, 'view'),
-      g('group', group!.id, 'download'),
-      { ...g('org', org!.id, 'view'), resourceType: 'collection' as const, resourceId: col!.id },
-      g('user', expiredGrantee, 'download', { expiresAt: new Date(Date.now() - 1000) }),
-      { ...g('user', viewer, 'view'), resourceId: deletedAsset },
-    ]);
+    await db
+      .insert(grants)
+      .values([
+        g('user', viewer, 'view'),
+        g('group', group!.id, 'download'),
+        { ...g('org', org!.id, 'view'), resourceType: 'collection' as const, resourceId: col!.id },
+        g('user', expiredGrantee, 'download', { expiresAt: new Date(Date.now() - 1000) }),
+        { ...g('user', viewer, 'view'), resourceId: deletedAsset },
+      ]);
   });
   for (const id of [privateAsset, publicAsset, deletedAsset]) {
     await putVariant(id, 'w320.webp', `webp of ${id}`, 'image/webp');
@@ -54,7 +65,10 @@ beforeAll(async () => {
 });
 
 const fetchAs = async (path: string, userId?: string, init: RequestInit = {}) =>
-  SELF.fetch(`${base}${path}`, { ...init, headers: { ...(userId ? await bearer(userId) : {}), ...(init.headers as Record<string, string>) } });
+  SELF.fetch(`${base}${path}`, {
+    ...init,
+    headers: { ...(userId ? await bearer(userId) : {}), ...(init.headers as Record<string, string>) },
+  });
 
 const code = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
 
@@ -113,7 +127,12 @@ describe('authorisation at /m', () => {
   });
 
   it('answers 404 for a malformed asset id, a hostile variant, or a missing object', async () => {
-    for (const path of [`/m/not-a-uuid/w320.webp`, `/m/${privateAsset}/..%2Foriginal`, `/m/${privateAsset}/W320.WEBP`, `/m/${privateAsset}/w1024.webp`]) {
+    for (const path of [
+      `/m/not-a-uuid/w320.webp`,
+      `/m/${privateAsset}/..%2Foriginal`,
+      `/m/${privateAsset}/W320.WEBP`,
+      `/m/${privateAsset}/w1024.webp`,
+    ]) {
       const res = await fetchAs(path, owner);
       expect(res.status, path).toBe(404);
       expect(await code(res)).toBe('not_found');
@@ -122,8 +141,10 @@ describe('authorisation at /m', () => {
 });
 
 describe('signed media URL tokens', () => {
-  const tokenFor = async (assetId: string, opts: { scope?: string; permission?: 'view' | 'download'; ttlSeconds?: number; now?: Date } = {}) =>
-    signMediaToken(await keys(), { ...party, assetId, ...opts });
+  const tokenFor = async (
+    assetId: string,
+    opts: { scope?: string; permission?: 'view' | 'download'; ttlSeconds?: number; now?: Date } = {},
+  ) => signMediaToken(await keys(), { ...party, assetId, ...opts });
 
   it('serve a private asset with no Authorization header, cached no longer than the token lives', async () => {
     const res = await fetchAs(`/m/${privateAsset}/w320.webp?t=${await tokenFor(privateAsset, { ttlSeconds: 120 })}`);
@@ -148,7 +169,11 @@ describe('signed media URL tokens', () => {
     const good = await tokenFor(privateAsset);
     const tampered = `${good.slice(0, -4)}${good.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
     const share = await signShareToken(await keys(), {
-      ...party, linkId: uid(), resource: { type: 'asset', id: privateAsset }, permission: 'view', expiresAt: new Date(Date.now() + 60_000),
+      ...party,
+      linkId: uid(),
+      resource: { type: 'asset', id: privateAsset },
+      permission: 'view',
+      expiresAt: new Date(Date.now() + 60_000),
     });
     for (const t of [expired, tampered, share, 'x', '']) {
       const res = await fetchAs(`/m/${privateAsset}/w320.webp?t=${encodeURIComponent(t)}`);
@@ -185,9 +210,7 @@ describe('what the browser is told', () => {
     expect(inline.headers.get('content-type')).toBe('image/webp');
     expect(inline.headers.get('content-disposition')).toBeNull();
     const dl = await fetchAs(`/m/${privateAsset}/original?download=1`, owner);
-    expect(dl.headers.get('content-disposition')).toBe(
-      `attachment; filename="secret plans.png"; filename*=UTF-8''secret%20plans.png`,
-    );
+    expect(dl.headers.get('content-disposition')).toBe(`attachment; filename="secret plans.png"; filename*=UTF-8''secret%20plans.png`);
   });
 });
 

@@ -20,7 +20,10 @@ type LinkInput = Partial<typeof shareLinks.$inferInsert>;
 async function link(fields: LinkInput = {}, tokenExpiry?: Date) {
   const expiresAt = fields.expiresAt ?? new Date(Date.now() + 3_600_000);
   const [row] = await withDb((db) =>
-    db.insert(shareLinks).values({ resourceType: 'asset', resourceId: asset, createdBy: owner, ...fields, expiresAt }).returning(),
+    db
+      .insert(shareLinks)
+      .values({ resourceType: 'asset', resourceId: asset, createdBy: owner, ...fields, expiresAt })
+      .returning(),
   );
   const token = await signShareToken(await keys(), {
     ...party,
@@ -89,8 +92,12 @@ describe('asset links', () => {
     expect((await get(`/s/${revoked.token}/w640.webp`)).status).toBe(410);
     // A genuine token past its own expiry is also gone, not "invalid".
     const pastToken = await signShareToken(await keys(), {
-      ...party, linkId: revoked.id, resource: { type: 'asset', id: asset }, permission: 'view',
-      now: new Date(Date.now() - 7_200_000), expiresAt: new Date(Date.now() - 3_600_000),
+      ...party,
+      linkId: revoked.id,
+      resource: { type: 'asset', id: asset },
+      permission: 'view',
+      now: new Date(Date.now() - 7_200_000),
+      expiresAt: new Date(Date.now() - 3_600_000),
     });
     expect((await get(`/s/${pastToken}/w640.webp`)).status).toBe(410);
     const shortened = await link({ expiresAt: new Date(Date.now() - 1000) }, new Date(Date.now() + 3_600_000));

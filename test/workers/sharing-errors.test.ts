@@ -26,7 +26,14 @@ beforeAll(async () => {
     asset = await createAsset(db, owner);
   });
   org = await seedOrg(owner);
-  grant = await seedGrant({ resourceType: 'asset', resourceId: asset, principalType: 'user', principalId: other, permission: 'view', grantedBy: owner });
+  grant = await seedGrant({
+    resourceType: 'asset',
+    resourceId: asset,
+    principalType: 'user',
+    principalId: other,
+    permission: 'view',
+    grantedBy: owner,
+  });
   link = (await seedLink({ resourceId: asset, createdBy: owner })).id;
   lockedToken = (await seedLink({ resourceId: asset, createdBy: owner, passwordHash: await hashPassword('a fine password') })).token;
 });
@@ -64,7 +71,13 @@ const cases: Case[] = [
     [{ name: 'Org', slug: 'has space' }, 'slug'],
     [{ name: 'Org', slug: long(64) }, 'slug'],
     [{ name: 'Org', slug: 'ok-slug', extra: true }, 'extra'],
-  ].map(([body, field]) => ({ name: `POST /api/orgs ${JSON.stringify(body).slice(0, 60)}`, method: 'POST', path: () => '/api/orgs', body: () => body, field: field as string })),
+  ].map(([body, field]) => ({
+    name: `POST /api/orgs ${JSON.stringify(body).slice(0, 60)}`,
+    method: 'POST',
+    path: () => '/api/orgs',
+    body: () => body,
+    field: field as string,
+  })),
   // PATCH /api/orgs/:id
   ...[
     [{}, '(body)'],
@@ -76,7 +89,13 @@ const cases: Case[] = [
     [{ shareLinkMaxTtl: 0 }, 'shareLinkMaxTtl'],
     [{ shareLinkDefaultTtl: 7200, shareLinkMaxTtl: 3600 }, 'shareLinkDefaultTtl'],
     [{ slug: 'new-slug' }, 'slug'],
-  ].map(([body, field]) => ({ name: `PATCH /api/orgs/:id ${JSON.stringify(body)}`, method: 'PATCH', path: () => `/api/orgs/${org}`, body: () => body, field: field as string })),
+  ].map(([body, field]) => ({
+    name: `PATCH /api/orgs/:id ${JSON.stringify(body)}`,
+    method: 'PATCH',
+    path: () => `/api/orgs/${org}`,
+    body: () => body,
+    field: field as string,
+  })),
   // Org invitations and members
   ...[
     [{}, 'email'],
@@ -84,17 +103,47 @@ const cases: Case[] = [
     [{ email: `${long(250)}@example.test` }, 'email'],
     [{ email: 'a@example.test', role: 'owner' }, 'role'],
     [{ email: 'a@example.test', userId: uid() }, 'userId'],
-  ].map(([body, field]) => ({ name: `POST /api/orgs/:id/invitations ${JSON.stringify(body).slice(0, 60)}`, method: 'POST', path: () => `/api/orgs/${org}/invitations`, body: () => body, field: field as string })),
+  ].map(([body, field]) => ({
+    name: `POST /api/orgs/:id/invitations ${JSON.stringify(body).slice(0, 60)}`,
+    method: 'POST',
+    path: () => `/api/orgs/${org}/invitations`,
+    body: () => body,
+    field: field as string,
+  })),
   { name: 'DELETE invitation bad id', method: 'DELETE', path: () => `/api/orgs/${org}/invitations/nope`, field: 'invitationId' },
   { name: 'POST accept bad id', method: 'POST', path: () => '/api/invitations/nope/accept', field: 'id' },
   { name: 'PATCH member without role', method: 'PATCH', path: () => `/api/orgs/${org}/members/${owner}`, body: () => ({}), field: 'role' },
-  { name: 'PATCH member with a bad role', method: 'PATCH', path: () => `/api/orgs/${org}/members/${owner}`, body: () => ({ role: 'OWNER' }), field: 'role' },
-  { name: 'PATCH member bad user id', method: 'PATCH', path: () => `/api/orgs/${org}/members/nope`, body: () => ({ role: 'admin' }), field: 'userId' },
+  {
+    name: 'PATCH member with a bad role',
+    method: 'PATCH',
+    path: () => `/api/orgs/${org}/members/${owner}`,
+    body: () => ({ role: 'OWNER' }),
+    field: 'role',
+  },
+  {
+    name: 'PATCH member bad user id',
+    method: 'PATCH',
+    path: () => `/api/orgs/${org}/members/nope`,
+    body: () => ({ role: 'admin' }),
+    field: 'userId',
+  },
   { name: 'DELETE member bad org id', method: 'DELETE', path: () => `/api/orgs/nope/members/${owner}`, field: 'id' },
   // Groups
   { name: 'POST group without name', method: 'POST', path: () => `/api/orgs/${org}/groups`, body: () => ({}), field: 'name' },
-  { name: 'POST group with a long name', method: 'POST', path: () => `/api/orgs/${org}/groups`, body: () => ({ name: long(101) }), field: 'name' },
-  { name: 'POST group member bad id', method: 'POST', path: () => `/api/groups/${uid()}/members`, body: () => ({ userId: 'x' }), field: 'userId' },
+  {
+    name: 'POST group with a long name',
+    method: 'POST',
+    path: () => `/api/orgs/${org}/groups`,
+    body: () => ({ name: long(101) }),
+    field: 'name',
+  },
+  {
+    name: 'POST group member bad id',
+    method: 'POST',
+    path: () => `/api/groups/${uid()}/members`,
+    body: () => ({ userId: 'x' }),
+    field: 'userId',
+  },
   { name: 'DELETE group bad id', method: 'DELETE', path: () => '/api/groups/nope', field: 'id' },
   // Grants
   ...(
@@ -108,7 +157,13 @@ const cases: Case[] = [
       ['expiresAt', past()],
       ['expiresAt', '2030-01-01T00:00:00'],
     ] as const
-  ).map(([field, value]) => ({ name: `POST /api/grants ${field}=${String(value)}`, method: 'POST', path: () => '/api/grants', body: () => ({ ...grantBody(), [field]: value }), field })),
+  ).map(([field, value]) => ({
+    name: `POST /api/grants ${field}=${String(value)}`,
+    method: 'POST',
+    path: () => '/api/grants',
+    body: () => ({ ...grantBody(), [field]: value }),
+    field,
+  })),
   ...(['resourceType', 'resourceId', 'principalType', 'principalId', 'permission'] as const).map((field) => ({
     name: `POST /api/grants without ${field}`,
     method: 'POST',
@@ -121,10 +176,27 @@ const cases: Case[] = [
     field,
   })),
   { name: 'PATCH /api/grants empty', method: 'PATCH', path: () => `/api/grants/${grant}`, body: () => ({}), field: '(body)' },
-  { name: 'PATCH /api/grants bad permission', method: 'PATCH', path: () => `/api/grants/${grant}`, body: () => ({ permission: 'all' }), field: 'permission' },
-  { name: 'PATCH /api/grants past expiry', method: 'PATCH', path: () => `/api/grants/${grant}`, body: () => ({ expiresAt: past() }), field: 'expiresAt' },
+  {
+    name: 'PATCH /api/grants bad permission',
+    method: 'PATCH',
+    path: () => `/api/grants/${grant}`,
+    body: () => ({ permission: 'all' }),
+    field: 'permission',
+  },
+  {
+    name: 'PATCH /api/grants past expiry',
+    method: 'PATCH',
+    path: () => `/api/grants/${grant}`,
+    body: () => ({ expiresAt: past() }),
+    field: 'expiresAt',
+  },
   { name: 'GET /api/grants without a query', method: 'GET', path: () => '/api/grants', field: 'resourceType' },
-  { name: 'GET /api/grants bad resource id', method: 'GET', path: () => '/api/grants?resourceType=asset&resourceId=x', field: 'resourceId' },
+  {
+    name: 'GET /api/grants bad resource id',
+    method: 'GET',
+    path: () => '/api/grants?resourceType=asset&resourceId=x',
+    field: 'resourceId',
+  },
   // Share links
   ...(
     [
@@ -148,9 +220,27 @@ const cases: Case[] = [
       ['allowDownload', 'yes'],
       ['token', 'mine'],
     ] as const
-  ).map(([field, value]) => ({ name: `POST /api/share-links ${field}=${String(value).slice(0, 20)}`, method: 'POST', path: () => '/api/share-links', body: () => ({ ...linkBody(), [field]: value }), field })),
-  { name: 'POST /api/share-links both expiries', method: 'POST', path: () => '/api/share-links', body: () => ({ ...linkBody(), expiresInSeconds: 600, expiresAt: later() }), field: 'expiresAt' },
-  { name: 'POST /api/share-links without resourceId', method: 'POST', path: () => '/api/share-links', body: () => ({ resourceType: 'asset' }), field: 'resourceId' },
+  ).map(([field, value]) => ({
+    name: `POST /api/share-links ${field}=${String(value).slice(0, 20)}`,
+    method: 'POST',
+    path: () => '/api/share-links',
+    body: () => ({ ...linkBody(), [field]: value }),
+    field,
+  })),
+  {
+    name: 'POST /api/share-links both expiries',
+    method: 'POST',
+    path: () => '/api/share-links',
+    body: () => ({ ...linkBody(), expiresInSeconds: 600, expiresAt: later() }),
+    field: 'expiresAt',
+  },
+  {
+    name: 'POST /api/share-links without resourceId',
+    method: 'POST',
+    path: () => '/api/share-links',
+    body: () => ({ resourceType: 'asset' }),
+    field: 'resourceId',
+  },
   ...(
     [
       ['permission', 'edit'],
@@ -161,15 +251,45 @@ const cases: Case[] = [
       ['allowDownload', 1],
       ['resourceId', uid()],
     ] as const
-  ).map(([field, value]) => ({ name: `PATCH /api/share-links ${field}=${String(value)}`, method: 'PATCH', path: () => `/api/share-links/${link}`, body: () => ({ [field]: value }), field })),
+  ).map(([field, value]) => ({
+    name: `PATCH /api/share-links ${field}=${String(value)}`,
+    method: 'PATCH',
+    path: () => `/api/share-links/${link}`,
+    body: () => ({ [field]: value }),
+    field,
+  })),
   { name: 'PATCH /api/share-links empty', method: 'PATCH', path: () => `/api/share-links/${link}`, body: () => ({}), field: '(body)' },
-  { name: 'PATCH /api/share-links both expiries', method: 'PATCH', path: () => `/api/share-links/${link}`, body: () => ({ expiresInSeconds: 600, expiresAt: later() }), field: 'expiresAt' },
+  {
+    name: 'PATCH /api/share-links both expiries',
+    method: 'PATCH',
+    path: () => `/api/share-links/${link}`,
+    body: () => ({ expiresInSeconds: 600, expiresAt: later() }),
+    field: 'expiresAt',
+  },
   { name: 'DELETE /api/share-links bad id', method: 'DELETE', path: () => '/api/share-links/123', field: 'id' },
   // Holder routes
   { name: 'unlock without password', method: 'POST', path: () => `/api/share/${lockedToken}/unlock`, body: () => ({}), field: 'password' },
-  { name: 'unlock with an empty password', method: 'POST', path: () => `/api/share/${lockedToken}/unlock`, body: () => ({ password: '' }), field: 'password' },
-  { name: 'unlock with a huge password', method: 'POST', path: () => `/api/share/${lockedToken}/unlock`, body: () => ({ password: long(1025) }), field: 'password' },
-  { name: 'unlock with a number', method: 'POST', path: () => `/api/share/${lockedToken}/unlock`, body: () => ({ password: 1 }), field: 'password' },
+  {
+    name: 'unlock with an empty password',
+    method: 'POST',
+    path: () => `/api/share/${lockedToken}/unlock`,
+    body: () => ({ password: '' }),
+    field: 'password',
+  },
+  {
+    name: 'unlock with a huge password',
+    method: 'POST',
+    path: () => `/api/share/${lockedToken}/unlock`,
+    body: () => ({ password: long(1025) }),
+    field: 'password',
+  },
+  {
+    name: 'unlock with a number',
+    method: 'POST',
+    path: () => `/api/share/${lockedToken}/unlock`,
+    body: () => ({ password: 1 }),
+    field: 'password',
+  },
   { name: 'share page limit 0', method: 'GET', path: () => `/api/share/${lockedToken}?limit=0`, field: 'limit' },
   { name: 'share page limit 101', method: 'GET', path: () => `/api/share/${lockedToken}?limit=101`, field: 'limit' },
   // Audit
@@ -185,13 +305,19 @@ describe('validation', () => {
     const fields = body.error.details.fields.map((f: { field: string }) => f.field);
     expect(fields).toContain(c.field);
     // The submitted values are never echoed back.
-    if (c.body) for (const v of Object.values(c.body() as object)) if (typeof v === 'string' && v.length > 3) expect(JSON.stringify(body)).not.toContain(v);
+    if (c.body)
+      for (const v of Object.values(c.body() as object))
+        if (typeof v === 'string' && v.length > 3) expect(JSON.stringify(body)).not.toContain(v);
   });
 });
 
 describe('body rules', () => {
   const raw = (body: string, contentType = 'application/json') =>
-    SELF.fetch('https://edge.test/api/share-links', { method: 'POST', headers: { 'content-type': contentType, 'cf-connecting-ip': uniqueIp(), ...authHeaders }, body });
+    SELF.fetch('https://edge.test/api/share-links', {
+      method: 'POST',
+      headers: { 'content-type': contentType, 'cf-connecting-ip': uniqueIp(), ...authHeaders },
+      body,
+    });
   let authHeaders: Record<string, string>;
   beforeAll(async () => {
     authHeaders = await bearer(owner);
@@ -212,7 +338,10 @@ describe('body rules', () => {
   });
 
   it('a missing body is 400', async () => {
-    const res = await SELF.fetch('https://edge.test/api/orgs', { method: 'POST', headers: { ...authHeaders, 'cf-connecting-ip': uniqueIp() } });
+    const res = await SELF.fetch('https://edge.test/api/orgs', {
+      method: 'POST',
+      headers: { ...authHeaders, 'cf-connecting-ip': uniqueIp() },
+    });
     expect(res.status).toBe(400);
   });
 

@@ -20,7 +20,13 @@ let orgId: string;
 
 beforeAll(async () => {
   await withDb(async (db) => {
-    [alice, bob, carol, dave, erin] = [await createUser(db, 'alice'), await createUser(db, 'bob'), await createUser(db, 'carol'), await createUser(db, 'dave'), await createUser(db, 'erin')];
+    [alice, bob, carol, dave, erin] = [
+      await createUser(db, 'alice'),
+      await createUser(db, 'bob'),
+      await createUser(db, 'carol'),
+      await createUser(db, 'dave'),
+      await createUser(db, 'erin'),
+    ];
   });
   orgId = await seedOrg(alice, { name: 'Studio' });
   await seedMember(orgId, bob, 'admin');
@@ -50,9 +56,16 @@ describe('inviting', () => {
     const answers: { status: number; headers: string[]; body: any }[] = [];
     for (const email of [registered, unregistered]) {
       const res = await post(alice, { email });
-      answers.push({ status: res.status, headers: [...res.headers.keys()].filter((k) => k !== 'x-request-id').sort(), body: await res.json() });
+      answers.push({
+        status: res.status,
+        headers: [...res.headers.keys()].filter((k) => k !== 'x-request-id').sort(),
+        body: await res.json(),
+      });
     }
-    const shape = (a: (typeof answers)[number]) => ({ ...a, body: { invitation: { ...a.body.invitation, id: 'id', email: 'email', expiresAt: 'at' } } });
+    const shape = (a: (typeof answers)[number]) => ({
+      ...a,
+      body: { invitation: { ...a.body.invitation, id: 'id', email: 'email', expiresAt: 'at' } },
+    });
     expect(shape(answers[0]!)).toEqual(shape(answers[1]!));
     expect(answers[0]!.status).toBe(202);
     expect(answers.map((a) => a.body.invitation.email)).toEqual([registered, unregistered]);
@@ -75,7 +88,9 @@ describe('inviting', () => {
   it('is limited per inviter (429 with Retry-After) before anything is stored', async () => {
     const inviter = await withDb((db) => createUser(db, 'busy'));
     const org = await seedOrg(inviter);
-    await withDb((db) => db.insert(rateCounters).values({ key: inviteLimitKey(inviter), windowStart: new Date(), count: INVITE_LIMIT.max }));
+    await withDb((db) =>
+      db.insert(rateCounters).values({ key: inviteLimitKey(inviter), windowStart: new Date(), count: INVITE_LIMIT.max }),
+    );
     const email = `late-${uid()}@example.test`;
     const res = await post(inviter, { email }, org);
     expect(res.status).toBe(429);
@@ -94,24 +109,29 @@ describe("someone else's invitation", () => {
         const res = await api('POST', `/api/invitations/${sent.id}/${how}`, { as: who });
         expect(res.status, `${how} as another user`).toBe(404);
       }
-      expect((await expectJson(await api('GET', '/api/invitations', { as: who }), 200)).invitations.map((i: { id: string }) => i.id)).not.toContain(sent.id);
+      expect(
+        (await expectJson(await api('GET', '/api/invitations', { as: who }), 200)).invitations.map((i: { id: string }) => i.id),
+      ).not.toContain(sent.id);
     }
     expect((await api('POST', `/api/invitations/${sent.id}/accept`)).status).toBe(401);
     expect((await api('POST', `/api/invitations/${uid()}/accept`, { as: erin })).status).toBe(404);
     expect((await api('POST', '/api/invitations/not-a-uuid/accept', { as: erin })).status).toBe(400);
     expect(await withDb((db) => db.select().from(orgMembers).where(eq(orgMembers.userId, dave)))).toEqual([]);
-    expect((await expectJson(await api('POST', `/api/invitations/${sent.id}/accept`, { as: erin }), 200)).invitation.status).toBe('accepted');
+    expect((await expectJson(await api('POST', `/api/invitations/${sent.id}/accept`, { as: erin }), 200)).invitation.status).toBe(
+      'accepted',
+    );
   });
 });
 
-describe("an invitation whose inviter may no longer invite", () => {
+describe('an invitation whose inviter may no longer invite', () => {
   it('lapses (not listed, 410 lapsed) when they are demoted or removed, and revives when invited again', async () => {
     const org = await seedOrg(alice);
     const rogue = await withDb((db) => createUser(db, 'rogue'));
     await seedMember(org, rogue, 'admin');
     const [first, second] = [await withDb((db) => createUser(db, 'alt')), await withDb((db) => createUser(db, 'alt'))];
     const sent = [];
-    for (const who of [first, second]) sent.push((await expectJson(await post(rogue, { email: await emailOf(who), role: 'admin' }, org), 202)).invitation);
+    for (const who of [first, second])
+      sent.push((await expectJson(await post(rogue, { email: await emailOf(who), role: 'admin' }, org), 202)).invitation);
     // Demoted: the invitations it sent lapse at once; removed: the same.
     await expectJson(await api('PATCH', `/api/orgs/${org}/members/${rogue}`, { as: alice, json: { role: 'member' } }), 200);
     expect((await expectJson(await api('GET', '/api/invitations', { as: first }), 200)).invitations).toEqual([]);
@@ -124,7 +144,9 @@ describe("an invitation whose inviter may no longer invite", () => {
     // An owner who invites the address again takes the invitation over.
     const revived = (await expectJson(await post(alice, { email: await emailOf(first) }, org), 202)).invitation;
     expect(revived.id).toBe(sent[0]!.id);
-    expect((await expectJson(await api('POST', `/api/invitations/${revived.id}/accept`, { as: first }), 200)).invitation.role).toBe('member');
+    expect((await expectJson(await api('POST', `/api/invitations/${revived.id}/accept`, { as: first }), 200)).invitation.role).toBe(
+      'member',
+    );
   });
 });
 

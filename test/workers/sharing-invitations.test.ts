@@ -25,22 +25,43 @@ beforeAll(async () => {
 
 const invite = async (org: string, email: string, as = alice, role?: string) =>
   (await expectJson(await api('POST', `/api/orgs/${org}/invitations`, { as, json: role ? { email, role } : { email } }), 202)).invitation;
-const mine = async (as: string) => (await expectJson(await api('GET', '/api/invitations', { as }), 200)).invitations as { id: string; org: { id: string; name: string } }[];
+const mine = async (as: string) =>
+  (await expectJson(await api('GET', '/api/invitations', { as }), 200)).invitations as { id: string; org: { id: string; name: string } }[];
 const roleIn = (org: string, userId: string) =>
-  withDb(async (db) => (await db.select().from(orgMembers).where(and(eq(orgMembers.orgId, org), eq(orgMembers.userId, userId))))[0]?.role ?? null);
+  withDb(
+    async (db) =>
+      (
+        await db
+          .select()
+          .from(orgMembers)
+          .where(and(eq(orgMembers.orgId, org), eq(orgMembers.userId, userId)))
+      )[0]?.role ?? null,
+  );
 
 describe('an invitation', () => {
   it('is listed to the invitee with the org and the inviter, and accepting it makes them a member of no group', async () => {
     const org = await seedOrg(alice, { name: 'Darkroom' });
     await seedGroup(org, [alice]);
     const sent = await invite(org, (await emailOf(erin)).toUpperCase(), alice, 'admin');
-    expect(sent).toEqual({ id: expect.any(String), email: (await emailOf(erin)).toLowerCase(), role: 'admin', status: 'pending', expiresAt: expect.any(String) });
+    expect(sent).toEqual({
+      id: expect.any(String),
+      email: (await emailOf(erin)).toLowerCase(),
+      role: 'admin',
+      status: 'pending',
+      expiresAt: expect.any(String),
+    });
     const days = (Date.parse(sent.expiresAt) - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(13.9);
     expect(days).toBeLessThanOrEqual(14);
     // Before answering, the invitee sees the invitation and nothing of the org itself.
     expect(await mine(erin)).toEqual([
-      expect.objectContaining({ id: sent.id, org: { id: org, name: 'Darkroom' }, role: 'admin', status: 'pending', invitedBy: { name: 'alice' } }),
+      expect.objectContaining({
+        id: sent.id,
+        org: { id: org, name: 'Darkroom' },
+        role: 'admin',
+        status: 'pending',
+        invitedBy: { name: 'alice' },
+      }),
     ]);
     expect((await api('GET', `/api/orgs/${org}/members`, { as: erin })).status).toBe(404);
     const accepted = await expectJson(await api('POST', `/api/invitations/${sent.id}/accept`, { as: erin }), 200);
@@ -51,7 +72,9 @@ describe('an invitation', () => {
     expect(await withDb((db) => db.select().from(groupMembers).where(eq(groupMembers.userId, erin)))).toEqual([]);
     expect(await mine(erin)).toEqual([]);
     // Accepting again changes nothing and writes no second audit row.
-    expect((await expectJson(await api('POST', `/api/invitations/${sent.id}/accept`, { as: erin }), 200)).invitation.status).toBe('accepted');
+    expect((await expectJson(await api('POST', `/api/invitations/${sent.id}/accept`, { as: erin }), 200)).invitation.status).toBe(
+      'accepted',
+    );
     const rows = await withDb((db) => db.select().from(auditLog).where(eq(auditLog.resourceId, org)).orderBy(auditLog.id));
     expect(rows.map((r) => [r.action, r.actorId])).toEqual([
       ['org.invite', alice],
@@ -71,14 +94,20 @@ describe('an invitation', () => {
   it('declined leaves no membership, and cannot be accepted afterwards (409)', async () => {
     const org = await seedOrg(alice);
     const sent = await invite(org, await emailOf(erin));
-    expect((await expectJson(await api('POST', `/api/invitations/${sent.id}/decline`, { as: erin }), 200)).invitation.status).toBe('declined');
-    expect((await expectJson(await api('POST', `/api/invitations/${sent.id}/decline`, { as: erin }), 200)).invitation.status).toBe('declined');
+    expect((await expectJson(await api('POST', `/api/invitations/${sent.id}/decline`, { as: erin }), 200)).invitation.status).toBe(
+      'declined',
+    );
+    expect((await expectJson(await api('POST', `/api/invitations/${sent.id}/decline`, { as: erin }), 200)).invitation.status).toBe(
+      'declined',
+    );
     const late = await expectJson(await api('POST', `/api/invitations/${sent.id}/accept`, { as: erin }), 409);
     expect(late.error).toMatchObject({ code: 'conflict', details: { status: 'declined' } });
     expect(await roleIn(org, erin)).toBeNull();
     expect((await mine(erin)).map((i) => i.id)).not.toContain(sent.id);
     expect((await expectJson(await api('GET', `/api/orgs/${org}/invitations`, { as: alice }), 200)).items).toEqual([]);
-    const actions = await withDb((db) => db.select({ action: auditLog.action }).from(auditLog).where(eq(auditLog.resourceId, org)).orderBy(auditLog.id));
+    const actions = await withDb((db) =>
+      db.select({ action: auditLog.action }).from(auditLog).where(eq(auditLog.resourceId, org)).orderBy(auditLog.id),
+    );
     expect(actions.map((r) => r.action)).toEqual(['org.invite', 'org.invite_decline']);
   });
 
@@ -87,7 +116,13 @@ describe('an invitation', () => {
     await seedMember(org, bob, 'admin');
     const sent = await invite(org, await emailOf(erin));
     expect((await expectJson(await api('GET', `/api/orgs/${org}/invitations`, { as: bob }), 200)).items).toEqual([
-      expect.objectContaining({ id: sent.id, email: sent.email, role: 'member', status: 'pending', invitedBy: { id: alice, name: 'alice' } }),
+      expect.objectContaining({
+        id: sent.id,
+        email: sent.email,
+        role: 'member',
+        status: 'pending',
+        invitedBy: { id: alice, name: 'alice' },
+      }),
     ]);
     expect((await api('DELETE', `/api/orgs/${org}/invitations/${sent.id}`, { as: bob })).status).toBe(204);
     expect((await api('DELETE', `/api/orgs/${org}/invitations/${sent.id}`, { as: bob })).status).toBe(204);
@@ -109,7 +144,12 @@ describe('an invitation', () => {
   it('expired is not listed and answers 410; inviting the address again refreshes it', async () => {
     const org = await seedOrg(alice);
     const sent = await invite(org, await emailOf(erin));
-    await withDb((db) => db.update(orgInvitations).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(orgInvitations.id, sent.id)));
+    await withDb((db) =>
+      db
+        .update(orgInvitations)
+        .set({ expiresAt: new Date(Date.now() - 1000) })
+        .where(eq(orgInvitations.id, sent.id)),
+    );
     expect((await mine(erin)).map((i) => i.id)).not.toContain(sent.id);
     expect((await expectJson(await api('GET', `/api/orgs/${org}/invitations`, { as: alice }), 200)).items).toEqual([]);
     const res = await expectJson(await api('POST', `/api/invitations/${sent.id}/accept`, { as: erin }), 410);

@@ -20,10 +20,34 @@ async function readyAsset(fields: Parameters<typeof createAsset>[2] = {}): Promi
   const asset = await withDb((db) => createAsset(db, owner, { filename: 'beach.jpg', title: 'Beach', placeholder: 'ph', ...fields }));
   await withDb((db) =>
     db.insert(derivatives).values([
-      { assetId: asset, kind: 'w320.webp', key: `${asset}/w320.webp`, contentType: 'image/webp', width: 320, height: 240, size: 5, status: 'ready' },
-      { assetId: asset, kind: 'w640.webp', key: `${asset}/w640.webp`, contentType: 'image/webp', width: 640, height: 480, size: 9, status: 'ready' },
+      {
+        assetId: asset,
+        kind: 'w320.webp',
+        key: `${asset}/w320.webp`,
+        contentType: 'image/webp',
+        width: 320,
+        height: 240,
+        size: 5,
+        status: 'ready',
+      },
+      {
+        assetId: asset,
+        kind: 'w640.webp',
+        key: `${asset}/w640.webp`,
+        contentType: 'image/webp',
+        width: 640,
+        height: 480,
+        size: 9,
+        status: 'ready',
+      },
       { assetId: asset, kind: 'w1024.webp', key: `${asset}/w1024.webp`, contentType: 'image/webp', status: 'pending' },
-      { assetId: asset, kind: 'hls/master.m3u8', key: `${asset}/hls/master.m3u8`, contentType: 'application/vnd.apple.mpegurl', status: 'ready' },
+      {
+        assetId: asset,
+        kind: 'hls/master.m3u8',
+        key: `${asset}/hls/master.m3u8`,
+        contentType: 'application/vnd.apple.mpegurl',
+        status: 'ready',
+      },
       { assetId: asset, kind: 'hls/720p/seg_000.ts', key: `${asset}/hls/720p/seg_000.ts`, contentType: 'video/mp2t', status: 'ready' },
     ]),
   );
@@ -43,7 +67,18 @@ describe('creating links', () => {
   it('answers 201 with a token and URLs; a personal resource gets 7 days by default', async () => {
     const asset = await readyAsset();
     const link = await expectJson(await createLink(asset), 201);
-    expect(link).toMatchObject({ resourceType: 'asset', resourceId: asset, permission: 'view', status: 'active', hasPassword: false, allowDownload: true, maxDownloads: null, downloadCount: 0, viewCount: 0, createdBy: owner });
+    expect(link).toMatchObject({
+      resourceType: 'asset',
+      resourceId: asset,
+      permission: 'view',
+      status: 'active',
+      hasPassword: false,
+      allowDownload: true,
+      maxDownloads: null,
+      downloadCount: 0,
+      viewCount: 0,
+      createdBy: owner,
+    });
     expect(link.url).toBe(`/s/${link.token}/`);
     expect(link.apiUrl).toBe(`/api/share/${link.token}`);
     expect(secondsUntil(link.expiresAt)).toBeGreaterThan(7 * DAY - 60);
@@ -92,11 +127,32 @@ describe('the holder side', () => {
     const asset = await readyAsset();
     const view = await expectJson(await createLink(asset), 201);
     const info = await expectJson(await api('GET', view.apiUrl), 200);
-    expect(info.link).toEqual({ resourceType: 'asset', permission: 'view', expiresAt: view.expiresAt, allowDownload: true, downloadsLeft: null, needsPassword: false });
-    expect(info.asset).toMatchObject({ id: asset, filename: 'beach.jpg', title: 'Beach', contentType: 'image/jpeg', status: 'ready', placeholder: 'ph' });
+    expect(info.link).toEqual({
+      resourceType: 'asset',
+      permission: 'view',
+      expiresAt: view.expiresAt,
+      allowDownload: true,
+      downloadsLeft: null,
+      needsPassword: false,
+    });
+    expect(info.asset).toMatchObject({
+      id: asset,
+      filename: 'beach.jpg',
+      title: 'Beach',
+      contentType: 'image/jpeg',
+      status: 'ready',
+      placeholder: 'ph',
+    });
     expect(info.asset.media.map((m: { variant: string }) => m.variant)).toEqual(['hls/master.m3u8', 'w320.webp', 'w640.webp']);
     const thumb = info.asset.media.find((m: { variant: string }) => m.variant === 'w320.webp');
-    expect(thumb).toEqual({ variant: 'w320.webp', url: `/s/${view.token}/w320.webp`, contentType: 'image/webp', width: 320, height: 240, size: 5 });
+    expect(thumb).toEqual({
+      variant: 'w320.webp',
+      url: `/s/${view.token}/w320.webp`,
+      contentType: 'image/webp',
+      width: 320,
+      height: 240,
+      size: 5,
+    });
     const res = await get(thumb.url);
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(`thumb ${asset}`);
@@ -112,7 +168,9 @@ describe('the holder side', () => {
     expect(after.asset.media.map((m: { variant: string }) => m.variant)).not.toContain('original');
 
     const noDl = await expectJson(await createLink(asset, { permission: 'download', allowDownload: false }), 201);
-    expect((await expectJson(await api('GET', noDl.apiUrl), 200)).asset.media.map((m: { variant: string }) => m.variant)).not.toContain('original');
+    expect((await expectJson(await api('GET', noDl.apiUrl), 200)).asset.media.map((m: { variant: string }) => m.variant)).not.toContain(
+      'original',
+    );
   });
 
   it('counts every opening as a view, and downloads; the managers see both counts', async () => {
@@ -160,7 +218,10 @@ describe('editing and revoking', () => {
     const asset = await readyAsset();
     const link = await expectJson(await createLink(asset, { expiresInSeconds: 600 }), 201);
     expect((await get(`/s/${link.token}/original`)).status).toBe(403);
-    const edited = await expectJson(await api('PATCH', `/api/share-links/${link.id}`, { as: owner, json: { permission: 'download', expiresInSeconds: 7200 } }), 200);
+    const edited = await expectJson(
+      await api('PATCH', `/api/share-links/${link.id}`, { as: owner, json: { permission: 'download', expiresInSeconds: 7200 } }),
+      200,
+    );
     expect(edited.permission).toBe('download');
     expect(edited.token).not.toBe(link.token);
     expect(secondsUntil(edited.expiresAt)).toBeGreaterThan(7000);
@@ -172,10 +233,19 @@ describe('editing and revoking', () => {
   it('sets and clears a password, caps and the download switch', async () => {
     const asset = await readyAsset();
     const link = await expectJson(await createLink(asset, { permission: 'download' }), 201);
-    const locked = await expectJson(await api('PATCH', `/api/share-links/${link.id}`, { as: owner, json: { password: 'new secret 123', maxDownloads: 5, allowDownload: false } }), 200);
+    const locked = await expectJson(
+      await api('PATCH', `/api/share-links/${link.id}`, {
+        as: owner,
+        json: { password: 'new secret 123', maxDownloads: 5, allowDownload: false },
+      }),
+      200,
+    );
     expect(locked).toMatchObject({ hasPassword: true, maxDownloads: 5, allowDownload: false });
     expect((await api('GET', link.apiUrl)).status).toBe(401);
-    const open = await expectJson(await api('PATCH', `/api/share-links/${link.id}`, { as: owner, json: { password: null, maxDownloads: null, allowDownload: true } }), 200);
+    const open = await expectJson(
+      await api('PATCH', `/api/share-links/${link.id}`, { as: owner, json: { password: null, maxDownloads: null, allowDownload: true } }),
+      200,
+    );
     expect(open).toMatchObject({ hasPassword: false, maxDownloads: null, allowDownload: true });
     expect((await api('GET', link.apiUrl)).status).toBe(200);
   });
@@ -184,12 +254,18 @@ describe('editing and revoking', () => {
     const asset = await readyAsset();
     const link = await expectJson(await createLink(asset), 201);
     expect((await get(`/s/${link.token}/w320.webp`)).status).toBe(200);
-    const ended = await expectJson(await api('PATCH', `/api/share-links/${link.id}`, { as: owner, json: { expiresAt: new Date(Date.now() - 1000).toISOString() } }), 200);
+    const ended = await expectJson(
+      await api('PATCH', `/api/share-links/${link.id}`, { as: owner, json: { expiresAt: new Date(Date.now() - 1000).toISOString() } }),
+      200,
+    );
     expect(ended).toMatchObject({ status: 'expired', token: null, url: null });
     expect((await api('GET', link.apiUrl)).status).toBe(410);
     expect((await get(`/s/${link.token}/w320.webp`)).status).toBe(410);
     // Moving it forward again revives the row; the old token still works until its own expiry.
-    const revived = await expectJson(await api('PATCH', `/api/share-links/${link.id}`, { as: owner, json: { expiresInSeconds: 3600 } }), 200);
+    const revived = await expectJson(
+      await api('PATCH', `/api/share-links/${link.id}`, { as: owner, json: { expiresInSeconds: 3600 } }),
+      200,
+    );
     expect(revived.status).toBe('active');
     expect((await api('GET', revived.apiUrl)).status).toBe(200);
   });
@@ -222,7 +298,10 @@ describe('audit', () => {
     expect(page1.items[0].actor).toEqual({ id: owner, name: 'sharer' });
     expect(page1.items[2].detail).toMatchObject({ linkId: link.id, fields: ['password'] });
     expect(JSON.stringify(page1)).not.toMatch(/another secret|scrypt/);
-    const page2 = await expectJson(await api('GET', `/api/audit?resourceType=asset&resourceId=${asset}&limit=3&cursor=${page1.nextCursor}`, { as: owner }), 200);
+    const page2 = await expectJson(
+      await api('GET', `/api/audit?resourceType=asset&resourceId=${asset}&limit=3&cursor=${page1.nextCursor}`, { as: owner }),
+      200,
+    );
     expect(page2.items.map((e: { action: string }) => e.action)).toEqual(['share.update', 'share.create']);
     expect(page2.nextCursor).toBeNull();
   });

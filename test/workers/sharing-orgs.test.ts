@@ -19,7 +19,12 @@ let orgId: string;
 
 beforeAll(async () => {
   await withDb(async (db) => {
-    [alice, bob, carol, dave] = [await createUser(db, 'alice'), await createUser(db, 'bob'), await createUser(db, 'carol'), await createUser(db, 'dave')];
+    [alice, bob, carol, dave] = [
+      await createUser(db, 'alice'),
+      await createUser(db, 'bob'),
+      await createUser(db, 'carol'),
+      await createUser(db, 'dave'),
+    ];
   });
   orgId = await seedOrg(alice, { name: 'Studio' });
   await seedMember(orgId, bob, 'admin');
@@ -95,8 +100,12 @@ describe('org members', () => {
     expect((await api('PATCH', `/api/orgs/${org}/members/${alice}`, { as: bob, json: { role: 'member' } })).status).toBe(403);
     expect((await api('DELETE', `/api/orgs/${org}/members/${alice}`, { as: bob })).status).toBe(403);
     expect((await api('PATCH', `/api/orgs/${org}/members/${carol}`, { as: carol, json: { role: 'admin' } })).status).toBe(403);
-    expect(await expectJson(await api('PATCH', `/api/orgs/${org}/members/${carol}`, { as: bob, json: { role: 'admin' } }), 200)).toMatchObject({ role: 'admin' });
-    expect(await expectJson(await api('PATCH', `/api/orgs/${org}/members/${carol}`, { as: alice, json: { role: 'owner' } }), 200)).toMatchObject({ role: 'owner' });
+    expect(
+      await expectJson(await api('PATCH', `/api/orgs/${org}/members/${carol}`, { as: bob, json: { role: 'admin' } }), 200),
+    ).toMatchObject({ role: 'admin' });
+    expect(
+      await expectJson(await api('PATCH', `/api/orgs/${org}/members/${carol}`, { as: alice, json: { role: 'owner' } }), 200),
+    ).toMatchObject({ role: 'owner' });
     expect((await api('PATCH', `/api/orgs/${org}/members/${dave}`, { as: alice, json: { role: 'admin' } })).status).toBe(404);
   });
 
@@ -133,7 +142,8 @@ describe('org members', () => {
     await addMember(org, carol);
     await addMember(org, dave);
     const group = await seedGroup(org);
-    for (const who of [carol, dave]) await expectJson(await api('POST', `/api/groups/${group}/members`, { as: alice, json: { userId: who } }), 201);
+    for (const who of [carol, dave])
+      await expectJson(await api('POST', `/api/groups/${group}/members`, { as: alice, json: { userId: who } }), 201);
     expect((await api('DELETE', `/api/orgs/${org}/members/${carol}`, { as: carol })).status).toBe(204);
     expect((await api('DELETE', `/api/orgs/${org}/members/${dave}`, { as: alice })).status).toBe(204);
     const members = await expectJson(await api('GET', `/api/groups/${group}/members`, { as: alice }), 200);
@@ -162,7 +172,10 @@ describe('groups', () => {
     const org = await seedOrg(alice);
     await seedMember(org, carol);
     const group = await seedGroup(org);
-    expect(await expectJson(await api('POST', `/api/groups/${group}/members`, { as: alice, json: { userId: carol } }), 201)).toMatchObject({ userId: carol, name: 'carol' });
+    expect(await expectJson(await api('POST', `/api/groups/${group}/members`, { as: alice, json: { userId: carol } }), 201)).toMatchObject({
+      userId: carol,
+      name: 'carol',
+    });
     expect((await api('POST', `/api/groups/${group}/members`, { as: alice, json: { userId: carol } })).status).toBe(409);
     const outsider = await api('POST', `/api/groups/${group}/members`, { as: alice, json: { userId: dave } });
     expect(outsider.status).toBe(409);
@@ -186,7 +199,14 @@ describe('groups', () => {
     const group = await seedGroup(org);
     const asset = await withDb((db) => createAsset(db, alice));
     await withDb((db) =>
-      db.insert(grants).values({ resourceType: 'asset', resourceId: asset, principalType: 'group', principalId: group, permission: 'view', grantedBy: alice }),
+      db.insert(grants).values({
+        resourceType: 'asset',
+        resourceId: asset,
+        principalType: 'group',
+        principalId: group,
+        permission: 'view',
+        grantedBy: alice,
+      }),
     );
     expect((await api('DELETE', `/api/groups/${group}`, { as: alice })).status).toBe(204);
     expect((await api('GET', `/api/groups/${group}/members`, { as: alice })).status).toBe(404);
@@ -203,15 +223,36 @@ describe('the OpenAPI document', () => {
     );
     expect(ops).toEqual(
       expect.arrayContaining([
-        'POST /api/orgs', 'GET /api/orgs', 'GET /api/orgs/{id}', 'PATCH /api/orgs/{id}',
-        'GET /api/orgs/{id}/members', 'PATCH /api/orgs/{id}/members/{userId}', 'DELETE /api/orgs/{id}/members/{userId}',
-        'POST /api/orgs/{id}/invitations', 'GET /api/orgs/{id}/invitations', 'DELETE /api/orgs/{id}/invitations/{invitationId}',
-        'GET /api/invitations', 'POST /api/invitations/{id}/accept', 'POST /api/invitations/{id}/decline',
-        'POST /api/orgs/{id}/groups', 'GET /api/orgs/{id}/groups', 'DELETE /api/groups/{id}',
-        'GET /api/groups/{id}/members', 'POST /api/groups/{id}/members', 'DELETE /api/groups/{id}/members/{userId}',
-        'POST /api/grants', 'GET /api/grants', 'PATCH /api/grants/{id}', 'DELETE /api/grants/{id}',
-        'POST /api/share-links', 'GET /api/share-links', 'PATCH /api/share-links/{id}', 'DELETE /api/share-links/{id}',
-        'GET /api/share/{token}', 'POST /api/share/{token}/unlock', 'GET /api/audit',
+        'POST /api/orgs',
+        'GET /api/orgs',
+        'GET /api/orgs/{id}',
+        'PATCH /api/orgs/{id}',
+        'GET /api/orgs/{id}/members',
+        'PATCH /api/orgs/{id}/members/{userId}',
+        'DELETE /api/orgs/{id}/members/{userId}',
+        'POST /api/orgs/{id}/invitations',
+        'GET /api/orgs/{id}/invitations',
+        'DELETE /api/orgs/{id}/invitations/{invitationId}',
+        'GET /api/invitations',
+        'POST /api/invitations/{id}/accept',
+        'POST /api/invitations/{id}/decline',
+        'POST /api/orgs/{id}/groups',
+        'GET /api/orgs/{id}/groups',
+        'DELETE /api/groups/{id}',
+        'GET /api/groups/{id}/members',
+        'POST /api/groups/{id}/members',
+        'DELETE /api/groups/{id}/members/{userId}',
+        'POST /api/grants',
+        'GET /api/grants',
+        'PATCH /api/grants/{id}',
+        'DELETE /api/grants/{id}',
+        'POST /api/share-links',
+        'GET /api/share-links',
+        'PATCH /api/share-links/{id}',
+        'DELETE /api/share-links/{id}',
+        'GET /api/share/{token}',
+        'POST /api/share/{token}/unlock',
+        'GET /api/audit',
       ]),
     );
     expect(doc.components.schemas.CreateShareLink.properties).toHaveProperty('maxDownloads');

@@ -83,7 +83,12 @@ describe('a password-protected link', () => {
     const body = await expectJson(res, 401);
     expect(body.error.code).toBe('unauthorized');
     expect(body.error.details).toBeUndefined();
-    const rows = await withDb((db) => db.select().from(auditLog).where(and(eq(auditLog.resourceId, asset), eq(auditLog.action, 'share.unlock_failed'))));
+    const rows = await withDb((db) =>
+      db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.resourceId, asset), eq(auditLog.action, 'share.unlock_failed'))),
+    );
     expect(rows.some((r) => r.detail.linkId === id)).toBe(true);
   });
 
@@ -93,7 +98,10 @@ describe('a password-protected link', () => {
     const { unlockToken } = await expectJson(await unlock(a.token, PASSWORD), 200);
     expect((await api('GET', `/api/share/${b.token}`, { headers: { 'x-share-unlock': unlockToken } })).status).toBe(401);
     expect((await get(`/s/${b.token}/w320.webp`, { cookie: `__Host-share-${b.id}=${unlockToken}` })).status).toBe(401);
-    const edited = await expectJson(await api('PATCH', `/api/share-links/${a.id}`, { as: owner, json: { password: 'a brand new password' } }), 200);
+    const edited = await expectJson(
+      await api('PATCH', `/api/share-links/${a.id}`, { as: owner, json: { password: 'a brand new password' } }),
+      200,
+    );
     expect(edited.hasPassword).toBe(true);
     expect((await api('GET', `/api/share/${a.token}`, { headers: { 'x-share-unlock': unlockToken } })).status).toBe(401);
     expect((await get(`/s/${a.token}/w320.webp`, { 'x-share-unlock': unlockToken })).status).toBe(401);
@@ -118,7 +126,11 @@ describe('unlock attempt limits', () => {
     const ip = uniqueIp();
     expect((await unlock(token, 'wrong one', ip)).status).toBe(401);
     const counters = async () =>
-      Object.fromEntries((await withDb((db) => db.select().from(rateCounters))).filter((r) => r.key.endsWith(id) || r.key.endsWith(ip)).map((r) => [r.key, r.count]));
+      Object.fromEntries(
+        (await withDb((db) => db.select().from(rateCounters)))
+          .filter((r) => r.key.endsWith(id) || r.key.endsWith(ip))
+          .map((r) => [r.key, r.count]),
+      );
     expect(await counters()).toEqual({ [`share-unlock:ip:${ip}`]: 1, [`share-unlock:link:${id}`]: 1 });
     await expectJson(await unlock(token, PASSWORD, ip), 200);
     expect(await counters()).toEqual({ [`share-unlock:ip:${ip}`]: 1 });
@@ -163,7 +175,14 @@ describe('expired, revoked and forged links', () => {
       // The token itself has expired (signed an hour before its expiry, two hours ago).
       expiredToken: await (async () => {
         const link = await protectedLink({ expiresAt: past }, new Date(Date.now() + 60_000));
-        const token = await signShareToken(await keys(), { ...party, linkId: link.id, resource: { type: 'asset', id: asset }, permission: 'view', expiresAt: past, now: new Date(past.getTime() - 3_600_000) });
+        const token = await signShareToken(await keys(), {
+          ...party,
+          linkId: link.id,
+          resource: { type: 'asset', id: asset },
+          permission: 'view',
+          expiresAt: past,
+          now: new Date(past.getTime() - 3_600_000),
+        });
         return { ...link, token };
       })(),
     };
@@ -183,8 +202,16 @@ describe('expired, revoked and forged links', () => {
   it('are refused by /s/:token/... with 410 (from the row, or a genuine token past its own expiry)', async () => {
     const { revoked, shortened, expiredToken } = await cases();
     // Even with a valid unlock for the link.
-    for (const [link, status] of [[revoked, 410], [shortened, 410], [expiredToken, 410]] as const) {
-      const { token: u } = await signShareUnlockToken(await keys(), { ...party, linkId: link.id, passwordVersion: await passwordVersion(passwordHash) });
+    for (const [link, status] of [
+      [revoked, 410],
+      [shortened, 410],
+      [expiredToken, 410],
+    ] as const) {
+      const { token: u } = await signShareUnlockToken(await keys(), {
+        ...party,
+        linkId: link.id,
+        passwordVersion: await passwordVersion(passwordHash),
+      });
       expect((await get(`/s/${link.token}/w320.webp`, { 'x-share-unlock': u })).status).toBe(status);
     }
   });
@@ -193,7 +220,11 @@ describe('expired, revoked and forged links', () => {
     const { token } = await protectedLink();
     const media = await signMediaToken(await keys(), { ...party, assetId: asset });
     const access = (await bearer(owner)).authorization!.slice('Bearer '.length);
-    const { token: unlockToken } = await signShareUnlockToken(await keys(), { ...party, linkId: crypto.randomUUID(), passwordVersion: 'abcdefghijkl' });
+    const { token: unlockToken } = await signShareUnlockToken(await keys(), {
+      ...party,
+      linkId: crypto.randomUUID(),
+      passwordVersion: 'abcdefghijkl',
+    });
     for (const bad of [media, access, unlockToken, 'garbage', `${token}x`, token.replace(/\.[^.]+$/, '.AAAA')]) {
       for (const res of [await api('GET', `/api/share/${bad}`), await unlock(bad, PASSWORD)]) {
         expect(res.status, bad).toBe(401);

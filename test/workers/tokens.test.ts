@@ -33,7 +33,12 @@ describe.each(['EdDSA', 'ES256'] as const)('tokens in workerd with %s', (alg) =>
     const { token } = await signAccessToken(before, { ...party, sub: 'user-1' });
     const after = await KeySet.fromJwks(await generateSigningKey({ alg, kid: 'new' }), [oldKey]);
     expect((await verifyAccessToken(after, token, party)).sub).toBe('user-1');
-    expect(after.publicJwks().keys.map((k) => k.kid).sort()).toEqual(['new', 'old']);
+    expect(
+      after
+        .publicJwks()
+        .keys.map((k) => k.kid)
+        .sort(),
+    ).toEqual(['new', 'old']);
     const media = await signMediaToken(after, { ...party, assetId });
     await expect(verifyAccessToken(after, media, party)).rejects.toMatchObject({ code: 'token_wrong_type' });
   });

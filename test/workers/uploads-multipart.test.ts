@@ -67,7 +67,10 @@ describe('multipart end to end', () => {
       { PartNumber: 2, Size: p2.length, ETag: e2 },
     ]);
 
-    const parts = [{ PartNumber: 2, ETag: e2 }, { PartNumber: 1, ETag: e1.replaceAll('"', '') }];
+    const parts = [
+      { PartNumber: 2, ETag: e2 },
+      { PartNumber: 1, ETag: e1.replaceAll('"', '') },
+    ];
     const done = await json<{ location: string; key: string; assetId: string }>(await completeUpload(owner, up, parts), 200);
     expect(done).toEqual({ location: `https://edge.test/m/${up.assetId}/original`, key: up.key, assetId: up.assetId });
     expect(sameBytes(await objectBytes(up.key), concat(p1, p2))).toBe(true);
@@ -94,7 +97,13 @@ describe('multipart end to end', () => {
     const listed = await json<{ PartNumber: number }[]>(await listParts(owner, up), 200);
     expect(listed.map((p) => p.PartNumber)).toEqual([1]);
     const e2 = await uploadPart(owner, up, 2, p2);
-    await json(await completeUpload(owner, up, [{ PartNumber: 1, ETag: e1 }, { PartNumber: 2, ETag: e2 }]), 200);
+    await json(
+      await completeUpload(owner, up, [
+        { PartNumber: 1, ETag: e1 },
+        { PartNumber: 2, ETag: e2 },
+      ]),
+      200,
+    );
     expect(sameBytes(await objectBytes(up.key), concat(p1, p2))).toBe(true);
   });
 
@@ -121,7 +130,9 @@ describe('multipart end to end', () => {
     expect(five.partSize).toBe(16 * MiB);
     expect(five.maxPartNumber).toBe(1024);
     for (const up of [gib, five]) expect((await abortUpload(owner, up)).status).toBe(204);
-    const tooBig = await api('/s3/multipart', owner, { json: { filename: 'x', type: 'video/mp4', metadata: { size: 5 * 1024 * MiB + 1 } } });
+    const tooBig = await api('/s3/multipart', owner, {
+      json: { filename: 'x', type: 'video/mp4', metadata: { size: 5 * 1024 * MiB + 1 } },
+    });
     expect(tooBig.status).toBe(400);
   });
 
@@ -173,7 +184,12 @@ describe('abort', () => {
 
   it('an upload past its expiry takes no more parts (410) even before the sweeper aborts it', async () => {
     const up = await startMultipart(owner, 6 * MiB);
-    await withDb((db) => db.update(uploads).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(uploads.s3UploadId, up.uploadId)));
+    await withDb((db) =>
+      db
+        .update(uploads)
+        .set({ expiresAt: new Date(Date.now() - 1000) })
+        .where(eq(uploads.s3UploadId, up.uploadId)),
+    );
     expect((await api(`/s3/multipart/${up.uploadId}/1?key=${up.key}`, owner)).status).toBe(410);
     expect((await listParts(owner, up)).status).toBe(410);
     await abortUpload(owner, up);
@@ -187,12 +203,13 @@ describe('ownership', () => {
     await uploadPart(owner, up, 1, bytesOf(5 * MiB));
   });
 
-  const calls = (u: Pick<MultipartStart, 'uploadId' | 'key'>) => [
-    ['GET', `/s3/multipart/${encodeURIComponent(u.uploadId)}/1?key=${encodeURIComponent(u.key)}`],
-    ['GET', `/s3/multipart/${encodeURIComponent(u.uploadId)}?key=${encodeURIComponent(u.key)}`],
-    ['POST', `/s3/multipart/${encodeURIComponent(u.uploadId)}/complete?key=${encodeURIComponent(u.key)}`],
-    ['DELETE', `/s3/multipart/${encodeURIComponent(u.uploadId)}?key=${encodeURIComponent(u.key)}`],
-  ] as const;
+  const calls = (u: Pick<MultipartStart, 'uploadId' | 'key'>) =>
+    [
+      ['GET', `/s3/multipart/${encodeURIComponent(u.uploadId)}/1?key=${encodeURIComponent(u.key)}`],
+      ['GET', `/s3/multipart/${encodeURIComponent(u.uploadId)}?key=${encodeURIComponent(u.key)}`],
+      ['POST', `/s3/multipart/${encodeURIComponent(u.uploadId)}/complete?key=${encodeURIComponent(u.key)}`],
+      ['DELETE', `/s3/multipart/${encodeURIComponent(u.uploadId)}?key=${encodeURIComponent(u.key)}`],
+    ] as const;
 
   const send = (method: string, path: string, userId: string | undefined) =>
     api(path, userId, { method, ...(method === 'POST' ? { json: { parts: [{ PartNumber: 1, ETag: 'e' }] } } : {}) });
@@ -210,7 +227,11 @@ describe('ownership', () => {
 
   it('the right upload id with another key, an unknown id, or no key is 404 for the owner too', async () => {
     const otherKey = `${crypto.randomUUID()}/original`;
-    for (const u of [{ uploadId: up.uploadId, key: otherKey }, { uploadId: 'deadbeef', key: up.key }, { uploadId: up.uploadId, key: '' }]) {
+    for (const u of [
+      { uploadId: up.uploadId, key: otherKey },
+      { uploadId: 'deadbeef', key: up.key },
+      { uploadId: up.uploadId, key: '' },
+    ]) {
       for (const [method, path] of calls(u)) expect((await send(method, path, owner)).status, `${method} ${path}`).toBe(404);
     }
   });
@@ -218,7 +239,14 @@ describe('ownership', () => {
   it('every call needs a signed-in caller (401)', async () => {
     for (const [method, path] of calls(up)) expect((await send(method, path, undefined)).status).toBe(401);
     expect((await api('/s3/multipart', undefined, { json: { filename: 'a', type: 'a/b', metadata: { size: 1 } } })).status).toBe(401);
-    expect((await api('/s3/multipart', undefined, { json: { filename: 'a', type: 'a/b', metadata: { size: 1 } }, headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+    expect(
+      (
+        await api('/s3/multipart', undefined, {
+          json: { filename: 'a', type: 'a/b', metadata: { size: 1 } },
+          headers: { authorization: 'Bearer nope' },
+        })
+      ).status,
+    ).toBe(401);
   });
 });
 
@@ -228,10 +256,17 @@ describe('what complete verifies', () => {
     const up = await startMultipart(owner, declared);
     const e1 = await uploadPart(owner, up, 1, bytesOf(5 * MiB));
     const e2 = await uploadPart(owner, up, 2, bytesOf(2 * MiB));
-    const res = await completeUpload(owner, up, [{ PartNumber: 1, ETag: e1 }, { PartNumber: 2, ETag: e2 }]);
+    const res = await completeUpload(owner, up, [
+      { PartNumber: 1, ETag: e1 },
+      { PartNumber: 2, ETag: e2 },
+    ]);
     expect(res.status).toBe(400);
     const reason = `size mismatch: the parts hold ${7 * MiB} bytes, ${declared} were declared`;
-    expect(((await res.json()) as { error: { details: unknown } }).error.details).toEqual({ assetId: up.assetId, status: 'failed', reason });
+    expect(((await res.json()) as { error: { details: unknown } }).error.details).toEqual({
+      assetId: up.assetId,
+      status: 'failed',
+      reason,
+    });
     const { asset, uploads: rows } = await rowsOf(up.assetId);
     expect(asset).toMatchObject({ status: 'failed', statusReason: reason, deletedAt: null });
     expect(rows[0]!.status).toBe('aborted');
@@ -245,9 +280,15 @@ describe('what complete verifies', () => {
     const up = await startMultipart(owner, 11 * MiB);
     const e1 = await uploadPart(owner, up, 1, bytesOf(5 * MiB));
     const e2 = await uploadPart(owner, up, 2, bytesOf(5 * MiB));
-    const res = await completeUpload(owner, up, [{ PartNumber: 1, ETag: e1 }, { PartNumber: 2, ETag: e2 }]);
+    const res = await completeUpload(owner, up, [
+      { PartNumber: 1, ETag: e1 },
+      { PartNumber: 2, ETag: e2 },
+    ]);
     expect(res.status).toBe(400);
-    expect((await rowsOf(up.assetId)).asset).toMatchObject({ status: 'failed', statusReason: `size mismatch: the parts hold ${10 * MiB} bytes, ${11 * MiB} were declared` });
+    expect((await rowsOf(up.assetId)).asset).toMatchObject({
+      status: 'failed',
+      statusReason: `size mismatch: the parts hold ${10 * MiB} bytes, ${11 * MiB} were declared`,
+    });
   });
 
   it('a parts list that is not what S3 holds is 409 and the upload stays open; the right list completes', async () => {
@@ -256,22 +297,45 @@ describe('what complete verifies', () => {
     const e2 = await uploadPart(owner, up, 2, bytesOf(MiB, 6));
     for (const parts of [
       [{ PartNumber: 1, ETag: e1 }],
-      [{ PartNumber: 1, ETag: e1 }, { PartNumber: 2, ETag: '"0123456789abcdef0123456789abcdef"' }],
-      [{ PartNumber: 1, ETag: e1 }, { PartNumber: 2, ETag: e2 }, { PartNumber: 3, ETag: e2 }],
+      [
+        { PartNumber: 1, ETag: e1 },
+        { PartNumber: 2, ETag: '"0123456789abcdef0123456789abcdef"' },
+      ],
+      [
+        { PartNumber: 1, ETag: e1 },
+        { PartNumber: 2, ETag: e2 },
+        { PartNumber: 3, ETag: e2 },
+      ],
     ]) {
       const res = await completeUpload(owner, up, parts);
       expect(res.status).toBe(409);
     }
-    expect((await completeUpload(owner, up, [{ PartNumber: 1, ETag: e1 }, { PartNumber: 1, ETag: e1 }])).status).toBe(400);
+    expect(
+      (
+        await completeUpload(owner, up, [
+          { PartNumber: 1, ETag: e1 },
+          { PartNumber: 1, ETag: e1 },
+        ])
+      ).status,
+    ).toBe(400);
     expect((await rowsOf(up.assetId)).uploads[0]!.status).toBe('active');
-    await json(await completeUpload(owner, up, [{ PartNumber: 1, ETag: e1 }, { PartNumber: 2, ETag: e2 }]), 200);
+    await json(
+      await completeUpload(owner, up, [
+        { PartNumber: 1, ETag: e1 },
+        { PartNumber: 2, ETag: e2 },
+      ]),
+      200,
+    );
   });
 
   it('a part under 5 MiB that is not the last is refused (S3 would), the upload stays open', async () => {
     const up = await startMultipart(owner, 6 * MiB);
     const e1 = await uploadPart(owner, up, 1, bytesOf(MiB));
     const e2 = await uploadPart(owner, up, 2, bytesOf(5 * MiB));
-    const res = await completeUpload(owner, up, [{ PartNumber: 1, ETag: e1 }, { PartNumber: 2, ETag: e2 }]);
+    const res = await completeUpload(owner, up, [
+      { PartNumber: 1, ETag: e1 },
+      { PartNumber: 2, ETag: e2 },
+    ]);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { details: unknown } }).error.details).toEqual({ tooSmall: [1] });
     expect((await rowsOf(up.assetId)).uploads[0]!.status).toBe('active');

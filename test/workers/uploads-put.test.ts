@@ -52,7 +52,14 @@ describe('POST /api/uploads: a presigned PUT', () => {
     expect(expires).toBeLessThanOrEqual(301_000);
 
     const { asset, uploads } = await rowsOf(start.assetId);
-    expect(asset).toMatchObject({ ownerId: owner, filename: 'holiday photo.jpg', declaredType: 'image/jpeg', size: bytes.length, status: 'pending', sha256: null });
+    expect(asset).toMatchObject({
+      ownerId: owner,
+      filename: 'holiday photo.jpg',
+      declaredType: 'image/jpeg',
+      size: bytes.length,
+      status: 'pending',
+      sha256: null,
+    });
     expect(uploads).toHaveLength(1);
     expect(uploads[0]).toMatchObject({ userId: owner, key: originalKey(start.assetId), s3UploadId: null, status: 'active' });
 
@@ -67,7 +74,12 @@ describe('POST /api/uploads: a presigned PUT', () => {
   it('signs the declared SHA-256 as x-amz-checksum-sha256: the PUT must carry exactly that header', async () => {
     const bytes = bytesOf(1000, 3);
     const hex = await sha256Hex(bytes);
-    const start = await startPut({ filename: 'a.bin', size: bytes.length, contentType: 'application/octet-stream', sha256: hex.toUpperCase() });
+    const start = await startPut({
+      filename: 'a.bin',
+      size: bytes.length,
+      contentType: 'application/octet-stream',
+      sha256: hex.toUpperCase(),
+    });
     const b64 = btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))));
     expect(start.headers['x-amz-checksum-sha256']).toBe(b64);
     expect((await rowsOf(start.assetId)).asset!.sha256).toBe(hex);
@@ -76,7 +88,11 @@ describe('POST /api/uploads: a presigned PUT', () => {
     const { 'x-amz-checksum-sha256': _, ...withoutChecksum } = start.headers;
     const missing = await fetch(start.url, { method: 'PUT', headers: withoutChecksum, body: bytes });
     expect(missing.status).toBe(403);
-    const forged = await fetch(start.url, { method: 'PUT', headers: { ...start.headers, 'x-amz-checksum-sha256': btoa('x'.repeat(32)) }, body: bytes });
+    const forged = await fetch(start.url, {
+      method: 'PUT',
+      headers: { ...start.headers, 'x-amz-checksum-sha256': btoa('x'.repeat(32)) },
+      body: bytes,
+    });
     expect(forged.status).toBe(403);
     expect(await storage.head(config.S3_BUCKET_RAW, originalKey(start.assetId))).toBeNull();
     const ok = await fetch(start.url, { method: 'PUT', headers: start.headers, body: bytes });
@@ -123,7 +139,9 @@ describe('dedup (client opt-in)', () => {
     const sha = 'ab'.repeat(32);
     const existing = await withDb((db) => createAsset(db, owner, { sha256: sha, status: 'ready' }));
     const before = await assetCount(owner);
-    const res = await api('/api/uploads', owner, { json: { filename: 'again.jpg', size: 10, contentType: 'image/jpeg', sha256: sha.toUpperCase(), dedup: true } });
+    const res = await api('/api/uploads', owner, {
+      json: { filename: 'again.jpg', size: 10, contentType: 'image/jpeg', sha256: sha.toUpperCase(), dedup: true },
+    });
     expect(await json(res, 200)).toEqual({ assetId: existing, status: 'ready', deduplicated: true });
     expect(await assetCount(owner)).toBe(before);
   });
@@ -150,7 +168,10 @@ describe('collections', () => {
     });
     const start = await startPut({ filename: 'c.jpg', size: 10, contentType: 'image/jpeg', collectionId: col });
     const items = await withDb((db) =>
-      db.select().from(collectionItems).where(and(eq(collectionItems.collectionId, col), eq(collectionItems.assetId, start.assetId))),
+      db
+        .select()
+        .from(collectionItems)
+        .where(and(eq(collectionItems.collectionId, col), eq(collectionItems.assetId, start.assetId))),
     );
     expect(items).toHaveLength(1);
     expect(items[0]!.position).toBe(5);
@@ -248,7 +269,12 @@ describe('no partial state', () => {
       broken,
     );
     expect(res.status).toBe(500);
-    const aws = new AwsClient({ accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY, service: 's3', region: config.S3_REGION });
+    const aws = new AwsClient({
+      accessKeyId: config.S3_ACCESS_KEY_ID,
+      secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+      service: 's3',
+      region: config.S3_REGION,
+    });
     const listing = await (await aws.fetch(`${config.S3_ENDPOINT}/${config.S3_BUCKET_DERIVATIVES}?uploads`)).text();
     expect(listing).toContain('<ListMultipartUploadsResult');
     expect(listing).not.toContain('<Upload>');

@@ -84,13 +84,22 @@ describe('the POST form (Uppy)', () => {
   it('a replay is stored by S3 (POST has no create-only condition) but its bytes are never served: 403 by Bearer, token and share link', async () => {
     const first = bytesOf(4096, 5);
     const replayed = bytesOf(4096, 6);
-    const start = await json<PostStart>(await api(`/s3/params?filename=n.txt&type=text%2Fplain&metadata%5Bsize%5D=${first.length}`, owner), 200);
+    const start = await json<PostStart>(
+      await api(`/s3/params?filename=n.txt&type=text%2Fplain&metadata%5Bsize%5D=${first.length}`, owner),
+      200,
+    );
     expect((await post(start, first)).status).toBe(204);
     await markIngested(start.assetId);
     const [linkRow] = await withDb((db) =>
       db
         .insert(shareLinks)
-        .values({ resourceType: 'asset', resourceId: start.assetId, createdBy: owner, permission: 'download', expiresAt: new Date(Date.now() + 3_600_000) })
+        .values({
+          resourceType: 'asset',
+          resourceId: start.assetId,
+          createdBy: owner,
+          permission: 'download',
+          expiresAt: new Date(Date.now() + 3_600_000),
+        })
         .returning(),
     );
     const share = await signShareToken(await keys(), {

@@ -14,7 +14,9 @@ let viewer: string;
 let stranger: string;
 
 beforeAll(async () => {
-  [owner, viewer, stranger] = (await withDb((db) => Promise.all(['st-owner', 'st-viewer', 'st-stranger'].map((n) => createUser(db, n))))) as [string, string, string];
+  [owner, viewer, stranger] = (await withDb((db) =>
+    Promise.all(['st-owner', 'st-viewer', 'st-stranger'].map((n) => createUser(db, n))),
+  )) as [string, string, string];
 });
 
 const status = (id: string, userId?: string) => api(`/api/assets/${id}/status`, userId);
@@ -27,7 +29,11 @@ describe('upload status', () => {
       201,
     );
     const body = await json(await status(start.assetId, owner), 200);
-    expect(body).toEqual({ assetId: start.assetId, status: 'pending', upload: { method: 'PUT', status: 'active', expiresAt: start.expiresAt } });
+    expect(body).toEqual({
+      assetId: start.assetId,
+      status: 'pending',
+      upload: { method: 'PUT', status: 'active', expiresAt: start.expiresAt },
+    });
     expect(await json(await byKey(`${start.assetId}/original`, owner), 200)).toEqual(body);
   });
 
@@ -39,28 +45,54 @@ describe('upload status', () => {
     const aborted = await json(await status(up.assetId, owner), 200);
     expect(aborted).toMatchObject({ status: 'failed', reason: 'upload aborted', upload: { status: 'aborted' } });
 
-    const start = await json<{ assetId: string }>(await api('/api/uploads', owner, { json: { filename: 'b.png', size: 10, contentType: 'image/png' } }), 201);
+    const start = await json<{ assetId: string }>(
+      await api('/api/uploads', owner, { json: { filename: 'b.png', size: 10, contentType: 'image/png' } }),
+      201,
+    );
     await withDb((db) => db.update(assets).set({ status: 'processing' }).where(eq(assets.id, start.assetId)));
-    expect(await json(await status(start.assetId, owner), 200)).toMatchObject({ status: 'processing', upload: { method: 'PUT', status: 'completed' } });
+    expect(await json(await status(start.assetId, owner), 200)).toMatchObject({
+      status: 'processing',
+      upload: { method: 'PUT', status: 'completed' },
+    });
   });
 
   it('a ready asset lists its derivatives (HLS as its master playlist only), each with its media URL', async () => {
     const id = await withDb(async (db) => {
       const a = await createAsset(db, owner, { status: 'ready' });
-      const d = (kind: string, contentType: string, extra = {}) => ({ assetId: a, kind, key: `${a}/${kind}`, contentType, status: 'ready' as const, ...extra });
-      await db.insert(derivatives).values([
-        d('w320.webp', 'image/webp', { width: 320, height: 240, size: 5000 }),
-        d('hls/master.m3u8', 'application/vnd.apple.mpegurl'),
-        d('hls/720p/index.m3u8', 'application/vnd.apple.mpegurl'),
-        d('hls/720p/seg_001.ts', 'video/mp2t'),
-      ]);
+      const d = (kind: string, contentType: string, extra = {}) => ({
+        assetId: a,
+        kind,
+        key: `${a}/${kind}`,
+        contentType,
+        status: 'ready' as const,
+        ...extra,
+      });
+      await db
+        .insert(derivatives)
+        .values([
+          d('w320.webp', 'image/webp', { width: 320, height: 240, size: 5000 }),
+          d('hls/master.m3u8', 'application/vnd.apple.mpegurl'),
+          d('hls/720p/index.m3u8', 'application/vnd.apple.mpegurl'),
+          d('hls/720p/seg_001.ts', 'video/mp2t'),
+        ]);
       return a;
     });
-    const body = await json<{ status: string; derivatives: { variant: string; url: string }[]; reason?: string }>(await status(id, owner), 200);
+    const body = await json<{ status: string; derivatives: { variant: string; url: string }[]; reason?: string }>(
+      await status(id, owner),
+      200,
+    );
     expect(body.status).toBe('ready');
     expect(body.reason).toBeUndefined();
     expect(body.derivatives).toEqual([
-      { variant: 'hls/master.m3u8', contentType: 'application/vnd.apple.mpegurl', width: null, height: null, size: null, status: 'ready', url: `/m/${id}/hls/master.m3u8` },
+      {
+        variant: 'hls/master.m3u8',
+        contentType: 'application/vnd.apple.mpegurl',
+        width: null,
+        height: null,
+        size: null,
+        status: 'ready',
+        url: `/m/${id}/hls/master.m3u8`,
+      },
       { variant: 'w320.webp', contentType: 'image/webp', width: 320, height: 240, size: 5000, status: 'ready', url: `/m/${id}/w320.webp` },
     ]);
   });
@@ -72,7 +104,11 @@ describe('upload status', () => {
         createAsset(db, owner, { status: 'blocked', statusReason: 'malware found: Eicar' }),
       ]),
     );
-    expect(await json(await status(failed, owner), 200)).toEqual({ assetId: failed, status: 'failed', reason: 'checksum_mismatch: object SHA-256 differs' });
+    expect(await json(await status(failed, owner), 200)).toEqual({
+      assetId: failed,
+      status: 'failed',
+      reason: 'checksum_mismatch: object SHA-256 differs',
+    });
     expect(await json(await status(blocked, owner), 200)).toMatchObject({ status: 'blocked', reason: 'malware found: Eicar' });
   });
 });
@@ -89,7 +125,14 @@ describe('who may ask', () => {
         createAsset(db, owner, { status: 'ready', deletedAt: new Date() }),
       ]);
       await db.insert(grants).values(
-        [ids[0]!, ids[2]!].map((resourceId) => ({ resourceType: 'asset' as const, resourceId, principalType: 'user' as const, principalId: viewer, permission: 'view' as const, grantedBy: owner })),
+        [ids[0]!, ids[2]!].map((resourceId) => ({
+          resourceType: 'asset' as const,
+          resourceId,
+          principalType: 'user' as const,
+          principalId: viewer,
+          permission: 'view' as const,
+          grantedBy: owner,
+        })),
       );
       return ids as [string, string, string];
     });

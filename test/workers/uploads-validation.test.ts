@@ -29,7 +29,8 @@ async function refused(res: Response, status: number, code: string): Promise<Ref
   return body;
 }
 
-const assetCount = () => withDb(async (db) => (await db.select({ n: sql<number>`count(*)::int` }).from(assets).where(eq(assets.ownerId, user)))[0]!.n);
+const assetCount = () =>
+  withDb(async (db) => (await db.select({ n: sql<number>`count(*)::int` }).from(assets).where(eq(assets.ownerId, user)))[0]!.n);
 
 describe('POST /api/uploads validation', () => {
   const cases: [string, Record<string, unknown>, string][] = [
@@ -74,25 +75,47 @@ describe('POST /api/uploads validation', () => {
   });
 
   it('accepts the limits themselves: 255 characters, 1 byte, 5 GiB is multipart-sized (413), a vendor type', async () => {
-    const ok = await api('/api/uploads', user, { json: { ...valid, filename: '😀'.repeat(255), size: 1, contentType: 'application/vnd.ms-excel.sheet.macroEnabled.12' } });
+    const ok = await api('/api/uploads', user, {
+      json: { ...valid, filename: '😀'.repeat(255), size: 1, contentType: 'application/vnd.ms-excel.sheet.macroEnabled.12' },
+    });
     expect(ok.status, await ok.text()).toBe(201);
     await refused(await api('/api/uploads', user, { json: { ...valid, size: 5 * 1024 * MiB } }), 413, 'payload_too_large');
   });
 
   it('a body that is not an object, malformed JSON, or not JSON at all', async () => {
     await refused(await api('/api/uploads', user, { json: [valid] }), 400, 'validation_failed');
-    await refused(await api('/api/uploads', user, { body: '{"filename": "a.jpg",', headers: { 'content-type': 'application/json' } }), 400, 'bad_request');
+    await refused(
+      await api('/api/uploads', user, { body: '{"filename": "a.jpg",', headers: { 'content-type': 'application/json' } }),
+      400,
+      'bad_request',
+    );
     await refused(await api('/api/uploads', user, { body: '', headers: { 'content-type': 'application/json' } }), 400, 'bad_request');
-    await refused(await api('/api/uploads', user, { body: JSON.stringify(valid), headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type');
-    await refused(await api('/api/uploads', user, { body: 'x'.repeat(20_000), headers: { 'content-type': 'application/json' } }), 413, 'payload_too_large');
+    await refused(
+      await api('/api/uploads', user, { body: JSON.stringify(valid), headers: { 'content-type': 'text/plain' } }),
+      415,
+      'unsupported_media_type',
+    );
+    await refused(
+      await api('/api/uploads', user, { body: 'x'.repeat(20_000), headers: { 'content-type': 'application/json' } }),
+      413,
+      'payload_too_large',
+    );
   });
 
   it('needs a valid access token, checked before the body (401 with WWW-Authenticate)', async () => {
     const anonymous = await api('/api/uploads', undefined, { json: valid });
     await refused(anonymous, 401, 'unauthorized');
     expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    await refused(await api('/api/uploads', undefined, { json: valid, headers: { authorization: 'Bearer not.a.token' } }), 401, 'unauthorized');
-    await refused(await api('/api/uploads', undefined, { body: '{', headers: { 'content-type': 'application/json' } }), 401, 'unauthorized');
+    await refused(
+      await api('/api/uploads', undefined, { json: valid, headers: { authorization: 'Bearer not.a.token' } }),
+      401,
+      'unauthorized',
+    );
+    await refused(
+      await api('/api/uploads', undefined, { body: '{', headers: { 'content-type': 'application/json' } }),
+      401,
+      'unauthorized',
+    );
   });
 });
 
@@ -121,7 +144,11 @@ describe('POST /s3/multipart validation', () => {
     const up = (await res.json()) as Awaited<ReturnType<typeof startMultipart>>;
     expect(up.maxPartNumber).toBe(2);
     await abortUpload(user, up);
-    await refused(await api('/s3/multipart', user, { body: '{"filename"', headers: { 'content-type': 'application/json' } }), 400, 'bad_request');
+    await refused(
+      await api('/s3/multipart', user, { body: '{"filename"', headers: { 'content-type': 'application/json' } }),
+      400,
+      'bad_request',
+    );
   });
 
   it('complete validates its parts list', async () => {

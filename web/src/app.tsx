@@ -67,12 +67,22 @@ export function App() {
     if (needsUser && currentUser.get() === undefined) void session.resume();
   }, [needsUser]);
 
-  if (!found) return <Frame><NotFound /></Frame>;
+  if (!found)
+    return (
+      <Frame>
+        <NotFound />
+      </Frame>
+    );
   const { route, params } = found;
   const PageC = route.page;
   if (route.bare) return <PageC params={params} query={loc.query} />;
   if (!route.public) {
-    if (user === undefined) return <Frame><Spinner label="Loading your session" /></Frame>;
+    if (user === undefined)
+      return (
+        <Frame>
+          <Spinner label="Loading your session" />
+        </Frame>
+      );
     if (user === null) {
       const next = loc.path + (loc.query.toString() ? `?${loc.query}` : '');
       navigate(`/login?next=${encodeURIComponent(next)}`, { replace: true });
@@ -92,24 +102,46 @@ function Frame({ children }: { children: ComponentChildren }) {
   const here = (p: string) => (loc.path === p ? 'page' : undefined);
   return (
     <>
-      <a class="skip-link" href="#main">Skip to content</a>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
       <header class="topbar">
-        <a class="brand" href="/">Media</a>
+        <a class="brand" href="/">
+          Media
+        </a>
         {user ? (
           <>
             <nav aria-label="Main">
-              <a href="/" aria-current={here('/')}>Library</a>
-              <a href="/collections" aria-current={here('/collections')}>Collections</a>
-              <a href="/upload" aria-current={here('/upload')}>Upload</a>
-              <a href="/trash" aria-current={here('/trash')}>Trash</a>
-              <a href="/orgs" aria-current={here('/orgs')}>Organisations<InvitationBadge /></a>
+              <a href="/" aria-current={here('/')}>
+                Library
+              </a>
+              <a href="/collections" aria-current={here('/collections')}>
+                Collections
+              </a>
+              <a href="/upload" aria-current={here('/upload')}>
+                Upload
+              </a>
+              <a href="/trash" aria-current={here('/trash')}>
+                Trash
+              </a>
+              <a href="/orgs" aria-current={here('/orgs')}>
+                Organisations
+                <InvitationBadge />
+              </a>
             </nav>
-            <form class="search-form" role="search" action="/search" onSubmit={(e) => {
-              e.preventDefault();
-              const q = new FormData(e.currentTarget).get('q')?.toString().trim();
-              if (q) navigate(`/search?q=${encodeURIComponent(q)}`);
-            }}>
-              <label class="visually-hidden" for="global-search">Search the library</label>
+            <form
+              class="search-form"
+              role="search"
+              action="/search"
+              onSubmit={(e) => {
+                e.preventDefault();
+                const q = new FormData(e.currentTarget).get('q')?.toString().trim();
+                if (q) navigate(`/search?q=${encodeURIComponent(q)}`);
+              }}
+            >
+              <label class="visually-hidden" for="global-search">
+                Search the library
+              </label>
               {/* Keyed by the location: leaving /search (or a new query) resets what the box shows. */}
               <input
                 key={loc.path === '/search' ? `q:${loc.query.get('q') ?? ''}` : 'q'}
@@ -117,14 +149,22 @@ function Frame({ children }: { children: ComponentChildren }) {
                 name="q"
                 type="search"
                 placeholder="Search"
-                defaultValue={loc.path === '/search' ? loc.query.get('q') ?? '' : ''}
+                defaultValue={loc.path === '/search' ? (loc.query.get('q') ?? '') : ''}
               />
             </form>
-            <span class="who" title={user.email}>{user.name}</span>
-            <button type="button" class="link" onClick={async () => {
-              await session.logout();
-              navigate('/login', { replace: true });
-            }}>Sign out</button>
+            <span class="who" title={user.email}>
+              {user.name}
+            </span>
+            <button
+              type="button"
+              class="link"
+              onClick={async () => {
+                await session.logout();
+                navigate('/login', { replace: true });
+              }}
+            >
+              Sign out
+            </button>
           </>
         ) : user === null ? (
           <nav aria-label="Account">
@@ -133,7 +173,9 @@ function Frame({ children }: { children: ComponentChildren }) {
           </nav>
         ) : null}
       </header>
-      <main id="main" tabIndex={-1}>{children}</main>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
     </>
   );
 }
@@ -142,7 +184,9 @@ function NotFound() {
   return (
     <section>
       <h1>Not found</h1>
-      <p>There is nothing at this address. <a href="/">Go to the library</a>.</p>
+      <p>
+        There is nothing at this address. <a href="/">Go to the library</a>.
+      </p>
     </section>
   );
 }

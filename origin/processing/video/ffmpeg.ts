@@ -76,40 +76,66 @@ export function buildFfmpegArgs(input: string, outDir: string, plan: VideoPlan, 
   if (gopFrames) args.push('-g', String(gopFrames), '-keyint_min', String(gopFrames));
   if (plan.hasAudio) {
     args.push('-c:a', 'aac', '-ac', String(VIDEO_AUDIO.channels), '-ar', String(VIDEO_AUDIO.sampleRate));
-    plan.rungs.forEach((r, i) => args.push(`-b:a:${i}`, kbit(r.audioBitrate)));
+    for (const [i, r] of plan.rungs.entries()) args.push(`-b:a:${i}`, kbit(r.audioBitrate));
   }
   const streamMap = plan.rungs.map((r, i) => `v:${i}${plan.hasAudio ? `,a:${i}` : ''},name:${r.name}`).join(' ');
   const hlsDir = path.join(outDir, HLS.dir);
   args.push(
-    '-f', 'hls',
-    '-hls_time', String(HLS.segmentSeconds),
-    '-hls_playlist_type', 'vod',
-    '-hls_flags', 'independent_segments',
-    '-hls_segment_type', 'mpegts',
-    '-start_number', String(HLS.firstSegment),
-    '-hls_segment_filename', path.join(hlsDir, `${HLS.baseName}_%v_%0${HLS.segmentDigits}d.ts`),
-    '-master_pl_name', `${HLS.baseName}.m3u8`,
-    '-var_stream_map', streamMap,
+    '-f',
+    'hls',
+    '-hls_time',
+    String(HLS.segmentSeconds),
+    '-hls_playlist_type',
+    'vod',
+    '-hls_flags',
+    'independent_segments',
+    '-hls_segment_type',
+    'mpegts',
+    '-start_number',
+    String(HLS.firstSegment),
+    '-hls_segment_filename',
+    path.join(hlsDir, `${HLS.baseName}_%v_%0${HLS.segmentDigits}d.ts`),
+    '-master_pl_name',
+    `${HLS.baseName}.m3u8`,
+    '-var_stream_map',
+    streamMap,
     path.join(hlsDir, `${HLS.baseName}_%v.m3u8`),
   );
 
   // 2. The preview: whole clip, small, no audio (as the MediaConvert job).
   args.push(
-    '-map', '[pv]', '-an',
-    '-c:v', 'libx264', '-preset', preset, '-crf', String(VIDEO_QUALITY.previewCrf),
-    '-maxrate', kbit(VIDEO_PREVIEW.videoBitrate), '-bufsize', kbit(VIDEO_PREVIEW.videoBitrate * 2),
-    '-profile:v', VIDEO_PREVIEW.h264Profile,
-    '-movflags', '+faststart',
+    '-map',
+    '[pv]',
+    '-an',
+    '-c:v',
+    'libx264',
+    '-preset',
+    preset,
+    '-crf',
+    String(VIDEO_QUALITY.previewCrf),
+    '-maxrate',
+    kbit(VIDEO_PREVIEW.videoBitrate),
+    '-bufsize',
+    kbit(VIDEO_PREVIEW.videoBitrate * 2),
+    '-profile:v',
+    VIDEO_PREVIEW.h264Profile,
+    '-movflags',
+    '+faststart',
     path.join(outDir, VIDEO_PREVIEW_FILE),
   );
 
   // 3. Poster captures at 0 s, 1 s, ... named like MediaConvert's frame capture.
   args.push(
-    '-map', '[ps]',
-    '-frames:v', String(VIDEO_POSTER.maxCaptures),
-    '-q:v', '3',
-    '-start_number', '0',
-    '-f', 'image2',
+    '-map',
+    '[ps]',
+    '-frames:v',
+    String(VIDEO_POSTER.maxCaptures),
+    '-q:v',
+    '3',
+    '-start_number',
+    '0',
+    '-f',
+    'image2',
     path.join(outDir, `${VIDEO_POSTER.baseName}.%0${VIDEO_POSTER.counterDigits}d.jpg`),
   );
   return args;

@@ -34,7 +34,10 @@ export function parseAttributes(list: string): Record<string, string> {
 }
 
 function lines(text: string): string[] {
-  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
 }
 
 export function parseMasterPlaylist(text: string): HlsVariant[] {
@@ -53,7 +56,10 @@ export function parseMasterPlaylist(text: string): HlsVariant[] {
       bandwidth: Number(attrs.BANDWIDTH ?? 0),
       width: w || null,
       height: h || null,
-      codecs: (attrs.CODECS ?? '').split(',').map((c) => c.trim()).filter(Boolean),
+      codecs: (attrs.CODECS ?? '')
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
     });
   }
   return variants;

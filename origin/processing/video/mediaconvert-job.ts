@@ -13,11 +13,7 @@
  * shorter preview would need a second job; `preview.mp4` is the whole clip,
  * small (480p box, no audio, 600 kbit/s cap).
  */
-import type {
-  CreateJobCommandInput,
-  OutputGroup,
-  VideoDescription,
-} from '@aws-sdk/client-mediaconvert';
+import type { CreateJobCommandInput, OutputGroup, VideoDescription } from '@aws-sdk/client-mediaconvert';
 import {
   HLS,
   VIDEO_AUDIO,
@@ -46,10 +42,7 @@ function size(src: SourceSize | undefined, maxWidth: number, maxHeight: number):
   return { Width: fit.width, Height: fit.height };
 }
 
-function h264(
-  dims: { Width?: number; Height: number },
-  opts: { maxBitrate: number; profile: 'main' | 'high' },
-): VideoDescription {
+function h264(dims: { Width?: number; Height: number }, opts: { maxBitrate: number; profile: 'main' | 'high' }): VideoDescription {
   return {
     ...dims,
     ScalingBehavior: 'DEFAULT',
@@ -138,10 +131,13 @@ export function buildMediaConvertJob(req: VideoJobRequest, opts: MediaConvertJob
     Outputs: rungsFor(src).map((r) => ({
       NameModifier: `_${r.name}`,
       ContainerSettings: { Container: 'M3U8', M3u8Settings: {} },
-      VideoDescription: h264({ ...(r.Width ? { Width: r.Width } : {}), Height: r.Height }, {
-        maxBitrate: r.videoBitrate,
-        profile: r.h264Profile,
-      }),
+      VideoDescription: h264(
+        { ...(r.Width ? { Width: r.Width } : {}), Height: r.Height },
+        {
+          maxBitrate: r.videoBitrate,
+          profile: r.h264Profile,
+        },
+      ),
       ...(audio ? { AudioDescriptions: [aac(r.audioBitrate)] } : {}),
       OutputSettings: { HlsSettings: { IFrameOnlyManifest: 'EXCLUDE' } },
     })),

@@ -9,7 +9,11 @@ import { OriginError } from '../../core/errors.ts';
 export const INSTALL_HINT = 'install it with `apt-get install ffmpeg` (Debian/Ubuntu)';
 
 /** Runs a binary and collects stdout/stderr; ENOENT becomes `ffmpeg_missing`. */
-export function runTool(bin: string, args: string[], onSpawn?: (pid: number) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runTool(
+  bin: string,
+  args: string[],
+  onSpawn?: (pid: number) => void,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

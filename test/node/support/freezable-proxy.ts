@@ -21,7 +21,7 @@ export interface FreezableProxy {
 class Lane {
   private held: (Buffer | 'end' | 'destroy')[] = [];
   constructor(
-    private readonly src: net.Socket,
+    readonly src: net.Socket,
     private readonly dst: net.Socket,
     private readonly frozen: () => boolean,
   ) {

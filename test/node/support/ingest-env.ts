@@ -5,7 +5,7 @@
  * originals and deliver the SQS message AWS would.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { inject } from 'vitest';
 import type { SqsEvent, SqsRecord } from '../../../origin/events/types.ts';
 import { createIngestHandler } from '../../../origin/handlers/ingest.ts';
@@ -31,7 +31,8 @@ export function testStorage(): OriginStorage {
 /** A logger that keeps its lines, for assertions and for reading a failure. */
 export function memoryLogger(): Logger & { lines: { level: string; msg: string; fields?: Record<string, unknown> }[] } {
   const lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
-  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => void lines.push({ level, msg, ...(fields ? { fields } : {}) });
+  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
+    void lines.push({ level, msg, ...(fields ? { fields } : {}) });
   return { lines, info: at('info'), warn: at('warn'), error: at('error') };
 }
 
@@ -131,7 +132,7 @@ export function objectCreatedRecord(
       SentTimestamp: String(Date.now()),
       ApproximateFirstReceiveTimestamp: String(Date.now()),
       SenderId: 'AROA',
-      },
+    },
     messageAttributes: {},
     md5OfBody: createHash('md5').update(body).digest('hex'),
     eventSource: 'aws:sqs',
@@ -162,7 +163,10 @@ export async function derivativeRows(db: Database, id: string) {
 }
 
 export async function jobRow(db: Database, assetId: string, type: string) {
-  const [row] = await db.select().from(jobs).where(and(eq(jobs.assetId, assetId), eq(jobs.type, type)));
+  const [row] = await db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.assetId, assetId), eq(jobs.type, type)));
   return row;
 }
 

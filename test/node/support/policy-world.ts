@@ -41,36 +41,43 @@ export function worldOf(n: Sizes) {
   // The author of a decision: `n.users` stands for the resource's owner (the common case), else that user.
   const author = fc.oneof(fc.constant(n.users), fc.nat(n.users - 1));
   const assetTargets = n.assets || n.collections;
-  return fc.record({
-    groupMembers: fc.uniqueArray(fc.tuple(fc.nat(n.groups - 1), fc.nat(n.users - 1)), { selector: (t) => t.join() }),
-    orgMembers: fc.uniqueArray(fc.tuple(fc.nat(n.orgs - 1), fc.nat(n.users - 1)), { selector: (t) => t.join() }),
-    assets: fc.array(fc.record({ owner: fc.nat(n.users - 1), pub: fc.boolean(), deleted: fc.boolean(), setBy: author }), {
-      minLength: n.assets,
-      maxLength: n.assets,
-    }),
-    collections: fc.array(fc.record({ owner: fc.nat(n.users - 1), pub: fc.boolean(), deleted: fc.boolean(), setBy: author }), {
-      minLength: n.collections,
-      maxLength: n.collections,
-    }),
-    items: n.assets
-      ? fc.uniqueArray(fc.tuple(fc.nat(n.collections - 1), fc.nat(n.assets - 1), author), { selector: (t) => `${t[0]},${t[1]}` })
-      : fc.constant([] as [number, number, number][]),
-    grants: fc.uniqueArray(
-      fc.record({
-        onCollection: fc.boolean(),
-        resource: fc.nat(Math.max(assetTargets, n.collections) - 1),
-        principalType: fc.constantFrom('user' as const, 'group' as const, 'org' as const),
-        principal: fc.nat(n.users - 1),
-        permission: fc.constantFrom(...permissions),
-        expiresAt: expiry,
-        grantor: author,
+  return fc
+    .record({
+      groupMembers: fc.uniqueArray(fc.tuple(fc.nat(n.groups - 1), fc.nat(n.users - 1)), { selector: (t) => t.join() }),
+      orgMembers: fc.uniqueArray(fc.tuple(fc.nat(n.orgs - 1), fc.nat(n.users - 1)), { selector: (t) => t.join() }),
+      assets: fc.array(fc.record({ owner: fc.nat(n.users - 1), pub: fc.boolean(), deleted: fc.boolean(), setBy: author }), {
+        minLength: n.assets,
+        maxLength: n.assets,
       }),
-      {
-        selector: (g) =>
-          [g.onCollection, g.resource % (g.onCollection ? n.collections : assetTargets), g.principalType, g.principal % principals[g.principalType]].join(),
-      },
-    ),
-  }).map((w) => ({ ...w, sizes: n }));
+      collections: fc.array(fc.record({ owner: fc.nat(n.users - 1), pub: fc.boolean(), deleted: fc.boolean(), setBy: author }), {
+        minLength: n.collections,
+        maxLength: n.collections,
+      }),
+      items: n.assets
+        ? fc.uniqueArray(fc.tuple(fc.nat(n.collections - 1), fc.nat(n.assets - 1), author), { selector: (t) => `${t[0]},${t[1]}` })
+        : fc.constant([] as [number, number, number][]),
+      grants: fc.uniqueArray(
+        fc.record({
+          onCollection: fc.boolean(),
+          resource: fc.nat(Math.max(assetTargets, n.collections) - 1),
+          principalType: fc.constantFrom('user' as const, 'group' as const, 'org' as const),
+          principal: fc.nat(n.users - 1),
+          permission: fc.constantFrom(...permissions),
+          expiresAt: expiry,
+          grantor: author,
+        }),
+        {
+          selector: (g) =>
+            [
+              g.onCollection,
+              g.resource % (g.onCollection ? n.collections : assetTargets),
+              g.principalType,
+              g.principal % principals[g.principalType],
+            ].join(),
+        },
+      ),
+    })
+    .map((w) => ({ ...w, sizes: n }));
 }
 
 export type World = ReturnType<typeof worldOf> extends fc.Arbitrary<infer T> ? T : never;
@@ -88,7 +95,11 @@ export function grantFacts(w: World): GrantFacts[] {
     const owner = onAsset ? w.assets[g.resource % assets]!.owner : w.collections[g.resource % collections]!.owner;
     return {
       resourceType: g.onCollection ? 'collection' : 'asset',
-      resourceId: g.onCollection ? colId(g.resource % collections) : assets ? assetId(g.resource % assets) : colId(g.resource % collections),
+      resourceId: g.onCollection
+        ? colId(g.resource % collections)
+        : assets
+          ? assetId(g.resource % assets)
+          : colId(g.resource % collections),
       principalType: g.principalType,
       principalId: principalId(w, g.principalType, g.principal),
       permission: g.permission,
@@ -147,10 +158,13 @@ const TABLES = 'grants, collection_items, collections, assets, group_members, or
 export async function writeWorld(db: Database, w: World): Promise<void> {
   await db.execute(sql.raw(`truncate ${TABLES} cascade`));
   const { users, orgs, groups } = w.sizes;
-  await db.insert(s.users).values(Array.from({ length: users }, (_, i) => ({ id: userId(i), email: `${userId(i)}@x.test`, name: 'u', passwordHash: 'x' })));
+  await db
+    .insert(s.users)
+    .values(Array.from({ length: users }, (_, i) => ({ id: userId(i), email: `${userId(i)}@x.test`, name: 'u', passwordHash: 'x' })));
   await db.insert(s.orgs).values(Array.from({ length: orgs }, (_, i) => ({ id: orgId(i), name: 'o', slug: orgId(i) })));
   await db.insert(s.groups).values(Array.from({ length: groups }, (_, i) => ({ id: groupId(i), orgId: orgId(0), name: `g${i}` })));
-  if (w.groupMembers.length) await db.insert(s.groupMembers).values(w.groupMembers.map(([g, u]) => ({ groupId: groupId(g), userId: userId(u) })));
+  if (w.groupMembers.length)
+    await db.insert(s.groupMembers).values(w.groupMembers.map(([g, u]) => ({ groupId: groupId(g), userId: userId(u) })));
   if (w.orgMembers.length) await db.insert(s.orgMembers).values(w.orgMembers.map(([o, u]) => ({ orgId: orgId(o), userId: userId(u) })));
   const assetRows = assetFacts(w);
   if (assetRows.length) {
@@ -170,7 +184,12 @@ export async function writeWorld(db: Database, w: World): Promise<void> {
   if (w.collections.length) await db.insert(s.collections).values(collectionFacts(w).map((c) => ({ ...c, name: 'c' })));
   if (w.items.length) {
     await db.insert(s.collectionItems).values(
-      w.items.map(([c, a, adder], i) => ({ collectionId: colId(c), assetId: assetId(a), position: i, addedBy: authorId(w, adder, w.assets[a]!.owner) })),
+      w.items.map(([c, a, adder], i) => ({
+        collectionId: colId(c),
+        assetId: assetId(a),
+        position: i,
+        addedBy: authorId(w, adder, w.assets[a]!.owner),
+      })),
     );
   }
   const gs = grantFacts(w);
@@ -183,4 +202,5 @@ export const databaseTargets = [
   { name: 'PostgreSQL via @neondatabase/serverless', driver: 'neon' as const, runs: 25 },
 ];
 
-export const openMigrated = (target: (typeof databaseTargets)[number]): Promise<DatabaseHandle> => openMigratedDatabase(target.driver, { max: 1 });
+export const openMigrated = (target: (typeof databaseTargets)[number]): Promise<DatabaseHandle> =>
+  openMigratedDatabase(target.driver, { max: 1 });

@@ -25,11 +25,15 @@ export async function halfTransparentPng(width = 400, height = 200): Promise<Buf
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width / 2; x++) rgba.set([255, 0, 0, 255], (y * width + x) * 4);
   }
-  return sharp(rgba, { raw: { width, height, channels: 4 } }).png().toBuffer();
+  return sharp(rgba, { raw: { width, height, channels: 4 } })
+    .png()
+    .toBuffer();
 }
 
 export async function smallJpeg(width: number, height: number): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: '#3366aa' } }).jpeg().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: '#3366aa' } })
+    .jpeg()
+    .toBuffer();
 }
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {

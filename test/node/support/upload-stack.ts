@@ -38,7 +38,12 @@ export async function startUploadStack(opts: { ingest?: boolean } = {}): Promise
     deps && opts.ingest !== false ? createIngestHandler(deps)(event) : { batchItemFailures: [] };
   const stack = await startLocalStack(config, { handler });
   const b = stack.bindings;
-  const storage = new S3Client({ endpoint: b.S3_ENDPOINT!, region: 'us-east-1', accessKeyId: b.S3_ACCESS_KEY_ID!, secretAccessKey: b.S3_SECRET_ACCESS_KEY! });
+  const storage = new S3Client({
+    endpoint: b.S3_ENDPOINT!,
+    region: 'us-east-1',
+    accessKeyId: b.S3_ACCESS_KEY_ID!,
+    secretAccessKey: b.S3_SECRET_ACCESS_KEY!,
+  });
   deps = {
     db: stack.postgres.handle.db,
     storage: stack.pipeline.storage,

@@ -5,7 +5,7 @@
  * clock, and PipelineDeps built from them.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { inject } from 'vitest';
 import type { Logger, PipelineDeps, VideoJobRequest, VideoTranscoder } from '../../../origin/core/deps.ts';
 import type { Database, DatabaseHandle } from '../../../shared/db/database.ts';
@@ -29,7 +29,8 @@ export type Lines = { level: string; msg: string; fields?: Record<string, unknow
 
 export function memoryLogger(): Logger & { lines: Lines } {
   const lines: Lines = [];
-  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => void lines.push({ level, msg, ...(fields ? { fields } : {}) });
+  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
+    void lines.push({ level, msg, ...(fields ? { fields } : {}) });
   return { lines, info: at('info'), warn: at('warn'), error: at('error') };
 }
 
@@ -96,7 +97,10 @@ export async function derivativeRows(db: Database, assetId: string) {
 }
 
 export async function jobOf(db: Database, assetId: string, type: string) {
-  const [row] = await db.select().from(jobs).where(and(eq(jobs.assetId, assetId), eq(jobs.type, type)));
+  const [row] = await db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.assetId, assetId), eq(jobs.type, type)));
   return row;
 }
 

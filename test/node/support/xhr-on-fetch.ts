@@ -48,7 +48,8 @@ export class FetchXMLHttpRequest {
   }
 
   send(body?: Blob | FormData | string | ArrayBuffer | null): void {
-    const size = body instanceof Blob ? body.size : typeof body === 'string' ? body.length : body instanceof ArrayBuffer ? body.byteLength : 0;
+    const size =
+      body instanceof Blob ? body.size : typeof body === 'string' ? body.length : body instanceof ArrayBuffer ? body.byteLength : 0;
     fetch(this.url, { method: this.method, headers: this.headers, body: body ?? null, signal: this.controller.signal })
       .then(async (res) => {
         this.upload.onprogress?.({ lengthComputable: size > 0, loaded: size, total: size });

@@ -6,18 +6,7 @@ import { base64url, exportJWK, jwtVerify, SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TokenError } from '../../../shared/tokens/errors.ts';
 import { KeySet } from '../../../shared/tokens/keys.ts';
-import {
-  AUDIENCE,
-  enc,
-  type Fixtures,
-  ISSUER,
-  makeFixtures,
-  NOW,
-  NOW_S,
-  parts,
-  rejectsWith,
-  signRaw,
-} from './fixtures.ts';
+import { AUDIENCE, enc, type Fixtures, ISSUER, makeFixtures, NOW, NOW_S, parts, rejectsWith, signRaw } from './fixtures.ts';
 import { kinds } from './kinds.ts';
 
 let f: Fixtures;
@@ -76,7 +65,7 @@ describe.each(kinds)('$name token', (kind) => {
   });
 
   it('refuses a wrong or missing typ even when genuinely signed', async () => {
-    for (const typ of ['JWT', 'jwt', 'at+jwt+x', kind.typ.toUpperCase() + 'X', 42]) {
+    for (const typ of ['JWT', 'jwt', 'at+jwt+x', `${kind.typ.toUpperCase()}X`, 42]) {
       await rejectsWith(kind.verify(f.keys, await signRaw(f.k1, { ...header, typ }, payload)), 'token_wrong_type');
     }
     const { typ: _typ, ...noTyp } = header;

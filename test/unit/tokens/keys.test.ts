@@ -1,10 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  generateSigningKey,
-  importSigningKey,
-  importVerifyKey,
-  KeySet,
-} from '../../../shared/tokens/keys.ts';
+import { generateSigningKey, importSigningKey, importVerifyKey, KeySet } from '../../../shared/tokens/keys.ts';
 import { signAccessToken, verifyAccessToken } from '../../../shared/tokens/session-token.ts';
 import { AUDIENCE, type Fixtures, ISSUER, makeFixtures, NOW, parts, rejectsWith, rotated } from './fixtures.ts';
 

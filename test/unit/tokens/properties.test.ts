@@ -80,9 +80,11 @@ describe('round trips', () => {
           const scope = asPrefix ? `${v}/` : v;
           const token = await signMediaToken(f.keys, { assetId, scope, permission, ...party, now });
           const requested = asPrefix ? `${v}/seg.ts` : v;
-          await expect(
-            verifyMediaToken(f.keys, token, { assetId, variant: requested, permission, ...party, now }),
-          ).resolves.toMatchObject({ assetId, scope, permission });
+          await expect(verifyMediaToken(f.keys, token, { assetId, variant: requested, permission, ...party, now })).resolves.toMatchObject({
+            assetId,
+            scope,
+            permission,
+          });
         },
       ),
       { numRuns: 200 },
@@ -95,19 +97,15 @@ describe('mutations', () => {
     const token = await kind.sign(f.keys);
     await expect(kind.verify(f.keys, token)).resolves.toBeTruthy();
     await fc.assert(
-      fc.asyncProperty(
-        fc.nat({ max: token.length - 1 }),
-        fc.integer({ min: 0, max: 255 }),
-        async (i, byte) => {
-          fc.pre(token.charCodeAt(i) !== byte);
-          const mutated = token.slice(0, i) + String.fromCharCode(byte) + token.slice(i + 1);
-          const err = await kind.verify(f.keys, mutated).then(
-            () => new Error(`accepted a mutation at ${i}`),
-            (e: unknown) => e,
-          );
-          expect(err).toBeInstanceOf(TokenError);
-        },
-      ),
+      fc.asyncProperty(fc.nat({ max: token.length - 1 }), fc.integer({ min: 0, max: 255 }), async (i, byte) => {
+        fc.pre(token.charCodeAt(i) !== byte);
+        const mutated = token.slice(0, i) + String.fromCharCode(byte) + token.slice(i + 1);
+        const err = await kind.verify(f.keys, mutated).then(
+          () => new Error(`accepted a mutation at ${i}`),
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(TokenError);
+      }),
       { numRuns: 1000 },
     );
   });

@@ -5,7 +5,7 @@ import {
   passwordVersion,
   signShareToken,
   signShareUnlockToken,
-  TokenError,
+  type TokenError,
   verifyShareToken,
   verifyShareUnlockToken,
 } from '../../../shared/tokens/index.ts';
@@ -23,21 +23,37 @@ describe('share unlock tokens', async () => {
     const { token, expiresAt } = await signShareUnlockToken(keys, { ...party, linkId, passwordVersion: pv, now });
     expect(expiresAt.getTime() - now.getTime()).toBe(12 * 3600 * 1000);
     await expect(verifyShareUnlockToken(keys, token, { ...party, linkId, passwordVersion: pv, now })).resolves.toBeUndefined();
-    const wrongLink = await verifyShareUnlockToken(keys, token, { ...party, linkId: otherLink, passwordVersion: pv, now }).catch((e: unknown) => e);
+    const wrongLink = await verifyShareUnlockToken(keys, token, { ...party, linkId: otherLink, passwordVersion: pv, now }).catch(
+      (e: unknown) => e,
+    );
     expect((wrongLink as TokenError).code).toBe('token_scope_mismatch');
     const newPassword = await passwordVersion('scrypt$...$hash-b');
     expect(newPassword).not.toBe(pv);
-    const stale = await verifyShareUnlockToken(keys, token, { ...party, linkId, passwordVersion: newPassword, now }).catch((e: unknown) => e);
+    const stale = await verifyShareUnlockToken(keys, token, { ...party, linkId, passwordVersion: newPassword, now }).catch(
+      (e: unknown) => e,
+    );
     expect((stale as TokenError).code).toBe('token_scope_mismatch');
   });
 
   it('expire, and are never taken for a share token (or the reverse)', async () => {
     const { token } = await signShareUnlockToken(keys, { ...party, linkId, passwordVersion: pv, now, ttlSeconds: 60 });
     const later = new Date(now.getTime() + 120_000);
-    expect(((await verifyShareUnlockToken(keys, token, { ...party, linkId, passwordVersion: pv, now: later }).catch((e) => e)) as TokenError).code).toBe('token_expired');
+    expect(
+      ((await verifyShareUnlockToken(keys, token, { ...party, linkId, passwordVersion: pv, now: later }).catch((e) => e)) as TokenError)
+        .code,
+    ).toBe('token_expired');
     expect(((await verifyShareToken(keys, token, { ...party, now }).catch((e) => e)) as TokenError).code).toBe('token_wrong_type');
-    const share = await signShareToken(keys, { ...party, linkId, resource: { type: 'asset', id: linkId }, permission: 'view', expiresAt: later, now });
-    expect(((await verifyShareUnlockToken(keys, share, { ...party, linkId, passwordVersion: pv, now }).catch((e) => e)) as TokenError).code).toBe('token_wrong_type');
+    const share = await signShareToken(keys, {
+      ...party,
+      linkId,
+      resource: { type: 'asset', id: linkId },
+      permission: 'view',
+      expiresAt: later,
+      now,
+    });
+    expect(
+      ((await verifyShareUnlockToken(keys, share, { ...party, linkId, passwordVersion: pv, now }).catch((e) => e)) as TokenError).code,
+    ).toBe('token_wrong_type');
     await expect(signShareUnlockToken(keys, { ...party, linkId, passwordVersion: pv, ttlSeconds: 25 * 3600 })).rejects.toThrow(TypeError);
   });
 });

@@ -44,7 +44,13 @@ export function refreshCookie(res: Response): { value: string; attributes: strin
   const header = res.headers.get('set-cookie');
   const m = header ? /^__Host-refresh=([^;]*)((?:;[^;]*)*)$/.exec(header) : null;
   if (!m) return undefined;
-  return { value: decodeURIComponent(m[1]!), attributes: m[2]!.split(';').map((a) => a.trim()).filter(Boolean) };
+  return {
+    value: decodeURIComponent(m[1]!),
+    attributes: m[2]!
+      .split(';')
+      .map((a) => a.trim())
+      .filter(Boolean),
+  };
 }
 
 export interface Session {
@@ -81,7 +87,8 @@ export function login(email: string, password: string, ip?: string): Promise<Res
 /** Decodes (without verifying) a JWT's header and payload. */
 export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   const [h, p] = token.split('.');
-  const json = (s: string) => JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0))));
+  const json = (s: string) =>
+    JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0))));
   return { header: json(h!), payload: json(p!) };
 }
 

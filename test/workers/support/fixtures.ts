@@ -30,7 +30,10 @@ let keySet: Promise<KeySet> | undefined;
 export function keys(): Promise<KeySet> {
   const { active, keys: jwks } = config.AUTH_SIGNING_KEYS;
   const activeJwk = jwks.find((k) => k.kid === active)!;
-  keySet ??= KeySet.fromJwks(activeJwk, jwks.filter((k) => k !== activeJwk));
+  keySet ??= KeySet.fromJwks(
+    activeJwk,
+    jwks.filter((k) => k !== activeJwk),
+  );
   return keySet;
 }
 
@@ -54,15 +57,19 @@ export async function createUser(db: Database, name = 'user'): Promise<string> {
   return u!.id;
 }
 
-export async function createAsset(
-  db: Database,
-  ownerId: string,
-  fields: Partial<typeof assets.$inferInsert> = {},
-): Promise<string> {
+export async function createAsset(db: Database, ownerId: string, fields: Partial<typeof assets.$inferInsert> = {}): Promise<string> {
   const [a] = await db
     .insert(assets)
     // A public asset was made public by its owner unless the test says who.
-    .values({ ownerId, filename: 'photo.jpg', declaredType: 'image/jpeg', size: 1, status: 'ready', visibilitySetBy: fields.visibility === 'public' ? ownerId : null, ...fields })
+    .values({
+      ownerId,
+      filename: 'photo.jpg',
+      declaredType: 'image/jpeg',
+      size: 1,
+      status: 'ready',
+      visibilitySetBy: fields.visibility === 'public' ? ownerId : null,
+      ...fields,
+    })
     .returning({ id: assets.id });
   return a!.id;
 }
@@ -71,9 +78,7 @@ export async function createAsset(
 export async function putVariant(assetId: string, variant: string, body: Uint8Array | string, contentType: string) {
   const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
   const [bucket, key] =
-    variant === 'original'
-      ? [config.S3_BUCKET_RAW, originalKey(assetId)]
-      : [config.S3_BUCKET_DERIVATIVES, derivativeKey(assetId, variant)];
+    variant === 'original' ? [config.S3_BUCKET_RAW, originalKey(assetId)] : [config.S3_BUCKET_DERIVATIVES, derivativeKey(assetId, variant)];
   await storage.put(bucket, key, bytes, { contentType, contentLength: bytes.byteLength });
 }
 

@@ -32,7 +32,11 @@ export interface Answer {
 export async function send(req: FuzzRequest, world: FuzzWorld): Promise<Answer> {
   const body = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : new Uint8Array(req.body);
   const auth = req.caller === 'owner' || req.caller === 'stranger' ? world.auth[req.caller] : {};
-  const request = new Request(`https://edge.test${req.url}`, { method: req.method, headers: { 'cf-connecting-ip': uniqueIp(), ...req.headers, ...auth }, body });
+  const request = new Request(`https://edge.test${req.url}`, {
+    method: req.method,
+    headers: { 'cf-connecting-ip': uniqueIp(), ...req.headers, ...auth },
+    body,
+  });
   const ctx = createExecutionContext();
   const res = await worker.fetch(request, env as never, ctx);
   // Errors and JSON answers are read (ids are harvested from the latter); media bytes are not needed to judge an answer.
@@ -63,7 +67,8 @@ export function contractBreach(req: FuzzRequest, answer: Answer): string | null 
   if (extra.length > 0) return `${status} error has unknown keys ${extra.join(', ')}`;
   const { code, message, requestId } = error;
   if (typeof code !== 'string' || !(code in errorStatus)) return `${status} unknown error code ${String(code)}`;
-  if (errorStatus[code as keyof typeof errorStatus] !== status) return `${status} answered with code ${code} (which is ${errorStatus[code as keyof typeof errorStatus]})`;
+  if (errorStatus[code as keyof typeof errorStatus] !== status)
+    return `${status} answered with code ${code} (which is ${errorStatus[code as keyof typeof errorStatus]})`;
   if (typeof message !== 'string' || message === '') return `${status} ${code} has no message`;
   if (typeof requestId !== 'string' || requestId === '') return `${status} ${code} has no requestId`;
   const header = headers.get('x-request-id');

@@ -71,7 +71,8 @@ function resolve(schema: JsonSchema, doc: Doc, depth = 0): JsonSchema {
   }
   const out: JsonSchema = { ...schema };
   if (schema.items) out.items = resolve(schema.items, doc, depth + 1);
-  if (schema.properties) out.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, resolve(v, doc, depth + 1)]));
+  if (schema.properties)
+    out.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, resolve(v, doc, depth + 1)]));
   for (const key of ['anyOf', 'oneOf', 'allOf'] as const) if (schema[key]) out[key] = schema[key]!.map((s) => resolve(s, doc, depth + 1));
   return out;
 }
@@ -89,7 +90,12 @@ export async function loadOperations(): Promise<Operation[]> {
       ops.push({
         method: method.toUpperCase(),
         path,
-        params: (raw.parameters ?? []).map((p) => ({ name: p.name, in: p.in, required: p.required === true, schema: resolve(p.schema ?? {}, doc) })),
+        params: (raw.parameters ?? []).map((p) => ({
+          name: p.name,
+          in: p.in,
+          required: p.required === true,
+          schema: resolve(p.schema ?? {}, doc),
+        })),
         ...(body ? { body: resolve(body, doc) } : {}),
         anonymous: !raw.security || raw.security.some((s) => Object.keys(s).length === 0),
       });

@@ -14,7 +14,25 @@ const query = (name: string, schema: JsonSchema, required = false): Param => ({ 
 const path = (name: string, schema: JsonSchema): Param => ({ name, in: 'path', required: true, schema });
 const header = (name: string, schema: JsonSchema): Param => ({ name, in: 'header', required: false, schema });
 
-const VARIANTS = ['original', 'w150.webp', 'w320.webp', 'w320.jpg', 'w1024.jpg', 'poster.jpg', 'preview.jpg', 'preview.mp4', 'hls/master.m3u8', 'hls/master_360p.m3u8', 'progressive.mp4', 'storyboard.vtt', 'waveform.png', 'icon.png', 'nope', 'w320.webp/../original', '..'];
+const VARIANTS = [
+  'original',
+  'w150.webp',
+  'w320.webp',
+  'w320.jpg',
+  'w1024.jpg',
+  'poster.jpg',
+  'preview.jpg',
+  'preview.mp4',
+  'hls/master.m3u8',
+  'hls/master_360p.m3u8',
+  'progressive.mp4',
+  'storyboard.vtt',
+  'waveform.png',
+  'icon.png',
+  'nope',
+  'w320.webp/../original',
+  '..',
+];
 
 const conditional = (etags: string[]): Param[] => [
   header('range', oneOf('bytes=0-0', 'bytes=0-99', 'bytes=-5', 'bytes=5-', 'bytes=0-1,3-4', 'bytes=1000000-', 'bytes=0-0,0-0')),
@@ -30,7 +48,11 @@ const uploadBody: JsonSchema = {
     type: oneOf('image/jpeg', 'application/octet-stream', 'video/mp4'),
     metadata: {
       type: 'object',
-      properties: { size: { type: 'integer', minimum: 1, maximum: 6 * 1024 ** 3 }, sha256: str({ pattern: '^[0-9a-f]{64}$' }), collectionId: str({ format: 'uuid' }) },
+      properties: {
+        size: { type: 'integer', minimum: 1, maximum: 6 * 1024 ** 3 },
+        sha256: str({ pattern: '^[0-9a-f]{64}$' }),
+        collectionId: str({ format: 'uuid' }),
+      },
       required: ['size'],
     },
   },
@@ -38,15 +60,30 @@ const uploadBody: JsonSchema = {
 };
 
 export function outsideOperations(world: SeededWorld): Operation[] {
-  const op = (method: string, p: string, params: Param[], body?: JsonSchema, anonymous = false): Operation => ({ method, path: p, params, anonymous, ...(body ? { body } : {}) });
+  const op = (method: string, p: string, params: Param[], body?: JsonSchema, anonymous = false): Operation => ({
+    method,
+    path: p,
+    params,
+    anonymous,
+    ...(body ? { body } : {}),
+  });
   const uploadId = path('uploadId', oneOf(world.upload.uploadId, 'x', 'not/an/id'));
   const key = query('key', oneOf(world.upload.key, `${world.assetIds[0]}/original`, 'x'), true);
   const statusKey = query('key', oneOf(...world.byKind.assets!.map((id) => `${id}/original`), `${world.upload.assetId}/original`), true);
   const assetId = path('assetId', str({ format: 'uuid' }));
   const variant = path('variant', oneOf(...VARIANTS));
   const token = path('token', str());
-  const media = [query('t', oneOf(...world.mediaUrls.map((m) => m.token), 'x')), query('download', oneOf('1', '0', 'true')), ...conditional(['"x"', 'W/"x"'])];
-  const share = [query('u', str({ maxLength: 60 })), query('download', oneOf('1', '0')), header('x-share-unlock', str({ maxLength: 40 })), ...conditional(['"x"'])];
+  const media = [
+    query('t', oneOf(...world.mediaUrls.map((m) => m.token), 'x')),
+    query('download', oneOf('1', '0', 'true')),
+    ...conditional(['"x"', 'W/"x"']),
+  ];
+  const share = [
+    query('u', str({ maxLength: 60 })),
+    query('download', oneOf('1', '0')),
+    header('x-share-unlock', str({ maxLength: 40 })),
+    ...conditional(['"x"']),
+  ];
   return [
     op('GET', '/s3/params', [
       query('filename', str({ minLength: 1, maxLength: 255 }), true),
@@ -56,11 +93,24 @@ export function outsideOperations(world: SeededWorld): Operation[] {
       query('metadata[collectionId]', str({ format: 'uuid' })),
     ]),
     op('POST', '/s3/multipart', [], uploadBody),
-    op('GET', '/s3/multipart/{uploadId}/{partNumber}', [uploadId, path('partNumber', { type: 'integer', minimum: 0, maximum: 10_001 }), key]),
+    op('GET', '/s3/multipart/{uploadId}/{partNumber}', [
+      uploadId,
+      path('partNumber', { type: 'integer', minimum: 0, maximum: 10_001 }),
+      key,
+    ]),
     op('GET', '/s3/multipart/{uploadId}', [uploadId, key]),
     op('POST', '/s3/multipart/{uploadId}/complete', [uploadId, key], {
       type: 'object',
-      properties: { parts: { type: 'array', items: { type: 'object', properties: { PartNumber: { type: 'integer', minimum: 1, maximum: 3 }, ETag: str({ maxLength: 40 }) }, required: ['PartNumber', 'ETag'] } } },
+      properties: {
+        parts: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { PartNumber: { type: 'integer', minimum: 1, maximum: 3 }, ETag: str({ maxLength: 40 }) },
+            required: ['PartNumber', 'ETag'],
+          },
+        },
+      },
       required: ['parts'],
     }),
     op('GET', '/status', [statusKey], undefined, true),
@@ -71,7 +121,9 @@ export function outsideOperations(world: SeededWorld): Operation[] {
     op('GET', '/s/{token}/{assetId}/{variant}', [token, assetId, variant, ...share], undefined, true),
     // The URLs the API signed, as a player asks for them: the token right, Range and conditionals fuzzed.
     ...world.mediaUrls.flatMap(({ path: p, token: t }) =>
-      ['GET', 'HEAD'].map((method) => op(method, p, [query('t', oneOf(t), true), query('download', oneOf('1', '0')), ...conditional(['"x"', '*'])], undefined, true)),
+      ['GET', 'HEAD'].map((method) =>
+        op(method, p, [query('t', oneOf(t), true), query('download', oneOf('1', '0')), ...conditional(['"x"', '*'])], undefined, true),
+      ),
     ),
     op('DELETE', '/s3/multipart/{uploadId}', [uploadId, key]),
   ];

@@ -42,7 +42,14 @@ export interface FuzzRequest {
   body?: string | number[];
 }
 
-const BROKEN_AUTH = ['Bearer ', 'Bearer x.y.z', 'Basic dXNlcjpwYXNz', 'bearer', 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', `Bearer ${'A'.repeat(5000)}`];
+const BROKEN_AUTH = [
+  'Bearer ',
+  'Bearer x.y.z',
+  'Basic dXNlcjpwYXNz',
+  'bearer',
+  'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.',
+  `Bearer ${'A'.repeat(5000)}`,
+];
 
 /**
  * The Authorization header a caller sends. The owner's and the stranger's
@@ -85,8 +92,17 @@ function queryPart(world: FuzzWorld, op: Operation, name: string, schema: JsonSc
     // A valid cursor is a real one of this list (or none); a hostile one is forged.
     const own = world.pools.cursors[op.path] ?? [];
     return {
-      valid: own.length > 0 ? fc.option(fc.constantFrom(...own).map((c) => `cursor=${c}`), { nil: null }) : fc.constant(null),
-      hostile: fc.oneof({ arbitrary: cursorValue(world.pools, op.path).map((c) => `cursor=${encodeURIComponent(c)}`), weight: 5 }, { arbitrary: hostileRaw.map((raw) => `cursor=${raw}`), weight: 1 }),
+      valid:
+        own.length > 0
+          ? fc.option(
+              fc.constantFrom(...own).map((c) => `cursor=${c}`),
+              { nil: null },
+            )
+          : fc.constant(null),
+      hostile: fc.oneof(
+        { arbitrary: cursorValue(world.pools, op.path).map((c) => `cursor=${encodeURIComponent(c)}`), weight: 5 },
+        { arbitrary: hostileRaw.map((raw) => `cursor=${raw}`), weight: 1 },
+      ),
     };
   }
   const value = validValue(schema, world.pools).map(asText);
@@ -102,11 +118,30 @@ function queryPart(world: FuzzWorld, op: Operation, name: string, schema: JsonSc
 }
 
 /** Header values a client could send (no CR, LF or NUL: fetch refuses those) that no header means. */
-const HOSTILE_HEADERS = ['', ' ', 'bytes=', 'bytes=abc', 'bytes=-0', 'bytes=5-1', 'bytes=0-0,'.repeat(40), 'bytes=99999999999999999999-', 'items=0-1', '*', 'W/', '"', 'Thu, 31 Feb 2026 25:00:00 GMT', '-1', 'x'.repeat(6000)];
+const HOSTILE_HEADERS = [
+  '',
+  ' ',
+  'bytes=',
+  'bytes=abc',
+  'bytes=-0',
+  'bytes=5-1',
+  'bytes=0-0,'.repeat(40),
+  'bytes=99999999999999999999-',
+  'items=0-1',
+  '*',
+  'W/',
+  '"',
+  'Thu, 31 Feb 2026 25:00:00 GMT',
+  '-1',
+  'x'.repeat(6000),
+];
 
 function headerPart(world: FuzzWorld, name: string, schema: JsonSchema): Part<[string, string] | null> {
   return {
-    valid: fc.option(validValue(schema, world.pools).map((v): [string, string] => [name, String(v)]), { nil: null }),
+    valid: fc.option(
+      validValue(schema, world.pools).map((v): [string, string] => [name, String(v)]),
+      { nil: null },
+    ),
     hostile: fc.constantFrom(...HOSTILE_HEADERS).map((v): [string, string] => [name, v]),
   };
 }
@@ -131,19 +166,54 @@ function bodyPart(world: FuzzWorld, schema: JsonSchema): Part<Body> {
     type: 'application/json',
   }));
   const hostile: fc.Arbitrary<Body> = fc.oneof(
-    { arbitrary: fc.tuple(withField(() => {}), hostileValue).chain(([o, h]) => fc.constantFrom(...(keys.length > 0 ? keys : ['x'])).map((k) => json({ ...o, [k]: h }))), weight: 4 },
+    {
+      arbitrary: fc
+        .tuple(
+          withField(() => {}),
+          hostileValue,
+        )
+        .chain(([o, h]) => fc.constantFrom(...(keys.length > 0 ? keys : ['x'])).map((k) => json({ ...o, [k]: h }))),
+      weight: 4,
+    },
     { arbitrary: withField((o, k) => delete o[k]).map(json), weight: 1 },
-    { arbitrary: fc.tuple(withField(() => {}), fc.string({ maxLength: 10 }), hostileValue).map(([o, k, h]) => json({ ...o, [`extra${k}`]: h })), weight: 1 },
+    {
+      arbitrary: fc
+        .tuple(
+          withField(() => {}),
+          fc.string({ maxLength: 10 }),
+          hostileValue,
+        )
+        .map(([o, k, h]) => json({ ...o, [`extra${k}`]: h })),
+      weight: 1,
+    },
     { arbitrary: fc.oneof(hostileValue, deepValue).map(json), weight: 1 },
     { arbitrary: badBytes, weight: 2 },
     {
       arbitrary: fc.record({
-        body: fc.constantFrom('', '{', '{"a":1', 'null', '[]', '\uFEFF{}', '{"a":1,"a":2}', `${'['.repeat(6000)}${']'.repeat(6000)}`, 'x'.repeat(17 * 1024), 'x'.repeat(65 * 1024)),
+        body: fc.constantFrom(
+          '',
+          '{',
+          '{"a":1',
+          'null',
+          '[]',
+          '\uFEFF{}',
+          '{"a":1,"a":2}',
+          `${'['.repeat(6000)}${']'.repeat(6000)}`,
+          'x'.repeat(17 * 1024),
+          'x'.repeat(65 * 1024),
+        ),
         type: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON'),
       }),
       weight: 2,
     },
-    { arbitrary: valid.chain((v) => fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', '').map((type) => ({ body: JSON.stringify(v), type }))), weight: 1 },
+    {
+      arbitrary: valid.chain((v) =>
+        fc
+          .constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', '')
+          .map((type) => ({ body: JSON.stringify(v), type })),
+      ),
+      weight: 1,
+    },
     { arbitrary: fc.constant({}), weight: 1 },
   );
   return { valid: valid.map(json), hostile };
@@ -171,41 +241,63 @@ export function operationRequest(world: FuzzWorld, op: Operation): fc.Arbitrary<
   const headers = inHeader.map((p) => headerPart(world, p.name, p.schema));
   const canSend = op.method !== 'GET' && op.method !== 'HEAD';
   // A route without a body gets one anyway now and then: it must be ignored or refused, never trip the route.
-  const stray = fc.constantFrom<Body>({ body: 'x', type: 'text/plain' }, { body: '{"a":1}', type: 'application/json' }, { body: [0xff, 0xfe], type: 'application/json' });
-  const body: Part<Body> = op.body && canSend ? bodyPart(world, op.body) : { valid: fc.constant({}), hostile: canSend ? stray : fc.constant({}) };
+  const stray = fc.constantFrom<Body>(
+    { body: 'x', type: 'text/plain' },
+    { body: '{"a":1}', type: 'application/json' },
+    { body: [0xff, 0xfe], type: 'application/json' },
+  );
+  const body: Part<Body> =
+    op.body && canSend ? bodyPart(world, op.body) : { valid: fc.constant({}), hostile: canSend ? stray : fc.constant({}) };
   const parts = [...paths, ...queries, ...headers, body] as Part<unknown>[];
   // Where the hostile part goes: cursors and free text (what reaches SQL as text) most often, then bodies, then the rest; -1 none, -2 all.
   const freeText = (s: JsonSchema) => !s.enum && !s.format && !s.pattern && (s.type === 'string' || s.type === undefined);
-  const weights = [...inPath.map(() => 1), ...inQuery.map((p) => (p.name === 'cursor' ? 4 : freeText(p.schema) ? 3 : 1)), ...inHeader.map(() => 1), op.body && canSend ? 3 : canSend ? 1 : 0];
+  const weights = [
+    ...inPath.map(() => 1),
+    ...inQuery.map((p) => (p.name === 'cursor' ? 4 : freeText(p.schema) ? 3 : 1)),
+    ...inHeader.map(() => 1),
+    op.body && canSend ? 3 : canSend ? 1 : 0,
+  ];
   const focus = fc.oneof(
     { arbitrary: fc.constant(-1), weight: 1 },
     { arbitrary: fc.constant(-2), weight: 1 },
     ...weights.flatMap((weight, i) => (weight > 0 ? [{ arbitrary: fc.constant(i), weight }] : [])),
   );
   // Now and then a parameter the operation does not name.
-  const stranger = fc.tuple(fc.constantFrom('x', 'cursor', 'limit', '%00', 'a[b]', 'metadata[size]'), hostileRaw).map(([k, v]) => `${k}=${v}`);
+  const stranger = fc
+    .tuple(fc.constantFrom('x', 'cursor', 'limit', '%00', 'a[b]', 'metadata[size]'), hostileRaw)
+    .map(([k, v]) => `${k}=${v}`);
   const extra = fc.oneof({ arbitrary: fc.constant(null), weight: 7 }, { arbitrary: stranger, weight: 1 });
   const composed = fc.tuple(focus, callers).chain(([f, caller]) =>
-    fc.tuple(fc.tuple(...parts.map((p, i) => (f === -2 || i === f ? p.hostile : p.valid))), authFor(caller), extra).map(([values, auth, more]) => {
-      const at = (i: number) => values[i];
-      const url = inPath.reduce((acc, p, i) => acc.replace(`{${p.name}}`, at(i) as string), op.path);
-      const query = [...inQuery.map((_, i) => at(paths.length + i) as string | null), more].filter((x): x is string => x !== null).join('&');
-      const sent = inHeader.map((_, i) => at(paths.length + queries.length + i) as [string, string] | null).filter((x): x is [string, string] => x !== null);
-      const b = at(parts.length - 1) as Body;
-      return {
-        caller,
-        method: op.method,
-        url: query ? `${url}?${query}` : url,
-        headers: { ...Object.fromEntries(sent), ...auth, ...(b.type ? { 'content-type': b.type } : {}) },
-        ...(b.body !== undefined ? { body: b.body } : {}),
-      };
-    }),
+    fc
+      .tuple(fc.tuple(...parts.map((p, i) => (f === -2 || i === f ? p.hostile : p.valid))), authFor(caller), extra)
+      .map(([values, auth, more]) => {
+        const at = (i: number) => values[i];
+        const url = inPath.reduce((acc, p, i) => acc.replace(`{${p.name}}`, at(i) as string), op.path);
+        const query = [...inQuery.map((_, i) => at(paths.length + i) as string | null), more]
+          .filter((x): x is string => x !== null)
+          .join('&');
+        const sent = inHeader
+          .map((_, i) => at(paths.length + queries.length + i) as [string, string] | null)
+          .filter((x): x is [string, string] => x !== null);
+        const b = at(parts.length - 1) as Body;
+        return {
+          caller,
+          method: op.method,
+          url: query ? `${url}?${query}` : url,
+          headers: { ...Object.fromEntries(sent), ...auth, ...(b.type ? { 'content-type': b.type } : {}) },
+          ...(b.body !== undefined ? { body: b.body } : {}),
+        };
+      }),
   );
   // The next page of a list, asked for as its first page was, with the cursor forged.
   const pages = world.pages[op.path] ?? [];
   if (pages.length === 0 || op.method !== 'GET') return composed;
   const nextPage = fc
     .constantFrom(...pages)
-    .chain((p) => mutated(p.cursor).map((c): FuzzRequest => ({ caller: p.caller, method: 'GET', url: `${p.path}?${p.query}&cursor=${encodeURIComponent(c)}`, headers: {} })));
+    .chain((p) =>
+      mutated(p.cursor).map(
+        (c): FuzzRequest => ({ caller: p.caller, method: 'GET', url: `${p.path}?${p.query}&cursor=${encodeURIComponent(c)}`, headers: {} }),
+      ),
+    );
   return fc.oneof({ arbitrary: composed, weight: 3 }, { arbitrary: nextPage, weight: 1 });
 }

@@ -8,10 +8,29 @@ import fc from 'fast-check';
 import type { JsonSchema } from './fuzz-doc.ts';
 
 /** Characters that must never reach storage or a page unnoticed (NUL first: Postgres text refuses it). */
-export const NASTY_CHARS = ['\u0000', '\u202E', '\u2066', '\u200F', '\u061C', '\u200B', '\uFEFF', '\u0085', '\u009B', '\u0007', '\r', '\uD800', '\uDC00', '\uFFFF', '\u2028'];
+export const NASTY_CHARS = [
+  '\u0000',
+  '\u202E',
+  '\u2066',
+  '\u200F',
+  '\u061C',
+  '\u200B',
+  '\uFEFF',
+  '\u0085',
+  '\u009B',
+  '\u0007',
+  '\r',
+  '\uD800',
+  '\uDC00',
+  '\uFFFF',
+  '\u2028',
+];
 
 /** One nasty character, NUL half the time. */
-export const nastyChar = fc.oneof({ arbitrary: fc.constant('\u0000'), weight: 1 }, { arbitrary: fc.constantFrom(...NASTY_CHARS.slice(1)), weight: 1 });
+export const nastyChar = fc.oneof(
+  { arbitrary: fc.constant('\u0000'), weight: 1 },
+  { arbitrary: fc.constantFrom(...NASTY_CHARS.slice(1)), weight: 1 },
+);
 
 /** `text` with a nasty character put somewhere in it. */
 export const withNasty = (text: fc.Arbitrary<string>) =>
@@ -46,7 +65,10 @@ export interface Pools {
   cursors: Record<string, string[]>;
 }
 
-const boundedLength = (s: JsonSchema) => ({ minLength: s.minLength ?? 0, maxLength: Math.min(s.maxLength ?? 40, Math.max(s.minLength ?? 0, 40)) });
+const boundedLength = (s: JsonSchema) => ({
+  minLength: s.minLength ?? 0,
+  maxLength: Math.min(s.maxLength ?? 40, Math.max(s.minLength ?? 0, 40)),
+});
 
 function typeOf(s: JsonSchema): string | undefined {
   if (Array.isArray(s.type)) return s.type.find((t) => t !== 'null') ?? 'null';
@@ -68,9 +90,11 @@ export function validValue(s: JsonSchema, pools: Pools, depth = 0): fc.Arbitrary
 function baseValue(s: JsonSchema, pools: Pools, depth: number): fc.Arbitrary<unknown> {
   switch (typeOf(s)) {
     case 'string':
-      if (s.format === 'uuid') return fc.oneof({ arbitrary: fc.constantFrom(...pools.uuids), weight: 4 }, { arbitrary: fc.uuid(), weight: 1 });
+      if (s.format === 'uuid')
+        return fc.oneof({ arbitrary: fc.constantFrom(...pools.uuids), weight: 4 }, { arbitrary: fc.uuid(), weight: 1 });
       if (s.format === 'email') return fc.emailAddress();
-      if (s.format === 'date-time') return fc.integer({ min: -86_400, max: 400 * 86_400 }).map((sec) => new Date(Date.now() + sec * 1000).toISOString());
+      if (s.format === 'date-time')
+        return fc.integer({ min: -86_400, max: 400 * 86_400 }).map((sec) => new Date(Date.now() + sec * 1000).toISOString());
       if (s.pattern) return fc.stringMatching(new RegExp(s.pattern));
       return fc.string(boundedLength(s));
     case 'integer':
@@ -95,20 +119,55 @@ function baseValue(s: JsonSchema, pools: Pools, depth: number): fc.Arbitrary<unk
   }
 }
 
-const b64url = (s: string) => btoa(String.fromCharCode(...new TextEncoder().encode(s))).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
-const unb64url = (s: string) => new TextDecoder().decode(Uint8Array.from(atob(s.replaceAll('-', '+').replaceAll('_', '/')), (c) => c.charCodeAt(0)));
+const b64url = (s: string) =>
+  btoa(String.fromCharCode(...new TextEncoder().encode(s)))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
+const unb64url = (s: string) =>
+  new TextDecoder().decode(Uint8Array.from(atob(s.replaceAll('-', '+').replaceAll('_', '/')), (c) => c.charCodeAt(0)));
 
-const BAD_STAMPS = ['2026-02-30 12:00:00+00', '2026-13-45 99:99:99+00', '0000-00-00 00:00:00+00', '2026-01-01 24:00:00+00', '2026-01-01 00:00:00+99:99', '99999-01-01 00:00:00+00', 'yesterday'];
-const BAD_NUMBERS = ['1e999999', '1e-999', '-1', 'NaN', 'Infinity', '1e39', '2147483648', '99999999999', '-2147483649', '9'.repeat(40), '0x10'];
+const BAD_STAMPS = [
+  '2026-02-30 12:00:00+00',
+  '2026-13-45 99:99:99+00',
+  '0000-00-00 00:00:00+00',
+  '2026-01-01 24:00:00+00',
+  '2026-01-01 00:00:00+99:99',
+  '99999-01-01 00:00:00+00',
+  'yesterday',
+];
+const BAD_NUMBERS = [
+  '1e999999',
+  '1e-999',
+  '-1',
+  'NaN',
+  'Infinity',
+  '1e39',
+  '2147483648',
+  '99999999999',
+  '-2147483649',
+  '9'.repeat(40),
+  '0x10',
+];
 const BAD_IDS = ['------------------------------------', '00000000-0000-0000-0000-00000000000G', 'A'.repeat(36), ''];
 
 /** What a forged cursor slot may hold: impossible dates, out-of-range numbers, ids that are not UUIDs, NUL, other types. */
-const slotValue = fc.oneof(fc.constantFrom(...BAD_STAMPS, ...BAD_NUMBERS, ...BAD_IDS), nastyString, fc.constantFrom(1, -1, 1e308, null, [], {}, true));
+const slotValue = fc.oneof(
+  fc.constantFrom(...BAD_STAMPS, ...BAD_NUMBERS, ...BAD_IDS),
+  nastyString,
+  fc.constantFrom(1, -1, 1e308, null, [], {}, true),
+);
 
 /** A wrong value of the same kind as `was` (a date for a date, a number for a number, an id for an id), or anything wrong. */
 const wrongLike = (was: unknown): fc.Arbitrary<unknown> => {
   const text = String(was);
-  const like = /^\d{4}-/.test(text) ? BAD_STAMPS : /^-?[\d.]+(e[+-]?\d+)?$/.test(text) ? BAD_NUMBERS : /^[0-9a-f-]{36}$/.test(text) ? BAD_IDS : null;
+  const like = /^\d{4}-/.test(text)
+    ? BAD_STAMPS
+    : /^-?[\d.]+(e[+-]?\d+)?$/.test(text)
+      ? BAD_NUMBERS
+      : /^[0-9a-f-]{36}$/.test(text)
+        ? BAD_IDS
+        : null;
   return like ? fc.oneof({ arbitrary: fc.constantFrom(...like), weight: 3 }, { arbitrary: slotValue, weight: 1 }) : slotValue;
 };
 
@@ -137,7 +196,14 @@ export function mutated(cursor: string): fc.Arbitrary<string> {
     wrongLike(parsed.slots[i]).map((value) => {
       const slots = [...parsed.slots];
       slots[i] = value;
-      return b64url(parsed.json ? JSON.stringify(slots) : slots.map(String).join(':').replace(/[\uD800-\uDFFF]/g, '?'));
+      return b64url(
+        parsed.json
+          ? JSON.stringify(slots)
+          : slots
+              .map(String)
+              .join(':')
+              .replace(/[\uD800-\uDFFF]/g, '?'),
+      );
     }),
   );
 }
@@ -147,7 +213,9 @@ export function cursorValue(pools: Pools, path: string): fc.Arbitrary<string> {
   const own = pools.cursors[path] ?? [];
   const any = Object.values(pools.cursors).flat();
   const random = fc.oneof(
-    fc.tuple(fc.constantFrom('assets', 'trash', 'search', 'collections', 'items', 'tags', 'nope'), fc.array(slotValue, { maxLength: 4 })).map(([k, slots]) => b64url(JSON.stringify([k, ...slots]))),
+    fc
+      .tuple(fc.constantFrom('assets', 'trash', 'search', 'collections', 'items', 'tags', 'nope'), fc.array(slotValue, { maxLength: 4 }))
+      .map(([k, slots]) => b64url(JSON.stringify([k, ...slots]))),
     fc.constantFrom('', '!!!', 'AAAA', '%00', b64url('\u0000'), b64url('["assets"]'), 'x'.repeat(600)),
   );
   const options = [{ arbitrary: random, weight: 1 }];
@@ -158,7 +226,24 @@ export function cursorValue(pools: Pools, path: string): fc.Arbitrary<string> {
 
 /** A raw, already percent-encoded query or path text that no schema accepts. */
 export const hostileRaw = fc.oneof(
-  fc.constantFrom('%00', 'a%00b', '%FF', '%ED%A0%80', '%C0%AF', '%', '%2', '%E2%80%AE', '%C2%85', '..', '%2e%2e%2f', '%2F', '-1', '1e999999', '0x10', 'null'),
+  fc.constantFrom(
+    '%00',
+    'a%00b',
+    '%FF',
+    '%ED%A0%80',
+    '%C0%AF',
+    '%',
+    '%2',
+    '%E2%80%AE',
+    '%C2%85',
+    '..',
+    '%2e%2e%2f',
+    '%2F',
+    '-1',
+    '1e999999',
+    '0x10',
+    'null',
+  ),
   fc.constantFrom(3_000, 9_000).map((n) => 'a'.repeat(n)),
   nastyString.map((s) => encodeURIComponent(s.replace(/[\uD800-\uDFFF]/g, 'x'))),
 );

@@ -31,10 +31,20 @@ export async function seedFuzzWorld(): Promise<SeededWorld> {
   // Real password hashes, as every registered account has (the fixtures' placeholder is not one,
   // and verifyPassword treats a malformed stored hash as a server fault: POST /api/auth/password would be a 500).
   const passwordHash = await hashPassword(`fuzz ${crypto.randomUUID()}`);
-  await withDb((db) => db.update(users).set({ passwordHash }).where(inArray(users.id, [w.ownerId, w.strangerId])));
-  const grantIds = await withDb(async (db) => (await db.select({ id: grants.id }).from(grants).where(eq(grants.grantedBy, w.ownerId))).map((g) => g.id));
+  await withDb((db) =>
+    db
+      .update(users)
+      .set({ passwordHash })
+      .where(inArray(users.id, [w.ownerId, w.strangerId])),
+  );
+  const grantIds = await withDb(async (db) =>
+    (await db.select({ id: grants.id }).from(grants).where(eq(grants.grantedBy, w.ownerId))).map((g) => g.id),
+  );
   // A row that ended a minute ago, with a token that has not: the edge must answer 410 from the row.
-  const expired = await seedLink({ resourceId: w.assetId, createdBy: w.ownerId, expiresAt: new Date(Date.now() - 60_000) }, new Date(Date.now() + 3_600_000));
+  const expired = await seedLink(
+    { resourceId: w.assetId, createdBy: w.ownerId, expiresAt: new Date(Date.now() - 60_000) },
+    new Date(Date.now() + 3_600_000),
+  );
   const upload = await startMultipart(w.ownerId, 12 * 1024 * 1024);
   const otherUser = await withDb((db) => createUser(db, 'fuzz-other'));
   const assetIds = [w.assetId, w.privateAssetId, w.managedAssetId];
@@ -59,7 +69,14 @@ export async function seedFuzzWorld(): Promise<SeededWorld> {
   // A link of its own for paging, not among the ids the fuzzer edits (a password set on it would hide its pages).
   const pagingCollection = await seedCollection(w.ownerId, [], { name: 'Paging' });
   await withDb((db) =>
-    db.insert(collectionItems).values([w.assetId, w.privateAssetId].map((assetId, position) => ({ collectionId: pagingCollection, assetId, position, addedBy: w.ownerId }))),
+    db.insert(collectionItems).values(
+      [w.assetId, w.privateAssetId].map((assetId, position) => ({
+        collectionId: pagingCollection,
+        assetId,
+        position,
+        addedBy: w.ownerId,
+      })),
+    ),
   );
   const paging = await seedLink({ resourceType: 'collection', resourceId: pagingCollection, createdBy: w.ownerId });
   const cursors: Record<string, string[]> = {};
@@ -74,7 +91,10 @@ export async function seedFuzzWorld(): Promise<SeededWorld> {
     ['/api/share/{token}', `/api/share/${paging.token}`, 'limit=1', 'anonymous'],
   ];
   for (const [template, path, query, caller] of firstPages) {
-    const body = (await (await call('GET', `${path}?${query}`, caller === 'owner' ? owner : {})).json()) as { nextCursor?: string | null; collection?: { nextCursor?: string | null } };
+    const body = (await (await call('GET', `${path}?${query}`, caller === 'owner' ? owner : {})).json()) as {
+      nextCursor?: string | null;
+      collection?: { nextCursor?: string | null };
+    };
     const next = body.nextCursor ?? body.collection?.nextCursor;
     if (next) {
       cursors[template] = [next];

@@ -101,9 +101,30 @@ export async function seedIdorWorld(): Promise<IdorWorld> {
   const collectionId = await seedCollection(ids.ownerId, [assetId], { orgId });
   await withDb((db) =>
     db.insert(grants).values([
-      { resourceType: 'asset', resourceId: assetId, principalType: 'group', principalId: groupId, permission: 'view', grantedBy: ids.ownerId },
-      { resourceType: 'collection', resourceId: collectionId, principalType: 'org', principalId: orgId, permission: 'view', grantedBy: ids.ownerId },
-      { resourceType: 'asset', resourceId: managedAssetId, principalType: 'group', principalId: groupId, permission: 'manage', grantedBy: ids.ownerId },
+      {
+        resourceType: 'asset',
+        resourceId: assetId,
+        principalType: 'group',
+        principalId: groupId,
+        permission: 'view',
+        grantedBy: ids.ownerId,
+      },
+      {
+        resourceType: 'collection',
+        resourceId: collectionId,
+        principalType: 'org',
+        principalId: orgId,
+        permission: 'view',
+        grantedBy: ids.ownerId,
+      },
+      {
+        resourceType: 'asset',
+        resourceId: managedAssetId,
+        principalType: 'group',
+        principalId: groupId,
+        permission: 'manage',
+        grantedBy: ids.ownerId,
+      },
     ]),
   );
   for (const id of [assetId, privateAssetId, managedAssetId]) {
@@ -113,7 +134,10 @@ export async function seedIdorWorld(): Promise<IdorWorld> {
   const link = await seedLink({ resourceId: assetId, createdBy: ids.ownerId, permission: 'download' });
   const collectionLink = await seedLink({ resourceType: 'collection', resourceId: collectionId, createdBy: ids.ownerId });
   const password = 'idor matrix password';
-  const passwordLink = { ...(await seedLink({ resourceId: assetId, createdBy: ids.ownerId, passwordHash: await hashPassword(password) })), password };
+  const passwordLink = {
+    ...(await seedLink({ resourceId: assetId, createdBy: ids.ownerId, passwordHash: await hashPassword(password) })),
+    password,
+  };
   const headers = {
     anonymous: {},
     linkHolder: {},
@@ -136,7 +160,11 @@ async function callAs<S>(r: IdorRow<S>, world: IdorWorld, role: Role): Promise<{
   const body = r.body?.(c);
   const headers: Record<string, string> = { 'cf-connecting-ip': uniqueIp(), ...world.headers[role] };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await SELF.fetch(`https://edge.test${r.path(c)}`, { method: r.method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await SELF.fetch(`https://edge.test${r.path(c)}`, {
+    method: r.method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (r.check && res.ok) await r.check(res.clone(), c);
   return { status: res.status, body: await res.text() };
 }
@@ -160,7 +188,8 @@ export function runIdorMatrix(title: string, rows: readonly IdorRow<unknown>[], 
         for (const role of ROLES) {
           const { status, body } = await callAs(r, world, role);
           got[role] = status;
-          if (!matches(status, expected[role])) wrong.push(`${role}: expected ${JSON.stringify(expected[role])}, got ${status} ${body.slice(0, 200)}`);
+          if (!matches(status, expected[role]))
+            wrong.push(`${role}: expected ${JSON.stringify(expected[role])}, got ${status} ${body.slice(0, 200)}`);
         }
         expect(wrong, `${r.method} ${r.name}`).toEqual([]);
       });

@@ -36,7 +36,18 @@ export async function expectStatus<T = any>(res: Response, status: number): Prom
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-export const ACTORS = ['owner', 'viewer', 'downloader', 'editor', 'manager', 'groupMember', 'orgMember', 'expired', 'stranger', 'anonymous'] as const;
+export const ACTORS = [
+  'owner',
+  'viewer',
+  'downloader',
+  'editor',
+  'manager',
+  'groupMember',
+  'orgMember',
+  'expired',
+  'stranger',
+  'anonymous',
+] as const;
 export type Actor = (typeof ACTORS)[number];
 
 /** What the access model gives each actor on the world's asset and collection. */
@@ -86,11 +97,23 @@ export async function buildWorld(opts: { assetDeleted?: boolean } = {}): Promise
     const [col] = await db.insert(collections).values({ ownerId: users.owner, name: 'World' }).returning({ id: collections.id });
     const collection = col!.id;
     await db.insert(collectionItems).values({ collectionId: collection, assetId: asset, position: 0, addedBy: users.owner });
-    const [org] = await db.insert(orgs).values({ name: 'Org', slug: `org-${uid()}` }).returning({ id: orgs.id });
-    const [group] = await db.insert(groups).values({ orgId: org!.id, name: `g-${uid()}` }).returning({ id: groups.id });
+    const [org] = await db
+      .insert(orgs)
+      .values({ name: 'Org', slug: `org-${uid()}` })
+      .returning({ id: orgs.id });
+    const [group] = await db
+      .insert(groups)
+      .values({ orgId: org!.id, name: `g-${uid()}` })
+      .returning({ id: groups.id });
     await db.insert(orgMembers).values({ orgId: org!.id, userId: users.orgMember });
     await db.insert(groupMembers).values({ groupId: group!.id, userId: users.groupMember });
-    const on = (resourceType: 'asset' | 'collection', principalType: 'user' | 'group' | 'org', principalId: string, permission: Permission, expiresAt: Date | null = null) => ({
+    const on = (
+      resourceType: 'asset' | 'collection',
+      principalType: 'user' | 'group' | 'org',
+      principalId: string,
+      permission: Permission,
+      expiresAt: Date | null = null,
+    ) => ({
       resourceType,
       resourceId: resourceType === 'asset' ? asset : collection,
       principalType,
@@ -100,20 +123,22 @@ export async function buildWorld(opts: { assetDeleted?: boolean } = {}): Promise
       grantedBy: users.owner,
     });
     const past = new Date(Date.now() - 60_000);
-    await db.insert(grants).values([
-      on('asset', 'user', users.viewer, 'view'),
-      on('collection', 'user', users.viewer, 'view'),
-      on('asset', 'user', users.downloader, 'download'),
-      on('asset', 'user', users.editor, 'edit'),
-      on('collection', 'user', users.editor, 'edit'),
-      on('asset', 'user', users.manager, 'manage'),
-      on('collection', 'user', users.manager, 'manage'),
-      on('asset', 'group', group!.id, 'edit'),
-      on('collection', 'group', group!.id, 'view'),
-      on('collection', 'org', org!.id, 'view'),
-      on('asset', 'user', users.expired, 'manage', past),
-      on('collection', 'user', users.expired, 'manage', past),
-    ]);
+    await db
+      .insert(grants)
+      .values([
+        on('asset', 'user', users.viewer, 'view'),
+        on('collection', 'user', users.viewer, 'view'),
+        on('asset', 'user', users.downloader, 'download'),
+        on('asset', 'user', users.editor, 'edit'),
+        on('collection', 'user', users.editor, 'edit'),
+        on('asset', 'user', users.manager, 'manage'),
+        on('collection', 'user', users.manager, 'manage'),
+        on('asset', 'group', group!.id, 'edit'),
+        on('collection', 'group', group!.id, 'view'),
+        on('collection', 'org', org!.id, 'view'),
+        on('asset', 'user', users.expired, 'manage', past),
+        on('collection', 'user', users.expired, 'manage', past),
+      ]);
     return { users, asset, collection, publicAsset };
   });
 }
@@ -133,7 +158,12 @@ export interface MatrixCase {
 }
 
 /** Statuses from a permission rule: `need` passes, a lower permission is 403, none is 404, anonymous is `anonymous`. */
-export function byPermission(table: Record<Actor, Permission | null>, need: Permission, ok: number, anonymous = 401): Record<Actor, number> {
+export function byPermission(
+  table: Record<Actor, Permission | null>,
+  need: Permission,
+  ok: number,
+  anonymous = 401,
+): Record<Actor, number> {
   const rank = ['view', 'download', 'edit', 'manage'];
   return Object.fromEntries(
     ACTORS.map((a) => {

@@ -22,7 +22,10 @@ export async function worldOf(userId: string): Promise<World> {
   return withDb(async (db) => {
     const assetId = await createAsset(db, userId);
     const otherId = await createUser(db, 'other');
-    const [org] = await db.insert(orgs).values({ name: 'Revocation', slug: `rev-${uid()}` }).returning({ id: orgs.id });
+    const [org] = await db
+      .insert(orgs)
+      .values({ name: 'Revocation', slug: `rev-${uid()}` })
+      .returning({ id: orgs.id });
     await db.insert(orgMembers).values([
       { orgId: org!.id, userId, role: 'owner' },
       { orgId: org!.id, userId: otherId },
@@ -43,15 +46,30 @@ const MiB = 2 ** 20;
 /** Requests that change data or give access (a mutating method, or a read that signs a credential). */
 export const writes = (w: World): Probe[] => [
   { name: 'PATCH asset', method: 'PATCH', path: `/api/assets/${w.assetId}`, json: { title: 'changed by an ended session' } },
-  { name: 'POST grant', method: 'POST', path: '/api/grants', json: { resourceType: 'asset', resourceId: w.assetId, principalType: 'user', principalId: w.otherId, permission: 'manage' } },
+  {
+    name: 'POST grant',
+    method: 'POST',
+    path: '/api/grants',
+    json: { resourceType: 'asset', resourceId: w.assetId, principalType: 'user', principalId: w.otherId, permission: 'manage' },
+  },
   { name: 'POST share link', method: 'POST', path: '/api/share-links', json: { resourceType: 'asset', resourceId: w.assetId } },
   { name: 'POST collection', method: 'POST', path: '/api/collections', json: { name: 'made by an ended session' } },
   { name: 'POST upload', method: 'POST', path: '/api/uploads', json: { filename: 'a.jpg', size: 10, contentType: 'image/jpeg' } },
-  { name: 'POST /s3/multipart', method: 'POST', path: '/s3/multipart', json: { filename: 'big.bin', type: 'application/octet-stream', metadata: { size: 12 * MiB } } },
+  {
+    name: 'POST /s3/multipart',
+    method: 'POST',
+    path: '/s3/multipart',
+    json: { filename: 'big.bin', type: 'application/octet-stream', metadata: { size: 12 * MiB } },
+  },
   { name: 'GET /s3/params (signs an upload)', method: 'GET', path: '/s3/params?filename=a.jpg&type=image%2Fjpeg&metadata%5Bsize%5D=10' },
   { name: 'GET share links (carries link tokens)', method: 'GET', path: `/api/share-links?resourceType=asset&resourceId=${w.assetId}` },
   { name: 'DELETE asset', method: 'DELETE', path: `/api/assets/${w.assetId}` },
-  { name: 'POST password', method: 'POST', path: '/api/auth/password', json: { currentPassword: PASSWORD, newPassword: 'an ended session chose this' } },
+  {
+    name: 'POST password',
+    method: 'POST',
+    path: '/api/auth/password',
+    json: { currentPassword: PASSWORD, newPassword: 'an ended session chose this' },
+  },
 ];
 
 export function send(p: Probe, token: string): Promise<Response> {
@@ -61,7 +79,10 @@ export function send(p: Probe, token: string): Promise<Response> {
 /** Every row the writes above could create or change. */
 export function snapshot(w: World) {
   return withDb(async (db) => {
-    const [asset] = await db.select({ title: assets.title, deletedAt: assets.deletedAt, visibility: assets.visibility }).from(assets).where(eq(assets.id, w.assetId));
+    const [asset] = await db
+      .select({ title: assets.title, deletedAt: assets.deletedAt, visibility: assets.visibility })
+      .from(assets)
+      .where(eq(assets.id, w.assetId));
     const [user] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, w.userId));
     const n = async (q: Promise<{ n: number }[]>) => (await q)[0]!.n;
     return {
@@ -72,7 +93,9 @@ export function snapshot(w: World) {
       links: await n(db.select({ n: count() }).from(shareLinks).where(eq(shareLinks.resourceId, w.assetId))),
       collections: await n(db.select({ n: count() }).from(collections).where(eq(collections.ownerId, w.userId))),
       uploads: await n(db.select({ n: count() }).from(uploads).where(eq(uploads.userId, w.userId))),
-      refreshFamilies: await n(db.select({ n: sql<number>`count(distinct family_id)::int` }).from(sql`refresh_tokens`).where(sql`user_id = ${w.userId}`)),
+      refreshFamilies: await n(
+        db.select({ n: sql<number>`count(distinct family_id)::int` }).from(sql`refresh_tokens`).where(sql`user_id = ${w.userId}`),
+      ),
     };
   });
 }

@@ -13,7 +13,12 @@ export type LinkFields = Partial<typeof shareLinks.$inferInsert> & { resourceId:
 /** A link row (an asset link unless told) and a token for it that ends when the row does. */
 export async function makeLink(fields: LinkFields): Promise<{ id: string; token: string }> {
   const expiresAt = fields.expiresAt ?? new Date(Date.now() + 3_600_000);
-  const [row] = await withDb((db) => db.insert(shareLinks).values({ resourceType: 'asset', ...fields, expiresAt }).returning());
+  const [row] = await withDb((db) =>
+    db
+      .insert(shareLinks)
+      .values({ resourceType: 'asset', ...fields, expiresAt })
+      .returning(),
+  );
   const token = await signShareToken(await keys(), {
     ...party,
     linkId: row!.id,

@@ -7,7 +7,17 @@
  */
 import { SELF } from 'cloudflare:test';
 import { and, eq } from 'drizzle-orm';
-import { collectionItems, collections, grants, groupMembers, groups, orgMembers, orgs, shareLinks, users } from '../../../shared/db/schema.ts';
+import {
+  collectionItems,
+  collections,
+  grants,
+  groupMembers,
+  groups,
+  orgMembers,
+  orgs,
+  shareLinks,
+  users,
+} from '../../../shared/db/schema.ts';
 import { signShareToken } from '../../../shared/tokens/index.ts';
 import { uniqueIp } from './auth.ts';
 import { bearer, keys, party, uid, withDb } from './fixtures.ts';
@@ -44,7 +54,10 @@ export const slug = () => `org-${uid().slice(0, 8)}`;
 
 export async function seedOrg(ownerId: string, fields: Partial<typeof orgs.$inferInsert> = {}): Promise<string> {
   return withDb(async (db) => {
-    const [org] = await db.insert(orgs).values({ name: 'Org', slug: slug(), ...fields }).returning({ id: orgs.id });
+    const [org] = await db
+      .insert(orgs)
+      .values({ name: 'Org', slug: slug(), ...fields })
+      .returning({ id: orgs.id });
     await db.insert(orgMembers).values({ orgId: org!.id, userId: ownerId, role: 'owner' });
     return org!.id;
   });
@@ -67,20 +80,31 @@ export async function emailOf(userId: string): Promise<string> {
  */
 export async function addMember(orgId: string, userId: string, role: 'owner' | 'admin' | 'member' = 'member', by?: string): Promise<void> {
   const owner = await withDb(async (db) => {
-    const [row] = await db.select({ userId: orgMembers.userId }).from(orgMembers).where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.role, 'owner'))).limit(1);
+    const [row] = await db
+      .select({ userId: orgMembers.userId })
+      .from(orgMembers)
+      .where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.role, 'owner')))
+      .limit(1);
     return row!.userId;
   });
   const sent = await expectJson(
-    await api('POST', `/api/orgs/${orgId}/invitations`, { as: by ?? owner, json: { email: await emailOf(userId), role: role === 'member' ? 'member' : 'admin' } }),
+    await api('POST', `/api/orgs/${orgId}/invitations`, {
+      as: by ?? owner,
+      json: { email: await emailOf(userId), role: role === 'member' ? 'member' : 'admin' },
+    }),
     202,
   );
   await expectJson(await api('POST', `/api/invitations/${sent.invitation.id}/accept`, { as: userId }), 200);
-  if (role === 'owner') await expectJson(await api('PATCH', `/api/orgs/${orgId}/members/${userId}`, { as: owner, json: { role: 'owner' } }), 200);
+  if (role === 'owner')
+    await expectJson(await api('PATCH', `/api/orgs/${orgId}/members/${userId}`, { as: owner, json: { role: 'owner' } }), 200);
 }
 
 export async function seedGroup(orgId: string, members: string[] = []): Promise<string> {
   return withDb(async (db) => {
-    const [g] = await db.insert(groups).values({ orgId, name: `group-${uid()}` }).returning({ id: groups.id });
+    const [g] = await db
+      .insert(groups)
+      .values({ orgId, name: `group-${uid()}` })
+      .returning({ id: groups.id });
     for (const userId of members) await db.insert(groupMembers).values({ groupId: g!.id, userId });
     return g!.id;
   });
@@ -90,12 +114,20 @@ export async function seedGrant(fields: typeof grants.$inferInsert): Promise<str
   return withDb(async (db) => (await db.insert(grants).values(fields).returning({ id: grants.id }))[0]!.id);
 }
 
-export async function seedCollection(ownerId: string, assetIds: string[] = [], fields: Partial<typeof collections.$inferInsert> = {}): Promise<string> {
+export async function seedCollection(
+  ownerId: string,
+  assetIds: string[] = [],
+  fields: Partial<typeof collections.$inferInsert> = {},
+): Promise<string> {
   return withDb(async (db) => {
-    const [col] = await db.insert(collections).values({ ownerId, name: 'Album', ...fields }).returning({ id: collections.id });
+    const [col] = await db
+      .insert(collections)
+      .values({ ownerId, name: 'Album', ...fields })
+      .returning({ id: collections.id });
     let position = 0;
     // Added by the collection's owner, who (in these worlds) owns the assets too: the collection shares them.
-    for (const assetId of assetIds) await db.insert(collectionItems).values({ collectionId: col!.id, assetId, position: position++, addedBy: ownerId });
+    for (const assetId of assetIds)
+      await db.insert(collectionItems).values({ collectionId: col!.id, assetId, position: position++, addedBy: ownerId });
     return col!.id;
   });
 }
@@ -106,7 +138,12 @@ export async function seedLink(
   tokenExpiry?: Date,
 ): Promise<{ id: string; token: string }> {
   const expiresAt = fields.expiresAt ?? new Date(Date.now() + 3_600_000);
-  const [row] = await withDb((db) => db.insert(shareLinks).values({ resourceType: 'asset', ...fields, expiresAt }).returning());
+  const [row] = await withDb((db) =>
+    db
+      .insert(shareLinks)
+      .values({ resourceType: 'asset', ...fields, expiresAt })
+      .returning(),
+  );
   const token = await signShareToken(await keys(), {
     ...party,
     linkId: row!.id,

@@ -69,7 +69,8 @@ export const listParts = (userId: string, up: MultipartStart) => api(`/s3/multip
 export const completeUpload = (userId: string, up: MultipartStart, parts: { PartNumber: number; ETag: string }[]) =>
   api(`/s3/multipart/${up.uploadId}/complete${q(up.key)}`, userId, { json: { parts } });
 
-export const abortUpload = (userId: string, up: MultipartStart) => api(`/s3/multipart/${up.uploadId}${q(up.key)}`, userId, { method: 'DELETE' });
+export const abortUpload = (userId: string, up: MultipartStart) =>
+  api(`/s3/multipart/${up.uploadId}${q(up.key)}`, userId, { method: 'DELETE' });
 
 /** The asset and upload rows of an asset. */
 export function rowsOf(assetId: string) {

@@ -31,9 +31,17 @@ export class ApiError extends Error {
 
 /** Turns a non-2xx response into an ApiError (the edge always answers its error model; proxies may not). */
 export async function errorOf(res: Response): Promise<ApiError> {
-  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; requestId?: string; details?: unknown } } | null;
+  const body = (await res.json().catch(() => null)) as {
+    error?: { code?: string; message?: string; requestId?: string; details?: unknown };
+  } | null;
   const e = body?.error;
-  return new ApiError(res.status, e?.code ?? 'http_' + res.status, e?.message ?? `Request failed (${res.status}).`, e?.requestId ?? '', e?.details);
+  return new ApiError(
+    res.status,
+    e?.code ?? `http_${res.status}`,
+    e?.message ?? `Request failed (${res.status}).`,
+    e?.requestId ?? '',
+    e?.details,
+  );
 }
 
 function urlOf(template: string, path: Record<string, string> | undefined, query: Record<string, unknown> | undefined): string {

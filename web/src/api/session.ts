@@ -81,7 +81,7 @@ async function post(path: string, body?: unknown): Promise<Response> {
 
 async function fail(res: Response): Promise<never> {
   const e = ((await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
-  throw new AuthError(res.status, e?.code ?? 'http_' + res.status, e?.message ?? `Request failed (${res.status}).`, e?.details);
+  throw new AuthError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? `Request failed (${res.status}).`, e?.details);
 }
 
 let inflight: Promise<string | null> | null = null;

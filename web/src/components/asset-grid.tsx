@@ -54,7 +54,14 @@ const ICON_PATHS: Record<AssetType, string> = {
 export function TypeIcon({ type }: { type: AssetType }) {
   return (
     <svg class="type-icon" viewBox="0 0 24 24" width="40" height="40" aria-hidden="true" focusable="false">
-      <path d={ICON_PATHS[type] ?? ICON_PATHS.other} fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round" stroke-linecap="round" />
+      <path
+        d={ICON_PATHS[type] ?? ICON_PATHS.other}
+        fill="none"
+        stroke="currentColor"
+        stroke-width="1.5"
+        stroke-linejoin="round"
+        stroke-linecap="round"
+      />
     </svg>
   );
 }
@@ -151,12 +158,20 @@ export function AssetGrid<T extends AssetSummary>({ items, actions, details, hre
         const body = (
           <>
             <Thumb item={item} />
-            <span class="asset-card-title" title={title}>{title}</span>
+            <span class="asset-card-title" title={title}>
+              {title}
+            </span>
           </>
         );
         return (
           <li class="asset-card" key={item.id} data-asset-id={item.id}>
-            {to ? <a class="asset-card-link" href={to}>{body}</a> : <div class="asset-card-link">{body}</div>}
+            {to ? (
+              <a class="asset-card-link" href={to}>
+                {body}
+              </a>
+            ) : (
+              <div class="asset-card-link">{body}</div>
+            )}
             <div class="asset-card-meta">
               <span class="muted small">{TYPE_LABELS[item.type] ?? item.type}</span>
               <StatusBadge status={item.status} />
@@ -194,7 +209,10 @@ export interface PagedList<T> {
  * A cursor-paged list. `key` names the query: when it changes the request in
  * flight is aborted and the list starts again from the first page.
  */
-export function usePagedList<T>(key: string, fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Page<T>>): PagedList<T> {
+export function usePagedList<T>(
+  key: string,
+  fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Page<T>>,
+): PagedList<T> {
   const [items, setItemsState] = useState<T[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
@@ -272,9 +290,12 @@ export function LoadMore({ list, label = 'Load more' }: { list: PagedList<unknow
     const el = sentinel.current;
     if (!el || !hasMore || loading || error || typeof IntersectionObserver !== 'function') return;
     // A new observer per page: its first callback reports whether the sentinel is still in view.
-    const io = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting)) loadMore();
-    }, { rootMargin: '400px 0px' });
+    const io = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) loadMore();
+      },
+      { rootMargin: '400px 0px' },
+    );
     io.observe(el);
     return () => io.disconnect();
   }, [hasMore, loading, error, loadMore, items.length]);
@@ -284,7 +305,9 @@ export function LoadMore({ list, label = 'Load more' }: { list: PagedList<unknow
       <div ref={sentinel} class="load-more-sentinel" aria-hidden="true" />
       {error ? (
         <ErrorBanner error={error}>
-          <button type="button" class="secondary" onClick={() => (items.length ? loadMore() : list.reload())}>Try again</button>
+          <button type="button" class="secondary" onClick={() => (items.length ? loadMore() : list.reload())}>
+            Try again
+          </button>
         </ErrorBanner>
       ) : null}
       {hasMore && !error ? (

@@ -61,11 +61,15 @@ export function CollectionPicker({ assetId }: { assetId: string }) {
             <label for={`cp-select-${assetId}`}>Collection</label>
             <select id={`cp-select-${assetId}`} value={chosen} onChange={(e) => setChosen(e.currentTarget.value)}>
               {collections.map((c) => (
-                <option key={c.id} value={c.id}>{c.name}</option>
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
               ))}
             </select>
           </div>
-          <button type="submit" class="secondary" disabled={busy || !chosen}>Add</button>
+          <button type="submit" class="secondary" disabled={busy || !chosen}>
+            Add
+          </button>
         </form>
       ) : null}
       <form
@@ -87,7 +91,9 @@ export function CollectionPicker({ assetId }: { assetId: string }) {
           <label for={`cp-new-${assetId}`}>{hasAny ? 'Or a new collection' : 'New collection'}</label>
           <input id={`cp-new-${assetId}`} value={newName} maxLength={200} onInput={(e) => setNewName(e.currentTarget.value)} />
         </div>
-        <button type="submit" class="secondary" disabled={busy || !newName.trim()}>Create and add</button>
+        <button type="submit" class="secondary" disabled={busy || !newName.trim()}>
+          Create and add
+        </button>
       </form>
       <ErrorBanner error={error} />
       <p role="status" aria-live="polite" class="small">

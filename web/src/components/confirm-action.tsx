@@ -34,13 +34,7 @@ export function ConfirmAction(props: {
         <div class="confirm" role="group" aria-label={props.groupLabel}>
           <p>{props.children}</p>
           <div class="row">
-            <button
-              type="button"
-              class="danger"
-              ref={confirmRef}
-              disabled={busy}
-              onClick={() => void run(props.onConfirm)}
-            >
+            <button type="button" class="danger" ref={confirmRef} disabled={busy} onClick={() => void run(props.onConfirm)}>
               {props.confirmLabel}
             </button>
             <button

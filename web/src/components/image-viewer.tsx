@@ -97,7 +97,9 @@ export function ImageViewer({ asset, alt, onExpired }: { asset: Asset; alt: stri
         </picture>
       </div>
       {failed && !loaded ? (
-        <p class="muted small" role="status">The image could not be loaded; trying again with a fresh link…</p>
+        <p class="muted small" role="status">
+          The image could not be loaded; trying again with a fresh link…
+        </p>
       ) : null}
     </figure>
   );
@@ -108,7 +110,13 @@ export function NoPreview({ asset }: { asset: Pick<Asset, 'media' | 'filename' |
   const src = mediaUrl(asset.media, 'preview.jpg') ?? mediaUrl(asset.media, 'poster.jpg') ?? mediaUrl(asset.media, 'icon.png');
   return (
     <figure class="image-viewer no-preview">
-      {src ? <img src={src} alt={`Preview of ${asset.filename}`} class="preview-img" /> : <span class="type-badge" aria-hidden="true">{asset.type}</span>}
+      {src ? (
+        <img src={src} alt={`Preview of ${asset.filename}`} class="preview-img" />
+      ) : (
+        <span class="type-badge" aria-hidden="true">
+          {asset.type}
+        </span>
+      )}
       <figcaption class="muted">{asset.filename}</figcaption>
     </figure>
   );
@@ -123,7 +131,9 @@ export function ItemThumb({ item, onExpired }: { item: Schemas['AssetSummary']; 
       {item.thumbnail ? (
         <img src={item.thumbnail.url} alt="" loading="lazy" decoding="async" onLoad={() => setLoaded(true)} onError={() => onExpired?.()} />
       ) : (
-        <span class="type-badge" aria-hidden="true">{item.type}</span>
+        <span class="type-badge" aria-hidden="true">
+          {item.type}
+        </span>
       )}
     </div>
   );

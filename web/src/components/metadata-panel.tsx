@@ -113,7 +113,9 @@ export function MetadataPanel({ asset }: { asset: Asset }) {
         {width && height ? (
           <>
             <dt>Dimensions</dt>
-            <dd>{width} × {height} px</dd>
+            <dd>
+              {width} × {height} px
+            </dd>
           </>
         ) : null}
         {duration !== null ? (
@@ -129,7 +131,9 @@ export function MetadataPanel({ asset }: { asset: Asset }) {
         {asset.sha256 ? (
           <>
             <dt>SHA-256</dt>
-            <dd class="text-wrap"><code>{asset.sha256}</code></dd>
+            <dd class="text-wrap">
+              <code>{asset.sha256}</code>
+            </dd>
           </>
         ) : null}
       </dl>

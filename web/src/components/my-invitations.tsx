@@ -35,7 +35,8 @@ export function InvitationBadge() {
         {n}
       </span>
       <span class="visually-hidden">
-        {' '}({n} invitation{n === 1 ? '' : 's'} waiting)
+        {' '}
+        ({n} invitation{n === 1 ? '' : 's'} waiting)
       </span>
     </>
   );
@@ -80,7 +81,12 @@ export function MyInvitations({ announce, onJoined }: { announce: (text: string)
             <span class="muted small">
               {inv.invitedBy ? `${inv.invitedBy.name} invited you` : 'You were invited'}; answer by {formatDate(inv.expiresAt)}
             </span>
-            <button type="button" disabled={busy !== null} aria-label={`Accept the invitation to ${inv.org.name}`} onClick={() => void answer(inv, 'accept')}>
+            <button
+              type="button"
+              disabled={busy !== null}
+              aria-label={`Accept the invitation to ${inv.org.name}`}
+              onClick={() => void answer(inv, 'accept')}
+            >
               Accept
             </button>
             <button

@@ -94,7 +94,10 @@ function InviteForm({ org, onInvited }: { org: Org; onInvited: (email: string) =
       onSubmit={(e) => {
         e.preventDefault();
         void run(async () => {
-          const { invitation } = await api('POST /api/orgs/{id}/invitations', { path: { id: org.id }, body: { email: email.trim(), role } });
+          const { invitation } = await api('POST /api/orgs/{id}/invitations', {
+            path: { id: org.id },
+            body: { email: email.trim(), role },
+          });
           setEmail('');
           onInvited(invitation.email);
         });

@@ -22,8 +22,8 @@ export function LinkLifetimes({ org, onSaved }: { org: Org; onSaved: (org: Org) 
     <section aria-labelledby={`${id}-h`}>
       <h3 id={`${id}-h`}>Share links</h3>
       <p class="muted small">
-        Links to this organisation’s items last {formatDays(org.shareLinkDefaultTtl)} unless their creator chooses, and at most {formatDays(org.shareLinkMaxTtl)}.
-        Created {formatDate(org.createdAt)}.
+        Links to this organisation’s items last {formatDays(org.shareLinkDefaultTtl)} unless their creator chooses, and at most{' '}
+        {formatDays(org.shareLinkMaxTtl)}. Created {formatDate(org.createdAt)}.
       </p>
       <form
         class="inline org-form"
@@ -44,11 +44,29 @@ export function LinkLifetimes({ org, onSaved }: { org: Org; onSaved: (org: Org) 
       >
         <div>
           <label for={`${id}-def`}>Default life (days)</label>
-          <input id={`${id}-def`} type="number" min="0.001" max="365" step="any" required value={def} onInput={(e) => setDef(e.currentTarget.value)} />
+          <input
+            id={`${id}-def`}
+            type="number"
+            min="0.001"
+            max="365"
+            step="any"
+            required
+            value={def}
+            onInput={(e) => setDef(e.currentTarget.value)}
+          />
         </div>
         <div>
           <label for={`${id}-max`}>Longest life (days)</label>
-          <input id={`${id}-max`} type="number" min="0.001" max="365" step="any" required value={max} onInput={(e) => setMax(e.currentTarget.value)} />
+          <input
+            id={`${id}-max`}
+            type="number"
+            min="0.001"
+            max="365"
+            step="any"
+            required
+            value={max}
+            onInput={(e) => setMax(e.currentTarget.value)}
+          />
         </div>
         <button type="submit" disabled={busy}>
           Save

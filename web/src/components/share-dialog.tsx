@@ -159,9 +159,9 @@ function ShareBody({ resource, announce }: { resource: ShareResource; announce: 
 function CollectionNote() {
   return (
     <p class="hint share-collection-note">
-      Sharing a collection shares the items that you, or someone else who may share them, put into it. Items someone added
-      without the right to share them (for example another person’s photo they can only view) stay visible only to people who
-      could already see them. People you give “Manage” can share this collection further, but never more than its items allow.
+      Sharing a collection shares the items that you, or someone else who may share them, put into it. Items someone added without the right
+      to share them (for example another person’s photo they can only view) stay visible only to people who could already see them. People
+      you give “Manage” can share this collection further, but never more than its items allow.
     </p>
   );
 }
@@ -192,7 +192,7 @@ function useResourceList<T>(resource: ShareResource, load: () => Promise<{ items
 
 function PeopleSection({ resource, announce }: { resource: ShareResource; announce: (text: string) => void }) {
   const headingId = useId();
-  const [grants, setGrants, error, setError, reload] = useResourceList<Grant>(resource, () =>
+  const [grants, setGrants, error, setError, _reload] = useResourceList<Grant>(resource, () =>
     api('GET /api/grants', { query: { resourceType: resource.type, resourceId: resource.id } }),
   );
 
@@ -258,7 +258,9 @@ function GrantRow({
 }) {
   const id = useId();
   // A person the caller shares no organisation with is not named to them.
-  const name = g.principalHidden ? 'Someone outside your organisations' : (g.principalName ?? `Deleted ${PRINCIPAL_LABEL[g.principalType].toLowerCase()}`);
+  const name = g.principalHidden
+    ? 'Someone outside your organisations'
+    : (g.principalName ?? `Deleted ${PRINCIPAL_LABEL[g.principalType].toLowerCase()}`);
   return (
     <li class="grant-row">
       <div class="grant-who">
@@ -293,7 +295,11 @@ function GrantRow({
           title="Access ends (empty: never)"
           onChange={(e) => {
             const expiresAt = fromLocalInput(e.currentTarget.value);
-            void onChange(g, { expiresAt }, expiresAt ? `Access for ${name} ends ${formatDate(expiresAt)}.` : `Access for ${name} no longer expires.`);
+            void onChange(
+              g,
+              { expiresAt },
+              expiresAt ? `Access for ${name} ends ${formatDate(expiresAt)}.` : `Access for ${name} no longer expires.`,
+            );
           }}
         />
         <button type="button" class="secondary" onClick={() => void onRemove(g)} aria-label={`Remove access for ${name}`}>
@@ -442,7 +448,7 @@ function AddGrantForm({ resource, onAdded }: { resource: ShareResource; onAdded:
 
 function LinksSection({ resource, announce }: { resource: ShareResource; announce: (text: string) => void }) {
   const headingId = useId();
-  const [links, setLinks, error, setError, reload] = useResourceList<Link>(resource, () =>
+  const [links, setLinks, error, _setError, reload] = useResourceList<Link>(resource, () =>
     api('GET /api/share-links', { query: { resourceType: resource.type, resourceId: resource.id } }),
   );
 
@@ -592,7 +598,12 @@ function LinkCard({
               </button>
             </>
           ) : (
-            <button type="button" class="secondary danger-text" onClick={() => setConfirming(true)} aria-label={`Revoke ${name.toLowerCase()}`}>
+            <button
+              type="button"
+              class="secondary danger-text"
+              onClick={() => setConfirming(true)}
+              aria-label={`Revoke ${name.toLowerCase()}`}
+            >
               Revoke
             </button>
           )}
@@ -636,7 +647,15 @@ function ExpiryFields({
         <label class="visually-hidden" for={`${id}-amount`}>
           {label}: amount
         </label>
-        <input id={`${id}-amount`} type="number" min="1" step="1" inputMode="numeric" value={amount} onInput={(e) => onAmount(e.currentTarget.value)} />
+        <input
+          id={`${id}-amount`}
+          type="number"
+          min="1"
+          step="1"
+          inputMode="numeric"
+          value={amount}
+          onInput={(e) => onAmount(e.currentTarget.value)}
+        />
         <label class="visually-hidden" for={`${id}-unit`}>
           {label}: unit
         </label>
@@ -663,7 +682,7 @@ function CreateLinkForm({ resource, onCreated }: { resource: ShareResource; onCr
   const [password, setPassword] = useState('');
   const [cap, setCap] = useState('');
   const [allowDownload, setAllowDownload] = useState(true);
-  const { busy, error, setError, run } = useAction();
+  const { busy, error, run } = useAction();
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -717,7 +736,15 @@ function CreateLinkForm({ resource, onCreated }: { resource: ShareResource; onCr
         </div>
         <div>
           <label for={`${id}-cap`}>Download limit (optional)</label>
-          <input id={`${id}-cap`} type="number" min="1" step="1" inputMode="numeric" value={cap} onInput={(e) => setCap(e.currentTarget.value)} />
+          <input
+            id={`${id}-cap`}
+            type="number"
+            min="1"
+            step="1"
+            inputMode="numeric"
+            value={cap}
+            onInput={(e) => setCap(e.currentTarget.value)}
+          />
         </div>
       </div>
       <p class="hint">Leave “Expires in” empty for the default (7 days for personal items, or your organisation’s default).</p>
@@ -742,7 +769,7 @@ function EditLinkForm({ id, link, onSaved }: { id: string; link: Link; onSaved: 
   const [removePassword, setRemovePassword] = useState(false);
   const [cap, setCap] = useState(link.maxDownloads === null ? '' : String(link.maxDownloads));
   const [allowDownload, setAllowDownload] = useState(link.allowDownload);
-  const { busy, error, setError, run } = useAction();
+  const { busy, error, run } = useAction();
   const [note, setNote] = useState('');
 
   const submit = async (e: Event) => {
@@ -791,21 +818,38 @@ function EditLinkForm({ id, link, onSaved }: { id: string; link: Link; onSaved: 
           />
           {link.hasPassword ? (
             <div class="check">
-              <input id={`${id}-nopw`} type="checkbox" checked={removePassword} onChange={(e) => setRemovePassword(e.currentTarget.checked)} />
+              <input
+                id={`${id}-nopw`}
+                type="checkbox"
+                checked={removePassword}
+                onChange={(e) => setRemovePassword(e.currentTarget.checked)}
+              />
               <label for={`${id}-nopw`}>Remove the password</label>
             </div>
           ) : null}
         </div>
         <div>
           <label for={`${id}-cap`}>Download limit (empty: none)</label>
-          <input id={`${id}-cap`} type="number" min="1" step="1" inputMode="numeric" value={cap} onInput={(e) => setCap(e.currentTarget.value)} />
+          <input
+            id={`${id}-cap`}
+            type="number"
+            min="1"
+            step="1"
+            inputMode="numeric"
+            value={cap}
+            onInput={(e) => setCap(e.currentTarget.value)}
+          />
         </div>
       </div>
       <div class="check">
         <input id={`${id}-dl`} type="checkbox" checked={allowDownload} onChange={(e) => setAllowDownload(e.currentTarget.checked)} />
         <label for={`${id}-dl`}>Allow download</label>
       </div>
-      {note ? <p class="hint" role="status">{note}</p> : null}
+      {note ? (
+        <p class="hint" role="status">
+          {note}
+        </p>
+      ) : null}
       <ApiErrorBanner error={error} />
       <button type="submit" disabled={busy}>
         {busy ? 'Saving…' : 'Save link'}

@@ -26,7 +26,11 @@ export function ErrorBanner({ error, children }: { error: unknown; children?: Co
   return (
     <div class="error-banner" role="alert">
       <p>{messageOf(error)}</p>
-      {rid ? <p class="muted small">Request id: <code>{rid}</code></p> : null}
+      {rid ? (
+        <p class="muted small">
+          Request id: <code>{rid}</code>
+        </p>
+      ) : null}
       {children}
     </div>
   );

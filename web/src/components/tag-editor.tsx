@@ -21,7 +21,7 @@ interface Props {
 
 export function TagEditor({ assetId, tags, editable, onChange }: Props) {
   const [draft, setDraft] = useState('');
-  const { busy, error, setError, run } = useAction();
+  const { busy, error, run } = useAction();
   const [invalid, setInvalid] = useState('');
   const [note, setNote] = useState('');
   const [known, setKnown] = useState<string[]>([]);
@@ -88,7 +88,9 @@ export function TagEditor({ assetId, tags, editable, onChange }: Props) {
         <ul class="chips" ref={listRef} aria-label="Tags">
           {tags.map((t, i) => (
             <li class="chip" key={t}>
-              <a href={`/search?q=${encodeURIComponent(t)}`} title={`Search for ${t}`}>{t}</a>
+              <a href={`/search?q=${encodeURIComponent(t)}`} title={`Search for ${t}`}>
+                {t}
+              </a>
               {editable ? (
                 <button
                   type="button"
@@ -140,16 +142,32 @@ export function TagEditor({ assetId, tags, editable, onChange }: Props) {
               }}
             />
             <datalist id={listId}>
-              {known.filter((k) => !tags.some((t) => t.toLowerCase() === k.toLowerCase())).map((k) => <option key={k} value={k} />)}
+              {known
+                .filter((k) => !tags.some((t) => t.toLowerCase() === k.toLowerCase()))
+                .map((k) => (
+                  <option key={k} value={k} />
+                ))}
             </datalist>
           </div>
-          <button type="submit" class="secondary" disabled={busy || !draft.trim()}>Add tag</button>
+          <button type="submit" class="secondary" disabled={busy || !draft.trim()}>
+            Add tag
+          </button>
         </form>
       ) : null}
-      {editable ? <p id={`tag-hint-${assetId}`} class="hint">Press Enter or type a comma to add a tag.</p> : null}
-      {invalid ? <p class="field-error" role="alert">{invalid}</p> : null}
+      {editable ? (
+        <p id={`tag-hint-${assetId}`} class="hint">
+          Press Enter or type a comma to add a tag.
+        </p>
+      ) : null}
+      {invalid ? (
+        <p class="field-error" role="alert">
+          {invalid}
+        </p>
+      ) : null}
       <ErrorBanner error={error} />
-      <p class="visually-hidden" role="status" aria-live="polite">{note}</p>
+      <p class="visually-hidden" role="status" aria-live="polite">
+        {note}
+      </p>
     </section>
   );
 }

@@ -202,7 +202,10 @@ function usePollStatus(file: UploadedFile): void {
           return;
         }
         if (++failures > 8) {
-          update(file.assetId, { status: 'unknown', reason: `The status could not be read${err instanceof ApiError ? ` (${err.status})` : ''}.` });
+          update(file.assetId, {
+            status: 'unknown',
+            reason: `The status could not be read${err instanceof ApiError ? ` (${err.status})` : ''}.`,
+          });
           return;
         }
       }
@@ -223,7 +226,9 @@ function ProcessingRow({ file }: { file: UploadedFile }) {
   const label = file.status === 'unknown' ? 'Status unknown' : STATUS_LABELS[file.status];
   return (
     <li class={`processing-row processing-${file.status}`} data-asset-id={file.assetId}>
-      <span class="processing-name" title={file.name}>{file.name}</span>
+      <span class="processing-name" title={file.name}>
+        {file.name}
+      </span>
       <span class="muted small">{formatBytes(file.size)}</span>
       <span class="processing-status">
         {!final && file.status !== 'unknown' ? <span class="spinner-dot" aria-hidden="true" /> : null}
@@ -233,7 +238,9 @@ function ProcessingRow({ file }: { file: UploadedFile }) {
         </span>
         {file.reason ? <span class="small processing-reason">{file.reason}</span> : null}
       </span>
-      <a href={`/assets/${encodeURIComponent(file.assetId)}`} aria-label={`Open ${file.name}`}>Open</a>
+      <a href={`/assets/${encodeURIComponent(file.assetId)}`} aria-label={`Open ${file.name}`}>
+        Open
+      </a>
     </li>
   );
 }
@@ -248,13 +255,21 @@ export function ProcessingList() {
     <section class="processing" aria-labelledby="processing-title">
       <div class="row">
         <h2 id="processing-title">Uploaded</h2>
-        <span class="muted small" aria-hidden="true">{waiting ? `${waiting} processing` : 'All processed'}</span>
-        <button type="button" class="link clear-processed" onClick={() => uploadedFiles.set(uploadedFiles.get().filter((f) => !FINAL.includes(f.status) && f.status !== 'unknown'))}>
+        <span class="muted small" aria-hidden="true">
+          {waiting ? `${waiting} processing` : 'All processed'}
+        </span>
+        <button
+          type="button"
+          class="link clear-processed"
+          onClick={() => uploadedFiles.set(uploadedFiles.get().filter((f) => !FINAL.includes(f.status) && f.status !== 'unknown'))}
+        >
           Clear finished
         </button>
       </div>
       <ul class="processing-list" aria-live="polite" aria-relevant="additions text">
-        {files.map((f) => <ProcessingRow key={f.assetId} file={f} />)}
+        {files.map((f) => (
+          <ProcessingRow key={f.assetId} file={f} />
+        ))}
       </ul>
     </section>
   );

@@ -43,7 +43,9 @@ export function useSignedResource<T>(
 
   useEffect(() => {
     if (!data) return;
-    const times = expiries(data).map((t) => Date.parse(t)).filter(Number.isFinite);
+    const times = expiries(data)
+      .map((t) => Date.parse(t))
+      .filter(Number.isFinite);
     if (!times.length) return;
     const due = () => Math.min(...times) - RENEW_BEFORE_MS - Date.now();
     const timer = setTimeout(() => void load(), Math.max(5_000, due()));

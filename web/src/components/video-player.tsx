@@ -62,7 +62,7 @@ export function VideoPlayer({ src, poster, title, width, height, onExpired }: Pr
     let cancelled = false;
     const start = (H: typeof Hls | null) => {
       if (cancelled) return;
-      if (H && H.isSupported()) {
+      if (H?.isSupported()) {
         hls = new H({ enableWorker: true, lowLatencyMode: false, backBufferLength: 60 });
         hls.on(H.Events.MANIFEST_PARSED, ready);
         hls.on(H.Events.ERROR, (_e, data: ErrorData) => {
@@ -122,7 +122,9 @@ export function VideoPlayer({ src, poster, title, width, height, onExpired }: Pr
         aria-label={`Video: ${title}`}
       />
       {state.kind === 'loading' ? (
-        <p class="muted small video-status" role="status">Loading video…</p>
+        <p class="muted small video-status" role="status">
+          Loading video…
+        </p>
       ) : state.kind === 'error' ? (
         <div class="error-banner" role="alert">
           <p>{state.message}</p>

@@ -6,7 +6,7 @@
  * first one expires, when the tab comes back after that, and when media
  * fails to load. A file still being processed is polled until it settles.
  */
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Schemas } from '../api/client.ts';
 import { CollectionPicker } from '../components/collection-picker.tsx';
 import { ConfirmAction } from '../components/confirm-action.tsx';
@@ -39,7 +39,11 @@ export function AssetPage({ params }: { params: Record<string, string>; query: U
     setError,
     load,
     onMediaError,
-  } = useSignedResource(id, (signal) => api('GET /api/assets/{id}', { path: { id }, ...(signal ? { signal } : {}) }), (a) => a.media.map((m) => m.expiresAt));
+  } = useSignedResource(
+    id,
+    (signal) => api('GET /api/assets/{id}', { path: { id }, ...(signal ? { signal } : {}) }),
+    (a) => a.media.map((m) => m.expiresAt),
+  );
 
   // Still processing: poll the status and reload once it settles.
   const status = asset?.status;
@@ -81,7 +85,9 @@ export function AssetPage({ params }: { params: Record<string, string>; query: U
       <section>
         <h1>Asset</h1>
         <ErrorBanner error={error} />
-        <p><a href="/">Back to the library</a></p>
+        <p>
+          <a href="/">Back to the library</a>
+        </p>
       </section>
     ) : (
       <Spinner label="Loading the asset" />
@@ -90,7 +96,17 @@ export function AssetPage({ params }: { params: Record<string, string>; query: U
   return <AssetView asset={asset} error={error} setAsset={setAsset} onMediaError={onMediaError} />;
 }
 
-function AssetView({ asset, error, setAsset, onMediaError }: { asset: Asset; error: unknown; setAsset: (a: Asset) => void; onMediaError: () => void }) {
+function AssetView({
+  asset,
+  error,
+  setAsset,
+  onMediaError,
+}: {
+  asset: Asset;
+  error: unknown;
+  setAsset: (a: Asset) => void;
+  onMediaError: () => void;
+}) {
   const [shareOpen, setShareOpen] = useState(false);
   const shareButton = useRef<HTMLButtonElement>(null);
   const name = nameOf(asset);
@@ -182,7 +198,15 @@ function Viewer({ asset, name, onMediaError }: { asset: Asset; name: string; onM
     if (preview) {
       return (
         <figure class="video-player">
-          <video controls playsInline preload="metadata" src={preview} poster={poster ?? undefined} aria-label={`Video: ${name}`} onError={onMediaError} />
+          <video
+            controls
+            playsInline
+            preload="metadata"
+            src={preview}
+            poster={poster ?? undefined}
+            aria-label={`Video: ${name}`}
+            onError={onMediaError}
+          />
         </figure>
       );
     }
@@ -230,13 +254,31 @@ function EditForm({ asset, onSaved }: { asset: Asset; onSaved: (a: Asset) => voi
     >
       <h2 id="asset-edit-h">Edit</h2>
       <label for="asset-title">Title</label>
-      <input id="asset-title" name="title" value={title} maxLength={200} placeholder={asset.filename} onInput={(e) => setTitle(e.currentTarget.value)} />
+      <input
+        id="asset-title"
+        name="title"
+        value={title}
+        maxLength={200}
+        placeholder={asset.filename}
+        onInput={(e) => setTitle(e.currentTarget.value)}
+      />
       <label for="asset-description">Description</label>
-      <textarea id="asset-description" name="description" rows={3} maxLength={5000} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+      <textarea
+        id="asset-description"
+        name="description"
+        rows={3}
+        maxLength={5000}
+        value={description}
+        onInput={(e) => setDescription(e.currentTarget.value)}
+      />
       <ErrorBanner error={error} />
       <div class="row form-actions">
-        <button type="submit" disabled={busy || !dirty}>{busy ? 'Saving…' : 'Save'}</button>
-        <span role="status" aria-live="polite" class="muted small">{note}</span>
+        <button type="submit" disabled={busy || !dirty}>
+          {busy ? 'Saving…' : 'Save'}
+        </button>
+        <span role="status" aria-live="polite" class="muted small">
+          {note}
+        </span>
       </div>
     </form>
   );
@@ -263,7 +305,9 @@ function DangerZone({ asset, onSaved }: { asset: Asset; onSaved: (a: Asset) => v
         <label for="asset-public">Public</label>
       </div>
       <p id="asset-public-hint" class="hint">
-        {asset.visibility === 'public' ? 'Anyone with the address can view this asset.' : 'Only you and the people you share it with can view it.'}
+        {asset.visibility === 'public'
+          ? 'Anyone with the address can view this asset.'
+          : 'Only you and the people you share it with can view it.'}
       </p>
       <ConfirmAction
         label="Delete…"

@@ -43,9 +43,13 @@ export function LoginPage({ query }: Props) {
         <input id="login-email" name="email" type="email" autocomplete="username" required />
         <label for="login-password">Password</label>
         <input id="login-password" name="password" type="password" autocomplete="current-password" required />
-        <button type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
       </form>
-      <p>New here? <a href={`/register${query.get('next') ? `?next=${encodeURIComponent(nextOf(query))}` : ''}`}>Create an account</a></p>
+      <p>
+        New here? <a href={`/register${query.get('next') ? `?next=${encodeURIComponent(nextOf(query))}` : ''}`}>Create an account</a>
+      </p>
     </section>
   );
 }
@@ -70,16 +74,38 @@ export function RegisterPage({ query }: Props) {
         <ErrorBanner error={error} />
         <label for="register-name">Name</label>
         <input id="register-name" name="name" autocomplete="name" required maxLength={100} aria-describedby={describe('name')} />
-        {fields.name ? <p id="register-name-error" class="field-error">{fields.name}</p> : null}
+        {fields.name ? (
+          <p id="register-name-error" class="field-error">
+            {fields.name}
+          </p>
+        ) : null}
         <label for="register-email">Email</label>
         <input id="register-email" name="email" type="email" autocomplete="email" required aria-describedby={describe('email')} />
-        {fields.email ? <p id="register-email-error" class="field-error">{fields.email}</p> : null}
+        {fields.email ? (
+          <p id="register-email-error" class="field-error">
+            {fields.email}
+          </p>
+        ) : null}
         <label for="register-password">Password</label>
-        <input id="register-password" name="password" type="password" autocomplete="new-password" required minLength={10} aria-describedby="register-password-hint" />
-        <p id="register-password-hint" class="hint">{fields.password ?? 'At least 10 characters.'}</p>
-        <button type="submit" disabled={busy}>{busy ? 'Creating…' : 'Create account'}</button>
+        <input
+          id="register-password"
+          name="password"
+          type="password"
+          autocomplete="new-password"
+          required
+          minLength={10}
+          aria-describedby="register-password-hint"
+        />
+        <p id="register-password-hint" class="hint">
+          {fields.password ?? 'At least 10 characters.'}
+        </p>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Creating…' : 'Create account'}
+        </button>
       </form>
-      <p>Have an account? <a href="/login">Sign in</a></p>
+      <p>
+        Have an account? <a href="/login">Sign in</a>
+      </p>
     </section>
   );
 }

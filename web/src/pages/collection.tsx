@@ -4,7 +4,7 @@
  * down buttons (the whole visible order is sent, as the API asks); managers
  * share and delete it.
  */
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Schemas } from '../api/client.ts';
 import { ItemThumb } from '../components/image-viewer.tsx';
 import { ConfirmAction } from '../components/confirm-action.tsx';
@@ -46,7 +46,11 @@ export function CollectionPage({ params }: { params: Record<string, string>; que
     error,
     load,
     onMediaError: onThumbError,
-  } = useSignedResource(id, (signal) => loadAll(id, signal), (d) => d.items.flatMap((i) => (i.thumbnail ? [i.thumbnail.expiresAt] : [])));
+  } = useSignedResource(
+    id,
+    (signal) => loadAll(id, signal),
+    (d) => d.items.flatMap((i) => (i.thumbnail ? [i.thumbnail.expiresAt] : [])),
+  );
 
   useEffect(() => {
     if (data) document.title = `${data.name} · Media`;
@@ -57,7 +61,9 @@ export function CollectionPage({ params }: { params: Record<string, string>; que
       <section>
         <h1>Collection</h1>
         <ErrorBanner error={error} />
-        <p><a href="/collections">All collections</a></p>
+        <p>
+          <a href="/collections">All collections</a>
+        </p>
       </section>
     ) : (
       <Spinner label="Loading the collection" />
@@ -90,7 +96,6 @@ function CollectionView({
   const editButton = useRef<HTMLButtonElement>(null);
   // Order saves go one after another, each with the whole order at the time of its move.
   const saving = useRef<Promise<void>>(Promise.resolve());
-
 
   /** Focus a control of the item now at `index` after the list re-rendered. */
   const focusItem = (assetId: string, prefer: 'up' | 'down') =>
@@ -142,8 +147,12 @@ function CollectionView({
     <article class="collection-page">
       <header class="col-head">
         <div>
-          <p class="small"><a href="/collections">Collections</a></p>
-          <h1 id="collection-h" tabIndex={-1}>{data.name}</h1>
+          <p class="small">
+            <a href="/collections">Collections</a>
+          </p>
+          <h1 id="collection-h" tabIndex={-1}>
+            {data.name}
+          </h1>
           {data.description ? <p class="collection-description">{data.description}</p> : null}
           <p class="muted small">
             {data.items.length} {data.items.length === 1 ? 'item' : 'items'}
@@ -175,11 +184,11 @@ function CollectionView({
       ) : null}
       <ErrorBanner error={error} />
       <ErrorBanner error={opError} />
-      <p class="visually-hidden" role="status" aria-live="polite">{note}</p>
+      <p class="visually-hidden" role="status" aria-live="polite">
+        {note}
+      </p>
       {data.items.length === 0 ? (
-        <Empty>
-          This collection is empty. Open an asset and use “Add to collection”.
-        </Empty>
+        <Empty>This collection is empty. Open an asset and use “Add to collection”.</Empty>
       ) : (
         <ol class="item-grid" ref={listRef} aria-label="Items in order">
           {data.items.map((item, i) => (
@@ -194,7 +203,14 @@ function CollectionView({
               </p>
               {editable ? (
                 <div class="item-actions">
-                  <button type="button" class="secondary" data-move="up" disabled={i === 0} aria-label={`Move up: ${itemName(item)}`} onClick={() => move(i, -1)}>
+                  <button
+                    type="button"
+                    class="secondary"
+                    data-move="up"
+                    disabled={i === 0}
+                    aria-label={`Move up: ${itemName(item)}`}
+                    onClick={() => move(i, -1)}
+                  >
                     <span aria-hidden="true">↑ </span>Move up
                   </button>
                   <button
@@ -207,7 +223,13 @@ function CollectionView({
                   >
                     <span aria-hidden="true">↓ </span>Move down
                   </button>
-                  <button type="button" class="link" disabled={busy} aria-label={`Remove from collection: ${itemName(item)}`} onClick={() => remove(item, i)}>
+                  <button
+                    type="button"
+                    class="link"
+                    disabled={busy}
+                    aria-label={`Remove from collection: ${itemName(item)}`}
+                    onClick={() => remove(item, i)}
+                  >
                     Remove
                   </button>
                 </div>
@@ -262,8 +284,12 @@ function DetailsForm({ data, onDone }: { data: Detail; onDone: (updated: Schemas
       <textarea id="collection-description" name="description" rows={3} maxLength={5000} defaultValue={data.description ?? ''} />
       <ErrorBanner error={error} />
       <div class="row form-actions">
-        <button type="submit" disabled={busy}>{busy ? 'Saving…' : 'Save'}</button>
-        <button type="button" class="secondary" onClick={() => onDone(null)}>Cancel</button>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Saving…' : 'Save'}
+        </button>
+        <button type="button" class="secondary" onClick={() => onDone(null)}>
+          Cancel
+        </button>
       </div>
     </form>
   );

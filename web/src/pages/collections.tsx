@@ -82,9 +82,13 @@ export function CollectionsPage({ query }: { params: Record<string, string>; que
         <div>
           <ErrorBanner error={error} />
           {items === null ? (
-            error ? null : <Spinner label="Loading collections" />
+            error ? null : (
+              <Spinner label="Loading collections" />
+            )
           ) : items.length === 0 ? (
-            <Empty>{scope === 'shared' ? 'Nothing has been shared with you yet.' : 'No collections yet. Create one to group assets.'}</Empty>
+            <Empty>
+              {scope === 'shared' ? 'Nothing has been shared with you yet.' : 'No collections yet. Create one to group assets.'}
+            </Empty>
           ) : (
             <ul class="collection-list">
               {items.map((c) => (
@@ -146,7 +150,9 @@ function CreateCollection() {
       <label for="new-collection-description">Description</label>
       <textarea id="new-collection-description" name="description" rows={3} maxLength={5000} />
       <ErrorBanner error={error} />
-      <button type="submit" disabled={busy}>{busy ? 'Creating…' : 'Create collection'}</button>
+      <button type="submit" disabled={busy}>
+        {busy ? 'Creating…' : 'Create collection'}
+      </button>
     </form>
   );
 }

@@ -30,7 +30,11 @@ function oneOf<T extends string>(value: string | null, allowed: readonly T[]): T
 
 export function filtersOf(query: URLSearchParams) {
   return {
-    scope: oneOf(query.get('scope'), SCOPES.map((s) => s.value)) ?? 'mine',
+    scope:
+      oneOf(
+        query.get('scope'),
+        SCOPES.map((s) => s.value),
+      ) ?? 'mine',
     type: oneOf(query.get('type'), ASSET_TYPES),
     status: oneOf(query.get('status'), ASSET_STATUSES),
     tag: query.get('tag')?.trim() || undefined,
@@ -74,39 +78,61 @@ export function LibraryPage({ query }: Props) {
     <section class="library" aria-labelledby="library-title">
       <div class="page-head">
         <h1 id="library-title">Library</h1>
-        <a class="button" href="/upload">Upload files</a>
+        <a class="button" href="/upload">
+          Upload files
+        </a>
       </div>
 
       <form class="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
         <div>
           <label for="filter-scope">Show</label>
           <select id="filter-scope" value={filters.scope} onChange={change('scope')}>
-            {SCOPES.map((s) => <option key={s.value} value={s.value}>{s.label}</option>)}
+            {SCOPES.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.label}
+              </option>
+            ))}
           </select>
         </div>
         <div>
           <label for="filter-type">Type</label>
           <select id="filter-type" value={filters.type ?? ''} onChange={change('type')}>
             <option value="">Any type</option>
-            {ASSET_TYPES.map((t) => <option key={t} value={t}>{TYPE_LABELS[t]}</option>)}
+            {ASSET_TYPES.map((t) => (
+              <option key={t} value={t}>
+                {TYPE_LABELS[t]}
+              </option>
+            ))}
           </select>
         </div>
         <div>
           <label for="filter-status">Status</label>
           <select id="filter-status" value={filters.status ?? ''} onChange={change('status')}>
             <option value="">Any status</option>
-            {ASSET_STATUSES.map((s) => <option key={s} value={s}>{STATUS_LABELS[s]}</option>)}
+            {ASSET_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {STATUS_LABELS[s]}
+              </option>
+            ))}
           </select>
         </div>
         <div>
           <label for="filter-tag">Tag</label>
           <select id="filter-tag" value={filters.tag ?? ''} onChange={change('tag')}>
             <option value="">Any tag</option>
-            {tagNames.map((t) => <option key={t} value={t}>{t}</option>)}
+            {tagNames.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
           </select>
         </div>
         {filtered ? (
-          <button type="button" class="secondary clear-filters" onClick={() => setQuery({ type: undefined, status: undefined, tag: undefined })}>
+          <button
+            type="button"
+            class="secondary clear-filters"
+            onClick={() => setQuery({ type: undefined, status: undefined, tag: undefined })}
+          >
             Clear filters
           </button>
         ) : null}
@@ -122,13 +148,19 @@ export function LibraryPage({ query }: Props) {
           <Empty>
             Nothing matches these filters.{' '}
             {filtered ? (
-              <button type="button" class="link" onClick={() => setQuery({ type: undefined, status: undefined, tag: undefined })}>Clear filters</button>
+              <button type="button" class="link" onClick={() => setQuery({ type: undefined, status: undefined, tag: undefined })}>
+                Clear filters
+              </button>
             ) : null}
           </Empty>
         ) : (
           <div class="empty empty-library">
             <p>Your library is empty.</p>
-            <p><a class="button" href="/upload">Upload your first files</a></p>
+            <p>
+              <a class="button" href="/upload">
+                Upload your first files
+              </a>
+            </p>
           </div>
         )
       ) : null}

@@ -288,7 +288,8 @@ function OrgDetail({
                             onChange={async (e) => {
                               const role = e.currentTarget.value as Role;
                               const ok = await act(
-                                () => api('PATCH /api/orgs/{id}/members/{userId}', { path: { id: org.id, userId: m.userId }, body: { role } }),
+                                () =>
+                                  api('PATCH /api/orgs/{id}/members/{userId}', { path: { id: org.id, userId: m.userId }, body: { role } }),
                                 `${m.name} is now ${role}.`,
                               );
                               await loadMembers();
@@ -312,7 +313,13 @@ function OrgDetail({
                           type="button"
                           class="secondary"
                           onClick={async () => {
-                            if (await act(() => api('DELETE /api/orgs/{id}/members/{userId}', { path: { id: org.id, userId: m.userId } }), `You left ${org.name}.`)) onLeft();
+                            if (
+                              await act(
+                                () => api('DELETE /api/orgs/{id}/members/{userId}', { path: { id: org.id, userId: m.userId } }),
+                                `You left ${org.name}.`,
+                              )
+                            )
+                              onLeft();
                           }}
                         >
                           Leave
@@ -323,7 +330,10 @@ function OrgDetail({
                           class="secondary"
                           aria-label={`Remove ${m.name}`}
                           onClick={async () => {
-                            await act(() => api('DELETE /api/orgs/{id}/members/{userId}', { path: { id: org.id, userId: m.userId } }), `${m.name} removed.`);
+                            await act(
+                              () => api('DELETE /api/orgs/{id}/members/{userId}', { path: { id: org.id, userId: m.userId } }),
+                              `${m.name} removed.`,
+                            );
                             await Promise.all([loadMembers(), loadGroups()]);
                           }}
                         >
@@ -372,7 +382,15 @@ function OrgDetail({
         ) : null}
       </section>
 
-      {manager ? <LinkLifetimes org={org} onSaved={(o) => { onOrgChanged(o); announce('Link lifetimes saved.'); }} /> : null}
+      {manager ? (
+        <LinkLifetimes
+          org={org}
+          onSaved={(o) => {
+            onOrgChanged(o);
+            announce('Link lifetimes saved.');
+          }}
+        />
+      ) : null}
     </article>
   );
 }

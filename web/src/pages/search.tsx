@@ -41,10 +41,14 @@ export function SearchPage({ query }: Props) {
         </div>
         <button type="submit">Search</button>
       </form>
-      <p id="search-hint" class="hint">Words match file names, titles, descriptions and tags. Use "quotes" for a phrase and -word to leave a word out.</p>
+      <p id="search-hint" class="hint">
+        Words match file names, titles, descriptions and tags. Use "quotes" for a phrase and -word to leave a word out.
+      </p>
 
       <p class="visually-hidden" role="status" aria-live="polite">
-        {q && list.loaded ? `${list.items.length}${list.hasMore ? '+' : ''} ${list.items.length === 1 ? 'result' : 'results'} for ${q}` : ''}
+        {q && list.loaded
+          ? `${list.items.length}${list.hasMore ? '+' : ''} ${list.items.length === 1 ? 'result' : 'results'} for ${q}`
+          : ''}
       </p>
       {q && !list.loaded && list.loading ? <Spinner label="Searching" /> : null}
       {q && list.loaded && list.items.length === 0 && !list.error ? (

@@ -90,7 +90,12 @@ export function SharePage({ params }: { params: Record<string, string>; query: U
   }, [token]);
 
   useEffect(() => {
-    const name = state.kind === 'ready' ? (state.info.asset ? state.info.asset.title ?? state.info.asset.filename : state.info.collection?.name) : null;
+    const name =
+      state.kind === 'ready'
+        ? state.info.asset
+          ? (state.info.asset.title ?? state.info.asset.filename)
+          : state.info.collection?.name
+        : null;
     document.title = `${name ?? 'Shared with you'} · Media`;
   }, [state]);
 
@@ -110,10 +115,12 @@ export function SharePage({ params }: { params: Record<string, string>; query: U
       }
       const err = await errorOf(res);
       if (res.status === 410) setState({ kind: 'gone' });
-      else if (res.status === 401 && err.code === 'unauthorized') setState({ kind: 'password', error: 'That password is not right. Try again.', busy: false });
+      else if (res.status === 401 && err.code === 'unauthorized')
+        setState({ kind: 'password', error: 'That password is not right. Try again.', busy: false });
       else if (res.status === 429) {
         const wait = Number(res.headers.get('retry-after'));
-        const when = Number.isFinite(wait) && wait > 0 ? ` Try again in ${wait < 120 ? `${wait} seconds` : `${Math.ceil(wait / 60)} minutes`}.` : '';
+        const when =
+          Number.isFinite(wait) && wait > 0 ? ` Try again in ${wait < 120 ? `${wait} seconds` : `${Math.ceil(wait / 60)} minutes`}.` : '';
         setState({ kind: 'password', error: `Too many attempts.${when}`, busy: false });
       } else setState({ kind: 'password', error: err.message, busy: false });
     } catch (err) {
@@ -248,7 +255,8 @@ function isImage(a: Shared): boolean {
 function SharedImage({ asset, unlock, sizes, alt }: { asset: Shared; unlock: Unlock; sizes: string; alt: string }) {
   const jpg = sourcesOf(asset.media, 'jpg', unlock);
   const webp = sourcesOf(asset.media, 'webp', unlock);
-  const fallback = byVariant(asset.media, 'w640.jpg') ?? byVariant(asset.media, 'w640.webp') ?? asset.media.find((m) => /^w\d+\./.test(m.variant));
+  const fallback =
+    byVariant(asset.media, 'w640.jpg') ?? byVariant(asset.media, 'w640.webp') ?? asset.media.find((m) => /^w\d+\./.test(m.variant));
   const big = byVariant(asset.media, 'w1024.jpg');
   return (
     <picture>
@@ -338,7 +346,9 @@ function FileCard({ asset, unlock }: { asset: Shared; unlock: Unlock }) {
   const preview = byVariant(asset.media, 'preview.jpg') ?? byVariant(asset.media, 'icon.png');
   return (
     <div class="share-file">
-      {preview ? <img src={withUnlock(preview.url, unlock)} alt="" width={preview.width ?? undefined} height={preview.height ?? undefined} /> : null}
+      {preview ? (
+        <img src={withUnlock(preview.url, unlock)} alt="" width={preview.width ?? undefined} height={preview.height ?? undefined} />
+      ) : null}
       <p class="muted small">
         {asset.contentType} · {formatBytes(asset.size)}
       </p>

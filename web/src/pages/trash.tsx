@@ -47,7 +47,10 @@ export function TrashPage(_props: Props) {
   return (
     <section class="trash" aria-labelledby="trash-title">
       <h1 id="trash-title">Trash</h1>
-      <p class="hint">Deleted assets stay here, hidden from everyone else, until their purge date. Restore puts one back in your library with its sharing as it was.</p>
+      <p class="hint">
+        Deleted assets stay here, hidden from everyone else, until their purge date. Restore puts one back in your library with its sharing
+        as it was.
+      </p>
 
       <div role="status" aria-live="polite">
         {restored ? (
@@ -68,7 +71,9 @@ export function TrashPage(_props: Props) {
           details={(item) => (
             <dl class="dates">
               <dt>Deleted</dt>
-              <dd><time dateTime={item.deletedAt}>{formatDate(item.deletedAt)}</time></dd>
+              <dd>
+                <time dateTime={item.deletedAt}>{formatDate(item.deletedAt)}</time>
+              </dd>
               <dt>Purged after</dt>
               <dd>{item.purgeAfter ? <time dateTime={item.purgeAfter}>{formatDate(item.purgeAfter)}</time> : 'Not scheduled'}</dd>
             </dl>

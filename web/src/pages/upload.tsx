@@ -15,7 +15,8 @@ export function UploadPage(_props: Props) {
         <a href="/">Back to the library</a>
       </div>
       <p class="hint" id="upload-hint">
-        Drop files on the area below or browse for them, then choose Upload. Uploads continue while you browse the library; closing the tab stops them.
+        Drop files on the area below or browse for them, then choose Upload. Uploads continue while you browse the library; closing the tab
+        stops them.
       </p>
       <Uploader />
       <ProcessingList />

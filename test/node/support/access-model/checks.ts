@@ -32,9 +32,12 @@ const PARALLEL = 6;
 
 function judge(what: string, bound: Bound, o: Observation, lower: Bound = null): string[] {
   const out: string[] = [];
-  if (rank(o.level) > rank(bound)) out.push(`${what}: edge grants ${o.level} (HTTP ${o.status}), model allows at most ${bound ?? 'nothing'}`);
-  if (o.claimed !== undefined && rank(o.claimed) > rank(bound)) out.push(`${what}: edge reports permission ${o.claimed}, model allows at most ${bound ?? 'nothing'}`);
-  if (rank(o.level) < rank(lower)) out.push(`${what}: LOWER BOUND: edge grants ${o.level ?? 'nothing'} (HTTP ${o.status}), model requires at least ${lower}`);
+  if (rank(o.level) > rank(bound))
+    out.push(`${what}: edge grants ${o.level} (HTTP ${o.status}), model allows at most ${bound ?? 'nothing'}`);
+  if (o.claimed !== undefined && rank(o.claimed) > rank(bound))
+    out.push(`${what}: edge reports permission ${o.claimed}, model allows at most ${bound ?? 'nothing'}`);
+  if (rank(o.level) < rank(lower))
+    out.push(`${what}: LOWER BOUND: edge grants ${o.level ?? 'nothing'} (HTTP ${o.status}), model requires at least ${lower}`);
   return out;
 }
 
@@ -67,11 +70,14 @@ function userChecks(m: ModelState, h: Harness, a: number, t: number, sweep: bool
     if (bound === 'manage' && lower === null) continue;
     const probes: UserProbe[] = bound === 'manage' ? ['detail'] : probesAbove(bound, sweep, m.steps + user.idx + a);
     for (const p of probes) {
-      checks.push(async () => judge(`u${user.idx} ${p} asset#${a}`, bound, await probeUser(h, user.token, asset.id, p), p === 'detail' ? lower : null));
+      checks.push(async () =>
+        judge(`u${user.idx} ${p} asset#${a}`, bound, await probeUser(h, user.token, asset.id, p), p === 'detail' ? lower : null),
+      );
     }
   }
   const anon = anonymousBound(m, a, t);
-  const anonProbes: UserProbe[] = anon === 'view' ? ['original'] : sweep ? ['detail', m.steps % 2 ? 'status' : 'thumb', 'original'] : ['detail'];
+  const anonProbes: UserProbe[] =
+    anon === 'view' ? ['original'] : sweep ? ['detail', m.steps % 2 ? 'status' : 'thumb', 'original'] : ['detail'];
   for (const p of anonProbes) checks.push(async () => judge(`anonymous ${p} asset#${a}`, anon, await probeUser(h, undefined, asset.id, p)));
   return checks;
 }
@@ -116,8 +122,12 @@ function listChecks(m: ModelState, h: Harness, t: number, sweep: boolean): Check
     const judgeList = (what: string, ids: string[] | null, ownMustShow: boolean) =>
       m.assets.flatMap((asset, a) => {
         const shown = ids?.includes(asset.id) ?? false;
-        const out = judge(`u${user.idx} ${what} lists asset#${a}`, asset.deleted ? null : bounds[a]!, { level: shown ? 'view' : null, status: 200 });
-        if (ownMustShow && asset.owner === user.idx && !asset.deleted && !shown) out.push(`u${user.idx} ${what}: LOWER BOUND: own live asset#${a} missing`);
+        const out = judge(`u${user.idx} ${what} lists asset#${a}`, asset.deleted ? null : bounds[a]!, {
+          level: shown ? 'view' : null,
+          status: 200,
+        });
+        if (ownMustShow && asset.owner === user.idx && !asset.deleted && !shown)
+          out.push(`u${user.idx} ${what}: LOWER BOUND: own live asset#${a} missing`);
         return out;
       });
     for (const kind of kinds) checks.push(async () => judgeList(kind, await probeList(h, user.token, kind, m.tag), true));
@@ -170,6 +180,12 @@ export async function checkEdge(m: ModelState, h: Harness, touched: Touched | 'a
   if (problems.length === 0) return;
   const sharers = m.assets.map((_, a) => `asset#${a}: {${[...assetSharers(m, a, t)].map((u) => `u${u}`).join(', ')}}`);
   throw new AccessViolation(
-    [`${sweep ? 'End-of-run sweep' : `After step ${m.steps}`}:`, ...problems, `Sharers per the model: ${sharers.join('; ')}`, 'Steps:', ...m.log].join('\n'),
+    [
+      `${sweep ? 'End-of-run sweep' : `After step ${m.steps}`}:`,
+      ...problems,
+      `Sharers per the model: ${sharers.join('; ')}`,
+      'Steps:',
+      ...m.log,
+    ].join('\n'),
   );
 }

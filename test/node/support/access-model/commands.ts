@@ -6,7 +6,16 @@
  * refusals are part of the game.
  */
 import fc from 'fast-check';
-import { CreateCollection, DeleteCollection, Item, Lifecycle, MAX_ASSETS, MAX_COLLECTIONS, SetVisibility, Upload } from './library-steps.ts';
+import {
+  CreateCollection,
+  DeleteCollection,
+  Item,
+  Lifecycle,
+  MAX_ASSETS,
+  MAX_COLLECTIONS,
+  SetVisibility,
+  Upload,
+} from './library-steps.ts';
 import { LEVELS } from './model.ts';
 import { CreateGroup, CreateOrg, DeleteGroup, GroupMember, JoinOrg, MAX_GROUPS, MAX_ORGS, RemoveMember } from './org-steps.ts';
 import { ChangeGrant, ChangeLink, CreateLink, DeleteGrant, Grant, type LinkChange } from './sharing-steps.ts';
@@ -25,8 +34,13 @@ import type { Actor, Real, Step } from './step.ts';
  */
 export async function prologue(m: ModelState, r: Real): Promise<void> {
   const steps = [
-    new Upload(0, null), new Upload(1, null), new SetVisibility('owner', 0, true), new CreateCollection(1),
-    new CreateOrg(2), new JoinOrg('owner', 0, 0), new JoinOrg('owner', 0, 1),
+    new Upload(0, null),
+    new Upload(1, null),
+    new SetVisibility('owner', 0, true),
+    new CreateCollection(1),
+    new CreateOrg(2),
+    new JoinOrg('owner', 0, 0),
+    new JoinOrg('owner', 0, 1),
     new Grant('owner', { type: 'collection', idx: 0 }, { type: 'org', idx: 0 }, 'edit', null),
     new Grant('owner', { type: 'asset', idx: 1 }, { type: 'user', idx: 0 }, 'manage', 2),
   ];
@@ -34,7 +48,8 @@ export async function prologue(m: ModelState, r: Real): Promise<void> {
 }
 
 /** 0 .. count-1, the first ones more often (they exist earlier in a run). */
-const index = (count: number) => fc.oneof(...Array.from({ length: count }, (_, i) => ({ weight: 2 ** (count - i), arbitrary: fc.constant(i) })));
+const index = (count: number) =>
+  fc.oneof(...Array.from({ length: count }, (_, i) => ({ weight: 2 ** (count - i), arbitrary: fc.constant(i) })));
 
 export function commandArbitraries(users: number): fc.Arbitrary<Step>[] {
   const user = fc.nat(users - 1);
@@ -69,28 +84,55 @@ export function commandArbitraries(users: number): fc.Arbitrary<Step>[] {
     fc.constant({ end: true as const }),
     fc.constant({ revoke: true as const }),
   );
-  const grantChange = fc.oneof(level.map((l) => ({ level: l })), expiresIn.map((s) => ({ expiresIn: s })));
+  const grantChange = fc.oneof(
+    level.map((l) => ({ level: l })),
+    expiresIn.map((s) => ({ expiresIn: s })),
+  );
   const mostlyTrue = fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) });
   const weighted = (w: number, a: fc.Arbitrary<Step>) => Array.from({ length: w }, () => a);
   return [
-    ...weighted(2, user.map((u) => new Upload(u, null))),
+    ...weighted(
+      2,
+      user.map((u) => new Upload(u, null)),
+    ),
     fc.tuple(actor, collection).map(([u, c]) => new Upload(u, c)),
-    ...weighted(3, fc.tuple(resActor, asset, mostlyTrue).map(([u, a, p]) => new SetVisibility(u, a, p))),
-    fc.tuple(resActor, asset, fc.constantFrom('delete' as const, 'restore' as const, 'purge' as const)).map(([u, a, op]) => new Lifecycle(u, a, op)),
+    ...weighted(
+      3,
+      fc.tuple(resActor, asset, mostlyTrue).map(([u, a, p]) => new SetVisibility(u, a, p)),
+    ),
+    fc
+      .tuple(resActor, asset, fc.constantFrom('delete' as const, 'restore' as const, 'purge' as const))
+      .map(([u, a, op]) => new Lifecycle(u, a, op)),
     user.map((u) => new CreateCollection(u)),
     fc.tuple(resActor, collection).map(([u, c]) => new DeleteCollection(u, c)),
-    ...weighted(6, fc.tuple(resActor, collection, asset, mostlyTrue).map(([u, c, a, add]) => new Item(u, c, a, add))),
-    ...weighted(7, fc.tuple(resActor, res, principal, level, expiresIn).map(([u, r, p, l, e]) => new Grant(u, r, p, l, e))),
+    ...weighted(
+      6,
+      fc.tuple(resActor, collection, asset, mostlyTrue).map(([u, c, a, add]) => new Item(u, c, a, add)),
+    ),
+    ...weighted(
+      7,
+      fc.tuple(resActor, res, principal, level, expiresIn).map(([u, r, p, l, e]) => new Grant(u, r, p, l, e)),
+    ),
     fc.tuple(resActor, index(5), grantChange).map(([u, g, ch]) => new ChangeGrant(u, g, ch)),
     fc.tuple(resActor, index(5)).map(([u, g]) => new DeleteGrant(u, g)),
-    ...weighted(3, fc.tuple(resActor, res, fc.constantFrom('view' as const, 'download' as const), fc.boolean(), fc.constantFrom(null, null, 1, 2))
-      .map(([u, r, l, d, max]) => new CreateLink(u, r, l, d, max))),
+    ...weighted(
+      3,
+      fc
+        .tuple(resActor, res, fc.constantFrom('view' as const, 'download' as const), fc.boolean(), fc.constantFrom(null, null, 1, 2))
+        .map(([u, r, l, d, max]) => new CreateLink(u, r, l, d, max)),
+    ),
     fc.tuple(resActor, index(4), linkChange).map(([u, l, ch]) => new ChangeLink(u, l, ch)),
     user.map((u) => new CreateOrg(u)),
-    ...weighted(2, fc.tuple(actor, org, user).map(([a, o, b]) => new JoinOrg(a, o, b))),
+    ...weighted(
+      2,
+      fc.tuple(actor, org, user).map(([a, o, b]) => new JoinOrg(a, o, b)),
+    ),
     fc.tuple(actor, org, user).map(([a, o, b]) => new RemoveMember(a, o, b)),
     fc.tuple(actor, org).map(([u, o]) => new CreateGroup(u, o)),
-    ...weighted(2, fc.tuple(actor, group, user, mostlyTrue).map(([a, g, b, add]) => new GroupMember(a, g, b, add))),
+    ...weighted(
+      2,
+      fc.tuple(actor, group, user, mostlyTrue).map(([a, g, b, add]) => new GroupMember(a, g, b, add)),
+    ),
     fc.tuple(actor, group).map(([u, g]) => new DeleteGroup(u, g)),
   ];
 }

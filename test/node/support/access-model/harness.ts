@@ -101,11 +101,17 @@ export async function startHarness(userCount: number): Promise<Harness> {
     const spec = await client.call('GET', '/api/openapi.json');
     const invitations = Boolean(spec.body?.paths?.['/api/orgs/{id}/invitations']);
     const storage = new S3Client({ endpoint: inject('s3Endpoint'), region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
-    const encoded = await sharp({ create: { width: 2, height: 2, channels: 3, background: { r: 200, g: 30, b: 90 } } }).png().toBuffer();
+    const encoded = await sharp({ create: { width: 2, height: 2, channels: 3, background: { r: 200, g: 30, b: 90 } } })
+      .png()
+      .toBuffer();
     const png = new Uint8Array(new ArrayBuffer(encoded.byteLength));
     png.set(encoded);
     const harness: Harness = {
-      client, users, storage, png, invitations,
+      client,
+      users,
+      storage,
+      png,
+      invitations,
       async cast() {
         for (const u of users) if (u.invitesSent > 25) users[u.idx] = await register(u.idx);
         return { ...harness, users: [...users] };

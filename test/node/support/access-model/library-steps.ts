@@ -11,22 +11,36 @@ export const MAX_COLLECTIONS = 2;
 
 export class Upload extends Step {
   /** `owner`: the owner of the collection it goes into (only they may upload into it). */
-  constructor(readonly actor: Actor, readonly into: number | null) { super(); }
+  constructor(
+    readonly actor: Actor,
+    readonly into: number | null,
+  ) {
+    super();
+  }
   check = (m: Readonly<ModelState>) =>
     m.assets.length < MAX_ASSETS && (this.into === null ? this.actor !== 'owner' : this.into < m.collections.length);
-  toString = () => `${actorName(this.actor, `collection#${this.into}`)} uploads${this.into === null ? '' : ` into collection#${this.into}`}`;
+  toString = () =>
+    `${actorName(this.actor, `collection#${this.into}`)} uploads${this.into === null ? '' : ` into collection#${this.into}`}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
     const { h } = r;
     const user = resolve(this.actor, this.into === null ? -1 : m.collections[this.into]!.owner);
     const filename = `am-${m.tag}-${m.assets.length}.png`;
-    const body = { filename, size: h.png.byteLength, contentType: 'image/png', ...(this.into === null ? {} : { collectionId: m.collections[this.into]!.id }) };
+    const body = {
+      filename,
+      size: h.png.byteLength,
+      contentType: 'image/png',
+      ...(this.into === null ? {} : { collectionId: m.collections[this.into]!.id }),
+    };
     const res = await send(r, h.users[user], 'POST', '/api/uploads', body);
     expectKnown(res, 'upload', [201, 404]);
     if (!ok(res, 201)) return { line: `[u${user}] ${said(res)}`, touched: nothing() };
     const put = await fetch(res.body.url, { method: 'PUT', headers: res.body.headers, body: h.png });
     if (put.status !== 200) throw new Error(`PUT original: ${put.status} ${await put.text()}`);
     // A derivative to read through /m, as the pipeline would leave one (it is not running here).
-    await h.storage.put('derivatives', `${res.body.assetId}/w150.webp`, h.png, { contentType: 'image/webp', contentLength: h.png.byteLength });
+    await h.storage.put('derivatives', `${res.body.assetId}/w150.webp`, h.png, {
+      contentType: 'image/webp',
+      contentLength: h.png.byteLength,
+    });
     const a = m.assets.push({ id: res.body.assetId, owner: user, publicBy: null, deleted: false }) - 1;
     if (this.into !== null) m.collections[this.into]!.items.set(a, user);
     return { line: `[u${user}] 201 asset#${a}`, touched: touchedBy(m, { type: 'asset', idx: a }) };
@@ -34,7 +48,13 @@ export class Upload extends Step {
 }
 
 export class SetVisibility extends Step {
-  constructor(readonly actor: Actor, readonly asset: number, readonly pub: boolean) { super(); }
+  constructor(
+    readonly actor: Actor,
+    readonly asset: number,
+    readonly pub: boolean,
+  ) {
+    super();
+  }
   check = (m: Readonly<ModelState>) => this.asset < m.assets.length;
   toString = () => `${actorName(this.actor, `asset#${this.asset}`)} makes asset#${this.asset} ${this.pub ? 'public' : 'private'}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
@@ -51,7 +71,13 @@ export class SetVisibility extends Step {
 }
 
 export class Lifecycle extends Step {
-  constructor(readonly actor: Actor, readonly asset: number, readonly op: 'delete' | 'restore' | 'purge') { super(); }
+  constructor(
+    readonly actor: Actor,
+    readonly asset: number,
+    readonly op: 'delete' | 'restore' | 'purge',
+  ) {
+    super();
+  }
   check = (m: Readonly<ModelState>) => this.asset < m.assets.length;
   toString = () => `${actorName(this.actor, `asset#${this.asset}`)} ${this.op}s asset#${this.asset}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
@@ -59,8 +85,9 @@ export class Lifecycle extends Step {
     const who = resolve(this.actor, asset.owner, m, { type: 'asset', idx: this.asset });
     const user = r.h.users[who];
     const res =
-      this.op === 'delete' ? await send(r, user, 'DELETE', `/api/assets/${asset.id}`)
-      : await send(r, user, 'POST', `/api/assets/${asset.id}/${this.op}`);
+      this.op === 'delete'
+        ? await send(r, user, 'DELETE', `/api/assets/${asset.id}`)
+        : await send(r, user, 'POST', `/api/assets/${asset.id}/${this.op}`);
     expectKnown(res, this.op, [200, 202, 204, 403, 404, 409]);
     if (this.op === 'delete' && ok(res, 204)) asset.deleted = true;
     if (this.op === 'restore' && ok(res, 200)) asset.deleted = false;
@@ -69,7 +96,9 @@ export class Lifecycle extends Step {
 }
 
 export class CreateCollection extends Step {
-  constructor(readonly user: number) { super(); }
+  constructor(readonly user: number) {
+    super();
+  }
   check = (m: Readonly<ModelState>) => m.collections.length < MAX_COLLECTIONS;
   toString = () => `u${this.user} creates a collection`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
@@ -81,7 +110,12 @@ export class CreateCollection extends Step {
 }
 
 export class DeleteCollection extends Step {
-  constructor(readonly actor: Actor, readonly collection: number) { super(); }
+  constructor(
+    readonly actor: Actor,
+    readonly collection: number,
+  ) {
+    super();
+  }
   check = (m: Readonly<ModelState>) => this.collection < m.collections.length;
   toString = () => `${actorName(this.actor, `collection#${this.collection}`)} deletes collection#${this.collection}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
@@ -96,9 +130,17 @@ export class DeleteCollection extends Step {
 }
 
 export class Item extends Step {
-  constructor(readonly actor: Actor, readonly collection: number, readonly asset: number, readonly add: boolean) { super(); }
+  constructor(
+    readonly actor: Actor,
+    readonly collection: number,
+    readonly asset: number,
+    readonly add: boolean,
+  ) {
+    super();
+  }
   check = (m: Readonly<ModelState>) => this.collection < m.collections.length && this.asset < m.assets.length;
-  toString = () => `${actorName(this.actor, `collection#${this.collection}`)} ${this.add ? 'adds' : 'removes'} asset#${this.asset} ${this.add ? 'to' : 'from'} collection#${this.collection}`;
+  toString = () =>
+    `${actorName(this.actor, `collection#${this.collection}`)} ${this.add ? 'adds' : 'removes'} asset#${this.asset} ${this.add ? 'to' : 'from'} collection#${this.collection}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
     const col = m.collections[this.collection]!;
     const assetId = m.assets[this.asset]!.id;

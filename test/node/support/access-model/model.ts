@@ -68,7 +68,11 @@ const manageOn = (m: ModelState, r: ResourceRef, t: number) => m.grants.filter((
 
 export function collectionSharers(m: ModelState, c: number, t: number): Set<number> {
   const set = new Set([m.collections[c]!.owner]);
-  return closure(m, set, manageOn(m, { type: 'collection', idx: c }, t).map((grant) => ({ grant, from: () => set.has(grant.grantor) })));
+  return closure(
+    m,
+    set,
+    manageOn(m, { type: 'collection', idx: c }, t).map((grant) => ({ grant, from: () => set.has(grant.grantor) })),
+  );
 }
 
 /** Live collections holding the asset, with who added it. */

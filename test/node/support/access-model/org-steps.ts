@@ -12,7 +12,9 @@ export const MAX_ORGS = 2;
 export const MAX_GROUPS = 1;
 
 export class CreateOrg extends Step {
-  constructor(readonly user: number) { super(); }
+  constructor(readonly user: number) {
+    super();
+  }
   check = (m: Readonly<ModelState>) => m.orgs.length < MAX_ORGS;
   toString = () => `u${this.user} creates an org`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
@@ -25,7 +27,13 @@ export class CreateOrg extends Step {
 }
 
 export class JoinOrg extends Step {
-  constructor(readonly inviter: Actor, readonly org: number, readonly invitee: number) { super(); }
+  constructor(
+    readonly inviter: Actor,
+    readonly org: number,
+    readonly invitee: number,
+  ) {
+    super();
+  }
   check = (m: Readonly<ModelState>) => this.org < m.orgs.length;
   toString = () => `${actorName(this.inviter, `org#${this.org}`)} brings u${this.invitee} into org#${this.org}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
@@ -38,10 +46,18 @@ export class JoinOrg extends Step {
 }
 
 export class RemoveMember extends Step {
-  constructor(readonly actor: Actor, readonly org: number, readonly member: number) { super(); }
+  constructor(
+    readonly actor: Actor,
+    readonly org: number,
+    readonly member: number,
+  ) {
+    super();
+  }
   check = (m: Readonly<ModelState>) => this.org < m.orgs.length;
   toString = () =>
-    this.actor === this.member ? `u${this.member} leaves org#${this.org}` : `${actorName(this.actor, `org#${this.org}`)} removes u${this.member} from org#${this.org}`;
+    this.actor === this.member
+      ? `u${this.member} leaves org#${this.org}`
+      : `${actorName(this.actor, `org#${this.org}`)} removes u${this.member} from org#${this.org}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
     const org = m.orgs[this.org]!;
     const actor = resolve(this.actor, org.owner);
@@ -57,7 +73,12 @@ export class RemoveMember extends Step {
 }
 
 export class CreateGroup extends Step {
-  constructor(readonly actor: Actor, readonly org: number) { super(); }
+  constructor(
+    readonly actor: Actor,
+    readonly org: number,
+  ) {
+    super();
+  }
   check = (m: Readonly<ModelState>) => this.org < m.orgs.length && m.groups.length < MAX_GROUPS;
   toString = () => `${actorName(this.actor, `org#${this.org}`)} creates a group in org#${this.org}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
@@ -71,9 +92,17 @@ export class CreateGroup extends Step {
 }
 
 export class GroupMember extends Step {
-  constructor(readonly actor: Actor, readonly group: number, readonly member: number, readonly add: boolean) { super(); }
+  constructor(
+    readonly actor: Actor,
+    readonly group: number,
+    readonly member: number,
+    readonly add: boolean,
+  ) {
+    super();
+  }
   check = (m: Readonly<ModelState>) => this.group < m.groups.length;
-  toString = () => `${actorName(this.actor, `group#${this.group}'s org`)} ${this.add ? 'adds' : 'removes'} u${this.member} ${this.add ? 'to' : 'from'} group#${this.group}`;
+  toString = () =>
+    `${actorName(this.actor, `group#${this.group}'s org`)} ${this.add ? 'adds' : 'removes'} u${this.member} ${this.add ? 'to' : 'from'} group#${this.group}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
     const g = m.groups[this.group]!;
     const who = resolve(this.actor, m.orgs[g.org]!.owner);
@@ -90,7 +119,12 @@ export class GroupMember extends Step {
 }
 
 export class DeleteGroup extends Step {
-  constructor(readonly actor: Actor, readonly group: number) { super(); }
+  constructor(
+    readonly actor: Actor,
+    readonly group: number,
+  ) {
+    super();
+  }
   check = (m: Readonly<ModelState>) => this.group < m.groups.length;
   toString = () => `${actorName(this.actor, `group#${this.group}'s org`)} deletes group#${this.group}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {

@@ -35,7 +35,14 @@ export const PROBES_FOR: Record<Level, UserProbe[]> = {
 };
 
 const LEVEL_OF: Record<UserProbe, Level> = {
-  detail: 'view', status: 'view', thumb: 'view', original: 'download', edit: 'edit', grants: 'manage', audit: 'manage', links: 'manage',
+  detail: 'view',
+  status: 'view',
+  thumb: 'view',
+  original: 'download',
+  edit: 'edit',
+  grants: 'manage',
+  audit: 'manage',
+  links: 'manage',
 };
 
 export class UnexpectedAnswer extends Error {}
@@ -51,14 +58,21 @@ export async function probeUser(h: Harness, token: string | undefined, assetId: 
   const c = h.client;
   const manageQuery = `resourceType=asset&resourceId=${assetId}`;
   const res =
-    probe === 'detail' ? await c.call('GET', `/api/assets/${assetId}`, { token })
-    : probe === 'status' ? await c.call('GET', `/api/assets/${assetId}/status`, { token })
-    : probe === 'thumb' ? await c.call('GET', `/m/${assetId}/w150.webp`, { token })
-    : probe === 'original' ? await c.call('GET', `/m/${assetId}/original`, { token })
-    : probe === 'edit' ? await c.call('PATCH', `/api/assets/${assetId}`, { token, json: { title: `probe ${++titles}` } })
-    : probe === 'grants' ? await c.call('GET', `/api/grants?${manageQuery}`, { token })
-    : probe === 'audit' ? await c.call('GET', `/api/audit?${manageQuery}&limit=1`, { token })
-    : await c.call('GET', `/api/share-links?${manageQuery}`, { token });
+    probe === 'detail'
+      ? await c.call('GET', `/api/assets/${assetId}`, { token })
+      : probe === 'status'
+        ? await c.call('GET', `/api/assets/${assetId}/status`, { token })
+        : probe === 'thumb'
+          ? await c.call('GET', `/m/${assetId}/w150.webp`, { token })
+          : probe === 'original'
+            ? await c.call('GET', `/m/${assetId}/original`, { token })
+            : probe === 'edit'
+              ? await c.call('PATCH', `/api/assets/${assetId}`, { token, json: { title: `probe ${++titles}` } })
+              : probe === 'grants'
+                ? await c.call('GET', `/api/grants?${manageQuery}`, { token })
+                : probe === 'audit'
+                  ? await c.call('GET', `/api/audit?${manageQuery}&limit=1`, { token })
+                  : await c.call('GET', `/api/share-links?${manageQuery}`, { token });
   const what = `${probe} ${assetId}`;
   if (res.status === 404) return { level: null, status: 404, ...(probe === 'detail' ? { claimed: null } : {}) };
   if (res.status === 200) {
@@ -73,7 +87,13 @@ export async function probeUser(h: Harness, token: string | undefined, assetId: 
 }
 
 /** A link's media path for one asset: `/s/<token>/<variant>`, or `/s/<token>/<assetId>/<variant>` for a collection link. */
-export async function probeLink(h: Harness, token: string, collectionLink: boolean, assetId: string, probe: LinkProbe): Promise<Observation> {
+export async function probeLink(
+  h: Harness,
+  token: string,
+  collectionLink: boolean,
+  assetId: string,
+  probe: LinkProbe,
+): Promise<Observation> {
   const variant = probe === 'thumb' ? 'w150.webp' : 'original';
   const res = await h.client.call('GET', collectionLink ? `/s/${token}/${assetId}/${variant}` : `/s/${token}/${variant}`);
   if (res.status === 200) return { level: probe === 'thumb' ? 'view' : 'download', status: 200 };
@@ -99,11 +119,18 @@ export async function probeLinkPage(h: Harness, token: string): Promise<Map<stri
 }
 
 /** Asset ids a signed-in user's library list or search shows (first page, newest first: a run's own assets come first). */
-export async function probeList(h: Harness, token: string, kind: 'library' | 'search' | 'collection', arg: string): Promise<string[] | null> {
+export async function probeList(
+  h: Harness,
+  token: string,
+  kind: 'library' | 'search' | 'collection',
+  arg: string,
+): Promise<string[] | null> {
   const path =
-    kind === 'library' ? '/api/assets?scope=all&limit=100'
-    : kind === 'search' ? `/api/search?q=${encodeURIComponent(arg)}&limit=100`
-    : `/api/collections/${arg}?limit=100`;
+    kind === 'library'
+      ? '/api/assets?scope=all&limit=100'
+      : kind === 'search'
+        ? `/api/search?q=${encodeURIComponent(arg)}&limit=100`
+        : `/api/collections/${arg}?limit=100`;
   const res = await h.client.call('GET', path, { token });
   if (kind === 'collection' && res.status === 404) return null;
   if (res.status !== 200) unexpected(`${kind} list`, res.status, res.text);

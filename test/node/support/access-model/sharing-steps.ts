@@ -24,7 +24,9 @@ export class Grant extends Step {
     readonly level: Level,
     /** Seconds until it expires, or null for none. */
     readonly expiresIn: number | null,
-  ) { super(); }
+  ) {
+    super();
+  }
   check = (m: Readonly<ModelState>) => exists(m as ModelState, this.res) && principalExists(m, this.principal);
   toString = () =>
     `${actorName(this.actor, resName(this.res))} grants ${principalName(this.principal)} ${this.level} on ${resName(this.res)}${this.expiresIn === null ? '' : ` for ${this.expiresIn}s`}`;
@@ -43,7 +45,11 @@ export class Grant extends Step {
     let line = `[u${user}] ${said(res)}`;
     if (ok(res, 200, 201)) {
       const same = (g: (typeof m.grants)[number]) =>
-        !g.deleted && g.res.type === this.res.type && g.res.idx === this.res.idx && g.principal.type === this.principal.type && g.principal.idx === this.principal.idx;
+        !g.deleted &&
+        g.res.type === this.res.type &&
+        g.res.idx === this.res.idx &&
+        g.principal.type === this.principal.type &&
+        g.principal.idx === this.principal.idx;
       const existing = m.grants.findIndex(same);
       const fields = { id: res.body.id as string, level: this.level, grantor: user, expiresAt };
       if (existing >= 0) Object.assign(m.grants[existing]!, fields);
@@ -55,14 +61,23 @@ export class Grant extends Step {
 }
 
 export class ChangeGrant extends Step {
-  constructor(readonly actor: Actor, readonly grant: number, readonly change: { level: Level } | { expiresIn: number | null }) { super(); }
+  constructor(
+    readonly actor: Actor,
+    readonly grant: number,
+    readonly change: { level: Level } | { expiresIn: number | null },
+  ) {
+    super();
+  }
   check = (m: Readonly<ModelState>) => this.grant < m.grants.length;
   toString = () =>
     `${actorName(this.actor, `grant#${this.grant}'s resource`)} changes grant#${this.grant} to ${'level' in this.change ? this.change.level : this.change.expiresIn === null ? 'no expiry' : `expire in ${this.change.expiresIn}s`}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
     const g = m.grants[this.grant]!;
     const expiresAt = 'expiresIn' in this.change && this.change.expiresIn !== null ? Date.now() + this.change.expiresIn * 1000 : null;
-    const body = 'level' in this.change ? { permission: this.change.level } : { expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() };
+    const body =
+      'level' in this.change
+        ? { permission: this.change.level }
+        : { expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() };
     const user = resolve(this.actor, ownerOf(m, g.res), m, g.res);
     const res = await send(r, r.h.users[user], 'PATCH', `/api/grants/${g.id}`, body);
     expectKnown(res, 'change grant', [200, 400, 403, 404]);
@@ -77,7 +92,12 @@ export class ChangeGrant extends Step {
 }
 
 export class DeleteGrant extends Step {
-  constructor(readonly actor: Actor, readonly grant: number) { super(); }
+  constructor(
+    readonly actor: Actor,
+    readonly grant: number,
+  ) {
+    super();
+  }
   check = (m: Readonly<ModelState>) => this.grant < m.grants.length;
   toString = () => `${actorName(this.actor, `grant#${this.grant}'s resource`)} deletes grant#${this.grant}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
@@ -97,7 +117,9 @@ export class CreateLink extends Step {
     readonly level: 'view' | 'download',
     readonly allowDownload: boolean,
     readonly maxDownloads: number | null,
-  ) { super(); }
+  ) {
+    super();
+  }
   check = (m: Readonly<ModelState>) => exists(m as ModelState, this.res) && m.links.length < 6;
   toString = () =>
     `${actorName(this.actor, resName(this.res))} creates a ${this.level} link on ${resName(this.res)}${this.allowDownload ? '' : ' (downloads off)'}${this.maxDownloads === null ? '' : ` (max ${this.maxDownloads} downloads)`}`;
@@ -114,22 +136,43 @@ export class CreateLink extends Step {
     expectKnown(res, 'create link', [201, 403, 404, 409]);
     let line = `[u${user}] ${said(res)}`;
     if (ok(res, 201)) {
-      const l = m.links.push({
-        id: res.body.id, token: res.body.token, res: this.res, level: this.level, creator: user, revoked: false,
-        allowDownload: this.allowDownload, maxDownloads: this.maxDownloads, downloads: 0, expiresAt: Date.parse(res.body.expiresAt),
-      }) - 1;
+      const l =
+        m.links.push({
+          id: res.body.id,
+          token: res.body.token,
+          res: this.res,
+          level: this.level,
+          creator: user,
+          revoked: false,
+          allowDownload: this.allowDownload,
+          maxDownloads: this.maxDownloads,
+          downloads: 0,
+          expiresAt: Date.parse(res.body.expiresAt),
+        }) - 1;
       line += ` link#${l}`;
     }
     return { line, touched: touchedBy(m, this.res) };
   }
 }
 
-export type LinkChange = { level: 'view' | 'download' } | { allowDownload: boolean } | { maxDownloads: number | null } | { end: true } | { revoke: true };
+export type LinkChange =
+  | { level: 'view' | 'download' }
+  | { allowDownload: boolean }
+  | { maxDownloads: number | null }
+  | { end: true }
+  | { revoke: true };
 
 export class ChangeLink extends Step {
-  constructor(readonly actor: Actor, readonly link: number, readonly change: LinkChange) { super(); }
+  constructor(
+    readonly actor: Actor,
+    readonly link: number,
+    readonly change: LinkChange,
+  ) {
+    super();
+  }
   check = (m: Readonly<ModelState>) => this.link < m.links.length;
-  toString = () => `${actorName(this.actor, `link#${this.link}'s resource`)} ${'revoke' in this.change ? 'revokes' : 'end' in this.change ? 'ends' : `sets ${JSON.stringify(this.change)} on`} link#${this.link}`;
+  toString = () =>
+    `${actorName(this.actor, `link#${this.link}'s resource`)} ${'revoke' in this.change ? 'revokes' : 'end' in this.change ? 'ends' : `sets ${JSON.stringify(this.change)} on`} link#${this.link}`;
   protected async act(m: ModelState, r: Real): Promise<Outcome> {
     const l = m.links[this.link]!;
     const who = resolve(this.actor, ownerOf(m, l.res), m, l.res);
@@ -137,9 +180,15 @@ export class ChangeLink extends Step {
     const c = this.change;
     const ended = Date.now() - 1000;
     const res =
-      'revoke' in c ? await send(r, user, 'DELETE', `/api/share-links/${l.id}`)
-      : await send(r, user, 'PATCH', `/api/share-links/${l.id}`,
-          'level' in c ? { permission: c.level } : 'end' in c ? { expiresAt: new Date(ended).toISOString() } : c);
+      'revoke' in c
+        ? await send(r, user, 'DELETE', `/api/share-links/${l.id}`)
+        : await send(
+            r,
+            user,
+            'PATCH',
+            `/api/share-links/${l.id}`,
+            'level' in c ? { permission: c.level } : 'end' in c ? { expiresAt: new Date(ended).toISOString() } : c,
+          );
     expectKnown(res, 'change link', [200, 204, 403, 404, 409]);
     if (ok(res, 204)) l.revoked = true;
     if (ok(res, 200)) {
