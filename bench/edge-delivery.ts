@@ -246,7 +246,15 @@ try {
     .returning();
   const [pub] = await db
     .insert(assets)
-    .values({ ownerId: u!.id, filename: 'p.webp', declaredType: 'image/webp', size: 1, status: 'ready', visibility: 'public' })
+    .values({
+      ownerId: u!.id,
+      filename: 'p.webp',
+      declaredType: 'image/webp',
+      size: 1,
+      status: 'ready',
+      visibility: 'public',
+      visibilitySetBy: u!.id,
+    })
     .returning();
 
   // The large object, written as a stream of one reused chunk.

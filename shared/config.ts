@@ -82,7 +82,6 @@ export const deadlineSchema = z.object({
   DEADLINE_DB_QUERY_MS: deadlineMs.default(DEFAULT_DEADLINES['database-query']),
   DEADLINE_STORAGE_METADATA_MS: deadlineMs.default(DEFAULT_DEADLINES['storage-metadata']),
   DEADLINE_STORAGE_FIRST_BYTE_MS: deadlineMs.default(DEFAULT_DEADLINES['storage-first-byte']),
-  DEADLINE_STORAGE_STALL_MS: deadlineMs.default(DEFAULT_DEADLINES['storage-stall']),
 });
 
 /** The parsed deadline settings as one value per kind. */
@@ -91,7 +90,6 @@ export const deadlinesOf = (c: z.output<typeof deadlineSchema>): Deadlines => ({
   'database-query': c.DEADLINE_DB_QUERY_MS,
   'storage-metadata': c.DEADLINE_STORAGE_METADATA_MS,
   'storage-first-byte': c.DEADLINE_STORAGE_FIRST_BYTE_MS,
-  'storage-stall': c.DEADLINE_STORAGE_STALL_MS,
 });
 
 export const edgeConfigSchema = storageSchema

@@ -7,7 +7,7 @@
  */
 
 /** What was waited for; each kind has its own deadline (shared/config.ts, `DEADLINE_*`). */
-export type DeadlineKind = 'database-connect' | 'database-query' | 'storage-metadata' | 'storage-first-byte' | 'storage-stall';
+export type DeadlineKind = 'database-connect' | 'database-query' | 'storage-metadata' | 'storage-first-byte';
 
 /** The deadlines of one deployment, in milliseconds, one per kind. */
 export type Deadlines = Record<DeadlineKind, number>;
@@ -16,15 +16,13 @@ export type Deadlines = Record<DeadlineKind, number>;
  * The defaults, production's. The API's own queries answer in well under a
  * second at 50 concurrent clients locally (p99 ~300 ms, docs/benchmarks.md), so 5 s is
  * a dependency in trouble, not a slow request; connect allows for a database
- * that wakes on demand. A stalled stream is given longer than a first byte:
- * a large body mid-flight is worth more patience than a request not yet begun.
+ * that wakes on demand.
  */
 export const DEFAULT_DEADLINES: Deadlines = {
   'database-connect': 5000,
   'database-query': 5000,
   'storage-metadata': 5000,
   'storage-first-byte': 5000,
-  'storage-stall': 15000,
 };
 
 /** Seconds a client should wait before retrying after a missed deadline (and /healthz's 503). */

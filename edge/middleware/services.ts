@@ -80,18 +80,7 @@ export const services = () =>
       config,
       // Every wait on storage and the database has a deadline (shared/deadline.ts);
       // a miss answers 503 through app.ts's error handler.
-      storage: storageWithDeadlines(storageFor(config), deadlines, {
-        stalled: (err) =>
-          console.warn(
-            JSON.stringify({
-              level: 'warn',
-              msg: 'storage stream stalled; response cut short',
-              deadline: err.kind,
-              ms: err.ms,
-              requestId: c.get('requestId'),
-            }),
-          ),
-      }),
+      storage: storageWithDeadlines(storageFor(config), deadlines),
       keys: () => keysFor(config),
       tokenParty: { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE },
       db() {

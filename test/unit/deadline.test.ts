@@ -4,7 +4,6 @@
  * only while the client waits for upstream (a slow reader never trips it).
  */
 import { describe, expect, it } from 'vitest';
-import { watchStalls } from '../../edge/deadline-storage.ts';
 import { deadlinesOf, edgeConfigSchema } from '../../shared/config.ts';
 import { DEFAULT_DEADLINES, DeadlineError, deadlineSignal, withDeadline } from '../../shared/deadline.ts';
 
@@ -47,43 +46,6 @@ describe('deadlineSignal', () => {
   });
 });
 
-describe('watchStalls', () => {
-  const chunks = (n: number) =>
-    new ReadableStream<Uint8Array>({
-      start(c) {
-        for (let i = 0; i < n; i++) c.enqueue(new Uint8Array([i]));
-        c.close();
-      },
-    });
-
-  it('errors the body when upstream stalls while the client waits, and reports it', async () => {
-    const stalled: DeadlineError[] = [];
-    const upstream = new ReadableStream<Uint8Array>({
-      start(c) {
-        c.enqueue(new Uint8Array([1]));
-      },
-    });
-    const reader = watchStalls(upstream, 30, { stalled: (e) => stalled.push(e) }).getReader();
-    expect((await reader.read()).value).toEqual(new Uint8Array([1]));
-    await expect(reader.read()).rejects.toBeInstanceOf(DeadlineError);
-    expect(stalled).toHaveLength(1);
-  });
-
-  it('never counts the time a slow client takes between reads', async () => {
-    const stalled: DeadlineError[] = [];
-    const reader = watchStalls(chunks(3), 30, { stalled: (e) => stalled.push(e) }).getReader();
-    const got: number[] = [];
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      got.push(value[0]!);
-      await sleep(100); // longer than the stall deadline, on the client's side
-    }
-    expect(got).toEqual([0, 1, 2]);
-    expect(stalled).toEqual([]);
-  });
-});
-
 describe('deadline settings', () => {
   const base = {
     S3_ENDPOINT: 'http://127.0.0.1:9000',
@@ -101,7 +63,7 @@ describe('deadline settings', () => {
   });
 
   it('refuse a deadline of zero or an absurd one', () => {
-    expect(edgeConfigSchema.safeParse({ ...base, DEADLINE_STORAGE_STALL_MS: '0' }).success).toBe(false);
+    expect(edgeConfigSchema.safeParse({ ...base, DEADLINE_STORAGE_FIRST_BYTE_MS: '0' }).success).toBe(false);
     expect(edgeConfigSchema.safeParse({ ...base, DEADLINE_DB_CONNECT_MS: '999999999' }).success).toBe(false);
   });
 });
