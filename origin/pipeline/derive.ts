@@ -1,12 +1,17 @@
 /**
  * From a verified original to the files to store, by kind: decodable images
- * through sharp (every width, WebP and JPEG), PDFs through pdftoppm (first
- * page) or the document icon, everything else its category's type icon.
+ * through sharp (every width, WebP and JPEG; HEIC through libheif first),
+ * audio through ffmpeg (waveform and an AAC preview), PDFs through pdftoppm
+ * (first page) or the document icon, everything else its category's type
+ * icon. Where an image, audio file or PDF gets only the icon, `known.note`
+ * says why (`no_preview: …`), and the asset's `status_reason` carries it.
  * Video never comes here (it is handed to the transcoder). Then the upload of
  * the results under deterministic keys, so a retry overwrites, never adds.
  */
+import { MAX_AUDIO_BYTES } from '../../shared/profiles/audio.ts';
 import { DECODABLE_IMAGE_TYPES, MAX_DOCUMENT_BYTES, MAX_IMAGE_BYTES } from '../../shared/profiles/image.ts';
 import { derivativeKey } from '../../shared/storage/keys.ts';
+import { deriveAudio } from '../processing/audio.ts';
 import { derivePdf } from '../processing/document.ts';
 import { OriginError } from '../core/errors.ts';
 import { renderIcon } from '../processing/icons.ts';
@@ -20,6 +25,7 @@ import type { Outcome, StoredDerivative } from './ingest-store.ts';
 export function needsLocalFile(s: Sniffed, size: number): boolean {
   if (s.kind === 'image') return DECODABLE_IMAGE_TYPES.has(s.mime) && size <= MAX_IMAGE_BYTES;
   if (s.kind === 'document') return size <= MAX_DOCUMENT_BYTES;
+  if (s.kind === 'audio') return size <= MAX_AUDIO_BYTES;
   return false;
 }
 
@@ -30,17 +36,35 @@ export async function deriveByKind(original: FetchedOriginal, known: Outcome, lo
   if (sniffed.kind === 'image' && DECODABLE_IMAGE_TYPES.has(sniffed.mime)) {
     if (!file) throw new OriginError('too_large', `${sniffed.mime} of ${original.size} bytes exceeds ${MAX_IMAGE_BYTES}`);
     const image = await deriveImage(file, sniffed.mime, { endMarker: marker });
-    Object.assign(known, { placeholder: image.placeholder, metadata: image.metadata });
+    Object.assign(known, { placeholder: image.placeholder, metadata: image.metadata, ...(image.note ? { note: image.note } : {}) });
     return image.renditions;
+  }
+  if (sniffed.kind === 'image') {
+    known.note = `no_preview: ${sniffed.mime} has no decoder here; the original is stored as it is`;
+    return [await renderIcon(sniffed.category)];
+  }
+  if (sniffed.kind === 'audio') {
+    if (!file) {
+      known.note = `no_preview: audio of ${original.size} bytes exceeds ${MAX_AUDIO_BYTES}; the original is stored as it is`;
+      return [await renderIcon('audio')];
+    }
+    const audio = await deriveAudio(file);
+    Object.assign(known, { metadata: audio.metadata, ...(audio.note ? { note: audio.note } : {}) });
+    return audio.renditions;
   }
   if (sniffed.kind === 'document') {
     if (marker === 'missing') throw new OriginError('truncated', 'PDF has no %%EOF marker at its end');
     if (file) {
       const doc = await derivePdf(file);
       if (doc.note) log.info('ingest: no PDF preview', { note: doc.note });
-      Object.assign(known, { metadata: doc.metadata, ...(doc.placeholder ? { placeholder: doc.placeholder } : {}) });
+      Object.assign(known, {
+        metadata: doc.metadata,
+        ...(doc.placeholder ? { placeholder: doc.placeholder } : {}),
+        ...(doc.note ? { note: `no_preview: ${doc.note}` } : {}),
+      });
       return doc.renditions;
     }
+    known.note = `no_preview: PDF of ${original.size} bytes exceeds ${MAX_DOCUMENT_BYTES}`;
   }
   return [await renderIcon(sniffed.category)];
 }

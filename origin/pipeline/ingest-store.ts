@@ -53,6 +53,8 @@ export interface Outcome {
   detectedType?: string;
   metadata?: AssetMetadata;
   placeholder?: string;
+  /** Why the asset is ready without the preview its kind should have (`no_preview: …`); its `status_reason`. */
+  note?: string;
   /** The object the checks ran on; recorded only where the asset's status is decided by them. */
   original?: ObjectVersion;
 }
@@ -165,7 +167,7 @@ export class IngestStore {
       await this.recordFacts(tx, assetId, outcome);
       await tx
         .update(assets)
-        .set({ status: 'ready', statusReason: null, updatedAt: now })
+        .set({ status: 'ready', statusReason: outcome.note ?? null, updatedAt: now })
         .where(and(eq(assets.id, assetId), inArray(assets.status, OPEN)));
     });
   }

@@ -6,11 +6,15 @@
  * small raw copy. sharp writes no metadata unless asked, so derivatives carry
  * no EXIF (GPS included); `metadata.ts` keeps what we want on the asset.
  *
+ * HEIC/HEIF is decoded by libheif (image-source.ts, heif.ts); an animated
+ * GIF or WebP also gets `preview.webp`, animated (animated.ts), while the
+ * widths are its first frame.
+ *
  * Refusals are OriginErrors: `pixel_limit` from the header alone (nothing is
  * decoded), `truncated` / `corrupt` when decoding fails, `unsupported` for
  * SVGs declaring XML entities.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { rgbaToThumbHash } from 'thumbhash';
 import {
@@ -27,7 +31,8 @@ import {
 } from '../../shared/profiles/image.ts';
 import { OriginError } from '../core/errors.ts';
 import { readExif, swapsAxes, toMetadata, type AssetMetadata } from './metadata.ts';
-import { checkSvg } from './svg.ts';
+import { animatedPreview } from './animated.ts';
+import { openSource } from './image-source.ts';
 
 /** One file to store in the derivatives bucket. */
 export interface Rendition {
@@ -43,6 +48,8 @@ export interface DerivedImage {
   /** ThumbHash, base64. */
   placeholder: string;
   metadata: AssetMetadata;
+  /** Why a preview the image should have is missing (an animation too long to animate). */
+  note?: string;
 }
 
 export interface DeriveImageOptions {
@@ -59,18 +66,12 @@ export async function deriveImage(file: string, mime: string, opts: DeriveImageO
   const isSvg = mime === 'image/svg+xml';
   const maxBytes = isSvg ? MAX_SVG_BYTES : MAX_IMAGE_BYTES;
   if (size > maxBytes) throw new OriginError('too_large', `${mime} of ${size} bytes exceeds ${maxBytes}`);
-  const input: string | Buffer = isSvg ? checkSvg(await readFile(file)) : file;
   const damaged = (cause: unknown) =>
     opts.endMarker === 'missing'
       ? new OriginError('truncated', `${mime} ends before its end marker`, { cause })
       : new OriginError('corrupt', `${mime} does not decode`, { cause });
-
-  // Header only: a pixel bomb is refused before a single pixel is decoded.
-  const header = await sharp(input, { limitInputPixels: false, failOn: 'none' })
-    .metadata()
-    .catch((e: unknown) => {
-      throw damaged(e);
-    });
+  const source = await openSource(file, mime, damaged);
+  const { header } = source;
   const width = header.width ?? 0;
   const height = header.height ?? 0;
   // SVGs are rendered denser so a small drawing still fills the largest width.
@@ -84,19 +85,15 @@ export async function deriveImage(file: string, mime: string, opts: DeriveImageO
 
   let decoded: { data: Buffer; info: OutputInfo };
   try {
-    decoded = await sharp(input, {
-      limitInputPixels: MAX_INPUT_PIXELS,
-      failOn: 'truncated',
-      sequentialRead: true,
-      ...(density ? { density } : {}),
-    })
+    decoded = await source
+      .open({ density })
       .rotate()
       .resize({ width: opts.maxWidth ?? MAX_WIDTH, withoutEnlargement: true })
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
   } catch (e) {
-    throw damaged(e);
+    throw e instanceof OriginError ? e : damaged(e);
   }
   const { data, info } = decoded;
   const base = () => sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
@@ -104,11 +101,16 @@ export async function deriveImage(file: string, mime: string, opts: DeriveImageO
   const renditions = await Promise.all(
     IMAGE_WIDTHS.flatMap((w) => IMAGE_FORMATS.map((f) => encode(base(), Math.min(w, info.width), info.width, f, imageVariant(w, f)))),
   );
-  const exif = isSvg ? {} : await readExif(file);
-  const upright = swapsAxes(exif.orientation ?? header.orientation);
+  const animation = await animatedPreview(source);
+  if (animation.rendition) renditions.push(animation.rendition);
+  const { orientation, ...exif } = isSvg ? {} : await readExif(file);
+  // In a HEIF the decoder already turned the image (`irot`); its EXIF orientation is not applied on top.
+  const turned = source.exifOrientation ? (orientation ?? header.orientation) : undefined;
+  const upright = swapsAxes(turned);
   return {
     renditions,
     placeholder: await thumbhash(base()),
+    ...(animation.note ? { note: animation.note } : {}),
     metadata: toMetadata(
       {
         width: upright ? height : width,
@@ -116,7 +118,7 @@ export async function deriveImage(file: string, mime: string, opts: DeriveImageO
         format: header.format,
         ...(header.pages && header.pages > 1 ? { pages: header.pages } : {}),
       },
-      { ...exif },
+      { ...exif, ...(source.exifOrientation && orientation ? { orientation } : {}) },
     ),
   };
 }

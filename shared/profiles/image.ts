@@ -55,8 +55,10 @@ export const MAX_IMAGE_BYTES = 256 * 1024 * 1024;
 export const MAX_SVG_BYTES = 5 * 1024 * 1024;
 
 /**
- * Input formats sharp's prebuilt libvips decodes. Other image types (HEIC,
- * BMP, PSD, ICO, camera raw…) are stored and get a type icon, not an error.
+ * Input formats sharp's prebuilt libvips decodes, plus HEIC/HEIF (HEVC),
+ * which libheif in wasm decodes first (origin/processing/heif.ts). Other
+ * image types (BMP, PSD, ICO, camera RAW…) are stored, get a type icon and
+ * say why they have no preview (`status_reason` `no_preview: …`).
  */
 export const DECODABLE_IMAGE_TYPES: ReadonlySet<string> = new Set([
   'image/jpeg',
@@ -66,7 +68,26 @@ export const DECODABLE_IMAGE_TYPES: ReadonlySet<string> = new Set([
   'image/avif',
   'image/tiff',
   'image/svg+xml',
+  'image/heic',
+  'image/heif',
+  'image/heic-sequence',
+  'image/heif-sequence',
 ]);
+
+/** HEIF brands whose primary image is HEVC (or another codec sharp's libvips lacks): decoded by libheif. */
+export const HEIF_TYPES: ReadonlySet<string> = new Set(['image/heic', 'image/heif', 'image/heic-sequence', 'image/heif-sequence']);
+
+/**
+ * The animated preview of an animated GIF or WebP: `preview.webp`, every
+ * frame at `width` px. All frames together may hold at most `maxPixels`
+ * (e.g. 120 frames of 1280×720): beyond, only the still is made.
+ */
+export const ANIMATED_PREVIEW = {
+  variant: 'preview.webp',
+  width: 480,
+  maxPixels: 120_000_000,
+  webp: { quality: 70, effort: 4 },
+} as const;
 
 /**
  * The placeholder stored on `assets.placeholder`: a ThumbHash (about 25

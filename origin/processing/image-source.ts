@@ -1,0 +1,73 @@
+/**
+ * How an image original is opened: its header (dimensions, format, frames),
+ * read without decoding pixels, and a sharp pipeline that decodes it. sharp
+ * decodes everything its prebuilt libvips knows; HEIC/HEIF (HEVC) is decoded
+ * by libheif in wasm (heif.ts) into raw RGBA that sharp then takes as input.
+ */
+import { readFile } from 'node:fs/promises';
+import sharp, { type Sharp } from 'sharp';
+import { HEIF_TYPES, MAX_INPUT_PIXELS } from '../../shared/profiles/image.ts';
+import { decodeHeif } from './heif.ts';
+import { checkSvg } from './svg.ts';
+
+export interface ImageHeader {
+  width?: number;
+  height?: number;
+  format?: string;
+  /** EXIF orientation as the container reports it (not for HEIF: `irot` is applied by the decoder). */
+  orientation?: number;
+  /** Frames of an animated GIF/WebP, pages of a TIFF. */
+  pages?: number;
+}
+
+export interface ImageSource {
+  header: ImageHeader;
+  /** The file as sharp reads it (path, buffer or raw pixels), with the options it needs. */
+  open(opts: { density?: number; animated?: boolean; limitInputPixels?: number }): Sharp;
+  /** Whether EXIF orientation says how to display it; false for HEIF, whose decoder applied `irot`/`imir`. */
+  exifOrientation: boolean;
+}
+
+/** Opens `file` (sniffed as `mime`); `damaged` turns a decoder's failure into the right refusal. */
+export async function openSource(file: string, mime: string, damaged: (cause: unknown) => Error): Promise<ImageSource> {
+  if (HEIF_TYPES.has(mime)) {
+    // The size is checked from the container inside decodeHeif, before any pixel is decoded.
+    const heif = await decodeHeif(file, MAX_INPUT_PIXELS).catch((e: unknown) => {
+      throw (e as { code?: string }).code ? e : damaged(e);
+    });
+    const raw = { width: heif.width, height: heif.height, channels: heif.channels };
+    return {
+      header: { width: heif.width, height: heif.height, format: 'heif' },
+      exifOrientation: false,
+      open: () => {
+        const img = sharp(heif.data, { raw });
+        return heif.hasAlpha ? img : img.removeAlpha();
+      },
+    };
+  }
+  const input: string | Buffer = mime === 'image/svg+xml' ? checkSvg(await readFile(file)) : file;
+  // Header only: a pixel bomb is refused before a single pixel is decoded.
+  const header = await sharp(input, { limitInputPixels: false, failOn: 'none' })
+    .metadata()
+    .catch((e: unknown) => {
+      throw damaged(e);
+    });
+  return {
+    header: {
+      width: header.width,
+      height: header.pageHeight && header.pages && header.pages > 1 ? header.pageHeight : header.height,
+      format: header.format,
+      orientation: header.orientation,
+      pages: header.pages,
+    },
+    exifOrientation: true,
+    open: (opts) =>
+      sharp(input, {
+        limitInputPixels: opts.limitInputPixels ?? MAX_INPUT_PIXELS,
+        failOn: 'truncated',
+        sequentialRead: true,
+        ...(opts.density ? { density: opts.density } : {}),
+        ...(opts.animated ? { animated: true } : {}),
+      }),
+  };
+}
