@@ -15,7 +15,6 @@
  * transformations) before a single pixel is decoded: a pixel bomb is refused
  * from the header, as for every other image.
  */
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { MAX_INPUT_PIXELS } from '../../shared/profiles/image.ts';
 import { OriginError } from '../core/errors.ts';
@@ -55,12 +54,12 @@ export interface DecodedHeif {
   hasAlpha: boolean;
 }
 
-/** Decodes the primary image of a local HEIF file. */
-export async function decodeHeif(file: string, maxPixels = MAX_INPUT_PIXELS): Promise<DecodedHeif> {
+/** Decodes the primary image of a HEIF file's bytes. */
+export async function decodeHeif(bytes: Uint8Array, maxPixels = MAX_INPUT_PIXELS): Promise<DecodedHeif> {
   const lib = libheif();
   await lib.ready;
   const decoder = new lib.HeifDecoder();
-  const images = decoder.decode(await readFile(file));
+  const images = decoder.decode(bytes);
   try {
     // libheif-js logs and returns [] for anything it cannot parse.
     const image = images.find((i) => i.is_primary()) ?? images[0];

@@ -7,7 +7,9 @@
 import { readFile } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
 import { HEIF_TYPES, MAX_INPUT_PIXELS } from '../../shared/profiles/image.ts';
+import { OriginError } from '../core/errors.ts';
 import { decodeHeif } from './heif.ts';
+import { heifExif } from './heif-exif.ts';
 import { checkSvg } from './svg.ts';
 
 export interface ImageHeader {
@@ -24,6 +26,8 @@ export interface ImageSource {
   header: ImageHeader;
   /** The file as sharp reads it (path, buffer or raw pixels), with the options it needs. */
   open(opts: { density?: number; animated?: boolean; limitInputPixels?: number }): Sharp;
+  /** The EXIF block as TIFF bytes, where exifr cannot find it in the file itself (HEIF). */
+  exifBytes?: Buffer;
   /** Whether EXIF orientation says how to display it; false for HEIF, whose decoder applied `irot`/`imir`. */
   exifOrientation: boolean;
 }
@@ -32,13 +36,16 @@ export interface ImageSource {
 export async function openSource(file: string, mime: string, damaged: (cause: unknown) => Error): Promise<ImageSource> {
   if (HEIF_TYPES.has(mime)) {
     // The size is checked from the container inside decodeHeif, before any pixel is decoded.
-    const heif = await decodeHeif(file, MAX_INPUT_PIXELS).catch((e: unknown) => {
-      throw (e as { code?: string }).code ? e : damaged(e);
+    const bytes = await readFile(file);
+    const heif = await decodeHeif(bytes, MAX_INPUT_PIXELS).catch((e: unknown) => {
+      throw e instanceof OriginError ? e : damaged(e);
     });
+    const exifBytes = heifExif(bytes);
     const raw = { width: heif.width, height: heif.height, channels: heif.channels };
     return {
       header: { width: heif.width, height: heif.height, format: 'heif' },
       exifOrientation: false,
+      ...(exifBytes ? { exifBytes } : {}),
       open: () => {
         const img = sharp(heif.data, { raw });
         return heif.hasAlpha ? img : img.removeAlpha();

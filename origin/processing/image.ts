@@ -103,7 +103,7 @@ export async function deriveImage(file: string, mime: string, opts: DeriveImageO
   );
   const animation = await animatedPreview(source);
   if (animation.rendition) renditions.push(animation.rendition);
-  const { orientation, ...exif } = isSvg ? {} : await readExif(file);
+  const { orientation, ...exif } = isSvg ? {} : await readExif(source.exifBytes ?? file);
   // In a HEIF the decoder already turned the image (`irot`); its EXIF orientation is not applied on top.
   const turned = source.exifOrientation ? (orientation ?? header.orientation) : undefined;
   const upright = swapsAxes(turned);

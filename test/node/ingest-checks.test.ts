@@ -120,13 +120,17 @@ describe('files without a preview', () => {
     expect([icon.format, icon.width]).toEqual(['png', 256]);
   });
 
-  it('stores an image type sharp cannot decode (HEIC) with the image icon, not an error', async () => {
-    // An HEIF container header with the `heic` brand: a real HEIC as far as sniffing goes.
+  it('refuses a HEIC header with no image in it as corrupt (HEIC is decoded now; real ones: ingest-media.test.ts)', async () => {
+    // An HEIF container header with the `heic` brand: a real HEIC as far as sniffing goes, but no meta box.
     const bytes = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic\0\0\0\0mif1heic', 'latin1'), Buffer.alloc(64)]);
     const id = await uploadAsset(deps, owner, { bytes, declaredType: 'image/heic' });
     expect(await deliver(deps, id, bytes.length)).toEqual([]);
-    expect(await assetRow(handle.db, id)).toMatchObject({ status: 'ready', detectedType: 'image/heic' });
-    expect((await derivativeRows(handle.db, id)).map((r) => r.kind)).toEqual(['icon.png']);
+    expect(await assetRow(handle.db, id)).toMatchObject({
+      status: 'failed',
+      detectedType: 'image/heic',
+      statusReason: 'corrupt: HEIF container has no decodable image',
+    });
+    expect(await derivativeRows(handle.db, id)).toEqual([]);
   });
 
   it('sniffs text declared as an image and gives it the text icon', async () => {
