@@ -9,6 +9,17 @@ import { fileURLToPath } from 'node:url';
 /** The repository root: relative entries and the lock file resolve from here, not from the cwd. */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/**
+ * Prepended to every ESM bundle: CommonJS dependencies call require() at runtime, and
+ * libheif-js (HEIC decoding, bundled with its wasm inside) reads `__dirname` when it
+ * starts in Node; an ES module has neither. test/infra/lambda-bundle.test.ts runs a bundle
+ * made with this banner.
+ */
+export const ESM_BANNER =
+  "import { createRequire } from 'node:module';import { fileURLToPath as __fileURLToPath } from 'node:url';" +
+  'const require = createRequire(import.meta.url);const __filename = __fileURLToPath(import.meta.url);' +
+  "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));";
+
 export interface NodeFunctionProps {
   /** TypeScript entry that exports `handler`; relative paths are from the repository root. */
   readonly entry: string;
@@ -59,8 +70,7 @@ export class NodeFunction extends Construct {
         minify: true,
         sourceMap: true,
         mainFields: ['module', 'main'],
-        // Some CommonJS dependencies call require() at runtime; give the ESM bundle one.
-        banner: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
+        banner: ESM_BANNER,
         // The AWS SDK is bundled, not taken from the runtime's copy: the functions run the
         // SDK version the tests ran (with its checksum settings, origin/core/s3-client.ts), and
         // @aws-sdk/lib-storage need not be in the runtime. It costs ~0.55 MB per bundle

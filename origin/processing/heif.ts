@@ -15,7 +15,6 @@
  * transformations) before a single pixel is decoded: a pixel bomb is refused
  * from the header, as for every other image.
  */
-import { createRequire } from 'node:module';
 import { MAX_INPUT_PIXELS } from '../../shared/profiles/image.ts';
 import { OriginError } from '../core/errors.ts';
 
@@ -35,13 +34,15 @@ interface HeifDecoder {
 interface LibHeif {
   HeifDecoder: new () => HeifDecoder;
   heif_context_free(ctx: number): void;
-  ready?: Promise<unknown>;
 }
 
-let loaded: LibHeif | undefined;
-/** Loaded on first use: the module is ~2 MB of JavaScript and wasm, needed only for HEIF originals. */
-function libheif(): LibHeif {
-  loaded ??= createRequire(import.meta.url)('libheif-js/wasm-bundle') as LibHeif;
+let loaded: Promise<LibHeif> | undefined;
+/**
+ * Loaded on first use: the module is ~2 MB of JavaScript with the wasm inside, needed only for
+ * HEIF originals. A literal import() is what esbuild follows, so the Lambda bundle carries it.
+ */
+function libheif(): Promise<LibHeif> {
+  loaded ??= import('libheif-js/wasm-bundle').then((m) => ((m as { default?: LibHeif }).default ?? m) as LibHeif);
   return loaded;
 }
 
@@ -56,8 +57,7 @@ export interface DecodedHeif {
 
 /** Decodes the primary image of a HEIF file's bytes. */
 export async function decodeHeif(bytes: Uint8Array, maxPixels = MAX_INPUT_PIXELS): Promise<DecodedHeif> {
-  const lib = libheif();
-  await lib.ready;
+  const lib = await libheif();
   const decoder = new lib.HeifDecoder();
   const images = decoder.decode(bytes);
   try {
