@@ -18,7 +18,7 @@ const TTL_SECONDS = 900;
 const HLS_TTL_SECONDS = 3600;
 
 /** Variants tried, in order, for a list thumbnail. */
-export const THUMBNAIL_VARIANTS = ['w320.webp', 'w320.jpg', 'poster.jpg', 'preview.jpg', 'icon.png'] as const;
+export const THUMBNAIL_VARIANTS = ['w320.webp', 'w320.jpg', 'poster.jpg', 'preview.jpg', 'waveform.png', 'icon.png'] as const;
 
 export interface MediaUrl {
   variant: string;

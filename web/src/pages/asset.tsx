@@ -8,6 +8,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Schemas } from '../api/client.ts';
+import { AudioViewer } from '../components/audio-viewer.tsx';
 import { CollectionPicker } from '../components/collection-picker.tsx';
 import { ConfirmAction } from '../components/confirm-action.tsx';
 import { ImageViewer, NoPreview, mediaUrl } from '../components/image-viewer.tsx';
@@ -186,6 +187,33 @@ function Viewer({ asset, name, onMediaError }: { asset: Asset; name: string; onM
       </div>
     );
   }
+  return (
+    <>
+      <MediaViewer asset={asset} name={name} onMediaError={onMediaError} />
+      {asset.statusReason ? (
+        <p class="preview-note muted small" role="note">
+          {previewNote(asset.statusReason)}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+/** A ready asset's `statusReason` says why a preview is missing (`no_preview: …`, `no_animation: …`). */
+const previewNote = (reason: string) =>
+  reason.startsWith('no_animation:')
+    ? `Not animated: ${reason.slice('no_animation:'.length).trim()}`
+    : `No preview: ${reason.replace(/^no_preview:\s*/, '')}`;
+
+function MediaViewer({ asset, name, onMediaError }: { asset: Asset; name: string; onMediaError: () => void }) {
+  const animated = asset.type === 'image' ? mediaUrl(asset.media, 'preview.webp') : null;
+  if (animated) {
+    return (
+      <figure class="image-viewer">
+        <img src={animated} alt={name} class="preview-img" onError={onMediaError} />
+      </figure>
+    );
+  }
   if (asset.type === 'image' && asset.derivatives.some((d) => /^w\d+\.(webp|jpg)$/.test(d.kind))) {
     return <ImageViewer asset={asset} alt={name} onExpired={onMediaError} />;
   }
@@ -212,14 +240,8 @@ function Viewer({ asset, name, onMediaError }: { asset: Asset; name: string; onM
     }
   }
   if (asset.type === 'audio') {
-    const original = mediaUrl(asset.media, 'original');
-    if (original) {
-      return (
-        <figure class="audio-player card">
-          <audio controls preload="metadata" src={original} aria-label={`Audio: ${name}`} onError={onMediaError} />
-        </figure>
-      );
-    }
+    const player = <AudioViewer asset={asset} name={name} onExpired={onMediaError} />;
+    if (mediaUrl(asset.media, 'preview.mp4') || mediaUrl(asset.media, 'original') || mediaUrl(asset.media, 'waveform.png')) return player;
   }
   return <NoPreview asset={asset} />;
 }
