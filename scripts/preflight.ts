@@ -1,6 +1,7 @@
 /**
  * `npm test` needs Debian programs besides node_modules: ffmpeg/ffprobe (the
- * local MediaConvert stand-in), poppler's pdftoppm/pdfinfo (PDF previews),
+ * local MediaConvert stand-in, audio previews), poppler's pdftoppm/pdfinfo (PDF previews),
+ * heif-enc and exiftool (the HEIC fixtures with camera tags and GPS),
  * PostgreSQL's initdb/pg_ctl (the node suites start a real server), Chromium
  * (the browser suites) and, as root, runuser (PostgreSQL refuses to run as
  * root). Without them the suite fails minutes later with dozens of unrelated
@@ -28,7 +29,7 @@ export interface Missing {
 }
 
 /** Install order of the packages in the message (as README and .ci/run name them). */
-const PACKAGES = ['postgresql', 'ffmpeg', 'poppler-utils', 'chromium', 'util-linux'];
+const PACKAGES = ['postgresql', 'ffmpeg', 'poppler-utils', 'libheif-examples', 'libimage-exiftool-perl', 'chromium', 'util-linux'];
 
 function isExecutable(file: string): boolean {
   try {
@@ -64,6 +65,8 @@ export function findMissing(env: NodeJS.ProcessEnv, isRoot: boolean): Missing[] 
   if (video.length) missing.push({ what: video.join(', '), pkg: 'ffmpeg' });
   const pdf = ['pdftoppm', 'pdfinfo'].filter((t) => !onPath(t, envPath));
   if (pdf.length) missing.push({ what: pdf.join(', '), pkg: 'poppler-utils' });
+  if (!onPath('heif-enc', envPath)) missing.push({ what: 'heif-enc', pkg: 'libheif-examples' });
+  if (!onPath('exiftool', envPath)) missing.push({ what: 'exiftool', pkg: 'libimage-exiftool-perl' });
   // The browser suites launch this exact file (test/e2e/support/browser.ts), not whatever is on PATH.
   const chromium = env.CHROMIUM_PATH || '/usr/bin/chromium';
   if (!isExecutable(chromium)) missing.push({ what: `Chromium: ${chromium}`, pkg: 'chromium' });
