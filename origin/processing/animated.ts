@@ -11,15 +11,18 @@ import type { Rendition } from './image.ts';
 
 const ANIMATED_FORMATS = new Set(['gif', 'webp']);
 
-export async function animatedPreview(source: ImageSource): Promise<{ rendition?: Rendition; note?: string }> {
+export async function animatedPreview(
+  source: ImageSource,
+  maxPixels: number = ANIMATED_PREVIEW.maxPixels,
+): Promise<{ rendition?: Rendition; note?: string }> {
   const { width = 0, height = 0, pages = 1, format = '' } = source.header;
   if (pages < 2 || !ANIMATED_FORMATS.has(format)) return {};
   const total = width * height * pages;
-  if (total > ANIMATED_PREVIEW.maxPixels) {
-    return { note: `no_animation: ${pages} frames of ${width}x${height} exceed ${ANIMATED_PREVIEW.maxPixels} pixels; the still is shown` };
+  if (total > maxPixels) {
+    return { note: `no_animation: ${pages} frames of ${width}x${height} exceed ${maxPixels} pixels; the still is shown` };
   }
   const { data, info } = await source
-    .open({ animated: true, limitInputPixels: ANIMATED_PREVIEW.maxPixels })
+    .open({ animated: true, limitInputPixels: maxPixels })
     .resize({ width: ANIMATED_PREVIEW.width, withoutEnlargement: true })
     .webp({ ...ANIMATED_PREVIEW.webp, loop: 0 })
     .toBuffer({ resolveWithObject: true });

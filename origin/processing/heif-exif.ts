@@ -79,7 +79,9 @@ function itemBytes(buf: Buffer, iloc: Box, id: number): Buffer | undefined {
       const offset = uint(buf, at, offsetSize);
       const length = uint(buf, at + offsetSize, lengthSize);
       at += offsetSize + lengthSize;
-      parts.push(buf.subarray(base + offset, length ? base + offset + length : buf.length));
+      const end = length ? base + offset + length : buf.length;
+      if (itemId === id && end > buf.length) return undefined; // cut short: the item is not all there
+      parts.push(buf.subarray(base + offset, end));
     }
     if (itemId === id) return method === 0 ? Buffer.concat(parts) : undefined;
   }
