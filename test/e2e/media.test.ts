@@ -73,8 +73,8 @@ beforeAll(async () => {
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${stack.url}/`);
-  for (const id of Object.values(ids)) expect((await settled(id, 90_000)).status).toBe('ready');
-}, 180_000);
+  for (const id of Object.values(ids)) expect((await settled(id, 150_000)).status).toBe('ready');
+}, 300_000);
 
 afterAll(async () => {
   await ctx?.close();
