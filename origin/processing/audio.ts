@@ -52,7 +52,8 @@ export async function deriveAudio(file: string, tools: AudioTools = {}): Promise
     const run = await runTool(
       ffmpeg,
       [
-        ...['-nostdin', '-hide_banner', '-loglevel', 'error', '-i', file],
+        // Local files only: a crafted input cannot make ffmpeg open URLs or other files (playlists, concat).
+        ...['-nostdin', '-hide_banner', '-loglevel', 'error', '-protocol_whitelist', 'file', '-i', file],
         ...['-filter_complex', `[0:a:0]${filter}[w]`, '-map', '[w]', '-frames:v', '1', '-y', wave],
         ...['-map', '0:a:0', '-vn', '-sn', '-dn', '-map_metadata', '-1', '-c:a', AUDIO_PREVIEW.codec],
         ...['-b:a', String(AUDIO_PREVIEW.bitrate), '-ar', String(AUDIO_PREVIEW.sampleRate), '-ac', String(AUDIO_PREVIEW.channels)],
@@ -85,7 +86,8 @@ interface ProbeJson {
 
 /** Duration, codec and tags; a file without an audio stream is `corrupt`. */
 export async function probe(ffprobe: string, file: string): Promise<AssetMetadata> {
-  const run = await runTool(ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], {
+  const args = ['-v', 'error', '-protocol_whitelist', 'file', '-print_format', 'json', '-show_format', '-show_streams', file];
+  const run = await runTool(ffprobe, args, {
     timeoutMs: 60_000,
     maxOutput: 4 * 1024 * 1024,
   });

@@ -45,13 +45,16 @@ async function settled(assetId: string, timeoutMs: number): Promise<{ status: st
   for (;;) {
     const s = (await (await api(`/api/assets/${assetId}/status`)).json()) as { status: string; reason?: string };
     if (!['pending', 'uploaded', 'processing'].includes(s.status)) return s;
-    if (Date.now() > until) throw new Error(`asset ${assetId} still ${s.status}`);
+    if (Date.now() > until) throw new Error(`asset ${assetId} still ${JSON.stringify(s)}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
 
 beforeAll(async () => {
+  const t0 = Date.now();
+  const mark = (what: string) => process.env.E2E_DEBUG && console.error(`media e2e: ${what} at ${Date.now() - t0} ms`);
   [stack, b] = await Promise.all([startE2eStack(), launchBrowser()]);
+  mark('stack up');
   const reg = await api('/api/auth/register', {
     method: 'POST',
     body: JSON.stringify({ email: user.email, password: user.password, name: 'Media' }),
@@ -66,6 +69,7 @@ beforeAll(async () => {
   ids.heic = await upload('IMG_0001.HEIC', 'image/heic', photo);
   ids.mp3 = await upload('tone.mp3', 'audio/mpeg', song);
   ids.bmp = await upload('paint.bmp', 'image/bmp', bitmap);
+  mark('uploaded');
   ctx = await b.context();
   page = await ctx.newPage();
   await page.goto(`${stack.url}/login`);
@@ -73,7 +77,8 @@ beforeAll(async () => {
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${stack.url}/`);
-  for (const id of Object.values(ids)) expect((await settled(id, 150_000)).status).toBe('ready');
+  const states = await Promise.all(Object.values(ids).map((id) => settled(id, 240_000)));
+  expect(states.map((s) => s.status)).toEqual(['ready', 'ready', 'ready']);
 }, 300_000);
 
 afterAll(async () => {

@@ -39,30 +39,26 @@ beforeAll(async () => {
       detectedType: 'image/bmp',
       statusReason: REASON,
     });
-    await db
-      .insert(derivatives)
-      .values(
-        FILES.map((f) => ({
-          assetId: song,
-          kind: f.kind,
-          key: `${song}/${f.kind}`,
-          contentType: f.contentType,
-          width: f.width,
-          height: f.height,
-          size: f.body.length,
-          status: 'ready' as const,
-        })),
-      );
-    await db
-      .insert(grants)
-      .values({
-        resourceType: 'asset',
-        resourceId: song,
-        principalType: 'user',
-        principalId: viewer,
-        permission: 'view',
-        grantedBy: owner,
-      });
+    await db.insert(derivatives).values(
+      FILES.map((f) => ({
+        assetId: song,
+        kind: f.kind,
+        key: `${song}/${f.kind}`,
+        contentType: f.contentType,
+        width: f.width,
+        height: f.height,
+        size: f.body.length,
+        status: 'ready' as const,
+      })),
+    );
+    await db.insert(grants).values({
+      resourceType: 'asset',
+      resourceId: song,
+      principalType: 'user',
+      principalId: viewer,
+      permission: 'view',
+      grantedBy: owner,
+    });
   });
   for (const f of FILES) await putVariant(song, f.kind, f.body, f.contentType);
 });
