@@ -134,6 +134,27 @@ test('the BMP says why it has no preview', async () => {
   });
 });
 
+test('a view link to the MP3 shows the waveform and plays the preview, with no download', async () => {
+  const res = await api('/api/share-links', {
+    method: 'POST',
+    body: JSON.stringify({ resourceType: 'asset', resourceId: ids.mp3, permission: 'view' }),
+  });
+  expect(res.status).toBe(201);
+  const link = (await res.json()) as { url: string };
+  const token = /^\/s\/([^/]+)\/$/.exec(link.url)![1];
+  const anon = await (await b.context()).newPage();
+  await anon.goto(`${stack.url}/share/${token}`);
+  const audio = anon.locator('.share-audio audio');
+  await audio.waitFor();
+  expect(await anon.locator('.share-video').count()).toBe(0);
+  await expect.poll(() => audio.evaluate((a: HTMLAudioElement) => a.readyState), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+  expect(await audio.evaluate((a: HTMLAudioElement) => Math.round(a.duration))).toBe(3);
+  const wave = anon.locator('.share-audio img.waveform');
+  await expect.poll(() => wave.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: 15_000 }).toBe(1024);
+  expect(await anon.getByRole('link', { name: /Download/ }).count()).toBe(0);
+  await anon.close();
+});
+
 test('no console errors on any page', () => {
   expect(b.errors).toEqual([]);
 });

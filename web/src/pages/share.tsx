@@ -342,6 +342,18 @@ function SharedVideo({ asset, unlock }: { asset: Shared; unlock: Unlock }) {
   );
 }
 
+/** An audio file: its waveform over a stock player of the AAC preview (`preview.mp4`, audio only). */
+function SharedAudio({ asset, unlock }: { asset: Shared; unlock: Unlock }) {
+  const waveform = byVariant(asset.media, 'waveform.png');
+  const preview = byVariant(asset.media, 'preview.mp4');
+  return (
+    <figure class="share-audio">
+      {waveform ? <img class="waveform" src={withUnlock(waveform.url, unlock)} alt="" width={1024} height={160} /> : null}
+      {preview ? <audio controls preload="metadata" src={withUnlock(preview.url, unlock)} aria-label={`Audio: ${asset.filename}`} /> : null}
+    </figure>
+  );
+}
+
 function FileCard({ asset, unlock }: { asset: Shared; unlock: Unlock }) {
   const preview = byVariant(asset.media, 'preview.jpg') ?? byVariant(asset.media, 'icon.png');
   return (
@@ -378,7 +390,9 @@ function LinkFacts({ link }: { link: Info['link'] }) {
 
 function AssetView({ asset, link, unlock }: { asset: Shared; link: Info['link']; unlock: Unlock }) {
   const title = asset.title ?? asset.filename;
-  const video = asset.media.some((m) => m.variant === 'hls/master.m3u8' || m.variant === 'preview.mp4');
+  // An audio file's preview.mp4 has no picture: it gets a player of its own, with its waveform.
+  const audio = asset.media.some((m) => m.variant === 'waveform.png');
+  const video = !audio && asset.media.some((m) => m.variant === 'hls/master.m3u8' || m.variant === 'preview.mp4');
   return (
     <article class="share-asset">
       <div class="share-asset-head">
@@ -391,6 +405,8 @@ function AssetView({ asset, link, unlock }: { asset: Shared; link: Info['link'];
       </div>
       {asset.status !== 'ready' && asset.media.length === 0 ? (
         <p class="muted">This file is still being processed; its preview is not available yet.</p>
+      ) : audio ? (
+        <SharedAudio asset={asset} unlock={unlock} />
       ) : video ? (
         <SharedVideo asset={asset} unlock={unlock} />
       ) : isImage(asset) ? (
