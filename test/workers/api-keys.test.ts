@@ -98,6 +98,21 @@ describe('using a key', () => {
     const { assetId } = (await res.json()) as { assetId: string };
     expect((await withKey(`/api/assets/${assetId}/status`, key.secret)).status).toBe(200);
     await expectCode(await withKey(`/api/assets/${assetId}`, key.secret), 403, 'insufficient_scope');
+
+    // The Companion endpoints (a wildcard middleware authenticates them): the route, not the middleware, decides.
+    const multipart = { filename: 'big.bin', type: 'application/octet-stream', metadata: { size: 12 * 2 ** 20 } };
+    const started = await withKey('/s3/multipart', key.secret, { json: multipart });
+    expect(started.status, await started.clone().text()).toBe(200);
+    const { uploadId, key: objectKey } = (await started.json()) as { uploadId: string; key: string };
+    const part = await withKey(`/s3/multipart/${encodeURIComponent(uploadId)}/1?key=${encodeURIComponent(objectKey)}`, key.secret);
+    expect(part.status, await part.clone().text()).toBe(200);
+    const reader = await createKey(reg.accessToken, ['assets:read']);
+    await expectCode(await withKey('/s3/multipart', reader.secret, { json: multipart }), 403, 'insufficient_scope');
+    await expectCode(
+      await withKey(`/s3/multipart/${encodeURIComponent(uploadId)}/1?key=${encodeURIComponent(objectKey)}`, reader.secret),
+      403,
+      'insufficient_scope',
+    );
   });
 
   it('never manages keys, 2FA, sessions or the password, whatever its scopes', async () => {

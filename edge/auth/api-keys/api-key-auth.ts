@@ -10,6 +10,7 @@
  * `last_used_at` is written at most once a minute per key.
  */
 import type { Context } from 'hono';
+import { matchedRoutes } from 'hono/route';
 import type { AppEnv } from '../../env.ts';
 import { AppError } from '../../errors.ts';
 import { findKeyByPrefix, touchApiKey } from './api-keys-store.ts';
@@ -31,6 +32,16 @@ const invalidKey = () =>
 const insufficientScope = (message: string) =>
   new AppError('insufficient_scope', message, { headers: { 'WWW-Authenticate': `Bearer realm="${REALM}", error="insufficient_scope"` } });
 
+/**
+ * The path of the route that will answer (its handler, not a middleware
+ * mounted on a wildcard such as `/s3/multipart/*`), as registered: the key
+ * of the scope table. Unmatched (the not-found handler): `''`, refused.
+ */
+function handlerPath(c: Context<AppEnv>): string {
+  const handler = matchedRoutes(c).findLast((r) => r.method !== 'ALL');
+  return handler?.path ?? '';
+}
+
 export interface KeyCaller {
   userId: string;
   keyId: string;
@@ -47,7 +58,7 @@ export async function authenticateApiKey(c: Context<AppEnv>, key: string): Promi
     log(c, !prefix ? 'key_malformed' : !row ? 'key_unknown' : !matches ? 'key_wrong_secret' : 'key_unusable');
     throw invalidKey();
   }
-  const decision = keyMayCall(c.req.method, c.req.routePath, row.scopes);
+  const decision = keyMayCall(c.req.method, handlerPath(c), row.scopes);
   if (!decision.ok) {
     log(c, `scope_${decision.reason}`);
     throw insufficientScope(
