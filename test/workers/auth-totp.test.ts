@@ -3,10 +3,10 @@
  * a single-purpose challenge token, replay refusal, recovery codes, disable,
  * and the refusals of each step with nothing changed.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { passwordVersion } from '../../edge/auth/totp/second-step.routes.ts';
-import { recoveryCodes, users, userTotp } from '../../shared/db/schema.ts';
+import { auditLog, recoveryCodes, users, userTotp } from '../../shared/db/schema.ts';
 import { signSecondStepToken } from '../../shared/tokens/index.ts';
 import { call, decodeJwt, errorOf, login, PASSWORD, register, sessionOf } from './support/auth.ts';
 import { keys, party, withDb } from './support/fixtures.ts';
@@ -139,6 +139,14 @@ describe('login with a second factor', () => {
     expect(replay.status).toBe(403);
     expect((await errorOf(replay)).code).toBe('code_replayed');
     expect(replay.headers.get('set-cookie')).toBeNull();
+    // Both refusals are in the audit log (no code in it).
+    const audited = await withDb((db) =>
+      db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.actorId, reg.user.id), eq(auditLog.action, 'auth.second_factor_failed'))),
+    );
+    expect(audited.map((a) => a.detail)).toEqual([{ reason: 'code_replayed', on: 'login' }]);
     // The confirming code (an earlier step) is refused too.
     const old = await call('/api/auth/login/second-factor', {
       json: { challengeToken: await challenge(reg.email, PASSWORD), code: codeOf(secret, usedStep - Math.floor(Date.now() / 30_000)) },

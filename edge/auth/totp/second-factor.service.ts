@@ -8,7 +8,9 @@
  */
 import type { EdgeConfig } from '../../../shared/config.ts';
 import type { Database } from '../../../shared/db/database.ts';
-import { retryLater, AppError } from '../../errors.ts';
+import type { RequestMeta } from '../../api/request-context.ts';
+import { userEvent, writeAudit } from '../../audit/write-audit.ts';
+import { AppError, retryLater } from '../../errors.ts';
 import { ACCOUNT_LIMIT, ADDRESS_LIMIT, addressKey, hit, release, reset } from '../attempt-limit.ts';
 import { normalizeRecoveryCode, recoveryCodeHash } from './recovery-codes.ts';
 import { openSecret } from './secret-box.ts';
@@ -82,4 +84,25 @@ export async function confirmEnrolment(db: Database, config: EdgeConfig, userId:
 export async function secondFactorSucceeded(db: Database, keys: AttemptKeys): Promise<void> {
   await reset(db, keys.account);
   await release(db, keys.address);
+}
+
+/**
+ * Runs `fn` (the transaction that checks a code); a refused code is audited
+ * (`auth.second_factor_failed`, outside the rolled-back transaction) and rethrown.
+ */
+export async function auditingCodeFailure<T>(
+  db: Database,
+  meta: RequestMeta,
+  userId: string,
+  on: 'login' | 'confirm' | 'renew' | 'disable',
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof AppError && (err.code === 'invalid_code' || err.code === 'code_replayed')) {
+      await writeAudit(db, meta, { action: 'auth.second_factor_failed', ...userEvent(userId), detail: { reason: err.code, on } });
+    }
+    throw err;
+  }
 }

@@ -24,7 +24,7 @@ import { sessionSchema } from '../schemas.ts';
 import { sessionBody, signSessionToken } from '../session.ts';
 import { findUserById, publicUser } from '../users.ts';
 import { secondStepBody } from './schemas.ts';
-import { consumeSecondFactor, reserveSecondFactorAttempt, secondFactorSucceeded } from './second-factor.service.ts';
+import { auditingCodeFailure, consumeSecondFactor, reserveSecondFactorAttempt, secondFactorSucceeded } from './second-factor.service.ts';
 
 /** The password version a challenge token is bound to. */
 export const passwordVersion = async (passwordHash: string): Promise<string> => (await sha256Base64Url(passwordHash)).slice(0, 22);
@@ -75,23 +75,14 @@ export const secondStepRoutes = apiRouter().openapi(
     const familyId = crypto.randomUUID();
     const refresh = newRefreshToken();
     const access = await signSessionToken(signer, user.id, familyId);
-    try {
-      await db.transaction(async (tx) => {
+    await auditingCodeFailure(db, meta, user.id, 'login', () =>
+      db.transaction(async (tx) => {
         const used = await consumeSecondFactor(tx, config, user.id, factor, new Date());
         await secondFactorSucceeded(tx, attempt);
         await storeRefreshToken(tx, { userId: user.id, familyId, token: refresh, meta });
         await writeAudit(tx, meta, { action: 'auth.login', ...userEvent(user.id), detail: { familyId, secondFactor: used } });
-      });
-    } catch (err) {
-      if (err instanceof AppError && (err.code === 'invalid_code' || err.code === 'code_replayed')) {
-        await writeAudit(db, meta, {
-          action: 'auth.second_factor_failed',
-          ...userEvent(user.id),
-          detail: { reason: err.code, on: 'login' },
-        });
-      }
-      throw err;
-    }
+      }),
+    );
     setRefreshCookie(c, refresh);
     return c.json(sessionBody(access, publicUser(user)), 200);
   },

@@ -20,7 +20,13 @@ import { endOtherSessions } from '../sessions/sessions-store.ts';
 import { findUserById } from '../users.ts';
 import { newRecoveryCodes, recoveryCodeHash } from './recovery-codes.ts';
 import { confirmBody, disableBody, enrolmentSchema, recoveryCodesSchema, renewCodesBody, totpStatusSchema } from './schemas.ts';
-import { confirmEnrolment, consumeSecondFactor, reserveSecondFactorAttempt, secondFactorSucceeded } from './second-factor.service.ts';
+import {
+  auditingCodeFailure,
+  confirmEnrolment,
+  consumeSecondFactor,
+  reserveSecondFactorAttempt,
+  secondFactorSucceeded,
+} from './second-factor.service.ts';
 import { sealSecret } from './secret-box.ts';
 import { base32Of, newTotpKey, otpauthUri } from './totp-codes.ts';
 import { loadTotp, recoveryCodesLeft, removeTotp, replaceRecoveryCodes, startEnrolment } from './totp-store.ts';
@@ -101,13 +107,15 @@ export const totpRoutes = apiRouter()
       const attempt = await reserveSecondFactorAttempt(db, caller.id, clientKey(c));
       const codes = newRecoveryCodes();
       const hashes = await hashAll(codes);
-      await db.transaction(async (tx) => {
-        await confirmEnrolment(tx, config, caller.id, code, new Date());
-        await replaceRecoveryCodes(tx, caller.id, hashes);
-        const ended = await endOtherSessions(tx, caller.id, caller.sid);
-        await secondFactorSucceeded(tx, attempt);
-        await writeAudit(tx, requestMeta(c), { action: 'auth.totp_enabled', ...userEvent(caller.id), detail: { endedSessions: ended } });
-      });
+      await auditingCodeFailure(db, requestMeta(c), caller.id, 'confirm', () =>
+        db.transaction(async (tx) => {
+          await confirmEnrolment(tx, config, caller.id, code, new Date());
+          await replaceRecoveryCodes(tx, caller.id, hashes);
+          const ended = await endOtherSessions(tx, caller.id, caller.sid);
+          await secondFactorSucceeded(tx, attempt);
+          await writeAudit(tx, requestMeta(c), { action: 'auth.totp_enabled', ...userEvent(caller.id), detail: { endedSessions: ended } });
+        }),
+      );
       return c.json({ recoveryCodes: codes }, 200);
     },
   )
@@ -129,12 +137,14 @@ export const totpRoutes = apiRouter()
       const attempt = await reserveSecondFactorAttempt(db, caller.id, clientKey(c));
       const codes = newRecoveryCodes();
       const hashes = await hashAll(codes);
-      await db.transaction(async (tx) => {
-        await consumeSecondFactor(tx, config, caller.id, { code }, new Date());
-        await replaceRecoveryCodes(tx, caller.id, hashes);
-        await secondFactorSucceeded(tx, attempt);
-        await writeAudit(tx, requestMeta(c), { action: 'auth.recovery_codes_renewed', ...userEvent(caller.id) });
-      });
+      await auditingCodeFailure(db, requestMeta(c), caller.id, 'renew', () =>
+        db.transaction(async (tx) => {
+          await consumeSecondFactor(tx, config, caller.id, { code }, new Date());
+          await replaceRecoveryCodes(tx, caller.id, hashes);
+          await secondFactorSucceeded(tx, attempt);
+          await writeAudit(tx, requestMeta(c), { action: 'auth.recovery_codes_renewed', ...userEvent(caller.id) });
+        }),
+      );
       return c.json({ recoveryCodes: codes }, 200);
     },
   )
@@ -170,12 +180,14 @@ export const totpRoutes = apiRouter()
       await loginSucceeded(db, gate.keys);
       const attempt = await reserveSecondFactorAttempt(db, user.id, clientKey(c));
       const factor = body.code !== undefined ? { code: body.code } : { recoveryCode: body.recoveryCode ?? '' };
-      await db.transaction(async (tx) => {
-        const used = await consumeSecondFactor(tx, config, user.id, factor, new Date());
-        await removeTotp(tx, user.id);
-        await secondFactorSucceeded(tx, attempt);
-        await writeAudit(tx, meta, { action: 'auth.totp_disabled', ...userEvent(user.id), detail: { with: used } });
-      });
+      await auditingCodeFailure(db, meta, user.id, 'disable', () =>
+        db.transaction(async (tx) => {
+          const used = await consumeSecondFactor(tx, config, user.id, factor, new Date());
+          await removeTotp(tx, user.id);
+          await secondFactorSucceeded(tx, attempt);
+          await writeAudit(tx, meta, { action: 'auth.totp_disabled', ...userEvent(user.id), detail: { with: used } });
+        }),
+      );
       return c.body(null, 204);
     },
   );
