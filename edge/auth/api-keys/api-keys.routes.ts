@@ -4,6 +4,7 @@
  * (./route-scopes.ts). A key acts as its user, narrowed to its scopes.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import { BODY_LIMITS } from '../../api/json-body.ts';
 import { requestMeta } from '../../api/request-context.ts';
 import { apiRouter, errorResponses, jsonBody, jsonResponse, signedIn, uuidParam } from '../../api/router.ts';
 import { safeText } from '../../api/text.ts';
@@ -85,7 +86,7 @@ export const apiKeysRoutes = apiRouter()
       summary: 'Create an API key; its secret is in this answer only',
       description: 'Use it as `Authorization: Bearer <secret>` or `X-API-Key: <secret>`.',
       ...signedIn,
-      request: { body: jsonBody(createBody) },
+      request: { body: jsonBody(createBody, { maxBytes: BODY_LIMITS.small }) },
       responses: {
         201: jsonResponse(z.object({ key: keySchema, secret: z.string() }).openapi('ApiKeyCreated'), 'Created'),
         ...errorResponses(400, 401, 403, 409, 413, 415),
