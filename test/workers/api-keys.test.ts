@@ -155,7 +155,7 @@ describe('refused keys', () => {
     const key = await createKey(reg.accessToken, ['assets:read']);
     const secretPart = key.secret.slice(key.prefix.length);
     const wrongSecret = `${key.prefix}${secretPart.startsWith('A') ? 'B' : 'A'}${secretPart.slice(1)}`;
-    for (const bad of ['mpk_aaaaaaaaaa_' + 'A'.repeat(43), wrongSecret, 'mpk_short', 'mpk_' + 'x'.repeat(500)]) {
+    for (const bad of [`mpk_aaaaaaaaaa_${'A'.repeat(43)}`, wrongSecret, 'mpk_short', `mpk_${'x'.repeat(500)}`]) {
       await expectCode(await withKey('/api/assets', bad), 401, 'invalid_api_key');
       await expectCode(await withKey('/api/assets', bad, { bearer: true }), 401, 'invalid_api_key');
     }
