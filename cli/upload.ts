@@ -2,7 +2,8 @@
  * `npm run upload -- <file...>`: uploads files to the platform through the
  * edge, the way a large-file client should.
  *
- * Logs in (MEDIA_EMAIL / MEDIA_PASSWORD or --email / --password, against
+ * Authenticates with an API key (MEDIA_API_KEY, scope `uploads`) or logs in
+ * (MEDIA_EMAIL / MEDIA_PASSWORD or --email / --password, against
  * MEDIA_ENDPOINT or --endpoint, default http://127.0.0.1:8787), sends each
  * file with the multipart endpoints, 4 parts in flight, streaming from disk,
  * with a progress bar; an interrupted run (Ctrl-C, a crash, a lost network)
@@ -28,6 +29,7 @@ const USAGE = `usage: npm run upload -- [options] <file...>
   --endpoint URL      edge URL (MEDIA_ENDPOINT, default http://127.0.0.1:8787)
   --email EMAIL       account (MEDIA_EMAIL)
   --password PW       password (MEDIA_PASSWORD)
+  (or MEDIA_API_KEY   an API key with the uploads scope, instead of email and password)
   --parallel N        parts in flight (default 4)
   --limit-rate RATE   bytes per second over all parts, e.g. 500K, 20M
   --checksum          send the file's SHA-256; the pipeline verifies the stored bytes
@@ -118,12 +120,19 @@ export async function main(argv: string[]): Promise<number> {
   });
   const email = v.email ?? process.env.MEDIA_EMAIL;
   const password = v.password ?? process.env.MEDIA_PASSWORD;
+  const apiKey = v.email || v.password ? undefined : process.env.MEDIA_API_KEY || undefined;
   const parallel = Number(v.parallel);
-  if (v.help || files.length === 0 || !email || !password || !(Number.isInteger(parallel) && parallel >= 1 && parallel <= 16)) {
-    console.error(v.help ? USAGE : `${USAGE}\n\nneeds at least one file, an email and a password; --parallel 1..16`);
+  if (
+    v.help ||
+    files.length === 0 ||
+    (!apiKey && (!email || !password)) ||
+    !(Number.isInteger(parallel) && parallel >= 1 && parallel <= 16)
+  ) {
+    console.error(v.help ? USAGE : `${USAGE}\n\nneeds at least one file, an API key or an email and a password; --parallel 1..16`);
     return v.help ? 0 : 2;
   }
-  const api = new EdgeApi({ endpoint: v.endpoint ?? process.env.MEDIA_ENDPOINT ?? 'http://127.0.0.1:8787', email, password });
+  const endpoint = v.endpoint ?? process.env.MEDIA_ENDPOINT ?? 'http://127.0.0.1:8787';
+  const api = new EdgeApi(apiKey ? { endpoint, apiKey } : { endpoint, email: email!, password: password! });
   const state = await ResumeState.open(v.state ?? process.env.MEDIA_UPLOAD_STATE ?? path.join(os.homedir(), '.media-upload-state.json'));
   const throttle = v['limit-rate'] ? new Throttle(parseRate(v['limit-rate'])) : undefined;
   await api.login();

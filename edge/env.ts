@@ -25,6 +25,8 @@ export interface Bindings {
   /** Secret: `{ "active": kid, "keys": [JWK...] }` (see shared/config.ts). */
   AUTH_SIGNING_KEYS: string;
   AUTH_ISSUER?: string;
+  /** Secret: the key that seals TOTP secrets at rest (shared/config.ts). */
+  MFA_ENCRYPTION_KEY?: string;
   AUTH_AUDIENCE?: string;
   /** Days a soft-deleted asset stays in the trash before it may be purged (default 1826, 5 years). */
   RETENTION_DAYS?: string;
@@ -60,7 +62,7 @@ export interface Variables {
   requestId: string;
   services: Services;
   /** The caller, once `requireUser()` / `optionalUser()` verified an access token (edge/auth/authenticate.ts). */
-  user?: { id: string; sid?: string };
+  user?: { id: string; sid?: string; apiKeyId?: string };
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

@@ -15,7 +15,15 @@ export const errorStatus = {
   /** A valid access token whose session was logged out, revoked, or whose user is disabled (edge/auth/live-session.ts). */
   session_ended: 401,
   password_required: 401,
+  /** An API key that is unknown, revoked or expired, or whose user is disabled (edge/auth/api-keys/). */
+  invalid_api_key: 401,
   forbidden: 403,
+  /** An API key used outside its scopes, or on a route no key may use (edge/auth/api-keys/route-scopes.ts). */
+  insufficient_scope: 403,
+  /** A TOTP or recovery code that is not correct (edge/auth/totp/). */
+  invalid_code: 403,
+  /** A TOTP code whose time step was already used: wait for the next code. */
+  code_replayed: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

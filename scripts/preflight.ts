@@ -3,7 +3,7 @@
  * local MediaConvert stand-in, audio previews), poppler's pdftoppm/pdfinfo (PDF previews),
  * heif-enc and exiftool (the HEIC fixtures with camera tags and GPS),
  * PostgreSQL's initdb/pg_ctl (the node suites start a real server), Chromium
- * (the browser suites) and, as root, runuser (PostgreSQL refuses to run as
+ * (the browser suites), oathtool (a foreign TOTP authenticator) and, as root, runuser (PostgreSQL refuses to run as
  * root). Without them the suite fails minutes later with dozens of unrelated
  * errors, so this runs first and stops in a second with one message naming
  * what is missing and the one line that installs it (the same list `.ci/run`
@@ -29,7 +29,7 @@ export interface Missing {
 }
 
 /** Install order of the packages in the message (as README and .ci/run name them). */
-const PACKAGES = ['postgresql', 'ffmpeg', 'poppler-utils', 'libheif-examples', 'libimage-exiftool-perl', 'chromium', 'util-linux'];
+const PACKAGES = ['postgresql', 'ffmpeg', 'poppler-utils', 'libheif-examples', 'libimage-exiftool-perl', 'chromium', 'oathtool', 'util-linux'];
 
 function isExecutable(file: string): boolean {
   try {
@@ -70,6 +70,7 @@ export function findMissing(env: NodeJS.ProcessEnv, isRoot: boolean): Missing[] 
   // The browser suites launch this exact file (test/e2e/support/browser.ts), not whatever is on PATH.
   const chromium = env.CHROMIUM_PATH || '/usr/bin/chromium';
   if (!isExecutable(chromium)) missing.push({ what: `Chromium: ${chromium}`, pkg: 'chromium' });
+  if (!onPath('oathtool', envPath)) missing.push({ what: 'oathtool', pkg: 'oathtool' });
   if (isRoot && !onPath('runuser', envPath)) missing.push({ what: 'runuser', pkg: 'util-linux' });
   return missing;
 }

@@ -48,6 +48,7 @@ export function secretCommands(outputs: StackOutputs): string[] {
     `npx wrangler secret put DATABASE_RELAY_KEY --env production  # the value of ${from('DbRelayKeySecretArn')}`,
     `npx wrangler secret put S3_ACCESS_KEY_ID --env production    # accessKeyId of ${from('EdgeCredentialsSecretArn')}`,
     `npx wrangler secret put S3_SECRET_ACCESS_KEY --env production # secretAccessKey of ${from('EdgeCredentialsSecretArn')}`,
+    `npx wrangler secret put MFA_ENCRYPTION_KEY --env production  # 32 random bytes, base64url (node -e "console.log(crypto.randomBytes(32).toString('base64url'))"); seals TOTP secrets, keep it: losing it disables every enrolment`,
   ];
 }
 

@@ -105,6 +105,16 @@ export const edgeConfigSchema = storageSchema
      * any APP_ENV but `test` refuses it, so a deployed Worker cannot use it.
      */
     PASSWORD_HASH_COST: z.enum(['standard', 'low']).default('standard'),
+    /**
+     * Secret: 32 random bytes, base64url: the AES-256-GCM key that seals TOTP
+     * secrets at rest (edge/auth/totp/secret-box.ts). Required in production
+     * (2FA routes answer 500 misconfigured without it); local and test runs
+     * derive one from the active signing key when it is unset.
+     */
+    MFA_ENCRYPTION_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 random bytes, base64url (43 characters)')
+      .optional(),
     /** Days a soft-deleted asset stays in the trash before the purge may remove its bytes (default 5 years). */
     RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(1826),
     /** Comma-separated origins allowed by CORS (the SPA's). */

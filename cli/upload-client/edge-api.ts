@@ -2,14 +2,12 @@
  * The edge's upload API as a client sees it: log in, then the Companion-style
  * multipart calls and the status call, each with the Bearer access token. An
  * access token lives 15 minutes and a 5 GB upload may take longer, so a 401
- * logs in again (once) and repeats the call.
+ * logs in again (once) and repeats the call. With an API key (MEDIA_API_KEY)
+ * there is no login: the key is the Bearer credential, and a 401 is final.
  */
 
-export interface Credentials {
-  endpoint: string;
-  email: string;
-  password: string;
-}
+/** A password login, or an API key with the `uploads` scope (sent as Bearer; never expires mid-upload unless revoked). */
+export type Credentials = { endpoint: string } & ({ email: string; password: string } | { apiKey: string });
 
 export interface MultipartStart {
   key: string;
@@ -68,12 +66,24 @@ export class EdgeApi {
   }
 
   async login(): Promise<void> {
+    if ('apiKey' in this.creds) {
+      this.token = this.creds.apiKey;
+      return;
+    }
     const res = await fetch(`${this.endpoint}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: this.creds.email, password: this.creds.password }),
     });
     if (!res.ok) throw await errorOf(res);
+    if (res.status === 202) {
+      await res.body?.cancel();
+      throw new EdgeError(
+        res.status,
+        'second_factor_required',
+        'This account uses two-factor authentication: use an API key (MEDIA_API_KEY).',
+      );
+    }
     this.token = ((await res.json()) as { accessToken: string }).accessToken;
   }
 
@@ -85,7 +95,7 @@ export class EdgeApi {
         headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-      if (res.status === 401 && attempt === 0) {
+      if (res.status === 401 && attempt === 0 && !('apiKey' in this.creds)) {
         await res.body?.cancel();
         await this.login();
         continue;

@@ -11,6 +11,10 @@
  * session check (./live-session.ts, one query), here, in the one place every
  * route authenticates: no route can forget it.
  *
+ * An API key (`Bearer mpk_…` or `X-API-Key`) is checked instead by
+ * ./api-keys/api-key-auth.ts: one query (revocation is immediate, for reads
+ * too) and the route's scope (./api-keys/route-scopes.ts).
+ *
  * A refused token answers 401 with one generic message and a Bearer
  * challenge (./challenge.ts); the reason goes to the log only, with the
  * request id.
@@ -25,13 +29,20 @@ import type { AppEnv } from '../env.ts';
 import { sessionEnded, unauthorized } from './challenge.ts';
 import { liveSessionSql, needsLiveSession, requireLiveSession } from './live-session.ts';
 import { publicUser, type PublicUser } from './users.ts';
+import { authenticateApiKey } from './api-keys/api-key-auth.ts';
+import { looksLikeApiKey } from './api-keys/key-format.ts';
 
 export { unauthorized };
 
 export interface AuthUser {
   id: string;
-  /** The login session (refresh token family) the token was issued for. */
+  /**
+   * The login session (refresh token family) the token was issued for; for an
+   * API key, the key's id (routes that act on sessions are closed to keys).
+   */
   sid: string;
+  /** Set when the caller is an API key (./api-keys/api-key-auth.ts). */
+  apiKeyId?: string;
 }
 
 // RFC 6750 b64token; anything else in an Authorization header is refused.
@@ -49,10 +60,21 @@ function logRefusal(c: Context<AppEnv>, code: string): void {
  */
 export async function optionalUser(c: Context<AppEnv>): Promise<AuthUser | null> {
   const known = c.get('user');
-  if (known?.sid) return { id: known.id, sid: known.sid };
+  if (known?.sid) return { ...known, sid: known.sid };
   const header = c.req.header('authorization');
-  if (header === undefined) return null;
-  const m = BEARER.exec(header);
+  const apiKey = c.req.header('x-api-key');
+  if (header === undefined && apiKey === undefined) return null;
+  const m = header === undefined ? null : BEARER.exec(header);
+  if (apiKey !== undefined || (m && looksLikeApiKey(m[1]!))) {
+    if (apiKey !== undefined && header !== undefined) {
+      logRefusal(c, 'two_credentials');
+      throw unauthorized(true);
+    }
+    const key = await authenticateApiKey(c, apiKey ?? m![1]!);
+    const user: AuthUser = { id: key.userId, sid: key.keyId, apiKeyId: key.keyId };
+    c.set('user', user);
+    return user;
+  }
   if (!m) {
     logRefusal(c, 'authorization_malformed');
     throw unauthorized(true);
@@ -88,7 +110,7 @@ export const requireUser = () =>
 export function currentUser(c: Context<AppEnv>): AuthUser {
   const user = c.get('user');
   if (!user?.sid) throw new Error('currentUser() on a route without requireUser()');
-  return { id: user.id, sid: user.sid };
+  return { ...user, sid: user.sid };
 }
 
 /**
@@ -99,6 +121,12 @@ export function currentUser(c: Context<AppEnv>): AuthUser {
 export async function loadActiveUser(c: Context<AppEnv>): Promise<PublicUser> {
   const caller = currentUser(c);
   const db = c.get('services').db();
+  if (caller.apiKeyId) {
+    // The key lookup has just checked the key and that its user is enabled.
+    const [row] = await db.select().from(users).where(eq(users.id, caller.id)).limit(1);
+    if (!row) throw sessionEnded();
+    return publicUser(row);
+  }
   const [row] = await db
     .select({ user: users, live: liveSessionSql(caller.id, caller.sid) })
     .from(users)

@@ -445,3 +445,62 @@ export const rateCounters = pgTable('rate_counters', {
   windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
   count: integer('count').notNull().default(0),
 });
+
+/**
+ * A user's TOTP second factor (edge/auth/totp/). `secretSealed` is the
+ * RFC 6238 key sealed with AES-256-GCM (edge/auth/totp/secret-box.ts), bound
+ * to the user id; it is never stored in clear. A row with `confirmedAt` null
+ * is an enrolment that has not been confirmed by a code yet and does not
+ * protect the account. `lastUsedStep` is the time step of the last accepted
+ * code: a code is accepted only for a later step (one atomic update), so a
+ * code cannot be replayed within its window.
+ */
+export const userTotp = pgTable('user_totp', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  secretSealed: text('secret_sealed').notNull(),
+  createdAt: createdAt(),
+  confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+  lastUsedStep: bigint('last_used_step', { mode: 'number' }),
+});
+
+/** Single-use recovery codes of the TOTP factor, stored only as SHA-256. */
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    createdAt: createdAt(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('recovery_codes_user_hash_uq').on(t.userId, t.codeHash)],
+);
+
+/**
+ * Scoped API keys (edge/auth/api-keys/). The secret is shown once; the row
+ * keeps a public `prefix` (to find the row and to show the user which key
+ * is which) and the SHA-256 of the whole key. `scopes` is a subset of
+ * `assets:read`, `assets:write`, `uploads`, `sharing`.
+ */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    prefix: text('prefix').notNull(),
+    secretHash: text('secret_hash').notNull(),
+    scopes: text('scopes').array().notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('api_keys_prefix_uq').on(t.prefix), index('api_keys_user_idx').on(t.userId)],
+);

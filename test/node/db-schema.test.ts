@@ -13,6 +13,7 @@ import { openPgliteDatabase } from '../../shared/db/pglite.ts';
 import { assets, derivatives, grants, users } from '../../shared/db/schema.ts';
 
 const TABLES = [
+  'api_keys',
   'asset_tags',
   'assets',
   'audit_log',
@@ -27,10 +28,12 @@ const TABLES = [
   'org_members',
   'orgs',
   'rate_counters',
+  'recovery_codes',
   'refresh_tokens',
   'share_links',
   'tags',
   'uploads',
+  'user_totp',
   'users',
 ];
 

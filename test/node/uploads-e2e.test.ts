@@ -137,13 +137,14 @@ describe('npm run upload', () => {
     kill: () => void;
   }
 
-  function cli(args: string[], creds: { email: string; password: string }, stateFile: string): Run {
+  function cli(args: string[], creds: { email: string; password: string } | { apiKey: string }, stateFile: string): Run {
+    const auth = 'apiKey' in creds ? { MEDIA_API_KEY: creds.apiKey } : { MEDIA_EMAIL: creds.email, MEDIA_PASSWORD: creds.password };
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', 'cli/upload.ts', '--endpoint', env.endpoint, '--state', stateFile, '--verbose', ...args],
       {
         cwd: root,
-        env: { ...process.env, MEDIA_EMAIL: creds.email, MEDIA_PASSWORD: creds.password },
+        env: { ...process.env, MEDIA_EMAIL: '', MEDIA_PASSWORD: '', MEDIA_API_KEY: '', ...auth },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -203,4 +204,26 @@ describe('npm run upload', () => {
     expect(await missing.exited).toBe(1);
     expect(missing.out()).toMatch(/nothing\.bin: upload failed: .*ENOENT/);
   }, 60_000);
+
+  it('uploads with MEDIA_API_KEY (scope uploads) and no password; a key without it fails with a clear error', async () => {
+    const user = await env.register('cli-key');
+    const makeKey = async (scopes: string[]) => {
+      const res = await fetch(`${env.endpoint}/api/auth/api-keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'cli', scopes }),
+      });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { secret: string }).secret;
+    };
+    const file = await randomFile('keyed.bin', 3 * MiB);
+    const run = cli([file], { apiKey: await makeKey(['uploads']) }, path.join(env.dataDir, 's3.json'));
+    const code = await run.exited;
+    expect(code, run.out()).toBe(0);
+    expect(run.out()).toMatch(/keyed\.bin: ready .*\/m\/[0-9a-f-]{36}\/original/);
+
+    const readOnly = cli(['--no-wait', file], { apiKey: await makeKey(['assets:read']) }, path.join(env.dataDir, 's4.json'));
+    expect(await readOnly.exited).toBe(1);
+    expect(readOnly.out()).toContain('does not have the scope');
+  }, 120_000);
 });

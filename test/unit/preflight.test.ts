@@ -70,15 +70,16 @@ describe('npm test preflight', () => {
       '  - heif-enc (package libheif-examples)',
       '  - exiftool (package libimage-exiftool-perl)',
       `  - Chromium: ${env.CHROMIUM_PATH} (package chromium)`,
+      '  - oathtool (package oathtool)',
       ...(isRoot ? ['  - runuser (package util-linux)'] : []),
       'Install them with:',
-      `  ${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends postgresql ffmpeg poppler-utils libheif-examples libimage-exiftool-perl chromium${isRoot ? ' util-linux' : ''}`,
+      `  ${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends postgresql ffmpeg poppler-utils libheif-examples libimage-exiftool-perl chromium oathtool${isRoot ? ' util-linux' : ''}`,
     ];
     expect(res.stderr).toBe(`${lines.join('\n')}\n`);
   }, 60_000);
 
   it('with everything present: exit 0 and silent', async () => {
-    const env = await machine('full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'heif-enc', 'exiftool', 'runuser'], {
+    const env = await machine('full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'heif-enc', 'exiftool', 'oathtool', 'runuser'], {
       postgres: true,
       chromium: true,
     });
@@ -86,9 +87,9 @@ describe('npm test preflight', () => {
   }, 60_000);
 
   it('--packages prints only the packages to install, as .ci/run installs them (nothing when none is missing)', async () => {
-    const partial = await machine('ci-partial', ['ffmpeg', 'ffprobe', 'exiftool', 'runuser'], { postgres: true });
+    const partial = await machine('ci-partial', ['ffmpeg', 'ffprobe', 'exiftool', 'oathtool', 'runuser'], { postgres: true });
     expect(await preflight(partial, ['--packages'])).toEqual({ code: 0, stdout: 'poppler-utils libheif-examples chromium\n', stderr: '' });
-    const full = await machine('ci-full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'heif-enc', 'exiftool', 'runuser'], {
+    const full = await machine('ci-full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'heif-enc', 'exiftool', 'oathtool', 'runuser'], {
       postgres: true,
       chromium: true,
     });
@@ -96,7 +97,7 @@ describe('npm test preflight', () => {
   }, 60_000);
 
   it('names only what is missing, and installs only its packages', async () => {
-    const env = await machine('partial', ['ffmpeg', 'pdftoppm', 'heif-enc', 'exiftool', 'runuser'], { postgres: true, chromium: true });
+    const env = await machine('partial', ['ffmpeg', 'pdftoppm', 'heif-enc', 'exiftool', 'oathtool', 'runuser'], { postgres: true, chromium: true });
     const missing = findMissing(env, isRoot);
     expect(missing).toEqual([
       { what: 'ffprobe', pkg: 'ffmpeg' },
@@ -110,7 +111,7 @@ describe('npm test preflight', () => {
   it('finds PostgreSQL on PATH when the versioned folder is absent; a non-executable file does not count', async () => {
     const env = await machine(
       'pg-on-path',
-      ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'heif-enc', 'exiftool', 'runuser', 'initdb', 'pg_ctl'],
+      ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'heif-enc', 'exiftool', 'oathtool', 'runuser', 'initdb', 'pg_ctl'],
       {
         chromium: true,
       },

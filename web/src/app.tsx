@@ -17,6 +17,7 @@ import { CollectionsPage } from './pages/collections.tsx';
 import { CollectionPage } from './pages/collection.tsx';
 import { SharePage } from './pages/share.tsx';
 import { OrgsPage } from './pages/orgs.tsx';
+import { AccountPage } from './pages/account.tsx';
 import { Spinner } from './components/status.tsx';
 import { InvitationBadge } from './components/my-invitations.tsx';
 
@@ -44,6 +45,7 @@ const routes: Route[] = [
   { pattern: '/collections', page: CollectionsPage, title: 'Collections' },
   { pattern: '/collections/:id', page: CollectionPage, title: 'Collection' },
   { pattern: '/orgs', page: OrgsPage, title: 'Organisations' },
+  { pattern: '/account', page: AccountPage, title: 'Account' },
 ];
 
 export function App() {
@@ -127,6 +129,9 @@ function Frame({ children }: { children: ComponentChildren }) {
               <a href="/orgs" aria-current={here('/orgs')}>
                 Organisations
                 <InvitationBadge />
+              </a>
+              <a href="/account" aria-current={here('/account')}>
+                Account
               </a>
             </nav>
             <form

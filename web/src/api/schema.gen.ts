@@ -5,6 +5,30 @@ export interface Schemas {
   AddGroupMember: {
     userId: string;
   };
+  ApiKey: {
+    id: string;
+    name: string;
+    prefix: string;
+    scopes: Array<"assets:read" | "assets:write" | "uploads" | "sharing">;
+    createdAt: string;
+    expiresAt: string | null;
+    revokedAt: string | null;
+    /** Recorded at most once a minute */
+    lastUsedAt: string | null;
+  };
+  ApiKeyCreate: {
+    name: string;
+    scopes: Array<"assets:read" | "assets:write" | "uploads" | "sharing">;
+    /** Omit or null for a key that does not expire */
+    expiresAt?: string | null;
+  };
+  ApiKeyCreated: {
+    key: Schemas["ApiKey"];
+    secret: string;
+  };
+  ApiKeyList: {
+    keys: Array<Schemas["ApiKey"]>;
+  };
   Asset: Schemas["AssetSummary"] & {
     /** The owner; absent for anonymous callers */
     ownerId?: string;
@@ -288,12 +312,30 @@ export interface Schemas {
     id: string;
     purgeAfter: string;
   };
+  RecoveryCodes: {
+    /** Shown once; each works once */
+    recoveryCodes: Array<string>;
+  };
+  RecoveryCodesRenew: {
+    code: string;
+  };
   SearchHit: Schemas["AssetSummary"] & {
     rank: number;
   };
   SearchPage: {
     items: Array<Schemas["SearchHit"]>;
     nextCursor: string | null;
+  };
+  SecondStepRequest: {
+    challengeToken: string;
+    code?: string;
+    recoveryCode?: string;
+  };
+  SecondStepRequired: {
+    secondFactor: "totp";
+    /** Send with a code to POST /api/auth/login/second-factor; good for 5 minutes */
+    challengeToken: string;
+    expiresIn: number;
   };
   SentInvitation: {
     id: string;
@@ -308,6 +350,22 @@ export interface Schemas {
     /** Seconds until the access token expires. */
     expiresIn: number;
     user: Schemas["User"];
+  };
+  SessionItem: {
+    id: string;
+    /** The session of the access token that asked */
+    current: boolean;
+    createdAt: string;
+    /** Last sign-in or token refresh (a refresh happens at most every 15 minutes of use) */
+    lastUsedAt: string;
+    client: string;
+    address: string | null;
+  };
+  SessionList: {
+    sessions: Array<Schemas["SessionItem"]>;
+  };
+  SessionsEnded: {
+    ended: number;
   };
   SharedAsset: {
     id: string;
@@ -381,6 +439,25 @@ export interface Schemas {
   TagPage: {
     items: Array<Schemas["Tag"]>;
     nextCursor: string | null;
+  };
+  TotpConfirm: {
+    code: string;
+  };
+  TotpDisable: {
+    password: string;
+    code?: string;
+    recoveryCode?: string;
+  };
+  TotpEnrolment: {
+    /** The key in base32, for typing into an app */
+    secret: string;
+    /** otpauth:// URI for a QR code */
+    uri: string;
+  };
+  TotpStatus: {
+    enabled: boolean;
+    pending: boolean;
+    recoveryCodesLeft: number;
   };
   TrashItem: Schemas["AssetSummary"] & {
     deletedAt: string;
@@ -497,6 +574,24 @@ export interface Operations {
       nextCursor: string | null;
     };
   };
+  "GET /api/auth/api-keys": {
+    path: never;
+    query: never;
+    body: never;
+    response: Schemas["ApiKeyList"];
+  };
+  "POST /api/auth/api-keys": {
+    path: never;
+    query: never;
+    body: Schemas["ApiKeyCreate"];
+    response: Schemas["ApiKeyCreated"];
+  };
+  "DELETE /api/auth/api-keys/{id}": {
+    path: { id: string };
+    query: never;
+    body: never;
+    response: void;
+  };
   "POST /api/auth/login": {
     path: never;
     query: never;
@@ -504,6 +599,12 @@ export interface Operations {
       email: string;
       password: string;
     };
+    response: Schemas["Session"] | Schemas["SecondStepRequired"];
+  };
+  "POST /api/auth/login/second-factor": {
+    path: never;
+    query: never;
+    body: Schemas["SecondStepRequest"];
     response: Schemas["Session"];
   };
   "POST /api/auth/logout": {
@@ -536,6 +637,54 @@ export interface Operations {
       name: string;
     };
     response: Schemas["Session"];
+  };
+  "GET /api/auth/sessions": {
+    path: never;
+    query: never;
+    body: never;
+    response: Schemas["SessionList"];
+  };
+  "DELETE /api/auth/sessions/{id}": {
+    path: { id: string };
+    query: never;
+    body: never;
+    response: void;
+  };
+  "POST /api/auth/sessions/end-others": {
+    path: never;
+    query: never;
+    body: never;
+    response: Schemas["SessionsEnded"];
+  };
+  "GET /api/auth/totp": {
+    path: never;
+    query: never;
+    body: never;
+    response: Schemas["TotpStatus"];
+  };
+  "POST /api/auth/totp/confirm": {
+    path: never;
+    query: never;
+    body: Schemas["TotpConfirm"];
+    response: Schemas["RecoveryCodes"];
+  };
+  "POST /api/auth/totp/disable": {
+    path: never;
+    query: never;
+    body: Schemas["TotpDisable"];
+    response: void;
+  };
+  "POST /api/auth/totp/enrol": {
+    path: never;
+    query: never;
+    body: never;
+    response: Schemas["TotpEnrolment"];
+  };
+  "POST /api/auth/totp/recovery-codes": {
+    path: never;
+    query: never;
+    body: Schemas["RecoveryCodesRenew"];
+    response: Schemas["RecoveryCodes"];
   };
   "GET /api/collections": {
     path: never;

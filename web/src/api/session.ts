@@ -11,6 +11,7 @@ import type { Operations, Schemas } from './schema.gen.ts';
 import { signal } from './signal.ts';
 
 export type User = Schemas['User'];
+export type SecondStep = Schemas['SecondStepRequired'];
 type SessionBody = Schemas['Session'];
 type Body<K extends 'POST /api/auth/login' | 'POST /api/auth/register'> = Operations[K]['body'];
 
@@ -127,11 +128,27 @@ export const session = {
     }
     await refreshOnce(null);
   },
-  async login(email: string, password: string): Promise<User> {
+  /** Signs in, or answers the challenge of an account with two-factor authentication (then call `secondFactor`). */
+  async login(email: string, password: string): Promise<User | SecondStep> {
     const res = await post('/api/auth/login', { email, password } satisfies Body<'POST /api/auth/login'>);
+    if (!res.ok) await fail(res);
+    if (res.status === 202) return (await res.json()) as SecondStep;
+    accept((await res.json()) as SessionBody);
+    return currentUser.get()!;
+  },
+  /** The login's second step: a code of the authenticator app, or a recovery code. */
+  async secondFactor(challengeToken: string, factor: { code: string } | { recoveryCode: string }): Promise<User> {
+    const res = await post('/api/auth/login/second-factor', {
+      challengeToken,
+      ...factor,
+    } satisfies Operations['POST /api/auth/login/second-factor']['body']);
     if (!res.ok) await fail(res);
     accept((await res.json()) as SessionBody);
     return currentUser.get()!;
+  },
+  /** After a password change: the answer is a fresh session (every other one ended). */
+  adopt(body: SessionBody): void {
+    accept(body);
   },
   async register(email: string, password: string, name: string): Promise<User> {
     const res = await post('/api/auth/register', { email, password, name } satisfies Body<'POST /api/auth/register'>);

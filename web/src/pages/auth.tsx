@@ -1,4 +1,5 @@
 /** Sign in and create account. */
+import { useState } from 'preact/hooks';
 import { AuthError, session } from '../api/session.ts';
 import { ErrorBanner } from '../components/status.tsx';
 import { useAction } from '../components/use-action.ts';
@@ -25,6 +26,8 @@ function fieldErrors(err: unknown): Record<string, string> {
 
 export function LoginPage({ query }: Props) {
   const { busy, error, run } = useAction();
+  const [challenge, setChallenge] = useState<string | null>(null);
+  if (challenge) return <SecondStepForm challenge={challenge} onRestart={() => setChallenge(null)} next={nextOf(query)} />;
   return (
     <section class="auth-card">
       <h1>Sign in</h1>
@@ -33,8 +36,9 @@ export function LoginPage({ query }: Props) {
           e.preventDefault();
           const f = new FormData(e.currentTarget);
           void run(async () => {
-            await session.login(String(f.get('email')), String(f.get('password')));
-            navigate(nextOf(query), { replace: true });
+            const result = await session.login(String(f.get('email')), String(f.get('password')));
+            if ('challengeToken' in result) setChallenge(result.challengeToken);
+            else navigate(nextOf(query), { replace: true });
           });
         }}
       >
@@ -49,6 +53,47 @@ export function LoginPage({ query }: Props) {
       </form>
       <p>
         New here? <a href={`/register${query.get('next') ? `?next=${encodeURIComponent(nextOf(query))}` : ''}`}>Create an account</a>
+      </p>
+    </section>
+  );
+}
+
+/** The second step of a login with two-factor authentication. */
+function SecondStepForm({ challenge, next, onRestart }: { challenge: string; next: string; onRestart: () => void }) {
+  const { busy, error, run } = useAction();
+  const [recovery, setRecovery] = useState(false);
+  const expired = error instanceof AuthError && error.status === 401;
+  return (
+    <section class="auth-card">
+      <h1>Two-factor authentication</h1>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          const value = String(new FormData(e.currentTarget).get('code'));
+          void run(async () => {
+            await session.secondFactor(challenge, recovery ? { recoveryCode: value } : { code: value });
+            navigate(next, { replace: true });
+          });
+        }}
+      >
+        <ErrorBanner error={error} />
+        <label for="second-factor-code">{recovery ? 'Recovery code' : 'Code from your authenticator app'}</label>
+        {recovery ? (
+          <input id="second-factor-code" name="code" autocomplete="off" required maxLength={64} />
+        ) : (
+          <input id="second-factor-code" name="code" inputMode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" required />
+        )}
+        <button type="submit" disabled={busy || expired}>
+          {busy ? 'Checking…' : 'Verify'}
+        </button>
+      </form>
+      <p>
+        <button type="button" class="link" onClick={() => setRecovery(!recovery)}>
+          {recovery ? 'Use the authenticator app' : 'Use a recovery code'}
+        </button>{' '}
+        <button type="button" class="link" onClick={onRestart}>
+          Start over
+        </button>
       </p>
     </section>
   );

@@ -1,0 +1,25 @@
+/** The account page: two-factor authentication, signed-in sessions, API keys. */
+import { ApiKeys } from '../components/api-keys.tsx';
+import { SessionsList } from '../components/sessions-list.tsx';
+import { TwoFactor } from '../components/two-factor.tsx';
+import '../styles/account.css';
+
+export function AccountPage() {
+  return (
+    <section class="account">
+      <h1>Account</h1>
+      <section aria-labelledby="account-2fa">
+        <h2 id="account-2fa">Two-factor authentication</h2>
+        <TwoFactor />
+      </section>
+      <section aria-labelledby="account-sessions">
+        <h2 id="account-sessions">Signed-in sessions</h2>
+        <SessionsList />
+      </section>
+      <section aria-labelledby="account-keys">
+        <h2 id="account-keys">API keys</h2>
+        <ApiKeys />
+      </section>
+    </section>
+  );
+}
