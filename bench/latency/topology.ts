@@ -27,6 +27,7 @@ import { startPostgresServer } from '../../local/postgres-server.ts';
 import { startWsRelay } from '../../local/ws-relay.ts';
 import { startS3Process } from '../s3-server-process.ts';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.ts';
+import { startLoginRelay } from './login-relay.ts';
 import { startHttpDelayProxy, type HttpDelayProxy } from './http-delay-proxy.ts';
 import { emptyPgCounts, pgCounter, type PgCounts } from './pg-counter.ts';
 
@@ -48,7 +49,7 @@ export interface Topology {
   close(): Promise<void>;
 }
 
-export async function startTopology(opts: { handshakeRtts: number }): Promise<Topology> {
+export async function startTopology(opts: { handshakeRtts: number; relayLogin?: boolean }): Promise<Topology> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-latency-'));
   const closers: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
   const close = async () => {
@@ -64,7 +65,21 @@ export async function startTopology(opts: { handshakeRtts: number }): Promise<To
     closers.push(() => pgTap.close());
     const relay = await startWsRelay({ port: 0, allow: [`127.0.0.1:${pgTap.port}`, `127.0.0.1:${pgServer.port}`], key: relayKey });
     closers.push(() => relay.close());
-    const dbLink = await startDelayProxy({ target: { host: '127.0.0.1', port: relay.port }, handshakeRtts: opts.handshakeRtts });
+    // Option (c): a relay that logs in itself (./login-relay.ts), in front of the same counted path.
+    const loginRelay = opts.relayLogin
+      ? await startLoginRelay({
+          target: { host: '127.0.0.1', port: pgTap.port },
+          user: 'postgres',
+          password,
+          database: 'bench',
+          key: relayKey,
+        })
+      : null;
+    if (loginRelay) closers.push(() => loginRelay.close());
+    const dbLink = await startDelayProxy({
+      target: { host: '127.0.0.1', port: loginRelay?.port ?? relay.port },
+      handshakeRtts: opts.handshakeRtts,
+    });
     closers.push(() => dbLink.close());
     const s3 = await startS3Process({
       directory: path.join(dir, 's3'),
@@ -96,7 +111,11 @@ export async function startTopology(opts: { handshakeRtts: number }): Promise<To
       S3_BUCKET_RAW: 'raw',
       S3_BUCKET_DERIVATIVES: 'derivatives',
       S3_FORCE_PATH_STYLE: 'true',
-      DATABASE_URL: directUrl.replace(`:${pgServer.port}/`, `:${pgTap.port}/`),
+      // With the relay logging in, the Worker holds no database password.
+      DATABASE_URL: directUrl
+        .replace(`:${pgServer.port}/`, `:${pgTap.port}/`)
+        .replace(opts.relayLogin ? `:${password}@` : '\0', ':unused@'),
+      DATABASE_RELAY_LOGIN: opts.relayLogin ? 'true' : 'false',
       DATABASE_WS_PROXY: `127.0.0.1:${dbLink.port}/v1`,
       DATABASE_WS_SECURE: 'false',
       DATABASE_RELAY_KEY: relayKey,
