@@ -23,6 +23,8 @@ export interface World {
   /** The owner's private asset the viewer may view (grant) and the share link names. */
   assetId: string;
   publicId: string;
+  /** A private asset of the owner's that the viewer cannot see. */
+  privateId: string;
   shareToken: string;
 }
 
@@ -90,7 +92,7 @@ export async function seedWorld(t: Topology, libraryRows = 40): Promise<World> {
   for (const id of ids.slice(0, 2)) {
     await storage.put('derivatives', derivativeKey(id, 'w320.webp'), small, { contentType: 'image/webp' });
   }
-  const [assetId, publicId] = ids as [string, string];
+  const [assetId, publicId, privateId] = ids as [string, string, string];
   await db.insert(grants).values({
     resourceType: 'asset',
     resourceId: assetId,
@@ -104,5 +106,5 @@ export async function seedWorld(t: Topology, libraryRows = 40): Promise<World> {
     json: { resourceType: 'asset', resourceId: assetId, permission: 'view' },
   });
   if (link.res.status !== 201) throw new Error(`share link: ${link.res.status} ${new TextDecoder().decode(link.body)}`);
-  return { owner, viewer, assetId, publicId, shareToken: json(link.body).token };
+  return { owner, viewer, assetId, publicId, privateId, shareToken: json(link.body).token };
 }
