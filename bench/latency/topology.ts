@@ -100,6 +100,9 @@ export async function startTopology(opts: { handshakeRtts: number; relayLogin?: 
     closers.push(() => db.close());
     await applyMigrations(db.db, 'neon');
 
+    const counted = directUrl.replace(`:${pgServer.port}/`, `:${pgTap.port}/`);
+    // With the relay logging in, the Worker holds no database password.
+    const workerDbUrl = opts.relayLogin ? counted.replace(`:${password}@`, ':unused@') : counted;
     const key = await generateSigningKey();
     const keys = await KeySet.fromJwks(key);
     const bindings: Record<string, string> = {
@@ -111,10 +114,7 @@ export async function startTopology(opts: { handshakeRtts: number; relayLogin?: 
       S3_BUCKET_RAW: 'raw',
       S3_BUCKET_DERIVATIVES: 'derivatives',
       S3_FORCE_PATH_STYLE: 'true',
-      // With the relay logging in, the Worker holds no database password.
-      DATABASE_URL: directUrl
-        .replace(`:${pgServer.port}/`, `:${pgTap.port}/`)
-        .replace(opts.relayLogin ? `:${password}@` : '\0', ':unused@'),
+      DATABASE_URL: workerDbUrl,
       DATABASE_RELAY_LOGIN: opts.relayLogin ? 'true' : 'false',
       DATABASE_WS_PROXY: `127.0.0.1:${dbLink.port}/v1`,
       DATABASE_WS_SECURE: 'false',
