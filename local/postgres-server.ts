@@ -5,12 +5,19 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+
+/** The uid and gid of the `postgres` user. */
+async function postgresIds(): Promise<[number, number]> {
+  const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
+  const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
+  return [uid, gid];
+}
 
 export interface PostgresServer {
   url: string;
@@ -30,7 +37,17 @@ export function findPostgresBin(): string | null {
   return which.status === 0 ? path.dirname(which.stdout.trim()) : null;
 }
 
-export async function startPostgresServer(opts: { port: number }): Promise<PostgresServer> {
+export interface PostgresServerOptions {
+  port: number;
+  /**
+   * The `postgres` role's password. Given, TCP logins must pass SCRAM-SHA-256
+   * (as RDS Proxy demands; the socket stays trust for pg_ctl); absent, every
+   * login is trusted.
+   */
+  password?: string;
+}
+
+export async function startPostgresServer(opts: PostgresServerOptions): Promise<PostgresServer> {
   const bin = findPostgresBin();
   if (!bin) {
     throw new Error('PostgreSQL is not installed: `apt-get install -y postgresql` (see .ci/run)');
@@ -41,15 +58,16 @@ export async function startPostgresServer(opts: { port: number }): Promise<Postg
     if (asRoot) return run('runuser', ['-u', 'postgres', '--', path.join(bin, file), ...args]);
     return run(path.join(bin, file), args);
   };
-  if (asRoot) {
-    const { uid, gid } = await run('id', ['-u', 'postgres']).then(async (u) => ({
-      uid: Number(u.stdout.trim()),
-      gid: Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
-    }));
-    await chown(dir, uid, gid);
-  }
+  if (asRoot) await chown(dir, ...(await postgresIds()));
   const data = path.join(dir, 'data');
-  await cmd('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+  const auth = ['--auth=trust'];
+  if (opts.password !== undefined) {
+    const pwfile = path.join(dir, 'pwfile');
+    await writeFile(pwfile, `${opts.password}\n`, { mode: 0o600 });
+    if (asRoot) await chown(pwfile, ...(await postgresIds()));
+    auth.splice(0, 1, '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`);
+  }
+  await cmd('initdb', ['-D', data, '-U', 'postgres', ...auth, '--no-sync', '-E', 'UTF8']);
   await cmd('pg_ctl', [
     '-D',
     data,
@@ -61,7 +79,10 @@ export async function startPostgresServer(opts: { port: number }): Promise<Postg
     'start',
   ]);
   return {
-    url: `postgres://postgres@127.0.0.1:${opts.port}/postgres`,
+    url:
+      opts.password === undefined
+        ? `postgres://postgres@127.0.0.1:${opts.port}/postgres`
+        : `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/postgres`,
     host: '127.0.0.1',
     port: opts.port,
     async close() {

@@ -39,6 +39,13 @@ export const databaseSchema = z.object({
   DATABASE_WS_SECURE: bool.default(true),
   /** Secret: the relay's caller-proof key (shared/db/relay-token.ts); the relay refuses connections without it. */
   DATABASE_RELAY_KEY: relayKey,
+  /**
+   * The relay logs in to Postgres itself (its own credential), so the driver
+   * pipelines its start-up with the first query instead of waiting for each
+   * SCRAM step (docs/architecture.md, "Round trips to the region"). Off by
+   * default: the relays of this repository do not do it yet (bench/latency/login-relay.ts measures it).
+   */
+  DATABASE_RELAY_LOGIN: bool.default(false),
 });
 
 /**

@@ -1,13 +1,18 @@
 /**
- * Loads the facts shared/policy/access.ts decides on: the asset with the
- * collections holding it (one query), then the grants that can matter —
- * every unexpired manage grant on the asset and those collections, and the
- * caller's own — with the memberships of everyone whose decisions the
- * policy weighs (one query). An owner asking about their own asset needs
- * only the first.
+ * Loads the facts shared/policy/access.ts decides on, in ONE statement (each
+ * statement is a round trip from the edge to the region, docs/benchmarks.md):
+ * the asset, the live collections holding it (with who put it there), and —
+ * unless the caller owns it, when nothing can outrank ownership — the grants
+ * that can matter (every unexpired manage grant on the asset and those
+ * collections, and the caller's own) with the memberships of everyone whose
+ * decisions the policy weighs (the caller, grantors, adders, publishers, the
+ * link's creator). Callers may select more columns of the asset row in the
+ * same statement (`extra`: the asset detail, a share link's row).
  */
-import { eq, sql, type SQL } from 'drizzle-orm';
+import { eq, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
+import type { SelectedFieldsFlat } from 'drizzle-orm/pg-core';
+import type { SelectResultFields } from 'drizzle-orm/query-builders/select.types';
 import { assets } from '../../shared/db/schema.ts';
 import { rowsOf } from '../../shared/db/sql-rows.ts';
 import { reachesUser } from './visible-assets.ts';
@@ -35,40 +40,133 @@ interface JsonCollection {
 
 const toCollection = (c: JsonCollection): CollectionFacts => ({ ...c, deletedAt: c.deletedAt === null ? null : new Date(c.deletedAt) });
 
-/** The asset and the live collections holding it (with who put it there), or null when there is no such asset. */
-export async function loadAsset(db: Database, assetId: string): Promise<AssetRecord | null> {
+/** The live collections holding the asset in scope (`"assets"`), with who put it there. */
+const placementsSql = sql<{ addedBy: string | null; collection: JsonCollection }[] | null>`(
+  select json_agg(json_build_object('addedBy', ci.added_by, 'collection', json_build_object(
+    'id', col.id, 'ownerId', col.owner_id, 'visibility', col.visibility,
+    'visibilitySetBy', col.visibility_set_by, 'deletedAt', col.deleted_at)))
+  from collection_items ci join collections col on col.id = ci.collection_id
+  where ci.asset_id = "assets"."id" and col.deleted_at is null)`;
+
+/** The grant condition for the asset in scope: on the asset itself, or on a live collection holding it. */
+const assetResourcesSql = sql`((g.resource_type = 'asset' and g.resource_id = "assets"."id")
+  or (g.resource_type = 'collection' and g.resource_id in (
+    select ci.collection_id from collection_items ci join collections col on col.id = ci.collection_id
+    where ci.asset_id = "assets"."id" and col.deleted_at is null)))`;
+
+/** Whose decisions about the asset in scope the policy weighs, besides grantors: publishers, adders, the link's creator. */
+const assetDecidersSql = (linkCreator: SQL) => sql`(
+  select "assets"."visibility_set_by" union select ${linkCreator}
+  union select x.id from collection_items ci join collections col on col.id = ci.collection_id,
+    lateral (values (ci.added_by), (col.visibility_set_by)) as x(id)
+  where ci.asset_id = "assets"."id" and col.deleted_at is null)`;
+
+/** Who the request comes from, for the loader: a user, or a link holder (the link's creator is a decider). */
+export interface FactsAsker {
+  userId: string | null;
+  /** The link's creator: an id, or SQL that yields it (a subquery on share_links, same statement). */
+  linkCreator?: string | SQLWrapper | null;
+}
+
+export interface LoadedAsset<E> {
+  asset: AssetRecord;
+  facts: AccessFacts;
+  extra: E;
+}
+
+const asUuid = (v: string | SQLWrapper | null | undefined): SQL =>
+  v === null || v === undefined ? sql`null::uuid` : typeof v === 'string' ? sql`${v}::uuid` : sql`(${v})::uuid`;
+
+/**
+ * The asset, its placements and the access facts (one statement), plus the
+ * `extra` columns selected from the same row; null when there is no such
+ * asset. An owner's grants are not looked up (the CASE skips the subquery).
+ */
+export async function loadAssetFacts<E extends SelectedFieldsFlat = Record<never, never>>(
+  db: Database,
+  assetId: string,
+  who: FactsAsker,
+  now: Date,
+  extra?: E,
+): Promise<LoadedAsset<SelectResultFields<E>> | null> {
+  const userId = who.userId;
+  const grantsAndPeople = grantsAndPeopleSql(userId, assetResourcesSql, assetDecidersSql(asUuid(who.linkCreator)), now);
+  const owns = userId === null ? sql`false` : sql`"assets"."owner_id" = ${userId}::uuid`;
+  const access = {
+    id: assets.id,
+    ownerId: assets.ownerId,
+    visibility: assets.visibility,
+    visibilitySetBy: assets.visibilitySetBy,
+    deletedAt: assets.deletedAt,
+    filename: assets.filename,
+    status: assets.status,
+    placements: placementsSql,
+    facts: sql<JsonFacts | null>`(case when ${owns} then null else ${grantsAndPeople} end)`,
+  };
+  // Nested selections keep the caller's column names apart from the gate's.
   const [row] = await db
-    .select({
-      id: assets.id,
-      ownerId: assets.ownerId,
-      visibility: assets.visibility,
-      visibilitySetBy: assets.visibilitySetBy,
-      deletedAt: assets.deletedAt,
-      filename: assets.filename,
-      status: assets.status,
-      // Qualified by hand: drizzle renders columns inside sql`` unqualified, and both tables have id/deleted_at.
-      placements: sql<{ addedBy: string | null; collection: JsonCollection }[]>`coalesce((
-        select json_agg(json_build_object('addedBy', ci.added_by, 'collection', json_build_object(
-          'id', col.id, 'ownerId', col.owner_id, 'visibility', col.visibility,
-          'visibilitySetBy', col.visibility_set_by, 'deletedAt', col.deleted_at)))
-        from collection_items ci join collections col on col.id = ci.collection_id
-        where ci.asset_id = "assets"."id" and col.deleted_at is null), '[]'::json)`,
-    })
+    .select((extra && Object.keys(extra).length ? { access, extra } : { access }) as { access: typeof access; extra: E })
     .from(assets)
     .where(eq(assets.id, assetId))
     .limit(1);
   if (!row) return null;
-  return { ...row, placements: row.placements.map((p) => ({ addedBy: p.addedBy, collection: toCollection(p.collection) })) };
+  const { placements, facts, ...fields } = row.access;
+  const asset: AssetRecord = {
+    ...fields,
+    placements: (placements ?? []).map((p) => ({ addedBy: p.addedBy, collection: toCollection(p.collection) })),
+  };
+  const accessFacts =
+    facts === null ? { caller: { userId: userId!, groupIds: [], orgIds: [] }, grants: [], people: [] } : toAccessFacts(userId, facts);
+  return { asset, facts: accessFacts, extra: (row.extra ?? {}) as SelectResultFields<E> };
 }
 
 interface JsonGrant extends Omit<GrantFacts, 'expiresAt'> {
   expiresAt: string | null;
 }
 
+interface JsonFacts {
+  grants: JsonGrant[] | null;
+  people: Caller[] | null;
+}
+
+/**
+ * SQL (a json object `{grants, people}`): the unexpired grants on
+ * `resources` (a condition on grants `g`) that are manage grants or reach
+ * the caller, and the memberships of the caller, of `deciders` (a query
+ * yielding user ids) and of every grantor found.
+ */
+function grantsAndPeopleSql(userId: string | null, resources: SQL, deciders: SQL, now: Date): SQL<JsonFacts> {
+  const reachesCaller = userId ? reachesUser(userId) : sql`false`;
+  return sql<JsonFacts>`(
+    with rel as (
+      select g.* from grants g where (${resources})
+        and (g.expires_at is null or g.expires_at > ${now.toISOString()}::timestamptz)
+        and (g.permission = 'manage' or ${reachesCaller})),
+    who as (
+      select d.id from (select ${asUuid(userId)} as id union ${deciders} union select granted_by from rel) d(id)
+      where d.id is not null)
+    select json_build_object(
+      'grants', (select json_agg(json_build_object(
+        'resourceType', r.resource_type, 'resourceId', r.resource_id, 'principalType', r.principal_type,
+        'principalId', r.principal_id, 'permission', r.permission, 'expiresAt', r.expires_at, 'grantedBy', r.granted_by)) from rel r),
+      'people', (select json_agg(json_build_object(
+        'userId', w.id,
+        'groupIds', coalesce((select array_agg(gm.group_id) from group_members gm where gm.user_id = w.id), '{}'),
+        'orgIds', coalesce((select array_agg(om.org_id) from org_members om where om.user_id = w.id), '{}')))
+       from who w)))`;
+}
+
+function toAccessFacts(userId: string | null, facts: JsonFacts): AccessFacts {
+  const grants = (facts.grants ?? []).map((g) => ({ ...g, expiresAt: g.expiresAt === null ? null : new Date(g.expiresAt) }));
+  const people = facts.people ?? [];
+  const caller = userId ? (people.find((p) => p.userId === userId) ?? { userId, groupIds: [], orgIds: [] }) : null;
+  return { caller, grants, people };
+}
+
 /**
  * The unexpired grants on `resources` (a condition on grants `g`) that are
  * manage grants or reach the caller, and the memberships of the caller and of
- * `deciders` (user ids) and every grantor found.
+ * `deciders` (user ids) and every grantor found. One statement.
  */
 export async function loadGrantsAndPeople(
   db: Database,
@@ -77,65 +175,15 @@ export async function loadGrantsAndPeople(
   deciders: readonly (string | null)[],
   now: Date,
 ): Promise<AccessFacts> {
-  const reachesCaller = userId ? reachesUser(userId) : sql`false`;
-  const ids = [userId, ...deciders].filter((x): x is string => x !== null);
-  const idArray = ids.length
-    ? sql`array[${sql.join(
+  const ids = deciders.filter((x): x is string => x !== null);
+  const decidersSql = ids.length
+    ? sql`select unnest(array[${sql.join(
         ids.map((id) => sql`${id}::uuid`),
         sql`, `,
-      )}]`
-    : sql`array[]::uuid[]`;
-  const [row] = rowsOf<{ grants: JsonGrant[] | null; people: Caller[] | null }>(
-    await db.execute(sql`
-      with rel as (
-        select g.* from grants g where (${resources})
-          and (g.expires_at is null or g.expires_at > ${now.toISOString()}::timestamptz)
-          and (g.permission = 'manage' or ${reachesCaller})),
-      who as (select unnest(${idArray}) as id union select granted_by from rel where granted_by is not null)
-      select
-        (select json_agg(json_build_object(
-          'resourceType', r.resource_type, 'resourceId', r.resource_id, 'principalType', r.principal_type,
-          'principalId', r.principal_id, 'permission', r.permission, 'expiresAt', r.expires_at, 'grantedBy', r.granted_by)) from rel r) as grants,
-        (select json_agg(json_build_object(
-          'userId', w.id,
-          'groupIds', coalesce((select array_agg(gm.group_id) from group_members gm where gm.user_id = w.id), '{}'),
-          'orgIds', coalesce((select array_agg(om.org_id) from org_members om where om.user_id = w.id), '{}')))
-         from who w) as people`),
+      )}])`
+    : sql`select null::uuid`;
+  const [row] = rowsOf<{ facts: JsonFacts }>(
+    await db.execute(sql`select ${grantsAndPeopleSql(userId, resources, decidersSql, now)} as facts`),
   );
-  const grants = (row?.grants ?? []).map((g) => ({ ...g, expiresAt: g.expiresAt === null ? null : new Date(g.expiresAt) }));
-  const people = row?.people ?? [];
-  const caller = userId ? (people.find((p) => p.userId === userId) ?? { userId, groupIds: [], orgIds: [] }) : null;
-  return { caller, grants, people };
-}
-
-/** The grant condition for an asset: on the asset itself, or on a live collection holding it. */
-export function assetResources(asset: AssetFacts): SQL {
-  const cols = asset.placements.map((p) => p.collection.id);
-  const onCollections = cols.length
-    ? sql` or (g.resource_type = 'collection' and g.resource_id in (${sql.join(
-        cols.map((id) => sql`${id}::uuid`),
-        sql`, `,
-      )}))`
-    : sql``;
-  return sql`(g.resource_type = 'asset' and g.resource_id = ${asset.id}::uuid)${onCollections}`;
-}
-
-/** Whose decisions about this asset the policy weighs, besides grantors: adders, publishers, the link's creator. */
-export const assetDeciders = (asset: AssetFacts, linkCreator?: string | null): (string | null)[] => [
-  asset.visibilitySetBy,
-  linkCreator ?? null,
-  ...asset.placements.flatMap((p) => [p.addedBy, p.collection.visibilitySetBy]),
-];
-
-/** Everything the policy needs about the caller (or a link holder: `userId` null) and the asset. */
-export async function loadAccessFacts(
-  db: Database,
-  userId: string | null,
-  asset: AssetRecord,
-  now: Date,
-  linkCreator?: string | null,
-): Promise<AccessFacts> {
-  // Nothing can outrank ownership: skip the second query.
-  if (userId !== null && userId === asset.ownerId) return { caller: { userId, groupIds: [], orgIds: [] }, grants: [], people: [] };
-  return loadGrantsAndPeople(db, userId, assetResources(asset), assetDeciders(asset, linkCreator), now);
+  return toAccessFacts(userId, row!.facts);
 }

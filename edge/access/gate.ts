@@ -17,7 +17,8 @@
 import type { Database } from '../../shared/db/database.ts';
 import { assetPermission, collectionPermission, includes, type LinkFacts, type Permission } from '../../shared/policy/access.ts';
 import { AppError } from '../errors.ts';
-import { loadAccessFacts, loadAsset, type AssetRecord } from './asset-access.ts';
+import type { SelectedFieldsFlat } from 'drizzle-orm/pg-core';
+import { loadAssetFacts, type AssetRecord, type LoadedAsset } from './asset-access.ts';
 import { loadCollection, loadCollectionFacts, type CollectionRecord } from './collection-access.ts';
 
 /** Who is asking: a signed-in user (their id, validated as a UUID by the verifier), a link holder, or nobody. */
@@ -38,6 +39,16 @@ export interface GateMessages {
 const forbidden = (need: Permission, m: GateMessages, type: string) =>
   new AppError('forbidden', m.forbidden ?? `${m.what ?? `This operation on the ${type}`} needs the ${need} permission.`);
 
+/** What the policy answers on facts already loaded (one statement, ./asset-access.ts). */
+function decideAsset(loaded: LoadedAsset<unknown>, who: Asker, now: Date): { permission: Permission | null; publicView: boolean } {
+  const { asset, facts } = loaded;
+  return {
+    permission: assetPermission({ asset, ...facts, link: who.link ?? null, now }),
+    // Public in effect (made so by someone who may still share it), not merely marked public.
+    publicView: asset.visibility === 'public' && assetPermission({ asset, ...facts, caller: null, link: null, now }) !== null,
+  };
+}
+
 /** The caller's permission on an asset, or null; the asset, or null when there is none. */
 export async function assetPermissionOf(
   db: Database,
@@ -45,15 +56,44 @@ export async function assetPermissionOf(
   who: Asker,
   now: Date,
 ): Promise<{ asset: AssetRecord | null; permission: Permission | null; publicView: boolean }> {
-  const asset = await loadAsset(db, assetId);
-  if (!asset) return { asset, permission: null, publicView: false };
-  const facts = await loadAccessFacts(db, who.userId, asset, now, who.link?.createdBy);
-  return {
-    asset,
-    permission: assetPermission({ asset, ...facts, link: who.link ?? null, now }),
-    // Public in effect (made so by someone who may still share it), not merely marked public.
-    publicView: asset.visibility === 'public' && assetPermission({ asset, ...facts, caller: null, link: null, now }) !== null,
-  };
+  const loaded = await loadAssetFacts(db, assetId, { userId: who.userId, linkCreator: who.link?.createdBy ?? null }, now);
+  if (!loaded) return { asset: null, permission: null, publicView: false };
+  return { asset: loaded.asset, ...decideAsset(loaded, who, now) };
+}
+
+/**
+ * The table above on an asset loaded with {@link loadAssetFacts} (for a
+ * caller that loaded more in the same statement, such as `/s` with its link).
+ */
+export function requireLoadedAsset<E>(
+  loaded: LoadedAsset<E> | null,
+  who: Asker,
+  need: Permission,
+  now: Date,
+  messages: GateMessages = {},
+): { asset: AssetRecord; permission: Permission; publicView: boolean; extra: E } {
+  const decided = loaded ? decideAsset(loaded, who, now) : null;
+  if (!loaded || !decided || decided.permission === null) throw new AppError('not_found', messages.missing ?? 'No such asset.');
+  if (!includes(decided.permission, need)) throw forbidden(need, messages, 'asset');
+  return { asset: loaded.asset, permission: decided.permission, publicView: decided.publicView, extra: loaded.extra };
+}
+
+/**
+ * The asset and `extra` columns of its row, when the caller holds `need` on
+ * it; otherwise the table above. One statement for the asset, the access
+ * facts and the extra columns.
+ */
+export async function requireAssetPermissionWith<E extends SelectedFieldsFlat>(
+  db: Database,
+  assetId: string,
+  who: Asker,
+  need: Permission,
+  now: Date,
+  extra: E,
+  messages: GateMessages = {},
+) {
+  const loaded = await loadAssetFacts(db, assetId, { userId: who.userId, linkCreator: who.link?.createdBy ?? null }, now, extra);
+  return requireLoadedAsset(loaded, who, need, now, messages);
 }
 
 /** The asset, when the caller holds `need` on it; otherwise the table above. */
@@ -65,9 +105,7 @@ export async function requireAssetPermission(
   now: Date,
   messages: GateMessages = {},
 ): Promise<{ asset: AssetRecord; permission: Permission; publicView: boolean }> {
-  const { asset, permission, publicView } = await assetPermissionOf(db, assetId, who, now);
-  if (!asset || permission === null) throw new AppError('not_found', messages.missing ?? 'No such asset.');
-  if (!includes(permission, need)) throw forbidden(need, messages, 'asset');
+  const { asset, permission, publicView } = await requireAssetPermissionWith(db, assetId, who, need, now, {}, messages);
   return { asset, permission, publicView };
 }
 

@@ -10,6 +10,27 @@ export interface ShareLinkRecord extends LinkFacts {
   passwordHash: string | null;
 }
 
+interface JsonShareLink extends Omit<ShareLinkRecord, 'expiresAt' | 'revokedAt'> {
+  expiresAt: string;
+  revokedAt: string | null;
+}
+
+/** SQL (a json object, or null): the link row, for a caller that reads it within a larger statement. */
+export const shareLinkSql = (linkId: string) => sql<JsonShareLink | null>`(
+  select json_build_object('id', l.id, 'resourceType', l.resource_type, 'resourceId', l.resource_id,
+    'permission', l.permission, 'expiresAt', l.expires_at, 'revokedAt', l.revoked_at,
+    'allowDownload', l.allow_download, 'maxDownloads', l.max_downloads, 'downloadCount', l.download_count,
+    'passwordHash', l.password_hash, 'createdBy', l.created_by)
+  from share_links l where l.id = ${linkId}::uuid)`;
+
+/** SQL: the link's creator (a decider of the access policy), within a larger statement. */
+export const linkCreatorSql = (linkId: string) => sql`select l.created_by from share_links l where l.id = ${linkId}::uuid`;
+
+export function toShareLinkRecord(json: JsonShareLink | null): ShareLinkRecord | null {
+  if (!json) return null;
+  return { ...json, expiresAt: new Date(json.expiresAt), revokedAt: json.revokedAt === null ? null : new Date(json.revokedAt) };
+}
+
 export async function loadShareLink(db: Database, linkId: string): Promise<ShareLinkRecord | null> {
   const [row] = await db
     .select({

@@ -9,8 +9,9 @@
  */
 import { Hono } from 'hono';
 import { isAssetId, isVariantPath } from '../../shared/storage/keys.ts';
-import { requireAssetPermission } from '../access/gate.ts';
-import { openUnlockedLink } from '../access/link-gate.ts';
+import type { ShareTokenClaims } from '../../shared/tokens/index.ts';
+import { requireLoadedAsset } from '../access/gate.ts';
+import { openLinkWithAsset } from '../access/link-gate.ts';
 import { countDownload } from '../access/share-link.ts';
 import { queryUnlock } from '../access/share-unlock.ts';
 import { addParamsToPlaylist, isPlaylist } from './hls.ts';
@@ -28,26 +29,25 @@ export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', asy
   const { shareToken, rest } = c.req.param();
   const { storage, db } = c.get('services');
   const now = new Date();
+  // Which asset and variant: the link's own asset, or one named in the path for a collection link.
+  const target = (claims: ShareTokenClaims) => {
+    const slash = rest.indexOf('/');
+    const own = claims.resource.type === 'asset';
+    const assetId = own ? claims.resource.id : slash === -1 ? '' : rest.slice(0, slash);
+    const variant = own ? rest : slash === -1 ? '' : rest.slice(slash + 1);
+    return isAssetId(assetId) && isVariantPath(variant) ? { assetId, variant } : null;
+  };
   // The link gate: token, row (revoked, expired, deleted → 410), then the password —
   // a password-protected link serves nothing, thumbnails included, without proof of it.
-  const { claims, link } = await openUnlockedLink(c, shareToken, now);
-
-  // Which asset and variant: the link's own asset, or one named in the path for a collection link.
-  let assetId: string;
-  let variant: string;
-  if (claims.resource.type === 'asset') {
-    assetId = claims.resource.id;
-    variant = rest;
-  } else {
-    const slash = rest.indexOf('/');
-    assetId = slash === -1 ? '' : rest.slice(0, slash);
-    variant = slash === -1 ? '' : rest.slice(slash + 1);
-  }
-  if (!isAssetId(assetId) || !isVariantPath(variant)) throw new AppError('not_found', 'No such media.');
+  // The link, the asset and the access facts are read in one statement.
+  const { claims, link, loaded } = await openLinkWithAsset(c, shareToken, (claims) => target(claims)?.assetId ?? null, now);
+  const named = target(claims);
+  if (!named) throw new AppError('not_found', 'No such media.');
+  const { assetId, variant } = named;
 
   const download = c.req.query('download') === '1';
   const need = neededPermission(variant, download);
-  const { asset } = await requireAssetPermission(db(), assetId, { userId: null, link }, need, now, {
+  const { asset } = requireLoadedAsset(loaded, { userId: null, link }, need, now, {
     missing: 'No such media.',
     forbidden: 'This link does not allow downloads.',
   });

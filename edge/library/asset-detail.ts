@@ -3,11 +3,12 @@
  * its fields, tags, every stored derivative file, and signed media URLs for
  * what the caller may view (the original only with download).
  */
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { assets } from '../../shared/db/schema.ts';
 import { includes, type Permission } from '../../shared/policy/access.ts';
-import { derivativeFiles } from './derivative-files.ts';
+import { derivativeFilesSql, type DerivativeFile } from './derivative-files.ts';
+import { requireAssetPermissionWith } from '../access/gate.ts';
 import { iso, summaryColumns, toSummary, type SummaryRow } from './asset-rows.ts';
 import { mediaUrlsFor, type Signer } from './media-urls.ts';
 import { typeMismatch } from '../delivery/type-mismatch.ts';
@@ -28,13 +29,41 @@ const detailColumns = {
     join tags t on t.id = at.tag_id where at.asset_id = "assets"."id"), '{}')`,
 };
 
-export async function loadAssetDetail(db: Database, assetId: string, permission: Permission, signer: Signer): Promise<AssetDetail | null> {
-  const [[row], byAsset] = await Promise.all([
-    db.select(detailColumns).from(assets).where(eq(assets.id, assetId)).limit(1),
-    derivativeFiles(db, [assetId]),
-  ]);
-  const files = byAsset.get(assetId) ?? [];
-  if (!row) return null;
+type DetailRow = SummaryRow & {
+  orgId: string | null;
+  description: string | null;
+  declaredType: string;
+  detectedType: string | null;
+  sha256: string | null;
+  statusReason: string | null;
+  metadata: Record<string, unknown>;
+  deletedAt: Date | null;
+  purgeAfter: Date | null;
+  tags: string[];
+  files: Omit<DerivativeFile, 'assetId'>[] | null;
+};
+
+/**
+ * The asset as the caller sees it, when they may view it (the access gate:
+ * 404 / 403): the access facts, the row, its tags and its files in one
+ * statement — one round trip to the database.
+ */
+export async function loadVisibleAssetDetail(
+  db: Database,
+  assetId: string,
+  userId: string | null,
+  now: Date,
+  signer: Signer,
+): Promise<AssetDetail> {
+  const { permission, extra } = await requireAssetPermissionWith(db, assetId, { userId }, 'view', now, {
+    ...detailColumns,
+    files: derivativeFilesSql,
+  });
+  return assetDetailOf(extra as DetailRow, permission, signer);
+}
+
+async function assetDetailOf(row: DetailRow, permission: Permission, signer: Signer): Promise<AssetDetail> {
+  const files = (row.files ?? []).map((f) => ({ ...f, size: f.size === null ? null : Number(f.size) }));
   // A blocked asset's files are never served, so no URL is handed out for them.
   const ready = row.status === 'blocked' ? [] : files.filter((f) => f.status === 'ready').map((f) => f.kind);
   // A pending upload has no original yet: no download URL until it arrives.
@@ -53,7 +82,7 @@ export async function loadAssetDetail(db: Database, assetId: string, permission:
     deletedAt: row.deletedAt ? iso(row.deletedAt) : null,
     purgeAfter: row.purgeAfter ? iso(row.purgeAfter) : null,
     permission,
-    derivatives: files.map(({ assetId: _, ...f }) => f),
+    derivatives: files,
     media: row.status === 'blocked' ? [] : await mediaUrlsFor(signer, row.id, mediaPermission, ready),
   };
 }

@@ -9,11 +9,11 @@ import type { Context } from 'hono';
 import { apiRouter, bearerAuth, errorResponses, jsonBody, jsonResponse, signedIn } from '../api/router.ts';
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
-import { loadAssetDetail } from './asset-detail.ts';
+import { loadVisibleAssetDetail } from './asset-detail.ts';
 import { requestPurge, restoreAsset, softDeleteAsset, updateAsset } from './asset-lifecycle.ts';
 import { listAssets } from './asset-list.ts';
 import { toSummaries } from './asset-rows.ts';
-import { assetAccess, assetNotFound, collectionAccess, requirePermission } from './caller.ts';
+import { assetAccess, collectionAccess, requirePermission } from './caller.ts';
 import { callerId, mediaSigner, optionalCallerId, requestMeta } from '../api/request-context.ts';
 import { assetDetailSchema, assetListQuerySchema, assetPatchSchema, assetSummarySchema, idParams, listOf } from './schemas.ts';
 import { writeAudit } from '../audit/write-audit.ts';
@@ -23,11 +23,7 @@ const inTrash = () => new AppError('conflict', 'The asset is in the trash; resto
 
 /** The asset as the caller sees it now (after a change). */
 async function detail(c: Context<AppEnv>, assetId: string, userId: string | null, now: Date) {
-  const db = c.get('services').db();
-  const { permission } = await assetAccess(db, assetId, userId, now);
-  const body = await loadAssetDetail(db, assetId, permission, await mediaSigner(c, now));
-  if (!body) throw assetNotFound();
-  return body;
+  return loadVisibleAssetDetail(c.get('services').db(), assetId, userId, now, await mediaSigner(c, now));
 }
 
 export const assetRoutes = apiRouter()

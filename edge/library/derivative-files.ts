@@ -6,7 +6,7 @@
  * stands for them (a film has hundreds of segments nobody lists one by one).
  * `readyOnly` keeps the files that can be served.
  */
-import { and, asc, eq, inArray, not, like, or, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, not, like, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { derivatives } from '../../shared/db/schema.ts';
 import { HLS, MASTER_PLAYLIST } from '../../shared/profiles/video.ts';
@@ -41,3 +41,13 @@ export async function derivativeFiles(
   for (const r of rows) byAsset.set(r.assetId, [...(byAsset.get(r.assetId) ?? []), r]);
   return byAsset;
 }
+
+/**
+ * The asset-in-scope's (`"assets"`) files as {@link derivativeFiles} lists
+ * them (all of them, in variant order), as a json column, so a caller that
+ * already reads the asset row gets its files in the same statement.
+ */
+export const derivativeFilesSql = sql<Omit<DerivativeFile, 'assetId'>[] | null>`(
+  select json_agg(json_build_object('kind', d.kind, 'contentType', d.content_type, 'width', d.width,
+    'height', d.height, 'size', d.size, 'status', d.status) order by d.kind)
+  from derivatives d where d.asset_id = "assets"."id")`;

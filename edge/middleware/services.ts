@@ -89,7 +89,12 @@ export const services = () =>
           wsProxy: config.DATABASE_WS_PROXY,
           secure: config.DATABASE_WS_SECURE,
           relayKey: config.DATABASE_RELAY_KEY,
-          max: 2,
+          relayLogin: config.DATABASE_RELAY_LOGIN,
+          // One connection per request: every connection costs the WebSocket, TLS and
+          // SCRAM round trips to the region, so concurrent queries (a Promise.all)
+          // queue on it instead of opening a second one. No edge code uses `db`
+          // inside its own transaction (that would wait for this connection forever).
+          max: 1,
           deadlines: { connectMs: deadlines['database-connect'], queryMs: deadlines['database-query'] },
         });
         return handle.db;

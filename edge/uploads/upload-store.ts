@@ -60,9 +60,9 @@ export async function findReadyDuplicate(db: Database, userId: string, sha256: s
   return row?.id ?? null;
 }
 
-/** Appends the asset to the collection (once), as added by `addedBy` (the uploader, who owns it: the collection shares it). */
-export async function addToCollection(db: Database | Tx, collectionId: string, assetId: string, addedBy: string): Promise<void> {
-  await db
+/** The insert that appends the asset to the collection (once), as added by `addedBy`. */
+const collectionItemInsert = (db: Database | Tx, collectionId: string, assetId: string, addedBy: string) =>
+  db
     .insert(collectionItems)
     .values({
       collectionId,
@@ -71,31 +71,39 @@ export async function addToCollection(db: Database | Tx, collectionId: string, a
       position: sql`(select coalesce(max(${collectionItems.position}), -1) + 1 from ${collectionItems} where ${collectionItems.collectionId} = ${collectionId})`,
     })
     .onConflictDoNothing();
+
+/** Appends the asset to the collection (once), as added by `addedBy` (the uploader, who owns it: the collection shares it). */
+export async function addToCollection(db: Database | Tx, collectionId: string, assetId: string, addedBy: string): Promise<void> {
+  await collectionItemInsert(db, collectionId, assetId, addedBy);
 }
 
-/** The asset, its upload and its collection entry: all three or none. */
+/**
+ * The asset, its upload and its collection entry: all three or none, in ONE
+ * statement (data-modifying CTEs run atomically, and a statement is one round
+ * trip to the database where BEGIN, three inserts and COMMIT were five).
+ */
 export async function createPendingUpload(db: Database, u: NewUpload): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.insert(assets).values({
-      id: u.assetId,
-      ownerId: u.userId,
-      filename: u.filename,
-      declaredType: u.contentType,
-      size: u.size,
-      sha256: u.sha256 ?? null,
-      status: 'pending',
-    });
-    await tx.insert(uploads).values({
-      assetId: u.assetId,
-      userId: u.userId,
-      key: u.key,
-      s3UploadId: u.s3UploadId,
-      partSize: u.partSize,
-      status: 'active',
-      expiresAt: u.expiresAt,
-    });
-    if (u.collectionId) await addToCollection(tx, u.collectionId, u.assetId, u.userId);
+  const asset = db.insert(assets).values({
+    id: u.assetId,
+    ownerId: u.userId,
+    filename: u.filename,
+    declaredType: u.contentType,
+    size: u.size,
+    sha256: u.sha256 ?? null,
+    status: 'pending',
   });
+  const upload = db.insert(uploads).values({
+    assetId: u.assetId,
+    userId: u.userId,
+    key: u.key,
+    s3UploadId: u.s3UploadId,
+    partSize: u.partSize,
+    status: 'active',
+    expiresAt: u.expiresAt,
+  });
+  // Foreign keys are checked at the end of the statement, when the asset row exists.
+  const item = u.collectionId ? sql`, item as (${collectionItemInsert(db, u.collectionId, u.assetId, u.userId).getSQL()})` : sql``;
+  await db.execute(sql`with asset as (${asset.getSQL()}), upload as (${upload.getSQL()})${item} select 1`);
 }
 
 /**

@@ -22,6 +22,8 @@ export interface NeonOptions {
   relayKey?: string;
   /** Pool size; a Worker request needs only one or two. */
   max?: number;
+  /** The relay logs in itself (DATABASE_RELAY_LOGIN): pipeline start-up, password and first query. */
+  relayLogin?: boolean;
   /** Deadlines on connecting and on each query (./deadline-pool.ts); none when absent. */
   deadlines?: PoolDeadlines;
 }
@@ -46,9 +48,9 @@ export function openNeonDatabase(opts: NeonOptions): DatabaseHandle {
     };
     neonConfig.useSecureWebSocket = opts.secure ?? true;
     // A relay to plain Postgres speaks no TLS inside the socket, and SCRAM
-    // authentication cannot be pipelined.
+    // authentication cannot be pipelined — unless the relay does the login.
     neonConfig.pipelineTLS = false;
-    neonConfig.pipelineConnect = false;
+    neonConfig.pipelineConnect = opts.relayLogin ? 'password' : false;
   }
   const pool = new Pool({ connectionString: opts.url, max: opts.max ?? 4 });
   // An idle client's socket error must not crash the process; the next query reports it.

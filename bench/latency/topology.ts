@@ -1,0 +1,156 @@
+/**
+ * The round-trip harness's topology, every part real:
+ *
+ *   client ── edge (workerd, the deployed bundle)
+ *               ├─ WebSocket ── [delay proxy: D each way, counts opens] ── ws relay (caller proof)
+ *               │                 ── [counting proxy: Postgres messages] ── Debian PostgreSQL (SCRAM)
+ *               └─ HTTP ── [delay proxy: D each way, counts requests] ── S3 server (SigV4)
+ *
+ * The client sits next to the edge (no delay): the distance is between the
+ * edge and the region, as for a Cloudflare location far from AWS. New
+ * connections pay `handshakeRtts` round trips (TCP + TLS = 2 by default, the
+ * relay's load balancer and S3 speak TLS in production; here they do not).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import ws from 'ws';
+import type { DatabaseHandle } from '../../shared/db/database.ts';
+import { applyMigrations } from '../../shared/db/migrate.ts';
+import { openNeonDatabase } from '../../shared/db/neon.ts';
+import { generateSigningKey, KeySet } from '../../shared/tokens/index.ts';
+import { bundleEdge, repoRoot, startEdge, type EdgeRuntime } from '../../local/edge-runtime.ts';
+import { freePort } from '../../local/ports.ts';
+import { startPostgresServer } from '../../local/postgres-server.ts';
+import { startWsRelay } from '../../local/ws-relay.ts';
+import { startS3Process } from '../s3-server-process.ts';
+import { startDelayProxy, type DelayProxy } from './delay-proxy.ts';
+import { startLoginRelay } from './login-relay.ts';
+import { startHttpDelayProxy, type HttpDelayProxy } from './http-delay-proxy.ts';
+import { emptyPgCounts, pgCounter, type PgCounts } from './pg-counter.ts';
+
+export interface Topology {
+  edgeUrl: string;
+  edge: EdgeRuntime;
+  /** A handle on the benchmark database that bypasses the counted path (seeding). */
+  db: DatabaseHandle;
+  /** Direct (uncounted) S3 endpoint and credentials, for seeding objects. */
+  s3Endpoint: string;
+  keys: KeySet;
+  bindings: Record<string, string>;
+  dbLink: DelayProxy;
+  s3Link: HttpDelayProxy;
+  pg: PgCounts;
+  setDelay(ms: number): void;
+  /** Zeroes every counter. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startTopology(opts: { handshakeRtts: number; relayLogin?: boolean }): Promise<Topology> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-latency-'));
+  const closers: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch(() => {});
+  };
+  try {
+    const password = randomBytes(12).toString('base64url');
+    const relayKey = randomBytes(32).toString('base64url');
+    const pgServer = await startPostgresServer({ port: await freePort(), password });
+    closers.push(() => pgServer.close());
+    const pg = emptyPgCounts();
+    const pgTap = await startDelayProxy({ target: { host: '127.0.0.1', port: pgServer.port }, inspect: pgCounter(pg) });
+    closers.push(() => pgTap.close());
+    const relay = await startWsRelay({ port: 0, allow: [`127.0.0.1:${pgTap.port}`, `127.0.0.1:${pgServer.port}`], key: relayKey });
+    closers.push(() => relay.close());
+    // Option (c): a relay that logs in itself (./login-relay.ts), in front of the same counted path.
+    const loginRelay = opts.relayLogin
+      ? await startLoginRelay({
+          target: { host: '127.0.0.1', port: pgTap.port },
+          user: 'postgres',
+          password,
+          database: 'bench',
+          key: relayKey,
+        })
+      : null;
+    if (loginRelay) closers.push(() => loginRelay.close());
+    const dbLink = await startDelayProxy({
+      target: { host: '127.0.0.1', port: loginRelay?.port ?? relay.port },
+      handshakeRtts: opts.handshakeRtts,
+    });
+    closers.push(() => dbLink.close());
+    const s3 = await startS3Process({
+      directory: path.join(dir, 's3'),
+      buckets: ['raw', 'derivatives'],
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    closers.push(() => s3.close());
+    const s3Link = await startHttpDelayProxy({ target: s3.endpoint, handshakeRtts: opts.handshakeRtts });
+    closers.push(() => s3Link.close());
+
+    // A database of its own, migrated over the relay straight to PostgreSQL (not counted).
+    const conn = { wsProxy: relay.proxy, secure: false, webSocketConstructor: ws, relayKey };
+    const admin = openNeonDatabase({ url: pgServer.url, ...conn, max: 1 });
+    await admin.db.execute(sql.raw('create database bench'));
+    await admin.close();
+    const directUrl = pgServer.url.replace(/\/postgres$/, '/bench');
+    const db = openNeonDatabase({ url: directUrl, ...conn, max: 2 });
+    closers.push(() => db.close());
+    await applyMigrations(db.db, 'neon');
+
+    const counted = directUrl.replace(`:${pgServer.port}/`, `:${pgTap.port}/`);
+    // With the relay logging in, the Worker holds no database password.
+    const workerDbUrl = opts.relayLogin ? counted.replace(`:${password}@`, ':unused@') : counted;
+    const key = await generateSigningKey();
+    const keys = await KeySet.fromJwks(key);
+    const bindings: Record<string, string> = {
+      APP_ENV: 'local',
+      S3_ENDPOINT: s3Link.endpoint,
+      S3_REGION: 'us-east-1',
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      S3_BUCKET_RAW: 'raw',
+      S3_BUCKET_DERIVATIVES: 'derivatives',
+      S3_FORCE_PATH_STYLE: 'true',
+      DATABASE_URL: workerDbUrl,
+      DATABASE_RELAY_LOGIN: opts.relayLogin ? 'true' : 'false',
+      DATABASE_WS_PROXY: `127.0.0.1:${dbLink.port}/v1`,
+      DATABASE_WS_SECURE: 'false',
+      DATABASE_RELAY_KEY: relayKey,
+      AUTH_SIGNING_KEYS: JSON.stringify({ active: key.kid, keys: [key] }),
+      AUTH_ISSUER: 'http://bench.test',
+      AUTH_AUDIENCE: 'media-platform',
+    };
+    // One bundle folder per checkout, rebuilt when an edge source is newer (bundleEdge checks).
+    const buildDir = path.join(os.tmpdir(), 'bench-latency-edge', createHash('sha1').update(repoRoot).digest('hex').slice(0, 12));
+    const scriptPath = await bundleEdge(buildDir);
+    const edge = await startEdge({ scriptPath, port: 0, bindings });
+    closers.push(() => edge.close());
+    return {
+      edgeUrl: edge.url,
+      edge,
+      db,
+      s3Endpoint: s3.endpoint,
+      keys,
+      bindings,
+      dbLink,
+      s3Link,
+      pg,
+      setDelay(ms) {
+        dbLink.setDelay(ms);
+        s3Link.setDelay(ms);
+      },
+      reset() {
+        dbLink.reset();
+        s3Link.reset();
+        Object.assign(pg, emptyPgCounts());
+      },
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
