@@ -10,3 +10,4 @@ export * from './media-token.ts';
 export * from './session-token.ts';
 export * from './share-token.ts';
 export * from './share-unlock-token.ts';
+export * from './zip-token.ts';
