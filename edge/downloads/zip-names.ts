@@ -36,9 +36,14 @@ function cutBytes(s: string, max: number): string {
 
 /** One safe segment for `raw` (an uploaded file name); `fallback` when nothing safe is left. */
 export function safeName(raw: string, fallback = 'file'): string {
+  // A path becomes its meaningful segments joined by `_`: `../../etc/passwd` is `etc_passwd`.
   let name = raw
     .normalize('NFC')
+    .split(/[/\\]+/)
+    .filter((s) => s !== '' && s !== '.' && s !== '..')
+    .join('_')
     .replace(UNSAFE, '_')
+    .replace(/\.{2,}/g, '.')
     .replace(/^[\s.]+|[\s.]+$/g, '');
   if (name === '' || /^_*$/.test(name)) name = fallback;
   const [stem, ext] = splitExtension(name);
