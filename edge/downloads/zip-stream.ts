@@ -64,29 +64,39 @@ export function zipStream(
   const start = window?.start ?? 0;
   const end = window?.end ?? Number.MAX_SAFE_INTEGER;
   let at = 0;
+  const pump = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    for (;;) {
+      if (at > end) {
+        controller.close();
+        await readers.current?.cancel().catch(() => undefined);
+        return;
+      }
+      const next = await chunks.next();
+      if (next.done) {
+        controller.close();
+        return;
+      }
+      const chunk = next.value;
+      const from = at;
+      at += chunk.byteLength;
+      if (at <= start) continue; // before the window: read (for the CRC), not sent
+      const slice = chunk.subarray(Math.max(0, start - from), Math.min(chunk.byteLength, end + 1 - from));
+      if (slice.byteLength > 0) {
+        controller.enqueue(slice);
+        return;
+      }
+    }
+  };
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        for (;;) {
-          if (at > end) {
-            controller.close();
-            await readers.current?.cancel().catch(() => undefined);
-            return;
-          }
-          const next = await chunks.next();
-          if (next.done) {
-            controller.close();
-            return;
-          }
-          const chunk = next.value;
-          const from = at;
-          at += chunk.byteLength;
-          if (at <= start) continue; // before the window: read (for the CRC), not sent
-          const slice = chunk.subarray(Math.max(0, start - from), Math.min(chunk.byteLength, end + 1 - from));
-          if (slice.byteLength > 0) {
-            controller.enqueue(slice);
-            return;
-          }
+        try {
+          await pump(controller);
+        } catch (err) {
+          // Headers (and Content-Length) are gone: all that is left is to cut the stream short.
+          console.warn(JSON.stringify({ level: 'warn', msg: 'archive stream aborted', error: String(err) }));
+          await readers.current?.cancel().catch(() => undefined);
+          controller.error(err);
         }
       },
       async cancel(reason) {
