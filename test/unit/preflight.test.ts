@@ -67,28 +67,31 @@ describe('npm test preflight', () => {
       `  - PostgreSQL: initdb, pg_ctl under ${env.PREFLIGHT_POSTGRES_ROOT}/*/bin (package postgresql)`,
       '  - ffmpeg, ffprobe (package ffmpeg)',
       '  - pdftoppm, pdfinfo (package poppler-utils)',
+      '  - unzip (package unzip)',
+      '  - 7z (package p7zip-full)',
+      '  - python3 (package python3)',
       `  - Chromium: ${env.CHROMIUM_PATH} (package chromium)`,
       ...(isRoot ? ['  - runuser (package util-linux)'] : []),
       'Install them with:',
-      `  ${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends postgresql ffmpeg poppler-utils chromium${isRoot ? ' util-linux' : ''}`,
+      `  ${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends postgresql ffmpeg poppler-utils unzip p7zip-full python3 chromium${isRoot ? ' util-linux' : ''}`,
     ];
     expect(res.stderr).toBe(`${lines.join('\n')}\n`);
   }, 60_000);
 
   it('with everything present: exit 0 and silent', async () => {
-    const env = await machine('full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'runuser'], { postgres: true, chromium: true });
+    const env = await machine('full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'unzip', '7z', 'python3', 'runuser'], { postgres: true, chromium: true });
     expect(await preflight(env)).toEqual({ code: 0, stdout: '', stderr: '' });
   }, 60_000);
 
   it('--packages prints only the packages to install, as .ci/run installs them (nothing when none is missing)', async () => {
-    const partial = await machine('ci-partial', ['ffmpeg', 'ffprobe', 'runuser'], { postgres: true });
+    const partial = await machine('ci-partial', ['ffmpeg', 'ffprobe', 'unzip', '7z', 'python3', 'runuser'], { postgres: true });
     expect(await preflight(partial, ['--packages'])).toEqual({ code: 0, stdout: 'poppler-utils chromium\n', stderr: '' });
-    const full = await machine('ci-full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'runuser'], { postgres: true, chromium: true });
+    const full = await machine('ci-full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'unzip', '7z', 'python3', 'runuser'], { postgres: true, chromium: true });
     expect(await preflight(full, ['--packages'])).toEqual({ code: 0, stdout: '', stderr: '' });
   }, 60_000);
 
   it('names only what is missing, and installs only its packages', async () => {
-    const env = await machine('partial', ['ffmpeg', 'pdftoppm', 'runuser'], { postgres: true, chromium: true });
+    const env = await machine('partial', ['ffmpeg', 'pdftoppm', 'unzip', '7z', 'python3', 'runuser'], { postgres: true, chromium: true });
     const missing = findMissing(env, isRoot);
     expect(missing).toEqual([
       { what: 'ffprobe', pkg: 'ffmpeg' },
@@ -100,7 +103,7 @@ describe('npm test preflight', () => {
   });
 
   it('finds PostgreSQL on PATH when the versioned folder is absent; a non-executable file does not count', async () => {
-    const env = await machine('pg-on-path', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'runuser', 'initdb', 'pg_ctl'], {
+    const env = await machine('pg-on-path', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'unzip', '7z', 'python3', 'runuser', 'initdb', 'pg_ctl'], {
       chromium: true,
     });
     expect(findMissing(env, isRoot)).toEqual([]);
