@@ -33,7 +33,8 @@ const READ_BUFFER = 1024 * 1024;
 type Reader = { read(): Promise<ReadableStreamReadResult<Uint8Array>>; cancel(reason?: unknown): Promise<void> };
 
 /** A reader that hands out big chunks where the stream and runtime allow it. */
-function bigChunks(stream: ReadableStream<Uint8Array>): Reader {
+function bigChunks(stream: ReadableStream<Uint8Array>, size: number): Reader {
+  let left = size;
   let byob: ReadableStreamBYOBReader | null = null;
   try {
     byob = stream.getReader({ mode: 'byob' });
@@ -45,10 +46,15 @@ function bigChunks(stream: ReadableStream<Uint8Array>): Reader {
     readAtLeast?: (min: number, view: Uint8Array) => Promise<ReadableStreamReadResult<Uint8Array>>;
   };
   return {
-    read: () =>
-      reader.readAtLeast
-        ? reader.readAtLeast(MIN_READ, new Uint8Array(READ_BUFFER))
-        : (reader.read(new Uint8Array(READ_BUFFER)) as Promise<ReadableStreamReadResult<Uint8Array>>),
+    // Buffers no larger than what is left of the entry (one byte past it, to notice a longer source).
+    read: async () => {
+      const buffer = new Uint8Array(Math.min(READ_BUFFER, Math.max(1, left)));
+      const r = reader.readAtLeast
+        ? await reader.readAtLeast(Math.min(MIN_READ, buffer.byteLength), buffer)
+        : ((await reader.read(buffer)) as ReadableStreamReadResult<Uint8Array>);
+      if (r.value) left -= r.value.byteLength;
+      return r;
+    },
     cancel: (reason) => reader.cancel(reason),
   };
 }
@@ -62,7 +68,7 @@ async function* archiveChunks(sources: readonly ZipSource[], o: LayoutOptions, r
     yield localHeader(entry, o);
     let crc = 0;
     let sent = 0;
-    const reader = bigChunks(await source.open());
+    const reader = bigChunks(await source.open(), entry.size);
     readers.current = reader;
     for (;;) {
       const { value, done } = await reader.read();
