@@ -79,14 +79,20 @@ describe('npm test preflight', () => {
   }, 60_000);
 
   it('with everything present: exit 0 and silent', async () => {
-    const env = await machine('full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'unzip', '7z', 'python3', 'runuser'], { postgres: true, chromium: true });
+    const env = await machine('full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'unzip', '7z', 'python3', 'runuser'], {
+      postgres: true,
+      chromium: true,
+    });
     expect(await preflight(env)).toEqual({ code: 0, stdout: '', stderr: '' });
   }, 60_000);
 
   it('--packages prints only the packages to install, as .ci/run installs them (nothing when none is missing)', async () => {
     const partial = await machine('ci-partial', ['ffmpeg', 'ffprobe', 'unzip', '7z', 'python3', 'runuser'], { postgres: true });
     expect(await preflight(partial, ['--packages'])).toEqual({ code: 0, stdout: 'poppler-utils chromium\n', stderr: '' });
-    const full = await machine('ci-full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'unzip', '7z', 'python3', 'runuser'], { postgres: true, chromium: true });
+    const full = await machine('ci-full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'unzip', '7z', 'python3', 'runuser'], {
+      postgres: true,
+      chromium: true,
+    });
     expect(await preflight(full, ['--packages'])).toEqual({ code: 0, stdout: '', stderr: '' });
   }, 60_000);
 
@@ -103,9 +109,13 @@ describe('npm test preflight', () => {
   });
 
   it('finds PostgreSQL on PATH when the versioned folder is absent; a non-executable file does not count', async () => {
-    const env = await machine('pg-on-path', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'unzip', '7z', 'python3', 'runuser', 'initdb', 'pg_ctl'], {
-      chromium: true,
-    });
+    const env = await machine(
+      'pg-on-path',
+      ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'unzip', '7z', 'python3', 'runuser', 'initdb', 'pg_ctl'],
+      {
+        chromium: true,
+      },
+    );
     expect(findMissing(env, isRoot)).toEqual([]);
     await chmod(path.join(env.PATH, 'pg_ctl'), 0o644);
     await chmod(env.CHROMIUM_PATH, 0o644);
