@@ -18,6 +18,8 @@ import { mediaSafety } from './delivery/media-safety.ts';
 import { healthz } from './platform/healthz.routes.ts';
 import { media } from './delivery/media.routes.ts';
 import { shareMedia } from './delivery/share-media.routes.ts';
+import { downloadRoutes } from './downloads/downloads.routes.ts';
+import { shareZipRoutes } from './downloads/share-zip.routes.ts';
 import { sameOriginOnly } from './auth/origin-check.ts';
 import { API_CLIENT_LIMIT, AUTH_CLIENT_LIMIT, clientRateLimit } from './middleware/rate-limit.ts';
 import { auth } from './auth/routes.ts';
@@ -44,6 +46,8 @@ export function createApp() {
 
   app.route('/', healthz);
   app.route('/', media);
+  // Before shareMedia: `/s/:token/download.zip` would otherwise read as a variant path.
+  app.route('/', shareZipRoutes);
   app.route('/', shareMedia);
   app.route('/', auth);
   app.route('/', jwks);
@@ -51,6 +55,7 @@ export function createApp() {
   app.route('/', companion);
   app.route('/', sharing);
   app.route('/', library);
+  app.route('/', downloadRoutes);
 
   registerDocs(app);
 

@@ -3,7 +3,7 @@
  * local MediaConvert stand-in, audio previews), poppler's pdftoppm/pdfinfo (PDF previews),
  * heif-enc and exiftool (the HEIC fixtures with camera tags and GPS),
  * PostgreSQL's initdb/pg_ctl (the node suites start a real server), Chromium
- * (the browser suites), oathtool (a foreign TOTP authenticator) and, as root, runuser (PostgreSQL refuses to run as
+ * (the browser suites), oathtool (a foreign TOTP authenticator), unzip, 7z and python3 (foreign ZIP readers) and, as root, runuser (PostgreSQL refuses to run as
  * root). Without them the suite fails minutes later with dozens of unrelated
  * errors, so this runs first and stops in a second with one message naming
  * what is missing and the one line that installs it (the same list `.ci/run`
@@ -29,7 +29,7 @@ export interface Missing {
 }
 
 /** Install order of the packages in the message (as README and .ci/run name them). */
-const PACKAGES = ['postgresql', 'ffmpeg', 'poppler-utils', 'libheif-examples', 'libimage-exiftool-perl', 'chromium', 'oathtool', 'util-linux'];
+const PACKAGES = ['postgresql', 'ffmpeg', 'poppler-utils', 'libheif-examples', 'libimage-exiftool-perl', 'unzip', 'p7zip-full', 'python3', 'chromium', 'oathtool', 'util-linux'];
 
 function isExecutable(file: string): boolean {
   try {
@@ -67,6 +67,10 @@ export function findMissing(env: NodeJS.ProcessEnv, isRoot: boolean): Missing[] 
   if (pdf.length) missing.push({ what: pdf.join(', '), pkg: 'poppler-utils' });
   if (!onPath('heif-enc', envPath)) missing.push({ what: 'heif-enc', pkg: 'libheif-examples' });
   if (!onPath('exiftool', envPath)) missing.push({ what: 'exiftool', pkg: 'libimage-exiftool-perl' });
+  // Foreign ZIP readers check the edge's archives (test/node/zip-readers.test.ts).
+  if (!onPath('unzip', envPath)) missing.push({ what: 'unzip', pkg: 'unzip' });
+  if (!onPath('7z', envPath)) missing.push({ what: '7z', pkg: 'p7zip-full' });
+  if (!onPath('python3', envPath)) missing.push({ what: 'python3', pkg: 'python3' });
   // The browser suites launch this exact file (test/e2e/support/browser.ts), not whatever is on PATH.
   const chromium = env.CHROMIUM_PATH || '/usr/bin/chromium';
   if (!isExecutable(chromium)) missing.push({ what: `Chromium: ${chromium}`, pkg: 'chromium' });

@@ -11,3 +11,4 @@ export * from './session-token.ts';
 export * from './share-token.ts';
 export * from './share-unlock-token.ts';
 export * from './second-step-token.ts';
+export * from './zip-token.ts';

@@ -69,17 +69,20 @@ describe('npm test preflight', () => {
       '  - pdftoppm, pdfinfo (package poppler-utils)',
       '  - heif-enc (package libheif-examples)',
       '  - exiftool (package libimage-exiftool-perl)',
+      '  - unzip (package unzip)',
+      '  - 7z (package p7zip-full)',
+      '  - python3 (package python3)',
       `  - Chromium: ${env.CHROMIUM_PATH} (package chromium)`,
       '  - oathtool (package oathtool)',
       ...(isRoot ? ['  - runuser (package util-linux)'] : []),
       'Install them with:',
-      `  ${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends postgresql ffmpeg poppler-utils libheif-examples libimage-exiftool-perl chromium oathtool${isRoot ? ' util-linux' : ''}`,
+      `  ${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends postgresql ffmpeg poppler-utils libheif-examples libimage-exiftool-perl unzip p7zip-full python3 chromium oathtool${isRoot ? ' util-linux' : ''}`,
     ];
     expect(res.stderr).toBe(`${lines.join('\n')}\n`);
   }, 60_000);
 
   it('with everything present: exit 0 and silent', async () => {
-    const env = await machine('full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'heif-enc', 'exiftool', 'oathtool', 'runuser'], {
+    const env = await machine('full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'heif-enc', 'exiftool', 'unzip', '7z', 'python3', 'oathtool', 'runuser'], {
       postgres: true,
       chromium: true,
     });
@@ -87,9 +90,9 @@ describe('npm test preflight', () => {
   }, 60_000);
 
   it('--packages prints only the packages to install, as .ci/run installs them (nothing when none is missing)', async () => {
-    const partial = await machine('ci-partial', ['ffmpeg', 'ffprobe', 'exiftool', 'oathtool', 'runuser'], { postgres: true });
+    const partial = await machine('ci-partial', ['ffmpeg', 'ffprobe', 'exiftool', 'unzip', '7z', 'python3', 'oathtool', 'runuser'], { postgres: true });
     expect(await preflight(partial, ['--packages'])).toEqual({ code: 0, stdout: 'poppler-utils libheif-examples chromium\n', stderr: '' });
-    const full = await machine('ci-full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'heif-enc', 'exiftool', 'oathtool', 'runuser'], {
+    const full = await machine('ci-full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'heif-enc', 'exiftool', 'unzip', '7z', 'python3', 'oathtool', 'runuser'], {
       postgres: true,
       chromium: true,
     });
@@ -97,7 +100,7 @@ describe('npm test preflight', () => {
   }, 60_000);
 
   it('names only what is missing, and installs only its packages', async () => {
-    const env = await machine('partial', ['ffmpeg', 'pdftoppm', 'heif-enc', 'exiftool', 'oathtool', 'runuser'], { postgres: true, chromium: true });
+    const env = await machine('partial', ['ffmpeg', 'pdftoppm', 'heif-enc', 'exiftool', 'unzip', '7z', 'python3', 'oathtool', 'runuser'], { postgres: true, chromium: true });
     const missing = findMissing(env, isRoot);
     expect(missing).toEqual([
       { what: 'ffprobe', pkg: 'ffmpeg' },
@@ -111,7 +114,7 @@ describe('npm test preflight', () => {
   it('finds PostgreSQL on PATH when the versioned folder is absent; a non-executable file does not count', async () => {
     const env = await machine(
       'pg-on-path',
-      ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'heif-enc', 'exiftool', 'oathtool', 'runuser', 'initdb', 'pg_ctl'],
+      ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'heif-enc', 'exiftool', 'unzip', '7z', 'python3', 'oathtool', 'runuser', 'initdb', 'pg_ctl'],
       {
         chromium: true,
       },

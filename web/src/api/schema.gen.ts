@@ -172,6 +172,14 @@ export interface Schemas {
     items: Array<Schemas["CollectionItem"]>;
     nextCursor: string | null;
   };
+  CreateDownload: {
+    collectionId?: string;
+    assetIds?: Array<string>;
+    /** `original` (the default) or one derivative file per asset, e.g. `w1024.jpg` */
+    variant?: string;
+    /** `always` writes Zip64 records for every entry (for checking a reader); `auto` only where needed */
+    zip64?: "auto" | "always";
+  };
   CreateGrant: {
     /** What a grant or link is on. */
     resourceType: "asset" | "collection";
@@ -210,6 +218,11 @@ export interface Schemas {
     height: number | null;
     size: number | null;
     status: string;
+  };
+  DownloadLink: {
+    /** Relative URL of the archive; needs no Authorization header */
+    url: string;
+    expiresAt: string;
   };
   Error: {
     error: {
@@ -716,6 +729,12 @@ export interface Operations {
     body: never;
     response: void;
   };
+  "GET /api/collections/{id}/download.zip": {
+    path: { id: string };
+    query: { variant?: string; zip64?: "auto" | "always" };
+    body: never;
+    response: unknown;
+  };
   "POST /api/collections/{id}/items": {
     path: { id: string };
     query: never;
@@ -733,6 +752,18 @@ export interface Operations {
     query: never;
     body: Schemas["CollectionReorder"];
     response: void;
+  };
+  "POST /api/downloads": {
+    path: never;
+    query: never;
+    body: Schemas["CreateDownload"];
+    response: Schemas["DownloadLink"];
+  };
+  "GET /api/downloads/{token}": {
+    path: { token: string };
+    query: never;
+    body: never;
+    response: unknown;
   };
   "GET /api/grants": {
     path: never;
@@ -966,5 +997,11 @@ export interface Operations {
       dedup?: boolean;
     };
     response: Schemas["UploadDeduplicated"] | Schemas["UploadStarted"];
+  };
+  "GET /s/{shareToken}/download.zip": {
+    path: { shareToken: string };
+    query: { variant?: string; zip64?: "auto" | "always"; u?: string };
+    body: never;
+    response: unknown;
   };
 }

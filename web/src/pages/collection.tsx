@@ -9,6 +9,7 @@ import { api, type Schemas } from '../api/client.ts';
 import { ItemThumb } from '../components/image-viewer.tsx';
 import { ConfirmAction } from '../components/confirm-action.tsx';
 import { ShareDialog } from '../components/share-dialog.tsx';
+import { ZipDownloadButton } from '../components/zip-download.tsx';
 import { Empty, ErrorBanner, Spinner } from '../components/status.tsx';
 import { useAction } from '../components/use-action.ts';
 import { useSignedResource } from '../components/use-signed-resource.ts';
@@ -160,6 +161,7 @@ function CollectionView({
           </p>
         </div>
         <div class="row">
+          {data.items.length > 0 ? <ZipDownloadButton collectionId={data.id} /> : null}
           {editable && !editing ? (
             <button type="button" class="secondary" ref={editButton} onClick={() => setEditing(true)}>
               Edit details

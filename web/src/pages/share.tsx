@@ -171,6 +171,7 @@ export function SharePage({ params }: { params: Record<string, string>; query: U
           <AssetView asset={state.info.asset} link={state.info.link} unlock={unlock} />
         ) : state.info.collection ? (
           <CollectionView
+            token={token}
             collection={state.info.collection}
             link={state.info.link}
             unlock={unlock}
@@ -422,6 +423,7 @@ function AssetView({ asset, link, unlock }: { asset: Shared; link: Info['link'];
 }
 
 function CollectionView({
+  token,
   collection,
   link,
   unlock,
@@ -429,6 +431,7 @@ function CollectionView({
   moreError,
   onMore,
 }: {
+  token: string;
   collection: NonNullable<Info['collection']>;
   link: Info['link'];
   unlock: Unlock;
@@ -449,6 +452,14 @@ function CollectionView({
       <h1>{collection.name}</h1>
       {collection.description ? <p>{collection.description}</p> : null}
       <LinkFacts link={link} />
+      {collection.items.length > 0 && link.allowDownload && link.permission !== 'view' && link.downloadsLeft !== 0 ? (
+        <p>
+          {/* Each file in the archive counts as one download; the unlock token goes along when the cookie is not in use. */}
+          <a class="button secondary" href={withUnlock(`/s/${encodeURIComponent(token)}/download.zip`, unlock)} download>
+            Download as ZIP
+          </a>
+        </p>
+      ) : null}
       {collection.items.length === 0 ? (
         <p class="empty">This collection is empty.</p>
       ) : (
