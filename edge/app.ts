@@ -24,6 +24,7 @@ import { auth } from './auth/routes.ts';
 import { jwks } from './auth/jwks.routes.ts';
 import { companion, uploads } from './uploads/routes.ts';
 import { sharing } from './sharing/routes.ts';
+import { dropCompanion, drops } from './drops/routes.ts';
 import { library } from './library/routes.ts';
 import { serveShell } from './platform/spa.routes.ts';
 
@@ -44,12 +45,14 @@ export function createApp() {
 
   app.route('/', healthz);
   app.route('/', media);
+  app.route('/', dropCompanion);
   app.route('/', shareMedia);
   app.route('/', auth);
   app.route('/', jwks);
   app.route('/', uploads);
   app.route('/', companion);
   app.route('/', sharing);
+  app.route('/', drops);
   app.route('/', library);
 
   registerDocs(app);

@@ -7,7 +7,7 @@
  */
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
-import { assets, collectionItems, collections, uploads } from '../../shared/db/schema.ts';
+import { assets, collectionItems, collections, linkUploads, uploads } from '../../shared/db/schema.ts';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
@@ -24,6 +24,14 @@ export interface NewUpload {
   s3UploadId: string | null;
   partSize: number | null;
   expiresAt: Date;
+  /** Started through an upload link (edge/drops/): the link and what the uploader said. */
+  drop?: DropStamp | undefined;
+}
+
+export interface DropStamp {
+  linkId: string;
+  uploaderName: string;
+  note?: string | undefined;
 }
 
 export interface UploadRecord {
@@ -73,7 +81,7 @@ export async function addToCollection(db: Database | Tx, collectionId: string, a
     .onConflictDoNothing();
 }
 
-/** The asset, its upload and its collection entry: all three or none. */
+/** The asset, its upload, its collection entry and (through a link) its drop stamp: all or none. */
 export async function createPendingUpload(db: Database, u: NewUpload): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.insert(assets).values({
@@ -94,6 +102,11 @@ export async function createPendingUpload(db: Database, u: NewUpload): Promise<v
       status: 'active',
       expiresAt: u.expiresAt,
     });
+    if (u.drop) {
+      await tx
+        .insert(linkUploads)
+        .values({ assetId: u.assetId, linkId: u.drop.linkId, uploaderName: u.drop.uploaderName, note: u.drop.note ?? null });
+    }
     if (u.collectionId) await addToCollection(tx, u.collectionId, u.assetId, u.userId);
   });
 }
