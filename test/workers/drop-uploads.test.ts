@@ -220,16 +220,14 @@ describe('revocation, expiry and the creator’s right', () => {
 
   it('a manager’s link stops the moment they lose manage, mid-upload included; files were theirs', async () => {
     await withDb((db) =>
-      db
-        .insert(grants)
-        .values({
-          resourceType: 'collection',
-          resourceId: album,
-          principalType: 'user',
-          principalId: manager,
-          permission: 'manage',
-          grantedBy: owner,
-        }),
+      db.insert(grants).values({
+        resourceType: 'collection',
+        resourceId: album,
+        principalType: 'user',
+        principalId: manager,
+        permission: 'manage',
+        grantedBy: owner,
+      }),
     );
     const link = await makeDropLink(manager, album, {});
     const first = await json<{ assetId: string }>(await putDrop(link.token, 10), 201);
