@@ -33,6 +33,8 @@ const ALLOWED: [Role, string][] = [
   ['media_edge', `delete from derivatives where asset_id = '${A}'`],
   ['media_edge', `insert into audit_log (action) values ('edge')`],
   ['media_edge', `insert into tags (owner_id, name) values ('${U}', 'x')`],
+  ['media_edge', 'select uploader_name, note from link_uploads'],
+  ['media_edge', 'update share_links set upload_files = upload_files + 1, upload_bytes = upload_bytes + 1'],
   ['media_pipeline', `update assets set status = 'ready' where id = '${A}'`],
   ['media_pipeline', `insert into jobs (asset_id, type) values ('${A}', 'transcode')`],
   ['media_pipeline', `update derivatives set status = 'ready' where asset_id = '${A}'`],
@@ -51,6 +53,9 @@ const REFUSED: [Role, string][] = [
   ['media_edge', 'create table public.intruder (x int)'],
   ['media_edge', 'select * from drizzle.__drizzle_migrations'],
   ['media_edge', 'create role sneaky'],
+  // Who dropped a file through an upload link is recorded once and never rewritten by the edge.
+  ['media_edge', `update link_uploads set uploader_name = 'forged'`],
+  ['media_edge', 'delete from link_uploads'],
   ['media_pipeline', 'select email from users'],
   ['media_pipeline', `delete from assets where id = '${A}'`],
   ['media_pipeline', `delete from derivatives where asset_id = '${A}'`],
