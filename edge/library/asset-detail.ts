@@ -26,6 +26,9 @@ const detailColumns = {
   purgeAfter: assets.purgeAfter,
   tags: sql<string[]>`coalesce((select array_agg(t.name order by lower(t.name)) from asset_tags at
     join tags t on t.id = at.tag_id where at.asset_id = "assets"."id"), '{}')`,
+  // A file added through an upload link: the link, and the name and note its uploader gave (edge/drops/).
+  droppedBy: sql<{ linkId: string; name: string; note: string | null } | null>`(select json_build_object('linkId', lu.link_id,
+    'name', lu.uploader_name, 'note', lu.note) from link_uploads lu where lu.asset_id = "assets"."id")`,
 };
 
 export async function loadAssetDetail(db: Database, assetId: string, permission: Permission, signer: Signer): Promise<AssetDetail | null> {
@@ -53,6 +56,7 @@ export async function loadAssetDetail(db: Database, assetId: string, permission:
     deletedAt: row.deletedAt ? iso(row.deletedAt) : null,
     purgeAfter: row.purgeAfter ? iso(row.purgeAfter) : null,
     permission,
+    droppedBy: includes(permission, 'manage') ? (row.droppedBy ?? null) : null,
     derivatives: files.map(({ assetId: _, ...f }) => f),
     media: row.status === 'blocked' ? [] : await mediaUrlsFor(signer, row.id, mediaPermission, ready),
   };

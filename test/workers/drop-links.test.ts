@@ -155,6 +155,18 @@ describe('what a drop-only holder sees', () => {
     }
   });
 
+  it('who dropped a file is shown to manage holders of it only', async () => {
+    const link = await makeDropLink(owner, album, { dropOnly: true });
+    const { assetId } = await json<{ assetId: string }>(await putDrop(link.token, 100, { uploaderName: 'Cousin Joe', note: 'hi' }), 201);
+    const asOwner = await json<{ droppedBy: unknown }>(await api(`/api/assets/${assetId}`, owner), 200);
+    expect(asOwner.droppedBy).toEqual({ linkId: link.id, name: 'Cousin Joe', note: 'hi' });
+    const asManager = await json<{ droppedBy: unknown }>(await api(`/api/assets/${assetId}`, manager), 200);
+    expect(asManager.droppedBy).toEqual({ linkId: link.id, name: 'Cousin Joe', note: 'hi' });
+    // Edit on the collection reaches the item at edit: no name.
+    const asEditor = await json<{ droppedBy: unknown; permission: string }>(await api(`/api/assets/${assetId}`, viewer), 200);
+    expect(asEditor).toMatchObject({ permission: 'edit', droppedBy: null });
+  });
+
   it('a link that also views shows the collection page and the upload rules', async () => {
     const link = await makeDropLink(owner, album, { dropOnly: false });
     const info = await json<Record<string, any>>(await holder(`/api/share/${link.token}`), 200);

@@ -24,6 +24,12 @@ export interface Schemas {
     deletedAt: string | null;
     purgeAfter: string | null;
     permission: "view" | "download" | "edit" | "manage";
+    /** Added through an upload link: the link and the name and note the uploader gave (manage holders only, else null). */
+    droppedBy: {
+      linkId: string;
+      name: string;
+      note: string | null;
+    } | null;
     derivatives: Array<Schemas["Derivative"]>;
     media: Array<Schemas["MediaUrl"]>;
   };
