@@ -99,3 +99,31 @@ it('a stock Uppy uploads through a drop link: POST policy and 5 MiB parts; the f
   const refused = await third.upload();
   expect(refused?.failed).toHaveLength(1);
 }, 300_000);
+
+it('an images-only link: a file that declares image/jpeg but is not an image is refused by ingest', async () => {
+  const owner = await env.register('drop-kinds');
+  const album = await call<{ id: string }>(owner.accessToken, 'POST', '/api/collections', { name: 'Photos only' });
+  const link = await call<{ token: string }>(owner.accessToken, 'POST', '/api/share-links', {
+    resourceType: 'collection',
+    resourceId: album.id,
+    upload: { kinds: 'images' },
+  });
+  const bytes = new TextEncoder().encode('#!/bin/sh\necho not a photo\n'.repeat(40));
+  const res = await realFetch(`${env.endpoint}/api/share/${link.token}/uploads`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ filename: 'holiday.jpg', size: bytes.length, contentType: 'image/jpeg', uploaderName: 'Mallory' }),
+  });
+  expect(res.status).toBe(201);
+  const { assetId, url, headers } = (await res.json()) as { assetId: string; url: string; headers: Record<string, string> };
+  expect((await realFetch(url, { method: 'PUT', headers, body: bytes })).status).toBe(200);
+  await expect
+    .poll(
+      async () => {
+        const s = await call<{ status: string; reason?: string }>(owner.accessToken, 'GET', `/api/assets/${assetId}/status`);
+        return `${s.status} ${s.reason ?? ''}`;
+      },
+      { timeout: 60_000, interval: 300 },
+    )
+    .toMatch(/^failed unsupported: the upload link takes images only; this file is text\//);
+}, 120_000);

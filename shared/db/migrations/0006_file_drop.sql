@@ -20,4 +20,7 @@ ALTER TABLE "link_uploads" ADD CONSTRAINT "link_uploads_link_id_share_links_id_f
 CREATE INDEX "link_uploads_link_idx" ON "link_uploads" USING btree ("link_id");--> statement-breakpoint
 -- hand-written below
 -- The edge records who dropped a file and never changes or removes it (the asset's purge cascades).
-REVOKE UPDATE, DELETE ON link_uploads FROM media_edge;
+REVOKE UPDATE, DELETE ON link_uploads FROM media_edge;--> statement-breakpoint
+-- Ingest refuses a file whose bytes are not of the kinds its upload link takes (origin/pipeline/ingest.ts).
+GRANT SELECT ON link_uploads TO media_pipeline;--> statement-breakpoint
+GRANT SELECT (id, upload_kinds) ON share_links TO media_pipeline;
