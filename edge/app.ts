@@ -26,6 +26,7 @@ import { auth } from './auth/routes.ts';
 import { jwks } from './auth/jwks.routes.ts';
 import { companion, uploads } from './uploads/routes.ts';
 import { sharing } from './sharing/routes.ts';
+import { dropCompanion, drops } from './drops/routes.ts';
 import { library } from './library/routes.ts';
 import { serveShell } from './platform/spa.routes.ts';
 
@@ -48,12 +49,14 @@ export function createApp() {
   app.route('/', media);
   // Before shareMedia: `/s/:token/download.zip` would otherwise read as a variant path.
   app.route('/', shareZipRoutes);
+  app.route('/', dropCompanion);
   app.route('/', shareMedia);
   app.route('/', auth);
   app.route('/', jwks);
   app.route('/', uploads);
   app.route('/', companion);
   app.route('/', sharing);
+  app.route('/', drops);
   app.route('/', library);
   app.route('/', downloadRoutes);
 

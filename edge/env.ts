@@ -39,6 +39,8 @@ export interface Bindings {
   /** Workers static assets (wrangler.toml [assets]): the built SPA. Optional: an API-only edge runs without it. */
   ASSETS?: { fetch(request: Request): Promise<Response> };
   API_RATE_LIMITER?: RateLimiter;
+  /** Files started per upload link (edge/drops/), keyed `link:<id>`. */
+  DROP_RATE_LIMITER?: RateLimiter;
 }
 
 /** The Workers Rate Limiting binding's API (declared here so Node-side type checks of shared code need no workers types). */

@@ -8,6 +8,13 @@ export interface ShareLinkRecord extends LinkFacts {
   id: string;
   /** The stored hash (never sent anywhere); null when the link has no password. */
   passwordHash: string | null;
+  dropOnly: boolean;
+  /** Upload ("file drop") settings; the counters are read only where they are reserved (edge/drops/drop-store.ts). */
+  allowUpload: boolean;
+  uploadKinds: 'any' | 'images' | 'videos';
+  maxUploadFiles: number | null;
+  maxUploadBytes: number | null;
+  maxUploadFileSize: number | null;
 }
 
 interface JsonShareLink extends Omit<ShareLinkRecord, 'expiresAt' | 'revokedAt'> {
@@ -45,6 +52,12 @@ export async function loadShareLink(db: Database, linkId: string): Promise<Share
       downloadCount: shareLinks.downloadCount,
       passwordHash: shareLinks.passwordHash,
       createdBy: shareLinks.createdBy,
+      dropOnly: shareLinks.dropOnly,
+      allowUpload: shareLinks.allowUpload,
+      uploadKinds: shareLinks.uploadKinds,
+      maxUploadFiles: shareLinks.maxUploadFiles,
+      maxUploadBytes: shareLinks.maxUploadBytes,
+      maxUploadFileSize: shareLinks.maxUploadFileSize,
     })
     .from(shareLinks)
     .where(eq(shareLinks.id, linkId))

@@ -39,6 +39,7 @@ export const AUDIT_ACTIONS = {
     'share.open',
     'share.unlock',
     'share.unlock_failed',
+    'share.drop',
     'grant.create',
     'grant.update',
     'grant.delete',

@@ -27,6 +27,9 @@ const detailColumns = {
   purgeAfter: assets.purgeAfter,
   tags: sql<string[]>`coalesce((select array_agg(t.name order by lower(t.name)) from asset_tags at
     join tags t on t.id = at.tag_id where at.asset_id = "assets"."id"), '{}')`,
+  // A file added through an upload link: the link, and the name and note its uploader gave (edge/drops/).
+  droppedBy: sql<{ linkId: string; name: string; note: string | null } | null>`(select json_build_object('linkId', lu.link_id,
+    'name', lu.uploader_name, 'note', lu.note) from link_uploads lu where lu.asset_id = "assets"."id")`,
 };
 
 type DetailRow = SummaryRow & {
@@ -40,6 +43,7 @@ type DetailRow = SummaryRow & {
   deletedAt: Date | null;
   purgeAfter: Date | null;
   tags: string[];
+  droppedBy: { linkId: string; name: string; note: string | null } | null;
   files: Omit<DerivativeFile, 'assetId'>[] | null;
 };
 
@@ -82,6 +86,7 @@ async function assetDetailOf(row: DetailRow, permission: Permission, signer: Sig
     deletedAt: row.deletedAt ? iso(row.deletedAt) : null,
     purgeAfter: row.purgeAfter ? iso(row.purgeAfter) : null,
     permission,
+    droppedBy: includes(permission, 'manage') ? (row.droppedBy ?? null) : null,
     derivatives: files,
     media: row.status === 'blocked' ? [] : await mediaUrlsFor(signer, row.id, mediaPermission, ready),
   };

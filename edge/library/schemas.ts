@@ -172,6 +172,9 @@ export const assetDetailSchema = assetSummarySchema
     deletedAt: z.string().nullable(),
     purgeAfter: z.string().nullable(),
     permission: permissionEnum,
+    droppedBy: z.object({ linkId: z.string(), name: z.string(), note: z.string().nullable() }).nullable().openapi({
+      description: 'Added through an upload link: the link and the name and note the uploader gave (manage holders only, else null).',
+    }),
     derivatives: z.array(derivativeSchema),
     media: z.array(mediaUrlSchema),
   })

@@ -7,6 +7,7 @@ import { z } from '@hono/zod-openapi';
 import { permissions } from '../../shared/policy/access.ts';
 import { uuidParam } from '../api/router.ts';
 import { safeText } from '../api/text.ts';
+import { dropInfoSchema, uploadSettingsView } from '../drops/schemas.ts';
 
 export const resourceTypeSchema = z.enum(['asset', 'collection']).openapi({ description: 'What a grant or link is on.' });
 export const principalTypeSchema = z.enum(['user', 'group', 'org']);
@@ -137,6 +138,7 @@ export const shareLinkSchema = z
     createdAt: z.string(),
     updatedAt: z.string(),
     revokedAt: z.string().nullable(),
+    upload: uploadSettingsView,
     token: z.string().nullable(),
     url: z.string().nullable().openapi({ example: '/s/<token>/' }),
     apiUrl: z.string().nullable().openapi({ example: '/api/share/<token>' }),
@@ -183,6 +185,7 @@ export const shareInfoSchema = z
       allowDownload: z.boolean(),
       downloadsLeft: z.number().int().nullable().openapi({ description: 'null: no cap' }),
       needsPassword: z.boolean(),
+      upload: dropInfoSchema.optional().openapi({ description: 'Present when the link takes uploads: its rules and the Uppy endpoint.' }),
     }),
     asset: sharedAssetSchema.optional(),
     collection: sharedCollectionSchema.optional(),

@@ -23,6 +23,8 @@ import { requireLive, requireResource } from './resource-access.ts';
 import { idParams, instantSchema, resourceQuery, resourceTypeSchema, shareLinkSchema } from './schemas.ts';
 import { insertLink, linkView, listLinks, loadLinkRow, revokeLink, updateLink, type LinkPatch } from './share-links.service.ts';
 import { writeAudit } from '../audit/write-audit.ts';
+import { uploadColumns, uploadView } from '../drops/drop-settings.ts';
+import { uploadSettingsInput } from '../drops/schemas.ts';
 import { requestMeta } from '../api/request-context.ts';
 
 const linkPermission = z.enum(['view', 'download']);
@@ -44,6 +46,9 @@ const createBody = z
     password: linkPassword.optional(),
     maxDownloads: maxDownloads.nullable().optional(),
     allowDownload: z.boolean().default(true),
+    upload: uploadSettingsInput
+      .optional()
+      .openapi({ description: 'Collection links: let holders upload into the collection ("file drop").' }),
   })
   .refine(oneExpiry, oneExpiryIssue)
   .openapi('CreateShareLink');
@@ -56,6 +61,7 @@ const patchBody = z
     password: linkPassword.nullable().optional().openapi({ description: 'null removes the password' }),
     maxDownloads: maxDownloads.nullable().optional().openapi({ description: 'null removes the cap' }),
     allowDownload: z.boolean().optional(),
+    upload: uploadSettingsInput.nullable().optional().openapi({ description: 'Replaces the upload settings; null stops uploads' }),
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'Give at least one field to change.' })
   .refine(oneExpiry, oneExpiryIssue)
@@ -93,6 +99,7 @@ export const shareLinkRoutes = apiRouter()
         passwordHash: body.password === undefined ? null : await hashPassword(body.password, passwordParams(c.get('services').config)),
         allowDownload: body.allowDownload,
         maxDownloads: body.maxDownloads ?? null,
+        upload: uploadColumns(ref.type, body.upload ?? null),
       });
       await writeAudit(db(), requestMeta(c), {
         action: 'share.create',
@@ -105,6 +112,7 @@ export const shareLinkRoutes = apiRouter()
           hasPassword: row.passwordHash !== null,
           allowDownload: row.allowDownload,
           maxDownloads: row.maxDownloads,
+          upload: uploadView(row),
         },
       });
       return c.json(await linkView(await keys(), tokenParty, row, now), 201);
@@ -160,6 +168,7 @@ export const shareLinkRoutes = apiRouter()
         permission: body.permission,
         allowDownload: body.allowDownload,
         maxDownloads: body.maxDownloads,
+        upload: body.upload === undefined ? undefined : uploadColumns(ref.type, body.upload),
         expiresAt: chooseExpiry(await linkTtlPolicy(db(), ref), { ...body, expiresAt: toDate(body.expiresAt) }, now, 'allow'),
         passwordHash:
           body.password === undefined

@@ -13,6 +13,7 @@ import { shareLinks } from '../../shared/db/schema.ts';
 import { signShareToken, type KeySet, type PartyOptions } from '../../shared/tokens/index.ts';
 import type { ResourceRef } from './resource-access.ts';
 import type { ShareLinkView } from './schemas.ts';
+import { uploadView, type UploadColumns } from '../drops/drop-settings.ts';
 
 export type ShareLinkRow = typeof shareLinks.$inferSelect;
 export type LinkStatus = 'active' | 'expired' | 'revoked';
@@ -52,6 +53,7 @@ export async function linkView(keys: KeySet, party: PartyOptions, row: ShareLink
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     revokedAt: row.revokedAt?.toISOString() ?? null,
+    upload: uploadView(row),
     token,
     url: token ? `/s/${token}/` : null,
     apiUrl: token ? `/api/share/${token}` : null,
@@ -66,6 +68,7 @@ export interface NewLink {
   passwordHash: string | null;
   allowDownload: boolean;
   maxDownloads: number | null;
+  upload: UploadColumns;
 }
 
 export async function insertLink(db: Database, link: NewLink): Promise<ShareLinkRow> {
@@ -80,6 +83,7 @@ export async function insertLink(db: Database, link: NewLink): Promise<ShareLink
       passwordHash: link.passwordHash,
       allowDownload: link.allowDownload,
       maxDownloads: link.maxDownloads,
+      ...link.upload,
     })
     .returning();
   return row!;
@@ -106,6 +110,8 @@ export interface LinkPatch {
   passwordHash?: string | null;
   allowDownload?: boolean;
   maxDownloads?: number | null;
+  /** Upload settings, replaced as a whole (edge/drops/drop-settings.ts). */
+  upload?: UploadColumns | undefined;
   /**
    * Whoever changes a link answers for it from then on: the link counts only
    * while they may share its resource (a manager who raises an owner's link
@@ -116,9 +122,10 @@ export interface LinkPatch {
 
 /** Applies the patch to a link that is not revoked; null when it was revoked meanwhile. */
 export async function updateLink(db: Database, id: string, patch: LinkPatch): Promise<ShareLinkRow | null> {
+  const { upload, ...rest } = patch;
   const [row] = await db
     .update(shareLinks)
-    .set({ ...patch, updatedAt: sql`now()` })
+    .set({ ...rest, ...upload, updatedAt: sql`now()` })
     .where(and(eq(shareLinks.id, id), sql`${shareLinks.revokedAt} is null`))
     .returning();
   return row ?? null;

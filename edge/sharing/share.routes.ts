@@ -25,6 +25,7 @@ import { assetForLink, collectionForLink, decodeItemCursor } from './share-conte
 import { countView } from './share-links.service.ts';
 import { reserveUnlockAttempt, unlockSucceeded } from './unlock-attempts.ts';
 import { writeAudit } from '../audit/write-audit.ts';
+import { dropInfo } from '../drops/drop-info.ts';
 import { requestMeta } from '../api/request-context.ts';
 
 const tokenParam = z.object({
@@ -73,8 +74,11 @@ export const shareRoutes = apiRouter()
       const { link } = await openLink(c, token, now);
       await requireLinkUnlocked(c, link);
       const page = { cursor: cursor === undefined ? null : decodeItemCursor(cursor), limit };
-      const content =
-        link.resourceType === 'asset'
+      const upload = await dropInfo(db, link, token, now);
+      // A drop-only link opens nothing but the upload form (edge/drops/drop-info.ts).
+      const content = link.dropOnly
+        ? {}
+        : link.resourceType === 'asset'
           ? { asset: await assetForLink(db, link, token, now) }
           : { collection: await collectionForLink(db, link, token, page, now) };
       // HEAD is served by this GET handler too; only a real open counts.
@@ -94,6 +98,7 @@ export const shareRoutes = apiRouter()
           allowDownload: link.allowDownload,
           downloadsLeft: link.maxDownloads === null ? null : Math.max(0, link.maxDownloads - link.downloadCount),
           needsPassword: link.passwordHash !== null,
+          ...(upload ? { upload } : {}),
         },
         ...content,
       };

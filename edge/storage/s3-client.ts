@@ -240,15 +240,27 @@ export class S3Client {
     return uploadId;
   }
 
-  /** A presigned URL for one part of a multipart upload. */
-  async presignUploadPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresIn: number): Promise<string> {
+  /**
+   * A presigned URL for one part of a multipart upload. With `contentLength`
+   * the length is signed too: the part must be exactly that many bytes.
+   */
+  async presignUploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    expiresIn: number,
+    contentLength?: number,
+  ): Promise<string> {
     const signed = await this.aws.sign(
       this.url(bucket, key, {
         partNumber: String(partNumber),
         uploadId,
         'X-Amz-Expires': String(expiresIn),
       }),
-      { method: 'PUT', aws: { signQuery: true } },
+      contentLength === undefined
+        ? { method: 'PUT', aws: { signQuery: true } }
+        : { method: 'PUT', headers: { 'content-length': String(contentLength) }, aws: { signQuery: true, allHeaders: true } },
     );
     return signed.url;
   }

@@ -14,13 +14,14 @@ import { AppError } from '../errors.ts';
 import {
   MAX_UPLOAD_BYTES,
   maxPartNumber,
+  MIN_PART_BYTES,
   MULTIPART_TTL_MS,
   MULTIPART_THRESHOLD,
   recommendedPartSize,
   sha256HexToBase64,
   SIMPLE_URL_TTL,
 } from './limits.ts';
-import { createPendingUpload, ownsCollection } from './upload-store.ts';
+import { createPendingUpload, ownsCollection, type DropStamp } from './upload-store.ts';
 
 export interface Declared {
   filename: string;
@@ -28,6 +29,12 @@ export interface Declared {
   contentType: string;
   sha256?: string | undefined;
   collectionId?: string | undefined;
+  /**
+   * Through an upload link (edge/drops/): the drop gate has checked that the
+   * link's creator (`userId`) may still manage `collectionId`, so the owner
+   * check is not asked again.
+   */
+  drop?: DropStamp | undefined;
 }
 
 /** What starting an upload needs: the database, storage, the raw bucket and its credentials (POST policies), the clock. */
@@ -39,8 +46,8 @@ export interface UploadDeps {
 }
 
 /** 404 for a collection that is not the caller's (or does not exist): its existence is not revealed. */
-export async function checkCollection(db: Database, userId: string, collectionId: string | undefined): Promise<void> {
-  if (collectionId && !(await ownsCollection(db, userId, collectionId))) {
+export async function checkCollection(db: Database, userId: string, collectionId: string | undefined, drop?: DropStamp): Promise<void> {
+  if (collectionId && !drop && !(await ownsCollection(db, userId, collectionId))) {
     throw new AppError('not_found', 'No such collection.');
   }
 }
@@ -55,7 +62,7 @@ function refuseLarge(size: number): void {
 
 async function createSimple(deps: UploadDeps, userId: string, d: Declared, expiresAt: Date) {
   refuseLarge(d.size);
-  await checkCollection(deps.db, userId, d.collectionId);
+  await checkCollection(deps.db, userId, d.collectionId, d.drop);
   const assetId = crypto.randomUUID();
   const key = originalKey(assetId);
   await createPendingUpload(deps.db, { ...d, assetId, userId, key, s3UploadId: null, partSize: null, expiresAt });
@@ -120,10 +127,11 @@ export async function startPostUpload(deps: UploadDeps, userId: string, d: Decla
  */
 export async function startMultipartUpload(deps: UploadDeps, userId: string, d: Declared) {
   const { config, storage, db } = deps;
-  await checkCollection(db, userId, d.collectionId);
+  await checkCollection(db, userId, d.collectionId, d.drop);
   const assetId = crypto.randomUUID();
   const key = originalKey(assetId);
-  const partSize = recommendedPartSize(d.size);
+  // Through a link every part's length is signed (edge/drops/drop-parts.ts), so the split is fixed: S3's minimum, a stock Uppy's own.
+  const partSize = d.drop ? MIN_PART_BYTES : recommendedPartSize(d.size);
   const expiresAt = new Date(deps.now.getTime() + MULTIPART_TTL_MS);
   const uploadId = await storage.createMultipartUpload(config.S3_BUCKET_RAW, key, { contentType: d.contentType });
   try {

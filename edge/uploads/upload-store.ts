@@ -7,7 +7,7 @@
  */
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
-import { assets, collectionItems, collections, uploads } from '../../shared/db/schema.ts';
+import { assets, collectionItems, collections, linkUploads, uploads } from '../../shared/db/schema.ts';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
@@ -24,6 +24,14 @@ export interface NewUpload {
   s3UploadId: string | null;
   partSize: number | null;
   expiresAt: Date;
+  /** Started through an upload link (edge/drops/): the link and what the uploader said. */
+  drop?: DropStamp | undefined;
+}
+
+export interface DropStamp {
+  linkId: string;
+  uploaderName: string;
+  note?: string | undefined;
 }
 
 export interface UploadRecord {
@@ -78,8 +86,8 @@ export async function addToCollection(db: Database | Tx, collectionId: string, a
 }
 
 /**
- * The asset, its upload and its collection entry: all three or none, in ONE
- * statement (data-modifying CTEs run atomically, and a statement is one round
+ * The asset, its upload, its collection entry and (through an upload link) its
+ * drop stamp: all or none, in ONE statement (data-modifying CTEs run atomically, and a statement is one round
  * trip to the database where BEGIN, three inserts and COMMIT were five).
  */
 export async function createPendingUpload(db: Database, u: NewUpload): Promise<void> {
@@ -103,7 +111,13 @@ export async function createPendingUpload(db: Database, u: NewUpload): Promise<v
   });
   // Foreign keys are checked at the end of the statement, when the asset row exists.
   const item = u.collectionId ? sql`, item as (${collectionItemInsert(db, u.collectionId, u.assetId, u.userId).getSQL()})` : sql``;
-  await db.execute(sql`with asset as (${asset.getSQL()}), upload as (${upload.getSQL()})${item} select 1`);
+  const drop = u.drop
+    ? sql`, dropped as (${db
+        .insert(linkUploads)
+        .values({ assetId: u.assetId, linkId: u.drop.linkId, uploaderName: u.drop.uploaderName, note: u.drop.note ?? null })
+        .getSQL()})`
+    : sql``;
+  await db.execute(sql`with asset as (${asset.getSQL()}), upload as (${upload.getSQL()})${item}${drop} select 1`);
 }
 
 /**

@@ -9,7 +9,7 @@
 import { and, eq, inArray, lt, ne, or, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Database } from '../../shared/db/database.ts';
-import { assets, derivatives, jobs } from '../../shared/db/schema.ts';
+import { assets, derivatives, jobs, linkUploads, shareLinks } from '../../shared/db/schema.ts';
 import type { AssetMetadata } from '../processing/metadata.ts';
 
 export const INGEST_JOB = 'ingest';
@@ -19,6 +19,8 @@ export interface AssetRecord {
   size: number;
   sha256: string | null;
   status: (typeof assets.$inferSelect)['status'];
+  /** Dropped through an upload link: the kinds that link takes (null otherwise). */
+  dropKinds: 'any' | 'images' | 'videos' | null;
 }
 
 /** Which object an ingest checked: its bare ETag and, in a versioned bucket, its version id. */
@@ -71,8 +73,10 @@ export class IngestStore {
 
   async findAsset(id: string): Promise<AssetRecord | undefined> {
     const [row] = await this.db
-      .select({ id: assets.id, size: assets.size, sha256: assets.sha256, status: assets.status })
+      .select({ id: assets.id, size: assets.size, sha256: assets.sha256, status: assets.status, dropKinds: shareLinks.uploadKinds })
       .from(assets)
+      .leftJoin(linkUploads, eq(linkUploads.assetId, assets.id))
+      .leftJoin(shareLinks, eq(shareLinks.id, linkUploads.linkId))
       .where(eq(assets.id, id));
     return row;
   }

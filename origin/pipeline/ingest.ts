@@ -124,6 +124,8 @@ interface Target {
   size: number;
   sha256: string | null;
   eventSize: number | undefined;
+  /** Dropped through an upload link: the kinds that link takes. */
+  dropKinds: 'any' | 'images' | 'videos' | null;
 }
 
 async function run(deps: PipelineDeps, store: IngestStore, asset: Target, lease: JobLease, known: Outcome): Promise<IngestResult> {
@@ -141,6 +143,7 @@ async function run(deps: PipelineDeps, store: IngestStore, asset: Target, lease:
     known.original = { etag: original.etag, versionId: original.versionId };
     known.detectedType = original.sniffed.mime;
     verify(asset, original);
+    requireDropKind(asset.dropKinds, original.sniffed.kind, original.sniffed.mime);
     if (deps.scanner && original.file) {
       const verdict = await deps.scanner.scanFile(original.file);
       if (!verdict.clean) throw new OriginError('infected', `malware found: ${verdict.signature}`);
@@ -167,6 +170,18 @@ function verify(asset: Target, got: FetchedOriginal): void {
   if (want && got.sha256 !== want) {
     throw new OriginError('checksum_mismatch', `object SHA-256 ${got.sha256} differs from the recorded ${want}`);
   }
+}
+
+/**
+ * A file dropped through an upload link that takes only images or only
+ * videos must be one by its bytes, not only by the type it declared (the
+ * edge checked that): anything else is refused as `unsupported`.
+ */
+export function requireDropKind(kinds: Target['dropKinds'], kind: string, mime: string): void {
+  if (kinds === 'images' && kind !== 'image')
+    throw new OriginError('unsupported', `the upload link takes images only; this file is ${mime}`);
+  if (kinds === 'videos' && kind !== 'video')
+    throw new OriginError('unsupported', `the upload link takes videos only; this file is ${mime}`);
 }
 
 /** The recorded SHA-256 as lower-case hex; uploads may record hex or base64 (S3's `x-amz-checksum-sha256`). */

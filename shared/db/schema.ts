@@ -38,6 +38,8 @@ export const permission = pgEnum('permission', ['view', 'download', 'edit', 'man
 export const uploadStatus = pgEnum('upload_status', ['active', 'completed', 'aborted']);
 export const invitationStatus = pgEnum('invitation_status', ['pending', 'accepted', 'declined', 'revoked']);
 export const jobStatus = pgEnum('job_status', ['queued', 'processing', 'succeeded', 'failed']);
+/** What an upload ("file drop") link accepts: any file, or only images or only videos (by declared type). */
+export const dropKinds = pgEnum('drop_kinds', ['any', 'images', 'videos']);
 
 export const users = pgTable(
   'users',
@@ -331,10 +333,41 @@ export const shareLinks = pgTable(
     downloadCount: integer('download_count').notNull().default(0),
     viewCount: integer('view_count').notNull().default(0),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /**
+     * Upload ("file drop") links, collections only: holders may add files
+     * (owned by the creator) within the caps below. `dropOnly` links give no
+     * right on any existing item, nor on the collection itself.
+     */
+    allowUpload: boolean('allow_upload').notNull().default(false),
+    dropOnly: boolean('drop_only').notNull().default(false),
+    uploadKinds: dropKinds('upload_kinds').notNull().default('any'),
+    maxUploadFiles: integer('max_upload_files'),
+    maxUploadBytes: bigint('max_upload_bytes', { mode: 'number' }),
+    maxUploadFileSize: bigint('max_upload_file_size', { mode: 'number' }),
+    /** Reserved before any upload is signed (one conditional update), so the caps hold under races. */
+    uploadFiles: integer('upload_files').notNull().default(0),
+    uploadBytes: bigint('upload_bytes', { mode: 'number' }).notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [index('share_links_resource_idx').on(t.resourceType, t.resourceId)],
+);
+
+/** Files added through an upload link: which link, and the name and note the uploader gave. */
+export const linkUploads = pgTable(
+  'link_uploads',
+  {
+    assetId: uuid('asset_id')
+      .primaryKey()
+      .references(() => assets.id, { onDelete: 'cascade' }),
+    linkId: uuid('link_id')
+      .notNull()
+      .references(() => shareLinks.id, { onDelete: 'cascade' }),
+    uploaderName: text('uploader_name').notNull(),
+    note: text('note'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('link_uploads_link_idx').on(t.linkId)],
 );
 
 export const uploads = pgTable(

@@ -98,6 +98,8 @@ export interface LinkFacts {
   maxDownloads: number | null;
   downloadCount: number;
   createdBy: string;
+  /** An upload-only ("file drop") link: it passes on no right at all, to the collection or its items. */
+  dropOnly?: boolean;
 }
 
 /**
@@ -183,7 +185,7 @@ const isIn = (set: Set<string>, id: string | null) => id !== null && set.has(id)
 
 /** What a link allows on its own, once its path is valid: download needs the switch and downloads left. */
 export function linkLevel(link: LinkFacts, now: Date): Permission | null {
-  if (link.revokedAt !== null || link.expiresAt.getTime() <= now.getTime()) return null;
+  if (link.dropOnly === true || link.revokedAt !== null || link.expiresAt.getTime() <= now.getTime()) return null;
   const downloadsLeft = link.maxDownloads === null || link.downloadCount < link.maxDownloads;
   // A link that may not (or may no longer) download still lets its holder view.
   if (includes(link.permission, 'download') && !(link.allowDownload && downloadsLeft)) return 'view';
@@ -257,7 +259,7 @@ export function collectionPermission(q: {
   }
   const link = q.link;
   if (link && link.resourceType === 'collection' && link.resourceId === collection.id && sharers.has(link.createdBy)) {
-    const open = link.revokedAt === null && link.expiresAt.getTime() > now.getTime();
+    const open = link.dropOnly !== true && link.revokedAt === null && link.expiresAt.getTime() > now.getTime();
     if (open) best = higher(best, link.permission);
   }
   return best;

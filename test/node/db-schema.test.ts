@@ -24,6 +24,7 @@ const TABLES = [
   'group_members',
   'groups',
   'jobs',
+  'link_uploads',
   'org_invitations',
   'org_members',
   'orgs',

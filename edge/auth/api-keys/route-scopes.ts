@@ -43,6 +43,19 @@ export const ROUTE_SCOPES: Record<string, RouteRule> = {
   'GET /s/:shareToken/:rest{.+}': 'public',
   'GET /api/share/:token': 'public',
   'POST /api/share/:token/unlock': 'public',
+  // Share links (edge/drops/, edge/downloads/): the link token authenticates.
+  'GET /s/:shareToken/download.zip': 'public',
+  'GET /s/:token/s3/params': 'public',
+  'POST /s/:token/s3/multipart': 'public',
+  'GET /s/:token/s3/multipart/:uploadId/:partNumber': 'public',
+  'GET /s/:token/s3/multipart/:uploadId': 'public',
+  'POST /s/:token/s3/multipart/:uploadId/complete': 'public',
+  'DELETE /s/:token/s3/multipart/:uploadId': 'public',
+  'POST /api/share/:token/uploads': 'public',
+  // A signed ZIP URL is bound to the browser session that asked for it (it dies with it);
+  // scripts with a key download a collection directly.
+  'POST /api/downloads': 'session',
+  'GET /api/downloads/:token': 'public',
   // The account: never with a key
   'GET /api/me': 'any-key',
   'POST /api/auth/password': 'session',
@@ -79,6 +92,7 @@ export const ROUTE_SCOPES: Record<string, RouteRule> = {
   'POST /api/collections/:id/items': WRITE,
   'DELETE /api/collections/:id/items/:assetId': WRITE,
   'PUT /api/collections/:id/items/order': WRITE,
+  'GET /api/collections/:id/download.zip': READ,
   // Uploads (simple and the Companion endpoints)
   'POST /api/uploads': UPLOADS,
   'POST /s3/multipart': UPLOADS,

@@ -48,6 +48,12 @@ export interface Schemas {
     deletedAt: string | null;
     purgeAfter: string | null;
     permission: "view" | "download" | "edit" | "manage";
+    /** Added through an upload link: the link and the name and note the uploader gave (manage holders only, else null). */
+    droppedBy: {
+      linkId: string;
+      name: string;
+      note: string | null;
+    } | null;
     derivatives: Array<Schemas["Derivative"]>;
     media: Array<Schemas["MediaUrl"]>;
   };
@@ -210,6 +216,7 @@ export interface Schemas {
     password?: string;
     maxDownloads?: number | null;
     allowDownload?: boolean;
+    upload?: Schemas["UploadLinkSettings"];
   };
   Derivative: {
     kind: string;
@@ -223,6 +230,24 @@ export interface Schemas {
     /** Relative URL of the archive; needs no Authorization header */
     url: string;
     expiresAt: string;
+  };
+  DropInfo: {
+    dropOnly: boolean;
+    kinds: "any" | "images" | "videos";
+    maxFileSize: number | null;
+    maxFiles: number | null;
+    maxBytes: number | null;
+    /** Uppy `endpoint`: it calls `{endpoint}/s3/multipart`, `{endpoint}/s3/params`. */
+    endpoint: string;
+    collectionName: string;
+  } | null;
+  DropUpload: {
+    filename: string;
+    size: number;
+    contentType: string;
+    sha256?: string;
+    uploaderName: string;
+    note?: string;
   };
   Error: {
     error: {
@@ -408,6 +433,7 @@ export interface Schemas {
       /** null: no cap */
       downloadsLeft: number | null;
       needsPassword: boolean;
+      upload?: Schemas["DropInfo"];
     };
     asset?: Schemas["SharedAsset"];
     collection?: {
@@ -436,6 +462,7 @@ export interface Schemas {
     createdAt: string;
     updatedAt: string;
     revokedAt: string | null;
+    upload: Schemas["UploadLinkView"];
     token: string | null;
     url: string | null;
     apiUrl: string | null;
@@ -505,12 +532,42 @@ export interface Schemas {
     /** null removes the cap */
     maxDownloads?: number | null;
     allowDownload?: boolean;
+    /** Replaces the upload settings; null stops uploads */
+    upload?: {
+      /** true: holders only add files; they see nothing of the collection. */
+      dropOnly?: boolean;
+      /** What may be dropped, by declared type (image/*, video/*). */
+      kinds?: "any" | "images" | "videos";
+      maxFiles?: number | null;
+      maxBytes?: number | null;
+      maxFileSize?: number | null;
+    } | null;
   };
   UploadDeduplicated: {
     assetId: string;
     status: "ready";
     deduplicated: true;
   };
+  UploadLinkSettings: {
+    /** true: holders only add files; they see nothing of the collection. */
+    dropOnly?: boolean;
+    /** What may be dropped, by declared type (image/*, video/*). */
+    kinds?: "any" | "images" | "videos";
+    maxFiles?: number | null;
+    maxBytes?: number | null;
+    maxFileSize?: number | null;
+  };
+  UploadLinkView: {
+    dropOnly: boolean;
+    kinds: "any" | "images" | "videos";
+    maxFiles: number | null;
+    maxBytes: number | null;
+    maxFileSize: number | null;
+    /** Files reserved so far (started uploads). */
+    files: number;
+    /** Bytes reserved so far. */
+    bytes: number;
+  } | null;
   UploadStarted: {
     assetId: string;
     method: "PUT";
@@ -972,6 +1029,12 @@ export interface Operations {
     query: never;
     body: Schemas["UnlockShareLink"];
     response: Schemas["ShareUnlock"];
+  };
+  "POST /api/share/{token}/uploads": {
+    path: { token: string };
+    query: never;
+    body: Schemas["DropUpload"];
+    response: Schemas["UploadStarted"];
   };
   "GET /api/tags": {
     path: never;

@@ -126,6 +126,14 @@ export function MetadataPanel({ asset }: { asset: Asset }) {
         ) : null}
         <dt>Uploaded</dt>
         <dd>{formatDate(asset.createdAt)}</dd>
+        {asset.droppedBy ? (
+          <>
+            <dt>Dropped by</dt>
+            <dd>
+              {asset.droppedBy.name} (through an upload link){asset.droppedBy.note ? `: “${asset.droppedBy.note}”` : ''}
+            </dd>
+          </>
+        ) : null}
         <dt>Changed</dt>
         <dd>{formatDate(asset.updatedAt)}</dd>
         {asset.sha256 ? (

@@ -13,6 +13,7 @@ import { formatDate } from '../format.ts';
 import { useAction } from './use-action.ts';
 import { ErrorBanner, Spinner } from './status.tsx';
 import '../styles/sharing.css';
+import { emptyUploadDraft, uploadBody, uploadSummary, UploadLinkFields } from './upload-link-fields.tsx';
 
 type Grant = Schemas['Grant'];
 type Link = Schemas['ShareLink'];
@@ -570,6 +571,12 @@ function LinkCard({
           <dt>Allow download</dt>
           <dd>{link.allowDownload ? 'Yes' : 'No'}</dd>
         </div>
+        {link.upload ? (
+          <div>
+            <dt>Uploads</dt>
+            <dd>{uploadSummary(link)}</dd>
+          </div>
+        ) : null}
       </dl>
       {pageUrl ? (
         <div class="link-url">
@@ -682,12 +689,14 @@ function CreateLinkForm({ resource, onCreated }: { resource: ShareResource; onCr
   const [password, setPassword] = useState('');
   const [cap, setCap] = useState('');
   const [allowDownload, setAllowDownload] = useState(true);
+  const [upload, setUpload] = useState(emptyUploadDraft);
   const { busy, error, run } = useAction();
 
   const submit = async (e: Event) => {
     e.preventDefault();
     await run(async () => {
       const expiresInSeconds = seconds(amount, unit);
+      const uploadSettings = resource.type === 'collection' ? uploadBody(upload) : undefined;
       const link = await api('POST /api/share-links', {
         body: {
           resourceType: resource.type,
@@ -697,9 +706,11 @@ function CreateLinkForm({ resource, onCreated }: { resource: ShareResource; onCr
           ...(expiresInSeconds !== undefined ? { expiresInSeconds } : {}),
           ...(password ? { password } : {}),
           ...(cap.trim() ? { maxDownloads: Number(cap) } : {}),
+          ...(uploadSettings ? { upload: uploadSettings } : {}),
         },
       });
       onCreated(link);
+      setUpload(emptyUploadDraft);
       setPassword('');
       setCap('');
       setAmount('');
@@ -753,6 +764,7 @@ function CreateLinkForm({ resource, onCreated }: { resource: ShareResource; onCr
         <label for={`${id}-dl`}>Allow download</label>
       </div>
       {permission === 'view' ? <p class="hint">Downloads also need the “View and download” permission.</p> : null}
+      {resource.type === 'collection' ? <UploadLinkFields draft={upload} onChange={setUpload} /> : null}
       <ApiErrorBanner error={error} />
       <button type="submit" disabled={busy}>
         {busy ? 'Creating…' : 'Create link'}

@@ -14,6 +14,7 @@ import { errorOf, type Schemas } from '../api/client.ts';
 import { formatBytes, formatDate } from '../format.ts';
 import { messageOf, Spinner } from '../components/status.tsx';
 import '../styles/sharing.css';
+import { DropUploader } from '../components/drop-uploader.tsx';
 
 type Info = Schemas['ShareInfo'];
 type Shared = Schemas['SharedAsset'];
@@ -94,7 +95,7 @@ export function SharePage({ params }: { params: Record<string, string>; query: U
       state.kind === 'ready'
         ? state.info.asset
           ? (state.info.asset.title ?? state.info.asset.filename)
-          : state.info.collection?.name
+          : (state.info.collection?.name ?? state.info.link.upload?.collectionName)
         : null;
     document.title = `${name ?? 'Shared with you'} · Media`;
   }, [state]);
@@ -167,18 +168,25 @@ export function SharePage({ params }: { params: Record<string, string>; query: U
               Try again
             </button>
           </Notice>
+        ) : state.info.link.upload?.dropOnly ? (
+          <DropUploader token={token} drop={state.info.link.upload} unlock={unlock.token ?? unlockRef.current} />
         ) : state.info.asset ? (
           <AssetView asset={state.info.asset} link={state.info.link} unlock={unlock} />
         ) : state.info.collection ? (
-          <CollectionView
-            token={token}
-            collection={state.info.collection}
-            link={state.info.link}
-            unlock={unlock}
-            loadingMore={state.loadingMore}
-            moreError={state.moreError}
-            onMore={loadMore}
-          />
+          <>
+            {state.info.link.upload ? (
+              <DropUploader token={token} drop={state.info.link.upload} unlock={unlock.token ?? unlockRef.current} />
+            ) : null}
+            <CollectionView
+              token={token}
+              collection={state.info.collection}
+              link={state.info.link}
+              unlock={unlock}
+              loadingMore={state.loadingMore}
+              moreError={state.moreError}
+              onMore={loadMore}
+            />
+          </>
         ) : (
           <Notice title="This link is not valid" />
         )}
