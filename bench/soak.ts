@@ -148,6 +148,8 @@ interface Sample {
   errors: number;
   nodeMiB: number;
   workerdMiB: number;
+  /** The machine's 1-minute load average (it is shared: other work slows the stack too). */
+  load: number;
   heap?: { usedMiB: number; totalMiB: number; afterGcMiB: number };
 }
 const samples: Sample[] = [];
@@ -160,6 +162,7 @@ const sample = async (): Promise<void> => {
     errors: counts.errors,
     nodeMiB: await rssMiB(nodePid),
     workerdMiB: await rssMiB(workerdPid),
+    load: os.loadavg()[0]!,
   };
   if (Date.now() - lastHeap >= heapSec * 1000 || Date.now() >= end) {
     lastHeap = Date.now();
@@ -172,7 +175,9 @@ const sample = async (): Promise<void> => {
   const heap = s.heap
     ? ` heap used ${s.heap.usedMiB.toFixed(0)} / total ${s.heap.totalMiB.toFixed(0)} MiB, after GC ${s.heap.afterGcMiB.toFixed(0)}`
     : '';
-  console.log(`t=${s.t}s req=${s.requests} err=${s.errors} node ${s.nodeMiB.toFixed(0)} MiB workerd ${s.workerdMiB.toFixed(0)} MiB${heap}`);
+  console.log(
+    `t=${s.t}s req=${s.requests} err=${s.errors} node ${s.nodeMiB.toFixed(0)} MiB workerd ${s.workerdMiB.toFixed(0)} MiB load ${s.load.toFixed(1)}${heap}`,
+  );
 };
 await sample();
 let sampling = false;
