@@ -39,6 +39,26 @@ export class DeadlineError extends Error {
   }
 }
 
+/** Which dependency a request could not reach. */
+export type Dependency = 'database' | 'storage';
+
+/**
+ * A dependency refused or dropped the connection (it is down, restarting or
+ * out of connections): like a missed deadline, a 503 with `Retry-After`, not
+ * an internal error. Raised where the failure is classified by its type or
+ * SQLSTATE (shared/db/deadline-pool.ts, edge/deadline-storage.ts), never by
+ * message text; the original error is the `cause`.
+ */
+export class DependencyUnavailableError extends Error {
+  constructor(
+    readonly dependency: Dependency,
+    cause: unknown,
+  ) {
+    super(`${dependency} is unreachable`, { cause });
+    this.name = 'DependencyUnavailableError';
+  }
+}
+
 /**
  * A timer for a wait on a dependency that counts only the time this isolate
  * was free to notice the answer: `onFire` runs once `ms` of such time has
