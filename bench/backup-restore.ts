@@ -88,6 +88,8 @@ try {
     wsProxy: stack.postgres.wsProxy,
     secure: false,
     webSocketConstructor: ws,
+    // The local relay asks for the caller proof, as the deployed one does.
+    relayKey: stack.bindings.DATABASE_RELAY_KEY,
     max: 1,
   });
   const out = path.join(dir, 'backup');

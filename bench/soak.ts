@@ -3,7 +3,8 @@
  * of the processes started for it (by PID: the stack's Node process and its
  * workerd) and every error. Each simulated user, from its own address, loops
  * over: list, search, asset detail, a thumbnail through its signed URL, and
- * now and then an upload (start, presigned PUT, then the pipeline). Every
+ * now and then an upload (start, presigned PUT, then the pipeline); it logs
+ * in again before its access token expires. Every
  * `sampleSec` it records RSS; every `heapSec` it asks workerd's V8 (through the
  * inspector) for its heap in use before and after a full GC — a live heap
  * that stays flat while RSS climbs is heap sizing and allocator retention,
@@ -72,7 +73,7 @@ const edge = ready.edge;
 console.log(`stack ready: node pid ${nodePid}, workerd pid ${workerdPid}, edge ${edge}; ${users} users for ${minutes} min`);
 
 // ---- load -------------------------------------------------------------------------------------
-const counts = { requests: 0, errors: 0, uploads: 0, byStatus: new Map<string, number>() };
+const counts = { requests: 0, errors: 0, uploads: 0, logins: 0, byStatus: new Map<string, number>() };
 const fail = (what: string) => {
   counts.errors++;
   counts.byStatus.set(what, (counts.byStatus.get(what) ?? 0) + 1);
@@ -116,16 +117,34 @@ async function user(i: number): Promise<void> {
   // 40 at once would block it for seconds, which is a test of the ramp, not of the soak).
   await new Promise((r) => setTimeout(r, (i * rampSec * 1000) / users));
   const ip = { 'cf-connecting-ip': `10.9.${Math.floor(i / 250)}.${(i % 250) + 1}` };
+  const email = `soak-${i}-${Date.now()}@example.test`;
+  const password = 'correct horse battery staple';
+  const authHeaders = { ...ip, 'content-type': 'application/json', origin: new URL(edge).origin };
   const reg = await call(`${edge}/api/auth/register`, {
     method: 'POST',
-    headers: { ...ip, 'content-type': 'application/json', origin: new URL(edge).origin },
-    body: JSON.stringify({ email: `soak-${i}-${Date.now()}@example.test`, password: 'correct horse battery staple', name: `soak ${i}` }),
+    headers: authHeaders,
+    body: JSON.stringify({ email, password, name: `soak ${i}` }),
   });
   if (!reg?.ok) return;
-  const { accessToken } = (await reg.json()) as { accessToken: string };
-  const headers = { ...ip, authorization: `Bearer ${accessToken}` };
+  let session = (await reg.json()) as { accessToken: string; expiresIn: number };
+  let renewAt = Date.now() + (session.expiresIn - 60) * 1000;
+  const headers = { ...ip, authorization: `Bearer ${session.accessToken}` };
   for (let n = 0; n < 3; n++) await upload(headers, i * 1000 + n);
   for (let round = 0; Date.now() < end; round++) {
+    // A session outlives its access token (minutes): log in again before it expires, as a client would.
+    if (Date.now() >= renewAt) {
+      const login = await call(`${edge}/api/auth/login`, {
+        method: 'POST',
+        headers: authHeaders,
+        body: JSON.stringify({ email, password }),
+      });
+      if (login?.ok) {
+        session = (await login.json()) as { accessToken: string; expiresIn: number };
+        renewAt = Date.now() + (session.expiresIn - 60) * 1000;
+        headers.authorization = `Bearer ${session.accessToken}`;
+        counts.logins++;
+      } else await login?.body?.cancel();
+    }
     const list = await call(`${edge}/api/assets?limit=20`, { headers });
     const items = list?.ok ? ((await list.json()) as { items: { id: string }[] }).items : [];
     const search = await call(`${edge}/api/search?q=${words[round % words.length]}`, { headers });
@@ -148,6 +167,8 @@ interface Sample {
   errors: number;
   nodeMiB: number;
   workerdMiB: number;
+  /** The machine's 1-minute load average (it is shared: other work slows the stack too). */
+  load: number;
   heap?: { usedMiB: number; totalMiB: number; afterGcMiB: number };
 }
 const samples: Sample[] = [];
@@ -160,6 +181,7 @@ const sample = async (): Promise<void> => {
     errors: counts.errors,
     nodeMiB: await rssMiB(nodePid),
     workerdMiB: await rssMiB(workerdPid),
+    load: os.loadavg()[0]!,
   };
   if (Date.now() - lastHeap >= heapSec * 1000 || Date.now() >= end) {
     lastHeap = Date.now();
@@ -172,7 +194,9 @@ const sample = async (): Promise<void> => {
   const heap = s.heap
     ? ` heap used ${s.heap.usedMiB.toFixed(0)} / total ${s.heap.totalMiB.toFixed(0)} MiB, after GC ${s.heap.afterGcMiB.toFixed(0)}`
     : '';
-  console.log(`t=${s.t}s req=${s.requests} err=${s.errors} node ${s.nodeMiB.toFixed(0)} MiB workerd ${s.workerdMiB.toFixed(0)} MiB${heap}`);
+  console.log(
+    `t=${s.t}s req=${s.requests} err=${s.errors} node ${s.nodeMiB.toFixed(0)} MiB workerd ${s.workerdMiB.toFixed(0)} MiB load ${s.load.toFixed(1)}${heap}`,
+  );
 };
 await sample();
 let sampling = false;
@@ -189,7 +213,7 @@ await sample();
 const peak = (k: 'nodeMiB' | 'workerdMiB') => Math.max(...samples.map((s) => s[k]));
 const secs = (Date.now() - t0) / 1000;
 console.log(
-  `\n${counts.requests} requests in ${secs.toFixed(0)} s (${(counts.requests / secs).toFixed(0)} req/s), ${counts.uploads} uploads, ${counts.errors} errors`,
+  `\n${counts.requests} requests in ${secs.toFixed(0)} s (${(counts.requests / secs).toFixed(0)} req/s), ${counts.uploads} uploads, ${counts.logins} logins, ${counts.errors} errors`,
 );
 for (const [k, v] of counts.byStatus) console.log(`  ${v} x ${k}`);
 console.log(

@@ -6,8 +6,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from './env.ts';
-import { AppError, codeForStatus, errorBody, missedDeadline } from './errors.ts';
-import { RETRY_AFTER_SECONDS } from '../shared/deadline.ts';
+import { AppError, codeForStatus, dependencyFailure, errorBody } from './errors.ts';
+import { DeadlineError, RETRY_AFTER_SECONDS } from '../shared/deadline.ts';
 import { requestId } from './middleware/request-id.ts';
 import { noStore } from './middleware/no-store.ts';
 import { services } from './middleware/services.ts';
@@ -68,13 +68,18 @@ export function createApp() {
   app.onError((err, c) => {
     const rid = c.get('requestId') ?? '';
     // A dependency that hangs costs a bounded wait and a 503 the client may retry: a warning, not an error.
-    const missed = missedDeadline(err);
-    if (missed) {
+    const failed = dependencyFailure(err);
+    if (failed instanceof DeadlineError) {
       console.warn(
-        JSON.stringify({ level: 'warn', msg: 'dependency missed its deadline', deadline: missed.kind, ms: missed.ms, requestId: rid }),
+        JSON.stringify({ level: 'warn', msg: 'dependency missed its deadline', deadline: failed.kind, ms: failed.ms, requestId: rid }),
       );
       c.header('Retry-After', String(RETRY_AFTER_SECONDS));
       return c.json(errorBody('dependency_timeout', 'A service this request needs did not answer in time; try again shortly.', rid), 503);
+    }
+    if (failed) {
+      console.warn(JSON.stringify({ level: 'warn', msg: 'dependency unreachable', dependency: failed.dependency, requestId: rid }));
+      c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+      return c.json(errorBody('unavailable', 'A service this request needs is unavailable; try again shortly.', rid), 503);
     }
     if (err instanceof AppError) {
       if (err.options.logAs) {

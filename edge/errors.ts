@@ -4,7 +4,7 @@
  * never on message text.
  */
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { DeadlineError } from '../shared/deadline.ts';
+import { DeadlineError, DependencyUnavailableError } from '../shared/deadline.ts';
 
 export const errorStatus = {
   bad_request: 400,
@@ -85,9 +85,19 @@ export function errorBody(code: ErrorCode, message: string, requestId: string, d
  * as the `cause` of its own, so the chain is followed (a few links deep).
  */
 export function missedDeadline(err: unknown): DeadlineError | undefined {
+  const found = dependencyFailure(err);
+  return found instanceof DeadlineError ? found : undefined;
+}
+
+/**
+ * The dependency failure behind `err` (a missed deadline or a dependency
+ * that refused or dropped the connection), following the `cause` chain as
+ * {@link missedDeadline} does: both are answered 503 with `Retry-After`.
+ */
+export function dependencyFailure(err: unknown): DeadlineError | DependencyUnavailableError | undefined {
   let e: unknown = err;
   for (let depth = 0; depth < 5 && e; depth++) {
-    if (e instanceof DeadlineError) return e;
+    if (e instanceof DeadlineError || e instanceof DependencyUnavailableError) return e;
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;

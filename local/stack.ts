@@ -15,6 +15,8 @@ import { openStorage } from '../origin/core/storage.ts';
 import { sweepAbandonedUploads } from '../origin/pipeline/abandoned-uploads.ts';
 import { sweepStuckJobs } from '../origin/pipeline/sweeper.ts';
 import { reconcile } from '../origin/pipeline/reconcile.ts';
+import { INGEST_TEMP_PREFIX } from '../origin/pipeline/ingest.ts';
+import { removeStaleTemp } from './stale-temp.ts';
 import { sweepExpiredRows } from '../origin/pipeline/expired-rows.ts';
 import { FfmpegTranscoder } from './ffmpeg-transcoder.ts';
 import { LocalDispatcher } from './dispatcher.ts';
@@ -120,6 +122,7 @@ export async function startLocalStack(
       transcoder,
       log: plog,
       now: () => new Date(),
+      tmpDir,
     };
     // Closed after the dispatcher (cleanups run in reverse), before Postgres and storage.
     cleanups.push(() => transcoder.close());
@@ -130,6 +133,9 @@ export async function startLocalStack(
     );
     cleanups.push(() => dispatcher.close());
     await transcoder.start();
+    // The data lock is ours, so no ingest of this data runs: an `ingest-*` folder is a killed one's.
+    const stale = await removeStaleTemp(tmpDir, [INGEST_TEMP_PREFIX]);
+    if (stale.length) log(`removed the temp folders of ${stale.length} ingest job(s) a previous run left`);
     // This process holds the data lock, so no ingest of this data is running: release held leases
     // and re-queue whatever lost its event, before delivery starts.
     await reconcile({ ...pipeline, requeue: dispatcher }, { workersGone: true, graceMs: 0 }).catch((e: unknown) =>

@@ -39,31 +39,104 @@ export class DeadlineError extends Error {
   }
 }
 
+/** Which dependency a request could not reach. */
+export type Dependency = 'database' | 'storage';
+
 /**
- * Settles as `work` does, or rejects with a DeadlineError after `ms`
- * (then `onExpire` runs, to abort or discard what is still pending). The
- * timer is always cleared, so a settled race leaves nothing running.
+ * A dependency refused or dropped the connection (it is down, restarting or
+ * out of connections): like a missed deadline, a 503 with `Retry-After`, not
+ * an internal error. Raised where the failure is classified by its type or
+ * SQLSTATE (shared/db/deadline-pool.ts, edge/deadline-storage.ts), never by
+ * message text; the original error is the `cause`.
+ */
+export class DependencyUnavailableError extends Error {
+  constructor(
+    readonly dependency: Dependency,
+    cause: unknown,
+  ) {
+    super(`${dependency} is unreachable`, { cause });
+    this.name = 'DependencyUnavailableError';
+  }
+}
+
+/**
+ * A timer for a wait on a dependency that counts only the time this isolate
+ * was free to notice the answer: `onFire` runs once `ms` of such time has
+ * passed.
+ *
+ * Why not one `setTimeout(ms)`: a Worker's isolate runs one thing at a time.
+ * While it is busy with CPU-bound work (scrypt runs synchronously in
+ * workerd: ~140 ms per hash on a quiet core, seconds on a loaded one), an
+ * answer that has already arrived waits in the queue beside an expired
+ * timer, and the timer can run first: the request is failed for the
+ * isolate's own busyness, not the dependency's. So the wait is measured in
+ * steps; a step that comes back late (the isolate was busy) counts for one
+ * step only, and the first one after a busy spell never ends the wait: the
+ * next step comes after whatever I/O was queued has had its turn. A wait
+ * still ends however busy the isolate stays: every step counts, so it takes
+ * at most about ten busy spells (a step is a tenth of the deadline).
+ */
+export function dependencyTimer(ms: number, onFire: () => void): { clear(): void } {
+  const step = Math.max(MIN_STEP_MS, Math.min(MAX_STEP_MS, Math.floor(ms / 10)));
+  let counted = 0;
+  let last = Date.now();
+  let lateBefore = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (delay: number) => {
+    timer = setTimeout(tick, Math.max(1, delay));
+  };
+  const tick = () => {
+    const now = Date.now();
+    const elapsed = now - last;
+    last = now;
+    const late = elapsed > 2 * step;
+    counted += late ? step : elapsed;
+    // The first step back after a busy spell never ends the wait: queued I/O goes first.
+    const mayEnd = !late || lateBefore;
+    lateBefore = late;
+    if (mayEnd && counted >= ms) {
+      timer = undefined;
+      onFire();
+    } else arm(late ? step : Math.min(step, ms - counted));
+  };
+  arm(Math.min(step, ms));
+  return {
+    clear: () => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
+
+/** The bounds of one step of {@link dependencyTimer}: a tenth of the deadline, within these. */
+const MIN_STEP_MS = 10;
+const MAX_STEP_MS = 500;
+
+/**
+ * Settles as `work` does, or rejects with a DeadlineError after `ms` of time
+ * the isolate was free to hear an answer ({@link dependencyTimer}; then
+ * `onExpire` runs, to abort or discard what is still pending). The timer is
+ * always cleared, so a settled race leaves nothing running.
  */
 export function withDeadline<T>(work: Promise<T>, ms: number, kind: DeadlineKind, onExpire?: () => void): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: { clear(): void } | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+    timer = dependencyTimer(ms, () => {
       try {
         onExpire?.();
       } finally {
         reject(new DeadlineError(kind, ms));
       }
-    }, ms);
+    });
   });
-  return Promise.race([work, expired]).finally(() => {
-    if (timer !== undefined) clearTimeout(timer);
-  });
+  return Promise.race([work, expired]).finally(() => timer?.clear());
 }
 
 /**
- * An AbortSignal that fires with a DeadlineError after `ms` unless `clear()`
- * comes first; it follows `parent` (the caller's own signal) too, and
- * `abort()` fires it by hand (a later deadline on the same request).
+ * An AbortSignal that fires with a DeadlineError after `ms` (counted as
+ * {@link dependencyTimer} does) unless `clear()` comes first; it follows
+ * `parent` (the caller's own signal) too, and `abort()` fires it by hand (a
+ * later deadline on the same request).
  */
 export function deadlineSignal(
   ms: number,
@@ -71,14 +144,14 @@ export function deadlineSignal(
   parent?: AbortSignal,
 ): { signal: AbortSignal; clear(): void; abort(reason: unknown): void; fired(): boolean } {
   const ctrl = new AbortController();
-  const timer = setTimeout(() => ctrl.abort(new DeadlineError(kind, ms)), ms);
+  const timer = dependencyTimer(ms, () => ctrl.abort(new DeadlineError(kind, ms)));
   const follow = () => ctrl.abort(parent?.reason);
   if (parent?.aborted) follow();
   else parent?.addEventListener('abort', follow, { once: true });
   return {
     signal: ctrl.signal,
     clear: () => {
-      clearTimeout(timer);
+      timer.clear();
       parent?.removeEventListener('abort', follow);
     },
     abort: (reason) => ctrl.abort(reason),

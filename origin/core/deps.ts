@@ -56,6 +56,13 @@ export interface PipelineDeps {
   scanner?: MalwareScanner;
   log: Logger;
   now: () => Date;
+  /**
+   * Parent of each ingest's temp folder (`ingest-*`), default the system's.
+   * The local stack gives its own (DATA_DIR/tmp) and, holding the data lock,
+   * removes the folders a killed process left there at start
+   * (local/stale-temp.ts); in Lambda /tmp belongs to one execution environment.
+   */
+  tmpDir?: string;
 }
 
 /** A logger writing one JSON line per entry (CloudWatch-friendly). */

@@ -132,7 +132,7 @@ async function run(deps: PipelineDeps, store: IngestStore, asset: Target, lease:
   if (asset.eventSize !== undefined && asset.eventSize !== asset.size) {
     throw new OriginError('size_mismatch', `object is ${asset.eventSize} bytes, upload recorded ${asset.size}`);
   }
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'ingest-'));
+  const dir = await mkdtemp(path.join(deps.tmpDir ?? os.tmpdir(), INGEST_TEMP_PREFIX));
   try {
     const original = await fetchOriginal(deps.storage, deps.buckets.raw, asset.key, {
       dir,
@@ -162,6 +162,9 @@ async function run(deps: PipelineDeps, store: IngestStore, asset: Target, lease:
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** Each ingest's temp folder starts with this (local/stale-temp.ts removes a dead one's). */
+export const INGEST_TEMP_PREFIX = 'ingest-';
 
 function verify(asset: Target, got: FetchedOriginal): void {
   if (got.size !== asset.size) throw new OriginError('size_mismatch', `object is ${got.size} bytes, upload recorded ${asset.size}`);

@@ -6,9 +6,13 @@
  * transaction whose deadline fired can never reach COMMIT. drizzle's
  * transaction wrapper then fails its ROLLBACK at once and releases the
  * client, which the pool discards instead of reusing.
+ *
+ * A database that refuses or drops the connection is a
+ * DependencyUnavailableError (a 503 at the edge), told apart by type and
+ * SQLSTATE, never by message text: see {@link unreachable}.
  */
-import type { Pool, PoolClient } from '@neondatabase/serverless';
-import { DeadlineError, withDeadline } from '../deadline.ts';
+import { DatabaseError, type Pool, type PoolClient } from '@neondatabase/serverless';
+import { DeadlineError, DependencyUnavailableError, withDeadline } from '../deadline.ts';
 
 export interface PoolDeadlines {
   connectMs: number;
@@ -29,6 +33,11 @@ export function applyPoolDeadlines(pool: Pool, deadlines: PoolDeadlines): Pool {
     const client = await withDeadline(pending, deadlines.connectMs, 'database-connect', () => {
       // The connection may still open later: discard it then.
       pending.then((late) => late.release(true)).catch(() => {});
+    }).catch((err: unknown) => {
+      // Anything but the server's own refusal of our login (wrong password: a misconfiguration) is the database out of reach.
+      throw err instanceof DeadlineError || (err instanceof DatabaseError && !unreachable(err))
+        ? err
+        : new DependencyUnavailableError('database', err);
     });
     return guard(client, deadlines.queryMs);
   };
@@ -71,6 +80,8 @@ function guard(client: PoolClient, queryMs: number): PoolClient {
       // Ends the connection now rather than at release: no later statement
       // (COMMIT above all) may follow one whose outcome is unknown.
       release(condemned);
+    }).catch((err: unknown) => {
+      throw err instanceof DatabaseError && unreachable(err) ? new DependencyUnavailableError('database', err) : err;
     });
   };
   let released = false;
@@ -80,4 +91,14 @@ function guard(client: PoolClient, queryMs: number): PoolClient {
     if (!condemned) release(err);
   };
   return client;
+}
+
+/**
+ * SQLSTATEs that mean "the database cannot serve you now", not "your
+ * statement is wrong": connection exceptions (class 08), the server shutting
+ * down or starting up (57P01-57P03), and too many connections (53300).
+ */
+export function unreachable(err: DatabaseError): boolean {
+  const code = err.code ?? '';
+  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300';
 }

@@ -8,7 +8,7 @@
  * folder of a dead transcode left behind.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -178,6 +178,13 @@ describe('kill -9 mid-processing, then restart on the same data', () => {
     } finally {
       killGroup(first.child);
     }
+    // What the killed ingests left in the stack's temp folder, plus one planted for certain
+    // (the kill may land between two ingests): an original spooled to disk by a job that died.
+    const tmp = path.join(dataDir, 'tmp');
+    await mkdir(path.join(tmp, 'ingest-dead0'), { recursive: true });
+    await writeFile(path.join(tmp, 'ingest-dead0', 'original'), new Uint8Array(1024));
+    const leftAtKill = (await readdir(tmp)).filter((f) => f.startsWith('ingest-'));
+    console.log(`crash recovery: ingest temp folders at the kill: ${leftAtKill.length}`);
 
     const again = startDev();
     try {
@@ -232,8 +239,11 @@ describe('kill -9 mid-processing, then restart on the same data', () => {
       const dead = await query<{ n: number }>(conn.db, sql`select count(*)::int as n from local_queue.messages where dead_at is not null`);
       expect(dead[0]!.n).toBe(0);
       await conn.close();
-      // No temp folder of the transcode that was killed.
-      expect((await readdir(path.join(dataDir, 'tmp'))).filter((f) => f.startsWith('transcode-'))).toEqual([]);
+      // No temp folder of the transcode or of the ingests that were killed.
+      const tmpAfter = await readdir(tmp);
+      expect(tmpAfter.filter((f) => f.startsWith('transcode-'))).toEqual([]);
+      expect(tmpAfter.filter((f) => leftAtKill.includes(f))).toEqual([]);
+      expect(again.output()).toMatch(/removed the temp folders of \d+ ingest job/);
 
       again.child.kill('SIGTERM');
       expect(await again.exited).toBe(0);

@@ -3,6 +3,8 @@
  * aborts with it, and the stall watch on a streamed body, whose clock runs
  * only while the client waits for upstream (a slow reader never trips it).
  */
+import net from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { deadlinesOf, edgeConfigSchema } from '../../shared/config.ts';
 import { DEFAULT_DEADLINES, DeadlineError, deadlineSignal, withDeadline } from '../../shared/deadline.ts';
@@ -22,6 +24,52 @@ describe('withDeadline', () => {
     expect(err).toBeInstanceOf(DeadlineError);
     expect(err).toMatchObject({ kind: 'storage-metadata', ms: 20 });
     expect(expired).toBe(true);
+  });
+});
+
+/** Holds this thread's event loop, as a CPU-bound request (a password hash) holds a Worker's isolate. */
+const busy = (ms: number) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end);
+};
+
+/** An echo server on its own thread: it answers while this thread is busy, as a database would. */
+async function echoServer(): Promise<{ port: number; stop(): Promise<number> }> {
+  const worker = new Worker(
+    `const net = require('node:net'); const { parentPort } = require('node:worker_threads');
+     const s = net.createServer((c) => c.on('data', (d) => c.write(d)));
+     s.listen(0, '127.0.0.1', () => parentPort.postMessage(s.address().port));`,
+    { eval: true },
+  );
+  const port = await new Promise<number>((r) => worker.once('message', r));
+  return { port, stop: () => worker.terminate() };
+}
+
+describe('withDeadline while the isolate itself is busy', () => {
+  it('hears an answer that arrived during the busy spell, however long it lasted', async () => {
+    const server = await echoServer();
+    const socket = net.connect(server.port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    try {
+      const answer = new Promise<string>((r) => socket.once('data', (d) => r(String(d))));
+      const waited = withDeadline(answer, 100, 'database-query');
+      socket.write('ping');
+      // The answer is back within a millisecond or so, but this thread only looks after 400 ms:
+      // a plain 100 ms timer would be due first and fail the wait.
+      busy(400);
+      await expect(waited).resolves.toBe('ping');
+    } finally {
+      socket.destroy();
+      await server.stop();
+    }
+  });
+
+  it('still ends a wait that gets no answer, busy spells and all', async () => {
+    const waited = withDeadline(never, 100, 'database-query').catch((e: unknown) => e);
+    busy(150);
+    await sleep(20);
+    busy(150);
+    expect(await waited).toBeInstanceOf(DeadlineError);
   });
 });
 
