@@ -29,7 +29,19 @@ export interface Missing {
 }
 
 /** Install order of the packages in the message (as README and .ci/run name them). */
-const PACKAGES = ['postgresql', 'ffmpeg', 'poppler-utils', 'libheif-examples', 'libimage-exiftool-perl', 'unzip', 'p7zip-full', 'python3', 'chromium', 'oathtool', 'util-linux'];
+const PACKAGES = [
+  'postgresql',
+  'ffmpeg',
+  'poppler-utils',
+  'libheif-examples',
+  'libimage-exiftool-perl',
+  'unzip',
+  'p7zip-full',
+  'python3',
+  'chromium',
+  'oathtool',
+  'util-linux',
+];
 
 function isExecutable(file: string): boolean {
   try {

@@ -82,25 +82,38 @@ describe('npm test preflight', () => {
   }, 60_000);
 
   it('with everything present: exit 0 and silent', async () => {
-    const env = await machine('full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'heif-enc', 'exiftool', 'unzip', '7z', 'python3', 'oathtool', 'runuser'], {
-      postgres: true,
-      chromium: true,
-    });
+    const env = await machine(
+      'full',
+      ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'heif-enc', 'exiftool', 'unzip', '7z', 'python3', 'oathtool', 'runuser'],
+      {
+        postgres: true,
+        chromium: true,
+      },
+    );
     expect(await preflight(env)).toEqual({ code: 0, stdout: '', stderr: '' });
   }, 60_000);
 
   it('--packages prints only the packages to install, as .ci/run installs them (nothing when none is missing)', async () => {
-    const partial = await machine('ci-partial', ['ffmpeg', 'ffprobe', 'exiftool', 'unzip', '7z', 'python3', 'oathtool', 'runuser'], { postgres: true });
-    expect(await preflight(partial, ['--packages'])).toEqual({ code: 0, stdout: 'poppler-utils libheif-examples chromium\n', stderr: '' });
-    const full = await machine('ci-full', ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'heif-enc', 'exiftool', 'unzip', '7z', 'python3', 'oathtool', 'runuser'], {
+    const partial = await machine('ci-partial', ['ffmpeg', 'ffprobe', 'exiftool', 'unzip', '7z', 'python3', 'oathtool', 'runuser'], {
       postgres: true,
-      chromium: true,
     });
+    expect(await preflight(partial, ['--packages'])).toEqual({ code: 0, stdout: 'poppler-utils libheif-examples chromium\n', stderr: '' });
+    const full = await machine(
+      'ci-full',
+      ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'heif-enc', 'exiftool', 'unzip', '7z', 'python3', 'oathtool', 'runuser'],
+      {
+        postgres: true,
+        chromium: true,
+      },
+    );
     expect(await preflight(full, ['--packages'])).toEqual({ code: 0, stdout: '', stderr: '' });
   }, 60_000);
 
   it('names only what is missing, and installs only its packages', async () => {
-    const env = await machine('partial', ['ffmpeg', 'pdftoppm', 'heif-enc', 'exiftool', 'unzip', '7z', 'python3', 'oathtool', 'runuser'], { postgres: true, chromium: true });
+    const env = await machine('partial', ['ffmpeg', 'pdftoppm', 'heif-enc', 'exiftool', 'unzip', '7z', 'python3', 'oathtool', 'runuser'], {
+      postgres: true,
+      chromium: true,
+    });
     const missing = findMissing(env, isRoot);
     expect(missing).toEqual([
       { what: 'ffprobe', pkg: 'ffmpeg' },
@@ -114,7 +127,21 @@ describe('npm test preflight', () => {
   it('finds PostgreSQL on PATH when the versioned folder is absent; a non-executable file does not count', async () => {
     const env = await machine(
       'pg-on-path',
-      ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'heif-enc', 'exiftool', 'unzip', '7z', 'python3', 'oathtool', 'runuser', 'initdb', 'pg_ctl'],
+      [
+        'ffmpeg',
+        'ffprobe',
+        'pdftoppm',
+        'pdfinfo',
+        'heif-enc',
+        'exiftool',
+        'unzip',
+        '7z',
+        'python3',
+        'oathtool',
+        'runuser',
+        'initdb',
+        'pg_ctl',
+      ],
       {
         chromium: true,
       },
