@@ -5,6 +5,7 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
+import { MASTER_PLAYLIST, VIDEO_PROGRESSIVE } from '../../shared/profiles/video.ts';
 import { assets } from '../../shared/db/schema.ts';
 import { includes, type Permission } from '../../shared/policy/access.ts';
 import { derivativeFiles } from './derivative-files.ts';
@@ -55,6 +56,7 @@ export async function loadAssetDetail(db: Database, assetId: string, permission:
     permission,
     derivatives: files.map(({ assetId: _, ...f }) => f),
     media: row.status === 'blocked' ? [] : await mediaUrlsFor(signer, row.id, mediaPermission, ready),
+    playable: ready.includes(VIDEO_PROGRESSIVE.kind) || ready.includes(MASTER_PLAYLIST),
   };
 }
 
