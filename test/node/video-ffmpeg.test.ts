@@ -284,7 +284,7 @@ describe('the local transcoder', () => {
       expect.objectContaining({ width: 320, height: 240, codecs: [expect.stringMatching(/^avc1\./)] }),
     ]);
     expect((await assetRow(deps.db, assetId))!.metadata.video).toMatchObject({ audioCodec: null });
-  });
+  }, 180_000);
 
   it('reports an unreadable original as a MediaConvert ERROR: job and asset failed with the reason', async () => {
     const { assetId, jobId, request } = await prepare(Buffer.from('this is not a video at all'));
@@ -342,5 +342,5 @@ describe('the local transcoder', () => {
       ['COMPLETE', request.jobId, 'ladder'],
     ]);
     expect(await readdir(path.join(work, 'tmp'))).toEqual([]);
-  });
+  }, 180_000);
 });
