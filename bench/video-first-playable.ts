@@ -53,7 +53,8 @@ try {
   const transcoder = await new FfmpegTranscoder({
     db: pg.db,
     storage,
-    onComplete: async (e) => void marks.push({ phase: e.detail.userMetadata.phase ?? '?', at: (performance.now() - t0) / 1000, status: e.detail.status }),
+    onComplete: async (e) =>
+      void marks.push({ phase: e.detail.userMetadata.phase ?? '?', at: (performance.now() - t0) / 1000, status: e.detail.status }),
   }).start();
   t0 = performance.now();
   await transcoder.submit({
@@ -86,7 +87,9 @@ try {
   for (const m of marks.slice(1, -1)) console.log(`    next quick phase:                ${x(m.at)}`);
   console.log(`(a) full ladder (final event):      ${x(last.at)}`);
   console.log(`(b) plain ffmpeg, whole profile:    ${x(baseline)} (nothing playable before it ends)`);
-  console.log(`first playable (a) / baseline (b): ${(first.at / baseline).toFixed(2)}; full ladder (a)/(b): ${(last.at / baseline).toFixed(2)}`);
+  console.log(
+    `first playable (a) / baseline (b): ${(first.at / baseline).toFixed(2)}; full ladder (a)/(b): ${(last.at / baseline).toFixed(2)}`,
+  );
 } finally {
   await s3.close();
   await rm(dir, { recursive: true, force: true });
