@@ -1,10 +1,17 @@
 /**
  * The `outputGroupDetails` MediaConvert would report for the files the local
  * ffmpeg run wrote: an HLS group (multivariant playlist + one output per
- * rung), a file group for the preview and one for the poster (whose
+ * rung present), a file group for the progressive copy, the preview and the poster (whose
  * outputFilePaths name the final capture, as MediaConvert's do).
  */
-import { MASTER_PLAYLIST, VIDEO_PREVIEW_FILE, VIDEO_PREVIEW, parseVideoFile, rungPlaylist } from '../shared/profiles/video.ts';
+import {
+  MASTER_PLAYLIST,
+  VIDEO_PREVIEW_FILE,
+  VIDEO_PREVIEW,
+  VIDEO_PROGRESSIVE,
+  parseVideoFile,
+  rungPlaylist,
+} from '../shared/profiles/video.ts';
 import type { MediaConvertOutputGroupDetail } from '../origin/events/mediaconvert.ts';
 import type { VideoPlan } from '../origin/processing/video/ffmpeg.ts';
 import type { ProbeResult } from '../origin/processing/video/ffprobe.ts';
@@ -29,6 +36,18 @@ export function outputGroupDetails(base: string, plan: VideoPlan, probe: ProbeRe
         })),
     },
   ];
+  if (have.has(VIDEO_PROGRESSIVE.kind)) {
+    groups.push({
+      type: 'FILE_GROUP',
+      outputDetails: [
+        {
+          outputFilePaths: [`${base}${VIDEO_PROGRESSIVE.kind}`],
+          durationInMs,
+          videoDetails: { widthInPx: probe.width, heightInPx: probe.height },
+        },
+      ],
+    });
+  }
   if (have.has(VIDEO_PREVIEW_FILE)) {
     groups.push({
       type: 'FILE_GROUP',

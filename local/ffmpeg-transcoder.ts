@@ -3,11 +3,14 @@
  * (the local Postgres queue, pg-queue.ts) and returns a MediaConvert-like job
  * id at once; in the background (one or two jobs at a time) it streams the
  * original from S3 to the job's temp folder, probes it, runs ONE ffmpeg for
- * the whole profile, streams every output to the derivatives bucket and then
- * delivers the "MediaConvert Job State Change" event AWS would send (COMPLETE
- * with outputGroupDetails, or ERROR) to `onComplete`: the local stack passes
- * the same completion handler the Lambda runs. The queued job is deleted only
- * after its event was delivered.
+ * the profile in steps (ffmpeg-passes.ts: progressive copy, lowest rung,
+ * the rest), uploads each step's files as soon as it ends (the master
+ * playlist last) and delivers a COMPLETE event with `userMetadata.phase =
+ * quick` after each early step, as MediaConvert's quick job would; then the
+ * final "MediaConvert Job State Change" event (COMPLETE, phase `ladder`, or
+ * ERROR) to `onComplete`: the local stack passes the same completion handler
+ * the Lambda runs. The queued job is deleted only after its final event was
+ * delivered.
  *
  * `close()` stops taking work, kills running ffmpeg processes by pid and
  * sends no event for them; a kill -9 does the same less politely. Either way
@@ -22,12 +25,13 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { SqsBatchResponse, SqsEvent } from '../origin/events/types.ts';
 import type { Database } from '../shared/db/database.ts';
-import { videoContentType } from '../shared/profiles/video.ts';
+import { MASTER_PLAYLIST, VIDEO_PHASE, videoContentType } from '../shared/profiles/video.ts';
 import { jobStateChangeEvent, type MediaConvertJobEvent } from '../origin/events/mediaconvert.ts';
 import type { Logger, VideoJobRequest, VideoTranscoder } from '../origin/core/deps.ts';
 import { describeError, OriginError } from '../origin/core/errors.ts';
 import type { OriginStorage } from '../origin/core/storage.ts';
-import { planVideo, transcodeWithFfmpeg } from '../origin/processing/video/ffmpeg.ts';
+import { planVideo, type VideoPlan } from '../origin/processing/video/ffmpeg.ts';
+import { runVideoPasses } from '../origin/processing/video/ffmpeg-passes.ts';
 import { probeVideo } from '../origin/processing/video/ffprobe.ts';
 import { outputGroupDetails } from './ffmpeg-job-event.ts';
 import { ensureQueueSchema, PgQueue } from './pg-queue.ts';
@@ -72,16 +76,6 @@ const jobId = () => `${Date.now()}-${randomBytes(4).toString('hex').slice(0, 6)}
 
 /** The numeric code a local ERROR event carries (MediaConvert's are numeric too). */
 const LOCAL_ERROR_CODE = 1999;
-
-async function walk(dir: string, base = dir): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(full, base)));
-    else out.push(path.relative(base, full).split(path.sep).join('/'));
-  }
-  return out.sort();
-}
 
 export class FfmpegTranscoder implements VideoTranscoder {
   readonly queue: PgQueue;
@@ -179,28 +173,56 @@ export class FfmpegTranscoder implements VideoTranscoder {
       const input = path.join(dir, 'original');
       await this.download(req, input);
       const probe = await probeVideo(input, this.o.ffprobe);
-      const plan = planVideo(probe);
       const out = path.join(dir, 'out');
-      let pid: number | undefined;
+      await mkdir(out, { recursive: true });
+      const pids: number[] = [];
       if (this.closed) throw new OriginError('transcoder_closed', 'closed before transcoding');
+      const uploaded: string[] = [];
+      let plan: VideoPlan | undefined;
       try {
-        await transcodeWithFfmpeg(input, out, plan, {
-          preset: this.o.preset ?? 'veryfast',
-          fps: probe.fps,
-          ...(this.o.ffmpeg ? { ffmpeg: this.o.ffmpeg } : {}),
-          onSpawn: (p) => {
-            this.pids.add((pid = p));
-            if (this.closed) process.kill(p, 'SIGKILL');
+        plan = await runVideoPasses(
+          input,
+          out,
+          probe,
+          {
+            preset: this.o.preset ?? 'veryfast',
+            fps: probe.fps,
+            ...(this.o.ffmpeg ? { ffmpeg: this.o.ffmpeg } : {}),
+            ...(this.o.log ? { log: this.o.log } : {}),
+            onSpawn: (p) => {
+              this.pids.add(p);
+              pids.push(p);
+              if (this.closed) process.kill(p, 'SIGKILL');
+            },
           },
-        });
+          async (step) => {
+            if (this.closed) throw new OriginError('transcoder_closed', 'closed while transcoding');
+            await this.upload(req, out, step.files);
+            uploaded.push(...step.files);
+            if (step.last) return;
+            // What is playable already, announced as MediaConvert's quick job would be.
+            const groups = outputGroupDetails(`s3://${req.outputBucket}/${req.outputPrefix}`, planVideo(probe), probe, uploaded);
+            const quick = jobStateChangeEvent({
+              ...common,
+              userMetadata: { ...common.userMetadata, phase: VIDEO_PHASE.quick },
+              status: 'COMPLETE',
+              outputGroupDetails: groups,
+            });
+            // Not delivered is not fatal: the final event records everything.
+            await this.deliver(quick);
+          },
+        );
       } finally {
-        if (pid !== undefined) this.pids.delete(pid);
+        for (const p of pids) this.pids.delete(p);
       }
       if (this.closed) throw new OriginError('transcoder_closed', 'closed while transcoding');
-      const files = await walk(out);
-      await this.upload(req, out, files);
-      const groups = outputGroupDetails(`s3://${req.outputBucket}/${req.outputPrefix}`, plan, probe, files);
-      event = jobStateChangeEvent({ ...common, status: 'COMPLETE', outputGroupDetails: groups });
+      const groups = outputGroupDetails(`s3://${req.outputBucket}/${req.outputPrefix}`, plan, probe, uploaded);
+      event = jobStateChangeEvent({
+        ...common,
+        userMetadata: { ...common.userMetadata, phase: VIDEO_PHASE.ladder },
+        status: 'COMPLETE',
+        outputGroupDetails: groups,
+      });
     } catch (err) {
       if (this.closed) {
         this.o.log?.warn('local transcode stopped by close()', { jobId: id, assetId: req.assetId });
@@ -220,19 +242,22 @@ export class FfmpegTranscoder implements VideoTranscoder {
     await pipeline(res.body, createWriteStream(file));
   }
 
+  /** Uploads in parallel, the master playlist after everything else (it must never name a missing rung). */
   private async upload(req: VideoJobRequest, dir: string, files: string[]): Promise<void> {
-    const next = [...files];
-    const worker = async () => {
-      for (let f = next.shift(); f !== undefined; f = next.shift()) {
-        const full = path.join(dir, f);
-        const { size } = await stat(full);
-        await this.o.storage.put(req.outputBucket, `${req.outputPrefix}${f}`, createReadStream(full), {
-          contentType: videoContentType(f),
-          contentLength: size,
-        });
-      }
+    const put = async (f: string) => {
+      const full = path.join(dir, f);
+      const { size } = await stat(full);
+      await this.o.storage.put(req.outputBucket, `${req.outputPrefix}${f}`, createReadStream(full), {
+        contentType: videoContentType(f),
+        contentLength: size,
+      });
     };
-    await Promise.all(Array.from({ length: Math.min(4, files.length) }, worker));
+    const next = files.filter((f) => f !== MASTER_PLAYLIST);
+    const worker = async () => {
+      for (let f = next.shift(); f !== undefined; f = next.shift()) await put(f);
+    };
+    await Promise.all(Array.from({ length: Math.min(4, next.length) }, worker));
+    if (files.includes(MASTER_PLAYLIST)) await put(MASTER_PLAYLIST);
   }
 
   private async deliver(event: MediaConvertJobEvent): Promise<boolean> {

@@ -14,12 +14,13 @@ const URI_ATTR = /URI="([^"]*)"/g;
 const isRelative = (uri: string) => uri !== '' && !/^[a-z][a-z0-9+.-]*:/i.test(uri) && !uri.startsWith('//');
 
 /** `name=value&...`, each part URL-encoded (nothing a playlist line could break on). */
-const queryOf = (params: Record<string, string>) =>
+export const queryOf = (params: Record<string, string>) =>
   Object.entries(params)
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
     .join('&');
 
-function withQuery(uri: string, query: string): string {
+/** Appends an encoded query to a relative URI (before its fragment); absolute URIs are left alone. */
+export function withQuery(uri: string, query: string): string {
   if (!isRelative(uri)) return uri;
   const hash = uri.indexOf('#');
   const [path, frag] = hash === -1 ? [uri, ''] : [uri.slice(0, hash), uri.slice(hash)];

@@ -11,6 +11,7 @@ import { signMediaToken, verifyMediaToken } from '../../shared/tokens/index.ts';
 import { requireAssetPermission } from '../access/gate.ts';
 import { optionalUser } from '../auth/authenticate.ts';
 import { addTokenToPlaylist, isPlaylist } from './hls.ts';
+import { addParamsToVtt, isStoryboardTrack, STORYBOARD_SPRITE } from './storyboard-track.ts';
 import { PRIVATE_REVALIDATE, PUBLIC_MEDIA, untilExpiry } from './cache-policy.ts';
 import { presentationFor } from './media-presentation.ts';
 import { serveObject } from './serve-object.ts';
@@ -47,6 +48,20 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
     );
     // Segments are reachable only if the token covers the whole hls/ prefix (or every variant).
     const playlistToken = claims.scope === null || claims.scope === 'hls/' ? token : null;
+    let trackRewrite: ((text: string) => string) | undefined;
+    if (isStoryboardTrack(variant)) {
+      // The sprite gets a token of its own, living no longer than the caller's.
+      const spriteToken =
+        claims.scope === null
+          ? token
+          : await signMediaToken(await keys(), {
+              ...tokenParty,
+              assetId,
+              scope: STORYBOARD_SPRITE,
+              ttlSeconds: Math.max(1, Math.floor((claims.expiresAt.getTime() - Date.now()) / 1000)),
+            });
+      trackRewrite = (text) => addParamsToVtt(text, { t: spriteToken });
+    }
     return guardOriginal(
       db(),
       assetId,
@@ -60,6 +75,7 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
         // An original is typed by its sniffed type (one row read); derivatives stay crypto only.
         ...(await presentationFor(db(), assetId, variant)),
         ...(isPlaylist(variant) && playlistToken ? { rewrite: (text: string) => addTokenToPlaylist(text, playlistToken) } : {}),
+        ...(trackRewrite ? { rewrite: trackRewrite } : {}),
       }),
     );
   }
@@ -79,6 +95,14 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
     // The player cannot send the Bearer header with every segment: give it a token for hls/.
     const hlsToken = await signMediaToken(await keys(), { ...tokenParty, assetId, scope: 'hls/', ttlSeconds: PLAYLIST_TOKEN_TTL });
     rewrite = (text) => addTokenToPlaylist(text, hlsToken);
+  } else if (isStoryboardTrack(variant) && user) {
+    const spriteToken = await signMediaToken(await keys(), {
+      ...tokenParty,
+      assetId,
+      scope: STORYBOARD_SPRITE,
+      ttlSeconds: PLAYLIST_TOKEN_TTL,
+    });
+    rewrite = (text) => addParamsToVtt(text, { t: spriteToken });
   }
   const res = await serveObject(storage, {
     ...mediaLocation(c, assetId, variant),

@@ -15,6 +15,7 @@ import { openLinkWithAsset } from '../access/link-gate.ts';
 import { countDownload } from '../access/share-link.ts';
 import { queryUnlock } from '../access/share-unlock.ts';
 import { addParamsToPlaylist, isPlaylist } from './hls.ts';
+import { addParamsToVtt, isStoryboardTrack } from './storyboard-track.ts';
 import { presentationFor } from './media-presentation.ts';
 import { startsDownload, type SentBytes } from './sent-bytes.ts';
 import { serveObject } from './serve-object.ts';
@@ -55,7 +56,7 @@ export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', asy
 
   const method = c.req.method === 'HEAD' ? 'HEAD' : 'GET';
   // A player without cookies or headers unlocks with `?u=`: every playlist passes it on.
-  const unlock = isPlaylist(variant) ? await queryUnlock(c, link) : null;
+  const unlock = isPlaylist(variant) || isStoryboardTrack(variant) ? await queryUnlock(c, link) : null;
   // Views are counted where a link is opened (the sharing API), not per thumbnail or segment.
   const served: { sent?: SentBytes } = {};
   const res = await guardOriginal(
@@ -70,7 +71,12 @@ export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', asy
       download,
       ...(await presentationFor(db(), assetId, variant)),
       headers: { 'referrer-policy': 'no-referrer' },
-      ...(unlock ? { rewrite: (text: string) => addParamsToPlaylist(text, { u: unlock }) } : {}),
+      ...(unlock
+        ? {
+            rewrite: (text: string) =>
+              isPlaylist(variant) ? addParamsToPlaylist(text, { u: unlock }) : addParamsToVtt(text, { u: unlock }),
+          }
+        : {}),
       // What is sent, as planned (never for HEAD, 304 or 416).
       onBody: async (sent) => {
         served.sent = sent;

@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
+import { MASTER_PLAYLIST, VIDEO_PROGRESSIVE } from '../../shared/profiles/video.ts';
 import { assets } from '../../shared/db/schema.ts';
 import { includes, type Permission } from '../../shared/policy/access.ts';
 import { derivativeFilesSql, type DerivativeFile } from './derivative-files.ts';
@@ -89,6 +90,7 @@ async function assetDetailOf(row: DetailRow, permission: Permission, signer: Sig
     droppedBy: includes(permission, 'manage') ? (row.droppedBy ?? null) : null,
     derivatives: files,
     media: row.status === 'blocked' ? [] : await mediaUrlsFor(signer, row.id, mediaPermission, ready),
+    playable: ready.includes(VIDEO_PROGRESSIVE.kind) || ready.includes(MASTER_PLAYLIST),
   };
 }
 

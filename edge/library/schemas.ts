@@ -177,6 +177,10 @@ export const assetDetailSchema = assetSummarySchema
     }),
     derivatives: z.array(derivativeSchema),
     media: z.array(mediaUrlSchema),
+    playable: z.boolean().openapi({
+      description:
+        'A video can be played now: `progressive.mp4` or `hls/master.m3u8` is ready. True while `status` is still `processing` (the rest of the ladder is being made); `status` becomes `ready` when every rendition exists.',
+    }),
   })
   .openapi('Asset');
 

@@ -8,6 +8,7 @@
  * the row's external id (the sweeper resubmitted) is ignored.
  */
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { VIDEO_PHASE } from '../../shared/profiles/video.ts';
 import { assets, derivatives, jobs } from '../../shared/db/schema.ts';
 import type { PipelineDeps } from '../core/deps.ts';
 import { describeError, isOriginError } from '../core/errors.ts';
@@ -19,8 +20,9 @@ export const TRANSCODE_JOB_TYPE = 'transcode';
 
 export type CompletionOutcome =
   | { result: 'ready'; derivatives: number }
+  | { result: 'playable'; derivatives: number }
   | { result: 'failed'; reason: string }
-  | { result: 'ignored'; reason: 'unknown_job' | 'stale_job' | 'already_succeeded' | 'duplicate' };
+  | { result: 'ignored'; reason: 'unknown_job' | 'stale_job' | 'already_succeeded' | 'duplicate' | 'finished' | 'early_failure' };
 
 type JobRow = typeof jobs.$inferSelect;
 
@@ -35,6 +37,7 @@ export async function completeVideoJob(deps: PipelineDeps, event: unknown): Prom
     deps.log.warn('job event for an unknown job ignored', log);
     return { result: 'ignored', reason: 'unknown_job' };
   }
+  if (ev.phase !== VIDEO_PHASE.ladder) return recordEarly(deps, job, ev);
   if (job.externalId && job.externalId !== ev.externalId) {
     deps.log.warn('job event from a superseded MediaConvert job ignored', { ...log, current: job.externalId });
     return { result: 'ignored', reason: 'stale_job' };
@@ -44,7 +47,8 @@ export async function completeVideoJob(deps: PipelineDeps, event: unknown): Prom
     if (job.status === 'succeeded') return { result: 'ignored', reason: 'duplicate' };
     let collected: { rows: DerivativeRow[]; facts: VideoFacts };
     try {
-      collected = await collectVideoOutputs(deps, ev);
+      const all = await collectVideoOutputs(deps, ev);
+      collected = { rows: all.rows, facts: all.facts! };
     } catch (err) {
       if (isOriginError(err, 'outputs_missing')) return fail(deps, job, ev, describeError(err), describeError(err));
       throw err;
@@ -64,25 +68,52 @@ export async function completeVideoJob(deps: PipelineDeps, event: unknown): Prom
   return fail(deps, job, ev, error, reason);
 }
 
+/**
+ * An early phase (`quick`, `preview`): its files become ready derivative
+ * rows at once, so the asset is playable; the status stays `processing`
+ * until the ladder's event. Its MediaConvert job is not the row's external id
+ * (that is the ladder job), and its files land on the same keys whichever
+ * attempt wrote them, so it is not checked against it. A failed early phase
+ * only logs: the ladder's outcome decides the asset.
+ */
+async function recordEarly(deps: PipelineDeps, job: JobRow, ev: VideoJobEvent): Promise<CompletionOutcome> {
+  const log = { assetId: ev.assetId, jobId: ev.jobId, externalId: ev.externalId, phase: ev.phase };
+  if (job.status === 'succeeded' || job.status === 'failed') return { result: 'ignored', reason: 'finished' };
+  if (ev.status !== 'COMPLETE') {
+    deps.log.warn('early video phase failed; waiting for the ladder', { ...log, error: ev.errorMessage });
+    return { result: 'ignored', reason: 'early_failure' };
+  }
+  const { rows } = await collectVideoOutputs(deps, ev, { partial: true });
+  await deps.db.transaction((tx) => upsertReady(tx, ev.assetId, rows));
+  deps.log.info('video playable', { ...log, derivatives: rows.length });
+  return { result: 'playable', derivatives: rows.length };
+}
+
+type Tx = Parameters<Parameters<PipelineDeps['db']['transaction']>[0]>[0];
+
+async function upsertReady(tx: Tx, assetId: string, rows: DerivativeRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) {
+    await tx
+      .insert(derivatives)
+      .values(rows.slice(i, i + 500).map((r) => ({ ...r, assetId, status: 'ready' as const })))
+      .onConflictDoUpdate({
+        target: [derivatives.assetId, derivatives.kind],
+        set: {
+          key: sql`excluded.key`,
+          contentType: sql`excluded.content_type`,
+          width: sql`excluded.width`,
+          height: sql`excluded.height`,
+          size: sql`excluded.size`,
+          status: 'ready',
+        },
+      });
+  }
+}
+
 async function recordSuccess(deps: PipelineDeps, job: JobRow, ev: VideoJobEvent, rows: DerivativeRow[], facts: VideoFacts): Promise<void> {
   const now = deps.now();
   await deps.db.transaction(async (tx) => {
-    for (let i = 0; i < rows.length; i += 500) {
-      await tx
-        .insert(derivatives)
-        .values(rows.slice(i, i + 500).map((r) => ({ ...r, assetId: ev.assetId, status: 'ready' as const })))
-        .onConflictDoUpdate({
-          target: [derivatives.assetId, derivatives.kind],
-          set: {
-            key: sql`excluded.key`,
-            contentType: sql`excluded.content_type`,
-            width: sql`excluded.width`,
-            height: sql`excluded.height`,
-            size: sql`excluded.size`,
-            status: 'ready',
-          },
-        });
-    }
+    await upsertReady(tx, ev.assetId, rows);
     // Merge one level deep: keep what ingest recorded under `video`, add the transcode's facts.
     await tx
       .update(assets)

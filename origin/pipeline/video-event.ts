@@ -4,6 +4,7 @@
  * act on, missing userMetadata) is an `event_invalid` OriginError.
  */
 import { z } from 'zod';
+import { VIDEO_PHASE, type VideoPhase } from '../../shared/profiles/video.ts';
 import { isAssetId } from '../../shared/storage/keys.ts';
 import { JOB_STATE_CHANGE, MEDIACONVERT_SOURCE } from '../events/mediaconvert.ts';
 import { OriginError } from '../core/errors.ts';
@@ -37,7 +38,9 @@ const eventSchema = z.object({
     .object({
       jobId: z.string().min(1),
       status: z.enum(['COMPLETE', 'ERROR', 'CANCELED']),
-      userMetadata: z.object({ assetId: uuid, jobId: uuid }).loose(),
+      userMetadata: z
+        .object({ assetId: uuid, jobId: uuid, phase: z.enum([VIDEO_PHASE.quick, VIDEO_PHASE.preview, VIDEO_PHASE.ladder]).optional() })
+        .loose(),
       outputGroupDetails: z.array(outputGroup).default([]),
       errorCode: z.number().optional(),
       errorMessage: z.string().optional(),
@@ -52,6 +55,8 @@ export interface VideoJobEvent {
   assetId: string;
   /** Our jobs row id. */
   jobId: string;
+  /** Which part of the transcode finished; `ladder` when the event does not say (one-job transcodes). */
+  phase: VideoPhase;
   errorCode: number | undefined;
   errorMessage: string | undefined;
   /** Width/height/duration MediaConvert reported, by output file path relative to `{assetId}/`. */
@@ -85,6 +90,7 @@ export function parseVideoJobEvent(event: unknown, derivativesBucket: string): V
     status: d.status,
     assetId: d.userMetadata.assetId,
     jobId: d.userMetadata.jobId,
+    phase: d.userMetadata.phase ?? VIDEO_PHASE.ladder,
     errorCode: d.errorCode,
     errorMessage: d.errorMessage,
     outputs,

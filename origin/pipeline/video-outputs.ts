@@ -45,25 +45,34 @@ async function readText(deps: PipelineDeps, key: string): Promise<string> {
 
 const rungOf = (uri: string) => /_([0-9a-z]+)\.m3u8$/.exec(uri)?.[1] ?? uri;
 
-export async function collectVideoOutputs(deps: PipelineDeps, ev: VideoJobEvent): Promise<{ rows: DerivativeRow[]; facts: VideoFacts }> {
+/**
+ * `partial` (a quick-phase event): the master may be missing (only the
+ * progressive copy exists yet) and no facts are derived. Either way, rung
+ * files are recorded only for rungs the stored master names.
+ */
+export async function collectVideoOutputs(
+  deps: PipelineDeps,
+  ev: VideoJobEvent,
+  opts: { partial?: boolean } = {},
+): Promise<{ rows: DerivativeRow[]; facts: VideoFacts | null }> {
   const prefix = `${ev.assetId}/`;
   const stored = new Map<string, number>();
   for await (const o of deps.storage.list(deps.buckets.derivatives, prefix)) {
     const p = o.key.slice(prefix.length);
     if (parseVideoFile(p)) stored.set(p, o.size);
   }
-  if (!stored.has(MASTER_PLAYLIST)) {
+  const hasMaster = stored.has(MASTER_PLAYLIST);
+  if (!hasMaster && !opts.partial) {
     throw new OriginError('outputs_missing', `job ${ev.externalId} reported COMPLETE but ${prefix}${MASTER_PLAYLIST} is missing`);
   }
-  const variants = parseMasterPlaylist(await readText(deps, `${prefix}${MASTER_PLAYLIST}`));
-  if (variants.length === 0) throw new OriginError('outputs_missing', `${prefix}${MASTER_PLAYLIST} names no renditions`);
+  const variants = hasMaster ? parseMasterPlaylist(await readText(deps, `${prefix}${MASTER_PLAYLIST}`)) : [];
+  if (hasMaster && variants.length === 0) throw new OriginError('outputs_missing', `${prefix}${MASTER_PLAYLIST} names no renditions`);
   const byRung = new Map<string, HlsVariant>(variants.map((v) => [rungOf(v.uri), v]));
-  const top = variants.reduce((a, b) => ((b.height ?? 0) > (a.height ?? 0) ? b : a));
-  const topPath = `hls/${top.uri}`;
-  if (parseVideoFile(topPath)?.type !== 'playlist')
-    throw new OriginError('outputs_missing', `${prefix}${MASTER_PLAYLIST} names ${top.uri}, not a rung playlist`);
-  const media = parseMediaPlaylist(await readText(deps, `${prefix}${topPath}`));
-
+  for (const p of stored.keys()) {
+    const f = parseVideoFile(p)!;
+    if ((f.type === 'playlist' || f.type === 'segment') && !byRung.has(f.rung)) stored.delete(p);
+    if (f.type === 'master' && variants.length === 0) stored.delete(p);
+  }
   const fromEvent = (p: string) => ev.outputs.get(p);
   const lastCapture = posterSource([...stored.keys()]);
   const posterSize = (lastCapture && fromEvent(lastCapture)) || { width: VIDEO_POSTER.maxWidth, height: VIDEO_POSTER.maxHeight };
@@ -83,6 +92,7 @@ export async function collectVideoOutputs(deps: PipelineDeps, ev: VideoJobEvent)
     let dims: { width?: number | null; height?: number | null } = {};
     if (f.type === 'playlist' || f.type === 'segment') dims = byRung.get(f.rung) ?? fromEvent(p) ?? {};
     else if (f.type === 'preview') dims = fromEvent(p) ?? { width: VIDEO_PREVIEW.maxWidth, height: VIDEO_PREVIEW.maxHeight };
+    else if (f.type === 'progressive') dims = fromEvent(p) ?? {};
     else if (f.type === 'poster') dims = posterSize;
     return {
       kind: p,
@@ -105,6 +115,12 @@ export async function collectVideoOutputs(deps: PipelineDeps, ev: VideoJobEvent)
     });
   }
 
+  if (opts.partial || variants.length === 0) return { rows, facts: null };
+  const top = variants.reduce((a, b) => ((b.height ?? 0) > (a.height ?? 0) ? b : a));
+  const topPath = `hls/${top.uri}`;
+  if (parseVideoFile(topPath)?.type !== 'playlist')
+    throw new OriginError('outputs_missing', `${prefix}${MASTER_PLAYLIST} names ${top.uri}, not a rung playlist`);
+  const media = parseMediaPlaylist(await readText(deps, `${prefix}${topPath}`));
   const codecs = top.codecs;
   const facts: VideoFacts = {
     durationSec: Math.round(media.segments.reduce((s, x) => s + x.durationSec, 0) * 1000) / 1000,

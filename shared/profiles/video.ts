@@ -6,7 +6,9 @@
  *   hls/master.m3u8                 multivariant playlist
  *   hls/master_{rung}.m3u8          one media playlist per rung (720p, ...)
  *   hls/master_{rung}_{00001}.ts    its segments (5 digits, from 1)
- *   preview.mp4                     small H.264 MP4, no audio
+ *   preview.mp4                     small H.264 MP4, no audio, at most 10 s
+ *   progressive.mp4                 fast-start remux of a browser-playable original (local only)
+ *   storyboard.jpg / storyboard.vtt sprite sheet + WebVTT thumbnails track (local only)
  *   poster.{0000000}.jpg            frame captures at 0 s and 1 s
  *
  * Names follow what MediaConvert can produce: an HLS group's destination
@@ -57,6 +59,8 @@ export const VIDEO_AUDIO = { codec: 'aac', sampleRate: 48_000, channels: 2 } as 
 export const VIDEO_PREVIEW = {
   kind: 'preview.mp4',
   baseName: 'preview',
+  /** The preview is the clip's first seconds, not the whole clip. */
+  maxSeconds: 10,
   maxWidth: 854,
   maxHeight: 480,
   videoBitrate: 600_000,
@@ -77,6 +81,60 @@ export const VIDEO_POSTER = {
 } as const;
 
 export const MASTER_PLAYLIST = `${HLS.dir}/${HLS.baseName}.m3u8`;
+
+/**
+ * `userMetadata.phase` of a transcode's job events. `quick`: something is
+ * playable (the progressive copy or the lowest rung, with the poster);
+ * `preview`: the preview clip (its own MediaConvert job, clipped input);
+ * `ladder` (or absent, older jobs): every output exists, the asset is ready.
+ */
+export const VIDEO_PHASE = { quick: 'quick', preview: 'preview', ladder: 'ladder' } as const;
+export type VideoPhase = (typeof VIDEO_PHASE)[keyof typeof VIDEO_PHASE];
+
+/**
+ * The first playable file of a browser-playable original: its own streams
+ * copied (no re-encode) into a fast-start MP4 (moov first), metadata dropped.
+ */
+export const VIDEO_PROGRESSIVE = {
+  kind: 'progressive.mp4',
+  /** Codecs every current browser decodes, by ffprobe's codec_name. */
+  videoCodecs: ['h264', 'vp9', 'av1'],
+  /** 8-bit 4:2:0 only: High 10 / 4:2:2 H.264 does not play in browsers. */
+  pixelFormats: ['yuv420p', 'yuvj420p'],
+  /** Audio that is copied; any other audio is re-encoded to AAC (cheap). */
+  audioCodecs: ['aac', 'mp3', 'opus'],
+  /** Above this the copy is too heavy to stream; the lowest rung comes first instead. */
+  maxBitrate: 25_000_000,
+} as const;
+
+/** Scrubbing thumbnails: one sprite sheet and a WebVTT track pointing into it with `#xywh=`. */
+export const VIDEO_STORYBOARD = {
+  sprite: 'storyboard.jpg',
+  track: 'storyboard.vtt',
+  tileWidth: 160,
+  /** At most this many thumbnails: long clips get a longer interval. */
+  maxTiles: 100,
+  columns: 10,
+  minIntervalSec: 2,
+} as const;
+
+export interface StoryboardPlan {
+  intervalSec: number;
+  count: number;
+  columns: number;
+  rows: number;
+  tile: SourceSize;
+}
+
+/** How many thumbnails, how far apart and how big, for a clip. */
+export function planStoryboard(durationSec: number, src: SourceSize): StoryboardPlan {
+  const s = VIDEO_STORYBOARD;
+  const intervalSec = Math.max(s.minIntervalSec, Math.ceil(durationSec / s.maxTiles));
+  const count = Math.max(1, Math.min(s.maxTiles, Math.ceil(durationSec / intervalSec)));
+  const columns = Math.min(s.columns, count);
+  const rows = Math.ceil(count / columns);
+  return { intervalSec, count, columns, rows, tile: fitWithin(src, s.tileWidth, s.tileWidth * 4) };
+}
 
 /** The source's display size (after rotation and pixel aspect ratio). */
 export interface SourceSize {
@@ -119,6 +177,8 @@ export type VideoFile =
   | { type: 'playlist'; rung: string }
   | { type: 'segment'; rung: string; index: number }
   | { type: 'preview' }
+  | { type: 'progressive' }
+  | { type: 'storyboard'; file: 'sprite' | 'track' }
   | { type: 'poster'; capture: number };
 
 const RUNG = VIDEO_LADDER.map((r) => r.name).join('|');
@@ -130,6 +190,9 @@ const POSTER_RE = new RegExp(`^${VIDEO_POSTER.baseName}\\.(\\d{${VIDEO_POSTER.co
 export function parseVideoFile(path: string): VideoFile | null {
   if (path === MASTER_PLAYLIST) return { type: 'master' };
   if (path === VIDEO_PREVIEW_FILE) return { type: 'preview' };
+  if (path === VIDEO_PROGRESSIVE.kind) return { type: 'progressive' };
+  if (path === VIDEO_STORYBOARD.sprite) return { type: 'storyboard', file: 'sprite' };
+  if (path === VIDEO_STORYBOARD.track) return { type: 'storyboard', file: 'track' };
   let m = PLAYLIST_RE.exec(path);
   if (m) return { type: 'playlist', rung: m[1]! };
   m = SEGMENT_RE.exec(path);
@@ -152,6 +215,7 @@ const CONTENT_TYPES: Record<string, string> = {
   ts: 'video/mp2t',
   mp4: 'video/mp4',
   jpg: 'image/jpeg',
+  vtt: 'text/vtt',
 };
 
 /** Content type of a video output by its extension. */

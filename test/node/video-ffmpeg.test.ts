@@ -123,9 +123,17 @@ describe('a 7 s 960x540 clip with audio', () => {
     }
   }, 120_000);
 
-  it('emits one MediaConvert-shaped COMPLETE event naming our job', () => {
-    expect(events).toHaveLength(1);
-    const e = events[0]!;
+  it('emits MediaConvert-shaped COMPLETE events naming our job: two quick phases, then the ladder', () => {
+    expect(events.map((e) => e.detail.userMetadata.phase)).toEqual(['quick', 'quick', 'ladder']);
+    const [progressive, firstRung] = events;
+    // The stream copy comes first: no HLS yet, the progressive file and the poster.
+    expect(progressive!.detail.outputGroupDetails!.find((g) => g.type === 'HLS_GROUP')!.outputDetails).toEqual([]);
+    const files = progressive!.detail.outputGroupDetails!.flatMap((g) => g.outputDetails.flatMap((o) => o.outputFilePaths ?? []));
+    expect(files).toEqual(expect.arrayContaining([`s3://derivatives/${assetId}/progressive.mp4`]));
+    // Then the lowest rung alone.
+    const first = firstRung!.detail.outputGroupDetails!.find((g) => g.type === 'HLS_GROUP')!;
+    expect(first.outputDetails.map((o) => o.videoDetails?.heightInPx)).toEqual([360]);
+    const e = events.at(-1)!;
     expect(e).toMatchObject({ source: 'aws.mediaconvert', 'detail-type': 'MediaConvert Job State Change' });
     expect(e.detail).toMatchObject({ status: 'COMPLETE', userMetadata: { assetId, jobId } });
     const hls = e.detail.outputGroupDetails!.find((g) => g.type === 'HLS_GROUP')!;
@@ -149,6 +157,9 @@ describe('a 7 s 960x540 clip with audio', () => {
       'poster.0000001.jpg',
       'poster.jpg',
       'preview.mp4',
+      'progressive.mp4',
+      'storyboard.jpg',
+      'storyboard.vtt',
     ]);
   });
 
@@ -212,7 +223,7 @@ describe('a 7 s 960x540 clip with audio', () => {
 
   it('marks the asset ready with one derivative row per stored file and the video facts', async () => {
     expect(await assetRow(deps.db, assetId)).toMatchObject({ status: 'ready', statusReason: null });
-    expect(await jobRow(deps.db, jobId)).toMatchObject({ status: 'succeeded', error: null, externalId: events[0]!.detail.jobId });
+    expect(await jobRow(deps.db, jobId)).toMatchObject({ status: 'succeeded', error: null, externalId: events.at(-1)!.detail.jobId });
     const rows = await derivativeRows(deps.db, assetId);
     expect(rows).toHaveLength(keys.length);
     expect(new Set(rows.map((r) => r.key))).toEqual(new Set(keys.map((k) => `${assetId}/${k}`)));
@@ -235,8 +246,10 @@ describe('a 7 s 960x540 clip with audio', () => {
       job: await jobRow(deps.db, jobId),
       asset: await assetRow(deps.db, assetId),
     };
-    expect(await handleJobStateChange(deps, events[0])).toEqual({ result: 'ignored', reason: 'duplicate' });
-    const late = structuredClone(events[0]!);
+    expect(await handleJobStateChange(deps, events.at(-1))).toEqual({ result: 'ignored', reason: 'duplicate' });
+    // A quick phase arriving after the ladder changes nothing either.
+    expect(await handleJobStateChange(deps, events[0])).toEqual({ result: 'ignored', reason: 'finished' });
+    const late = structuredClone(events.at(-1)!);
     late.detail.status = 'ERROR';
     late.detail.errorMessage = 'late';
     expect(await handleJobStateChange(deps, late)).toEqual({ result: 'ignored', reason: 'already_succeeded' });
@@ -259,7 +272,11 @@ describe('the local transcoder', () => {
     await t.submit(request);
     await t.idle();
     await t.close();
-    expect(events.map((e) => e.detail.status)).toEqual(['COMPLETE']);
+    expect(events.map((e) => [e.detail.status, e.detail.userMetadata.phase])).toEqual([
+      ['COMPLETE', 'quick'],
+      ['COMPLETE', 'quick'],
+      ['COMPLETE', 'ladder'],
+    ]);
     const keys = await keysUnder(deps.storage, 'derivatives', `${assetId}/hls/`);
     expect(keys.map((k) => k.slice(assetId.length + 1))).toEqual(['hls/master.m3u8', 'hls/master_360p.m3u8', 'hls/master_360p_00001.ts']);
     const master = (await deps.storage.getText('derivatives', `${assetId}/hls/master.m3u8`))!;
@@ -267,7 +284,7 @@ describe('the local transcoder', () => {
       expect.objectContaining({ width: 320, height: 240, codecs: [expect.stringMatching(/^avc1\./)] }),
     ]);
     expect((await assetRow(deps.db, assetId))!.metadata.video).toMatchObject({ audioCodec: null });
-  });
+  }, 180_000);
 
   it('reports an unreadable original as a MediaConvert ERROR: job and asset failed with the reason', async () => {
     const { assetId, jobId, request } = await prepare(Buffer.from('this is not a video at all'));
@@ -319,7 +336,11 @@ describe('the local transcoder', () => {
     expect(await readdir(path.join(work, 'tmp'))).not.toContain('transcode-1700000000000-dead00');
     await again.idle();
     await again.close();
-    expect(events.map((e) => [e.detail.status, e.detail.userMetadata.jobId])).toEqual([['COMPLETE', request.jobId]]);
+    expect(events.map((e) => [e.detail.status, e.detail.userMetadata.jobId, e.detail.userMetadata.phase])).toEqual([
+      ['COMPLETE', request.jobId, 'quick'],
+      ['COMPLETE', request.jobId, 'quick'],
+      ['COMPLETE', request.jobId, 'ladder'],
+    ]);
     expect(await readdir(path.join(work, 'tmp'))).toEqual([]);
-  });
+  }, 180_000);
 });

@@ -65,14 +65,21 @@ const transcoder = (maxAttempts = 3) =>
   });
 
 describe('MediaConvertTranscoder', () => {
-  it('POSTs a signed CreateJob to /2017-08-29/jobs and returns the job id', async () => {
+  it('POSTs signed CreateJobs (quick, preview, ladder) to /2017-08-29/jobs and returns the ladder job id', async () => {
     requests.length = 0;
     answer = { status: 201, body: { job: { id: '1671476818694-phptj0', status: 'SUBMITTED', role: 'r', settings: {} } } };
     const t = transcoder();
     expect(await t.submit(request)).toEqual({ externalId: '1671476818694-phptj0' });
     t.close();
-    expect(requests).toHaveLength(1);
-    const r = requests[0]!;
+    expect(requests).toHaveLength(3);
+    expect(requests.map((q) => [q.body.userMetadata.phase, q.body.clientRequestToken, q.body.accelerationSettings?.mode])).toEqual([
+      ['quick', `${jobId}:0:quick`, 'PREFERRED'],
+      ['preview', `${jobId}:0:preview`, 'PREFERRED'],
+      ['ladder', `${jobId}:0:ladder`, 'PREFERRED'],
+    ]);
+    expect(requests[0]!.body.settings.outputGroups.map((g: { name: string }) => g.name)).toEqual(['HLS', 'Poster']);
+    expect(requests[1]!.body.settings.inputs[0].inputClippings).toEqual([{ startTimecode: '00:00:00:00', endTimecode: '00:00:10:00' }]);
+    const r = requests[2]!;
     expect(r.method).toBe('POST');
     expect(r.url).toBe('/2017-08-29/jobs');
     expect(r.headers['content-type']).toMatch(/^application\/json/);
@@ -84,9 +91,8 @@ describe('MediaConvertTranscoder', () => {
     expect(r.body).toMatchObject({
       queue: 'arn:aws:mediaconvert:eu-central-1:123456789012:queues/media',
       role: 'arn:aws:iam::123456789012:role/mc',
-      userMetadata: { assetId, jobId },
+      userMetadata: { assetId, jobId, phase: 'ladder' },
       statusUpdateInterval: 'SECONDS_60',
-      clientRequestToken: `${jobId}:0`,
     });
     const [input] = r.body.settings.inputs;
     expect(input.fileInput).toBe(`s3://media-raw/${assetId}/original`);
@@ -95,7 +101,7 @@ describe('MediaConvertTranscoder', () => {
       outputGroupSettings: Record<string, any>;
       outputs: Record<string, any>[];
     }[];
-    expect(groups.map((g) => g.name)).toEqual(['HLS', 'Preview', 'Poster']);
+    expect(groups.map((g) => g.name)).toEqual(['HLS']);
     const hls = groups[0]!;
     expect(hls.outputGroupSettings.hlsGroupSettings).toMatchObject({
       destination: `s3://media-derivatives/${assetId}/hls/master`,
@@ -109,7 +115,8 @@ describe('MediaConvertTranscoder', () => {
         o.videoDescription.codecSettings.h264Settings.maxBitrate,
       ]),
     ).toEqual(VIDEO_LADDER.map((r) => [`_${r.name}`, r.maxWidth, r.maxHeight, r.videoBitrate]));
-    expect(groups[2]!.outputs[0]!.videoDescription.codecSettings.frameCaptureSettings).toMatchObject({ maxCaptures: 2 });
+    const poster = requests[0]!.body.settings.outputGroups[1];
+    expect(poster.outputs[0].videoDescription.codecSettings.frameCaptureSettings).toMatchObject({ maxCaptures: 2 });
   });
 
   it('turns a 400 into submit_rejected (permanent) and keeps the SDK error as cause', async () => {

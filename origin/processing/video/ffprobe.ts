@@ -14,11 +14,16 @@ export interface ProbeResult {
   audioCodec: string | null;
   /** Frames per second (average), 0 when unknown. */
   fps: number;
+  /** The video stream's pixel format (`yuv420p`, `yuv420p10le`, ...), null when unknown. */
+  pixFmt: string | null;
+  /** Overall bit rate of the file (bit/s), 0 when unknown. */
+  bitRate: number;
 }
 
 interface RawStream {
   codec_type?: string;
   codec_name?: string;
+  pix_fmt?: string;
   width?: number;
   height?: number;
   sample_aspect_ratio?: string;
@@ -32,7 +37,7 @@ interface RawStream {
 
 interface RawProbe {
   streams?: RawStream[];
-  format?: { duration?: string };
+  format?: { duration?: string; bit_rate?: string };
 }
 
 function ratio(s: string | undefined): number {
@@ -63,6 +68,8 @@ export function parseProbe(raw: RawProbe): ProbeResult {
     videoCodec: video.codec_name ?? 'unknown',
     audioCodec: audio?.codec_name ?? null,
     fps: ratio(video.avg_frame_rate) || ratio(video.r_frame_rate),
+    pixFmt: video.pix_fmt ?? null,
+    bitRate: Number(raw.format?.bit_rate) || 0,
   };
 }
 

@@ -1,17 +1,19 @@
 /**
- * The MediaConvert CreateJob request for one asset, built from the shared
- * video profile (shared/profiles/video.ts): an HLS group (one muxed
- * H.264 + AAC output per rung), a file group for `preview.mp4` and a
- * frame-capture group for the poster.
+ * The MediaConvert CreateJob requests for one asset, built from the shared
+ * video profile (shared/profiles/video.ts) in phases (see
+ * buildMediaConvertJobs): HLS groups (one muxed H.264 + AAC output per
+ * rung), a file group for `preview.mp4` and a frame-capture group for the
+ * poster.
  *
  * Poster naming: MediaConvert always appends a counter to frame captures
  * (`poster.0000000.jpg`, `poster.0000001.jpg`), and the completion Lambda may
  * only read the derivatives bucket, so nothing is renamed: the completion
  * handler records the last capture under kind `poster.jpg` with its real key.
  *
- * Preview: MediaConvert applies input clipping to every output of a job, so a
- * shorter preview would need a second job; `preview.mp4` is the whole clip,
- * small (480p box, no audio, 600 kbit/s cap).
+ * Preview: MediaConvert applies input clipping to every output of a job, so
+ * the 10 s preview (480p box, no audio, 600 kbit/s cap) is a job of its own.
+ * Storyboards (sprite + WebVTT) are made by the local ffmpeg only: MediaConvert
+ * writes frame captures, not sprite sheets.
  */
 import type { CreateJobCommandInput, OutputGroup, VideoDescription } from '@aws-sdk/client-mediaconvert';
 import {
@@ -20,10 +22,12 @@ import {
   VIDEO_LADDER,
   VIDEO_POSTER,
   VIDEO_PREVIEW,
+  VIDEO_PHASE,
   VIDEO_QUALITY,
   fitWithin,
   planLadder,
   type SourceSize,
+  type VideoPhase,
   type VideoRung,
 } from '../../../shared/profiles/video.ts';
 import type { VideoJobRequest } from '../../core/deps.ts';
@@ -31,6 +35,11 @@ import type { VideoJobRequest } from '../../core/deps.ts';
 export interface MediaConvertJobOptions {
   queueArn: string;
   roleArn: string;
+  /**
+   * Accelerated transcoding: PREFERRED runs accelerated when the account and
+   * the input allow it and normally otherwise (no failure). @default 'PREFERRED'
+   */
+  acceleration?: 'PREFERRED' | 'ENABLED' | 'DISABLED';
 }
 
 const AUDIO_SELECTOR = 'Audio Selector 1';
@@ -100,19 +109,15 @@ export function rungsFor(src: SourceSize | undefined): (VideoRung & { Width?: nu
   return planLadder(src).map((r) => ({ ...r, Width: r.width, Height: r.height }));
 }
 
-export function buildMediaConvertJob(req: VideoJobRequest, opts: MediaConvertJobOptions): CreateJobCommandInput {
-  const s = req.source;
-  const src = s?.width && s.height ? { width: s.width, height: s.height } : undefined;
-  // Unknown means "assume audio": MediaConvert then uses the default selector.
-  const audio = s?.hasAudio !== false;
-  const dest = (name: string) => `s3://${req.outputBucket}/${req.outputPrefix}${name}`;
+type Dims = { Width?: number; Height: number };
 
-  const hls: OutputGroup = {
+function hlsGroup(req: VideoJobRequest, rungs: (VideoRung & Dims)[], audio: boolean): OutputGroup {
+  return {
     Name: 'HLS',
     OutputGroupSettings: {
       Type: 'HLS_GROUP_SETTINGS',
       HlsGroupSettings: {
-        Destination: dest(`${HLS.dir}/${HLS.baseName}`),
+        Destination: dest(req, `${HLS.dir}/${HLS.baseName}`),
         SegmentLength: HLS.segmentSeconds,
         SegmentLengthControl: 'GOP_MULTIPLE',
         MinSegmentLength: 0,
@@ -128,24 +133,23 @@ export function buildMediaConvertJob(req: VideoJobRequest, opts: MediaConvertJob
         CaptionLanguageSetting: 'OMIT',
       },
     },
-    Outputs: rungsFor(src).map((r) => ({
+    Outputs: rungs.map((r) => ({
       NameModifier: `_${r.name}`,
       ContainerSettings: { Container: 'M3U8', M3u8Settings: {} },
       VideoDescription: h264(
         { ...(r.Width ? { Width: r.Width } : {}), Height: r.Height },
-        {
-          maxBitrate: r.videoBitrate,
-          profile: r.h264Profile,
-        },
+        { maxBitrate: r.videoBitrate, profile: r.h264Profile },
       ),
       ...(audio ? { AudioDescriptions: [aac(r.audioBitrate)] } : {}),
       OutputSettings: { HlsSettings: { IFrameOnlyManifest: 'EXCLUDE' } },
     })),
   };
+}
 
-  const preview: OutputGroup = {
+function previewGroup(req: VideoJobRequest, src: SourceSize | undefined): OutputGroup {
+  return {
     Name: 'Preview',
-    OutputGroupSettings: { Type: 'FILE_GROUP_SETTINGS', FileGroupSettings: { Destination: dest(VIDEO_PREVIEW.baseName) } },
+    OutputGroupSettings: { Type: 'FILE_GROUP_SETTINGS', FileGroupSettings: { Destination: dest(req, VIDEO_PREVIEW.baseName) } },
     Outputs: [
       {
         Extension: 'mp4',
@@ -157,10 +161,12 @@ export function buildMediaConvertJob(req: VideoJobRequest, opts: MediaConvertJob
       },
     ],
   };
+}
 
-  const poster: OutputGroup = {
+function posterGroup(req: VideoJobRequest, src: SourceSize | undefined): OutputGroup {
+  return {
     Name: 'Poster',
-    OutputGroupSettings: { Type: 'FILE_GROUP_SETTINGS', FileGroupSettings: { Destination: dest(VIDEO_POSTER.baseName) } },
+    OutputGroupSettings: { Type: 'FILE_GROUP_SETTINGS', FileGroupSettings: { Destination: dest(req, VIDEO_POSTER.baseName) } },
     Outputs: [
       {
         Extension: 'jpg',
@@ -180,25 +186,64 @@ export function buildMediaConvertJob(req: VideoJobRequest, opts: MediaConvertJob
       },
     ],
   };
+}
 
-  return {
-    Queue: opts.queueArn,
-    Role: opts.roleArn,
-    // One token per attempt: a redelivered submission returns the job already created.
-    ClientRequestToken: `${req.jobId}:${req.attempt ?? 0}`,
-    UserMetadata: { assetId: req.assetId, jobId: req.jobId },
-    StatusUpdateInterval: 'SECONDS_60',
-    Settings: {
-      TimecodeConfig: { Source: 'ZEROBASED' },
-      Inputs: [
-        {
-          FileInput: `s3://${req.inputBucket}/${req.inputKey}`,
-          TimecodeSource: 'ZEROBASED',
-          VideoSelector: { Rotate: 'AUTO' },
-          ...(audio ? { AudioSelectors: { [AUDIO_SELECTOR]: { DefaultSelection: 'DEFAULT' } } } : {}),
-        },
-      ],
-      OutputGroups: [hls, preview, poster],
+const dest = (req: VideoJobRequest, name: string) => `s3://${req.outputBucket}/${req.outputPrefix}${name}`;
+
+/** `HH:MM:SS:FF` (frame 0) for a whole number of seconds. */
+const timecode = (sec: number) => `${new Date(sec * 1000).toISOString().slice(11, 19)}:00`;
+
+export interface MediaConvertPhaseJob {
+  phase: VideoPhase;
+  input: CreateJobCommandInput;
+}
+
+/**
+ * The transcode as three MediaConvert jobs, submitted in this order:
+ * `quick` (the lowest rung with its master and the poster; highest
+ * priority), `preview` (the first seconds: input clipping applies to every
+ * output of a job, so the clip is a job of its own) and `ladder` (every rung
+ * under the same names, so the master it writes at the end names them all;
+ * the lowest rung is encoded again, on the same 2 s GOP cadence and 6 s
+ * segment boundaries, replacing the quick job's files with equivalent ones).
+ * The Lambda cannot probe the original, so there is no progressive copy in
+ * AWS: the quick rung is the first playable file.
+ */
+export function buildMediaConvertJobs(req: VideoJobRequest, opts: MediaConvertJobOptions): MediaConvertPhaseJob[] {
+  const s = req.source;
+  const src = s?.width && s.height ? { width: s.width, height: s.height } : undefined;
+  // Unknown means "assume audio": MediaConvert then uses the default selector.
+  const audio = s?.hasAudio !== false;
+  const rungs = rungsFor(src);
+  const input = (phase: VideoPhase, groups: OutputGroup[], extra: { priority: number; clipSeconds?: number }): MediaConvertPhaseJob => ({
+    phase,
+    input: {
+      Queue: opts.queueArn,
+      Role: opts.roleArn,
+      // One token per attempt and phase: a redelivered submission returns the jobs already created.
+      ClientRequestToken: `${req.jobId}:${req.attempt ?? 0}:${phase}`,
+      UserMetadata: { assetId: req.assetId, jobId: req.jobId, phase },
+      StatusUpdateInterval: 'SECONDS_60',
+      Priority: extra.priority,
+      AccelerationSettings: { Mode: opts.acceleration ?? 'PREFERRED' },
+      Settings: {
+        TimecodeConfig: { Source: 'ZEROBASED' },
+        Inputs: [
+          {
+            FileInput: `s3://${req.inputBucket}/${req.inputKey}`,
+            TimecodeSource: 'ZEROBASED',
+            VideoSelector: { Rotate: 'AUTO' },
+            ...(audio ? { AudioSelectors: { [AUDIO_SELECTOR]: { DefaultSelection: 'DEFAULT' } } } : {}),
+            ...(extra.clipSeconds ? { InputClippings: [{ StartTimecode: timecode(0), EndTimecode: timecode(extra.clipSeconds) }] } : {}),
+          },
+        ],
+        OutputGroups: groups,
+      },
     },
-  };
+  });
+  return [
+    input(VIDEO_PHASE.quick, [hlsGroup(req, rungs.slice(0, 1), audio), posterGroup(req, src)], { priority: 10 }),
+    input(VIDEO_PHASE.preview, [previewGroup(req, src)], { priority: 0, clipSeconds: VIDEO_PREVIEW.maxSeconds }),
+    input(VIDEO_PHASE.ladder, [hlsGroup(req, rungs, audio)], { priority: 0 }),
+  ];
 }

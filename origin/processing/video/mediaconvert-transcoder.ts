@@ -1,13 +1,13 @@
 /**
- * The AWS VideoTranscoder: submits the job built from the shared profile with
+ * The AWS VideoTranscoder: submits the jobs built from the shared profile with
  * @aws-sdk/client-mediaconvert and returns MediaConvert's job id. Completion
  * arrives later as an EventBridge "MediaConvert Job State Change" event
  * (origin/handlers/mediaconvert-complete.ts).
  */
-import { CreateJobCommand, MediaConvertClient } from '@aws-sdk/client-mediaconvert';
+import { CreateJobCommand, MediaConvertClient, type CreateJobCommandInput } from '@aws-sdk/client-mediaconvert';
 import { OriginError } from '../../core/errors.ts';
 import type { VideoJobRequest, VideoTranscoder } from '../../core/deps.ts';
-import { buildMediaConvertJob, type MediaConvertJobOptions } from './mediaconvert-job.ts';
+import { buildMediaConvertJobs, type MediaConvertJobOptions } from './mediaconvert-job.ts';
 
 export interface MediaConvertTranscoderOptions extends MediaConvertJobOptions {
   region: string;
@@ -38,8 +38,23 @@ export class MediaConvertTranscoder implements VideoTranscoder {
     });
   }
 
+  /**
+   * Creates the quick, preview and ladder jobs in that order and returns the
+   * ladder job's id: the job row follows the job whose event makes the asset
+   * ready; the early phases' events are matched by userMetadata.
+   */
   async submit(job: VideoJobRequest): Promise<{ externalId: string }> {
-    const input = buildMediaConvertJob(job, { queueArn: this.opts.queueArn, roleArn: this.opts.roleArn });
+    const opts = {
+      queueArn: this.opts.queueArn,
+      roleArn: this.opts.roleArn,
+      ...(this.opts.acceleration ? { acceleration: this.opts.acceleration } : {}),
+    };
+    let id: string | undefined;
+    for (const phase of buildMediaConvertJobs(job, opts)) id = await this.create(phase.input);
+    return { externalId: id! };
+  }
+
+  private async create(input: CreateJobCommandInput): Promise<string> {
     let id: string | undefined;
     try {
       const res = await this.client.send(new CreateJobCommand(input));
@@ -56,7 +71,7 @@ export class MediaConvertTranscoder implements VideoTranscoder {
       );
     }
     if (!id) throw new OriginError('submit_failed', 'MediaConvert CreateJob returned no job id');
-    return { externalId: id };
+    return id;
   }
 
   close(): void {

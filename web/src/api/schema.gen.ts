@@ -56,6 +56,8 @@ export interface Schemas {
     } | null;
     derivatives: Array<Schemas["Derivative"]>;
     media: Array<Schemas["MediaUrl"]>;
+    /** A video can be played now: `progressive.mp4` or `hls/master.m3u8` is ready. True while `status` is still `processing` (the rest of the ladder is being made); `status` becomes `ready` when every rendition exists. */
+    playable: boolean;
   };
   AssetPage: {
     items: Array<Schemas["AssetSummary"]>;

@@ -1,6 +1,8 @@
 /**
- * The HLS player: hls.js where Media Source Extensions exist, the browser's
- * own HLS (Safari, iOS) otherwise, with the poster frame and native controls.
+ * The video player: HLS through hls.js where Media Source Extensions exist,
+ * the browser's own HLS (Safari, iOS) otherwise; or, while the ladder is
+ * still being made, the progressive MP4 copy played directly. Poster frame,
+ * native controls, and storyboard thumbnails when hovering the timeline.
  * The master playlist's signed URL covers every rendition and segment (the
  * edge rewrites the playlists with the token), so a URL change only matters
  * after a failure: then the player restarts on the fresh URL where it was.
@@ -9,9 +11,14 @@ import type Hls from 'hls.js';
 import type { ErrorData } from 'hls.js';
 import { loadHls } from './load-hls.ts';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { tileAt, useStoryboard, type StoryboardTile } from './storyboard.ts';
 
 interface Props {
   src: string;
+  /** `progressive`: an MP4 the browser plays itself (the stream copy made before the ladder). */
+  kind?: 'hls' | 'progressive';
+  /** The storyboard's WebVTT thumbnails track. */
+  storyboard?: string | null;
   poster: string | null;
   title: string;
   width?: number | null;
@@ -22,11 +29,14 @@ interface Props {
 
 type State = { kind: 'loading' } | { kind: 'ready' } | { kind: 'error'; message: string };
 
-export function VideoPlayer({ src, poster, title, width, height, onExpired }: Props) {
+export function VideoPlayer({ src, kind = 'hls', storyboard, poster, title, width, height, onExpired }: Props) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const [state, setState] = useState<State>({ kind: 'loading' });
   // The URL the player runs on; it moves to a new `src` only after an error.
   const [active, setActive] = useState(src);
+  const [activeKind, setActiveKind] = useState(kind);
+  const tiles = useStoryboard(storyboard);
+  const [hover, setHover] = useState<{ left: number; tile: StoryboardTile } | null>(null);
   const [attempt, setAttempt] = useState(0);
   const resumeAt = useRef(0);
   const expiredRef = useRef(onExpired);
@@ -38,8 +48,9 @@ export function VideoPlayer({ src, poster, title, width, height, onExpired }: Pr
       resumeAt.current = videoRef.current?.currentTime ?? 0;
       setState({ kind: 'loading' });
       setActive(src);
+      setActiveKind(kind);
     }
-  }, [src, active, state.kind]);
+  }, [src, kind, active, state.kind]);
 
   useEffect(() => {
     const video = videoRef.current;
@@ -62,7 +73,12 @@ export function VideoPlayer({ src, poster, title, width, height, onExpired }: Pr
     let cancelled = false;
     const start = (H: typeof Hls | null) => {
       if (cancelled) return;
-      if (H?.isSupported()) {
+      if (activeKind === 'progressive') {
+        native = true;
+        video.src = active;
+        video.addEventListener('loadedmetadata', ready, { once: true });
+        video.addEventListener('error', () => fail('The video could not be loaded.', true), { once: true });
+      } else if (H?.isSupported()) {
         hls = new H({ enableWorker: true, lowLatencyMode: false, backBufferLength: 60 });
         hls.on(H.Events.MANIFEST_PARSED, ready);
         hls.on(H.Events.ERROR, (_e, data: ErrorData) => {
@@ -97,8 +113,9 @@ export function VideoPlayer({ src, poster, title, width, height, onExpired }: Pr
         fail('This browser cannot play HLS video.', false);
       }
     };
-    // hls.js is a chunk of its own, fetched when the first video is shown.
-    loadHls().then(start, () => start(null));
+    // hls.js is a chunk of its own, fetched when the first HLS video is shown.
+    if (activeKind === 'progressive') start(null);
+    else loadHls().then(start, () => start(null));
     return () => {
       cancelled = true;
       hls?.destroy();
@@ -107,10 +124,35 @@ export function VideoPlayer({ src, poster, title, width, height, onExpired }: Pr
         video.load();
       }
     };
-  }, [active, attempt]);
+  }, [active, activeKind, attempt]);
+
+  // Thumbnails over the lower band of the video, where the native timeline is.
+  const onPointerMove = (e: PointerEvent) => {
+    const video = videoRef.current;
+    if (!video || tiles.length === 0 || !Number.isFinite(video.duration)) return;
+    const box = video.getBoundingClientRect();
+    if (e.clientY < box.bottom - 48) return setHover(null);
+    const ratio = Math.min(1, Math.max(0, (e.clientX - box.left) / box.width));
+    const tile = tileAt(tiles, ratio * video.duration);
+    setHover(tile ? { left: e.clientX - box.left, tile } : null);
+  };
 
   return (
-    <figure class="video-player">
+    <figure class="video-player" onPointerMove={onPointerMove} onPointerLeave={() => setHover(null)}>
+      {hover ? (
+        <div
+          class="storyboard-thumb"
+          aria-hidden="true"
+          data-testid="storyboard-thumb"
+          style={{
+            left: `${Math.max(0, hover.left - hover.tile.w / 2)}px`,
+            width: `${hover.tile.w}px`,
+            height: `${hover.tile.h}px`,
+            backgroundImage: `url("${hover.tile.url}")`,
+            backgroundPosition: `-${hover.tile.x}px -${hover.tile.y}px`,
+          }}
+        />
+      ) : null}
       <video
         ref={videoRef}
         controls
@@ -136,6 +178,7 @@ export function VideoPlayer({ src, poster, title, width, height, onExpired }: Pr
               expiredRef.current();
               setState({ kind: 'loading' });
               setActive(src);
+              setActiveKind(kind);
               setAttempt((n) => n + 1);
             }}
           >

@@ -169,7 +169,9 @@ function AssetView({
 }
 
 function Viewer({ asset, name, onMediaError }: { asset: Asset; name: string; onMediaError: () => void }) {
-  if (IN_PROGRESS.has(asset.status)) {
+  // A video plays as soon as its first playable file exists; the rest of the ladder follows.
+  const playableEarly = asset.type === 'video' && asset.playable && asset.status === 'processing';
+  if (IN_PROGRESS.has(asset.status) && !playableEarly) {
     return (
       <div class="viewer-state card">
         <Spinner label={asset.status === 'pending' ? 'Waiting for the upload to finish' : 'Processing this file'} />
@@ -219,9 +221,33 @@ function MediaViewer({ asset, name, onMediaError }: { asset: Asset; name: string
   }
   if (asset.type === 'video') {
     const hls = mediaUrl(asset.media, 'hls/master.m3u8');
+    const progressive = mediaUrl(asset.media, 'progressive.mp4');
     const poster = mediaUrl(asset.media, 'poster.jpg');
+    const storyboard = mediaUrl(asset.media, 'storyboard.vtt');
     const { width, height } = dimensionsOf(asset);
-    if (hls) return <VideoPlayer src={hls} poster={poster} title={name} width={width} height={height} onExpired={onMediaError} />;
+    // While the ladder is incomplete the stream copy (full quality) beats a lone 360p rung.
+    const src = asset.status === 'processing' && progressive ? progressive : (hls ?? progressive);
+    if (src) {
+      return (
+        <>
+          <VideoPlayer
+            src={src}
+            kind={src === progressive ? 'progressive' : 'hls'}
+            storyboard={storyboard}
+            poster={poster}
+            title={name}
+            width={width}
+            height={height}
+            onExpired={onMediaError}
+          />
+          {asset.status === 'processing' ? (
+            <p class="muted small" role="status" data-testid="ladder-pending">
+              Playable now; other qualities are still being prepared.
+            </p>
+          ) : null}
+        </>
+      );
+    }
     const preview = mediaUrl(asset.media, 'preview.mp4');
     if (preview) {
       return (
