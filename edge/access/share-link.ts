@@ -22,12 +22,18 @@ interface JsonShareLink extends Omit<ShareLinkRecord, 'expiresAt' | 'revokedAt'>
   revokedAt: string | null;
 }
 
-/** SQL (a json object, or null): the link row, for a caller that reads it within a larger statement. */
+/**
+ * SQL (a json object, or null): the link row, for a caller that reads it within a larger statement.
+ * It must carry every field `loadShareLink` reads — `dropOnly` above all, which the access policy
+ * needs to give a drop-only link no rights (test/workers/drop-links.test.ts holds the two together).
+ */
 export const shareLinkSql = (linkId: string) => sql<JsonShareLink | null>`(
   select json_build_object('id', l.id, 'resourceType', l.resource_type, 'resourceId', l.resource_id,
     'permission', l.permission, 'expiresAt', l.expires_at, 'revokedAt', l.revoked_at,
     'allowDownload', l.allow_download, 'maxDownloads', l.max_downloads, 'downloadCount', l.download_count,
-    'passwordHash', l.password_hash, 'createdBy', l.created_by)
+    'passwordHash', l.password_hash, 'createdBy', l.created_by, 'dropOnly', l.drop_only, 'allowUpload', l.allow_upload,
+    'uploadKinds', l.upload_kinds, 'maxUploadFiles', l.max_upload_files, 'maxUploadBytes', l.max_upload_bytes,
+    'maxUploadFileSize', l.max_upload_file_size)
   from share_links l where l.id = ${linkId}::uuid)`;
 
 /** SQL: the link's creator (a decider of the access policy), within a larger statement. */
@@ -35,7 +41,13 @@ export const linkCreatorSql = (linkId: string) => sql`select l.created_by from s
 
 export function toShareLinkRecord(json: JsonShareLink | null): ShareLinkRecord | null {
   if (!json) return null;
-  return { ...json, expiresAt: new Date(json.expiresAt), revokedAt: json.revokedAt === null ? null : new Date(json.revokedAt) };
+  return {
+    ...json,
+    // Fail closed: a statement that forgot the column yields a link with no rights, not one with all.
+    dropOnly: json.dropOnly !== false,
+    expiresAt: new Date(json.expiresAt),
+    revokedAt: json.revokedAt === null ? null : new Date(json.revokedAt),
+  };
 }
 
 export async function loadShareLink(db: Database, linkId: string): Promise<ShareLinkRecord | null> {

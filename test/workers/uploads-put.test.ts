@@ -256,7 +256,7 @@ describe('GET /s3/params: the POST policy Uppy posts', () => {
 });
 
 describe('no partial state', () => {
-  it('a database failure after S3 created a multipart upload aborts it again and answers 500', async () => {
+  it('a database refused after S3 created a multipart upload: the upload is aborted again and the answer is 503 + Retry-After', async () => {
     // The derivatives bucket stands in for raw so the listing below sees only this test's upload.
     const broken = { ...env, S3_BUCKET_RAW: config.S3_BUCKET_DERIVATIVES, DATABASE_URL: 'postgres://nobody:wrong@127.0.0.1:1/none' };
     const res = await createApp().request(
@@ -268,7 +268,9 @@ describe('no partial state', () => {
       },
       broken,
     );
-    expect(res.status).toBe(500);
+    // A refused connection is an outage, not a bug (edge/errors.ts dependencyFailure).
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBeTruthy();
     const aws = new AwsClient({
       accessKeyId: config.S3_ACCESS_KEY_ID,
       secretAccessKey: config.S3_SECRET_ACCESS_KEY,
