@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { launchBrowser, type E2eBrowser } from './support/browser.ts';
 import { screenshot } from './support/screens.ts';
+import { call as api, E2E_PASSWORD, register } from './support/api.ts';
 import { startE2eStack, type E2eStack } from './support/stack.ts';
 
 let stack: E2eStack;
@@ -24,18 +25,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const PASSWORD = 'correct horse battery staple';
 const poll = <T>(fn: () => T | Promise<T>, timeout = 15_000) => expect.poll(fn, { timeout });
-
-async function call<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${stack.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', origin: stack.url },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 const jpeg = (hue: number) =>
   sharp({ create: { width: 640, height: 480, channels: 3, background: { r: hue, g: 120, b: 200 } } })
@@ -43,18 +33,11 @@ const jpeg = (hue: number) =>
     .toBuffer();
 
 test('an upload-only link: the guest drops a photo with a name and a note and sees nothing else', async () => {
-  const email = `drop-${crypto.randomUUID()}@example.test`;
-  const reg = await fetch(`${stack.url}/api/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: stack.url },
-    body: JSON.stringify({ email, password: PASSWORD, name: 'Bride' }),
-  });
-  expect(reg.status).toBe(201);
-  const { accessToken } = (await reg.json()) as { accessToken: string };
-  const album = await call<{ id: string }>(accessToken, 'POST', '/api/collections', { name: 'Our wedding' });
+  const { email, accessToken } = await register(stack, 'Bride', 'drop');
+  const album = await api<{ id: string }>(stack, accessToken, 'POST', '/api/collections', { name: 'Our wedding' });
   // An item already in the album, which a guest of an upload-only link must not see.
   const existing = await jpeg(10);
-  const start = await call<{ assetId: string; url: string; headers: Record<string, string> }>(accessToken, 'POST', '/api/uploads', {
+  const start = await api<{ assetId: string; url: string; headers: Record<string, string> }>(stack, accessToken, 'POST', '/api/uploads', {
     filename: 'rehearsal-dinner-secret.jpg',
     size: existing.length,
     contentType: 'image/jpeg',
@@ -67,7 +50,7 @@ test('an upload-only link: the guest drops a photo with a name and a note and se
   const page = await ctx.newPage();
   await page.goto(`${stack.url}/login?next=${encodeURIComponent(`/collections/${album.id}`)}`);
   await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Password').fill(E2E_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${stack.url}/collections/${album.id}`);
   await page.getByRole('button', { name: 'Share', exact: true }).click();
@@ -106,7 +89,8 @@ test('an upload-only link: the guest drops a photo with a name and a note and se
   // The owner's collection holds it, owned by the owner; the link counts it.
   let dropped: { id: string; filename: string; status: string } | undefined;
   await poll(async () => {
-    const items = await call<{ items: { id: string; filename: string; status: string }[] }>(
+    const items = await api<{ items: { id: string; filename: string; status: string }[] }>(
+      stack,
       accessToken,
       'GET',
       `/api/collections/${album.id}`,
@@ -114,7 +98,8 @@ test('an upload-only link: the guest drops a photo with a name and a note and se
     dropped = items.items.find((i) => i.filename === 'first-dance.jpg');
     return dropped?.status;
   }, 90_000).toBe('ready');
-  const links = await call<{ items: { upload: { files: number } }[] }>(
+  const links = await api<{ items: { upload: { files: number } }[] }>(
+    stack,
     accessToken,
     'GET',
     `/api/share-links?resourceType=collection&resourceId=${album.id}`,

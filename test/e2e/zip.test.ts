@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { launchBrowser, type E2eBrowser } from './support/browser.ts';
+import { call as api, E2E_PASSWORD, register } from './support/api.ts';
 import { startE2eStack, type E2eStack } from './support/stack.ts';
 
 const run = promisify(execFile);
@@ -30,18 +31,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const PASSWORD = 'correct horse battery staple';
 const poll = <T>(fn: () => T | Promise<T>, timeout = 15_000) => expect.poll(fn, { timeout });
-
-async function call<T>(token: string, method: string, p: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${stack.url}${p}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', origin: stack.url },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 const jpeg = (hue: number) =>
   sharp({ create: { width: 320, height: 240, channels: 3, background: { r: hue, g: 90, b: 160 } } })
@@ -60,30 +50,23 @@ async function checkArchive(file: string, originals: Map<string, Buffer>): Promi
 }
 
 test('a collection downloads as one ZIP from its page and from its public link, and unzip accepts both', async () => {
-  const email = `zip-${crypto.randomUUID()}@example.test`;
-  const reg = await fetch(`${stack.url}/api/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: stack.url },
-    body: JSON.stringify({ email, password: PASSWORD, name: 'Owner' }),
-  });
-  expect(reg.status).toBe(201);
-  const { accessToken } = (await reg.json()) as { accessToken: string };
-  const album = await call<{ id: string }>(accessToken, 'POST', '/api/collections', { name: 'Summer' });
+  const { email, accessToken } = await register(stack, 'Owner', 'zip');
+  const album = await api<{ id: string }>(stack, accessToken, 'POST', '/api/collections', { name: 'Summer' });
   const originals = new Map<string, Buffer>([
     ['beach.jpg', await jpeg(20)],
     ['dunes.jpg', await jpeg(220)],
   ]);
   for (const [filename, bytes] of originals) {
-    const start = await call<{ url: string; headers: Record<string, string> }>(accessToken, 'POST', '/api/uploads', {
+    const start = await api<{ url: string; headers: Record<string, string> }>(stack, accessToken, 'POST', '/api/uploads', {
       filename,
       size: bytes.length,
       contentType: 'image/jpeg',
       collectionId: album.id,
     });
-    expect((await fetch(start.url, { method: 'PUT', headers: start.headers, body: bytes })).ok).toBe(true);
+    expect((await fetch(start.url, { method: 'PUT', headers: start.headers, body: new Uint8Array(bytes) })).ok).toBe(true);
   }
   await poll(async () => {
-    const { items } = await call<{ items: { status: string }[] }>(accessToken, 'GET', `/api/collections/${album.id}`);
+    const { items } = await api<{ items: { status: string }[] }>(stack, accessToken, 'GET', `/api/collections/${album.id}`);
     return items.map((i) => i.status).join(',');
   }, 90_000).toBe('ready,ready');
 
@@ -92,7 +75,7 @@ test('a collection downloads as one ZIP from its page and from its public link, 
   const page = await ctx.newPage();
   await page.goto(`${stack.url}/login?next=${encodeURIComponent(`/collections/${album.id}`)}`);
   await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Password').fill(E2E_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${stack.url}/collections/${album.id}`);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download as ZIP' }).click()]);
@@ -102,7 +85,7 @@ test('a collection downloads as one ZIP from its page and from its public link, 
   await checkArchive(mine, originals);
 
   // A guest, through a collection link that allows downloads.
-  const link = await call<{ token: string }>(accessToken, 'POST', '/api/share-links', {
+  const link = await api<{ token: string }>(stack, accessToken, 'POST', '/api/share-links', {
     resourceType: 'collection',
     resourceId: album.id,
     permission: 'download',
