@@ -98,8 +98,8 @@ export interface LinkFacts {
   maxDownloads: number | null;
   downloadCount: number;
   createdBy: string;
-  /** An upload-only ("file drop") link: it passes on no right at all, to the collection or its items. */
-  dropOnly?: boolean;
+  /** An upload-only ("file drop") link: it passes on no right at all, to the collection or its items. Required, so a reader of the link row that forgets it does not type-check. */
+  dropOnly: boolean;
 }
 
 /**

@@ -53,6 +53,7 @@ const link = (l: Partial<LinkFacts>): LinkFacts => ({
   maxDownloads: null,
   downloadCount: 0,
   createdBy: 'owner',
+  dropOnly: false,
   ...l,
 });
 
