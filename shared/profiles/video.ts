@@ -105,6 +105,12 @@ export const VIDEO_PROGRESSIVE = {
   audioCodecs: ['aac', 'mp3', 'opus'],
   /** Above this the copy is too heavy to stream; the lowest rung comes first instead. */
   maxBitrate: 25_000_000,
+  /**
+   * Whoever may view gets this file (not only who may download the original), so it never has
+   * more pixels than the ladder's top rung gives them: 1080p either way up (a portrait phone
+   * clip, 1080x1920, is as many pixels). A 4K original gets the lowest rung first instead.
+   */
+  maxPixels: 1920 * 1080,
 } as const;
 
 /** Scrubbing thumbnails: one sprite sheet and a WebVTT track pointing into it with `#xywh=`. */

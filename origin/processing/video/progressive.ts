@@ -20,13 +20,14 @@ import { runTool } from './run-tool.ts';
 
 const has = (list: readonly string[], v: string | null) => v !== null && list.includes(v);
 
-/** Whether the original can be remuxed into a file browsers play (codecs, 8-bit 4:2:0, bounded bit rate). */
+/** Whether the original can be remuxed into a file browsers play (codecs, 8-bit 4:2:0, bounded bit rate and pixels). */
 export function isBrowserPlayable(probe: ProbeResult): boolean {
   const p = VIDEO_PROGRESSIVE;
   return (
     has(p.videoCodecs, probe.videoCodec) &&
     has(p.pixelFormats, probe.pixFmt) &&
     (probe.bitRate === 0 || probe.bitRate <= p.maxBitrate) &&
+    probe.width * probe.height <= p.maxPixels &&
     probe.durationSec > 0
   );
 }
