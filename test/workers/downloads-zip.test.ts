@@ -76,7 +76,7 @@ describe('a collection as one archive', () => {
     expect(entries[1]!.data).toEqual(b.data);
     expect(entries.every((e) => (e.flags & 0x0808) === 0x0808)).toBe(true);
     const created = await withDb((db) =>
-      db.execute(sql`select extract(epoch from created_at)::bigint as t from assets where id = ${a.id}`),
+      db.execute(sql`select floor(extract(epoch from created_at))::bigint as t from assets where id = ${a.id}`),
     );
     expect(entries[0]!.mtimeUnix).toBe(Number((created as unknown as { rows: { t: string }[] }).rows[0]!.t));
     const manifest = text(entries[2]!.data);
