@@ -9,7 +9,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { assets, linkUploads, shareLinks, uploads } from '../../shared/db/schema.ts';
-import type { UploadRecord } from '../uploads/upload-store.ts';
+import { type UploadRecord, uploadRecordColumns } from '../uploads/upload-store.ts';
 
 export type ReserveOutcome = { ok: true } | { ok: false; reason: 'closed' | 'files' | 'bytes' | 'file_size' };
 
@@ -80,16 +80,7 @@ export async function dropCounters(db: Database, linkId: string): Promise<{ file
  */
 export async function findDropUpload(db: Database, linkId: string, s3UploadId: string, key: string): Promise<UploadRecord | null> {
   const [row] = await db
-    .select({
-      id: uploads.id,
-      assetId: uploads.assetId,
-      key: uploads.key,
-      partSize: uploads.partSize,
-      status: uploads.status,
-      expiresAt: uploads.expiresAt,
-      size: assets.size,
-      assetStatus: assets.status,
-    })
+    .select(uploadRecordColumns)
     .from(uploads)
     .innerJoin(assets, eq(assets.id, uploads.assetId))
     .innerJoin(linkUploads, eq(linkUploads.assetId, uploads.assetId))

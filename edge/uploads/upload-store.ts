@@ -120,22 +120,25 @@ export async function createPendingUpload(db: Database, u: NewUpload): Promise<v
   await db.execute(sql`with asset as (${asset.getSQL()}), upload as (${upload.getSQL()})${item}${drop} select 1`);
 }
 
+/** The columns of an {@link UploadRecord}: the upload row joined with its asset. */
+export const uploadRecordColumns = {
+  id: uploads.id,
+  assetId: uploads.assetId,
+  key: uploads.key,
+  partSize: uploads.partSize,
+  status: uploads.status,
+  expiresAt: uploads.expiresAt,
+  size: assets.size,
+  assetStatus: assets.status,
+};
+
 /**
  * The caller's multipart upload with this id and key, or null: a wrong key,
  * someone else's upload id and an unknown one all look the same.
  */
 export async function findMultipartUpload(db: Database, userId: string, s3UploadId: string, key: string): Promise<UploadRecord | null> {
   const [row] = await db
-    .select({
-      id: uploads.id,
-      assetId: uploads.assetId,
-      key: uploads.key,
-      partSize: uploads.partSize,
-      status: uploads.status,
-      expiresAt: uploads.expiresAt,
-      size: assets.size,
-      assetStatus: assets.status,
-    })
+    .select(uploadRecordColumns)
     .from(uploads)
     .innerJoin(assets, eq(assets.id, uploads.assetId))
     .where(and(eq(uploads.s3UploadId, s3UploadId), eq(uploads.key, key), eq(uploads.userId, userId)))
