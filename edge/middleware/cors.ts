@@ -29,7 +29,8 @@ const apiCors = (allowed: readonly string[]) =>
   honoCors({
     origin: (origin) => (allowed.includes(origin) ? origin : null),
     allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    allowHeaders: ['Authorization', 'Content-Type', ...MEDIA_REQUEST_HEADERS],
+    // X-API-Key: an API key may travel in its own header (edge/auth/api-keys), also from the SPA's origins.
+    allowHeaders: ['Authorization', 'X-API-Key', 'Content-Type', ...MEDIA_REQUEST_HEADERS],
     exposeHeaders: EXPOSED,
     credentials: true,
     maxAge: 600,

@@ -100,6 +100,9 @@ describe('answers that keep the allowlist', () => {
     const api = await pre(ALLOWED, '/api/share/x', 'x-share-unlock');
     expect(api.headers.get('access-control-allow-origin')).toBe(ALLOWED);
     expect(api.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-share-unlock');
+    const keyed = await pre(ALLOWED, '/api/assets', 'x-api-key');
+    expect(keyed.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-api-key');
+    expect((await pre(FOREIGN, '/api/assets', 'x-api-key')).headers.get('access-control-allow-origin')).toBeNull();
     expect((await pre(FOREIGN, '/api/share/x', 'x-share-unlock')).headers.get('access-control-allow-origin')).toBeNull();
     const apiGet = await fetchFrom(FOREIGN, '/api/share/x');
     expect(apiGet.headers.get('access-control-allow-origin')).toBeNull();
