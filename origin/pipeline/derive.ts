@@ -8,6 +8,7 @@
  * Video never comes here (it is handed to the transcoder). Then the upload of
  * the results under deterministic keys, so a retry overwrites, never adds.
  */
+import path from 'node:path';
 import { MAX_AUDIO_BYTES } from '../../shared/profiles/audio.ts';
 import { DECODABLE_IMAGE_TYPES, MAX_DOCUMENT_BYTES, MAX_IMAGE_BYTES } from '../../shared/profiles/image.ts';
 import { derivativeKey } from '../../shared/storage/keys.ts';
@@ -48,14 +49,14 @@ export async function deriveByKind(original: FetchedOriginal, known: Outcome, lo
       known.note = `no_preview: audio of ${original.size} bytes exceeds ${MAX_AUDIO_BYTES}; the original is stored as it is`;
       return [await renderIcon('audio')];
     }
-    const audio = await deriveAudio(file);
+    const audio = await deriveAudio(file, { scratchDir: path.dirname(file) });
     Object.assign(known, { metadata: audio.metadata, ...(audio.note ? { note: audio.note } : {}) });
     return audio.renditions;
   }
   if (sniffed.kind === 'document') {
     if (marker === 'missing') throw new OriginError('truncated', 'PDF has no %%EOF marker at its end');
     if (file) {
-      const doc = await derivePdf(file);
+      const doc = await derivePdf(file, { scratchDir: path.dirname(file) });
       if (doc.note) log.info('ingest: no PDF preview', { note: doc.note });
       Object.assign(known, {
         metadata: doc.metadata,

@@ -28,6 +28,12 @@ export interface AudioTools {
   /** Paths; null = not available. Looked up on PATH when undefined. */
   ffmpeg?: string | null;
   ffprobe?: string | null;
+  /**
+   * Where the scratch folder goes. The pipeline passes the ingest's own temp
+   * folder, so a killed run's leftovers are removed with it at the next start.
+   * @default os.tmpdir()
+   */
+  scratchDir?: string;
 }
 
 export async function deriveAudio(file: string, tools: AudioTools = {}): Promise<DerivedAudio> {
@@ -43,7 +49,7 @@ export async function deriveAudio(file: string, tools: AudioTools = {}): Promise
   const duration = Number(metadata.durationSec ?? 0);
   if (duration > MAX_AUDIO_SECONDS) return iconOnly(`longer than ${MAX_AUDIO_SECONDS} s; not transcoded`, metadata);
 
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'audio-'));
+  const dir = await mkdtemp(path.join(tools.scratchDir ?? os.tmpdir(), 'audio-'));
   try {
     const wave = path.join(dir, 'waveform.png');
     const preview = path.join(dir, 'preview.mp4');

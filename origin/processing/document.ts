@@ -28,6 +28,12 @@ export interface PdfTools {
   /** Path of pdftoppm; null = not available. Looked up on PATH when undefined. */
   pdftoppm?: string | null;
   pdfinfo?: string | null;
+  /**
+   * Where the scratch folder goes. The pipeline passes the ingest's own temp
+   * folder, so a killed run's leftovers are removed with it at the next start.
+   * @default os.tmpdir()
+   */
+  scratchDir?: string;
 }
 
 export async function derivePdf(file: string, tools: PdfTools = {}): Promise<DerivedDocument> {
@@ -40,7 +46,7 @@ export async function derivePdf(file: string, tools: PdfTools = {}): Promise<Der
 
   if (size > MAX_DOCUMENT_BYTES) return iconOnly(`larger than ${MAX_DOCUMENT_BYTES} bytes; not rendered`);
   if (!pdftoppm) return iconOnly('pdftoppm not installed');
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'pdf-preview-'));
+  const dir = await mkdtemp(path.join(tools.scratchDir ?? os.tmpdir(), 'pdf-preview-'));
   try {
     const prefix = path.join(dir, 'page');
     const run = await runTool(

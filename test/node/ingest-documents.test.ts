@@ -2,7 +2,7 @@
  * PDFs: a first-page preview by Debian's pdftoppm and the page count; the
  * type icon when no renderer exists (as in Lambda); truncation refused.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -81,6 +81,15 @@ describe('PDF ingest', () => {
     const doc = await derivePdf(file);
     expect(doc.note).toMatch(/^pdftoppm exited with \d+$/);
     expect(doc.renditions.map((r) => r.variant)).toEqual(['icon.png']);
+  });
+
+  it('renders in the scratch folder it is given (the ingest passes its own temp folder, swept after a crash)', async () => {
+    const file = path.join(dir, 'scratch.pdf');
+    await writeFile(file, tinyPdf(1));
+    await expect(derivePdf(file, { scratchDir: path.join(dir, 'no-such-folder') })).rejects.toMatchObject({ code: 'ENOENT' });
+    const doc = await derivePdf(file, { scratchDir: dir });
+    expect(doc.renditions.map((r) => r.variant)).toContain('preview.jpg');
+    expect((await readdir(dir)).filter((n) => n.startsWith('pdf-preview-'))).toEqual([]);
   });
 
   it('refuses a truncated PDF (no %%EOF at its end) with a reason', async () => {
