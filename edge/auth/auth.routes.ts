@@ -14,7 +14,7 @@
  * hashing; every refused refresh is the same 401.
  */
 import { createRoute } from '@hono/zod-openapi';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { sha256Base64Url } from '../../shared/crypto/sha256.ts';
 import { users } from '../../shared/db/schema.ts';
 import { BODY_LIMITS } from '../api/json-body.ts';
@@ -31,7 +31,20 @@ import { loginBody, registerBody, sessionSchema } from './schemas.ts';
 import { sessionBody, signSessionToken } from './session.ts';
 import { secondStepSchema } from './totp/schemas.ts';
 import { challengeFor } from './totp/second-step.routes.ts';
-import { hasConfirmedTotp } from './totp/totp-store.ts';
+import { rowsOf } from '../../shared/db/sql-rows.ts';
+import type { Database } from '../../shared/db/database.ts';
+import type { SecondFactorKind } from './totp/second-step.routes.ts';
+
+/** The second factors of an account (TOTP once confirmed, passkeys); none: the password alone signs in. */
+async function secondFactorsOf(db: Database, userId: string): Promise<SecondFactorKind[]> {
+  // One round trip for both.
+  const [row] = rowsOf<{ totp: boolean; passkey: boolean }>(
+    await db.execute(sql`
+      select exists (select 1 from user_totp where user_id = ${userId} and confirmed_at is not null) as totp,
+             exists (select 1 from passkeys where user_id = ${userId}) as passkey`),
+  );
+  return [...(row?.totp ? (['totp'] as const) : []), ...(row?.passkey ? (['passkey'] as const) : [])];
+}
 import { findUserByEmail, insertUserIfNew, publicUser, updatePasswordHash } from './users.ts';
 
 const badCredentials = () => new AppError('unauthorized', 'Invalid email or password.');
@@ -87,8 +100,8 @@ export const authRoutes = apiRouter()
       summary: 'Sign in with email and password',
       request: { body: jsonBody(loginBody, { maxBytes: BODY_LIMITS.small }) },
       description:
-        'An account with two-factor authentication answers 202 with a challenge token instead of a session: ' +
-        'send it with a code to `POST /api/auth/login/second-factor`.',
+        'An account with a second factor (TOTP or a passkey) answers 202 with a challenge token instead of a session: ' +
+        'send it with a code or a passkey assertion to `POST /api/auth/login/second-factor`.',
       responses: {
         200: jsonResponse(sessionSchema, 'Signed in'),
         202: jsonResponse(secondStepSchema, 'Password right; a second factor is required'),
@@ -112,14 +125,15 @@ export const authRoutes = apiRouter()
         throw badCredentials();
       }
       const newHash = needsRehash ? await hashPassword(body.password, params) : undefined;
-      if (await hasConfirmedTotp(db, user.id)) {
+      const factors = await secondFactorsOf(db, user.id);
+      if (factors.length > 0) {
         // The password was right: its failures are forgotten; the code has its own limit.
         await db.transaction(async (tx) => {
           await loginSucceeded(tx, gate.keys);
           if (newHash) await updatePasswordHash(tx, user.id, newHash);
           await writeAudit(tx, meta, { action: 'auth.login_second_step', ...userEvent(user.id) });
         });
-        return c.json(await challengeFor(await tokenSigner(c), { id: user.id, passwordHash: newHash ?? user.passwordHash }), 202);
+        return c.json(await challengeFor(await tokenSigner(c), { id: user.id, passwordHash: newHash ?? user.passwordHash }, factors), 202);
       }
       const familyId = crypto.randomUUID();
       const refresh = newRefreshToken();
