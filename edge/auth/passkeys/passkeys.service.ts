@@ -203,7 +203,8 @@ const AUDITED = new Set(['challenge_expired', 'challenge_replayed', 'passkey_inv
 export async function auditingPasskeyFailure<T>(
   db: Database,
   meta: RequestMeta,
-  userId: string | null,
+  /** The user, or a function answering it once known (a sign-in learns it from the credential). */
+  userId: string | null | (() => string | null),
   on: 'register' | 'sign-in' | 'second-factor',
   fn: () => Promise<T>,
 ): Promise<T> {
@@ -211,7 +212,8 @@ export async function auditingPasskeyFailure<T>(
     return await fn();
   } catch (err) {
     if (err instanceof AppError && AUDITED.has(err.code)) {
-      await writeAudit(db, meta, { action: 'auth.passkey_failed', ...userEvent(userId), detail: { reason: err.code, on } });
+      const who = typeof userId === 'function' ? userId() : userId;
+      await writeAudit(db, meta, { action: 'auth.passkey_failed', ...userEvent(who), detail: { reason: err.code, on } });
     }
     throw err;
   }

@@ -80,12 +80,19 @@ export const passkeySignInRoutes = apiRouter()
       const byAddress = await hit(db, address, ADDRESS_LIMIT);
       if (byAddress.count > ADDRESS_LIMIT.max) throw tooMany(byAddress.retryAfter);
       const keys = { address, account: '' };
-      const verified = await auditingPasskeyFailure(db, meta, null, 'sign-in', () =>
-        verifyAssertion(db, rp, response, 'sign-in', null, meta.requestId, async (userId) => {
-          keys.account = secondFactorAccountKey(userId);
-          const byAccount = await hit(db, keys.account, ACCOUNT_LIMIT);
-          if (byAccount.count > ACCOUNT_LIMIT.max) throw tooMany(byAccount.retryAfter);
-        }),
+      let claimed: string | null = null;
+      const verified = await auditingPasskeyFailure(
+        db,
+        meta,
+        () => claimed,
+        'sign-in',
+        () =>
+          verifyAssertion(db, rp, response, 'sign-in', null, meta.requestId, async (userId) => {
+            claimed = userId;
+            keys.account = secondFactorAccountKey(userId);
+            const byAccount = await hit(db, keys.account, ACCOUNT_LIMIT);
+            if (byAccount.count > ACCOUNT_LIMIT.max) throw tooMany(byAccount.retryAfter);
+          }),
       );
       const user = await findUserById(db, verified.passkey.userId);
       if (!user || user.disabledAt !== null) {
