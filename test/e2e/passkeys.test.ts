@@ -66,7 +66,7 @@ test('register a passkey on the account page, sign in with it alone and as the s
   // Sign-in with the passkey alone (discoverable credential).
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.goto(`${origin}/login`);
-  await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await page.getByRole('region', { name: 'Sign in with a passkey' }).getByRole('button', { name: 'Use a passkey' }).click();
   await page.waitForURL(`${origin}/`);
   await visible(page.getByRole('link', { name: 'Account' }));
 

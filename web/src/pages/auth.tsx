@@ -51,7 +51,9 @@ export function LoginPage({ query }: Props) {
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
-      <div class="passkey-sign-in">
+      {/* The button's name leaves "Sign in" to the password form's button (one control per name). */}
+      <section class="passkey-sign-in" aria-labelledby="passkey-sign-in-title">
+        <h2 id="passkey-sign-in-title">Sign in with a passkey</h2>
         <button
           type="button"
           disabled={busy}
@@ -62,9 +64,9 @@ export function LoginPage({ query }: Props) {
             })
           }
         >
-          Sign in with a passkey
+          Use a passkey
         </button>
-      </div>
+      </section>
       <p>
         New here? <a href={`/register${query.get('next') ? `?next=${encodeURIComponent(nextOf(query))}` : ''}`}>Create an account</a>
       </p>
