@@ -14,7 +14,7 @@
  * hashing; every refused refresh is the same 401.
  */
 import { createRoute } from '@hono/zod-openapi';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { sha256Base64Url } from '../../shared/crypto/sha256.ts';
 import { users } from '../../shared/db/schema.ts';
 import { BODY_LIMITS } from '../api/json-body.ts';
@@ -31,20 +31,7 @@ import { loginBody, registerBody, sessionSchema } from './schemas.ts';
 import { sessionBody, signSessionToken } from './session.ts';
 import { secondStepSchema } from './totp/schemas.ts';
 import { challengeFor } from './totp/second-step.routes.ts';
-import { rowsOf } from '../../shared/db/sql-rows.ts';
-import type { Database } from '../../shared/db/database.ts';
-import type { SecondFactorKind } from './totp/second-step.routes.ts';
-
-/** The second factors of an account (TOTP once confirmed, passkeys); none: the password alone signs in. */
-async function secondFactorsOf(db: Database, userId: string): Promise<SecondFactorKind[]> {
-  // One round trip for both.
-  const [row] = rowsOf<{ totp: boolean; passkey: boolean }>(
-    await db.execute(sql`
-      select exists (select 1 from user_totp where user_id = ${userId} and confirmed_at is not null) as totp,
-             exists (select 1 from passkeys where user_id = ${userId}) as passkey`),
-  );
-  return [...(row?.totp ? (['totp'] as const) : []), ...(row?.passkey ? (['passkey'] as const) : [])];
-}
+import { secondFactorsOf } from './second-factors.ts';
 import { findUserByEmail, insertUserIfNew, publicUser, updatePasswordHash } from './users.ts';
 
 const badCredentials = () => new AppError('unauthorized', 'Invalid email or password.');

@@ -27,6 +27,7 @@ import { sessionSchema } from '../schemas.ts';
 import { sessionBody, signSessionToken } from '../session.ts';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { Database } from '../../../shared/db/database.ts';
+import type { SecondFactorKind } from '../second-factors.ts';
 import { findUserById, publicUser, type UserRow } from '../users.ts';
 import { auditingPasskeyFailure, counterRegressed, verifyAssertion } from '../passkeys/passkeys.service.ts';
 import { recordUse } from '../passkeys/passkeys-store.ts';
@@ -36,8 +37,6 @@ import { auditingCodeFailure, consumeSecondFactor, reserveSecondFactorAttempt, s
 
 /** The password version a challenge token is bound to. */
 export const passwordVersion = async (passwordHash: string): Promise<string> => (await sha256Base64Url(passwordHash)).slice(0, 22);
-
-export type SecondFactorKind = 'totp' | 'passkey';
 
 /**
  * A challenge token for the second step of `user`'s login, and the factors
