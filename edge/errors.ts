@@ -8,6 +8,10 @@ import { DeadlineError, DependencyUnavailableError } from '../shared/deadline.ts
 
 export const errorStatus = {
   bad_request: 400,
+  /** A WebAuthn challenge that is unknown, expired, or for another purpose or user: ask for new options. */
+  challenge_expired: 400,
+  /** A WebAuthn challenge that was already used once. */
+  challenge_replayed: 400,
   validation_failed: 400,
   /** A grant naming its own caller: nobody grants themselves anything. */
   self_grant: 400,
@@ -24,6 +28,10 @@ export const errorStatus = {
   invalid_code: 403,
   /** A TOTP code whose time step was already used: wait for the next code. */
   code_replayed: 403,
+  /** A passkey response that does not verify: wrong origin or RP ID, bad signature, no user verification (edge/auth/passkeys/). */
+  passkey_invalid: 403,
+  /** A passkey whose signature counter did not move forward: a possible cloned authenticator. */
+  passkey_counter_regressed: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

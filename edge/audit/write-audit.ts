@@ -31,6 +31,10 @@ export const AUDIT_ACTIONS = {
     'auth.sessions_end_others',
     'auth.api_key_create',
     'auth.api_key_revoke',
+    'auth.passkey_register',
+    'auth.passkey_rename',
+    'auth.passkey_delete',
+    'auth.passkey_failed',
   ],
   sharing: [
     'share.create',

@@ -31,7 +31,7 @@ import { loginBody, registerBody, sessionSchema } from './schemas.ts';
 import { sessionBody, signSessionToken } from './session.ts';
 import { secondStepSchema } from './totp/schemas.ts';
 import { challengeFor } from './totp/second-step.routes.ts';
-import { hasConfirmedTotp } from './totp/totp-store.ts';
+import { secondFactorsOf } from './second-factors.ts';
 import { findUserByEmail, insertUserIfNew, publicUser, updatePasswordHash } from './users.ts';
 
 const badCredentials = () => new AppError('unauthorized', 'Invalid email or password.');
@@ -87,8 +87,8 @@ export const authRoutes = apiRouter()
       summary: 'Sign in with email and password',
       request: { body: jsonBody(loginBody, { maxBytes: BODY_LIMITS.small }) },
       description:
-        'An account with two-factor authentication answers 202 with a challenge token instead of a session: ' +
-        'send it with a code to `POST /api/auth/login/second-factor`.',
+        'An account with a second factor (TOTP or a passkey) answers 202 with a challenge token instead of a session: ' +
+        'send it with a code or a passkey assertion to `POST /api/auth/login/second-factor`.',
       responses: {
         200: jsonResponse(sessionSchema, 'Signed in'),
         202: jsonResponse(secondStepSchema, 'Password right; a second factor is required'),
@@ -112,14 +112,15 @@ export const authRoutes = apiRouter()
         throw badCredentials();
       }
       const newHash = needsRehash ? await hashPassword(body.password, params) : undefined;
-      if (await hasConfirmedTotp(db, user.id)) {
+      const factors = await secondFactorsOf(db, user.id);
+      if (factors.length > 0) {
         // The password was right: its failures are forgotten; the code has its own limit.
         await db.transaction(async (tx) => {
           await loginSucceeded(tx, gate.keys);
           if (newHash) await updatePasswordHash(tx, user.id, newHash);
           await writeAudit(tx, meta, { action: 'auth.login_second_step', ...userEvent(user.id) });
         });
-        return c.json(await challengeFor(await tokenSigner(c), { id: user.id, passwordHash: newHash ?? user.passwordHash }), 202);
+        return c.json(await challengeFor(await tokenSigner(c), { id: user.id, passwordHash: newHash ?? user.passwordHash }, factors), 202);
       }
       const familyId = crypto.randomUUID();
       const refresh = newRefreshToken();

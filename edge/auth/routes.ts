@@ -1,7 +1,7 @@
 /**
  * The auth API: sessions (register, login, refresh, logout), the login's
  * second step, the password change, `GET /api/me`, the TOTP factor, the
- * sessions list and API keys. One OpenAPI router, registered once in
+ * sessions list, API keys and passkeys. One OpenAPI router, registered once in
  * edge/app.ts after the Origin check and the per-client limit on /api/auth/*.
  * (`/.well-known/jwks.json` is not under /api: ./jwks.routes.ts.)
  */
@@ -13,6 +13,8 @@ import { apiKeysRoutes } from './api-keys/api-keys.routes.ts';
 import { sessionsRoutes } from './sessions/sessions.routes.ts';
 import { secondStepRoutes } from './totp/second-step.routes.ts';
 import { totpRoutes } from './totp/totp.routes.ts';
+import { passkeysRoutes } from './passkeys/passkeys.routes.ts';
+import { passkeySignInRoutes } from './passkeys/sign-in.routes.ts';
 
 export const auth = apiRouter()
   .route('/', authRoutes)
@@ -21,4 +23,6 @@ export const auth = apiRouter()
   .route('/', meRoutes)
   .route('/', totpRoutes)
   .route('/', sessionsRoutes)
-  .route('/', apiKeysRoutes);
+  .route('/', apiKeysRoutes)
+  .route('/', passkeysRoutes)
+  .route('/', passkeySignInRoutes);

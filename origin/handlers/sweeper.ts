@@ -46,6 +46,7 @@ export async function handler(): Promise<
     uploadsFailed: uploads.failed.length,
     expiredCounters: expired.rateCounters,
     expiredRefreshTokens: expired.refreshTokens,
+    expiredWebauthnChallenges: expired.webauthnChallenges,
   });
   return { ...result, reconciled, uploads, expired };
 }

@@ -537,3 +537,55 @@ export const apiKeys = pgTable(
   },
   (t) => [uniqueIndex('api_keys_prefix_uq').on(t.prefix), index('api_keys_user_idx').on(t.userId)],
 );
+
+/**
+ * Passkeys (WebAuthn credentials, edge/auth/passkeys/). `credentialId` is the
+ * authenticator's credential id in base64url (unique across all users: an
+ * assertion names its credential, and through it its user); `publicKey` is
+ * the COSE public key as the authenticator gave it. `counter` is the last
+ * signature counter seen (0 for authenticators that do not count, as
+ * synced passkeys do). `backedUp` / `deviceType` are what the authenticator
+ * reported (a synced, multi-device passkey or one bound to a device).
+ */
+export const passkeys = pgTable(
+  'passkeys',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    credentialId: text('credential_id').notNull(),
+    /** The COSE public key bytes, base64url (text: the same value through every driver here). */
+    publicKey: text('public_key').notNull(),
+    counter: bigint('counter', { mode: 'number' }).notNull().default(0),
+    transports: text('transports').array().notNull().default(sql`'{}'::text[]`),
+    name: text('name').notNull(),
+    deviceType: text('device_type').notNull(),
+    backedUp: boolean('backed_up').notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('passkeys_credential_id_uq').on(t.credentialId), index('passkeys_user_idx').on(t.userId)],
+);
+
+/**
+ * WebAuthn challenges, stored server-side and used once: an options request
+ * inserts one (random 32 bytes, base64url, the lookup key), a verify
+ * consumes it in one update (`consumed_at` set only while null and before
+ * `expires_at`), whether the response then verifies or not. `purpose` binds
+ * it to registration, sign-in or a login's second step; `userId` binds a
+ * registration or second-step challenge to its user (null for a
+ * discoverable sign-in, where the user is not known yet).
+ */
+export const webauthnChallenges = pgTable(
+  'webauthn_challenges',
+  {
+    challenge: text('challenge').primaryKey(),
+    purpose: text('purpose').notNull(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    consumedAt: timestamp('consumed_at', { withTimezone: true }),
+  },
+  (t) => [index('webauthn_challenges_expires_idx').on(t.expiresAt)],
+);

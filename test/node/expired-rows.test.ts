@@ -7,7 +7,7 @@ import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepExpiredRows } from '../../origin/pipeline/expired-rows.ts';
 import type { DatabaseHandle } from '../../shared/db/database.ts';
-import { rateCounters, refreshTokens, users } from '../../shared/db/schema.ts';
+import { rateCounters, refreshTokens, users, webauthnChallenges } from '../../shared/db/schema.ts';
 import { DRIVERS, openDb } from './support/video-env.ts';
 
 const HOUR = 3_600_000;
@@ -61,6 +61,26 @@ describe.each(DRIVERS)('expired rows on $name', ({ driver }) => {
       .from(refreshTokens)
       .where(inArray(refreshTokens.tokenHash, [`grace-${tag}`, `live-${tag}`]));
     expect(again).toHaveLength(2);
+  });
+
+  it('deletes WebAuthn challenges a day past their expiry, used or not, and keeps the rest', async () => {
+    const db = handle.db;
+    const tag = crypto.randomUUID();
+    await db.insert(webauthnChallenges).values([
+      { challenge: `old-${tag}`, purpose: 'sign-in', expiresAt: ago(25) },
+      { challenge: `old-used-${tag}`, purpose: 'sign-in', expiresAt: ago(26), consumedAt: ago(26.1) },
+      { challenge: `recent-${tag}`, purpose: 'sign-in', expiresAt: ago(1) },
+      { challenge: `live-${tag}`, purpose: 'sign-in', expiresAt: new Date(now.getTime() + 300_000) },
+    ]);
+    const result = await sweepExpiredRows({ db, now: () => now });
+    expect(result.webauthnChallenges).toBeGreaterThanOrEqual(2);
+    const left = await db.select({ challenge: webauthnChallenges.challenge }).from(webauthnChallenges);
+    expect(
+      left
+        .map((c) => c.challenge)
+        .filter((c) => c.endsWith(tag))
+        .sort(),
+    ).toEqual([`live-${tag}`, `recent-${tag}`]);
   });
 
   it('deletes at most one batch per run', async () => {

@@ -1,5 +1,6 @@
 /** Request and response schemas of the TOTP second factor and the login's second step. */
 import { z } from '@hono/zod-openapi';
+import { assertionResponse } from '../passkeys/schemas.ts';
 import { MAX_PASSWORD_LENGTH } from '../schemas.ts';
 
 /** Six digits; spaces a person typed (`123 456`) are removed. */
@@ -17,9 +18,13 @@ const factorFields = { code: totpCode.optional(), recoveryCode: recoveryCode.opt
 const exactlyOne = (b: { code?: string; recoveryCode?: string }) => (b.code === undefined) !== (b.recoveryCode === undefined);
 const oneFactor = { path: ['code'], message: 'Give either code or recoveryCode.' };
 
+/** The second step: a TOTP code, a recovery code or a passkey assertion, exactly one of them. */
 export const secondStepBody = z
-  .strictObject({ challengeToken: z.string().min(1).max(4096), ...factorFields })
-  .refine(exactlyOne, oneFactor)
+  .strictObject({ challengeToken: z.string().min(1).max(4096), ...factorFields, passkey: assertionResponse.optional() })
+  .refine((b) => [b.code, b.recoveryCode, b.passkey].filter((f) => f !== undefined).length === 1, {
+    path: ['code'],
+    message: 'Give one of code, recoveryCode or passkey.',
+  })
   .openapi('SecondStepRequest');
 
 export const confirmBody = z.strictObject({ code: totpCode }).openapi('TotpConfirm');
@@ -39,8 +44,11 @@ export const renewCodesBody = z.strictObject({ code: totpCode }).openapi('Recove
 
 export const secondStepSchema = z
   .object({
-    secondFactor: z.literal('totp'),
-    challengeToken: z.string().openapi({ description: 'Send with a code to POST /api/auth/login/second-factor; good for 5 minutes' }),
+    secondFactor: z.enum(['totp', 'passkey']).openapi({ description: 'The first of secondFactors' }),
+    secondFactors: z.array(z.enum(['totp', 'passkey'])).openapi({ description: 'The factors of the account that can answer' }),
+    challengeToken: z
+      .string()
+      .openapi({ description: 'Send with a code or a passkey assertion to POST /api/auth/login/second-factor; good for 5 minutes' }),
     expiresIn: z.number().int(),
   })
   .openapi('SecondStepRequired');

@@ -19,7 +19,8 @@ import { acceptStep, loadTotp, useRecoveryCode } from './totp-store.ts';
 
 export type SecondFactorInput = { code: string } | { recoveryCode: string };
 
-const accountKey = (userId: string) => `2fa:acct:${userId}`;
+/** The account's second-factor attempt counter (codes and passkey assertions share it). */
+export const secondFactorAccountKey = (userId: string) => `2fa:acct:${userId}`;
 
 export interface AttemptKeys {
   account: string;
@@ -35,7 +36,7 @@ export async function reserveSecondFactorAttempt(db: Database, userId: string, c
   const address = addressKey(clientKey);
   const byAddress = await hit(db, address, ADDRESS_LIMIT);
   if (byAddress.count > ADDRESS_LIMIT.max) throw retryLater('rate_limited', 'Too many attempts. Try again later.', byAddress.retryAfter);
-  const account = accountKey(userId);
+  const account = secondFactorAccountKey(userId);
   const byAccount = await hit(db, account, ACCOUNT_LIMIT);
   if (byAccount.count > ACCOUNT_LIMIT.max) throw retryLater('rate_limited', 'Too many attempts. Try again later.', byAccount.retryAfter);
   return { account, address };

@@ -348,6 +348,72 @@ export interface Schemas {
     role: "owner" | "admin" | "member";
     joinedAt: string;
   };
+  Passkey: {
+    id: string;
+    name: string;
+    createdAt: string;
+    lastUsedAt: string | null;
+    /** Synced by its provider (a multi-device passkey) */
+    backedUp: boolean;
+    deviceType: "singleDevice" | "multiDevice";
+    transports: Array<"ble" | "cable" | "hybrid" | "internal" | "nfc" | "smart-card" | "usb" | string>;
+  };
+  PasskeyAssertion: {
+    id: string;
+    rawId: string;
+    type: "public-key";
+    clientExtensionResults?: Record<string, unknown>;
+    authenticatorAttachment?: "platform" | "cross-platform";
+    response: {
+      clientDataJSON: string;
+      authenticatorData: string;
+      signature: string;
+      userHandle?: string;
+    };
+  };
+  PasskeyDelete: {
+    password: string;
+  };
+  PasskeyList: {
+    passkeys: Array<Schemas["Passkey"]>;
+  };
+  PasskeyOptions: {
+    /** PublicKeyCredentialCreationOptionsJSON or ...RequestOptionsJSON */
+    options: {
+      challenge: string;
+    };
+  };
+  PasskeyRegistrationFinish: {
+    name: string;
+    response: Schemas["PasskeyRegistrationResponse"];
+  };
+  PasskeyRegistrationResponse: {
+    id: string;
+    rawId: string;
+    type: "public-key";
+    clientExtensionResults?: Record<string, unknown>;
+    authenticatorAttachment?: "platform" | "cross-platform";
+    response: {
+      clientDataJSON: string;
+      attestationObject: string;
+      transports?: Array<string>;
+      authenticatorData?: string;
+      publicKey?: string;
+      publicKeyAlgorithm?: number;
+    };
+  };
+  PasskeyRegistrationStart: {
+    password: string;
+  };
+  PasskeyRename: {
+    name: string;
+  };
+  PasskeySecondStepStart: {
+    challengeToken: string;
+  };
+  PasskeySignIn: {
+    response: Schemas["PasskeyAssertion"];
+  };
   PurgeRequested: {
     id: string;
     purgeAfter: string;
@@ -370,10 +436,14 @@ export interface Schemas {
     challengeToken: string;
     code?: string;
     recoveryCode?: string;
+    passkey?: Schemas["PasskeyAssertion"];
   };
   SecondStepRequired: {
-    secondFactor: "totp";
-    /** Send with a code to POST /api/auth/login/second-factor; good for 5 minutes */
+    /** The first of secondFactors */
+    secondFactor: "totp" | "passkey";
+    /** The factors of the account that can answer */
+    secondFactors: Array<"totp" | "passkey">;
+    /** Send with a code or a passkey assertion to POST /api/auth/login/second-factor; good for 5 minutes */
     challengeToken: string;
     expiresIn: number;
   };
@@ -679,11 +749,59 @@ export interface Operations {
     body: Schemas["SecondStepRequest"];
     response: Schemas["Session"];
   };
+  "POST /api/auth/login/second-factor/passkey-options": {
+    path: never;
+    query: never;
+    body: Schemas["PasskeySecondStepStart"];
+    response: Schemas["PasskeyOptions"];
+  };
   "POST /api/auth/logout": {
     path: never;
     query: never;
     body: never;
     response: void;
+  };
+  "GET /api/auth/passkeys": {
+    path: never;
+    query: never;
+    body: never;
+    response: Schemas["PasskeyList"];
+  };
+  "PATCH /api/auth/passkeys/{id}": {
+    path: { id: string };
+    query: never;
+    body: Schemas["PasskeyRename"];
+    response: Schemas["Passkey"];
+  };
+  "DELETE /api/auth/passkeys/{id}": {
+    path: { id: string };
+    query: never;
+    body: Schemas["PasskeyDelete"];
+    response: void;
+  };
+  "POST /api/auth/passkeys/registration": {
+    path: never;
+    query: never;
+    body: Schemas["PasskeyRegistrationFinish"];
+    response: Schemas["Passkey"];
+  };
+  "POST /api/auth/passkeys/registration/options": {
+    path: never;
+    query: never;
+    body: Schemas["PasskeyRegistrationStart"];
+    response: Schemas["PasskeyOptions"];
+  };
+  "POST /api/auth/passkeys/sign-in": {
+    path: never;
+    query: never;
+    body: Schemas["PasskeySignIn"];
+    response: Schemas["Session"];
+  };
+  "POST /api/auth/passkeys/sign-in/options": {
+    path: never;
+    query: never;
+    body: never;
+    response: Schemas["PasskeyOptions"];
   };
   "POST /api/auth/password": {
     path: never;

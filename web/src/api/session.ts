@@ -7,6 +7,7 @@
  * family), so two tabs must never refresh at once. (These calls use fetch
  * directly, typed by the generated schema: client.ts builds on this module.)
  */
+import { startAuthentication } from '@simplewebauthn/browser';
 import type { Operations, Schemas } from './schema.gen.ts';
 import { signal } from './signal.ts';
 
@@ -85,6 +86,13 @@ async function fail(res: Response): Promise<never> {
   throw new AuthError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? `Request failed (${res.status}).`, e?.details);
 }
 
+/** The browser's passkey prompt for request options from the edge; its answer in the API's shape. */
+async function assertWithPasskey(options: unknown): Promise<Schemas['PasskeyAssertion']> {
+  const answer = await startAuthentication({ optionsJSON: options as Parameters<typeof startAuthentication>[0]['optionsJSON'] });
+  // The same JSON; the library types its extension outputs more narrowly than the API's record.
+  return answer as unknown as Schemas['PasskeyAssertion'];
+}
+
 let inflight: Promise<string | null> | null = null;
 
 /** One refresh at a time in this tab, and (with Web Locks) across tabs. */
@@ -136,8 +144,29 @@ export const session = {
     accept((await res.json()) as SessionBody);
     return currentUser.get()!;
   },
-  /** The login's second step: a code of the authenticator app, or a recovery code. */
-  async secondFactor(challengeToken: string, factor: { code: string } | { recoveryCode: string }): Promise<User> {
+  /** Signs in with a passkey alone (a discoverable credential; the browser asks which one). */
+  async passkeySignIn(): Promise<User> {
+    const start = await post('/api/auth/passkeys/sign-in/options');
+    if (!start.ok) await fail(start);
+    const { options } = (await start.json()) as { options: unknown };
+    const response = await assertWithPasskey(options);
+    const res = await post('/api/auth/passkeys/sign-in', { response } satisfies Operations['POST /api/auth/passkeys/sign-in']['body']);
+    if (!res.ok) await fail(res);
+    accept((await res.json()) as SessionBody);
+    return currentUser.get()!;
+  },
+  /** The login's second step answered with one of the account's passkeys. */
+  async passkeySecondFactor(challengeToken: string): Promise<User> {
+    const start = await post('/api/auth/login/second-factor/passkey-options', { challengeToken });
+    if (!start.ok) await fail(start);
+    const { options } = (await start.json()) as { options: unknown };
+    return session.secondFactor(challengeToken, { passkey: await assertWithPasskey(options) });
+  },
+  /** The login's second step: a code of the authenticator app, a recovery code or a passkey assertion. */
+  async secondFactor(
+    challengeToken: string,
+    factor: { code: string } | { recoveryCode: string } | { passkey: Schemas['PasskeyAssertion'] },
+  ): Promise<User> {
     const res = await post('/api/auth/login/second-factor', {
       challengeToken,
       ...factor,

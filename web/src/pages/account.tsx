@@ -1,5 +1,6 @@
-/** The account page: two-factor authentication, signed-in sessions, API keys. */
+/** The account page: two-factor authentication, passkeys, signed-in sessions, API keys. */
 import { ApiKeys } from '../components/api-keys.tsx';
+import { Passkeys } from '../components/passkeys.tsx';
 import { SessionsList } from '../components/sessions-list.tsx';
 import { TwoFactor } from '../components/two-factor.tsx';
 import '../styles/account.css';
@@ -11,6 +12,10 @@ export function AccountPage() {
       <section aria-labelledby="account-2fa">
         <h2 id="account-2fa">Two-factor authentication</h2>
         <TwoFactor />
+      </section>
+      <section aria-labelledby="account-passkeys">
+        <h2 id="account-passkeys">Passkeys</h2>
+        <Passkeys />
       </section>
       <section aria-labelledby="account-sessions">
         <h2 id="account-sessions">Signed-in sessions</h2>

@@ -1,6 +1,6 @@
 /** Sign in and create account. */
 import { useState } from 'preact/hooks';
-import { AuthError, session } from '../api/session.ts';
+import { AuthError, type SecondStep, session } from '../api/session.ts';
 import { ErrorBanner } from '../components/status.tsx';
 import { useAction } from '../components/use-action.ts';
 import { navigate } from '../router.ts';
@@ -26,8 +26,8 @@ function fieldErrors(err: unknown): Record<string, string> {
 
 export function LoginPage({ query }: Props) {
   const { busy, error, run } = useAction();
-  const [challenge, setChallenge] = useState<string | null>(null);
-  if (challenge) return <SecondStepForm challenge={challenge} onRestart={() => setChallenge(null)} next={nextOf(query)} />;
+  const [step, setStep] = useState<SecondStep | null>(null);
+  if (step) return <SecondStepForm step={step} onRestart={() => setStep(null)} next={nextOf(query)} />;
   return (
     <section class="auth-card">
       <h1>Sign in</h1>
@@ -37,7 +37,7 @@ export function LoginPage({ query }: Props) {
           const f = new FormData(e.currentTarget);
           void run(async () => {
             const result = await session.login(String(f.get('email')), String(f.get('password')));
-            if ('challengeToken' in result) setChallenge(result.challengeToken);
+            if ('challengeToken' in result) setStep(result);
             else navigate(nextOf(query), { replace: true });
           });
         }}
@@ -51,6 +51,22 @@ export function LoginPage({ query }: Props) {
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
+      {/* The button's name leaves "Sign in" to the password form's button (one control per name). */}
+      <section class="passkey-sign-in" aria-labelledby="passkey-sign-in-title">
+        <h2 id="passkey-sign-in-title">Sign in with a passkey</h2>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() =>
+            void run(async () => {
+              await session.passkeySignIn();
+              navigate(nextOf(query), { replace: true });
+            })
+          }
+        >
+          Use a passkey
+        </button>
+      </section>
       <p>
         New here? <a href={`/register${query.get('next') ? `?next=${encodeURIComponent(nextOf(query))}` : ''}`}>Create an account</a>
       </p>
@@ -58,14 +74,46 @@ export function LoginPage({ query }: Props) {
   );
 }
 
-/** The second step of a login with two-factor authentication. */
-function SecondStepForm({ challenge, next, onRestart }: { challenge: string; next: string; onRestart: () => void }) {
+/** The second step of a login with two-factor authentication: a code of the app, a recovery code or a passkey. */
+function SecondStepForm({ step, next, onRestart }: { step: SecondStep; next: string; onRestart: () => void }) {
   const { busy, error, run } = useAction();
   const [recovery, setRecovery] = useState(false);
   const expired = error instanceof AuthError && error.status === 401;
+  const challenge = step.challengeToken;
+  const hasTotp = step.secondFactors.includes('totp');
+  const passkeyButton = step.secondFactors.includes('passkey') ? (
+    <button
+      type="button"
+      disabled={busy || expired}
+      onClick={() =>
+        void run(async () => {
+          await session.passkeySecondFactor(challenge);
+          navigate(next, { replace: true });
+        })
+      }
+    >
+      Use a passkey
+    </button>
+  ) : null;
+  if (!hasTotp) {
+    return (
+      <section class="auth-card">
+        <h1>Two-factor authentication</h1>
+        <ErrorBanner error={error} />
+        <p>Confirm with one of your passkeys.</p>
+        {passkeyButton}
+        <p>
+          <button type="button" class="link" onClick={onRestart}>
+            Start over
+          </button>
+        </p>
+      </section>
+    );
+  }
   return (
     <section class="auth-card">
       <h1>Two-factor authentication</h1>
+      {passkeyButton}
       <form
         onSubmit={(e) => {
           e.preventDefault();
