@@ -28,6 +28,7 @@ const TABLES = [
   'org_invitations',
   'org_members',
   'orgs',
+  'passkeys',
   'rate_counters',
   'recovery_codes',
   'refresh_tokens',
@@ -36,6 +37,7 @@ const TABLES = [
   'uploads',
   'user_totp',
   'users',
+  'webauthn_challenges',
 ];
 
 interface Target {
