@@ -31,6 +31,10 @@ export const AUDIT_ACTIONS = {
     'auth.sessions_end_others',
     'auth.api_key_create',
     'auth.api_key_revoke',
+    'auth.webhook_create',
+    'auth.webhook_update',
+    'auth.webhook_delete',
+    'auth.webhook_rotate',
   ],
   sharing: [
     'share.create',

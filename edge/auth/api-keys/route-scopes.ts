@@ -70,6 +70,16 @@ export const ROUTE_SCOPES: Record<string, RouteRule> = {
   'GET /api/auth/api-keys': 'session',
   'POST /api/auth/api-keys': 'session',
   'DELETE /api/auth/api-keys/:id': 'session',
+  // Webhooks (edge/webhooks/): an endpoint hears of everything its owner has, so only a person adds or changes one.
+  'GET /api/webhooks': 'session',
+  'POST /api/webhooks': 'session',
+  'GET /api/webhooks/:id': 'session',
+  'PATCH /api/webhooks/:id': 'session',
+  'DELETE /api/webhooks/:id': 'session',
+  'POST /api/webhooks/:id/rotate-secret': 'session',
+  'GET /api/webhooks/:id/deliveries': 'session',
+  'POST /api/webhooks/:id/test': 'session',
+  'POST /api/webhooks/:id/deliveries/:deliveryId/redeliver': 'session',
   // Media and the library
   'GET /m/:assetId/:variant{.+}': READ,
   'GET /api/assets': READ,
