@@ -55,7 +55,13 @@ const LOCAL_WEBHOOKS = { APP_ENV: 'local', WEBHOOK_ALLOW_LOOPBACK_HTTP: true } a
 
 export async function startLocalStack(
   config: DevConfig,
-  opts: { handler?: SqsHandler; log?: (line: string) => void; devVarsFile?: string; reconcileEveryMs?: number; webhooksEveryMs?: number } = {},
+  opts: {
+    handler?: SqsHandler;
+    log?: (line: string) => void;
+    devVarsFile?: string;
+    reconcileEveryMs?: number;
+    webhooksEveryMs?: number;
+  } = {},
 ): Promise<LocalStack> {
   const log = opts.log ?? (() => {});
   const dataDir = path.resolve(config.DATA_DIR);

@@ -146,7 +146,11 @@ export async function revokeLink(db: Database, id: string): Promise<void> {
  * the link's creator's endpoints: at most one per link and endpoint a minute,
  * so a holder reloading (or a script hammering) the link cannot flood them.
  */
-export async function countView(db: Database, link: { id: string; resourceType: string; resourceId: string }, now = new Date()): Promise<void> {
+export async function countView(
+  db: Database,
+  link: { id: string; resourceType: string; resourceId: string },
+  now = new Date(),
+): Promise<void> {
   const counted = db
     .update(shareLinks)
     .set({ viewCount: sql`${shareLinks.viewCount} + 1` })

@@ -12,7 +12,9 @@ const eventTypes = z
 const url = z.string().min(1).max(2048).openapi({ example: 'https://hooks.example.com/media' });
 const description = safeText({ max: 200, trim: true });
 
-export const endpointCreate = z.strictObject({ url, events: eventTypes, description: description.optional() }).openapi('WebhookEndpointCreate');
+export const endpointCreate = z
+  .strictObject({ url, events: eventTypes, description: description.optional() })
+  .openapi('WebhookEndpointCreate');
 
 export const endpointUpdate = z
   .strictObject({
@@ -76,7 +78,8 @@ export const endpointView = (e: EndpointRow): z.infer<typeof endpointSchema> => 
   disabledAt: iso(e.disabledAt),
   createdAt: e.createdAt.toISOString(),
   updatedAt: e.updatedAt.toISOString(),
-  previousSecretExpiresAt: e.previousSecretExpiresAt && e.previousSecretExpiresAt > new Date() ? e.previousSecretExpiresAt.toISOString() : null,
+  previousSecretExpiresAt:
+    e.previousSecretExpiresAt && e.previousSecretExpiresAt > new Date() ? e.previousSecretExpiresAt.toISOString() : null,
 });
 
 export const deliveryView = (d: DeliveryRow): z.infer<typeof deliverySchema> => ({

@@ -17,7 +17,15 @@ import { AppError } from '../errors.ts';
 import type { EdgeConfig } from '../../shared/config.ts';
 import { checkWebhookUrl } from '../../shared/webhooks/address-policy.ts';
 import { newWebhookSecret, sealWebhookSecret, WebhookKeyMissingError, webhookKeyMaterial } from '../../shared/webhooks/secret-box.ts';
-import { deliverySchema, deliveryView, endpointCreate, endpointSchema, endpointUpdate, endpointView, endpointWithSecret } from './schemas.ts';
+import {
+  deliverySchema,
+  deliveryView,
+  endpointCreate,
+  endpointSchema,
+  endpointUpdate,
+  endpointView,
+  endpointWithSecret,
+} from './schemas.ts';
 import {
   deleteEndpoint,
   endpointCount,
@@ -211,7 +219,8 @@ export const webhooksRoutes = apiRouter()
       const sealed = await sealWebhookSecret(keyMaterial(config), id, secret);
       const row = await db().transaction(async (tx) => {
         const rotated = await rotateSecret(tx, caller.id, id, sealed);
-        if (rotated) await writeAudit(tx, requestMeta(c), { action: 'auth.webhook_rotate', ...userEvent(caller.id), detail: { endpointId: id } });
+        if (rotated)
+          await writeAudit(tx, requestMeta(c), { action: 'auth.webhook_rotate', ...userEvent(caller.id), detail: { endpointId: id } });
         return rotated;
       });
       if (!row) throw noEndpoint();

@@ -35,7 +35,9 @@ export interface WebhookSettings {
 }
 
 /** Settings from the origin's parsed config. @throws WebhookKeyMissingError in production without a key */
-export const webhookSettings = (c: Pick<OriginConfig, 'APP_ENV' | 'WEBHOOK_SECRET_KEY' | 'WEBHOOK_ALLOW_LOOPBACK_HTTP'>): WebhookSettings => ({
+export const webhookSettings = (
+  c: Pick<OriginConfig, 'APP_ENV' | 'WEBHOOK_SECRET_KEY' | 'WEBHOOK_ALLOW_LOOPBACK_HTTP'>,
+): WebhookSettings => ({
   keyMaterial: webhookKeyMaterial(c),
   policy: { allowLoopback: c.WEBHOOK_ALLOW_LOOPBACK_HTTP },
 });
@@ -136,7 +138,8 @@ type Outcome = 'delivered' | 'retrying' | 'failed';
 async function record(deps: DispatchDeps, row: Claimed, result: SendResult): Promise<{ outcome: Outcome; disabled: boolean }> {
   const now = deps.now();
   const status = 'status' in result ? result.status : null;
-  const error = 'error' in result ? result.error.slice(0, 500) : status !== null && (status < 200 || status > 299) ? `HTTP ${status}` : null;
+  const error =
+    'error' in result ? result.error.slice(0, 500) : status !== null && (status < 200 || status > 299) ? `HTTP ${status}` : null;
   const ok = status !== null && status >= 200 && status <= 299;
   // A test event is tried once and never disables its endpoint.
   const delay = ok || row.event_type === TEST_EVENT_TYPE ? null : retryDelayMs(row.attempts);

@@ -597,9 +597,7 @@ export const webhookDeliveries = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index('webhook_deliveries_due_idx')
-      .on(t.nextAttemptAt)
-      .where(sql`${t.nextAttemptAt} is not null`),
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.nextAttemptAt} is not null`),
     index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt.desc()),
   ],
 );

@@ -21,13 +21,7 @@ type Executor = Pick<Database, 'execute'>;
  * Usable as a statement or as the last part of a `with … as (…)` statement.
  * `only` narrows further (e.g. throttling) and may use the endpoint alias `e`.
  */
-export function outboxInsertSql(
-  type: WebhookEventType,
-  ownerSql: SQL,
-  data: WebhookPayload['data'],
-  at: Date,
-  only: SQL = sql`true`,
-): SQL {
+export function outboxInsertSql(type: WebhookEventType, ownerSql: SQL, data: WebhookPayload['data'], at: Date, only: SQL = sql`true`): SQL {
   return sql`insert into webhook_deliveries (endpoint_id, message_id, event_type, payload, next_attempt_at)
     select e.id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), ${type}, ${payloadJson(type, data, at)}, now()
     from webhook_endpoints e

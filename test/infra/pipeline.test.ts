@@ -109,7 +109,9 @@ describe('Pipeline', () => {
       },
     });
     // Not in a VPC: receivers are on the internet.
-    const fn = Object.values(t.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Description === 'Delivers signed webhooks from the outbox');
+    const fn = Object.values(t.findResources('AWS::Lambda::Function')).find(
+      (f) => f.Properties.Description === 'Delivers signed webhooks from the outbox',
+    );
     expect(fn!.Properties.VpcConfig).toBeUndefined();
     const policies = t.findResources('AWS::IAM::Policy');
     const readers = Object.keys(policies).filter((id) => /PipelineWebhookKey/.test(JSON.stringify(policies[id])));

@@ -89,7 +89,10 @@ describe('webhook dispatcher on PostgreSQL', () => {
     const [got] = receiver.received;
     const h = got!.headers;
     expect(h['content-type']).toBe('application/json');
-    const payload = new Webhook(mine.secret).verify(got!.body, h as Record<string, string>) as { type: string; data: Record<string, unknown> };
+    const payload = new Webhook(mine.secret).verify(got!.body, h as Record<string, string>) as {
+      type: string;
+      data: Record<string, unknown>;
+    };
     expect(payload.type).toBe('asset.ready');
     expect(payload.data).toEqual({ assetId, status: 'ready' });
     const [sig] = signaturesOf(h['webhook-signature']);
@@ -159,7 +162,8 @@ describe('webhook dispatcher on PostgreSQL', () => {
     await dispatchWebhooks(deps());
     const [got] = receiver.received;
     expect(signaturesOf(got!.headers['webhook-signature'])).toHaveLength(2);
-    for (const s of [ep.secret, fresh]) expect(() => new Webhook(s).verify(got!.body, got!.headers as Record<string, string>)).not.toThrow();
+    for (const s of [ep.secret, fresh])
+      expect(() => new Webhook(s).verify(got!.body, got!.headers as Record<string, string>)).not.toThrow();
   });
 
   it('refuses names that resolve to private addresses at delivery time, and connects to the address it checked', async () => {

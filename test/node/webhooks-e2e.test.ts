@@ -51,7 +51,14 @@ describe('webhooks through the local stack', () => {
 
     const got = await receiver.waitFor(2, 60_000);
     const events = got
-      .map((r) => new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as { type: string; timestamp: string; data: { assetId: string } })
+      .map(
+        (r) =>
+          new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as {
+            type: string;
+            timestamp: string;
+            data: { assetId: string };
+          },
+      )
       .sort((a, b) => a.timestamp.localeCompare(b.timestamp));
     expect(events.map((e) => e.type)).toEqual(['upload.received', 'asset.ready']);
     for (const e of events) expect(e.data.assetId).toBe(start.body.assetId);

@@ -32,8 +32,12 @@ describe('WEBHOOK_ALLOW_LOOPBACK_HTTP', () => {
   it('is off by default and may be on outside production', () => {
     expect(parseConfig(edgeConfigSchema, edge).WEBHOOK_ALLOW_LOOPBACK_HTTP).toBe(false);
     for (const APP_ENV of ['local', 'test']) {
-      expect(parseConfig(edgeConfigSchema, { ...edge, APP_ENV, WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true' }).WEBHOOK_ALLOW_LOOPBACK_HTTP).toBe(true);
-      expect(parseConfig(originConfigSchema, { ...storage, APP_ENV, WEBHOOK_ALLOW_LOOPBACK_HTTP: '1' }).WEBHOOK_ALLOW_LOOPBACK_HTTP).toBe(true);
+      expect(parseConfig(edgeConfigSchema, { ...edge, APP_ENV, WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true' }).WEBHOOK_ALLOW_LOOPBACK_HTTP).toBe(
+        true,
+      );
+      expect(parseConfig(originConfigSchema, { ...storage, APP_ENV, WEBHOOK_ALLOW_LOOPBACK_HTTP: '1' }).WEBHOOK_ALLOW_LOOPBACK_HTTP).toBe(
+        true,
+      );
     }
   });
 

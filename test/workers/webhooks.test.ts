@@ -59,7 +59,11 @@ async function expectError(res: Response, status: number, code: string) {
 describe('creating and reading', () => {
   it('answers the whsec_ secret once, stores it sealed, lists and reads without it', async () => {
     const reg = await register('hooks');
-    const { endpoint, secret } = await create(reg.accessToken, { url: HOOK, events: ['asset.ready', 'share_link.opened'], description: 'ci' });
+    const { endpoint, secret } = await create(reg.accessToken, {
+      url: HOOK,
+      events: ['asset.ready', 'share_link.opened'],
+      description: 'ci',
+    });
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
     expect(endpoint).toMatchObject({ url: HOOK, events: ['asset.ready', 'share_link.opened'], enabled: true, disabledReason: null });
     const [row] = await endpointRows(reg.user.id);
@@ -103,7 +107,9 @@ describe('creating and reading', () => {
       expect(res.status, JSON.stringify(json).slice(0, 80)).toBe(400);
       expect((await errorOf(res)).code).toBe('validation_failed');
     }
-    const priv = await errorOf(await call('/api/webhooks', { token: reg.accessToken, json: { url: 'https://10.0.0.1/', events: ['asset.ready'] } }));
+    const priv = await errorOf(
+      await call('/api/webhooks', { token: reg.accessToken, json: { url: 'https://10.0.0.1/', events: ['asset.ready'] } }),
+    );
     expect(priv.details).toMatchObject({ fields: [{ field: 'url', code: 'address' }] });
     expect(await endpointRows(reg.user.id)).toHaveLength(0);
   });
@@ -117,7 +123,11 @@ describe('creating and reading', () => {
   it('caps endpoints per user at 10 (409, nothing written)', async () => {
     const reg = await register('hooks-cap');
     for (let i = 0; i < 10; i++) await create(reg.accessToken);
-    await expectError(await call('/api/webhooks', { token: reg.accessToken, json: { url: HOOK, events: ['asset.ready'] } }), 409, 'conflict');
+    await expectError(
+      await call('/api/webhooks', { token: reg.accessToken, json: { url: HOOK, events: ['asset.ready'] } }),
+      409,
+      'conflict',
+    );
     expect(await endpointRows(reg.user.id)).toHaveLength(10);
   });
 });
@@ -161,10 +171,22 @@ describe('who may', () => {
     await expectError(await call('/api/webhooks', { json: { url: HOOK, events: ['asset.ready'] } }), 401, 'unauthorized');
     const key = await createKey(reg.accessToken, ['assets:read', 'assets:write', 'uploads', 'sharing']);
     await expectError(await withKey('/api/webhooks', key.secret), 403, 'insufficient_scope');
-    await expectError(await withKey('/api/webhooks', key.secret, { json: { url: HOOK, events: ['asset.ready'] } }), 403, 'insufficient_scope');
-    await expectError(await withKey(`/api/webhooks/${endpoint.id}/rotate-secret`, key.secret, { method: 'POST' }), 403, 'insufficient_scope');
+    await expectError(
+      await withKey('/api/webhooks', key.secret, { json: { url: HOOK, events: ['asset.ready'] } }),
+      403,
+      'insufficient_scope',
+    );
+    await expectError(
+      await withKey(`/api/webhooks/${endpoint.id}/rotate-secret`, key.secret, { method: 'POST' }),
+      403,
+      'insufficient_scope',
+    );
     expect((await call('/api/auth/logout', { method: 'POST', refresh: reg.refresh })).status).toBe(204);
-    await expectError(await call('/api/webhooks', { token: reg.accessToken, json: { url: HOOK, events: ['asset.ready'] } }), 401, 'session_ended');
+    await expectError(
+      await call('/api/webhooks', { token: reg.accessToken, json: { url: HOOK, events: ['asset.ready'] } }),
+      401,
+      'session_ended',
+    );
     await expectError(await call(`/api/webhooks/${endpoint.id}`, { method: 'DELETE', token: reg.accessToken }), 401, 'session_ended');
     expect(await endpointRows(reg.user.id)).toHaveLength(1);
   });
@@ -175,7 +197,9 @@ describe('changing', () => {
     const reg = await register('hooks-patch');
     const { endpoint } = await create(reg.accessToken);
     const patch = (json: unknown) => call(`/api/webhooks/${endpoint.id}`, { method: 'PATCH', token: reg.accessToken, json });
-    const changed = (await (await patch({ url: 'https://other.example.com/in', events: ['asset.failed', 'upload.received'] })).json()) as Endpoint;
+    const changed = (await (
+      await patch({ url: 'https://other.example.com/in', events: ['asset.failed', 'upload.received'] })
+    ).json()) as Endpoint;
     expect(changed).toMatchObject({ url: 'https://other.example.com/in', events: ['asset.failed', 'upload.received'] });
     await expectError(await patch({ url: 'https://192.168.0.1/' }), 400, 'validation_failed');
     await expectError(await patch({}), 400, 'validation_failed');
@@ -217,7 +241,9 @@ describe('changing', () => {
         .set({ attempts: 1, nextAttemptAt: null, failedAt: new Date(), lastStatus: 500, lastError: 'HTTP 500' })
         .where(eq(webhookDeliveries.id, queued.id)),
     );
-    const list = (await (await call(`/api/webhooks/${endpoint.id}/deliveries`, { token: reg.accessToken })).json()) as { deliveries: Delivery[] };
+    const list = (await (await call(`/api/webhooks/${endpoint.id}/deliveries`, { token: reg.accessToken })).json()) as {
+      deliveries: Delivery[];
+    };
     expect(list.deliveries).toMatchObject([{ id: queued.id, state: 'failed', attempts: 1, lastStatus: 500 }]);
     const again = await call(`/api/webhooks/${endpoint.id}/deliveries/${queued.id}/redeliver`, { method: 'POST', token: reg.accessToken });
     expect(again.status).toBe(202);
@@ -228,7 +254,11 @@ describe('changing', () => {
       409,
       'conflict',
     );
-    await expectError(await call(`/api/webhooks/${endpoint.id}/deliveries/${uid()}/redeliver`, { method: 'POST', token: reg.accessToken }), 409, 'conflict');
+    await expectError(
+      await call(`/api/webhooks/${endpoint.id}/deliveries/${uid()}/redeliver`, { method: 'POST', token: reg.accessToken }),
+      409,
+      'conflict',
+    );
     expect((await call(`/api/webhooks/${endpoint.id}`, { method: 'DELETE', token: reg.accessToken })).status).toBe(204);
     expect(await deliveryRows(endpoint.id)).toHaveLength(0);
     await expectError(await call(`/api/webhooks/${endpoint.id}`, { token: reg.accessToken }), 404, 'not_found');
@@ -269,8 +299,8 @@ describe('share-link events (written at the edge, sent by the origin)', () => {
     const assetId = await withDb((db) => createAsset(db, owner.user.id, { filename: 'a.jpg', detectedType: 'image/jpeg' }));
     await putVariant(assetId, 'original', 'bytes', 'image/jpeg');
     const link = await makeLink({ resourceId: assetId, createdBy: owner.user.id, permission: 'download', maxDownloads: 1 });
-    expect((await SELF.fetch(`https://edge.test/s/${link.token}/original`).then(async (r) => (await r.arrayBuffer(), r.status)))).toBe(200);
-    expect((await SELF.fetch(`https://edge.test/s/${link.token}/original`).then(async (r) => (await r.arrayBuffer(), r.status)))).toBe(403);
+    expect(await SELF.fetch(`https://edge.test/s/${link.token}/original`).then(async (r) => (await r.arrayBuffer(), r.status))).toBe(200);
+    expect(await SELF.fetch(`https://edge.test/s/${link.token}/original`).then(async (r) => (await r.arrayBuffer(), r.status))).toBe(403);
     expect(await deliveryRows(endpoint.id)).toHaveLength(1);
   });
 });
