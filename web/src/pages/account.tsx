@@ -1,7 +1,8 @@
-/** The account page: two-factor authentication, signed-in sessions, API keys. */
+/** The account page: two-factor authentication, signed-in sessions, API keys, webhooks. */
 import { ApiKeys } from '../components/api-keys.tsx';
 import { SessionsList } from '../components/sessions-list.tsx';
 import { TwoFactor } from '../components/two-factor.tsx';
+import { Webhooks } from '../components/webhooks.tsx';
 import '../styles/account.css';
 
 export function AccountPage() {
@@ -19,6 +20,10 @@ export function AccountPage() {
       <section aria-labelledby="account-keys">
         <h2 id="account-keys">API keys</h2>
         <ApiKeys />
+      </section>
+      <section aria-labelledby="account-webhooks">
+        <h2 id="account-webhooks">Webhooks</h2>
+        <Webhooks />
       </section>
     </section>
   );
