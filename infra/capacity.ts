@@ -67,7 +67,7 @@ export interface ConnectionBudget {
   complete: number;
   /** Scheduled, one at a time each. */
   sweeper: number;
-  /** The webhooks dispatcher (reserved concurrency 1). */
+  /** The webhooks dispatcher: every minute, its 55 s timeout ends a run before the next starts. */
   webhooks: number;
   purge: number;
   /** What is left for the Worker's requests, in connections and in concurrent DB-bound requests. */

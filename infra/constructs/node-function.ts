@@ -29,8 +29,6 @@ export interface NodeFunctionProps {
   readonly memorySize?: number;
   /** @default 1 minute */
   readonly timeout?: Duration;
-  /** Concurrent executions reserved (and capped) for this function. @default none */
-  readonly reservedConcurrentExecutions?: number;
   readonly logRetention: logs.RetentionDays;
   /** Packages installed next to the bundle instead of bundled (native addons). */
   readonly nodeModules?: string[];
@@ -62,7 +60,6 @@ export class NodeFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.minutes(1),
-      ...(props.reservedConcurrentExecutions === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,

@@ -72,7 +72,7 @@ export class Pipeline extends Construct {
   readonly complete: lambda.Function;
   readonly purge: lambda.Function;
   readonly sweeper: lambda.Function;
-  /** Delivers signed webhooks from the outbox (origin/handlers/webhooks.ts), every minute, one at a time. */
+  /** Delivers signed webhooks from the outbox (origin/handlers/webhooks.ts), every minute. */
   readonly webhooks: lambda.Function;
   /**
    * WEBHOOK_SECRET_KEY: seals endpoint signing secrets. The webhooks function
@@ -242,11 +242,12 @@ export class Pipeline extends Construct {
       reason:
         'The Worker holds a copy as a Wrangler secret and every sealed endpoint secret depends on it; rotation is a documented runbook (docs/deploy.md, "Webhooks").',
     });
-    // Outside the VPC like the others: it reaches receivers on the internet directly. One at a time
-    // (reserved concurrency 1), so an overlapping run is throttled rather than doubling DB connections.
+    // Outside the VPC like the others: it reaches receivers on the internet directly. No reserved
+    // concurrency (docs/deploy.md, step 2): the 55 s timeout ends a run before the next one starts, so
+    // it holds one Lambda's connections (infra/capacity.ts); a run cut off mid-send leaves its claimed
+    // rows to be taken again when their lease ends (origin/webhooks/dispatcher.ts).
     this.webhooks = make('WebhooksFn', entries.webhooks, 'Delivers signed webhooks from the outbox', {
-      timeout: Duration.seconds(90),
-      reservedConcurrentExecutions: 1,
+      timeout: Duration.seconds(55),
     });
     this.webhookKeySecret.grantRead(this.webhooks);
     this.webhooks.addEnvironment('WEBHOOK_SECRET_KEY_SECRET_ARN', this.webhookKeySecret.secretArn);

@@ -92,15 +92,14 @@ describe('Pipeline', () => {
     expect(senders).toEqual([expect.stringMatching(/SweeperFn/)]);
   });
 
-  it('runs the webhooks dispatcher every minute, one at a time, with the sealing key secret readable by it alone', () => {
+  it('runs the webhooks dispatcher every minute, outside the VPC, with the sealing key secret readable by it alone', () => {
     t.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('PipelineWebhooksFn'), 'Arn'] } })],
     });
     t.hasResourceProperties('AWS::Lambda::Function', {
       Description: 'Delivers signed webhooks from the outbox',
-      Timeout: 90,
-      ReservedConcurrentExecutions: 1,
+      Timeout: 55,
       Environment: {
         Variables: Match.objectLike({
           WEBHOOK_SECRET_KEY_SECRET_ARN: { Ref: Match.stringLikeRegexp('PipelineWebhookKey') },
