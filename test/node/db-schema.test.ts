@@ -36,6 +36,8 @@ const TABLES = [
   'uploads',
   'user_totp',
   'users',
+  'webhook_deliveries',
+  'webhook_endpoints',
 ];
 
 interface Target {
