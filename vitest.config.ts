@@ -67,6 +67,8 @@ export default defineConfig({
                 AUTH_SIGNING_KEYS: inject('edgeSigningKeys'),
                 AUTH_ISSUER: 'https://edge.test',
                 AUTH_AUDIENCE: 'media-platform',
+                // Receivers on 127.0.0.1 may be registered (never in production: shared/config.ts refuses it).
+                WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true',
               },
             },
           })),

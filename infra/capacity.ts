@@ -67,6 +67,8 @@ export interface ConnectionBudget {
   complete: number;
   /** Scheduled, one at a time each. */
   sweeper: number;
+  /** The webhooks dispatcher: every minute, its 55 s timeout ends a run before the next starts. */
+  webhooks: number;
   purge: number;
   /** What is left for the Worker's requests, in connections and in concurrent DB-bound requests. */
   edge: number;
@@ -84,7 +86,8 @@ export function connectionBudget(size: string, proxyPercent: number): Connection
   const complete = MEDIACONVERT_CONCURRENT_JOBS * CONNECTIONS_PER_LAMBDA;
   const sweeper = CONNECTIONS_PER_LAMBDA;
   const purge = CONNECTIONS_PER_LAMBDA;
-  const edge = proxyLimit - reserved - ingest - complete - sweeper - purge;
+  const webhooks = CONNECTIONS_PER_LAMBDA;
+  const edge = proxyLimit - reserved - ingest - complete - sweeper - webhooks - purge;
   return {
     instanceSize: size,
     maxConnections: max,
@@ -93,6 +96,7 @@ export function connectionBudget(size: string, proxyPercent: number): Connection
     ingest,
     complete,
     sweeper,
+    webhooks,
     purge,
     edge,
     edgeConcurrentRequests: Math.floor(edge / CONNECTIONS_PER_EDGE_REQUEST),

@@ -53,5 +53,6 @@ function entriesIn(dir: string): PipelineEntries {
     complete: file(DEFAULT_ENTRIES.complete),
     purge: file(DEFAULT_ENTRIES.purge),
     sweeper: file(DEFAULT_ENTRIES.sweeper),
+    webhooks: file(DEFAULT_ENTRIES.webhooks),
   };
 }

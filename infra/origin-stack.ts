@@ -171,6 +171,7 @@ export class OriginStack extends Stack {
     out('MigrationSecretArn', this.data.secret.secretArn, 'Master secret: migrations and role passwords only');
     out('DatabaseProxyEndpoint', this.data.proxy.endpoint, 'Host in DATABASE_URL');
     out('AlarmTopicArn', this.observability.topic.topicArn, 'Alarm and budget notifications');
+    out('WebhookKeySecretArn', this.pipeline.webhookKeySecret.secretArn, 'Secret whose value is WEBHOOK_SECRET_KEY (Worker secret)');
     if (this.relay) {
       out('DbRelayWsProxy', this.relay.wsProxy, 'DATABASE_WS_PROXY');
       out('DbRelayKeySecretArn', this.relay.keySecret.secretArn, 'Secret whose value is DATABASE_RELAY_KEY (Worker secret)');

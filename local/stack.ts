@@ -18,6 +18,7 @@ import { reconcile } from '../origin/pipeline/reconcile.ts';
 import { INGEST_TEMP_PREFIX } from '../origin/pipeline/ingest.ts';
 import { removeStaleTemp } from './stale-temp.ts';
 import { sweepExpiredRows } from '../origin/pipeline/expired-rows.ts';
+import { dispatchWebhooks, webhookSettings } from '../origin/webhooks/dispatcher.ts';
 import { FfmpegTranscoder } from './ffmpeg-transcoder.ts';
 import { LocalDispatcher } from './dispatcher.ts';
 import { loadOrCreateDevKeys, loadOrCreateRelayKey } from './dev-keys.ts';
@@ -43,10 +44,24 @@ export interface LocalStack {
 
 /** How often the local stack reconciles unfinished assets and sweeps stuck jobs and uploads. */
 export const RECONCILE_EVERY_MS = 60_000;
+/** How often the local stack delivers due webhooks (AWS: a scheduled Lambda, several passes a minute). */
+export const WEBHOOKS_EVERY_MS = 1_000;
+/**
+ * The local stack's webhook settings: the fixed local sealing key (both the
+ * edge and this dispatcher derive it; production needs WEBHOOK_SECRET_KEY)
+ * and loopback receivers allowed, so tests and local tools can receive.
+ */
+const LOCAL_WEBHOOKS = { APP_ENV: 'local', WEBHOOK_ALLOW_LOOPBACK_HTTP: true } as const;
 
 export async function startLocalStack(
   config: DevConfig,
-  opts: { handler?: SqsHandler; log?: (line: string) => void; devVarsFile?: string; reconcileEveryMs?: number } = {},
+  opts: {
+    handler?: SqsHandler;
+    log?: (line: string) => void;
+    devVarsFile?: string;
+    reconcileEveryMs?: number;
+    webhooksEveryMs?: number;
+  } = {},
 ): Promise<LocalStack> {
   const log = opts.log ?? (() => {});
   const dataDir = path.resolve(config.DATA_DIR);
@@ -160,9 +175,23 @@ export async function startLocalStack(
     }, 15 * 60_000);
     expire.unref();
     cleanups.push(async () => clearInterval(expire));
+    // What the webhooks Lambda does in AWS (origin/handlers/webhooks.ts).
+    const hooks = { ...pipeline, webhooks: webhookSettings(LOCAL_WEBHOOKS) };
+    let delivering: Promise<unknown> | null = null;
+    const deliver = setInterval(() => {
+      delivering ??= dispatchWebhooks(hooks)
+        .catch((e: unknown) => log(`webhooks: ${String(e)}`))
+        .finally(() => (delivering = null));
+    }, opts.webhooksEveryMs ?? WEBHOOKS_EVERY_MS);
+    deliver.unref();
+    cleanups.push(async () => {
+      clearInterval(deliver);
+      await delivering;
+    });
     s3.onEvent(dispatcher.onStorageEvent);
     const bindings: Record<string, string> = {
       APP_ENV: 'local',
+      WEBHOOK_ALLOW_LOOPBACK_HTTP: String(LOCAL_WEBHOOKS.WEBHOOK_ALLOW_LOOPBACK_HTTP),
       S3_ENDPOINT: s3.endpoint,
       S3_REGION: 'us-east-1',
       S3_ACCESS_KEY_ID: config.S3_ACCESS_KEY_ID,

@@ -49,6 +49,7 @@ export function secretCommands(outputs: StackOutputs): string[] {
     `npx wrangler secret put S3_ACCESS_KEY_ID --env production    # accessKeyId of ${from('EdgeCredentialsSecretArn')}`,
     `npx wrangler secret put S3_SECRET_ACCESS_KEY --env production # secretAccessKey of ${from('EdgeCredentialsSecretArn')}`,
     `npx wrangler secret put MFA_ENCRYPTION_KEY --env production  # 32 random bytes, base64url (node -e "console.log(crypto.randomBytes(32).toString('base64url'))"); seals TOTP secrets, keep it: losing it disables every enrolment`,
+    `npx wrangler secret put WEBHOOK_SECRET_KEY --env production  # the value of ${from('WebhookKeySecretArn')}; seals webhook signing secrets, the webhooks Lambda opens them with the same value`,
   ];
 }
 

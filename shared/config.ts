@@ -82,6 +82,26 @@ export const authSchema = z.object({
   AUTH_AUDIENCE: z.string().min(1).default('media-platform'),
 });
 
+/**
+ * Webhooks (shared/webhooks/): both halves read these. WEBHOOK_SECRET_KEY is
+ * the secret (at least 43 characters, e.g. 32 random bytes base64url) from
+ * which the AES-256-GCM key that seals endpoint signing secrets is derived:
+ * the edge seals on create/rotate, the origin's dispatcher opens to sign.
+ * Required in production; local and test runs without it use a fixed,
+ * publicly known key (fine for throwaway data, refused in production).
+ * WEBHOOK_ALLOW_LOOPBACK_HTTP lets endpoints be `http://127.0.0.1:<port>`
+ * so local tests can receive deliveries; production refuses it.
+ */
+export const webhookSchema = z.object({
+  WEBHOOK_SECRET_KEY: z.string().min(43, 'must be at least 43 characters (32 random bytes, base64url)').optional(),
+  WEBHOOK_ALLOW_LOOPBACK_HTTP: bool.default(false),
+});
+const appEnv = z.enum(['local', 'test', 'production']).default('local');
+const webhookRules = <T extends { APP_ENV: string; WEBHOOK_ALLOW_LOOPBACK_HTTP: boolean }>(c: T, ctx: z.RefinementCtx) => {
+  if (c.APP_ENV === 'production' && c.WEBHOOK_ALLOW_LOOPBACK_HTTP)
+    ctx.addIssue({ code: 'custom', path: ['WEBHOOK_ALLOW_LOOPBACK_HTTP'], message: 'may not be set when APP_ENV is production' });
+};
+
 /** How long the edge waits on each kind of dependency call (shared/deadline.ts), in milliseconds. */
 const deadlineMs = z.coerce.number().int().min(50).max(120_000);
 export const deadlineSchema = z.object({
@@ -103,8 +123,9 @@ export const edgeConfigSchema = storageSchema
   .extend(databaseSchema.shape)
   .extend(authSchema.shape)
   .extend(deadlineSchema.shape)
+  .extend(webhookSchema.shape)
   .extend({
-    APP_ENV: z.enum(['local', 'test', 'production']).default('local'),
+    APP_ENV: appEnv,
     /**
      * Work factor of new password hashes (edge/auth/password.ts): `standard` is
      * the production parameters; `low` (scrypt N=2^10, p=1, about 1/80 of the
@@ -138,7 +159,8 @@ export const edgeConfigSchema = storageSchema
   .refine((c) => c.PASSWORD_HASH_COST === 'standard' || c.APP_ENV === 'test', {
     path: ['PASSWORD_HASH_COST'],
     message: 'may be "low" only when APP_ENV is test',
-  });
+  })
+  .superRefine(webhookRules);
 export type EdgeConfig = z.output<typeof edgeConfigSchema>;
 
 /** How the origin reaches Postgres: DATABASE_URL, or embedded PGlite under DATA_DIR when unset. */
@@ -165,8 +187,12 @@ export const originConfigSchema = storageSchema
     AWS_SESSION_TOKEN: z.string().min(1).optional(),
     /** Malware scanning of originals before processing: off, or ClamAV's clamscan / clamdscan (must be installed). */
     MALWARE_SCAN: z.enum(['off', 'clamscan', 'clamdscan']).default('off'),
+    /** `production` in AWS (infra/origin-stack.ts sets it): webhook settings are held to production rules. */
+    APP_ENV: appEnv,
+    ...webhookSchema.shape,
     ...originDatabaseSchema.shape,
   })
+  .superRefine(webhookRules)
   .transform((c, ctx) => {
     const accessKeyId = c.S3_ACCESS_KEY_ID ?? c.AWS_ACCESS_KEY_ID;
     const secretAccessKey = c.S3_SECRET_ACCESS_KEY ?? c.AWS_SECRET_ACCESS_KEY;

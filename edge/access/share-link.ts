@@ -3,6 +3,8 @@ import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { shareLinks } from '../../shared/db/schema.ts';
 import type { LinkFacts } from '../../shared/policy/access.ts';
+import { rowsOf } from '../../shared/db/sql-rows.ts';
+import { outboxInsertSql } from '../../shared/webhooks/outbox.ts';
 
 export interface ShareLinkRecord extends LinkFacts {
   id: string;
@@ -79,13 +81,24 @@ export async function loadShareLink(db: Database, linkId: string): Promise<Share
 
 /**
  * Counts one download against the link's cap, atomically: false when the cap
- * was reached in the meantime (two downloads racing for the last one).
+ * was reached in the meantime (two downloads racing for the last one). The
+ * same statement writes the `share_link.downloaded` webhook event for the
+ * link's creator (shared/webhooks/outbox.ts): counted and reported together.
  */
-export async function countDownload(db: Database, linkId: string): Promise<boolean> {
-  const rows = await db
+export async function countDownload(db: Database, linkId: string, assetId: string, now = new Date()): Promise<boolean> {
+  const counted = db
     .update(shareLinks)
     .set({ downloadCount: sql`${shareLinks.downloadCount} + 1` })
     .where(and(eq(shareLinks.id, linkId), or(isNull(shareLinks.maxDownloads), lt(shareLinks.downloadCount, shareLinks.maxDownloads))))
-    .returning({ id: shareLinks.id });
+    .returning({ id: shareLinks.id })
+    .getSQL();
+  const event = outboxInsertSql(
+    'share_link.downloaded',
+    sql`select l.created_by from share_links l where l.id = ${linkId}::uuid`,
+    { linkId, assetId },
+    now,
+    sql`exists (select 1 from counted)`,
+  );
+  const rows = rowsOf(await db.execute(sql`with counted as (${counted}), event as (${event}) select 1 from counted`));
   return rows.length === 1;
 }

@@ -35,6 +35,10 @@ export const AUDIT_ACTIONS = {
     'auth.passkey_rename',
     'auth.passkey_delete',
     'auth.passkey_failed',
+    'auth.webhook_create',
+    'auth.webhook_update',
+    'auth.webhook_delete',
+    'auth.webhook_rotate',
   ],
   sharing: [
     'share.create',

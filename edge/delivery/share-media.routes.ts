@@ -86,7 +86,7 @@ export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', asy
   // A download (the original, or ?download=1) counts once, on the answer that carries its first byte
   // (sent-bytes.ts); resumed or seeking ranges continue it. Counted once storage has the bytes and the
   // original passed its guard; losing the race for the last download refuses the answer.
-  if (need === 'download' && served.sent && startsDownload(served.sent) && !(await countDownload(db(), link.id))) {
+  if (need === 'download' && served.sent && startsDownload(served.sent) && !(await countDownload(db(), link.id, assetId))) {
     await res.body?.cancel();
     throw new AppError('forbidden', 'This link has reached its download limit.');
   }

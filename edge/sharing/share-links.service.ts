@@ -7,6 +7,7 @@
  * live link (any number of tokens for one link are equally valid, and all
  * end with its row).
  */
+import { outboxInsertSql } from '../../shared/webhooks/outbox.ts';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { shareLinks } from '../../shared/db/schema.ts';
@@ -140,9 +141,33 @@ export async function revokeLink(db: Database, id: string): Promise<void> {
 }
 
 /** Counts one opening of the link. */
-export async function countView(db: Database, id: string): Promise<void> {
-  await db
+/**
+ * Counts one view and, in the same statement, writes `share_link.opened` for
+ * the link's creator's endpoints: at most one per link and endpoint a minute,
+ * so a holder reloading (or a script hammering) the link cannot flood them.
+ */
+export async function countView(
+  db: Database,
+  link: { id: string; resourceType: string; resourceId: string },
+  now = new Date(),
+): Promise<void> {
+  const counted = db
     .update(shareLinks)
     .set({ viewCount: sql`${shareLinks.viewCount} + 1` })
-    .where(eq(shareLinks.id, id));
+    .where(eq(shareLinks.id, link.id))
+    .returning({ id: shareLinks.id })
+    .getSQL();
+  const event = outboxInsertSql(
+    'share_link.opened',
+    sql`select l.created_by from share_links l where l.id = ${link.id}::uuid`,
+    { linkId: link.id, resourceType: link.resourceType, resourceId: link.resourceId },
+    now,
+    sql`exists (select 1 from counted) and not exists (
+      select 1 from webhook_deliveries d where d.endpoint_id = e.id and d.created_at > now() - interval '${sql.raw(String(OPENED_THROTTLE_SECONDS))} seconds'
+        and d.event_type = 'share_link.opened' and d.payload::jsonb->'data'->>'linkId' = ${link.id})`,
+  );
+  await db.execute(sql`with counted as (${counted}) ${event}`);
 }
+
+/** At most one `share_link.opened` per link and endpoint within this many seconds. */
+export const OPENED_THROTTLE_SECONDS = 60;

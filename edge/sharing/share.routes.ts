@@ -82,7 +82,7 @@ export const shareRoutes = apiRouter()
           ? { asset: await assetForLink(db, link, token, now) }
           : { collection: await collectionForLink(db, link, token, page, now) };
       // HEAD is served by this GET handler too; only a real open counts.
-      if (c.req.method === 'GET') await countView(db, link.id);
+      if (c.req.method === 'GET') await countView(db, link, now);
       if (c.req.method === 'GET')
         await writeAudit(db, requestMeta(c), {
           action: 'share.open',

@@ -5,6 +5,7 @@
  * update, so a retried or racing call cannot move an upload backwards
  * (`completed` and `aborted` are final) or touch an asset another step moved on.
  */
+import { enqueueAssetEvent } from '../../shared/webhooks/outbox.ts';
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { assets, collectionItems, collections, linkUploads, uploads } from '../../shared/db/schema.ts';
@@ -146,17 +147,22 @@ export async function findMultipartUpload(db: Database, userId: string, s3Upload
   return row ?? null;
 }
 
-/** The upload `completed` and its asset `uploaded` (unless the pipeline already moved it on). */
+/**
+ * The upload `completed` and its asset `uploaded` (unless the pipeline already moved it on), with
+ * the `upload.received` webhook event when this is the move (ingest writes it when it moves first).
+ */
 export async function markCompleted(db: Database, upload: UploadRecord, now: Date): Promise<void> {
   await db.transaction(async (tx) => {
     await tx
       .update(uploads)
       .set({ status: 'completed', completedAt: now })
       .where(and(eq(uploads.id, upload.id), eq(uploads.status, 'active')));
-    await tx
+    const moved = await tx
       .update(assets)
       .set({ status: 'uploaded', updatedAt: now })
-      .where(and(eq(assets.id, upload.assetId), eq(assets.status, 'pending')));
+      .where(and(eq(assets.id, upload.assetId), eq(assets.status, 'pending')))
+      .returning({ size: assets.size });
+    if (moved[0]) await enqueueAssetEvent(tx, 'upload.received', upload.assetId, { size: moved[0].size }, now);
   });
 }
 

@@ -7,7 +7,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as mediaconvert from 'aws-cdk-lib/aws-mediaconvert';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { INGEST_BATCH_SIZE, ingestTimeoutSeconds } from '../capacity.js';
@@ -24,6 +24,8 @@ export interface PipelineEntries {
   readonly purge: string;
   /** @default origin/handlers/sweeper.ts */
   readonly sweeper: string;
+  /** @default origin/handlers/webhooks.ts */
+  readonly webhooks: string;
 }
 
 export const DEFAULT_ENTRIES: PipelineEntries = {
@@ -31,6 +33,7 @@ export const DEFAULT_ENTRIES: PipelineEntries = {
   complete: 'origin/handlers/mediaconvert-complete.ts',
   purge: 'origin/handlers/purge.ts',
   sweeper: 'origin/handlers/sweeper.ts',
+  webhooks: 'origin/handlers/webhooks.ts',
 };
 
 export interface PipelineProps {
@@ -69,6 +72,14 @@ export class Pipeline extends Construct {
   readonly complete: lambda.Function;
   readonly purge: lambda.Function;
   readonly sweeper: lambda.Function;
+  /** Delivers signed webhooks from the outbox (origin/handlers/webhooks.ts), every minute. */
+  readonly webhooks: lambda.Function;
+  /**
+   * WEBHOOK_SECRET_KEY: seals endpoint signing secrets. The webhooks function
+   * reads it at cold start; the Worker holds a copy as a Wrangler secret
+   * (docs/deploy.md), so it is not rotated automatically.
+   */
+  readonly webhookKeySecret: secretsmanager.Secret;
   readonly mediaConvertRole: iam.Role;
   readonly mediaConvertQueue: mediaconvert.CfnQueue;
 
@@ -220,6 +231,30 @@ export class Pipeline extends Construct {
       description: 'Every 15 minutes: re-queue or fail stuck jobs',
       schedule: events.Schedule.rate(Duration.minutes(15)),
       targets: [new targets.LambdaFunction(this.sweeper, { retryAttempts: 0 })],
+    });
+
+    this.webhookKeySecret = new secretsmanager.Secret(this, 'WebhookKey', {
+      description: 'WEBHOOK_SECRET_KEY: seals webhook signing secrets (the edge seals, the webhooks function opens)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    });
+    Validations.of(this.webhookKeySecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The Worker holds a copy as a Wrangler secret and every sealed endpoint secret depends on it; rotation is a documented runbook (docs/deploy.md, "Webhooks").',
+    });
+    // Outside the VPC like the others: it reaches receivers on the internet directly. No reserved
+    // concurrency (docs/deploy.md, step 2): the 55 s timeout ends a run before the next one starts, so
+    // it holds one Lambda's connections (infra/capacity.ts); a run cut off mid-send leaves its claimed
+    // rows to be taken again when their lease ends (origin/webhooks/dispatcher.ts).
+    this.webhooks = make('WebhooksFn', entries.webhooks, 'Delivers signed webhooks from the outbox', {
+      timeout: Duration.seconds(55),
+    });
+    this.webhookKeySecret.grantRead(this.webhooks);
+    this.webhooks.addEnvironment('WEBHOOK_SECRET_KEY_SECRET_ARN', this.webhookKeySecret.secretArn);
+    new events.Rule(this, 'DeliverWebhooks', {
+      description: 'Every minute: deliver due webhooks (several passes per run)',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(this.webhooks, { retryAttempts: 0 })],
     });
 
     acknowledgeBucketGrants(this.ingest, { read: [props.raw], put: [props.derivatives] });

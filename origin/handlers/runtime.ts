@@ -11,7 +11,7 @@
  */
 import ws from 'ws';
 import { z } from 'zod';
-import { originConfigSchema, parseConfig } from '../../shared/config.ts';
+import { type OriginConfig, originConfigSchema, parseConfig } from '../../shared/config.ts';
 import { openNeonDatabase } from '../../shared/db/neon.ts';
 import { jsonLogger, type PipelineDeps } from '../core/deps.ts';
 import { OriginError } from '../core/errors.ts';
@@ -45,6 +45,8 @@ export const lambdaEnvSchema = z.object({
   INGEST_QUEUE_URL: z.url().optional(),
   /** Sweeper: attempts (first run included) before a stuck job is failed. */
   SWEEP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  /** Webhooks: the Secrets Manager secret holding WEBHOOK_SECRET_KEY (plain SecretString); only the webhooks function has it. */
+  WEBHOOK_SECRET_KEY_SECRET_ARN: optional,
   /** Purge: assets per run. */
   PURGE_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
 });
@@ -52,6 +54,8 @@ export type LambdaEnv = z.output<typeof lambdaEnvSchema>;
 
 export interface Runtime extends PipelineDeps {
   env: LambdaEnv;
+  /** The origin's webhook settings, with WEBHOOK_SECRET_KEY read from its secret when one is named. */
+  webhookConfig: Pick<OriginConfig, 'APP_ENV' | 'WEBHOOK_SECRET_KEY' | 'WEBHOOK_ALLOW_LOOPBACK_HTTP'>;
   close(): Promise<void>;
 }
 
@@ -106,8 +110,28 @@ export async function buildRuntime(env: Record<string, string | undefined>): Pro
     ...(lambda.MEDIACONVERT_ENDPOINT ? { endpoint: lambda.MEDIACONVERT_ENDPOINT } : {}),
   });
   const scanner = await createScanner(origin.MALWARE_SCAN);
+  let webhookKey = origin.WEBHOOK_SECRET_KEY;
+  if (lambda.WEBHOOK_SECRET_KEY_SECRET_ARN) {
+    if (!lambda.AWS_ACCESS_KEY_ID || !lambda.AWS_SECRET_ACCESS_KEY)
+      throw new OriginError('runtime_config', 'no AWS credentials in the environment to read WEBHOOK_SECRET_KEY_SECRET_ARN');
+    webhookKey = await fetchSecretString({
+      region: lambda.AWS_REGION,
+      credentials: {
+        accessKeyId: lambda.AWS_ACCESS_KEY_ID,
+        secretAccessKey: lambda.AWS_SECRET_ACCESS_KEY,
+        ...(lambda.AWS_SESSION_TOKEN ? { sessionToken: lambda.AWS_SESSION_TOKEN } : {}),
+      },
+      ...(lambda.AWS_ENDPOINT_URL_SECRETS_MANAGER ? { endpoint: lambda.AWS_ENDPOINT_URL_SECRETS_MANAGER } : {}),
+      secretArn: lambda.WEBHOOK_SECRET_KEY_SECRET_ARN,
+    });
+  }
   return {
     env: lambda,
+    webhookConfig: {
+      APP_ENV: origin.APP_ENV,
+      WEBHOOK_ALLOW_LOOPBACK_HTTP: origin.WEBHOOK_ALLOW_LOOPBACK_HTTP,
+      ...(webhookKey ? { WEBHOOK_SECRET_KEY: webhookKey } : {}),
+    },
     db: database.db,
     ...(scanner ? { scanner } : {}),
     storage,

@@ -10,6 +10,7 @@ import { and, eq, inArray, lt, ne, or, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Database } from '../../shared/db/database.ts';
 import { assets, derivatives, jobs, linkUploads, shareLinks } from '../../shared/db/schema.ts';
+import { enqueueAssetEvent } from '../../shared/webhooks/outbox.ts';
 import type { AssetMetadata } from '../processing/metadata.ts';
 
 export const INGEST_JOB = 'ingest';
@@ -96,20 +97,27 @@ export class IngestStore {
    * events for it are ignored. True when this call blocked it.
    */
   async blockReplaced(id: string, reason: string): Promise<boolean> {
-    const done = await this.db
-      .update(assets)
-      .set({ status: 'blocked', statusReason: reason, updatedAt: this.now() })
-      .where(and(eq(assets.id, id), ne(assets.status, 'blocked')))
-      .returning({ id: assets.id });
-    return done.length > 0;
+    return this.db.transaction(async (tx) => {
+      const done = await tx
+        .update(assets)
+        .set({ status: 'blocked', statusReason: reason, updatedAt: this.now() })
+        .where(and(eq(assets.id, id), ne(assets.status, 'blocked')))
+        .returning({ id: assets.id });
+      if (done.length > 0) await enqueueAssetEvent(tx, 'asset.failed', id, { status: 'blocked', reason }, this.now());
+      return done.length > 0;
+    });
   }
 
-  /** The object exists now: `pending` → `uploaded` (no other status changes). */
+  /** The object exists now: `pending` → `uploaded` (no other status changes), with its `upload.received` event. */
   async markUploaded(id: string): Promise<void> {
-    await this.db
-      .update(assets)
-      .set({ status: 'uploaded', updatedAt: this.now() })
-      .where(and(eq(assets.id, id), eq(assets.status, 'pending')));
+    await this.db.transaction(async (tx) => {
+      const moved = await tx
+        .update(assets)
+        .set({ status: 'uploaded', updatedAt: this.now() })
+        .where(and(eq(assets.id, id), eq(assets.status, 'pending')))
+        .returning({ size: assets.size });
+      if (moved[0]) await enqueueAssetEvent(tx, 'upload.received', id, { size: moved[0].size }, this.now());
+    });
   }
 
   /** `pending`/`uploaded` → `processing`. */
@@ -169,10 +177,12 @@ export class IngestStore {
           .onConflictDoUpdate({ target: [derivatives.assetId, derivatives.kind], set: values });
       }
       await this.recordFacts(tx, assetId, outcome);
-      await tx
+      const moved = await tx
         .update(assets)
         .set({ status: 'ready', statusReason: outcome.note ?? null, updatedAt: now })
-        .where(and(eq(assets.id, assetId), inArray(assets.status, OPEN)));
+        .where(and(eq(assets.id, assetId), inArray(assets.status, OPEN)))
+        .returning({ id: assets.id });
+      if (moved.length > 0) await enqueueAssetEvent(tx, 'asset.ready', assetId, { status: 'ready' }, now);
     });
   }
 
@@ -197,10 +207,12 @@ export class IngestStore {
       await this.recordFacts(tx, assetId, facts);
       // The refused object becomes "the one checked" only where this refusal decides the status:
       // a re-run that fails on a `ready` asset must not bless the failing bytes for delivery.
-      await tx
+      const moved = await tx
         .update(assets)
         .set({ status, statusReason: reason, updatedAt: this.now(), ...(original ? ingested(original) : {}) })
-        .where(and(eq(assets.id, assetId), inArray(assets.status, OPEN)));
+        .where(and(eq(assets.id, assetId), inArray(assets.status, OPEN)))
+        .returning({ id: assets.id });
+      if (moved.length > 0) await enqueueAssetEvent(tx, 'asset.failed', assetId, { status, reason }, this.now());
     });
   }
 

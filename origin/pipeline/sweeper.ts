@@ -17,6 +17,7 @@
  */
 import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { assets, jobs } from '../../shared/db/schema.ts';
+import { enqueueAssetEvent } from '../../shared/webhooks/outbox.ts';
 import { originalKey } from '../../shared/storage/keys.ts';
 import type { PipelineDeps, VideoJobRequest } from '../core/deps.ts';
 import { describeError, isOriginError } from '../core/errors.ts';
@@ -198,10 +199,12 @@ async function fail(deps: PipelineDeps, job: Job, e: Expect, error: string): Pro
       .where(still(job.id, e))
       .returning({ id: jobs.id });
     if (rows.length === 0) return false;
-    await tx
+    const moved = await tx
       .update(assets)
       .set({ status: 'failed', statusReason: TIMED_OUT, updatedAt: now })
-      .where(and(eq(assets.id, job.assetId), inArray(assets.status, [...IN_FLIGHT_ASSET])));
+      .where(and(eq(assets.id, job.assetId), inArray(assets.status, [...IN_FLIGHT_ASSET])))
+      .returning({ id: assets.id });
+    if (moved.length > 0) await enqueueAssetEvent(tx, 'asset.failed', job.assetId, { status: 'failed', reason: TIMED_OUT }, now);
     deps.log.warn('stuck job failed', { jobId: job.id, assetId: job.assetId, type: job.type, error });
     return true;
   });

@@ -10,6 +10,7 @@
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import { VIDEO_PHASE } from '../../shared/profiles/video.ts';
 import { assets, derivatives, jobs } from '../../shared/db/schema.ts';
+import { enqueueAssetEvent } from '../../shared/webhooks/outbox.ts';
 import type { PipelineDeps } from '../core/deps.ts';
 import { describeError, isOriginError } from '../core/errors.ts';
 import { parseVideoJobEvent, type VideoJobEvent } from './video-event.ts';
@@ -122,10 +123,13 @@ async function recordSuccess(deps: PipelineDeps, job: JobRow, ev: VideoJobEvent,
         updatedAt: now,
       })
       .where(eq(assets.id, ev.assetId));
-    await tx
+    // Only a move into `ready` is an event (a re-run on a ready asset is not news).
+    const moved = await tx
       .update(assets)
       .set({ status: 'ready', statusReason: null, updatedAt: now })
-      .where(and(eq(assets.id, ev.assetId), ne(assets.status, 'blocked')));
+      .where(and(eq(assets.id, ev.assetId), ne(assets.status, 'blocked')))
+      .returning({ was: sql<string>`(select a.status from assets a where a.id = ${ev.assetId}::uuid)` });
+    if (moved[0] && moved[0].was !== 'ready') await enqueueAssetEvent(tx, 'asset.ready', ev.assetId, { status: 'ready' }, now);
     await tx
       .update(jobs)
       .set({ status: 'succeeded', error: null, externalId: ev.externalId, finishedAt: now, updatedAt: now })
@@ -142,10 +146,12 @@ async function fail(deps: PipelineDeps, job: JobRow, ev: VideoJobEvent, error: s
       .where(and(eq(jobs.id, job.id), ne(jobs.status, 'succeeded')))
       .returning({ id: jobs.id });
     if (updated.length === 0) return;
-    await tx
+    const moved = await tx
       .update(assets)
       .set({ status: 'failed', statusReason: reason, updatedAt: now })
-      .where(and(eq(assets.id, ev.assetId), inArray(assets.status, [...IN_FLIGHT])));
+      .where(and(eq(assets.id, ev.assetId), inArray(assets.status, [...IN_FLIGHT])))
+      .returning({ id: assets.id });
+    if (moved.length > 0) await enqueueAssetEvent(tx, 'asset.failed', ev.assetId, { status: 'failed', reason }, now);
   });
   deps.log.warn('video failed', { assetId: ev.assetId, jobId: ev.jobId, externalId: ev.externalId, error });
   return { result: 'failed', reason };

@@ -589,3 +589,67 @@ export const webauthnChallenges = pgTable(
   },
   (t) => [index('webauthn_challenges_expires_idx').on(t.expiresAt)],
 );
+
+/**
+ * Webhook endpoints (edge/webhooks/, origin/webhooks/). The signing secret
+ * (`whsec_…`, Standard Webhooks) must be readable by the origin's dispatcher,
+ * so it is sealed with AES-256-GCM under WEBHOOK_SECRET_KEY, bound to the
+ * endpoint id (shared/webhooks/secret-box.ts). After a rotation the previous
+ * secret keeps signing beside the new one until `previousSecretExpiresAt`.
+ * A disabled endpoint gets no new deliveries; `disabledReason` says why.
+ */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    eventTypes: text('event_types').array().notNull(),
+    description: text('description').notNull().default(''),
+    secretSealed: text('secret_sealed').notNull(),
+    previousSecretSealed: text('previous_secret_sealed'),
+    previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true }),
+    enabled: boolean('enabled').notNull().default(true),
+    disabledReason: text('disabled_reason'),
+    disabledAt: timestamp('disabled_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('webhook_endpoints_user_idx').on(t.userId)],
+);
+
+/**
+ * The webhook outbox and delivery log: one row per (event, endpoint), written
+ * in the same transaction or statement as the change it reports
+ * (shared/webhooks/outbox.ts), so no event is lost and none reports a change
+ * that rolled back. `messageId` is the `webhook-id` (the same on every
+ * attempt). `nextAttemptAt` is set while the delivery is pending (and pushed
+ * forward while a dispatcher holds it); null once delivered or failed.
+ * `payload` is the exact JSON body that is signed and sent.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: id(),
+    endpointId: uuid('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    messageId: text('message_id').notNull(),
+    eventType: text('event_type').notNull(),
+    payload: text('payload').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    failedAt: timestamp('failed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.nextAttemptAt} is not null`),
+    index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt.desc()),
+  ],
+);

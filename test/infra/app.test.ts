@@ -116,6 +116,7 @@ describe('origin app', () => {
       complete: 'origin/handlers/mediaconvert-complete.ts',
       purge: 'origin/handlers/purge.ts',
       sweeper: 'origin/handlers/sweeper.ts',
+      webhooks: 'origin/handlers/webhooks.ts',
     });
   });
 });

@@ -71,7 +71,7 @@ describe('connection budget', () => {
     ['small', 40],
   ] as const)('%s leaves the Worker at least %i concurrent DB-bound requests after every Lambda at its cap', (size, min) => {
     const b = connectionBudget(size, PROXY_MAX_CONNECTIONS_PERCENT);
-    expect(b.reserved + b.ingest + b.complete + b.sweeper + b.purge + b.edge).toBe(b.proxyLimit);
+    expect(b.reserved + b.ingest + b.complete + b.sweeper + b.webhooks + b.purge + b.edge).toBe(b.proxyLimit);
     expect(b.edgeConcurrentRequests).toBeGreaterThanOrEqual(min);
     expect(b.proxyLimit).toBeLessThan(b.maxConnections);
   });

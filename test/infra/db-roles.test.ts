@@ -43,6 +43,27 @@ const ALLOWED: [Role, string][] = [
   ['media_pipeline', `delete from rate_counters where window_start < now()`],
   ['media_pipeline', `delete from refresh_tokens where expires_at < now()`],
   ['media_pipeline', 'select lu.asset_id, sl.upload_kinds from link_uploads lu left join share_links sl on sl.id = lu.link_id'],
+  // Webhooks (0009): the pipeline writes asset events to the outbox, and the dispatcher claims, records, disables.
+  [
+    'media_pipeline',
+    `insert into webhook_deliveries (endpoint_id, message_id, event_type, payload, next_attempt_at)
+     select e.id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), 'asset.ready', '{}', now() from webhook_endpoints e
+     where e.user_id = (select owner_id from assets where id = '${A}') and e.enabled and 'asset.ready' = any(e.event_types) returning 1`,
+  ],
+  [
+    'media_pipeline',
+    'select d.id, e.url, e.secret_sealed from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id for update of d skip locked',
+  ],
+  ['media_pipeline', 'update webhook_deliveries set attempts = attempts + 1, last_status = 500 returning id'],
+  [
+    'media_pipeline',
+    `update webhook_endpoints set enabled = false, disabled_reason = 'x', disabled_at = now(), updated_at = now() where enabled returning id`,
+  ],
+  [
+    'media_edge',
+    `insert into webhook_endpoints (user_id, url, event_types, secret_sealed) values ('${U}', 'https://h.example.com/', '{asset.ready}', 'v1.x.y')`,
+  ],
+  ['media_edge', 'update webhook_deliveries set attempts = 0, next_attempt_at = now()'],
   ['media_purge', `select id from assets where id = '${A}' and deleted_at is not null for update`],
   ['media_purge', `delete from grants where resource_type = 'asset' and resource_id = '${A}'`],
   ['media_purge', `delete from share_links where resource_type = 'asset' and resource_id = '${A}'`],
@@ -62,6 +83,10 @@ const REFUSED: [Role, string][] = [
   ['media_edge', `update link_uploads set uploader_name = 'forged'`],
   ['media_edge', 'delete from link_uploads'],
   ['media_pipeline', 'select email from users'],
+  ['media_pipeline', `update webhook_endpoints set url = 'https://evil.example.com/'`],
+  ['media_pipeline', `update webhook_endpoints set secret_sealed = 'x'`],
+  ['media_pipeline', 'delete from webhook_deliveries'],
+  ['media_edge', 'delete from webhook_deliveries'],
   ['media_pipeline', `delete from assets where id = '${A}'`],
   ['media_pipeline', `delete from derivatives where asset_id = '${A}'`],
   ['media_pipeline', 'delete from grants'],

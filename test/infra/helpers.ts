@@ -18,6 +18,7 @@ export const fixtureEntries: PipelineEntries = {
   complete: fixture('mediaconvert-complete'),
   purge: fixture('purge'),
   sweeper: fixture('sweeper'),
+  webhooks: fixture('webhooks'),
 };
 
 /** Context that skips bundling of every stack (assets are staged as placeholders). */

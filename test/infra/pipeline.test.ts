@@ -47,8 +47,8 @@ describe('Pipeline', () => {
     );
   });
 
-  it('runs four Node 20 arm64 Lambdas, ingest fed by SQS with partial batch failures', () => {
-    t.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] }, 4);
+  it('runs five Node arm64 Lambdas, ingest fed by SQS with partial batch failures', () => {
+    t.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] }, 5);
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'] });
     t.hasResourceProperties('AWS::Lambda::Function', {
       MemorySize: 2048,
@@ -92,12 +92,41 @@ describe('Pipeline', () => {
     expect(senders).toEqual([expect.stringMatching(/SweeperFn/)]);
   });
 
+  it('runs the webhooks dispatcher every minute, outside the VPC, with the sealing key secret readable by it alone', () => {
+    t.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('PipelineWebhooksFn'), 'Arn'] } })],
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Delivers signed webhooks from the outbox',
+      Timeout: 55,
+      Environment: {
+        Variables: Match.objectLike({
+          WEBHOOK_SECRET_KEY_SECRET_ARN: { Ref: Match.stringLikeRegexp('PipelineWebhookKey') },
+          DATABASE_SECRET_ARN: { Ref: 'DbSecret685A0FA5' },
+        }),
+      },
+    });
+    // Not in a VPC: receivers are on the internet.
+    const fn = Object.values(t.findResources('AWS::Lambda::Function')).find(
+      (f) => f.Properties.Description === 'Delivers signed webhooks from the outbox',
+    );
+    expect(fn!.Properties.VpcConfig).toBeUndefined();
+    const policies = t.findResources('AWS::IAM::Policy');
+    const readers = Object.keys(policies).filter((id) => /PipelineWebhookKey/.test(JSON.stringify(policies[id])));
+    expect(readers).toEqual([expect.stringMatching(/WebhooksFn/)]);
+    t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
+    });
+  });
+
   it('gives the purge its own database secret and the other handlers the pipeline one', () => {
     const fns = Object.values(t.findResources('AWS::Lambda::Function'))
       .map((f) => f.Properties.Environment?.Variables as Record<string, { Ref?: string }> | undefined)
       .filter((v) => v?.DATABASE_SECRET_ARN)
       .map((v) => v!.DATABASE_SECRET_ARN!.Ref);
     expect(fns.sort()).toEqual([
+      expect.stringMatching(/^DbSecret/),
       expect.stringMatching(/^DbSecret/),
       expect.stringMatching(/^DbSecret/),
       expect.stringMatching(/^DbSecret/),

@@ -38,6 +38,8 @@ const TABLES = [
   'user_totp',
   'users',
   'webauthn_challenges',
+  'webhook_deliveries',
+  'webhook_endpoints',
 ];
 
 interface Target {

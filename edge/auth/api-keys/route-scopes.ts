@@ -78,6 +78,16 @@ export const ROUTE_SCOPES: Record<string, RouteRule> = {
   'POST /api/auth/passkeys/registration': 'session',
   'PATCH /api/auth/passkeys/:id': 'session',
   'DELETE /api/auth/passkeys/:id': 'session',
+  // Webhooks (edge/webhooks/): an endpoint hears of everything its owner has, so only a person adds or changes one.
+  'GET /api/webhooks': 'session',
+  'POST /api/webhooks': 'session',
+  'GET /api/webhooks/:id': 'session',
+  'PATCH /api/webhooks/:id': 'session',
+  'DELETE /api/webhooks/:id': 'session',
+  'POST /api/webhooks/:id/rotate-secret': 'session',
+  'GET /api/webhooks/:id/deliveries': 'session',
+  'POST /api/webhooks/:id/test': 'session',
+  'POST /api/webhooks/:id/deliveries/:deliveryId/redeliver': 'session',
   // Media and the library
   'GET /m/:assetId/:variant{.+}': READ,
   'GET /api/assets': READ,

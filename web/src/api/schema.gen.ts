@@ -654,6 +654,59 @@ export interface Schemas {
     name: string;
     createdAt: string;
   };
+  WebhookDelivery: {
+    id: string;
+    /** The webhook-id header */
+    messageId: string;
+    eventType: string;
+    state: "pending" | "delivered" | "failed";
+    attempts: number;
+    nextAttemptAt: string | null;
+    /** HTTP status of the last attempt (null: no answer) */
+    lastStatus: number | null;
+    lastError: string | null;
+    lastAttemptAt: string | null;
+    deliveredAt: string | null;
+    failedAt: string | null;
+    createdAt: string;
+    /** The JSON body that is signed and sent */
+    payload: string;
+  };
+  WebhookDeliveryList: {
+    deliveries: Array<Schemas["WebhookDelivery"]>;
+  };
+  WebhookEndpoint: {
+    id: string;
+    url: string;
+    events: Array<"asset.ready" | "asset.failed" | "upload.received" | "share_link.opened" | "share_link.downloaded">;
+    description: string;
+    enabled: boolean;
+    disabledReason: string | null;
+    disabledAt: string | null;
+    createdAt: string;
+    updatedAt: string;
+    /** After a rotation, the previous secret also signs until then (two signatures per message) */
+    previousSecretExpiresAt: string | null;
+  };
+  WebhookEndpointCreate: {
+    url: string;
+    events: Array<"asset.ready" | "asset.failed" | "upload.received" | "share_link.opened" | "share_link.downloaded">;
+    description?: string;
+  };
+  WebhookEndpointList: {
+    endpoints: Array<Schemas["WebhookEndpoint"]>;
+  };
+  WebhookEndpointSecret: {
+    endpoint: Schemas["WebhookEndpoint"];
+    secret: string;
+  };
+  WebhookEndpointUpdate: {
+    url?: string;
+    events?: Array<"asset.ready" | "asset.failed" | "upload.received" | "share_link.opened" | "share_link.downloaded">;
+    description?: string;
+    /** true re-enables an endpoint disabled after failed deliveries */
+    enabled?: boolean;
+  };
 }
 
 export interface Operations {
@@ -1180,6 +1233,60 @@ export interface Operations {
       dedup?: boolean;
     };
     response: Schemas["UploadDeduplicated"] | Schemas["UploadStarted"];
+  };
+  "GET /api/webhooks": {
+    path: never;
+    query: never;
+    body: never;
+    response: Schemas["WebhookEndpointList"];
+  };
+  "POST /api/webhooks": {
+    path: never;
+    query: never;
+    body: Schemas["WebhookEndpointCreate"];
+    response: Schemas["WebhookEndpointSecret"];
+  };
+  "GET /api/webhooks/{id}": {
+    path: { id: string };
+    query: never;
+    body: never;
+    response: Schemas["WebhookEndpoint"];
+  };
+  "PATCH /api/webhooks/{id}": {
+    path: { id: string };
+    query: never;
+    body: Schemas["WebhookEndpointUpdate"];
+    response: Schemas["WebhookEndpoint"];
+  };
+  "DELETE /api/webhooks/{id}": {
+    path: { id: string };
+    query: never;
+    body: never;
+    response: void;
+  };
+  "GET /api/webhooks/{id}/deliveries": {
+    path: { id: string };
+    query: { limit?: number };
+    body: never;
+    response: Schemas["WebhookDeliveryList"];
+  };
+  "POST /api/webhooks/{id}/deliveries/{deliveryId}/redeliver": {
+    path: { id: string; deliveryId: string };
+    query: never;
+    body: never;
+    response: Schemas["WebhookDelivery"];
+  };
+  "POST /api/webhooks/{id}/rotate-secret": {
+    path: { id: string };
+    query: never;
+    body: never;
+    response: Schemas["WebhookEndpointSecret"];
+  };
+  "POST /api/webhooks/{id}/test": {
+    path: { id: string };
+    query: never;
+    body: never;
+    response: Schemas["WebhookDelivery"];
   };
   "GET /s/{shareToken}/download.zip": {
     path: { shareToken: string };

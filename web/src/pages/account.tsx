@@ -1,8 +1,9 @@
-/** The account page: two-factor authentication, passkeys, signed-in sessions, API keys. */
+/** The account page: two-factor authentication, passkeys, signed-in sessions, API keys, webhooks. */
 import { ApiKeys } from '../components/api-keys.tsx';
 import { Passkeys } from '../components/passkeys.tsx';
 import { SessionsList } from '../components/sessions-list.tsx';
 import { TwoFactor } from '../components/two-factor.tsx';
+import { Webhooks } from '../components/webhooks.tsx';
 import '../styles/account.css';
 
 export function AccountPage() {
@@ -24,6 +25,10 @@ export function AccountPage() {
       <section aria-labelledby="account-keys">
         <h2 id="account-keys">API keys</h2>
         <ApiKeys />
+      </section>
+      <section aria-labelledby="account-webhooks">
+        <h2 id="account-webhooks">Webhooks</h2>
+        <Webhooks />
       </section>
     </section>
   );
