@@ -28,6 +28,7 @@ import { companion, uploads } from './uploads/routes.ts';
 import { sharing } from './sharing/routes.ts';
 import { dropCompanion, drops } from './drops/routes.ts';
 import { library } from './library/routes.ts';
+import { subtitleRoutes } from './subtitles/subtitles.routes.ts';
 import { serveShell } from './platform/spa.routes.ts';
 
 export function createApp() {
@@ -58,6 +59,7 @@ export function createApp() {
   app.route('/', sharing);
   app.route('/', drops);
   app.route('/', library);
+  app.route('/', subtitleRoutes);
   app.route('/', downloadRoutes);
 
   registerDocs(app);
