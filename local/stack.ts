@@ -46,7 +46,14 @@ export const RECONCILE_EVERY_MS = 60_000;
 
 export async function startLocalStack(
   config: DevConfig,
-  opts: { handler?: SqsHandler; log?: (line: string) => void; devVarsFile?: string; reconcileEveryMs?: number } = {},
+  opts: {
+    handler?: SqsHandler;
+    log?: (line: string) => void;
+    devVarsFile?: string;
+    reconcileEveryMs?: number;
+    /** Passed to the local transcoder (FfmpegTranscoderOptions.beforeLadder): tests hold a ladder there. */
+    beforeLadder?: (assetId: string) => Promise<void>;
+  } = {},
 ): Promise<LocalStack> {
   const log = opts.log ?? (() => {});
   const dataDir = path.resolve(config.DATA_DIR);
@@ -111,6 +118,7 @@ export async function startLocalStack(
       tmpDir,
       concurrency: 1,
       log: plog,
+      ...(opts.beforeLadder ? { beforeLadder: opts.beforeLadder } : {}),
       onComplete: async (event) => {
         await handleJobStateChange(pipeline, event);
       },
