@@ -264,7 +264,7 @@ test('an H.264 upload plays from progressive.mp4 while its ladder is held, with 
   expect(cues[0]).toEqual({ start: 1, text: 'Hello from the <i>subtitles</i>' });
   await release(id);
   expect((await settled(id, 240_000)).status).toBe('ready');
-});
+}, 600_000);
 
 test('an HEVC upload plays from the 360p rung before the higher rungs exist; hls.js and ffprobe see the subtitles, the full master keeps them', async () => {
   const id = await upload('phone.mp4', 'video/mp4', await videoClip('hevc'), { holdLadder: true });
@@ -296,7 +296,7 @@ test('an HEVC upload plays from the 360p rung before the higher rungs exist; hls
   const after = await masterNow(d);
   expect(after.variants).toEqual(['master_360p.m3u8', 'master_540p.m3u8']);
   expect(after.subtitles).toEqual(['en']);
-});
+}, 600_000);
 
 test('no console errors on any page', () => {
   expect(b.errors).toEqual([]);
