@@ -275,8 +275,9 @@ test('an H.264 upload plays from progressive.mp4 while its ladder is held, with 
 test('an HEVC upload plays from the 360p rung before the higher rungs exist; hls.js and ffprobe see the subtitles, the full master keeps them', async () => {
   const id = await upload('phone.mp4', 'video/mp4', await videoClip('hevc'), { holdLadder: true });
   held.add(id);
+  let d: Detail;
   try {
-    const d = await whenPlayable(id, { master: true });
+    d = await whenPlayable(id, { master: true });
     expect(d.derivatives.map((x) => x.kind)).not.toContain('progressive.mp4');
     await attachEnglish(id);
     const before = await masterNow(d);
@@ -301,7 +302,7 @@ test('an HEVC upload plays from the 360p rung before the higher rungs exist; hls
     await release(id);
   }
   expect((await settled(id, 240_000)).status).toBe('ready');
-  const after = await masterNow(d);
+  const after = await masterNow(d!);
   expect(after.variants).toEqual(['master_360p.m3u8', 'master_540p.m3u8']);
   expect(after.subtitles).toEqual(['en']);
 }, 600_000);
