@@ -47,7 +47,10 @@ export function VideoPlayer({ src, kind = 'hls', storyboard, poster, title, widt
   const expiredRef = useRef(onExpired);
   expiredRef.current = onExpired;
   const subtitleTracks = useSubtitleTracks(assetId, activeKind === 'progressive');
-  const [captions, setCaptions] = useState<CaptionOption[]>([]);
+  const [trackCaptions, setCaptions] = useState<CaptionOption[]>([]);
+  // With hls.js the menu lists its subtitle renditions (it makes text tracks as it needs them).
+  const [hlsCaptions, setHlsCaptions] = useState<CaptionOption[] | null>(null);
+  const captions = hlsCaptions ?? trackCaptions;
   const [caption, setCaption] = useState(-1);
   const hlsRef = useRef<Hls | null>(null);
 
@@ -71,10 +74,10 @@ export function VideoPlayer({ src, kind = 'hls', storyboard, poster, title, widt
     setCaption(index);
     const hls = hlsRef.current;
     if (hls) {
-      // hls.js loads the chosen rendition's WebVTT; its index follows the playlist's order.
-      const track = index === -1 ? null : video.textTracks[index];
-      hls.subtitleTrack = track ? hls.subtitleTracks.findIndex((t) => t.name === track.label && (t.lang ?? '') === track.language) : -1;
+      // hls.js loads the chosen rendition's WebVTT and shows its text track.
       hls.subtitleDisplay = index !== -1;
+      hls.subtitleTrack = index;
+      return;
     }
     showCaptions(video, index);
   };
@@ -118,6 +121,11 @@ export function VideoPlayer({ src, kind = 'hls', storyboard, poster, title, widt
       } else if (H?.isSupported()) {
         hls = new H({ enableWorker: true, lowLatencyMode: false, backBufferLength: 60 });
         hlsRef.current = hls;
+        hls.on(H.Events.SUBTITLE_TRACKS_UPDATED, (_e, data) =>
+          setHlsCaptions(
+            data.subtitleTracks.map((t, i) => ({ index: i, label: t.name || t.lang || `Track ${i + 1}`, language: t.lang ?? '' })),
+          ),
+        );
         hls.on(H.Events.MANIFEST_PARSED, ready);
         hls.on(H.Events.ERROR, (_e, data: ErrorData) => {
           if (!data.fatal) return;
@@ -158,6 +166,7 @@ export function VideoPlayer({ src, kind = 'hls', storyboard, poster, title, widt
       cancelled = true;
       hls?.destroy();
       hlsRef.current = null;
+      setHlsCaptions(null);
       if (native) {
         video.removeAttribute('src');
         video.load();
