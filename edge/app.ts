@@ -29,6 +29,7 @@ import { sharing } from './sharing/routes.ts';
 import { dropCompanion, drops } from './drops/routes.ts';
 import { library } from './library/routes.ts';
 import { webhooksRoutes } from './webhooks/webhooks.routes.ts';
+import { subtitleRoutes } from './subtitles/subtitles.routes.ts';
 import { serveShell } from './platform/spa.routes.ts';
 
 export function createApp() {
@@ -60,6 +61,7 @@ export function createApp() {
   app.route('/', drops);
   app.route('/', library);
   app.route('/', webhooksRoutes);
+  app.route('/', subtitleRoutes);
   app.route('/', downloadRoutes);
 
   registerDocs(app);

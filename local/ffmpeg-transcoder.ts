@@ -62,6 +62,12 @@ export interface FfmpegTranscoderOptions {
   deliveryAttempts?: number;
   /** Runs of a job (a crash or an undelivered event counts one) before it is dead-lettered. @default 3 */
   maxReceiveCount?: number;
+  /**
+   * Awaited after the lowest rung was published and announced (the quick
+   * phase), before the ladder pass starts. The browser tests hold an
+   * asset's ladder here to watch it play from what the quick phase made.
+   */
+  beforeLadder?: (assetId: string) => Promise<void>;
 }
 
 interface QueuedJob {
@@ -210,6 +216,7 @@ export class FfmpegTranscoder implements VideoTranscoder {
             });
             // Not delivered is not fatal: the final event records everything.
             await this.deliver(quick);
+            if (step.name === 'first-rung') await this.o.beforeLadder?.(req.assetId);
           },
         );
       } finally {

@@ -61,6 +61,8 @@ export async function startLocalStack(
     devVarsFile?: string;
     reconcileEveryMs?: number;
     webhooksEveryMs?: number;
+    /** Passed to the local transcoder (FfmpegTranscoderOptions.beforeLadder): tests hold a ladder there. */
+    beforeLadder?: (assetId: string) => Promise<void>;
   } = {},
 ): Promise<LocalStack> {
   const log = opts.log ?? (() => {});
@@ -126,6 +128,7 @@ export async function startLocalStack(
       tmpDir,
       concurrency: 1,
       log: plog,
+      ...(opts.beforeLadder ? { beforeLadder: opts.beforeLadder } : {}),
       onComplete: async (event) => {
         await handleJobStateChange(pipeline, event);
       },

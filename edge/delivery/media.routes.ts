@@ -19,6 +19,9 @@ import { tokenRefused } from './token-errors.ts';
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
 import { guardOriginal } from '../uploads/original-guard.ts';
+import { withSubtitles } from '../subtitles/master-subtitles.ts';
+
+export const rewriteOption = (rewrite: ((text: string) => string) | undefined) => (rewrite ? { rewrite } : {});
 
 /** Playlist tokens last this long: long enough to watch, as short as the token rules allow. */
 const PLAYLIST_TOKEN_TTL = 3600;
@@ -74,8 +77,15 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
         download,
         // An original is typed by its sniffed type (one row read); derivatives stay crypto only.
         ...(await presentationFor(db(), assetId, variant)),
-        ...(isPlaylist(variant) && playlistToken ? { rewrite: (text: string) => addTokenToPlaylist(text, playlistToken) } : {}),
-        ...(trackRewrite ? { rewrite: trackRewrite } : {}),
+        ...rewriteOption(
+          trackRewrite ??
+            (await withSubtitles(
+              db(),
+              assetId,
+              variant,
+              isPlaylist(variant) && playlistToken ? (text: string) => addTokenToPlaylist(text, playlistToken) : undefined,
+            )),
+        ),
       }),
     );
   }
@@ -104,6 +114,8 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
     });
     rewrite = (text) => addParamsToVtt(text, { t: spriteToken });
   }
+  // Subtitle renditions join the master here (edge/subtitles/master-subtitles.ts).
+  rewrite = await withSubtitles(db(), assetId, variant, rewrite);
   const res = await serveObject(storage, {
     ...mediaLocation(c, assetId, variant),
     method,

@@ -22,7 +22,8 @@ import { serveObject } from './serve-object.ts';
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
 import { guardOriginal } from '../uploads/original-guard.ts';
-import { mediaLocation, neededPermission } from './media.routes.ts';
+import { mediaLocation, neededPermission, rewriteOption } from './media.routes.ts';
+import { withSubtitles } from '../subtitles/master-subtitles.ts';
 
 const SHARE_CACHE = 'private, no-cache';
 
@@ -71,12 +72,17 @@ export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', asy
       download,
       ...(await presentationFor(db(), assetId, variant)),
       headers: { 'referrer-policy': 'no-referrer' },
-      ...(unlock
-        ? {
-            rewrite: (text: string) =>
-              isPlaylist(variant) ? addParamsToPlaylist(text, { u: unlock }) : addParamsToVtt(text, { u: unlock }),
-          }
-        : {}),
+      ...rewriteOption(
+        // Subtitle renditions join the master (edge/subtitles/master-subtitles.ts), then the unlock.
+        await withSubtitles(
+          db(),
+          assetId,
+          variant,
+          unlock
+            ? (text: string) => (isPlaylist(variant) ? addParamsToPlaylist(text, { u: unlock }) : addParamsToVtt(text, { u: unlock }))
+            : undefined,
+        ),
+      ),
       // What is sent, as planned (never for HEAD, 304 or 416).
       onBody: async (sent) => {
         served.sent = sent;

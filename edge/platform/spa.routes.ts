@@ -30,8 +30,9 @@ export function shellCsp(storage: string[]): string {
     "style-src 'self' 'unsafe-inline'",
     // Thumbnails of files picked for upload are blob: URLs; ThumbHash placeholders are data: URLs.
     "img-src 'self' data: blob:",
-    // hls.js feeds the video element through MediaSource (blob:) and runs its transmuxer in a blob: worker.
-    "media-src 'self' blob:",
+    // hls.js feeds the video element through MediaSource (blob:) and runs its transmuxer in a blob: worker;
+    // its full build (subtitle renditions) also loads a tiny data: clip to probe playback, which carries no script.
+    "media-src 'self' blob: data:",
     "worker-src 'self' blob:",
     `connect-src 'self' ${storage.join(' ')}`,
     "font-src 'self'",

@@ -20,7 +20,8 @@ export interface EdgeAccessProps {
 /**
  * The IAM identity of the Cloudflare Worker. A Worker cannot assume a role,
  * so it signs with a long-lived access key of a user that can only: read both
- * media buckets, and create (simple and multipart) uploads in `raw`.
+ * media buckets, create (simple and multipart) uploads in `raw`, and write
+ * subtitle files under `{assetId}/hls/subs/` in `derivatives`.
  */
 export class EdgeAccess extends Construct {
   readonly user: iam.User;
@@ -53,6 +54,13 @@ export class EdgeAccess extends Construct {
           resources: [props.raw.arnForObjects('*')],
         }),
         new iam.PolicyStatement({
+          // Subtitles are validated and converted by the edge (edge/subtitles/), and written
+          // only under hls/subs/ of an asset's derivatives; nothing else in that bucket.
+          sid: 'WriteSubtitles',
+          actions: ['s3:PutObject'],
+          resources: [props.derivatives.arnForObjects('*/hls/subs/*')],
+        }),
+        new iam.PolicyStatement({
           sid: 'UseMediaKey',
           actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
           resources: [props.key.keyArn],
@@ -79,6 +87,10 @@ export class EdgeAccess extends Construct {
         reason: `Object keys embed asset ids minted per upload; the Worker's access is limited to objects of ${bucket.node.id}, and the Worker itself checks per-asset access before signing.`,
       });
     }
+    Validations.of(this.policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${arnRef(props.derivatives)}/*/hls/subs/*]`,
+      reason: 'Subtitle files of any asset (keys embed asset ids); the Worker checks the edit permission on the asset before writing.',
+    });
     Validations.of(this.secret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:

@@ -296,6 +296,32 @@ export const assetTags = pgTable(
   (t) => [primaryKey({ columns: [t.assetId, t.tagId] }), index('asset_tags_tag_idx').on(t.tagId)],
 );
 
+/**
+ * Subtitles attached to a video (edge/subtitles/): one per language. Their
+ * files live at `derivatives/{assetId}/hls/subs/{stem}.vtt|.m3u8`
+ * (shared/profiles/subtitles.ts); the edge lists them in the master playlist it serves.
+ */
+export const assetSubtitles = pgTable(
+  'asset_subtitles',
+  {
+    assetId: uuid('asset_id')
+      .notNull()
+      .references(() => assets.id, { onDelete: 'cascade' }),
+    /** The file-name stem: the language tag in lower case (`pt-br`). */
+    stem: text('stem').notNull(),
+    /** The canonical BCP 47 tag (`pt-BR`). */
+    language: text('language').notNull(),
+    label: text('label').notNull(),
+    cues: integer('cues').notNull(),
+    /** Bytes of the stored WebVTT. */
+    size: integer('size').notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.assetId, t.stem] })],
+);
+
 export const grants = pgTable(
   'grants',
   {

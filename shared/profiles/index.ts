@@ -2,3 +2,4 @@
 export * from './audio.ts';
 export * from './image.ts';
 export * from './video.ts';
+export * from './subtitles.ts';

@@ -31,7 +31,7 @@ describe('EdgeAccess', () => {
     rotated.hasResourceProperties('AWS::IAM::AccessKey', { Serial: 2 });
   });
 
-  it('grants exactly read on both buckets, a zero-key bucket probe, uploads on raw and the key via S3', () => {
+  it('grants exactly read on both buckets, a zero-key bucket probe, uploads on raw, subtitle files in derivatives and the key via S3', () => {
     const policies = Object.entries(t.findResources('AWS::IAM::Policy'))
       .filter(([id]) => id.startsWith('Edge'))
       .map(([, p]) => p);
@@ -42,11 +42,15 @@ describe('EdgeAccess', () => {
       ReadMedia: 's3:GetObject',
       CheckBuckets: 's3:ListBucket',
       UploadOriginals: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      WriteSubtitles: 's3:PutObject',
       UseMediaKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
     });
     const upload = statements.find((s) => s.Sid === 'UploadOriginals')!;
     expect(JSON.stringify(upload.Resource)).toMatch(/StorageRaw/);
     expect(JSON.stringify(upload.Resource)).not.toMatch(/StorageDerivatives/);
+    // Derivatives are written only under an asset's hls/subs/ (edge/subtitles/).
+    const subs = statements.find((s) => s.Sid === 'WriteSubtitles')!;
+    expect(JSON.stringify(subs.Resource)).toMatch(/StorageDerivatives.*\/\*\/hls\/subs\/\*"/);
     // Listing is allowed only as the zero-key probe /healthz makes.
     const check = statements.find((s) => s.Sid === 'CheckBuckets') as unknown as { Condition: unknown; Resource: unknown };
     expect(check.Condition).toEqual({ NumericEquals: { 's3:max-keys': 0 } });

@@ -14,6 +14,7 @@ import { assets, derivatives, grants, users } from '../../shared/db/schema.ts';
 
 const TABLES = [
   'api_keys',
+  'asset_subtitles',
   'asset_tags',
   'assets',
   'audit_log',

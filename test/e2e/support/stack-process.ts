@@ -3,13 +3,15 @@
  * (test/setup/e2e-stacks.ts) starts it: the whole local stack (edge in
  * workerd serving the SPA, S3 server, PGlite, the pipeline with ffmpeg) on
  * free ports with a throwaway data folder. It prints `{"url": ...}` as one
- * line once ready, and shuts down when its stdin closes (the setup's
+ * line once ready (with `holdDir`: while a file named by an asset id exists
+ * there, the local transcoder holds that asset's ladder after its quick
+ * phase), and shuts down when its stdin closes (the setup's
  * teardown, or the test run dying), so no part of it outlives the run.
  *
  * Its own process keeps the stack's PGlite and storage server off the event
  * loop of vitest's main process, which also coordinates every other project.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../../local/ports.ts';
@@ -29,7 +31,17 @@ const config = parseConfig(devConfigSchema, {
   CORS_ORIGINS: url,
 });
 const lines: string[] = [];
-const stack = await startLocalStack(config, { log: (l) => lines.push(l) }).catch(async (err: unknown) => {
+const holdDir = path.join(dataDir, 'hold-ladder');
+await mkdir(holdDir);
+const held = (assetId: string) =>
+  access(path.join(holdDir, assetId)).then(
+    () => true,
+    () => false,
+  );
+const beforeLadder = async (assetId: string) => {
+  while (await held(assetId)) await new Promise((r) => setTimeout(r, 200));
+};
+const stack = await startLocalStack(config, { log: (l) => lines.push(l), beforeLadder }).catch(async (err: unknown) => {
   await rm(dataDir, { recursive: true, force: true });
   throw err;
 });
@@ -44,4 +56,4 @@ const close = () =>
   })());
 process.stdin.on('end', close).resume();
 process.on('SIGTERM', close);
-process.stdout.write(`${JSON.stringify({ url })}\n`);
+process.stdout.write(`${JSON.stringify({ url, holdDir })}\n`);

@@ -101,3 +101,20 @@ export async function bmp(width = 64, height = 48): Promise<Buffer> {
     return readFile(out);
   });
 }
+
+/** A test-pattern clip with a tone, in MP4: H.264 (browsers play it as is) or HEVC tagged hvc1 (a phone's). */
+export async function videoClip(codec: 'h264' | 'hevc', seconds = 4, width = 960, height = 540): Promise<Buffer> {
+  return inTemp(async (dir) => {
+    const out = path.join(dir, 'clip.mp4');
+    const video =
+      codec === 'hevc'
+        ? ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-tag:v', 'hvc1']
+        : ['-c:v', 'libx264', '-preset', 'ultrafast'];
+    await run('ffmpeg', [
+      ...['-nostdin', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=24:duration=${seconds}`],
+      ...['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, '-pix_fmt', 'yuv420p', ...video, '-c:a', 'aac', '-shortest'],
+      ...['-movflags', '+faststart', '-y', out],
+    ]);
+    return readFile(out);
+  });
+}

@@ -543,6 +543,24 @@ export interface Schemas {
     unlockToken: string;
     expiresAt: string;
   };
+  Subtitle: {
+    /** The canonical BCP 47 tag */
+    language: string;
+    label: string;
+    cues: number;
+    /** Bytes of the stored WebVTT */
+    size: number;
+    createdAt: string;
+    updatedAt: string;
+    /** A signed URL of the WebVTT file (for a <track> element), view only, short-lived */
+    url: string;
+  };
+  SubtitleAttach: {
+    /** What the captions menu shows */
+    label: string;
+    /** The SRT or WebVTT file as text (UTF-8, at most 1048576 bytes; SRT is converted to WebVTT) */
+    content: string;
+  };
   Tag: {
     id: string;
     name: string;
@@ -751,6 +769,26 @@ export interface Operations {
     query: never;
     body: never;
     response: Schemas["AssetStatus"];
+  };
+  "GET /api/assets/{id}/subtitles": {
+    path: { id: string };
+    query: never;
+    body: never;
+    response: {
+      items: Array<Schemas["Subtitle"]>;
+    };
+  };
+  "PUT /api/assets/{id}/subtitles/{language}": {
+    path: { id: string; language: string };
+    query: never;
+    body: Schemas["SubtitleAttach"];
+    response: Schemas["Subtitle"];
+  };
+  "DELETE /api/assets/{id}/subtitles/{language}": {
+    path: { id: string; language: string };
+    query: never;
+    body: never;
+    response: void;
   };
   "PUT /api/assets/{id}/tags": {
     path: { id: string };

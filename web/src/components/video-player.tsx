@@ -6,12 +6,15 @@
  * The master playlist's signed URL covers every rendition and segment (the
  * edge rewrites the playlists with the token), so a URL change only matters
  * after a failure: then the player restarts on the fresh URL where it was.
+ * Subtitles: hls.js subtitle tracks from the master playlist, `<track>`
+ * elements for the progressive copy, one captions menu for both (captions.ts).
  */
 import type Hls from 'hls.js';
 import type { ErrorData } from 'hls.js';
 import { loadHls } from './load-hls.ts';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { tileAt, useStoryboard, type StoryboardTile } from './storyboard.ts';
+import { captionOptions, showCaptions, useSubtitleTracks, type CaptionOption } from './captions.ts';
 
 interface Props {
   src: string;
@@ -23,13 +26,15 @@ interface Props {
   title: string;
   width?: number | null;
   height?: number | null;
+  /** The asset, to list its subtitle tracks for the progressive copy (HLS finds them in the master playlist). */
+  assetId?: string;
   /** The playlist or a segment failed to load: the page fetches fresh URLs (and passes a new `src`). */
   onExpired: () => void;
 }
 
 type State = { kind: 'loading' } | { kind: 'ready' } | { kind: 'error'; message: string };
 
-export function VideoPlayer({ src, kind = 'hls', storyboard, poster, title, width, height, onExpired }: Props) {
+export function VideoPlayer({ src, kind = 'hls', storyboard, poster, title, width, height, assetId, onExpired }: Props) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const [state, setState] = useState<State>({ kind: 'loading' });
   // The URL the player runs on; it moves to a new `src` only after an error.
@@ -41,6 +46,41 @@ export function VideoPlayer({ src, kind = 'hls', storyboard, poster, title, widt
   const resumeAt = useRef(0);
   const expiredRef = useRef(onExpired);
   expiredRef.current = onExpired;
+  const subtitleTracks = useSubtitleTracks(assetId, activeKind === 'progressive');
+  const [trackCaptions, setCaptions] = useState<CaptionOption[]>([]);
+  // With hls.js the menu lists its subtitle renditions (it makes text tracks as it needs them).
+  const [hlsCaptions, setHlsCaptions] = useState<CaptionOption[] | null>(null);
+  const captions = hlsCaptions ?? trackCaptions;
+  const [caption, setCaption] = useState(-1);
+  const hlsRef = useRef<Hls | null>(null);
+
+  // The captions menu follows the element's text tracks (hls.js adds them as it reads the master).
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!video) return;
+    const update = () => setCaptions(captionOptions(video));
+    update();
+    video.textTracks.addEventListener('addtrack', update);
+    video.textTracks.addEventListener('removetrack', update);
+    return () => {
+      video.textTracks.removeEventListener('addtrack', update);
+      video.textTracks.removeEventListener('removetrack', update);
+    };
+  }, [active, activeKind, subtitleTracks]);
+
+  const chooseCaption = (index: number) => {
+    const video = videoRef.current;
+    if (!video) return;
+    setCaption(index);
+    const hls = hlsRef.current;
+    if (hls) {
+      // hls.js loads the chosen rendition's WebVTT and shows its text track.
+      hls.subtitleDisplay = index !== -1;
+      hls.subtitleTrack = index;
+      return;
+    }
+    showCaptions(video, index);
+  };
 
   useEffect(() => {
     // A playing video keeps its URL (its playlists already carry a token for every segment).
@@ -80,6 +120,12 @@ export function VideoPlayer({ src, kind = 'hls', storyboard, poster, title, widt
         video.addEventListener('error', () => fail('The video could not be loaded.', true), { once: true });
       } else if (H?.isSupported()) {
         hls = new H({ enableWorker: true, lowLatencyMode: false, backBufferLength: 60 });
+        hlsRef.current = hls;
+        hls.on(H.Events.SUBTITLE_TRACKS_UPDATED, (_e, data) =>
+          setHlsCaptions(
+            data.subtitleTracks.map((t, i) => ({ index: i, label: t.name || t.lang || `Track ${i + 1}`, language: t.lang ?? '' })),
+          ),
+        );
         hls.on(H.Events.MANIFEST_PARSED, ready);
         hls.on(H.Events.ERROR, (_e, data: ErrorData) => {
           if (!data.fatal) return;
@@ -119,6 +165,8 @@ export function VideoPlayer({ src, kind = 'hls', storyboard, poster, title, widt
     return () => {
       cancelled = true;
       hls?.destroy();
+      hlsRef.current = null;
+      setHlsCaptions(null);
       if (native) {
         video.removeAttribute('src');
         video.load();
@@ -162,7 +210,28 @@ export function VideoPlayer({ src, kind = 'hls', storyboard, poster, title, widt
         width={width ?? undefined}
         height={height ?? undefined}
         aria-label={`Video: ${title}`}
-      />
+      >
+        {activeKind === 'progressive'
+          ? subtitleTracks.map((t) => <track key={t.language} kind="subtitles" src={t.url} srcLang={t.language} label={t.label} />)
+          : null}
+      </video>
+      {captions.length > 0 ? (
+        <label class="captions-menu small">
+          Captions{' '}
+          <select
+            data-testid="captions-menu"
+            value={String(caption)}
+            onChange={(e) => chooseCaption(Number((e.currentTarget as HTMLSelectElement).value))}
+          >
+            <option value="-1">Off</option>
+            {captions.map((c) => (
+              <option key={c.index} value={String(c.index)} lang={c.language || undefined}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : null}
       {state.kind === 'loading' ? (
         <p class="muted small video-status" role="status">
           Loading video…

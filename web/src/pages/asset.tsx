@@ -234,6 +234,7 @@ function MediaViewer({ asset, name, onMediaError }: { asset: Asset; name: string
             src={src}
             kind={src === progressive ? 'progressive' : 'hls'}
             storyboard={storyboard}
+            assetId={asset.id}
             poster={poster}
             title={name}
             width={width}
