@@ -67,6 +67,10 @@ export default defineConfig({
                 AUTH_SIGNING_KEYS: inject('edgeSigningKeys'),
                 AUTH_ISSUER: 'https://edge.test',
                 AUTH_AUDIENCE: 'media-platform',
+                // Derivatives through the CloudFront stand-in (local/cdn-stand-in.ts), as in production.
+                CDN_DOMAIN: inject('edgeCdnEndpoint'),
+                CDN_KEY_PAIR_ID: inject('edgeCdnKeyPairId'),
+                CDN_PRIVATE_KEY: inject('edgeCdnPrivateKey'),
               },
             },
           })),

@@ -43,6 +43,12 @@ export interface CdnStandInOptions {
   cacheBytes?: number;
   /** The clock, in seconds (tests). */
   now?: () => number;
+  /**
+   * Serve `/__stand-in/stats` (GET, JSON counters), `/__stand-in/clear` and
+   * `/__stand-in/fail?n=&status=` (POST) for tests that run elsewhere (workerd).
+   * Off by default; never part of what CloudFront does.
+   */
+  control?: boolean;
 }
 
 export interface CdnStats {
@@ -255,7 +261,7 @@ export async function startCdnStandIn(opts: CdnStandInOptions): Promise<CdnStand
       res.writeHead(304, common).end();
       return;
     }
-    const ifRange = req.headers['if-range'];
+    const ifRange = req.headers['if-range'] as string | undefined;
     const rangeHolds =
       ifRange === undefined || (ifRange.startsWith('"') || ifRange.startsWith('W/') ? ifRange === hit.etag : ifRange === hit.lastModified);
     const range = rangeHolds ? rangeOf(req.headers.range, hit.body.length) : null;
@@ -276,6 +282,19 @@ export async function startCdnStandIn(opts: CdnStandInOptions): Promise<CdnStand
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     stats.requests += 1;
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    if (opts.control && url.pathname.startsWith('/__stand-in/')) {
+      stats.requests -= 1;
+      if (url.pathname === '/__stand-in/stats') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
+      else if (url.pathname === '/__stand-in/clear' && req.method === 'POST') {
+        cache.clear();
+        cachedBytes = 0;
+        res.writeHead(204).end();
+      } else if (url.pathname === '/__stand-in/fail' && req.method === 'POST') {
+        failures = { left: Number(url.searchParams.get('n') ?? 1), status: Number(url.searchParams.get('status') ?? 500) };
+        res.writeHead(204).end();
+      } else res.writeHead(404).end();
+      return;
+    }
     if (failures.left > 0) {
       failures.left -= 1;
       res.writeHead(failures.status, { 'content-type': 'text/html', 'x-cache': 'Error from cloudfront' }).end('CloudFront error');

@@ -38,7 +38,7 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
   if (!isAssetId(assetId) || !isVariantPath(variant)) throw new AppError('not_found', 'No such media.');
   const download = c.req.query('download') === '1';
   const need = neededPermission(variant, download);
-  const { keys, tokenParty, storage, db } = c.get('services');
+  const { keys, tokenParty, media, db } = c.get('services');
   const method = c.req.method === 'HEAD' ? 'HEAD' : 'GET';
   const token = c.req.query('t');
 
@@ -66,7 +66,7 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
       db(),
       assetId,
       variant,
-      await serveObject(storage, {
+      await serveObject(media, {
         ...mediaLocation(c, assetId, variant),
         method,
         request: c.req.raw.headers,
@@ -104,7 +104,7 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
     });
     rewrite = (text) => addParamsToVtt(text, { t: spriteToken });
   }
-  const res = await serveObject(storage, {
+  const res = await serveObject(media, {
     ...mediaLocation(c, assetId, variant),
     method,
     request: c.req.raw.headers,

@@ -83,7 +83,7 @@ export async function signCustomUrl(signer: CloudFrontSigner, url: string, polic
   return `${url}${sep}Policy=${cloudFrontBase64(new TextEncoder().encode(text))}&Signature=${signature}&Key-Pair-Id=${encodeURIComponent(signer.keyPairId)}`;
 }
 
-function pemBody(pem: string, label: string): Uint8Array | null {
+function pemBody(pem: string, label: string): Uint8Array<ArrayBuffer> | null {
   const m = new RegExp(`-----BEGIN ${label}-----([\\s\\S]+?)-----END ${label}-----`).exec(pem);
   if (!m) return null;
   const bin = atob(m[1]!.replace(/\s+/g, ''));
@@ -98,7 +98,7 @@ function derLength(n: number): number[] {
 }
 
 /** Wraps a PKCS#1 RSAPrivateKey (`openssl genrsa` before 3.0) in PKCS#8, the only RSA private form WebCrypto imports. */
-function pkcs1ToPkcs8(pkcs1: Uint8Array): Uint8Array {
+function pkcs1ToPkcs8(pkcs1: Uint8Array): Uint8Array<ArrayBuffer> {
   // version 0, AlgorithmIdentifier { rsaEncryption, NULL }
   const head = [0x02, 0x01, 0x00, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00];
   const octet = [0x04, ...derLength(pkcs1.length)];
