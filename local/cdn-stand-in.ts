@@ -65,8 +65,8 @@ export interface CdnStandIn {
   stats: CdnStats;
   /** Drops the cache (not the counters). */
   clear(): void;
-  /** Makes the next `n` requests answer this status (tests of the edge's fallback). */
-  failNext(n: number, status: number): void;
+  /** Makes the next `n` requests (for `path` only, when given) answer this status (tests of the edge's fallback). */
+  failNext(n: number, status: number, path?: string): void;
   close(): Promise<void>;
 }
 
@@ -227,7 +227,7 @@ export async function startCdnStandIn(opts: CdnStandInOptions): Promise<CdnStand
   const cache = new Map<string, Cached>(); // insertion order = recency
   let cachedBytes = 0;
   const stats: CdnStats = { requests: 0, hits: 0, misses: 0, denied: 0, originRequests: 0 };
-  let failures = { left: 0, status: 500 };
+  let failures: { left: number; status: number; path?: string | undefined } = { left: 0, status: 500 };
 
   const remember = (key: string, entry: Cached) => {
     if (entry.body.length > capacity / 4) return;
@@ -290,12 +290,16 @@ export async function startCdnStandIn(opts: CdnStandInOptions): Promise<CdnStand
         cachedBytes = 0;
         res.writeHead(204).end();
       } else if (url.pathname === '/__stand-in/fail' && req.method === 'POST') {
-        failures = { left: Number(url.searchParams.get('n') ?? 1), status: Number(url.searchParams.get('status') ?? 500) };
+        failures = {
+          left: Number(url.searchParams.get('n') ?? 1),
+          status: Number(url.searchParams.get('status') ?? 500),
+          path: url.searchParams.get('path') ?? undefined,
+        };
         res.writeHead(204).end();
       } else res.writeHead(404).end();
       return;
     }
-    if (failures.left > 0) {
+    if (failures.left > 0 && (failures.path === undefined || failures.path === url.pathname)) {
       failures.left -= 1;
       res.writeHead(failures.status, { 'content-type': 'text/html', 'x-cache': 'Error from cloudfront' }).end('CloudFront error');
       return;
@@ -394,8 +398,8 @@ export async function startCdnStandIn(opts: CdnStandInOptions): Promise<CdnStand
       cache.clear();
       cachedBytes = 0;
     },
-    failNext(n, status) {
-      failures = { left: n, status };
+    failNext(n, status, path) {
+      failures = { left: n, status, path };
     },
     close: () =>
       new Promise<void>((resolve) => {
