@@ -53,7 +53,7 @@ export interface EdgeCacheEntry {
 /** Derivatives that are the same bytes for every viewer. */
 export const edgeCacheable = (variant: string) => variant !== 'original' && !isPlaylist(variant) && !isStoryboardTrack(variant);
 
-function cacheKeyUrl(e: EdgeCacheEntry): string {
+export function cacheKeyUrl(e: EdgeCacheEntry): string {
   return `${KEY_ORIGIN}/${e.space}/${e.assetId}/${e.variant}${e.download ? '?download=1' : ''}`;
 }
 
