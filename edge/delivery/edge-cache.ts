@@ -83,7 +83,7 @@ export async function fromEdgeCache(
   if (h.has('if-none-match') || h.has('if-modified-since') || h.has('if-range')) return null;
   const rangeHeader = method === 'GET' ? h.get('range') : null;
   const specs = parseRange(rangeHeader);
-  if (rangeHeader && (!specs || specs.length !== 1)) return null;
+  if (rangeHeader && specs?.length !== 1) return null;
   const ask = new Request(cacheKeyUrl(entry), specs ? { headers: { range: rangeHeader! } } : {});
   const hit = await cache.match(ask);
   if (!hit) return null;

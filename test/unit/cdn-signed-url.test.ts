@@ -90,6 +90,12 @@ describe('canned policy', () => {
     expect(() => openssl('dgst', '-sha1', '-verify', 'public.pem', '-signature', 'sig', 'policy')).toThrow();
   });
 
+  it('a PEM on one line (the local stack\'s .dev.vars holds no line breaks) signs the same', async () => {
+    const oneLine = await importCloudFrontKey(pkcs8Pem.replaceAll('\n', ''));
+    const signed = new URL(await signCannedUrl({ keyPairId: 'K1', privateKey: oneLine }, url, expires));
+    expect(signed.searchParams.get('Signature')).toBe(opensslSignature(cannedPolicy(url, expires), 'pkcs8.pem'));
+  });
+
   it('refuses a key that is not a private key PEM', async () => {
     await expect(importCloudFrontKey(publicPem)).rejects.toThrow(/PRIVATE KEY/);
   });
