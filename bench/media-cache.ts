@@ -126,17 +126,22 @@ async function main() {
       const total = median(samples.map((s) => s.totalMs));
       const mbps = o.size / 1024 / 1024 / (total / 1000);
       const crossings = far.requests / o.reps;
+      const connections = far.connections / o.reps;
       const hits = cdn.stats.hits - cdnBefore.hits;
       const misses = cdn.stats.misses - cdnBefore.misses;
       rows.push(
-        `| ${o.name} | ${label} | ${ttfb.toFixed(1)} | ${total.toFixed(1)} | ${mbps.toFixed(1)} | ${crossings.toFixed(1)} | ${hits}/${misses} |`,
+        `| ${o.name} | ${label} | ${ttfb.toFixed(1)} | ${total.toFixed(1)} | ${mbps.toFixed(1)} | ${crossings.toFixed(1)} | ${connections.toFixed(1)} | ${hits}/${misses} |`,
       );
       return { ttfb, total };
     };
 
     await run('S3 direct (presigned)', async () => read(await farClient.presignGet('derivatives', key, { expiresIn: 600 })));
     await run('edge → S3', () => read(`${edgeS3.url}${path}`, bypass));
-    await run('edge → CloudFront stand-in, cold', () => read(`${edgeCdn.url}${path}`, bypass), () => cdn.clear());
+    await run(
+      'edge → CloudFront stand-in, cold',
+      () => read(`${edgeCdn.url}${path}`, bypass),
+      () => cdn.clear(),
+    );
     // Warm the stand-in directly (a plain signed GET), not through the edge (which would fill its own cache).
     await read(await signCannedUrl(signer, `${cdn.endpoint}/${key}`, Math.floor(Date.now() / 1000) + 300));
     await run('edge → CloudFront stand-in, hot', () => read(`${edgeCdn.url}${path}`, bypass));
@@ -145,10 +150,17 @@ async function main() {
     await run('edge, Workers Cache API hit', () => read(`${edgeCdn.url}${path}`));
   }
 
-  const load = os.loadavg().map((l) => l.toFixed(1)).join(', ');
-  console.log(`media reads, D=${delayMs} ms each way in front of S3 (handshake 2 RTT), medians of ${reps} (big: ${objects[1]!.reps}); load ${load}`);
-  console.log('| object | path | first byte ms | total ms | MiB/s | S3 requests across D per read | stand-in hits/misses |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | --- |');
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(', ');
+  console.log(
+    `media reads, D=${delayMs} ms each way in front of S3 (handshake 2 RTT), medians of ${reps} (big: ${objects[1]!.reps}); load ${load}`,
+  );
+  console.log(
+    '| object | path | first byte ms | total ms | MiB/s | S3 requests across D per read | new connections across D per read | stand-in hits/misses |',
+  );
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const r of rows) console.log(r);
 
   await edgeCdn.close();

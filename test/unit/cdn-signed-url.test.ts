@@ -90,7 +90,7 @@ describe('canned policy', () => {
     expect(() => openssl('dgst', '-sha1', '-verify', 'public.pem', '-signature', 'sig', 'policy')).toThrow();
   });
 
-  it('a PEM on one line (the local stack\'s .dev.vars holds no line breaks) signs the same', async () => {
+  it("a PEM on one line (the local stack's .dev.vars holds no line breaks) signs the same", async () => {
     const oneLine = await importCloudFrontKey(pkcs8Pem.replaceAll('\n', ''));
     const signed = new URL(await signCannedUrl({ keyPairId: 'K1', privateKey: oneLine }, url, expires));
     expect(signed.searchParams.get('Signature')).toBe(opensslSignature(cannedPolicy(url, expires), 'pkcs8.pem'));
