@@ -78,6 +78,9 @@ export class CdnReader implements MediaReader {
 
   /** The CloudFront answer, or null when it failed and S3 should be asked instead. */
   private async fromCdn(method: 'GET' | 'HEAD', key: string, headers: Headers, signal?: AbortSignal): Promise<Response | null> {
+    // The distribution compresses text types (playlists, WebVTT) when asked: the edge needs the
+    // stored bytes, whose length and ranges are those of the object, as S3 sends them.
+    headers.set('accept-encoding', 'identity');
     const deadline = deadlineSignal(this.o.firstByteMs, 'storage-first-byte', signal);
     let res: Response;
     try {
