@@ -81,7 +81,7 @@ export async function fromEdgeCache(
   const h = request.headers;
   // Revalidations and If-Range are decided afresh (conditional.ts); several ranges never reach match (no multipart).
   if (h.has('if-none-match') || h.has('if-modified-since') || h.has('if-range')) return null;
-  const rangeHeader = method === 'GET' ? h.get('range') : null;
+  const rangeHeader = h.get('range');
   const specs = parseRange(rangeHeader);
   if (rangeHeader && specs?.length !== 1) return null;
   const ask = new Request(cacheKeyUrl(entry), specs ? { headers: { range: rangeHeader! } } : {});

@@ -66,6 +66,11 @@ describe('public derivatives', () => {
     expect(head.status).toBe(200);
     expect(head.headers.get('content-length')).toBe(String(bytes.length));
     expect(await head.text()).toBe('');
+    const headRange = await request(`/m/${id}/w1024.webp`, { range: 'bytes=100-199' }, down, 'HEAD');
+    expect(headRange.status).toBe(206);
+    expect(headRange.headers.get('content-range')).toBe(`bytes 100-199/${bytes.length}`);
+    expect(headRange.headers.get('content-length')).toBe('100');
+    expect(await headRange.text()).toBe('');
   });
 
   it("Range on a hit: one range from the cached copy, checked against the edge's own plan", async () => {
