@@ -69,6 +69,10 @@ export default defineConfig({
                 AUTH_AUDIENCE: 'media-platform',
                 // Receivers on 127.0.0.1 may be registered (never in production: shared/config.ts refuses it).
                 WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true',
+                // Derivatives through the CloudFront stand-in (local/cdn-stand-in.ts), as in production.
+                CDN_DOMAIN: inject('edgeCdnEndpoint'),
+                CDN_KEY_PAIR_ID: inject('edgeCdnKeyPairId'),
+                CDN_PRIVATE_KEY: inject('edgeCdnPrivateKey'),
               },
             },
           })),

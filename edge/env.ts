@@ -1,6 +1,7 @@
 import type { EdgeConfig } from '../shared/config.ts';
 import type { Database } from '../shared/db/database.ts';
 import type { S3Client } from './storage/s3-client.ts';
+import type { MediaReader } from './storage/cdn-reader.ts';
 import type { KeySet } from '../shared/tokens/index.ts';
 
 /**
@@ -28,6 +29,12 @@ export interface Bindings {
   /** Secret: the key that seals TOTP secrets at rest (shared/config.ts). */
   MFA_ENCRYPTION_KEY?: string;
   AUTH_AUDIENCE?: string;
+  /** CloudFront in front of the derivatives bucket (shared/config.ts `cdnSchema`): all three or none. */
+  CDN_DOMAIN?: string;
+  CDN_KEY_PAIR_ID?: string;
+  /** Secret: PEM of the CloudFront signing key. */
+  CDN_PRIVATE_KEY?: string;
+  CDN_FIRST_BYTE_MS?: string;
   /** Days a soft-deleted asset stays in the trash before it may be purged (default 1826, 5 years). */
   RETENTION_DAYS?: string;
   /**
@@ -52,6 +59,8 @@ export interface RateLimiter {
 export interface Services {
   config: EdgeConfig;
   storage: S3Client;
+  /** Where delivery reads media bytes: CloudFront for derivatives when configured, else (and as its fallback) `storage`. */
+  media: MediaReader;
   /** The token key set, imported once per isolate. */
   keys(): Promise<KeySet>;
   /** iss and aud of every token this edge signs and accepts. */

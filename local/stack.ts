@@ -4,6 +4,7 @@
  * edge Worker in workerd. `npm run dev` runs it; tests and benchmarks start it
  * on free ports with a throwaway data folder.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DevConfig } from '../shared/config.ts';
@@ -26,11 +27,14 @@ import { writeDevVars } from './dev-vars.ts';
 import { bundleEdge, startEdge, type EdgeRuntime } from './edge-runtime.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 import { startLocalS3, type LocalS3 } from './s3-server.ts';
+import { startCdnStandIn, type CdnStandIn } from './cdn-stand-in.ts';
 import { buildWeb } from '../web/build.ts';
 
 export interface LocalStack {
   edge: EdgeRuntime;
   s3: LocalS3;
+  /** CloudFront's stand-in in front of the derivatives bucket: every derivative the edge serves comes through it. */
+  cdn: CdnStandIn;
   postgres: EmbeddedPostgres;
   dispatcher: LocalDispatcher;
   /** The pipeline's dependencies, as the Lambdas get them in AWS (ffmpeg stands in for MediaConvert). */
@@ -41,6 +45,9 @@ export interface LocalStack {
   devVars?: { file: string; status: 'written' | 'kept' };
   close(): Promise<void>;
 }
+
+/** The local key group's one key id (any K... id; CloudFront assigns real ones). */
+export const LOCAL_CDN_KEY_PAIR_ID = 'KLOCALDEVSTACK';
 
 /** How often the local stack reconciles unfinished assets and sweeps stuck jobs and uploads. */
 export const RECONCILE_EVERY_MS = 60_000;
@@ -105,6 +112,21 @@ export async function startLocalStack(
     const scriptPath = (bundled as PromiseFulfilledResult<string>).value;
     const s3 = (s3Started as PromiseFulfilledResult<LocalS3>).value;
     const postgres = (pgStarted as PromiseFulfilledResult<EmbeddedPostgres>).value;
+    // CloudFront as in production (infra/constructs/cdn.ts): signed URLs from a key pair made for
+    // this run (the edge and the stand-in get its two halves), OAC-style signed reads of the bucket.
+    const cdnKeys = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+    const cdn = await startCdnStandIn({
+      s3Endpoint: s3.endpoint,
+      bucket: config.S3_BUCKET_DERIVATIVES,
+      accessKeyId: config.S3_ACCESS_KEY_ID,
+      secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+      trustedKeys: { [LOCAL_CDN_KEY_PAIR_ID]: cdnKeys.publicKey },
+    });
+    cleanups.push(cdn.close);
     // The pipeline, wired as in AWS: storage events -> dispatcher (EventBridge + SQS) -> the
     // ingest handler; videos -> ffmpeg (for MediaConvert) -> the completion handler.
     const plog: Logger = {
@@ -210,13 +232,17 @@ export async function startLocalStack(
       AUTH_SIGNING_KEYS: signingKeys,
       AUTH_ISSUER: `http://127.0.0.1:${config.EDGE_PORT}`,
       AUTH_AUDIENCE: 'media-platform',
+      CDN_DOMAIN: cdn.endpoint,
+      CDN_KEY_PAIR_ID: LOCAL_CDN_KEY_PAIR_ID,
+      // One line (.dev.vars holds no line breaks); the edge reads the PEM body either way.
+      CDN_PRIVATE_KEY: cdnKeys.privateKey.replaceAll('\n', ''),
     };
     const edge = await startEdge({ scriptPath, port: config.EDGE_PORT, bindings, assetsDirectory: path.join(dataDir, 'web') });
     cleanups.push(edge.close);
     // Last, so the file never describes a stack that failed to start.
     const devVarsFile = opts.devVarsFile ? path.resolve(opts.devVarsFile) : undefined;
     const devVars = devVarsFile ? { file: devVarsFile, status: await writeDevVars(devVarsFile, bindings) } : undefined;
-    return { edge, s3, postgres, dispatcher, pipeline, bindings, devVars, close: closeAll };
+    return { edge, s3, cdn, postgres, dispatcher, pipeline, bindings, devVars, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

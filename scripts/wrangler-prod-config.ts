@@ -37,6 +37,8 @@ export function productionVars(outputs: StackOutputs): Record<string, string> {
     S3_BUCKET_DERIVATIVES: outputs.DerivativesBucketName!,
     DATABASE_WS_PROXY: outputs.DbRelayWsProxy!,
     DATABASE_WS_SECURE: 'true',
+    // Derivatives through CloudFront with signed URLs (edge/storage/cdn-reader.ts); CDN_PRIVATE_KEY is a secret.
+    ...(outputs.CdnDomainName && outputs.CdnKeyPairId ? { CDN_DOMAIN: outputs.CdnDomainName, CDN_KEY_PAIR_ID: outputs.CdnKeyPairId } : {}),
   };
 }
 
@@ -48,6 +50,7 @@ export function secretCommands(outputs: StackOutputs): string[] {
     `npx wrangler secret put DATABASE_RELAY_KEY --env production  # the value of ${from('DbRelayKeySecretArn')}`,
     `npx wrangler secret put S3_ACCESS_KEY_ID --env production    # accessKeyId of ${from('EdgeCredentialsSecretArn')}`,
     `npx wrangler secret put S3_SECRET_ACCESS_KEY --env production # secretAccessKey of ${from('EdgeCredentialsSecretArn')}`,
+    `npx wrangler secret put CDN_PRIVATE_KEY --env production < cdn-private.pem # the private half of the key ${from('CdnKeyPairId')} (deploy step 3); without it remove CDN_DOMAIN and CDN_KEY_PAIR_ID from the vars`,
     `npx wrangler secret put MFA_ENCRYPTION_KEY --env production  # 32 random bytes, base64url (node -e "console.log(crypto.randomBytes(32).toString('base64url'))"); seals TOTP secrets, keep it: losing it disables every enrolment`,
     `npx wrangler secret put WEBHOOK_SECRET_KEY --env production  # the value of ${from('WebhookKeySecretArn')}; seals webhook signing secrets, the webhooks Lambda opens them with the same value`,
   ];

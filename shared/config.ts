@@ -119,11 +119,34 @@ export const deadlinesOf = (c: z.output<typeof deadlineSchema>): Deadlines => ({
   'storage-first-byte': c.DEADLINE_STORAGE_FIRST_BYTE_MS,
 });
 
+/**
+ * CloudFront in front of the derivatives bucket (infra/constructs/cdn.ts):
+ * the edge reads derivatives through it with signed URLs
+ * (edge/storage/cdn-reader.ts). All three set, or none (S3 only).
+ * CDN_DOMAIN is the distribution's domain (`d111.cloudfront.net`, https) or a
+ * full `http(s)://host:port` URL (the local stand-in, local/cdn-stand-in.ts).
+ */
+export const cdnSchema = z.object({
+  CDN_DOMAIN: z
+    .string()
+    .regex(/^(https?:\/\/[^/?#]+|[a-z0-9.-]+)$/i, 'must be a domain (d111.cloudfront.net) or an http(s)://host[:port] URL')
+    .optional(),
+  CDN_KEY_PAIR_ID: z
+    .string()
+    .regex(/^[A-Z0-9]{1,64}$/, 'must be the CloudFront public key id (K...)')
+    .optional(),
+  /** Secret: PEM of the RSA private key whose public half is in the distribution's key group. */
+  CDN_PRIVATE_KEY: z.string().includes('PRIVATE KEY-----', { message: 'must be a PEM private key' }).optional(),
+  /** No status from CloudFront within this many ms: read from S3 instead. */
+  CDN_FIRST_BYTE_MS: z.coerce.number().int().min(50).max(30_000).default(2000),
+});
+
 export const edgeConfigSchema = storageSchema
   .extend(databaseSchema.shape)
   .extend(authSchema.shape)
   .extend(deadlineSchema.shape)
   .extend(webhookSchema.shape)
+  .extend(cdnSchema.shape)
   .extend({
     APP_ENV: appEnv,
     /**
@@ -160,7 +183,16 @@ export const edgeConfigSchema = storageSchema
     path: ['PASSWORD_HASH_COST'],
     message: 'may be "low" only when APP_ENV is test',
   })
-  .superRefine(webhookRules);
+  .superRefine(webhookRules)
+  .refine(
+    (c) =>
+      [c.CDN_DOMAIN, c.CDN_KEY_PAIR_ID, c.CDN_PRIVATE_KEY].every((v) => v === undefined) ||
+      (c.CDN_DOMAIN && c.CDN_KEY_PAIR_ID && c.CDN_PRIVATE_KEY),
+    {
+      path: ['CDN_DOMAIN'],
+      message: 'set CDN_DOMAIN, CDN_KEY_PAIR_ID and CDN_PRIVATE_KEY together (or none: media from S3 only)',
+    },
+  );
 export type EdgeConfig = z.output<typeof edgeConfigSchema>;
 
 /** How the origin reaches Postgres: DATABASE_URL, or embedded PGlite under DATA_DIR when unset. */

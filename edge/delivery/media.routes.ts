@@ -15,6 +15,7 @@ import { addParamsToVtt, isStoryboardTrack, STORYBOARD_SPRITE } from './storyboa
 import { PRIVATE_REVALIDATE, PUBLIC_MEDIA, untilExpiry } from './cache-policy.ts';
 import { presentationFor } from './media-presentation.ts';
 import { serveObject } from './serve-object.ts';
+import { fromEdgeCache, storeInEdgeCache, waitUntilOf } from './edge-cache.ts';
 import { tokenRefused } from './token-errors.ts';
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
@@ -41,7 +42,7 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
   if (!isAssetId(assetId) || !isVariantPath(variant)) throw new AppError('not_found', 'No such media.');
   const download = c.req.query('download') === '1';
   const need = neededPermission(variant, download);
-  const { keys, tokenParty, storage, db } = c.get('services');
+  const { keys, tokenParty, media, db } = c.get('services');
   const method = c.req.method === 'HEAD' ? 'HEAD' : 'GET';
   const token = c.req.query('t');
 
@@ -65,15 +66,20 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
             });
       trackRewrite = (text) => addParamsToVtt(text, { t: spriteToken });
     }
-    return guardOriginal(
+    // The token is verified: its derivative may come from this location's cache (edge-cache.ts).
+    const signedEntry = { space: 'signed', assetId, variant, download } as const;
+    const cacheControl = untilExpiry(claims.expiresAt);
+    const cached = await fromEdgeCache(signedEntry, c.req.raw, { cacheControl });
+    if (cached) return cached;
+    const res = await guardOriginal(
       db(),
       assetId,
       variant,
-      await serveObject(storage, {
+      await serveObject(media, {
         ...mediaLocation(c, assetId, variant),
         method,
         request: c.req.raw.headers,
-        cacheControl: untilExpiry(claims.expiresAt),
+        cacheControl,
         download,
         // An original is typed by its sniffed type (one row read); derivatives stay crypto only.
         ...(await presentationFor(db(), assetId, variant)),
@@ -88,6 +94,22 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
         ),
       }),
     );
+    return storeInEdgeCache(
+      signedEntry,
+      c.req.raw,
+      res,
+      waitUntilOf(() => c.executionCtx),
+    );
+  }
+
+  // The public key space holds only answers decided for an anonymous caller (a signed-in
+  // caller may download what the public may not): looked up before any database read.
+  const anonymous = c.req.header('authorization') === undefined && c.req.header('x-api-key') === undefined;
+  const publicEntry = { space: 'public', assetId, variant, download } as const;
+  const publicAnswer = { cacheControl: PUBLIC_MEDIA, headers: { vary: 'Authorization' } };
+  if (anonymous) {
+    const cached = await fromEdgeCache(publicEntry, c.req.raw, publicAnswer);
+    if (cached) return cached;
   }
 
   const now = new Date();
@@ -116,15 +138,23 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
   }
   // Subtitle renditions join the master here (edge/subtitles/master-subtitles.ts).
   rewrite = await withSubtitles(db(), assetId, variant, rewrite);
-  const res = await serveObject(storage, {
+  const res = await serveObject(media, {
     ...mediaLocation(c, assetId, variant),
     method,
     request: c.req.raw.headers,
     cacheControl: isPublic && !rewrite ? PUBLIC_MEDIA : PRIVATE_REVALIDATE,
     download,
     ...(await presentationFor(db(), assetId, variant)),
-    headers: { vary: 'Authorization' },
+    headers: publicAnswer.headers,
     ...(rewrite ? { rewrite } : {}),
   });
-  return guardOriginal(db(), assetId, variant, res);
+  const guarded = await guardOriginal(db(), assetId, variant, res);
+  return anonymous && isPublic && !rewrite
+    ? storeInEdgeCache(
+        publicEntry,
+        c.req.raw,
+        guarded,
+        waitUntilOf(() => c.executionCtx),
+      )
+    : guarded;
 });

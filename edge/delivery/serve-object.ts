@@ -6,7 +6,8 @@
  * What is sent (the whole object or the planned range) is handed to
  * `onBody` before the answer leaves, so a caller can count or refuse it.
  */
-import { StorageError, type S3Client } from '../storage/s3-client.ts';
+import { StorageError } from '../storage/s3-client.ts';
+import type { MediaReader } from '../storage/cdn-reader.ts';
 import { DeadlineError } from '../../shared/deadline.ts';
 import { AppError } from '../errors.ts';
 import { ifRangeHolds, isNotModified } from './conditional.ts';
@@ -78,7 +79,7 @@ async function fromStorage<T>(what: () => Promise<T>): Promise<T> {
 
 const notFound = () => new AppError('not_found', 'No such media.');
 
-export async function serveObject(storage: S3Client, opts: ServeObjectOptions): Promise<Response> {
+export async function serveObject(storage: MediaReader, opts: ServeObjectOptions): Promise<Response> {
   const base = (s: Stored): Headers => {
     const h = new Headers(presentationHeaders(opts.source, s.contentType, { download: opts.download, filename: opts.filename }));
     h.set('cache-control', opts.cacheControl);
@@ -227,7 +228,7 @@ export async function serveObject(storage: S3Client, opts: ServeObjectOptions): 
   return respond(s, res.body, length);
 }
 
-async function serveRewritten(storage: S3Client, opts: ServeObjectOptions, base: (s: Stored) => Headers): Promise<Response> {
+async function serveRewritten(storage: MediaReader, opts: ServeObjectOptions, base: (s: Stored) => Headers): Promise<Response> {
   const res = await fromStorage(() => storage.get(opts.bucket, opts.key));
   if (!res) throw notFound();
   const declared = Number(res.headers.get('content-length') ?? '0');

@@ -29,7 +29,7 @@ const SHARE_CACHE = 'private, no-cache';
 
 export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', async (c) => {
   const { shareToken, rest } = c.req.param();
-  const { storage, db } = c.get('services');
+  const { media, db } = c.get('services');
   const now = new Date();
   // Which asset and variant: the link's own asset, or one named in the path for a collection link.
   const target = (claims: ShareTokenClaims) => {
@@ -64,7 +64,7 @@ export const shareMedia = new Hono<AppEnv>().get('/s/:shareToken/:rest{.+}', asy
     db(),
     assetId,
     variant,
-    await serveObject(storage, {
+    await serveObject(media, {
       ...mediaLocation(c, assetId, variant),
       method,
       request: c.req.raw.headers,

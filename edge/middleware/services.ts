@@ -7,12 +7,44 @@ import { KeySet } from '../../shared/tokens/index.ts';
 import type { AppEnv, Bindings } from '../env.ts';
 import { AppError } from '../errors.ts';
 import { storageWithDeadlines } from '../deadline-storage.ts';
+import { CdnReader, cdnBase, type MediaReader } from '../storage/cdn-reader.ts';
+import { importCloudFrontKey, type CloudFrontSigner } from '../../shared/cdn/signed-url.ts';
+import { isSubtitleFile } from '../../shared/profiles/subtitles.ts';
 
 // Per isolate: config is parsed once per bindings object, and the S3 client
 // (pure signing state, no sockets) is reused across requests.
 const configs = new WeakMap<object, EdgeConfig>();
 const storages = new WeakMap<EdgeConfig, S3Client>();
 const keySets = new WeakMap<EdgeConfig, Promise<KeySet>>();
+const mediaReaders = new WeakMap<EdgeConfig, MediaReader>();
+
+/** CloudFront for derivatives when CDN_* are set (edge/storage/cdn-reader.ts), else S3; one per isolate (it memoises signed URLs). */
+function mediaFor(config: EdgeConfig, storage: S3Client): MediaReader {
+  if (!config.CDN_DOMAIN || !config.CDN_KEY_PAIR_ID || !config.CDN_PRIVATE_KEY) return storage;
+  let reader = mediaReaders.get(config);
+  if (!reader) {
+    const keyPairId = config.CDN_KEY_PAIR_ID;
+    let signer: Promise<CloudFrontSigner> | undefined;
+    reader = new CdnReader({
+      base: cdnBase(config.CDN_DOMAIN),
+      bucket: config.S3_BUCKET_DERIVATIVES,
+      fallback: storage,
+      bypass: isSubtitleFile,
+      firstByteMs: config.CDN_FIRST_BYTE_MS,
+      signer: () =>
+        (signer ??= importCloudFrontKey(config.CDN_PRIVATE_KEY!).then(
+          (privateKey) => ({ keyPairId, privateKey }),
+          (err: unknown) => {
+            signer = undefined;
+            console.error(JSON.stringify({ level: 'error', msg: `CDN_PRIVATE_KEY: ${String(err)}` }));
+            throw new AppError('misconfigured', 'The service is misconfigured.', { cause: err });
+          },
+        )),
+    });
+    mediaReaders.set(config, reader);
+  }
+  return reader;
+}
 
 export function edgeConfig(env: Bindings): EdgeConfig {
   let config = configs.get(env);
@@ -76,11 +108,13 @@ export const services = () =>
     }
     let handle: DatabaseHandle | undefined;
     const deadlines = deadlinesOf(config);
+    // Every wait on storage and the database has a deadline (shared/deadline.ts);
+    // a miss answers 503 through app.ts's error handler.
+    const storage = storageWithDeadlines(storageFor(config), deadlines);
     c.set('services', {
       config,
-      // Every wait on storage and the database has a deadline (shared/deadline.ts);
-      // a miss answers 503 through app.ts's error handler.
-      storage: storageWithDeadlines(storageFor(config), deadlines),
+      storage,
+      media: mediaFor(config, storage),
       keys: () => keysFor(config),
       tokenParty: { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE },
       db() {

@@ -331,7 +331,7 @@ export class S3Client {
   }
 }
 
-function objectInfo(h: Headers): ObjectInfo {
+export function objectInfo(h: Headers): ObjectInfo {
   const metadata: Record<string, string> = {};
   h.forEach((v, k) => {
     if (k.startsWith('x-amz-meta-')) metadata[k.slice('x-amz-meta-'.length)] = v;

@@ -37,3 +37,12 @@ export const subtitleFiles = (language: string) => {
   const stem = subtitleStem(language);
   return { vtt: `${SUBTITLES.dir}/${stem}.vtt`, playlist: `${SUBTITLES.dir}/${stem}.m3u8` };
 };
+
+/**
+ * Whether a derivative variant path is a subtitle file. These are the only
+ * derivatives replaced in place (PUT of the same language), so no shared
+ * cache keeps them: CloudFront (edge/storage/cdn-reader.ts, whose TTL for
+ * derivatives is 30 days) and the Workers cache (edge/delivery/edge-cache.ts)
+ * pass them through to S3.
+ */
+export const isSubtitleFile = (variantOrKey: string) => variantOrKey.includes(`${SUBTITLES.dir}/`);

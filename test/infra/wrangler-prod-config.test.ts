@@ -28,6 +28,14 @@ describe('wrangler production config from stack outputs', () => {
     });
   });
 
+  it('CloudFront: CDN_DOMAIN and CDN_KEY_PAIR_ID from the Cdn outputs, when the stack has them', () => {
+    expect(productionVars(outputs)).not.toHaveProperty('CDN_DOMAIN');
+    expect(productionVars({ ...outputs, CdnDomainName: 'd111111abcdef8.cloudfront.net', CdnKeyPairId: 'K2JCJMDEHXQW5F' })).toMatchObject({
+      CDN_DOMAIN: 'd111111abcdef8.cloudfront.net',
+      CDN_KEY_PAIR_ID: 'K2JCJMDEHXQW5F',
+    });
+  });
+
   it('rewrites only [env.production.vars] of wrangler.toml, leaving the local [vars] alone', () => {
     const out = applyToWranglerToml(toml, productionVars({ ...outputs, Region: 'eu-west-1' }));
     const section = out.slice(out.indexOf('[env.production.vars]'));

@@ -4,7 +4,9 @@
  * Bearer and share-link answers are revalidated every time. The edge itself
  * refuses at once: the next request — a revalidation with the old ETag
  * included — after the owner makes the asset private, deletes it, removes a
- * grant or revokes a link gets no bytes and no 304.
+ * grant or revokes a link gets no bytes and no 304 (a plain anonymous GET may
+ * meet the location's Workers cache copy for up to 60 s, like any shared
+ * cache: test/workers/media-edge-cache.test.ts).
  */
 import { SELF } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
@@ -68,7 +70,9 @@ describe('the edge refuses at once after a change of mind', () => {
     ['deleted', () => ({ deletedAt: new Date() })],
   ])('public, then %s: 404, even to a revalidation with the old ETag', async (_, change) => {
     const id = await publicAsset();
-    const before = await get(`/m/${id}/w320.webp`);
+    // HEAD: an anonymous GET would leave a copy in this location's Workers cache, which may
+    // answer plain GETs for up to 60 s (the shared-cache bound; test/workers/media-edge-cache.test.ts).
+    const before = await get(`/m/${id}/w320.webp`, {}, 'HEAD');
     expect(before.status).toBe(200);
     const etag = before.headers.get('etag')!;
     await before.body?.cancel();
