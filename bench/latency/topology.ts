@@ -2,7 +2,7 @@
  * The round-trip harness's topology, every part real:
  *
  *   client ── edge (workerd, the deployed bundle)
- *               ├─ WebSocket ── [delay proxy: D each way, counts opens] ── ws relay (caller proof)
+ *               ├─ WebSocket ── [delay proxy: D each way, counts opens] ── ws relay (caller proof, logs in)
  *               │                 ── [counting proxy: Postgres messages] ── Debian PostgreSQL (SCRAM)
  *               └─ HTTP ── [delay proxy: D each way, counts requests] ── S3 server (SigV4)
  *
@@ -27,7 +27,6 @@ import { startPostgresServer } from '../../local/postgres-server.ts';
 import { startWsRelay } from '../../local/ws-relay.ts';
 import { startS3Process } from '../s3-server-process.ts';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.ts';
-import { startLoginRelay } from './login-relay.ts';
 import { startHttpDelayProxy, type HttpDelayProxy } from './http-delay-proxy.ts';
 import { emptyPgCounts, pgCounter, type PgCounts } from './pg-counter.ts';
 
@@ -63,21 +62,18 @@ export async function startTopology(opts: { handshakeRtts: number; relayLogin?: 
     const pg = emptyPgCounts();
     const pgTap = await startDelayProxy({ target: { host: '127.0.0.1', port: pgServer.port }, inspect: pgCounter(pg) });
     closers.push(() => pgTap.close());
-    const relay = await startWsRelay({ port: 0, allow: [`127.0.0.1:${pgTap.port}`, `127.0.0.1:${pgServer.port}`], key: relayKey });
+    // Option (c), the default: the relay logs in itself (infra/db-relay/pg-session.mts) for the
+    // edge's role; `relayLogin: false` measures the driver doing SCRAM across the distance.
+    const relayLogin = opts.relayLogin ?? true;
+    const relay = await startWsRelay({
+      port: 0,
+      allow: [`127.0.0.1:${pgTap.port}`, `127.0.0.1:${pgServer.port}`],
+      key: relayKey,
+      ...(relayLogin ? { login: { user: 'postgres', password } } : {}),
+    });
     closers.push(() => relay.close());
-    // Option (c): a relay that logs in itself (./login-relay.ts), in front of the same counted path.
-    const loginRelay = opts.relayLogin
-      ? await startLoginRelay({
-          target: { host: '127.0.0.1', port: pgTap.port },
-          user: 'postgres',
-          password,
-          database: 'bench',
-          key: relayKey,
-        })
-      : null;
-    if (loginRelay) closers.push(() => loginRelay.close());
     const dbLink = await startDelayProxy({
-      target: { host: '127.0.0.1', port: loginRelay?.port ?? relay.port },
+      target: { host: '127.0.0.1', port: relay.port },
       handshakeRtts: opts.handshakeRtts,
     });
     closers.push(() => dbLink.close());
@@ -102,7 +98,7 @@ export async function startTopology(opts: { handshakeRtts: number; relayLogin?: 
 
     const counted = directUrl.replace(`:${pgServer.port}/`, `:${pgTap.port}/`);
     // With the relay logging in, the Worker holds no database password.
-    const workerDbUrl = opts.relayLogin ? counted.replace(`:${password}@`, ':unused@') : counted;
+    const workerDbUrl = relayLogin ? counted.replace(`:${password}@`, ':unused@') : counted;
     const key = await generateSigningKey();
     const keys = await KeySet.fromJwks(key);
     const bindings: Record<string, string> = {
@@ -115,7 +111,7 @@ export async function startTopology(opts: { handshakeRtts: number; relayLogin?: 
       S3_BUCKET_DERIVATIVES: 'derivatives',
       S3_FORCE_PATH_STYLE: 'true',
       DATABASE_URL: workerDbUrl,
-      DATABASE_RELAY_LOGIN: opts.relayLogin ? 'true' : 'false',
+      DATABASE_RELAY_LOGIN: relayLogin ? 'true' : 'false',
       DATABASE_WS_PROXY: `127.0.0.1:${dbLink.port}/v1`,
       DATABASE_WS_SECURE: 'false',
       DATABASE_RELAY_KEY: relayKey,
