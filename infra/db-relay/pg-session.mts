@@ -38,6 +38,8 @@ export interface SessionOptions {
   readonly startupTimeoutMs?: number;
   /** Sees every client chunk (after the startup packet); true ends the target's writing side (local: PGlite ignores Terminate). */
   readonly tap?: (chunk: Buffer) => boolean;
+  /** Without `login`, how to tell the client the target is unreachable (the AWS relay: WebSocket close 1011). */
+  readonly onUnreachable?: () => void;
   /** Told why a session ended early (no secrets in it). */
   readonly onError?: (reason: string) => void;
 }
@@ -45,6 +47,7 @@ export interface SessionOptions {
 /** Runs one session; resolves when both sides are closed. */
 export async function relaySession(client: Duplex, dial: () => Promise<Socket>, opts: SessionOptions = {}): Promise<void> {
   client.on('error', () => undefined);
+  if (!opts.login) return pipeTo(client, dial, opts, []);
   let first: { packet: Buffer; rest: Buffer };
   try {
     first = await readFirstPacket(client, opts.startupTimeoutMs ?? 10_000);
@@ -54,55 +57,62 @@ export async function relaySession(client: Duplex, dial: () => Promise<Socket>, 
     return;
   }
   const startup = parseStartup(first.packet);
-  const tap = opts.tap;
-  tap?.(first.packet);
-  if (opts.login && startup.code !== PROTOCOL_3) {
+  if (startup.code !== PROTOCOL_3) {
     opts.onError?.(`first packet code ${startup.code}`);
     client.destroy();
     return;
   }
-  const asRelay = opts.login && startup.params.get('user') === opts.login.user ? opts.login : undefined;
-  const refuse = (message: string) => {
-    client.end(errorResponse(message));
-  };
-  let hello: Buffer | undefined;
-  if (asRelay) {
-    const s = loginStartup(startup, asRelay);
-    if (!Buffer.isBuffer(s)) {
-      opts.onError?.(s.refuse);
-      refuse(s.refuse);
-      return;
-    }
-    hello = s;
+  const asRelay = startup.params.get('user') === opts.login.user ? opts.login : undefined;
+  if (!asRelay) {
+    client.unshift(Buffer.concat([first.packet, first.rest]));
+    return pipeTo(client, dial, opts, []);
   }
+  const hello = loginStartup(startup, asRelay);
+  if (!Buffer.isBuffer(hello)) {
+    opts.onError?.(hello.refuse);
+    client.end(errorResponse(hello.refuse));
+    return;
+  }
+  opts.tap?.(first.packet);
+  return pipeTo(
+    client,
+    async () => {
+      const target = await dial();
+      target.on('error', () => undefined);
+      target.write(hello);
+      let authOk: Buffer;
+      try {
+        authOk = await logIn(target, asRelay, opts.salted ?? new Map());
+      } catch (err) {
+        target.destroy();
+        throw new LoginError((err as Error).message);
+      }
+      client.write(authOk);
+      if (first.rest.length) client.unshift(first.rest);
+      return target;
+    },
+    opts,
+    [dropPasswordMessage()],
+  );
+}
 
+class LoginError extends Error {}
+
+/** Dials, then pipes both ways through `stages` (and the tap) until either side closes. */
+async function pipeTo(client: Duplex, dial: () => Promise<Socket>, opts: SessionOptions, stages: Transform[]): Promise<void> {
   let target: Socket;
   try {
     target = await dial();
   } catch (err) {
-    opts.onError?.(`dial: ${(err as Error).message}`);
-    refuse('the relay cannot reach the database');
+    const login = err instanceof LoginError;
+    opts.onError?.(login ? err.message : `dial: ${(err as Error).message}`);
+    if (opts.login) client.end(errorResponse(login ? 'the relay could not log in to the database' : 'the relay cannot reach the database'));
+    else if (opts.onUnreachable) opts.onUnreachable();
+    else client.destroy();
     return;
   }
   target.on('error', () => undefined);
-  if (hello && asRelay) {
-    target.write(hello);
-    let authOk: Buffer;
-    try {
-      authOk = await logIn(target, asRelay, opts.salted ?? new Map());
-    } catch (err) {
-      opts.onError?.((err as Error).message);
-      target.destroy();
-      refuse('the relay could not log in to the database');
-      return;
-    }
-    client.write(authOk);
-    if (first.rest.length) client.unshift(first.rest);
-  } else {
-    client.unshift(Buffer.concat([first.packet, first.rest]));
-  }
-  const stages: Transform[] = [];
-  if (asRelay) stages.push(dropPasswordMessage());
+  const tap = opts.tap;
   if (tap) {
     stages.push(
       new Transform({

@@ -154,6 +154,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
       await relaySession(createWebSocketStream(ws), () => dialTarget(opts), {
         ...(opts.login ? { login: opts.login } : {}),
         salted,
+        onUnreachable: () => ws.close(1011, 'upstream unavailable'),
         onError: (reason) => opts.onSessionError?.(reason),
       });
     } finally {
