@@ -3,7 +3,7 @@
  *
  *   client ── edge (workerd, the deployed bundle)
  *               ├─ WebSocket ── [delay proxy: D each way, counts opens] ── ws relay (caller proof, logs in)
- *               │                 ── [counting proxy: Postgres messages] ── Debian PostgreSQL (SCRAM)
+ *               │                 ── [counting proxy: Postgres messages] ── PgBouncer (transaction mode, SCRAM) ── Debian PostgreSQL
  *               └─ HTTP ── [delay proxy: D each way, counts requests] ── S3 server (SigV4)
  *
  * The client sits next to the edge (no delay): the distance is between the
@@ -23,6 +23,7 @@ import { openNeonDatabase } from '../../shared/db/neon.ts';
 import { generateSigningKey, KeySet } from '../../shared/tokens/index.ts';
 import { bundleEdge, repoRoot, startEdge, type EdgeRuntime } from '../../local/edge-runtime.ts';
 import { freePort } from '../../local/ports.ts';
+import { startPgBouncer } from '../../local/pgbouncer.ts';
 import { startPostgresServer } from '../../local/postgres-server.ts';
 import { startWsRelay } from '../../local/ws-relay.ts';
 import { startS3Process } from '../s3-server-process.ts';
@@ -48,7 +49,7 @@ export interface Topology {
   close(): Promise<void>;
 }
 
-export async function startTopology(opts: { handshakeRtts: number; relayLogin?: boolean }): Promise<Topology> {
+export async function startTopology(opts: { handshakeRtts: number; relayLogin?: boolean; pooler?: boolean }): Promise<Topology> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-latency-'));
   const closers: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
   const close = async () => {
@@ -59,8 +60,11 @@ export async function startTopology(opts: { handshakeRtts: number; relayLogin?: 
     const relayKey = randomBytes(32).toString('base64url');
     const pgServer = await startPostgresServer({ port: await freePort(), password });
     closers.push(() => pgServer.close());
+    // PgBouncer in transaction mode with SCRAM in front of PostgreSQL, as RDS Proxy is in AWS (local/pgbouncer.ts).
+    const pooler = opts.pooler === false ? null : await startPgBouncer({ target: pgServer, port: await freePort(), users: { postgres: password } });
+    if (pooler) closers.push(() => pooler.close());
     const pg = emptyPgCounts();
-    const pgTap = await startDelayProxy({ target: { host: '127.0.0.1', port: pgServer.port }, inspect: pgCounter(pg) });
+    const pgTap = await startDelayProxy({ target: { host: '127.0.0.1', port: (pooler ?? pgServer).port }, inspect: pgCounter(pg) });
     closers.push(() => pgTap.close());
     // Option (c), the default: the relay logs in itself (infra/db-relay/pg-session.mts) for the
     // edge's role; `relayLogin: false` measures the driver doing SCRAM across the distance.
