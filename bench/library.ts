@@ -209,7 +209,15 @@ async function runTarget(target: {
     const e = edgeRps.get(edgeName);
     const q = sqlRps.get(sqlName);
     if (e && q) {
-      const line = row([name, `ratio edge/SQL: ${sqlName}`, concurrency, '', '', '', `${(e / q).toFixed(2)}x (${e.toFixed(0)} / ${q.toFixed(0)})`]);
+      const line = row([
+        name,
+        `ratio edge/SQL: ${sqlName}`,
+        concurrency,
+        '',
+        '',
+        '',
+        `${(e / q).toFixed(2)}x (${e.toFixed(0)} / ${q.toFixed(0)})`,
+      ]);
       sqlRows.push(line);
       log(line);
     }

@@ -61,7 +61,8 @@ export async function startTopology(opts: { handshakeRtts: number; relayLogin?: 
     const pgServer = await startPostgresServer({ port: await freePort(), password });
     closers.push(() => pgServer.close());
     // PgBouncer in transaction mode with SCRAM in front of PostgreSQL, as RDS Proxy is in AWS (local/pgbouncer.ts).
-    const pooler = opts.pooler === false ? null : await startPgBouncer({ target: pgServer, port: await freePort(), users: { postgres: password } });
+    const pooler =
+      opts.pooler === false ? null : await startPgBouncer({ target: pgServer, port: await freePort(), users: { postgres: password } });
     if (pooler) closers.push(() => pooler.close());
     const pg = emptyPgCounts();
     const pgTap = await startDelayProxy({ target: { host: '127.0.0.1', port: (pooler ?? pgServer).port }, inspect: pgCounter(pg) });

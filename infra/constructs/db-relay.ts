@@ -70,7 +70,8 @@ export class DbRelay extends Construct {
     if (!/^(?=.{4,253}$)([a-z0-9-]+\.)+[a-z]{2,}$/.test(props.domainName)) {
       throw new Error(`DbRelay: domainName must be a DNS name, got ${props.domainName}`);
     }
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(props.login.user)) throw new Error(`DbRelay: login.user must be a Postgres role name, got ${props.login.user}`);
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(props.login.user))
+      throw new Error(`DbRelay: login.user must be a Postgres role name, got ${props.login.user}`);
     if (!Number.isInteger(desiredCount) || desiredCount < 1) {
       throw new Error(`DbRelay: desiredCount must be a positive integer, got ${desiredCount}`);
     }

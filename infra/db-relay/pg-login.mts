@@ -75,7 +75,8 @@ export function loginStartup(client: Startup, login: RelayLogin): Buffer | { ref
     ['user', login.user],
     ['database', login.database ?? database],
   ]);
-  for (const [k, v] of client.params) if (!params.has(k) && /^(application_name|client_encoding|DateStyle|TimeZone|extra_float_digits)$/i.test(k)) params.set(k, v);
+  for (const [k, v] of client.params)
+    if (!params.has(k) && /^(application_name|client_encoding|DateStyle|TimeZone|extra_float_digits)$/i.test(k)) params.set(k, v);
   return startupMessage(params);
 }
 
@@ -125,7 +126,9 @@ export function logIn(target: Duplex, login: RelayLogin, salted: Map<string, Buf
         try {
           if (code === 3) target.write(typedMessage('p', Buffer.from(`${login.password}\0`)));
           else if (code === 5) {
-            const inner = createHash('md5').update(login.password + login.user).digest('hex');
+            const inner = createHash('md5')
+              .update(login.password + login.user)
+              .digest('hex');
             const outer = createHash('md5').update(inner).update(body.subarray(4, 8)).digest('hex');
             target.write(typedMessage('p', Buffer.from(`md5${outer}\0`)));
           } else if (code === 10) {
@@ -171,5 +174,6 @@ export function logIn(target: Duplex, login: RelayLogin, salted: Map<string, Buf
 
 function readError(body: Buffer): string {
   const fields = body.toString('utf8').split('\0');
-  return (fields.find((f) => f.startsWith('C')) ?? '').slice(1) + ' ' + (fields.find((f) => f.startsWith('M')) ?? '').slice(1);
+  const field = (code: string) => (fields.find((f) => f.startsWith(code)) ?? '').slice(1);
+  return `${field('C')} ${field('M')}`;
 }

@@ -17,15 +17,7 @@
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { type Duplex, pipeline, Transform } from 'node:stream';
-import {
-  errorResponse,
-  logIn,
-  loginStartup,
-  MAX_STARTUP_LENGTH,
-  PROTOCOL_3,
-  parseStartup,
-  type RelayLogin,
-} from './pg-login.mts';
+import { errorResponse, logIn, loginStartup, MAX_STARTUP_LENGTH, PROTOCOL_3, parseStartup, type RelayLogin } from './pg-login.mts';
 
 export type { RelayLogin };
 

@@ -195,7 +195,15 @@ describe('the local stand-in (local/ws-relay.ts) logs in the same way', () => {
     cleanups.push(() => relayed.close());
     const url = (user: string, password: string) => `postgres://${user}:${password}@127.0.0.1:${pg.port}/postgres`;
     const via = (u: string, relayLogin: boolean) => {
-      const h = openNeonDatabase({ url: u, wsProxy: relayed.proxy, secure: false, webSocketConstructor: WebSocket, max: 1, relayKey: KEY, relayLogin });
+      const h = openNeonDatabase({
+        url: u,
+        wsProxy: relayed.proxy,
+        secure: false,
+        webSocketConstructor: WebSocket,
+        max: 1,
+        relayKey: KEY,
+        relayLogin,
+      });
       cleanups.push(() => h.close());
       return h;
     };
