@@ -26,7 +26,7 @@ export interface SessionOptions {
   readonly login?: RelayLogin;
   /** PBKDF2 cache of the login (one per relay). */
   readonly salted?: Map<string, Buffer>;
-  /** How long a client may take to send its StartupMessage. @default 10000 */
+  /** How long a client may take to send its StartupMessage, and the relay's own login. @default 10000 */
   readonly startupTimeoutMs?: number;
   /** Sees every client chunk (after the startup packet); true ends the target's writing side (local: PGlite ignores Terminate). */
   readonly tap?: (chunk: Buffer) => boolean;
@@ -73,11 +73,15 @@ export async function relaySession(client: Duplex, dial: () => Promise<Socket>, 
       target.on('error', () => undefined);
       target.write(hello);
       let authOk: Buffer;
+      // A database that stalls mid-login must not hold the session (and its slot) forever.
+      const stalled = setTimeout(() => target.destroy(), opts.startupTimeoutMs ?? 10_000);
       try {
         authOk = await logIn(target, asRelay, opts.salted ?? new Map());
       } catch (err) {
         target.destroy();
         throw new LoginError((err as Error).message);
+      } finally {
+        clearTimeout(stalled);
       }
       client.write(authOk);
       if (first.rest.length) client.unshift(first.rest);
