@@ -70,11 +70,11 @@ export async function startWsRelay(opts: WsRelayOptions): Promise<WsRelay> {
     // A real Postgres closes the connection after Terminate; PGlite's wire
     // server does not, and workerd does not finish the WebSocket close
     // handshake until its isolate ends, so the relay ends it on Terminate.
-    void relaySession(createWebSocketStream(ws), dial, {
+    relaySession(createWebSocketStream(ws), dial, {
       ...(opts.login ? { login: opts.login } : {}),
       salted,
       tap: terminateWatcher(),
-    });
+    }).catch(() => ws.terminate());
   });
   await new Promise<void>((resolve, reject) => {
     wss.once('listening', resolve);

@@ -14,7 +14,6 @@
  *   piped as without `login`;
  * - an SSL, GSS or cancel request, or a malformed packet: closed.
  */
-import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { type Duplex, pipeline, Transform } from 'node:stream';
 import { errorResponse, logIn, loginStartup, MAX_STARTUP_LENGTH, PROTOCOL_3, parseStartup, type RelayLogin } from './pg-login.mts';
@@ -83,6 +82,10 @@ export async function relaySession(client: Duplex, dial: () => Promise<Socket>, 
       } finally {
         clearTimeout(stalled);
       }
+      if (client.destroyed || !client.writable) {
+        target.destroy();
+        throw new Error('the client left during the login');
+      }
       client.write(authOk);
       if (first.rest.length) client.unshift(first.rest);
       return target;
@@ -102,9 +105,14 @@ async function pipeTo(client: Duplex, dial: () => Promise<Socket>, opts: Session
   } catch (err) {
     const login = err instanceof LoginError;
     opts.onError?.(login ? err.message : `dial: ${(err as Error).message}`);
-    if (opts.login) client.end(errorResponse(login ? 'the relay could not log in to the database' : 'the relay cannot reach the database'));
-    else if (opts.onUnreachable) opts.onUnreachable();
-    else client.destroy();
+    try {
+      if (opts.login && client.writable)
+        client.end(errorResponse(login ? 'the relay could not log in to the database' : 'the relay cannot reach the database'));
+      else if (opts.onUnreachable) opts.onUnreachable();
+      else client.destroy();
+    } catch {
+      client.destroy();
+    }
     return;
   }
   target.on('error', () => undefined);
@@ -127,7 +135,8 @@ async function pipeTo(client: Duplex, dial: () => Promise<Socket>, opts: Session
   pipeline([client, ...stages, target], done);
   pipeline(target, client, done);
   target.resume();
-  if (!target.closed) await once(target, 'close');
+  // Not events.once: it rejects when the pipeline destroys the target with the client's error.
+  if (!target.closed) await new Promise((resolve) => target.once('close', resolve));
 }
 
 /** Reads the untyped first packet; pauses the client and leaves what followed it in `rest`. */

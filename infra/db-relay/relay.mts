@@ -157,6 +157,8 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
         onUnreachable: () => ws.close(1011, 'upstream unavailable'),
         onError: (reason) => opts.onSessionError?.(reason),
       });
+    } catch {
+      ws.terminate(); // never an unhandled rejection: one bad session must not end the relay
     } finally {
       sessions--;
     }
