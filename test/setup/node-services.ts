@@ -33,7 +33,12 @@ export default async function setup(project: TestProject) {
   const pg = await startPostgresServer({ port: await freePort() });
   const password = randomBytes(12).toString('base64url');
   const pooler = await startPgBouncer({ target: pg, port: await freePort(), users: { postgres: password } });
-  const relay = await startWsRelay({ port: 0, allow: [`127.0.0.1:${pooler.port}`, `127.0.0.1:${pg.port}`] });
+  // As in AWS, the relay logs in for the edge's role (here `postgres`), so an edge under test pipelines its start-up.
+  const relay = await startWsRelay({
+    port: 0,
+    allow: [`127.0.0.1:${pooler.port}`, `127.0.0.1:${pg.port}`],
+    login: { user: 'postgres', password },
+  });
   project.provide('s3Endpoint', s3.endpoint);
   project.provide('pgUrl', `postgres://postgres:${password}@127.0.0.1:${pooler.port}/postgres`);
   project.provide('pgDirectUrl', pg.url);
