@@ -12,7 +12,7 @@
  * Also the Worker's CPU per request (workerd's CPU time over `cpuRuns`
  * requests at D=0; login includes its password hash).
  *
- *   node --import tsx bench/round-trips.ts [D=40] [repeats=7] [handshakeRtts=2] [cpuRuns=20] [relay-login]
+ *   node --import tsx bench/round-trips.ts [D=40] [repeats=7] [handshakeRtts=2] [cpuRuns=20] [client-scram]
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -23,8 +23,8 @@ const D = Number(process.argv[2] ?? 40);
 const repeats = Number(process.argv[3] ?? 7);
 const handshakeRtts = Number(process.argv[4] ?? 2);
 const cpuRuns = Number(process.argv[5] ?? 20);
-/** `relay-login`: option (c), the relay logs in and the driver pipelines start-up (./latency/login-relay.ts). */
-const relayLogin = process.argv[6] === 'relay-login';
+/** Default: option (c), the relay logs in and the driver pipelines start-up; `client-scram`: the driver logs in across the distance (before). */
+const relayLogin = process.argv[6] !== 'client-scram';
 
 interface Route {
   name: string;

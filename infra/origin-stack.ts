@@ -5,7 +5,7 @@ import type { Construct } from 'constructs';
 import type { OriginConfig } from './config.js';
 import { Cdn } from './constructs/cdn.js';
 import { connectionBudget } from './capacity.js';
-import { Data, PROXY_MAX_CONNECTIONS_PERCENT } from './constructs/data.js';
+import { Data, DB_ROLES, PROXY_MAX_CONNECTIONS_PERCENT } from './constructs/data.js';
 import { DbRelay } from './constructs/db-relay.js';
 import { EdgeAccess } from './constructs/edge-access.js';
 import { Observability } from './constructs/observability.js';
@@ -86,6 +86,8 @@ export class OriginStack extends Stack {
         logRetention,
         desiredCount: prod ? 2 : 1,
         prefix: c.prefix,
+        // The Worker's role: the relay logs in as it (the Worker holds no database password).
+        login: { secret: this.data.roleSecrets.edge, user: DB_ROLES.edge, database: this.data.databaseName },
         ...(c.relayAllowedCidrs ? { allowedCidrs: c.relayAllowedCidrs } : {}),
       });
     }

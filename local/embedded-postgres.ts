@@ -37,6 +37,8 @@ export async function startEmbeddedPostgres(opts: {
     const relay = await startWsRelay({
       port: opts.wsPort,
       allow: [`127.0.0.1:${port}`, `localhost:${port}`],
+      // As in AWS, the relay logs in for the edge's role, so the edge pipelines its start-up.
+      login: { user: 'postgres', password: 'postgres' },
       ...(opts.relayKey ? { key: opts.relayKey } : {}),
     }).catch(async (err: unknown) => {
       await server.close();

@@ -6,10 +6,14 @@
  * let any local page connect anywhere. Given a `key`, it demands the same
  * caller proof as the production relay (infra/db-relay/relay.mts) before it
  * opens the TCP connection, so a driver that forgets the token fails here too.
+ * Given a `login`, it logs in to Postgres itself for clients naming that
+ * role, as the AWS relay does (the Worker then pipelines its start-up).
  */
+import { once } from 'node:events';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer } from 'ws';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import { type RelayLogin, relaySession } from '../infra/db-relay/pg-session.mts';
 import { NonceCache, RELAY_TOKEN_PARAM, verifyRelayToken } from '../shared/db/relay-token.ts';
 
 export interface WsRelay {
@@ -19,7 +23,16 @@ export interface WsRelay {
   close(): Promise<void>;
 }
 
-export async function startWsRelay(opts: { port: number; allow: string[]; key?: string }): Promise<WsRelay> {
+export interface WsRelayOptions {
+  port: number;
+  allow: string[];
+  /** Demand the caller proof (DATABASE_RELAY_KEY). */
+  key?: string;
+  /** Log in as this role for clients that name it, as the AWS relay does (option (c), issue #19). */
+  login?: RelayLogin;
+}
+
+export async function startWsRelay(opts: WsRelayOptions): Promise<WsRelay> {
   const allowed = new Set(opts.allow);
   const key = opts.key;
   const nonces = new NonceCache();
@@ -38,6 +51,7 @@ export async function startWsRelay(opts: { port: number; allow: string[]; key?: 
         }
       : {}),
   });
+  const salted = new Map<string, Buffer>();
   wss.on('connection', (ws, req) => {
     const address = new URL(req.url ?? '/', 'http://relay').searchParams.get('address') ?? '';
     const m = /^(.+):(\d+)$/.exec(address);
@@ -45,33 +59,22 @@ export async function startWsRelay(opts: { port: number; allow: string[]; key?: 
       ws.close(1008, 'address not allowed');
       return;
     }
-    const tcp = net.connect({ host: m[1] === 'localhost' ? '127.0.0.1' : m[1], port: Number(m[2]) });
-    tcp.setNoDelay(true);
-    const pending: Buffer[] = [];
-    let open = false;
-    tcp.on('connect', () => {
-      open = true;
-      for (const b of pending) tcp.write(b);
-      pending.length = 0;
-    });
-    const terminate = terminateWatcher();
-    ws.on('message', (data: Buffer) => {
-      if (open) tcp.write(data);
-      else pending.push(data);
-      // A real Postgres closes the connection after Terminate; PGlite's socket
-      // server does not, and workerd does not finish the WebSocket close
-      // handshake until its isolate ends, so the relay ends it here.
-      if (terminate(data)) tcp.end();
-    });
-    tcp.on('data', (chunk) => ws.send(chunk));
-    const end = () => {
-      tcp.destroy();
-      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close();
+    const host = m[1] === 'localhost' ? '127.0.0.1' : m[1]!;
+    const dial = async () => {
+      const tcp = net.connect({ host, port: Number(m[2]) });
+      await once(tcp, 'connect');
+      tcp.setNoDelay(true);
+      return tcp;
     };
-    ws.on('close', end);
-    ws.on('error', end);
-    tcp.on('close', end);
-    tcp.on('error', end);
+    // The same session code as the AWS relay (infra/db-relay/pg-session.mts).
+    // A real Postgres closes the connection after Terminate; PGlite's wire
+    // server does not, and workerd does not finish the WebSocket close
+    // handshake until its isolate ends, so the relay ends it on Terminate.
+    relaySession(createWebSocketStream(ws), dial, {
+      ...(opts.login ? { login: opts.login } : {}),
+      salted,
+      tap: terminateWatcher(),
+    }).catch(() => ws.terminate());
   });
   await new Promise<void>((resolve, reject) => {
     wss.once('listening', resolve);

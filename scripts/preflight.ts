@@ -2,7 +2,8 @@
  * `npm test` needs Debian programs besides node_modules: ffmpeg/ffprobe (the
  * local MediaConvert stand-in, audio previews), poppler's pdftoppm/pdfinfo (PDF previews),
  * heif-enc and exiftool (the HEIC fixtures with camera tags and GPS),
- * PostgreSQL's initdb/pg_ctl (the node suites start a real server), Chromium
+ * PostgreSQL's initdb/pg_ctl (the node suites start a real server) and PgBouncer
+ * (in front of it, as RDS Proxy is in AWS), Chromium
  * (the browser suites), oathtool (a foreign TOTP authenticator), unzip, 7z and python3 (foreign ZIP readers) and, as root, runuser (PostgreSQL refuses to run as
  * root). Without them the suite fails minutes later with dozens of unrelated
  * errors, so this runs first and stops in a second with one message naming
@@ -14,7 +15,8 @@
  * and this check never disagree on the list.
  *
  * Overrides, so a test can describe a bare machine: PATH (where programs are
- * looked up), CHROMIUM_PATH (as test/e2e/support/browser.ts reads it) and
+ * looked up), CHROMIUM_PATH (as test/e2e/support/browser.ts reads it),
+ * PGBOUNCER_PATH (as local/pgbouncer.ts reads it) and
  * PREFLIGHT_POSTGRES_ROOT (default /usr/lib/postgresql).
  */
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
@@ -31,6 +33,7 @@ export interface Missing {
 /** Install order of the packages in the message (as README and .ci/run name them). */
 const PACKAGES = [
   'postgresql',
+  'pgbouncer',
   'ffmpeg',
   'poppler-utils',
   'libheif-examples',
@@ -73,6 +76,11 @@ export function findMissing(env: NodeJS.ProcessEnv, isRoot: boolean): Missing[] 
   const missing: Missing[] = [];
   const pgRoot = env.PREFLIGHT_POSTGRES_ROOT || '/usr/lib/postgresql';
   if (!hasPostgres(pgRoot, envPath)) missing.push({ what: `PostgreSQL: initdb, pg_ctl under ${pgRoot}/*/bin`, pkg: 'postgresql' });
+  // The node suites and benches reach PostgreSQL through PgBouncer (local/pgbouncer.ts finds it the same way).
+  const bouncer = env.PGBOUNCER_PATH
+    ? isExecutable(env.PGBOUNCER_PATH)
+    : isExecutable('/usr/sbin/pgbouncer') || onPath('pgbouncer', envPath);
+  if (!bouncer) missing.push({ what: `PgBouncer: ${env.PGBOUNCER_PATH || '/usr/sbin/pgbouncer'}`, pkg: 'pgbouncer' });
   const video = ['ffmpeg', 'ffprobe'].filter((t) => !onPath(t, envPath));
   if (video.length) missing.push({ what: video.join(', '), pkg: 'ffmpeg' });
   const pdf = ['pdftoppm', 'pdfinfo'].filter((t) => !onPath(t, envPath));

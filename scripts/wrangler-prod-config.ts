@@ -46,7 +46,7 @@ export function productionVars(outputs: StackOutputs): Record<string, string> {
 export function secretCommands(outputs: StackOutputs): string[] {
   const from = (key: string) => outputs[key] ?? `<${key}>`;
   return [
-    `npx wrangler secret put DATABASE_URL --env production        # postgres://media_edge:<password>@${from('DatabaseProxyEndpoint')}:5432/media, password from ${from('EdgeDatabaseSecretArn')}`,
+    `npx wrangler secret put DATABASE_URL --env production        # postgres://media_edge:relay-login@${from('DatabaseProxyEndpoint')}:5432/media (no password: the relay logs in as media_edge with ${from('EdgeDatabaseSecretArn')})`,
     `npx wrangler secret put DATABASE_RELAY_KEY --env production  # the value of ${from('DbRelayKeySecretArn')}`,
     `npx wrangler secret put S3_ACCESS_KEY_ID --env production    # accessKeyId of ${from('EdgeCredentialsSecretArn')}`,
     `npx wrangler secret put S3_SECRET_ACCESS_KEY --env production # secretAccessKey of ${from('EdgeCredentialsSecretArn')}`,

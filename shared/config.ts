@@ -40,12 +40,13 @@ export const databaseSchema = z.object({
   /** Secret: the relay's caller-proof key (shared/db/relay-token.ts); the relay refuses connections without it. */
   DATABASE_RELAY_KEY: relayKey,
   /**
-   * The relay logs in to Postgres itself (its own credential), so the driver
-   * pipelines its start-up with the first query instead of waiting for each
-   * SCRAM step (docs/architecture.md, "Round trips to the region"). Off by
-   * default: the relays of this repository do not do it yet (bench/latency/login-relay.ts measures it).
+   * The relay logs in to Postgres itself (its own credential, in-region), so
+   * the driver pipelines its start-up with the first query and sends no
+   * password (docs/architecture.md, "Round trips to the region"). The
+   * relays of this repository do (infra/db-relay/pg-session.mts); `false`
+   * only for a relay that leaves SCRAM to the client.
    */
-  DATABASE_RELAY_LOGIN: bool.default(false),
+  DATABASE_RELAY_LOGIN: bool.default(true),
 });
 
 /**

@@ -2,8 +2,8 @@
  * The round-trip harness's topology, every part real:
  *
  *   client ── edge (workerd, the deployed bundle)
- *               ├─ WebSocket ── [delay proxy: D each way, counts opens] ── ws relay (caller proof)
- *               │                 ── [counting proxy: Postgres messages] ── Debian PostgreSQL (SCRAM)
+ *               ├─ WebSocket ── [delay proxy: D each way, counts opens] ── ws relay (caller proof, logs in)
+ *               │                 ── [counting proxy: Postgres messages] ── PgBouncer (transaction mode, SCRAM) ── Debian PostgreSQL
  *               └─ HTTP ── [delay proxy: D each way, counts requests] ── S3 server (SigV4)
  *
  * The client sits next to the edge (no delay): the distance is between the
@@ -23,11 +23,11 @@ import { openNeonDatabase } from '../../shared/db/neon.ts';
 import { generateSigningKey, KeySet } from '../../shared/tokens/index.ts';
 import { bundleEdge, repoRoot, startEdge, type EdgeRuntime } from '../../local/edge-runtime.ts';
 import { freePort } from '../../local/ports.ts';
+import { startPgBouncer } from '../../local/pgbouncer.ts';
 import { startPostgresServer } from '../../local/postgres-server.ts';
 import { startWsRelay } from '../../local/ws-relay.ts';
 import { startS3Process } from '../s3-server-process.ts';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.ts';
-import { startLoginRelay } from './login-relay.ts';
 import { startHttpDelayProxy, type HttpDelayProxy } from './http-delay-proxy.ts';
 import { emptyPgCounts, pgCounter, type PgCounts } from './pg-counter.ts';
 
@@ -49,7 +49,7 @@ export interface Topology {
   close(): Promise<void>;
 }
 
-export async function startTopology(opts: { handshakeRtts: number; relayLogin?: boolean }): Promise<Topology> {
+export async function startTopology(opts: { handshakeRtts: number; relayLogin?: boolean; pooler?: boolean }): Promise<Topology> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-latency-'));
   const closers: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
   const close = async () => {
@@ -60,24 +60,25 @@ export async function startTopology(opts: { handshakeRtts: number; relayLogin?: 
     const relayKey = randomBytes(32).toString('base64url');
     const pgServer = await startPostgresServer({ port: await freePort(), password });
     closers.push(() => pgServer.close());
+    // PgBouncer in transaction mode with SCRAM in front of PostgreSQL, as RDS Proxy is in AWS (local/pgbouncer.ts).
+    const pooler =
+      opts.pooler === false ? null : await startPgBouncer({ target: pgServer, port: await freePort(), users: { postgres: password } });
+    if (pooler) closers.push(() => pooler.close());
     const pg = emptyPgCounts();
-    const pgTap = await startDelayProxy({ target: { host: '127.0.0.1', port: pgServer.port }, inspect: pgCounter(pg) });
+    const pgTap = await startDelayProxy({ target: { host: '127.0.0.1', port: (pooler ?? pgServer).port }, inspect: pgCounter(pg) });
     closers.push(() => pgTap.close());
-    const relay = await startWsRelay({ port: 0, allow: [`127.0.0.1:${pgTap.port}`, `127.0.0.1:${pgServer.port}`], key: relayKey });
+    // Option (c), the default: the relay logs in itself (infra/db-relay/pg-session.mts) for the
+    // edge's role; `relayLogin: false` measures the driver doing SCRAM across the distance.
+    const relayLogin = opts.relayLogin ?? true;
+    const relay = await startWsRelay({
+      port: 0,
+      allow: [`127.0.0.1:${pgTap.port}`, `127.0.0.1:${pgServer.port}`],
+      key: relayKey,
+      ...(relayLogin ? { login: { user: 'postgres', password } } : {}),
+    });
     closers.push(() => relay.close());
-    // Option (c): a relay that logs in itself (./login-relay.ts), in front of the same counted path.
-    const loginRelay = opts.relayLogin
-      ? await startLoginRelay({
-          target: { host: '127.0.0.1', port: pgTap.port },
-          user: 'postgres',
-          password,
-          database: 'bench',
-          key: relayKey,
-        })
-      : null;
-    if (loginRelay) closers.push(() => loginRelay.close());
     const dbLink = await startDelayProxy({
-      target: { host: '127.0.0.1', port: loginRelay?.port ?? relay.port },
+      target: { host: '127.0.0.1', port: relay.port },
       handshakeRtts: opts.handshakeRtts,
     });
     closers.push(() => dbLink.close());
@@ -102,7 +103,7 @@ export async function startTopology(opts: { handshakeRtts: number; relayLogin?: 
 
     const counted = directUrl.replace(`:${pgServer.port}/`, `:${pgTap.port}/`);
     // With the relay logging in, the Worker holds no database password.
-    const workerDbUrl = opts.relayLogin ? counted.replace(`:${password}@`, ':unused@') : counted;
+    const workerDbUrl = relayLogin ? counted.replace(`:${password}@`, ':unused@') : counted;
     const key = await generateSigningKey();
     const keys = await KeySet.fromJwks(key);
     const bindings: Record<string, string> = {
@@ -115,7 +116,7 @@ export async function startTopology(opts: { handshakeRtts: number; relayLogin?: 
       S3_BUCKET_DERIVATIVES: 'derivatives',
       S3_FORCE_PATH_STYLE: 'true',
       DATABASE_URL: workerDbUrl,
-      DATABASE_RELAY_LOGIN: opts.relayLogin ? 'true' : 'false',
+      DATABASE_RELAY_LOGIN: relayLogin ? 'true' : 'false',
       DATABASE_WS_PROXY: `127.0.0.1:${dbLink.port}/v1`,
       DATABASE_WS_SECURE: 'false',
       DATABASE_RELAY_KEY: relayKey,

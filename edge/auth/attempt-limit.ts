@@ -14,7 +14,7 @@
  * addresses in clear, and work for emails with no account too (an attacker
  * cannot tell the two apart by the limit either).
  */
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import { sha256Base64Url } from '../../shared/crypto/sha256.ts';
 import { rowsOf } from '../../shared/db/sql-rows.ts';
@@ -39,16 +39,24 @@ export interface Hit {
   retryAfter: number;
 }
 
-/** Counts one attempt on `key` in its current window (a new window starts at 1) and returns the count. */
-export async function hit(db: Database, key: string, limit: AttemptLimit): Promise<Hit> {
+/**
+ * The upsert that counts one attempt on `key` in its current window (a new
+ * window starts at 1), returning the count and the seconds left; `onlyIf`
+ * skips the insert (no row returned) unless it holds.
+ */
+function countAttempt(key: string, limit: AttemptLimit, onlyIf?: SQL) {
   const window = sql`${limit.windowSeconds} * interval '1 second'`;
-  const result = await db.execute(sql`
-    insert into rate_counters as rc (key, window_start, count) values (${key}, now(), 1)
+  return sql`
+    insert into rate_counters as rc (key, window_start, count) select ${key}, now(), 1 ${onlyIf ? sql`where ${onlyIf}` : sql``}
     on conflict (key) do update set
       window_start = case when rc.window_start <= now() - ${window} then now() else rc.window_start end,
       count = case when rc.window_start <= now() - ${window} then 1 else rc.count + 1 end
-    returning count, greatest(1, ceil(extract(epoch from (window_start + ${window} - now()))))::int as retry_after`);
-  const [row] = rowsOf<{ count: number; retry_after: number }>(result);
+    returning count, greatest(1, ceil(extract(epoch from (window_start + ${window} - now()))))::int as retry_after`;
+}
+
+/** Counts one attempt on `key` in its current window (a new window starts at 1) and returns the count. */
+export async function hit(db: Database, key: string, limit: AttemptLimit): Promise<Hit> {
+  const [row] = rowsOf<{ count: number; retry_after: number }>(await db.execute(countAttempt(key, limit)));
   if (!row) throw new Error('rate counter upsert returned no row');
   return { count: Number(row.count), retryAfter: Number(row.retry_after) };
 }
@@ -72,16 +80,24 @@ export type LoginGate = { allowed: true; keys: { account: string; address: strin
  */
 export async function reserveLoginAttempt(db: Database, email: string, clientKey: string): Promise<LoginGate> {
   const address = addressKey(clientKey);
-  const byAddress = await hit(db, address, ADDRESS_LIMIT);
-  if (byAddress.count > ADDRESS_LIMIT.max) return { allowed: false, retryAfter: byAddress.retryAfter };
   const account = await accountKey(email);
-  const byAccount = await hit(db, account, ACCOUNT_LIMIT);
-  if (byAccount.count > ACCOUNT_LIMIT.max) return { allowed: false, retryAfter: byAccount.retryAfter };
+  // One statement (one round trip to the region): the account's upsert runs only when the
+  // address's new count is within its limit (a data-modifying CTE reads the other's RETURNING).
+  const result = await db.execute(sql`
+    with addr as (${countAttempt(address, ADDRESS_LIMIT)}),
+    acct as (${countAttempt(account, ACCOUNT_LIMIT, sql`(select count from addr) <= ${ADDRESS_LIMIT.max}`)})
+    select addr.count as addr_count, addr.retry_after as addr_retry, acct.count as acct_count, acct.retry_after as acct_retry
+    from addr left join acct on true`);
+  const [row] = rowsOf<{ addr_count: number; addr_retry: number; acct_count: number | null; acct_retry: number | null }>(result);
+  if (!row) throw new Error('rate counter upsert returned no row');
+  if (Number(row.addr_count) > ADDRESS_LIMIT.max) return { allowed: false, retryAfter: Number(row.addr_retry) };
+  if (Number(row.acct_count) > ACCOUNT_LIMIT.max) return { allowed: false, retryAfter: Number(row.acct_retry) };
   return { allowed: true, keys: { account, address } };
 }
 
-/** After a successful login: the account's failures are forgotten and the address gets its attempt back. */
+/** After a successful login: the account's failures are forgotten and the address gets its attempt back (one statement). */
 export async function loginSucceeded(db: Database, keys: { account: string; address: string }): Promise<void> {
-  await reset(db, keys.account);
-  await release(db, keys.address);
+  await db.execute(sql`
+    with forgotten as (delete from rate_counters where key = ${keys.account})
+    update rate_counters set count = greatest(count - 1, 0) where key = ${keys.address}`);
 }

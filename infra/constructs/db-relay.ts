@@ -34,6 +34,14 @@ export interface DbRelayProps {
   readonly desiredCount?: number;
   /** Physical-name prefix (`media-prod`): the relay key's secret is `<prefix>/db-relay-key`. */
   readonly prefix: string;
+  /**
+   * The one role the relay logs in as itself (option (c) of issue #19): the
+   * Worker names it, sends no password and pipelines its start-up; the
+   * relay reads the role's password from this secret (its `password` field)
+   * and answers SCRAM in-region. Other roles (the pipeline's) still
+   * authenticate themselves through the relay.
+   */
+  readonly login: { readonly secret: secretsmanager.ISecret; readonly user: string; readonly database: string };
   /** Sessions per task before upgrades get 503. @default 200 */
   readonly maxSessionsPerTask?: number;
 }
@@ -62,6 +70,8 @@ export class DbRelay extends Construct {
     if (!/^(?=.{4,253}$)([a-z0-9-]+\.)+[a-z]{2,}$/.test(props.domainName)) {
       throw new Error(`DbRelay: domainName must be a DNS name, got ${props.domainName}`);
     }
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(props.login.user))
+      throw new Error(`DbRelay: login.user must be a Postgres role name, got ${props.login.user}`);
     if (!Number.isInteger(desiredCount) || desiredCount < 1) {
       throw new Error(`DbRelay: desiredCount must be a positive integer, got ${desiredCount}`);
     }
@@ -98,8 +108,14 @@ export class DbRelay extends Construct {
         MAX_SESSIONS: String(this.maxSessionsPerTask),
         // Behind the ALB: the source of the per-source rate limit is the address the ALB appends.
         TRUST_FORWARDED_FOR: 'true',
+        LOGIN_USER: props.login.user,
+        LOGIN_DATABASE: props.login.database,
       },
-      secrets: { RELAY_KEY: ecs.Secret.fromSecretsManager(this.keySecret) },
+      secrets: {
+        RELAY_KEY: ecs.Secret.fromSecretsManager(this.keySecret),
+        // Read by the execution role at task start (CDK grants it): a rotation needs a new deployment of the tasks.
+        LOGIN_PASSWORD: ecs.Secret.fromSecretsManager(props.login.secret, 'password'),
+      },
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'relay', logGroup }),
       readonlyRootFilesystem: true,
     });
@@ -170,7 +186,7 @@ export class DbRelay extends Construct {
     Validations.of(task).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason:
-        'The environment holds only non-secret settings (proxy host, port, TLS flag, limits); the relay key comes from Secrets Manager (container secrets); clients authenticate to Postgres with SCRAM, so the relay never sees a password.',
+        "The environment holds only non-secret settings (proxy host, port, TLS flag, limits, the login role's name); the relay key and the login role's password come from Secrets Manager (container secrets); other clients authenticate to Postgres with SCRAM through the relay, which never sees their passwords.",
     });
     Validations.of(task).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -8,6 +8,11 @@
  * mint, shared/db/relay-token.ts), and the session cap; a refusal is a plain
  * HTTP answer (404/429/401/503) and no connection to the target is opened.
  *
+ * With LOGIN_USER set (its password from Secrets Manager), a client naming
+ * that role is logged in by the relay itself, so the Worker sends no
+ * password and pipelines its start-up (./pg-session.mts); other roles (the
+ * pipeline Lambdas) authenticate themselves through the pipe.
+ *
  * It ignores `address` and always dials the one configured target (the RDS
  * Proxy), so it cannot be used to reach anything else. The driver disables
  * Postgres-level TLS (the WebSocket is already TLS up to the load balancer);
@@ -20,11 +25,11 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect as tcpConnect, type Socket } from 'node:net';
-import { pipeline } from 'node:stream';
 import { rootCertificates, connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { pathToFileURL } from 'node:url';
 import { createWebSocketStream, type WebSocket, WebSocketServer } from 'ws';
 import { NonceCache, RELAY_TOKEN_PARAM, verifyRelayToken } from '../../shared/db/relay-token.ts';
+import { relaySession, type RelayLogin } from './pg-session.mts';
 import { SourceRateLimiter } from './rate-limit.mts';
 
 export interface RelayOptions {
@@ -53,6 +58,14 @@ export interface RelayOptions {
   readonly trustForwardedFor?: boolean;
   /** Deadline of the readiness probe's dial to the target. @default 2000 */
   readonly readyTimeoutMs?: number;
+  /**
+   * The relay's own login (its role's credential from Secrets Manager): a
+   * client naming this user gets a session the relay logged in, without
+   * sending a password (./pg-session.mts). Others authenticate themselves.
+   */
+  readonly login?: RelayLogin;
+  /** Told why a session ended before it was piped (login refused, target unreachable). */
+  readonly onSessionError?: (reason: string) => void;
   /** Receives one line per refusal (reason, source), for the logs and the metric filter. */
   readonly onRefuse?: (event: { status: number; reason: string; source: string }) => void;
 }
@@ -134,21 +147,18 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     wss.handleUpgrade(req, socket, head, (ws) => void session(ws));
   });
 
+  const salted = new Map<string, Buffer>();
   async function session(ws: WebSocket): Promise<void> {
     sessions++;
-    const client = createWebSocketStream(ws);
-    client.on('error', () => undefined);
     try {
-      const target = await dialTarget(opts);
-      const done = () => {
-        client.destroy();
-        target.destroy();
-      };
-      pipeline(client, target, done);
-      pipeline(target, client, done);
-      await once(target, 'close');
+      await relaySession(createWebSocketStream(ws), () => dialTarget(opts), {
+        ...(opts.login ? { login: opts.login } : {}),
+        salted,
+        onUnreachable: () => ws.close(1011, 'upstream unavailable'),
+        onError: (reason) => opts.onSessionError?.(reason),
+      });
     } catch {
-      ws.close(1011, 'upstream unavailable');
+      ws.terminate(); // never an unhandled rejection: one bad session must not end the relay
     } finally {
       sessions--;
     }
@@ -215,6 +225,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     ratePerSecond: Number(process.env.RATE_PER_SECOND ?? 20),
     rateBurst: Number(process.env.RATE_BURST ?? 200),
     trustForwardedFor: process.env.TRUST_FORWARDED_FOR === 'true',
+    ...(process.env.LOGIN_USER
+      ? { login: { user: process.env.LOGIN_USER, password: required('LOGIN_PASSWORD'), database: required('LOGIN_DATABASE') } }
+      : {}),
+    onSessionError: (reason) => console.log(JSON.stringify({ msg: 'relay session failed', reason })),
     onRefuse: (e) => console.log(JSON.stringify({ msg: 'relay refused', ...e })),
   });
   console.log(JSON.stringify({ msg: 'relay listening', port: relay.port, target: process.env.TARGET_HOST }));

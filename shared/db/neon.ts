@@ -22,7 +22,11 @@ export interface NeonOptions {
   relayKey?: string;
   /** Pool size; a Worker request needs only one or two. */
   max?: number;
-  /** The relay logs in itself (DATABASE_RELAY_LOGIN): pipeline start-up, password and first query. */
+  /**
+   * The relay logs in itself (DATABASE_RELAY_LOGIN): pipeline start-up, a
+   * placeholder password (the relay drops it; the URL's own is never sent)
+   * and the first query.
+   */
   relayLogin?: boolean;
   /** Deadlines on connecting and on each query (./deadline-pool.ts); none when absent. */
   deadlines?: PoolDeadlines;
@@ -52,10 +56,21 @@ export function openNeonDatabase(opts: NeonOptions): DatabaseHandle {
     neonConfig.pipelineTLS = false;
     neonConfig.pipelineConnect = opts.relayLogin ? 'password' : false;
   }
-  const pool = new Pool({ connectionString: opts.url, max: opts.max ?? 4 });
+  const pool = new Pool({ connectionString: opts.relayLogin ? withoutPassword(opts.url) : opts.url, max: opts.max ?? 4 });
   // An idle client's socket error must not crash the process; the next query reports it.
   pool.on('error', () => {});
   if (opts.deadlines) applyPoolDeadlines(pool, opts.deadlines);
   const db = drizzle({ client: pool, schema });
   return { db, close: () => pool.end() };
+}
+
+/**
+ * The relay logs in with its own credential and drops the client's
+ * PasswordMessage, so whatever password the URL holds is replaced by a
+ * placeholder (the driver needs a string to send; pipelining sends it unasked).
+ */
+export function withoutPassword(url: string): string {
+  const u = new URL(url);
+  u.password = 'relay-login';
+  return u.toString();
 }

@@ -6,7 +6,10 @@ import { Data } from '../../infra/constructs/data.js';
 import { DbRelay, type DbRelayProps } from '../../infra/constructs/db-relay.js';
 import { templateOf, testStack } from './helpers.js';
 
-function build(stack: ReturnType<typeof testStack>, overrides: Partial<DbRelayProps> = {}): DbRelay {
+function build(
+  stack: ReturnType<typeof testStack>,
+  { loginUser = 'media_edge', ...overrides }: Partial<Omit<DbRelayProps, 'login'>> & { loginUser?: string } = {},
+): DbRelay {
   const logBucket = new s3.Bucket(stack, 'Logs');
   const data = new Data(stack, 'Data', {
     backupRetentionDays: 7,
@@ -22,6 +25,7 @@ function build(stack: ReturnType<typeof testStack>, overrides: Partial<DbRelayPr
     accessLogBucket: logBucket,
     logRetention: logs.RetentionDays.ONE_MONTH,
     prefix: 'media-test',
+    login: { secret: data.roleSecrets.edge, user: loginUser, database: data.databaseName },
     ...overrides,
   });
 }
@@ -78,7 +82,7 @@ describe('DbRelay', () => {
     t.hasResourceProperties('AWS::ECS::TaskDefinition', {
       ContainerDefinitions: [
         Match.objectLike({
-          Secrets: [{ Name: 'RELAY_KEY', ValueFrom: Match.anyValue() }],
+          Secrets: Match.arrayWith([{ Name: 'RELAY_KEY', ValueFrom: Match.anyValue() }]),
           Environment: Match.arrayWith([
             { Name: 'MAX_SESSIONS', Value: '200' },
             { Name: 'TRUST_FORWARDED_FOR', Value: 'true' },
@@ -86,6 +90,35 @@ describe('DbRelay', () => {
         }),
       ],
     });
+  });
+
+  it("logs in as media_edge with the role's password from Secrets Manager, readable by the task's execution role only", () => {
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Environment: Match.arrayWith([
+            { Name: 'LOGIN_USER', Value: 'media_edge' },
+            { Name: 'LOGIN_DATABASE', Value: Match.anyValue() },
+          ]),
+          Secrets: Match.arrayWith([
+            {
+              Name: 'LOGIN_PASSWORD',
+              ValueFrom: { 'Fn::Join': ['', [{ Ref: Match.stringLikeRegexp('^DataEdgeSecret') }, ':password::']] },
+            },
+          ]),
+        }),
+      ],
+    });
+    const template = t.toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const taskDef = Object.values(template.Resources).find((r) => r.Type === 'AWS::ECS::TaskDefinition')!;
+    const execRole = (taskDef.Properties.ExecutionRoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const readers = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'))
+      .filter((p) => JSON.stringify(p.Properties.PolicyDocument).match(/"Ref":"DataEdgeSecret[^"]*"/))
+      .flatMap((p) => (p.Properties.Roles as { Ref: string }[]).map((r) => r.Ref));
+    // Besides the RDS Proxy (which checks the role's logins), only the task's execution role reads it, not its task role.
+    expect(readers.filter((r) => !r.startsWith('DataPostgresProxy'))).toEqual([execRole]);
   });
 
   it('answers 403 at the load balancer unless the request is a /v1 upgrade carrying a token', () => {
@@ -117,6 +150,10 @@ describe('DbRelay', () => {
       .filter((c) => typeof c === 'string');
     expect(ingress.sort()).toEqual(['173.245.48.0/20', '3.120.0.0/14']);
     expect(() => build(testStack(), { allowedCidrs: ['everyone'] })).toThrow(/allowedCidrs/);
+  });
+
+  it('rejects a login role that is not a Postgres role name', () => {
+    expect(() => templateOf((st) => build(st, { loginUser: 'Robert"; drop' }))).toThrow(/login.user/);
   });
 
   it('rejects a bad domain name and desired count', () => {

@@ -23,7 +23,8 @@ const opened: DatabaseHandle[] = [];
 // neonConfig.wsProxy is process-wide, so every handle here goes through the
 // proxy; the checker has no deadlines and is used only while it is thawed.
 const connection = (app: string) => ({
-  url: `${inject('pgUrl')}?application_name=${app}`,
+  // Direct, not through the pooler: the test watches the server session itself end (pg_stat_activity).
+  url: `${inject('pgDirectUrl')}?application_name=${app}`,
   wsProxy: `127.0.0.1:${proxy.port}/v1`,
   secure: false,
   webSocketConstructor: ws,

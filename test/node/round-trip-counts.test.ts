@@ -79,4 +79,11 @@ describe('crossings to the region per request', () => {
     expect(c.status, c.body).toBe(201);
     expect(c).toMatchObject({ websockets: 1, queries: 2, s3: 0 });
   });
+
+  it('login: the attempt gate (both counters in one statement), the user, its second factor, then one transaction', async () => {
+    const c = await countsOf('POST', '/api/auth/login', { json: { email: w.owner.email, password: w.owner.password } });
+    expect(c.status, c.body).toBe(200);
+    // gate 1 + user 1 + second factor 1 + BEGIN, counters, refresh token, audit, COMMIT 5
+    expect(c).toMatchObject({ websockets: 1, queries: 8, s3: 0 });
+  });
 });

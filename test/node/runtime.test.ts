@@ -80,7 +80,8 @@ function lambdaEnv(overrides: Record<string, string | undefined> = {}): Record<s
   };
 }
 
-const pgPort = () => Number(new URL(inject('pgUrl')).port);
+// Direct (trust): these tests log in with made-up secrets; the pooled path demands the real password.
+const pgPort = () => Number(new URL(inject('pgDirectUrl')).port);
 
 describe('buildRuntime', () => {
   it('reads the DB secret with a SigV4-signed GetSecretValue and reaches Postgres through the relay', async () => {

@@ -25,17 +25,19 @@ async function stub(file: string): Promise<void> {
 }
 
 /** A machine with the given programs on PATH, PostgreSQL when asked, and a Chromium when asked. */
-async function machine(name: string, tools: string[], opts: { postgres?: boolean; chromium?: boolean } = {}) {
+async function machine(name: string, tools: string[], opts: { postgres?: boolean; chromium?: boolean; pgbouncer?: boolean } = {}) {
   const base = path.join(dir, name);
   await mkdir(path.join(base, 'bin'), { recursive: true });
   await mkdir(path.join(base, 'pg'), { recursive: true });
   for (const t of tools) await stub(path.join(base, 'bin', t));
   if (opts.postgres) for (const t of ['initdb', 'pg_ctl']) await stub(path.join(base, 'pg', '15', 'bin', t));
   if (opts.chromium) await stub(path.join(base, 'chromium'));
+  if (opts.pgbouncer) await stub(path.join(base, 'pgbouncer'));
   return {
     PATH: path.join(base, 'bin'),
     PREFLIGHT_POSTGRES_ROOT: path.join(base, 'pg'),
     CHROMIUM_PATH: path.join(base, 'chromium'),
+    PGBOUNCER_PATH: path.join(base, 'pgbouncer'),
   };
 }
 
@@ -65,6 +67,7 @@ describe('npm test preflight', () => {
     const lines = [
       'npm test needs programs this machine lacks:',
       `  - PostgreSQL: initdb, pg_ctl under ${env.PREFLIGHT_POSTGRES_ROOT}/*/bin (package postgresql)`,
+      `  - PgBouncer: ${env.PGBOUNCER_PATH} (package pgbouncer)`,
       '  - ffmpeg, ffprobe (package ffmpeg)',
       '  - pdftoppm, pdfinfo (package poppler-utils)',
       '  - heif-enc (package libheif-examples)',
@@ -76,7 +79,7 @@ describe('npm test preflight', () => {
       '  - oathtool (package oathtool)',
       ...(isRoot ? ['  - runuser (package util-linux)'] : []),
       'Install them with:',
-      `  ${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends postgresql ffmpeg poppler-utils libheif-examples libimage-exiftool-perl unzip p7zip-full python3 chromium oathtool${isRoot ? ' util-linux' : ''}`,
+      `  ${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends postgresql pgbouncer ffmpeg poppler-utils libheif-examples libimage-exiftool-perl unzip p7zip-full python3 chromium oathtool${isRoot ? ' util-linux' : ''}`,
     ];
     expect(res.stderr).toBe(`${lines.join('\n')}\n`);
   }, 60_000);
@@ -88,6 +91,7 @@ describe('npm test preflight', () => {
       {
         postgres: true,
         chromium: true,
+        pgbouncer: true,
       },
     );
     expect(await preflight(env)).toEqual({ code: 0, stdout: '', stderr: '' });
@@ -97,13 +101,18 @@ describe('npm test preflight', () => {
     const partial = await machine('ci-partial', ['ffmpeg', 'ffprobe', 'exiftool', 'unzip', '7z', 'python3', 'oathtool', 'runuser'], {
       postgres: true,
     });
-    expect(await preflight(partial, ['--packages'])).toEqual({ code: 0, stdout: 'poppler-utils libheif-examples chromium\n', stderr: '' });
+    expect(await preflight(partial, ['--packages'])).toEqual({
+      code: 0,
+      stdout: 'pgbouncer poppler-utils libheif-examples chromium\n',
+      stderr: '',
+    });
     const full = await machine(
       'ci-full',
       ['ffmpeg', 'ffprobe', 'pdftoppm', 'pdfinfo', 'heif-enc', 'exiftool', 'unzip', '7z', 'python3', 'oathtool', 'runuser'],
       {
         postgres: true,
         chromium: true,
+        pgbouncer: true,
       },
     );
     expect(await preflight(full, ['--packages'])).toEqual({ code: 0, stdout: '', stderr: '' });
@@ -113,6 +122,7 @@ describe('npm test preflight', () => {
     const env = await machine('partial', ['ffmpeg', 'pdftoppm', 'heif-enc', 'exiftool', 'unzip', '7z', 'python3', 'oathtool', 'runuser'], {
       postgres: true,
       chromium: true,
+      pgbouncer: true,
     });
     const missing = findMissing(env, isRoot);
     expect(missing).toEqual([
@@ -144,11 +154,13 @@ describe('npm test preflight', () => {
       ],
       {
         chromium: true,
+        pgbouncer: true,
       },
     );
     expect(findMissing(env, isRoot)).toEqual([]);
     await chmod(path.join(env.PATH, 'pg_ctl'), 0o644);
     await chmod(env.CHROMIUM_PATH, 0o644);
-    expect(findMissing(env, isRoot).map((m) => m.pkg)).toEqual(['postgresql', 'chromium']);
+    await chmod(env.PGBOUNCER_PATH, 0o644);
+    expect(findMissing(env, isRoot).map((m) => m.pkg)).toEqual(['postgresql', 'pgbouncer', 'chromium']);
   });
 });
