@@ -10,6 +10,7 @@ import { storageWithDeadlines } from '../deadline-storage.ts';
 import { CdnReader, cdnBase, type MediaReader } from '../storage/cdn-reader.ts';
 import { importCloudFrontKey, type CloudFrontSigner } from '../../shared/cdn/signed-url.ts';
 import { isSubtitleFile } from '../../shared/profiles/subtitles.ts';
+import { isPlaylist } from '../delivery/hls.ts';
 
 // Per isolate: config is parsed once per bindings object, and the S3 client
 // (pure signing state, no sockets) is reused across requests.
@@ -29,7 +30,8 @@ function mediaFor(config: EdgeConfig, storage: S3Client): MediaReader {
       base: cdnBase(config.CDN_DOMAIN),
       bucket: config.S3_BUCKET_DERIVATIVES,
       fallback: storage,
-      bypass: isSubtitleFile,
+      // What changes in place (master.m3u8 as rungs complete, subtitles replaced): CloudFront would keep the old copy.
+      bypass: (key) => isPlaylist(key) || isSubtitleFile(key),
       firstByteMs: config.CDN_FIRST_BYTE_MS,
       signer: () =>
         (signer ??= importCloudFrontKey(config.CDN_PRIVATE_KEY!).then(

@@ -36,7 +36,7 @@ export interface CdnReaderOptions {
   fallback: MediaReader;
   /** No status from CloudFront within this: fall back. */
   firstByteMs: number;
-  /** Keys always read from S3 (derivatives rewritten in place, which CloudFront would keep for its TTL). */
+  /** Keys always read from S3 (derivatives rewritten in place, whose old copy CloudFront would keep for its TTL). */
   bypass?: (key: string) => boolean;
   /** Seconds a signed URL lives (at most 300). */
   urlTtlSeconds?: number;

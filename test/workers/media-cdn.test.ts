@@ -67,16 +67,28 @@ describe('derivatives come from CloudFront', () => {
     expect((await stats()).denied).toBe(before.denied);
   });
 
-  it('a subtitle file (replaced in place by its owner) is read from S3, so a replacement shows at once', async () => {
-    const vtt = (text: string) => new TextEncoder().encode(`WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n${text}\n`);
-    await putVariant(asset, 'hls/subs/en.vtt', vtt('first'), 'text/vtt');
-    const first = await request(`/m/${asset}/hls/subs/en.vtt`);
+  it.each([
+    [
+      'a subtitle file (replaced by its owner)',
+      'hls/subs/en.vtt',
+      'text/vtt',
+      (t: string) => `WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n${t}\n`,
+    ],
+    [
+      'the master playlist (rewritten as rungs complete)',
+      'hls/master.m3u8',
+      'application/vnd.apple.mpegurl',
+      (t: string) => `#EXTM3U\n# ${t}\n`,
+    ],
+  ])('%s is read from S3, so a new version shows at once', async (_what, variant, type, body) => {
+    await putVariant(asset, variant, new TextEncoder().encode(body('first')), type);
+    const first = await request(`/m/${asset}/${variant}`);
     expect(first.status).toBe(200);
     expect(await first.text()).toContain('first');
-    await putVariant(asset, 'hls/subs/en.vtt', vtt('second'), 'text/vtt');
-    const second = await request(`/m/${asset}/hls/subs/en.vtt`);
+    await putVariant(asset, variant, new TextEncoder().encode(body('second')), type);
+    const second = await request(`/m/${asset}/${variant}`);
     expect(second.status).toBe(200);
-    // Through the distribution, the stand-in (as CloudFront, for its 30-day TTL) would answer its copy of 'first'.
+    // Through the distribution, the stand-in (as CloudFront, for its TTL) would answer its copy of 'first'.
     expect(await second.text()).toContain('second');
   });
 
