@@ -59,7 +59,7 @@ export const shareZipRoutes = apiRouter().openapi(
     let range = rangeOf(archive.plan, c.req.raw.headers);
     if (method === 'GET' && startsArchive(range)) {
       const wanted = archive.plan.files.length;
-      const granted = await reserveDownloads(db(), link.id, wanted);
+      const granted = await reserveDownloads(db(), link, wanted, now);
       if (granted === 0) throw new AppError('forbidden', 'This link has reached its download limit.');
       if (granted < wanted) {
         // Fewer downloads left than files: a smaller archive, sent whole.

@@ -25,6 +25,7 @@ import { assets, uploads } from '../../shared/db/schema.ts';
 import type { OriginStorage } from '../core/storage.ts';
 import type { Logger } from '../core/deps.ts';
 import { NEVER_UPLOADED } from './reconcile.ts';
+import { enqueueAssetEvent } from '../../shared/webhooks/outbox.ts';
 
 export const ABANDONED_REASON = NEVER_UPLOADED;
 
@@ -107,10 +108,12 @@ async function abort(db: Database, row: { id: string; assetId: string }, now: Da
       .where(and(eq(uploads.id, row.id), eq(uploads.status, 'active')))
       .returning({ id: uploads.id });
     if (!done) return false;
-    await tx
+    const moved = await tx
       .update(assets)
       .set({ status: 'failed', statusReason: ABANDONED_REASON, updatedAt: now })
-      .where(and(eq(assets.id, row.assetId), inArray(assets.status, ['pending'])));
+      .where(and(eq(assets.id, row.assetId), inArray(assets.status, ['pending'])))
+      .returning({ id: assets.id });
+    if (moved.length > 0) await enqueueAssetEvent(tx, 'asset.failed', row.assetId, { status: 'failed', reason: ABANDONED_REASON }, now);
     return true;
   });
 }

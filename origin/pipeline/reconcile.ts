@@ -26,6 +26,7 @@ import type { PipelineDeps } from '../core/deps.ts';
 import { describeError } from '../core/errors.ts';
 import { INGEST_JOB } from './ingest-store.ts';
 import type { IngestRequeue } from './reconcile-requeue.ts';
+import { enqueueAssetEvent } from '../../shared/webhooks/outbox.ts';
 
 export const NEVER_UPLOADED = 'upload never completed';
 
@@ -127,17 +128,22 @@ export async function reconcile(deps: PipelineDeps & { requeue: IngestRequeue },
 
 /** `pending` -> `failed` unless an upload of it is still open (abandoned-uploads.ts closes those). */
 async function neverUploaded(deps: PipelineDeps, assetId: string, windowStart: Date): Promise<boolean> {
-  const done = await deps.db
-    .update(assets)
-    .set({ status: 'failed', statusReason: NEVER_UPLOADED, updatedAt: deps.now() })
-    .where(
-      and(
-        eq(assets.id, assetId),
-        eq(assets.status, 'pending'),
-        lt(assets.createdAt, windowStart),
-        sql`not exists (select 1 from ${uploads} where ${uploads.assetId} = ${assets.id} and ${uploads.status} = 'active')`,
-      ),
-    )
-    .returning({ id: assets.id });
-  return done.length > 0;
+  const now = deps.now();
+  return deps.db.transaction(async (tx) => {
+    const done = await tx
+      .update(assets)
+      .set({ status: 'failed', statusReason: NEVER_UPLOADED, updatedAt: now })
+      .where(
+        and(
+          eq(assets.id, assetId),
+          eq(assets.status, 'pending'),
+          lt(assets.createdAt, windowStart),
+          sql`not exists (select 1 from ${uploads} where ${uploads.assetId} = ${assets.id} and ${uploads.status} = 'active')`,
+        ),
+      )
+      .returning({ id: assets.id });
+    // The owner's webhooks hear of it as of any other failure, in the same transaction.
+    if (done.length > 0) await enqueueAssetEvent(tx, 'asset.failed', assetId, { status: 'failed', reason: NEVER_UPLOADED }, now);
+    return done.length > 0;
+  });
 }

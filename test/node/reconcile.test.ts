@@ -15,7 +15,7 @@ import { INGEST_LEASE_MS } from '../../origin/pipeline/ingest.ts';
 import { NEVER_UPLOADED, reconcile } from '../../origin/pipeline/reconcile.ts';
 import { SqsRequeue, type RequeuedObject } from '../../origin/pipeline/reconcile-requeue.ts';
 import type { DatabaseHandle } from '../../shared/db/database.ts';
-import { assets, jobs, uploads } from '../../shared/db/schema.ts';
+import { assets, jobs, uploads, webhookDeliveries, webhookEndpoints } from '../../shared/db/schema.ts';
 import { IMAGE_VARIANTS } from '../../shared/profiles/image.ts';
 import { originalKey } from '../../shared/storage/keys.ts';
 import { assetRow, createUser, derivativeRows, makeDeps, openTestDatabase, uploadAsset } from './support/ingest-env.ts';
@@ -97,6 +97,15 @@ describe('reconcile', () => {
 
   it('fails a pending asset with no original past the upload window, unless an upload of it is still open', async () => {
     const deps = makeDeps(handle.db);
+    // The owner's webhook endpoint hears of the failure (the outbox row; the dispatcher is tested elsewhere).
+    const [endpoint] = await handle.db
+      .insert(webhookEndpoints)
+      .values({ userId: owner, url: 'https://hooks.example.com/x', eventTypes: ['asset.failed'], secretSealed: 'not opened here' })
+      .returning({ id: webhookEndpoints.id });
+    const failedEvents = async () =>
+      (await handle.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpoint!.id))).map(
+        (d) => JSON.parse(d.payload) as { type: string; data: Record<string, unknown> },
+      );
     const never = await pendingAsset();
     const open = await pendingAsset();
     const recent = await pendingAsset();
@@ -110,8 +119,12 @@ describe('reconcile', () => {
     expect(await assetRow(handle.db, never)).toMatchObject({ status: 'failed', statusReason: NEVER_UPLOADED });
     expect((await assetRow(handle.db, open)).status).toBe('pending');
     expect((await assetRow(handle.db, recent)).status).toBe('pending');
-    // Repeating changes nothing.
+    expect(await failedEvents()).toMatchObject([
+      { type: 'asset.failed', data: { assetId: never, status: 'failed', reason: NEVER_UPLOADED } },
+    ]);
+    // Repeating changes nothing, and reports nothing again.
     expect((await reconcile({ ...deps, requeue: recordingRequeue() })).neverUploaded).toEqual([]);
+    expect(await failedEvents()).toHaveLength(1);
   });
 
   it('run twice over a lost event, ends with one ingest job and one set of derivatives', async () => {

@@ -3,14 +3,15 @@
  * S3 server, with a hand-set clock: expired multipart uploads are aborted in
  * S3 and closed, their assets failed "upload never completed"; single PUTs get a
  * day's grace; an object that did arrive closes its upload as completed; fresh
- * and finished uploads are left alone; a second run does nothing.
+ * and finished uploads are left alone; a second run does nothing. A failed
+ * asset's owner hears of it (an `asset.failed` outbox row), once.
  */
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ABANDONED_REASON, sweepAbandonedUploads } from '../../origin/pipeline/abandoned-uploads.ts';
 import type { Database, DatabaseHandle } from '../../shared/db/database.ts';
-import { assets, uploads, users } from '../../shared/db/schema.ts';
+import { assets, uploads, users, webhookDeliveries, webhookEndpoints } from '../../shared/db/schema.ts';
 import { originalKey } from '../../shared/storage/keys.ts';
 import { S3Client } from '../../edge/storage/s3-client.ts';
 import { openStorage } from '../../origin/core/storage.ts';
@@ -37,8 +38,17 @@ describe.each(DRIVERS)('sweepAbandonedUploads on $name', ({ driver }) => {
       .values({ email: `sweep-${randomUUID()}@example.test`, name: 'Sweep', passwordHash: 'x' })
       .returning();
     owner = u!.id;
+    await db
+      .insert(webhookEndpoints)
+      .values({ userId: owner, url: 'https://hooks.example.com/x', eventTypes: ['asset.failed'], secretSealed: 'not opened here' });
   });
   afterAll(async () => handle?.close());
+
+  /** The `asset.failed` outbox rows written for an asset. */
+  const failedEvents = async (assetId: string) =>
+    (await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.eventType, 'asset.failed')))
+      .map((d) => JSON.parse(d.payload) as { data: Record<string, unknown> })
+      .filter((p) => p.data.assetId === assetId);
 
   /** An asset and its upload row; `multipart` also creates the S3 upload (with one part stored). */
   async function upload(o: {
@@ -96,6 +106,8 @@ describe.each(DRIVERS)('sweepAbandonedUploads on $name', ({ driver }) => {
     const e = await rows(expired);
     expect(e.upload).toMatchObject({ status: 'aborted', completedAt: t.now() });
     expect(e.asset).toMatchObject({ status: 'failed', statusReason: ABANDONED_REASON });
+    expect(await failedEvents(expired.assetId)).toMatchObject([{ data: { status: 'failed', reason: ABANDONED_REASON } }]);
+    expect(await failedEvents(fresh.assetId)).toEqual([]);
     await expect(edge.listParts('raw', expired.key, expired.s3UploadId!)).rejects.toMatchObject({ status: 404 });
     expect((await rows(fresh)).upload.status).toBe('active');
     expect(await edge.listParts('raw', fresh.key, fresh.s3UploadId!)).toHaveLength(1);
@@ -134,6 +146,7 @@ describe.each(DRIVERS)('sweepAbandonedUploads on $name', ({ driver }) => {
     const ready = await upload({ multipart: true, expiresInMs: -HOUR, assetStatus: 'ready' });
     await sweepAbandonedUploads(deps());
     expect(await rows(ready)).toMatchObject({ upload: { status: 'aborted' }, asset: { status: 'ready' } });
+    expect(await failedEvents(ready.assetId)).toEqual([]);
     expect(await sweepAbandonedUploads(deps())).toEqual({ aborted: [], completed: [], failed: [] });
   });
 

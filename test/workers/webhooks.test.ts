@@ -5,8 +5,8 @@
  * (private, loopback, link-local, not https), unknown events and the cap are
  * refused with nothing written; another user's endpoint is 404; API keys,
  * anonymous callers and ended sessions are refused. Share-link opens and
- * downloads write `share_link.*` outbox rows for the link's creator in the
- * same statement (nothing is sent from the edge).
+ * downloads (a file, or a collection's archive) write `share_link.*` outbox
+ * rows for the link's creator in the same statement (nothing is sent from the edge).
  */
 import { SELF } from 'cloudflare:test';
 import { and, eq } from 'drizzle-orm';
@@ -16,6 +16,7 @@ import { createKey, withKey } from './support/api-keys.ts';
 import { call, errorOf, register } from './support/auth.ts';
 import { createAsset, putVariant, uid, withDb } from './support/fixtures.ts';
 import { makeLink } from './support/share-links.ts';
+import { collectionOf, storedAsset } from './support/zip-world.ts';
 
 interface Endpoint {
   id: string;
@@ -301,6 +302,36 @@ describe('share-link events (written at the edge, sent by the origin)', () => {
     const link = await makeLink({ resourceId: assetId, createdBy: owner.user.id, permission: 'download', maxDownloads: 1 });
     expect(await SELF.fetch(`https://edge.test/s/${link.token}/original`).then(async (r) => (await r.arrayBuffer(), r.status))).toBe(200);
     expect(await SELF.fetch(`https://edge.test/s/${link.token}/original`).then(async (r) => (await r.arrayBuffer(), r.status))).toBe(403);
+    expect(await deliveryRows(endpoint.id)).toHaveLength(1);
+  });
+
+  it("a collection link's archive writes one share_link.downloaded event (archive: true); one the cap refuses writes none", async () => {
+    const owner = await register('hooks-zip');
+    const { endpoint } = await create(owner.accessToken, { url: HOOK, events: ['share_link.downloaded'] });
+    const files = [await storedAsset(owner.user.id, 'a.bin', 300), await storedAsset(owner.user.id, 'b.bin', 400)];
+    const album = await collectionOf(
+      owner.user.id,
+      'Hooks album',
+      files.map((f) => ({ assetId: f.id, addedBy: owner.user.id })),
+    );
+    const link = await makeLink({
+      resourceType: 'collection',
+      resourceId: album,
+      createdBy: owner.user.id,
+      permission: 'download',
+      maxDownloads: 2,
+    });
+    const zip = await SELF.fetch(`https://edge.test/s/${link.token}/download.zip`);
+    expect(zip.status).toBe(200);
+    await zip.arrayBuffer();
+    const rows = await deliveryRows(endpoint.id, 'share_link.downloaded');
+    expect(rows.map((d) => JSON.parse(d.payload).data)).toEqual([
+      { linkId: link.id, resourceType: 'collection', resourceId: album, archive: true },
+    ]);
+    // Both downloads are spent: the next archive is refused and reports nothing.
+    const refused = await SELF.fetch(`https://edge.test/s/${link.token}/download.zip`);
+    expect(refused.status).toBe(403);
+    await refused.arrayBuffer();
     expect(await deliveryRows(endpoint.id)).toHaveLength(1);
   });
 });
