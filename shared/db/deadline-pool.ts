@@ -81,7 +81,7 @@ function guard(client: PoolClient, queryMs: number): PoolClient {
       // (COMMIT above all) may follow one whose outcome is unknown.
       release(condemned);
     }).catch((err: unknown) => {
-      throw err instanceof DatabaseError && unreachable(err) ? new DependencyUnavailableError('database', err) : err;
+      throw (err instanceof DatabaseError && unreachable(err)) || dropped(err) ? new DependencyUnavailableError('database', err) : err;
     });
   };
   let released = false;
@@ -101,4 +101,19 @@ function guard(client: PoolClient, queryMs: number): PoolClient {
 export function unreachable(err: DatabaseError): boolean {
   const code = err.code ?? '';
   return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300';
+}
+
+/**
+ * The connection went away under a statement (not the server's answer to
+ * it): pg's "Connection terminated unexpectedly", or a socket error. With a
+ * pipelined start-up (DATABASE_RELAY_LOGIN) a refused login or a relay that
+ * will not dial shows only here, at the first statement, not at connect.
+ */
+export function dropped(err: unknown): boolean {
+  if (!(err instanceof Error) || err instanceof DatabaseError) return false;
+  const code = (err as { code?: unknown }).code;
+  return (
+    /^Connection terminated/.test(err.message) ||
+    (typeof code === 'string' && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code))
+  );
 }

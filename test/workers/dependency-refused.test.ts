@@ -1,7 +1,8 @@
 /**
  * A dependency that refuses the connection (down, restarting), as opposed to
  * one that hangs (test/node/frozen-dependencies.test.ts): the database relay
- * or the storage endpoint on a port nothing listens on. Every request that
+ * or the storage endpoint on a port nothing listens on, or a relay that drops
+ * the connection (it will not dial the database asked for). Every request that
  * needs it answers 503 `unavailable` with Retry-After in the one error shape,
  * logs a warning with its request id (no error line, no stack), and leaves
  * nothing half-made behind.
@@ -13,7 +14,14 @@ import { RETRY_AFTER_SECONDS } from '../../shared/deadline.ts';
 import { call, ORIGIN, type Registered, register, uniqueIp } from './support/auth.ts';
 
 /** Port 9 (discard): nothing listens there, so the connection is refused. */
-const CLOSED = { database: { DATABASE_WS_PROXY: '127.0.0.1:9/v1' }, storage: { S3_ENDPOINT: 'http://127.0.0.1:9' } };
+const CLOSED = {
+  database: { DATABASE_WS_PROXY: '127.0.0.1:9/v1' },
+  // The relay answers but will not dial this database (not on its allow-list): with the relay's login the
+  // driver pipelines its start-up, so this shows only at the first statement, as a dropped connection.
+  relay: { DATABASE_URL: 'postgres://media_edge:x@127.0.0.1:1/none' },
+  storage: { S3_ENDPOINT: 'http://127.0.0.1:9' },
+};
+const dependencyOf = (down: keyof typeof CLOSED) => (down === 'storage' ? 'storage' : 'database');
 let user: Registered;
 const tag = `refused-${crypto.randomUUID()}`;
 
@@ -34,6 +42,7 @@ function against(down: keyof typeof CLOSED, path: string, init: { method?: strin
 const cases: { name: string; down: keyof typeof CLOSED; path: string; method?: string; json?: unknown; auth?: boolean }[] = [
   { name: 'API read, database refused', down: 'database', path: '/api/assets' },
   { name: 'API write, database refused', down: 'database', path: '/api/collections', method: 'POST', json: { name: tag } },
+  { name: 'API write, relay refuses the database', down: 'relay', path: '/api/collections', method: 'POST', json: { name: tag } },
   {
     name: 'login, database refused',
     down: 'database',
@@ -62,7 +71,7 @@ describe('a dependency that refuses the connection', () => {
       expect(res.headers.get('retry-after')).toBe(String(RETRY_AFTER_SECONDS));
       expect(await res.json()).toEqual({ error: { code: 'unavailable', message: expect.any(String), requestId: rid } });
       const lines = warn.mock.calls.map((args) => JSON.parse(String(args[0])) as Record<string, unknown>);
-      expect(lines).toContainEqual({ level: 'warn', msg: 'dependency unreachable', dependency: c.down, requestId: rid });
+      expect(lines).toContainEqual({ level: 'warn', msg: 'dependency unreachable', dependency: dependencyOf(c.down), requestId: rid });
       expect(error).not.toHaveBeenCalled();
     });
   }
