@@ -31,6 +31,8 @@ export const BODY_LIMITS = {
   api: 64 * KiB,
   /** Completing a multipart upload lists up to 10,000 parts. */
   parts: 1024 * KiB,
+  /** Attaching subtitles: a file of up to 1 MiB (SUBTITLES.maxBytes) inside JSON, where escaping (quotes, newlines, non-ASCII) may grow it. */
+  subtitles: 3 * 1024 * KiB,
 } as const;
 
 /** Deeper than any body this API takes; bounds the work on hostile nesting. */

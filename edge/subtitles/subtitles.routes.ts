@@ -11,6 +11,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { SUBTITLES, subtitleFiles } from '../../shared/profiles/subtitles.ts';
 import { apiRouter, bearerAuth, errorResponses, jsonBody, jsonResponse, signedIn, uuidParam } from '../api/router.ts';
+import { BODY_LIMITS } from '../api/json-body.ts';
 import { callerId, mediaSigner, optionalCallerId } from '../api/request-context.ts';
 import { safeText } from '../api/text.ts';
 import type { AppEnv } from '../env.ts';
@@ -91,7 +92,7 @@ export const subtitleRoutes = apiRouter()
       description:
         'The file is checked strictly (UTF-8, cue timings, at most 5000 cues, WebVTT cue tags only: other markup refuses the file) and stored as WebVTT. A refusal is 400 validation_failed with details.reason (not_utf8, control_character, empty, bad_cue, bad_timing, too_many_cues, cue_too_long, markup) and details.line; a file over 1 MiB is 413.',
       ...signedIn,
-      request: { params: languageParams, body: jsonBody(attachSchema, { maxBytes: 3 * SUBTITLES.maxBytes }) },
+      request: { params: languageParams, body: jsonBody(attachSchema, { maxBytes: BODY_LIMITS.subtitles }) },
       responses: {
         200: jsonResponse(subtitleSchema, 'The stored track'),
         ...errorResponses(400, 401, 403, 404, 409, 413, 415),
