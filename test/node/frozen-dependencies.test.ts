@@ -1,7 +1,7 @@
 /**
  * The edge with its dependencies frozen: the local stack's edge bundle in
- * workerd, reaching storage and the database (through the WebSocket relay)
- * via TCP proxies that stop forwarding bytes. Every kind of request must get
+ * workerd, reaching storage, CloudFront (its stand-in) and the database
+ * (through the WebSocket relay) via TCP proxies that stop forwarding bytes. Every kind of request must get
  * a prompt 503 with Retry-After and the one error shape while the outage
  * lasts (not hang for as long as it does), log a warning with its request
  * id, leave no row behind, and work again once the dependencies return.
@@ -18,18 +18,23 @@ let env: UploadStack;
 let edge: EdgeRuntime;
 let storageProxy: FreezableProxy;
 let databaseProxy: FreezableProxy;
+let cdnProxy: FreezableProxy;
 let token: string;
 let logs = '';
-const media: { m: string; s: string; assetId: string } = { m: '', s: '', assetId: '' };
+/**
+ * `m` is read before the freeze (so a cache may hold it); `mCold` only while frozen: a
+ * derivative no cache (the Workers cache, CloudFront's) has seen, which must reach the region.
+ */
+const media: { m: string; mCold: string; s: string; assetId: string } = { m: '', mCold: '', s: '', assetId: '' };
 
 const auth = () => ({ authorization: `Bearer ${token}` });
 const api = (p: string, init: RequestInit = {}) =>
   fetch(`${edge.url}${p}`, { ...init, headers: { ...auth(), 'content-type': 'application/json', ...(init.headers ?? {}) } });
 const freeze = () => {
-  for (const p of [storageProxy, databaseProxy]) p.freeze();
+  for (const p of [storageProxy, databaseProxy, cdnProxy]) p.freeze();
 };
 const thaw = () => {
-  for (const p of [storageProxy, databaseProxy]) p.thaw();
+  for (const p of [storageProxy, databaseProxy, cdnProxy]) p.thaw();
 };
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
@@ -48,6 +53,9 @@ beforeAll(async () => {
   storageProxy = await startFreezableProxy({ host: s3.hostname, port: Number(s3.port) });
   const [relayHost, relayPort] = env.stack.bindings.DATABASE_WS_PROXY!.split('/')[0]!.split(':');
   databaseProxy = await startFreezableProxy({ host: relayHost!, port: Number(relayPort) });
+  // CloudFront (its stand-in) is a dependency too: derivatives are read through it first.
+  const cdn = new URL(env.stack.bindings.CDN_DOMAIN!);
+  cdnProxy = await startFreezableProxy({ host: cdn.hostname, port: Number(cdn.port) });
   // The stack's own bundle and bindings; only the two addresses differ.
   edge = await startEdge({
     scriptPath: path.join(env.dataDir, 'edge-build', 'index.js'),
@@ -56,6 +64,7 @@ beforeAll(async () => {
       ...env.stack.bindings,
       S3_ENDPOINT: `http://127.0.0.1:${storageProxy.port}`,
       DATABASE_WS_PROXY: `127.0.0.1:${databaseProxy.port}/v1`,
+      CDN_DOMAIN: `${cdn.protocol}//127.0.0.1:${cdnProxy.port}`,
     },
     stdio: (out, err) => {
       out.on('data', (d) => (logs += d));
@@ -83,6 +92,7 @@ beforeAll(async () => {
   });
   media.assetId = start.assetId;
   media.m = detail.media.find((m) => m.variant === 'w320.webp')!.url;
+  media.mCold = detail.media.find((m) => m.variant !== 'w320.webp' && m.variant !== 'original')!.url;
   const link = (await (
     await api('/api/share-links', {
       method: 'POST',
@@ -95,9 +105,11 @@ beforeAll(async () => {
 afterAll(async () => {
   storageProxy?.thaw();
   databaseProxy?.thaw();
+  cdnProxy?.thaw();
   await edge?.close();
   await storageProxy?.close();
   await databaseProxy?.close();
+  await cdnProxy?.close();
   await env?.close();
 });
 
@@ -109,7 +121,7 @@ const requestsFor = (tag: string): Record<string, () => Promise<Response>> => {
   return {
     'API read': () => api('/api/assets', { headers: id('read') }),
     'API write': () => api('/api/collections', { method: 'POST', body: JSON.stringify({ name: tag }), headers: id('write') }),
-    'media GET /m': () => fetch(`${edge.url}${media.m}`, { headers: id('m') }),
+    'media GET /m': () => fetch(`${edge.url}${tag === frozenTag ? media.mCold : media.m}`, { headers: id('m') }),
     'media GET /s': () => fetch(`${edge.url}${media.s}`, { headers: id('s') }),
     'upload start': () =>
       api('/api/uploads', {
