@@ -1,6 +1,7 @@
 /**
  * From a verified original to the files to store, by kind: decodable images
- * through sharp (every width, WebP and JPEG; HEIC through libheif first),
+ * through sharp (every width, WebP and JPEG; HEIC through libheif first,
+ * camera RAW as its embedded JPEG, or its icon when it has none),
  * audio through ffmpeg (waveform and an AAC preview), PDFs through pdftoppm
  * (first page) or the document icon, everything else its category's type
  * icon. Where an image, audio file or PDF gets only the icon, `known.note`
@@ -14,7 +15,7 @@ import { DECODABLE_IMAGE_TYPES, MAX_DOCUMENT_BYTES, MAX_IMAGE_BYTES } from '../.
 import { derivativeKey } from '../../shared/storage/keys.ts';
 import { deriveAudio } from '../processing/audio.ts';
 import { derivePdf } from '../processing/document.ts';
-import { OriginError } from '../core/errors.ts';
+import { OriginError, describeError, isOriginError } from '../core/errors.ts';
 import { renderIcon } from '../processing/icons.ts';
 import { deriveImage, type Rendition } from '../processing/image.ts';
 import { endMarker, type Sniffed } from '../processing/sniff.ts';
@@ -36,7 +37,15 @@ export async function deriveByKind(original: FetchedOriginal, known: Outcome, lo
   const marker = endMarker(sniffed.mime, original.tail);
   if (sniffed.kind === 'image' && DECODABLE_IMAGE_TYPES.has(sniffed.mime)) {
     if (!file) throw new OriginError('too_large', `${sniffed.mime} of ${original.size} bytes exceeds ${MAX_IMAGE_BYTES}`);
-    const image = await deriveImage(file, sniffed.mime, { endMarker: marker });
+    const image = await deriveImage(file, sniffed.mime, { endMarker: marker }).catch((e: unknown) => {
+      // A camera RAW without an embedded preview: stored as it is, with its icon and the reason.
+      if (isOriginError(e, 'no_preview')) return describeError(e);
+      throw e;
+    });
+    if (typeof image === 'string') {
+      known.note = image;
+      return [await renderIcon(sniffed.category)];
+    }
     Object.assign(known, { placeholder: image.placeholder, metadata: image.metadata, ...(image.note ? { note: image.note } : {}) });
     return image.renditions;
   }
