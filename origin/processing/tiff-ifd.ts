@@ -103,7 +103,7 @@ export function number(t: Tiff, e: Entry | undefined): number | undefined {
 
 /** An ASCII tag's text up to its first NUL (at most 256 bytes read). */
 export function ascii(t: Tiff, e: Entry | undefined): string | undefined {
-  if (!e || e.type !== 2) return undefined;
+  if (e?.type !== 2) return undefined;
   const { from, size } = valueSpan(t, { ...e, count: Math.min(e.count, 256) });
   const text = t.buf.toString('latin1', from, from + size);
   const nul = text.indexOf('\0');

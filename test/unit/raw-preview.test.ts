@@ -61,7 +61,10 @@ describe('sniff: camera RAW from the bytes', () => {
       .tiff()
       .toBuffer();
     expect((await sniff(tiff)).mime).toBe('image/tiff');
-    const printIm = buildTiff({ blobs: {}, ifds: [ifd0([make('EPSON'), { tag: 0xc4a5, type: T.UNDEFINED, value: Buffer.from('PrintIM0300') }])] });
+    const printIm = buildTiff({
+      blobs: {},
+      ifds: [ifd0([make('EPSON'), { tag: 0xc4a5, type: T.UNDEFINED, value: Buffer.from('PrintIM0300') }])],
+    });
     expect((await sniff(printIm)).mime).toBe('image/tiff');
   });
 
@@ -81,7 +84,13 @@ describe('rawPreview', () => {
     await writeFile(file, dng({ preview: big }));
     const run = promisify(execFile);
     const [info] = JSON.parse((await run('exiftool', ['-j', '-n', file])).stdout) as Record<string, unknown>[];
-    expect(info).toMatchObject({ FileType: 'DNG', DNGVersion: '1 4 0 0', Orientation: 6, Make: 'Testcam', DateTimeOriginal: '2024:05:01 12:34:56' });
+    expect(info).toMatchObject({
+      FileType: 'DNG',
+      DNGVersion: '1 4 0 0',
+      Orientation: 6,
+      Make: 'Testcam',
+      DateTimeOriginal: '2024:05:01 12:34:56',
+    });
     expect(info!.GPSLatitude).toBeCloseTo(48.858233, 5);
     const extracted = await run('exiftool', ['-b', '-PreviewImage', file], { encoding: 'buffer' });
     expect(Buffer.compare(extracted.stdout, big)).toBe(0);
@@ -144,7 +153,10 @@ describe('hostile RAW files are refused as damaged', () => {
   });
 
   it('a loop in the IFD chain, and a SubIFD pointing back at IFD0', async () => {
-    const chain = buildTiff({ blobs: { big }, ifds: [ifd0([make('Canon')], { next: 'ifd1' }), { name: 'ifd1', tags: [make('x')], next: 'ifd0' }] });
+    const chain = buildTiff({
+      blobs: { big },
+      ifds: [ifd0([make('Canon')], { next: 'ifd1' }), { name: 'ifd1', tags: [make('x')], next: 'ifd0' }],
+    });
     expect(() => rawLayout(chain)).toThrow(/loop/);
     await expectCorrupt(derive(chain, 'image/x-canon-cr2'));
     const back = buildTiff({ blobs: {}, ifds: [ifd0([{ tag: 0x014a, type: T.LONG, value: (w) => [w.ifd('ifd0')] }])] });
