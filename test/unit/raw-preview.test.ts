@@ -115,6 +115,13 @@ describe('rawPreview', () => {
     expect(out).toMatchObject({ width: 160, height: 120 });
   });
 
+  it("finds RW2's JpgFromRaw (tag 0x2E, an UNDEFINED blob in IFD0)", async () => {
+    const rw2 = buildTiff({ blobs: {}, ifds: [ifd0([make('Panasonic'), { tag: 0x002e, type: T.UNDEFINED, value: big }])] });
+    rw2.writeUInt16LE(0x55, 2);
+    expect((await sniff(rw2)).mime).toBe('image/x-panasonic-rw2');
+    expect(await rawPreview(rw2)).toMatchObject({ width: 600, height: 400 });
+  });
+
   it('gives undefined for a DNG without an embedded JPEG', async () => {
     expect(await rawPreview(dng({}))).toBeUndefined();
   });
