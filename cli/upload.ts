@@ -57,6 +57,7 @@ const TYPES: Record<string, string> = {
   rw2: 'image/x-panasonic-rw2',
   pef: 'image/x-pentax-pef',
   srw: 'image/x-samsung-srw',
+  raf: 'image/x-fujifilm-raf',
   mp4: 'video/mp4',
   m4v: 'video/mp4',
   mov: 'video/quicktime',

@@ -4,7 +4,8 @@
  * decodes everything its prebuilt libvips knows; HEIC/HEIF (HEVC) is decoded
  * by libheif in wasm (heif.ts) into raw RGBA that sharp then takes as input.
  * A camera RAW opens as the JPEG the camera embedded in it (raw-preview.ts),
- * turned by the RAW's IFD0 Orientation; its EXIF is read from the RAW itself.
+ * turned by the RAW's IFD0 Orientation; its EXIF is read from the RAW itself
+ * (from that JPEG for RAF, which exifr does not read).
  */
 import { readFile } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
@@ -30,7 +31,7 @@ export interface ImageSource {
   header: ImageHeader;
   /** The file as sharp reads it (path, buffer or raw pixels), with the options it needs. */
   open(opts: { density?: number; animated?: boolean; limitInputPixels?: number }): Sharp;
-  /** The EXIF block as TIFF bytes, where exifr cannot find it in the file itself (HEIF). */
+  /** The EXIF block as TIFF bytes (or a JPEG holding it), where exifr cannot find it in the file itself (HEIF, RAF). */
   exifBytes?: Buffer;
   /** Whether EXIF orientation says how to display it; false for HEIF, whose decoder applied `irot`/`imir`. */
   exifOrientation: boolean;
@@ -90,10 +91,11 @@ async function openRaw(file: string, mime: string, damaged: (cause: unknown) => 
     throw e instanceof TiffError || e instanceof RangeError ? damaged(e) : e;
   });
   if (!preview) throw new OriginError('no_preview', `${mime} has no embedded preview we can decode; the original is stored as it is`);
-  const { jpeg, width, height, orientation } = preview;
+  const { jpeg, width, height, orientation, ownExif } = preview;
   return {
     header: { width, height, format: 'jpeg', ...(orientation ? { orientation } : {}) },
     exifOrientation: true,
+    ...(ownExif ? { exifBytes: jpeg } : {}),
     open: (opts) => sharp(jpeg, { limitInputPixels: opts.limitInputPixels ?? MAX_INPUT_PIXELS, failOn: 'truncated' }),
   };
 }

@@ -11,6 +11,7 @@
  * MAX_IFDS directories) is a TiffError; the caller turns it into the
  * damaged-image refusal. The largest candidate sharp decodes wins (lossless
  * JPEG raw data, SOF3, starts with FFD8 too but sharp cannot decode it).
+ * Fujifilm's RAF, not TIFF-structured, names its JPEG in its header.
  */
 import sharp from 'sharp';
 import { MAX_INPUT_PIXELS } from '../../shared/profiles/image.ts';
@@ -29,12 +30,15 @@ export interface RawLayout {
   previews: Buffer[];
   /** Candidates whose bytes lie (partly) outside the file. */
   outside: number;
+  /** The JPEG carries the file's EXIF and orientation itself (RAF), so it is kept as it is. */
+  ownExif?: boolean;
 }
 
 const isJpeg = (buf: Buffer, at: number) => buf[at] === 0xff && buf[at + 1] === 0xd8;
 
-/** Walks the file's IFDs for embedded JPEGs; throws TiffError on broken structure. */
+/** Walks the file's IFDs for embedded JPEGs (RAF: reads its header); throws TiffError on broken structure. */
 export function rawLayout(buf: Buffer): RawLayout {
+  if (buf.toString('latin1', 0, 15) === 'FUJIFILMCCD-RAW') return rafLayout(buf);
   const t = tiffHeader(buf);
   if (!t) throw new TiffError('not a TIFF-structured file');
   const layout: RawLayout = { previews: [], outside: 0 };
@@ -75,6 +79,18 @@ export function rawLayout(buf: Buffer): RawLayout {
   return layout;
 }
 
+/**
+ * Fujifilm's RAF is no TIFF: a fixed header whose big-endian words at 84 and
+ * 88 give the offset and length of the camera's JPEG, which holds the EXIF.
+ */
+function rafLayout(buf: Buffer): RawLayout {
+  if (buf.length < 92) throw new TiffError('RAF header cut short');
+  const offset = buf.readUInt32BE(84);
+  const length = buf.readUInt32BE(88);
+  if (offset + length > buf.length) return { previews: [], outside: 1, ownExif: true };
+  return { previews: isJpeg(buf, offset) ? [buf.subarray(offset, offset + length)] : [], outside: 0, ownExif: true };
+}
+
 /** Strip offsets or counts; a many-strip image (raw data) is no preview, so only its count matters. */
 function stripNumbers(t: Tiff, e: Parameters<typeof numbers>[1]): number[] {
   if (!e) return [];
@@ -82,8 +98,10 @@ function stripNumbers(t: Tiff, e: Parameters<typeof numbers>[1]): number[] {
 }
 
 export interface RawPreview {
-  /** The embedded JPEG, with IFD0's orientation written into it as EXIF. */
+  /** The embedded JPEG, with IFD0's orientation written into it as EXIF (RAF's as it is). */
   jpeg: Buffer;
+  /** RAF: the JPEG holds the file's EXIF (exifr does not read RAF itself). */
+  ownExif?: boolean;
   width: number;
   height: number;
   orientation?: number;
@@ -96,12 +114,14 @@ export interface RawPreview {
  */
 export async function rawPreview(buf: Buffer): Promise<RawPreview | undefined> {
   const layout = rawLayout(buf);
-  const sized: { jpeg: Buffer; width: number; height: number }[] = [];
+  const sized: RawPreview[] = [];
   for (const jpeg of layout.previews.slice(0, MAX_TRIES)) {
     const meta = await sharp(jpeg, { limitInputPixels: false })
       .metadata()
       .catch(() => undefined);
-    if (meta?.format === 'jpeg' && meta.width && meta.height) sized.push({ jpeg, width: meta.width, height: meta.height });
+    if (meta?.format === 'jpeg' && meta.width && meta.height) {
+      sized.push({ jpeg, width: meta.width, height: meta.height, ...(meta.orientation ? { orientation: meta.orientation } : {}) });
+    }
   }
   sized.sort((a, b) => b.width * b.height - a.width * a.height || b.jpeg.length - a.jpeg.length);
   for (const c of sized) {
@@ -116,8 +136,9 @@ export async function rawPreview(buf: Buffer): Promise<RawPreview | undefined> {
         () => false,
       );
     if (!decodes) continue;
+    if (layout.ownExif) return { ...c, ownExif: true };
     const { orientation } = layout;
-    return { ...c, jpeg: withOrientation(c.jpeg, orientation ?? 1), ...(orientation ? { orientation } : {}) };
+    return { jpeg: withOrientation(c.jpeg, orientation ?? 1), width: c.width, height: c.height, ...(orientation ? { orientation } : {}) };
   }
   if (sized.length === 0 && layout.outside > 0) throw new TiffError('the embedded preview lies outside the file');
   return undefined;

@@ -57,8 +57,9 @@ export const MAX_SVG_BYTES = 5 * 1024 * 1024;
 /**
  * Camera RAW types the pipeline recognises from the bytes (origin/processing/raw-type.ts).
  * Their preview is the JPEG the camera embedded (origin/processing/raw-preview.ts);
- * a RAW without one is stored with its type icon and `no_preview: …`. CR3
- * (ISO BMFF) and RAF are not TIFF-structured: they are not in this list.
+ * a RAW without one is stored with its type icon and `no_preview: …`. RAF
+ * (file-type detects it) names its JPEG in its own header; CR3 (ISO BMFF)
+ * is not handled and is not in this list.
  */
 export const RAW_TYPES: ReadonlySet<string> = new Set([
   'image/x-adobe-dng',
@@ -69,6 +70,7 @@ export const RAW_TYPES: ReadonlySet<string> = new Set([
   'image/x-panasonic-rw2',
   'image/x-pentax-pef',
   'image/x-samsung-srw',
+  'image/x-fujifilm-raf',
 ]);
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Camera RAW through the real ingest handler, the real S3 server and PGlite:
- * a DNG and a CR2-like file (written byte by byte, test/node/support/raw-files.ts)
+ * a DNG, a CR2-like file and a RAF (written byte by byte, test/node/support/raw-files.ts)
  * get every image derivative from the JPEG the camera embedded, turned by
  * the RAW's own Orientation, and their EXIF read like a JPEG's; the original
  * stays as uploaded; a RAW without an embedded preview is ready with its
@@ -23,7 +23,7 @@ import {
   storedKeys,
   uploadAsset,
 } from './support/ingest-env.ts';
-import { cr2, dng, previewJpeg } from './support/raw-files.ts';
+import { cameraJpeg, cr2, dng, previewJpeg, raf } from './support/raw-files.ts';
 
 let handle: DatabaseHandle;
 let deps: ReturnType<typeof makeDeps>;
@@ -101,6 +101,28 @@ describe('camera RAW', () => {
     expect(rows.map((r) => r.kind).sort()).toEqual([...IMAGE_VARIANTS].sort());
     expect(rows.find((r) => r.kind === 'w1024.jpg')).toMatchObject({ width: 900, height: 600 });
     expect(asset.metadata).toMatchObject({ cameraMake: 'Canon', cameraModel: 'Canon EOS Test', takenAt: '2023-11-20T08:00:01' });
+  });
+
+  it("a Fujifilm RAF gets its derivatives from the JPEG its header names, turned and described by that JPEG's EXIF", async () => {
+    const { retry, asset, rows } = await ingest(raf(await cameraJpeg(600, 400, 8)), 'DSCF0001.RAF');
+    expect(retry).toEqual([]);
+    expect(asset).toMatchObject({ status: 'ready', statusReason: null, detectedType: 'image/x-fujifilm-raf' });
+    expect(rows.map((r) => r.kind).sort()).toEqual([...IMAGE_VARIANTS].sort());
+    const w320 = rows.find((r) => r.kind === 'w320.jpg')!;
+    expect([w320.width, w320.height]).toEqual([320, 480]);
+    // Orientation 8 is a quarter turn anticlockwise: the left half (red) ends at the bottom.
+    const b = await bands(await read(w320.key));
+    expect(b.bottomRed).toBeGreaterThan(200);
+    expect(b.topBlue).toBeGreaterThan(200);
+    expect(asset.metadata).toEqual({
+      width: 400,
+      height: 600,
+      format: 'jpeg',
+      cameraMake: 'FUJIFILM',
+      cameraModel: 'X-T5',
+      takenAt: '2022-02-02T10:11:12',
+      orientation: 8,
+    });
   });
 
   it('a DNG without an embedded JPEG is ready with its icon and says why', async () => {

@@ -15,7 +15,7 @@ import { deriveImage } from '../../origin/processing/image.ts';
 import { MAX_IFDS, rawLayout, rawPreview, withOrientation } from '../../origin/processing/raw-preview.ts';
 import { sniff } from '../../origin/processing/sniff.ts';
 import { TiffError } from '../../origin/processing/tiff-ifd.ts';
-import { T, buildTiff, cr2, dng, previewJpeg, type IfdSpec } from '../node/support/raw-files.ts';
+import { T, buildTiff, cameraJpeg, cr2, dng, previewJpeg, raf, type IfdSpec } from '../node/support/raw-files.ts';
 
 let dir: string;
 let big: Buffer;
@@ -34,6 +34,7 @@ async function derive(bytes: Buffer, mime: string) {
   return deriveImage(file, mime);
 }
 
+const expectCorrupt = (p: Promise<unknown>) => expect(p).rejects.toMatchObject({ name: 'OriginError', code: 'corrupt' });
 const ifd0 = (tags: IfdSpec['tags'], extra: Partial<IfdSpec> = {}): IfdSpec => ({ name: 'ifd0', tags, ...extra });
 const make = (m: string) => ({ tag: 0x010f, type: T.ASCII, value: m });
 
@@ -122,6 +123,17 @@ describe('rawPreview', () => {
     expect(await rawPreview(rw2)).toMatchObject({ width: 600, height: 400 });
   });
 
+  it("takes RAF's JPEG from its header as it is (its EXIF and orientation are the file's), and refuses one pointing past the end", async () => {
+    const jpeg = await cameraJpeg(300, 200, 6);
+    const file = raf(jpeg);
+    expect((await sniff(file)).mime).toBe('image/x-fujifilm-raf');
+    const out = await rawPreview(file);
+    expect(out).toMatchObject({ width: 300, height: 200, orientation: 6, ownExif: true });
+    expect(Buffer.compare(out!.jpeg, jpeg)).toBe(0);
+    file.writeUInt32BE(file.length, 84);
+    await expectCorrupt(derive(file, 'image/x-fujifilm-raf'));
+  });
+
   it('gives undefined for a DNG without an embedded JPEG', async () => {
     expect(await rawPreview(dng({}))).toBeUndefined();
   });
@@ -135,8 +147,6 @@ describe('rawPreview', () => {
 });
 
 describe('hostile RAW files are refused as damaged', () => {
-  const expectCorrupt = (p: Promise<unknown>) => expect(p).rejects.toMatchObject({ name: 'OriginError', code: 'corrupt' });
-
   it('a preview offset past the end of the file', async () => {
     const bytes = cr2(big, small);
     const at = bytes.indexOf(Buffer.from([0x01, 0x02, 4, 0, 1, 0, 0, 0])); // the JPEGInterchangeFormat entry of IFD0

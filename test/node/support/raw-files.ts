@@ -220,3 +220,29 @@ export function cr2(big: Buffer, small: Buffer, { bigFirst = true } = {}): Buffe
     ],
   });
 }
+
+/**
+ * A Fujifilm RAF: its fixed header (magic, format version, camera id and
+ * name, directory version) whose big-endian words at 84/88 name the JPEG,
+ * which carries the EXIF; a few bytes standing in for the CFA after it.
+ */
+export function raf(jpeg: Buffer): Buffer {
+  const header = Buffer.alloc(160);
+  header.write('FUJIFILMCCD-RAW 0201FF383501', 0, 'latin1');
+  header.write('X-T5', 28, 'latin1');
+  header.write('0100', 60, 'latin1');
+  header.writeUInt32BE(header.length, 84);
+  header.writeUInt32BE(jpeg.length, 88);
+  return Buffer.concat([header, jpeg, Buffer.alloc(256, 0x11)]);
+}
+
+/** A camera JPEG with EXIF (Make, Model, DateTimeOriginal) and an orientation, as a RAF embeds one. */
+export const cameraJpeg = (width: number, height: number, orientation: number) =>
+  twoColours(width, height)
+    .withExif({
+      IFD0: { Make: 'FUJIFILM', Model: 'X-T5' },
+      IFD2: { DateTimeOriginal: '2022:02:02 10:11:12' },
+    })
+    .withMetadata({ orientation })
+    .jpeg({ quality: 90 })
+    .toBuffer();
