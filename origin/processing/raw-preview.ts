@@ -7,7 +7,7 @@
  * The walk visits IFD0 and its chain, SubIFDs (0x014A) and the EXIF IFD;
  * candidates are JPEGInterchangeFormat/Length blobs, single-strip IFDs with
  * Compression 6 or 7 whose strip starts with FFD8, and RW2's JpgFromRaw.
- * Broken structure (an IFD outside the file, a loop, absurd counts, more than
+ * Broken structure (an IFD outside the file, a loop in the IFD chain, absurd counts, more than
  * MAX_IFDS directories) is a TiffError; the caller turns it into the
  * damaged-image refusal. The largest candidate sharp decodes wins (lossless
  * JPEG raw data, SOF3, starts with FFD8 too but sharp cannot decode it).
@@ -16,7 +16,7 @@
 import sharp from 'sharp';
 import { MAX_INPUT_PIXELS } from '../../shared/profiles/image.ts';
 import { TAG } from './raw-type.ts';
-import { TiffError, blob, number, numbers, readIfd, tiffHeader, type Tiff } from './tiff-ifd.ts';
+import { TiffError, blob, number, numbers, readIfd, tiffHeader, type Entry, type Tiff } from './tiff-ifd.ts';
 
 /** Directories visited at most (a DNG has a handful). */
 export const MAX_IFDS = 64;
@@ -51,7 +51,11 @@ export function rawLayout(buf: Buffer): RawLayout {
   };
   while (queue.length > 0) {
     const { at, chain } = queue.shift()!;
-    if (seen.has(at)) throw new TiffError(`IFD at ${at} is visited twice (a loop)`);
+    if (seen.has(at)) {
+      // A SubIFD or EXIF pointer to a directory already read adds nothing; a chain that comes back never ends.
+      if (chain) throw new TiffError(`IFD chain comes back to ${at} (a loop)`);
+      continue;
+    }
     seen.add(at);
     if (seen.size > MAX_IFDS) throw new TiffError(`more than ${MAX_IFDS} IFDs`);
     const { entries, next } = readIfd(t, at);
@@ -92,7 +96,7 @@ function rafLayout(buf: Buffer): RawLayout {
 }
 
 /** Strip offsets or counts; a many-strip image (raw data) is no preview, so only its count matters. */
-function stripNumbers(t: Tiff, e: Parameters<typeof numbers>[1]): number[] {
+function stripNumbers(t: Tiff, e: Entry | undefined): number[] {
   if (!e) return [];
   return e.count === 1 ? numbers(t, e) : [];
 }

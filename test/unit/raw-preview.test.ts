@@ -37,6 +37,10 @@ async function derive(bytes: Buffer, mime: string) {
 const expectCorrupt = (p: Promise<unknown>) => expect(p).rejects.toMatchObject({ name: 'OriginError', code: 'corrupt' });
 const ifd0 = (tags: IfdSpec['tags'], extra: Partial<IfdSpec> = {}): IfdSpec => ({ name: 'ifd0', tags, ...extra });
 const make = (m: string) => ({ tag: 0x010f, type: T.ASCII, value: m });
+const jpegAt = (blob: string): IfdSpec['tags'] => [
+  { tag: 0x0201, type: T.LONG, value: (w) => [w.blob(blob)] },
+  { tag: 0x0202, type: T.LONG, value: (w) => [w.length(blob)] },
+];
 
 describe('sniff: camera RAW from the bytes', () => {
   it('recognises DNG by DNGVersion and CR2 by the CR after the header', async () => {
@@ -130,6 +134,10 @@ describe('rawPreview', () => {
     const out = await rawPreview(file);
     expect(out).toMatchObject({ width: 300, height: 200, orientation: 6, ownExif: true });
     expect(Buffer.compare(out!.jpeg, jpeg)).toBe(0);
+    const rafFile = path.join(dir, 'fixture.raf');
+    await writeFile(rafFile, file);
+    const [info] = JSON.parse((await promisify(execFile)('exiftool', ['-j', '-n', rafFile])).stdout) as Record<string, unknown>[];
+    expect(info).toMatchObject({ FileType: 'RAF', Make: 'FUJIFILM', Model: 'X-T5', Orientation: 6 });
     file.writeUInt32BE(file.length, 84);
     await expectCorrupt(derive(file, 'image/x-fujifilm-raf'));
   });
@@ -169,15 +177,19 @@ describe('hostile RAW files are refused as damaged', () => {
     await expectCorrupt(derive(bytes.subarray(0, 12), 'image/x-adobe-dng'));
   });
 
-  it('a loop in the IFD chain, and a SubIFD pointing back at IFD0', async () => {
+  it('a loop in the IFD chain (a SubIFD pointing back at IFD0 is only not walked twice)', async () => {
     const chain = buildTiff({
       blobs: { big },
       ifds: [ifd0([make('Canon')], { next: 'ifd1' }), { name: 'ifd1', tags: [make('x')], next: 'ifd0' }],
     });
     expect(() => rawLayout(chain)).toThrow(/loop/);
     await expectCorrupt(derive(chain, 'image/x-canon-cr2'));
-    const back = buildTiff({ blobs: {}, ifds: [ifd0([{ tag: 0x014a, type: T.LONG, value: (w) => [w.ifd('ifd0')] }])] });
-    expect(() => rawLayout(back)).toThrow(TiffError);
+    // A SubIFD pointing back adds nothing and is not followed again: the walk ends.
+    const back = buildTiff({
+      blobs: { big },
+      ifds: [ifd0([{ tag: 0x014a, type: T.LONG, value: (w) => [w.ifd('ifd0'), w.ifd('ifd0')] }, ...jpegAt('big')])],
+    });
+    expect(rawLayout(back).previews).toHaveLength(1);
   });
 
   it('absurd counts: 65535 IFD entries, a billion SubIFDs, a thousand IFDs in a chain', async () => {
