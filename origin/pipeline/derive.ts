@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { MAX_AUDIO_BYTES } from '../../shared/profiles/audio.ts';
-import { DECODABLE_IMAGE_TYPES, MAX_DOCUMENT_BYTES, MAX_IMAGE_BYTES } from '../../shared/profiles/image.ts';
+import { DECODABLE_IMAGE_TYPES, MAX_DOCUMENT_BYTES, MAX_IMAGE_BYTES, RAW_TYPES } from '../../shared/profiles/image.ts';
 import { derivativeKey } from '../../shared/storage/keys.ts';
 import { deriveAudio } from '../processing/audio.ts';
 import { derivePdf } from '../processing/document.ts';
@@ -36,6 +36,11 @@ export async function deriveByKind(original: FetchedOriginal, known: Outcome, lo
   const { sniffed, file } = original;
   const marker = endMarker(sniffed.mime, original.tail);
   if (sniffed.kind === 'image' && DECODABLE_IMAGE_TYPES.has(sniffed.mime)) {
+    if (!file && RAW_TYPES.has(sniffed.mime)) {
+      // A RAW is a camera's original, not a damaged upload: past the limit it is kept with its icon, as before RAWs had previews.
+      known.note = `no_preview: ${sniffed.mime} of ${original.size} bytes exceeds ${MAX_IMAGE_BYTES}; the original is stored as it is`;
+      return [await renderIcon(sniffed.category)];
+    }
     if (!file) throw new OriginError('too_large', `${sniffed.mime} of ${original.size} bytes exceeds ${MAX_IMAGE_BYTES}`);
     const image = await deriveImage(file, sniffed.mime, { endMarker: marker }).catch((e: unknown) => {
       // A camera RAW without an embedded preview: stored as it is, with its icon and the reason.

@@ -10,7 +10,10 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../shared/db/database.ts';
-import { IMAGE_VARIANTS } from '../../shared/profiles/image.ts';
+import { IMAGE_VARIANTS, MAX_IMAGE_BYTES } from '../../shared/profiles/image.ts';
+import { deriveByKind } from '../../origin/pipeline/derive.ts';
+import type { Outcome } from '../../origin/pipeline/ingest-store.ts';
+import { classify } from '../../origin/processing/sniff.ts';
 import { originalKey } from '../../shared/storage/keys.ts';
 import {
   assetRow,
@@ -18,6 +21,7 @@ import {
   deliver,
   derivativeRows,
   makeDeps,
+  memoryLogger,
   openTestDatabase,
   readObject,
   storedKeys,
@@ -146,5 +150,23 @@ describe('camera RAW', () => {
     expect(asset.status).toBe('failed');
     expect(asset.statusReason).toMatch(/^corrupt: image\/x-adobe-dng does not decode/);
     expect(await storedKeys(deps, id)).toEqual([]);
+  });
+
+  it('a RAW past the image byte limit is kept with its icon and says why (a JPEG that large is refused)', async () => {
+    // What fetch-original hands over for an original too large to spool: no local file.
+    const fetched = (mime: string) => ({
+      etag: 'e',
+      versionId: null,
+      size: MAX_IMAGE_BYTES + 1,
+      sniffed: classify(mime),
+      tail: new Uint8Array(),
+    });
+    const known: Outcome = {};
+    const renditions = await deriveByKind(fetched('image/x-nikon-nef'), known, memoryLogger());
+    expect(renditions.map((r) => r.variant)).toEqual(['icon.png']);
+    expect(known.note).toBe(
+      `no_preview: image/x-nikon-nef of ${MAX_IMAGE_BYTES + 1} bytes exceeds ${MAX_IMAGE_BYTES}; the original is stored as it is`,
+    );
+    await expect(deriveByKind(fetched('image/jpeg'), {}, memoryLogger())).rejects.toMatchObject({ code: 'too_large' });
   });
 });
