@@ -43,6 +43,7 @@ export function rawLayout(buf: Buffer): RawLayout {
   if (!t) throw new TiffError('not a TIFF-structured file');
   const layout: RawLayout = { previews: [], outside: 0 };
   const seen = new Set<number>();
+  const onChain = new Set<number>();
   const queue: { at: number; chain: boolean }[] = [{ at: t.ifd0, chain: true }];
   const candidate = (offset: number, length: number) => {
     if (length < 4) return;
@@ -51,11 +52,10 @@ export function rawLayout(buf: Buffer): RawLayout {
   };
   while (queue.length > 0) {
     const { at, chain } = queue.shift()!;
-    if (seen.has(at)) {
-      // A SubIFD or EXIF pointer to a directory already read adds nothing; a chain that comes back never ends.
-      if (chain) throw new TiffError(`IFD chain comes back to ${at} (a loop)`);
-      continue;
-    }
+    // A chain that comes back never ends; a pointer to a directory already read adds nothing.
+    if (chain && onChain.has(at)) throw new TiffError(`IFD chain comes back to ${at} (a loop)`);
+    if (chain) onChain.add(at);
+    if (seen.has(at)) continue;
     seen.add(at);
     if (seen.size > MAX_IFDS) throw new TiffError(`more than ${MAX_IFDS} IFDs`);
     const { entries, next } = readIfd(t, at);

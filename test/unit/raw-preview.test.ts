@@ -190,6 +190,12 @@ describe('hostile RAW files are refused as damaged', () => {
       ifds: [ifd0([{ tag: 0x014a, type: T.LONG, value: (w) => [w.ifd('ifd0'), w.ifd('ifd0')] }, ...jpegAt('big')])],
     });
     expect(rawLayout(back).previews).toHaveLength(1);
+    // Nor is IFD1 when it is both IFD0's next and its SubIFD.
+    const shared = buildTiff({
+      blobs: { big },
+      ifds: [ifd0([{ tag: 0x014a, type: T.LONG, value: (w) => [w.ifd('ifd1')] }], { next: 'ifd1' }), { name: 'ifd1', tags: jpegAt('big') }],
+    });
+    expect(rawLayout(shared).previews).toHaveLength(1);
   });
 
   it('absurd counts: 65535 IFD entries, a billion SubIFDs, a thousand IFDs in a chain', async () => {
