@@ -26,6 +26,8 @@ export type OriginErrorCode =
   | 'pixel_limit'
   /** Larger than the profile allows for its kind. */
   | 'too_large'
+  /** An image with nothing we can show (a camera RAW without an embedded preview): stored with its icon, not failed. */
+  | 'no_preview'
   /** A kind of content we refuse to process (e.g. an SVG with entity declarations). */
   | 'unsupported'
   /** The malware scanner found a signature. */

@@ -1,6 +1,7 @@
 /**
  * From a verified original to the files to store, by kind: decodable images
- * through sharp (every width, WebP and JPEG; HEIC through libheif first),
+ * through sharp (every width, WebP and JPEG; HEIC through libheif first,
+ * camera RAW as its embedded JPEG, or its icon when it has none),
  * audio through ffmpeg (waveform and an AAC preview), PDFs through pdftoppm
  * (first page) or the document icon, everything else its category's type
  * icon. Where an image, audio file or PDF gets only the icon, `known.note`
@@ -10,11 +11,11 @@
  */
 import path from 'node:path';
 import { MAX_AUDIO_BYTES } from '../../shared/profiles/audio.ts';
-import { DECODABLE_IMAGE_TYPES, MAX_DOCUMENT_BYTES, MAX_IMAGE_BYTES } from '../../shared/profiles/image.ts';
+import { DECODABLE_IMAGE_TYPES, MAX_DOCUMENT_BYTES, MAX_IMAGE_BYTES, RAW_TYPES } from '../../shared/profiles/image.ts';
 import { derivativeKey } from '../../shared/storage/keys.ts';
 import { deriveAudio } from '../processing/audio.ts';
 import { derivePdf } from '../processing/document.ts';
-import { OriginError } from '../core/errors.ts';
+import { OriginError, describeError, isOriginError } from '../core/errors.ts';
 import { renderIcon } from '../processing/icons.ts';
 import { deriveImage, type Rendition } from '../processing/image.ts';
 import { endMarker, type Sniffed } from '../processing/sniff.ts';
@@ -35,8 +36,21 @@ export async function deriveByKind(original: FetchedOriginal, known: Outcome, lo
   const { sniffed, file } = original;
   const marker = endMarker(sniffed.mime, original.tail);
   if (sniffed.kind === 'image' && DECODABLE_IMAGE_TYPES.has(sniffed.mime)) {
+    if (!file && RAW_TYPES.has(sniffed.mime)) {
+      // A RAW is a camera's original, not a damaged upload: past the limit it is kept with its icon, as before RAWs had previews.
+      known.note = `no_preview: ${sniffed.mime} of ${original.size} bytes exceeds ${MAX_IMAGE_BYTES}; the original is stored as it is`;
+      return [await renderIcon(sniffed.category)];
+    }
     if (!file) throw new OriginError('too_large', `${sniffed.mime} of ${original.size} bytes exceeds ${MAX_IMAGE_BYTES}`);
-    const image = await deriveImage(file, sniffed.mime, { endMarker: marker });
+    const image = await deriveImage(file, sniffed.mime, { endMarker: marker }).catch((e: unknown) => {
+      // A camera RAW without an embedded preview: stored as it is, with its icon and the reason.
+      if (isOriginError(e, 'no_preview')) return describeError(e);
+      throw e;
+    });
+    if (typeof image === 'string') {
+      known.note = image;
+      return [await renderIcon(sniffed.category)];
+    }
     Object.assign(known, { placeholder: image.placeholder, metadata: image.metadata, ...(image.note ? { note: image.note } : {}) });
     return image.renditions;
   }

@@ -2,11 +2,14 @@
  * The real type of an original, from its bytes only: the declared content type
  * and the file name are never consulted. Binary formats come from file-type's
  * magic numbers; text formats (SVG, XML, HTML, plain text), which have none,
- * from our own look at the first bytes. `endMarker` checks the last bytes for
+ * from our own look at the first bytes; TIFF-structured camera RAWs from their
+ * IFD0 (raw-type.ts: file-type would call a TIFF with a PrintIM tag ARW).
+ * `endMarker` checks the last bytes for
  * the format's terminator, so truncation can be told from other damage.
  */
 import { fileTypeFromBuffer } from 'file-type';
 import type { IconCategory } from '../../shared/profiles/image.ts';
+import { rawType } from './raw-type.ts';
 
 /** How much of the start of a file `sniff` wants (file-type needs ~4 KB; text checks use more). */
 export const SNIFF_BYTES = 64 * 1024;
@@ -44,6 +47,8 @@ const DOCUMENTS =
 export async function sniff(head: Uint8Array): Promise<Sniffed> {
   const sample = head.subarray(0, SNIFF_BYTES);
   if (sample.length === 0) return { mime: 'application/x-empty', kind: 'other', category: 'other' };
+  const tiff = rawType(sample);
+  if (tiff) return classify(tiff);
   const found = await fileTypeFromBuffer(sample);
   // file-type calls anything starting with `<?xml` XML; SVG and XHTML are XML too.
   const mime = !found || found.mime === 'application/xml' ? (textType(sample, head.length > SNIFF_BYTES) ?? found?.mime) : found.mime;

@@ -55,10 +55,30 @@ export const MAX_IMAGE_BYTES = 256 * 1024 * 1024;
 export const MAX_SVG_BYTES = 5 * 1024 * 1024;
 
 /**
+ * Camera RAW types the pipeline recognises from the bytes (origin/processing/raw-type.ts).
+ * Their preview is the JPEG the camera embedded (origin/processing/raw-preview.ts);
+ * a RAW without one is stored with its type icon and `no_preview: …`. RAF
+ * (file-type detects it) names its JPEG in its own header; CR3 (ISO BMFF)
+ * is not handled and is not in this list.
+ */
+export const RAW_TYPES: ReadonlySet<string> = new Set([
+  'image/x-adobe-dng',
+  'image/x-canon-cr2',
+  'image/x-nikon-nef',
+  'image/x-sony-arw',
+  'image/x-olympus-orf',
+  'image/x-panasonic-rw2',
+  'image/x-pentax-pef',
+  'image/x-samsung-srw',
+  'image/x-fujifilm-raf',
+]);
+
+/**
  * Input formats sharp's prebuilt libvips decodes, plus HEIC/HEIF (HEVC),
- * which libheif in wasm decodes first (origin/processing/heif.ts). Other
- * image types (BMP, PSD, ICO, camera RAW…) are stored, get a type icon and
- * say why they have no preview (`status_reason` `no_preview: …`).
+ * which libheif in wasm decodes first (origin/processing/heif.ts), and
+ * camera RAWs (their embedded JPEG). Other image types (BMP, PSD, ICO,
+ * CR3…) are stored, get a type icon and say why they have no preview
+ * (`status_reason` `no_preview: …`).
  */
 export const DECODABLE_IMAGE_TYPES: ReadonlySet<string> = new Set([
   'image/jpeg',
@@ -72,6 +92,7 @@ export const DECODABLE_IMAGE_TYPES: ReadonlySet<string> = new Set([
   'image/heif',
   'image/heic-sequence',
   'image/heif-sequence',
+  ...RAW_TYPES,
 ]);
 
 /** HEIF brands whose primary image is HEVC (or another codec sharp's libvips lacks): decoded by libheif. */
