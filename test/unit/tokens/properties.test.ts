@@ -4,13 +4,16 @@
  * another exception).
  */
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { TokenError } from '../../../shared/tokens/errors.ts';
 import { signMediaToken, variantInScope, verifyMediaToken } from '../../../shared/tokens/media-token.ts';
 import { signAccessToken, verifyAccessToken } from '../../../shared/tokens/session-token.ts';
 import { sharePermissions, signShareToken, verifyShareToken } from '../../../shared/tokens/share-token.ts';
 import { AUDIENCE, type Fixtures, ISSUER, makeFixtures } from './fixtures.ts';
 import { kinds } from './kinds.ts';
+
+// Each property signs and verifies a hundred tokens: seconds of CPU, far more on a shared, loaded machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 let f: Fixtures;
 beforeAll(async () => {
