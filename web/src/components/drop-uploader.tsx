@@ -18,6 +18,7 @@ import '../styles/upload.css';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import type { Schemas } from '../api/client.ts';
 import { formatBytes } from '../format.ts';
+import { declaredType, IMAGE_FILE_TYPES } from './file-types.ts';
 
 type Drop = NonNullable<Schemas['ShareInfo']['link']['upload']>;
 type M = Meta & { size?: number; uploaderName?: string; note?: string };
@@ -70,7 +71,16 @@ export function DropUploader({ token, drop, unlock }: { token: string; drop: Dro
       autoProceed: false,
       restrictions: {
         maxFileSize: drop.maxFileSize ?? MAX_UPLOAD_BYTES,
-        ...(drop.kinds === 'images' ? { allowedFileTypes: ['image/*'] } : drop.kinds === 'videos' ? { allowedFileTypes: ['video/*'] } : {}),
+        ...(drop.kinds === 'images'
+          ? { allowedFileTypes: IMAGE_FILE_TYPES }
+          : drop.kinds === 'videos'
+            ? { allowedFileTypes: ['video/*'] }
+            : {}),
+      },
+      // A RAW the browser could not type is declared by its extension (file-types.ts).
+      onBeforeFileAdded: (file) => {
+        const type = declaredType(file.name, file.type);
+        return type && type !== file.type ? { ...file, type } : file;
       },
       onBeforeUpload: (files) => {
         const who = (uppy.getState().meta as M).uploaderName?.trim();
