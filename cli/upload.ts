@@ -23,6 +23,7 @@ import { EdgeApi, EdgeError, type AssetStatus } from './upload-client/edge-api.t
 import { uploadFile } from './upload-client/multipart-upload.ts';
 import { ProgressBar } from './upload-client/progress.ts';
 import { ResumeState } from './upload-client/resume-state.ts';
+import { RAW_EXTENSION_TYPES } from '../shared/profiles/image.ts';
 import { Throttle } from './upload-client/throttle.ts';
 
 const USAGE = `usage: npm run upload -- [options] <file...>
@@ -49,15 +50,7 @@ const TYPES: Record<string, string> = {
   tif: 'image/tiff',
   tiff: 'image/tiff',
   svg: 'image/svg+xml',
-  dng: 'image/x-adobe-dng',
-  cr2: 'image/x-canon-cr2',
-  nef: 'image/x-nikon-nef',
-  arw: 'image/x-sony-arw',
-  orf: 'image/x-olympus-orf',
-  rw2: 'image/x-panasonic-rw2',
-  pef: 'image/x-pentax-pef',
-  srw: 'image/x-samsung-srw',
-  raf: 'image/x-fujifilm-raf',
+  ...RAW_EXTENSION_TYPES,
   mp4: 'video/mp4',
   m4v: 'video/mp4',
   mov: 'video/quicktime',

@@ -61,17 +61,20 @@ export const MAX_SVG_BYTES = 5 * 1024 * 1024;
  * (file-type detects it) names its JPEG in its own header; CR3 (ISO BMFF)
  * is not handled and is not in this list.
  */
-export const RAW_TYPES: ReadonlySet<string> = new Set([
-  'image/x-adobe-dng',
-  'image/x-canon-cr2',
-  'image/x-nikon-nef',
-  'image/x-sony-arw',
-  'image/x-olympus-orf',
-  'image/x-panasonic-rw2',
-  'image/x-pentax-pef',
-  'image/x-samsung-srw',
-  'image/x-fujifilm-raf',
-]);
+/** Camera RAW file extensions and their types (the CLI and the SPA declare these when a browser or OS does not know them). */
+export const RAW_EXTENSION_TYPES: Readonly<Record<string, string>> = {
+  dng: 'image/x-adobe-dng',
+  cr2: 'image/x-canon-cr2',
+  nef: 'image/x-nikon-nef',
+  arw: 'image/x-sony-arw',
+  orf: 'image/x-olympus-orf',
+  rw2: 'image/x-panasonic-rw2',
+  pef: 'image/x-pentax-pef',
+  srw: 'image/x-samsung-srw',
+  raf: 'image/x-fujifilm-raf',
+};
+
+export const RAW_TYPES: ReadonlySet<string> = new Set(Object.values(RAW_EXTENSION_TYPES));
 
 /**
  * Input formats sharp's prebuilt libvips decodes, plus HEIC/HEIF (HEVC),

@@ -1,15 +1,15 @@
 /**
  * The SPA declares camera RAWs by extension when the browser gives no type
- * (web/src/components/file-types.ts): its list must be the pipeline's
- * (shared/profiles/image.ts RAW_TYPES), and a browser's own type wins.
+ * (web/src/components/file-types.ts), with the pipeline's list; a browser's own type wins.
  */
 import { describe, expect, it } from 'vitest';
-import { RAW_TYPES } from '../../shared/profiles/image.ts';
-import { declaredType, IMAGE_FILE_TYPES, RAW_EXTENSION_TYPES } from '../../web/src/components/file-types.ts';
+import { RAW_EXTENSION_TYPES, RAW_TYPES } from '../../shared/profiles/image.ts';
+import { declaredType, IMAGE_FILE_TYPES } from '../../web/src/components/file-types.ts';
 
 describe('RAW types in the SPA', () => {
-  it('are exactly the types the pipeline recognises', () => {
+  it('are the types the pipeline recognises, one per extension', () => {
     expect(new Set(Object.values(RAW_EXTENSION_TYPES))).toEqual(RAW_TYPES);
+    expect(RAW_TYPES.has('image/x-adobe-dng')).toBe(true);
   });
 
   it('fill an empty or generic type from the extension, in any case; a browser type or another extension stays', () => {

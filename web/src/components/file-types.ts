@@ -3,20 +3,9 @@
  * Linux and Windows usually comes with an empty type, which Uppy sends as
  * `application/octet-stream`; an upload link that takes images only would
  * refuse it (edge/drops/drop-gate.ts checks the declared type; the pipeline
- * then checks the bytes). The same list as shared/profiles/image.ts
- * RAW_TYPES (test/unit/web-file-types.test.ts keeps them equal).
+ * then checks the bytes). The list is the pipeline's (shared/profiles/image.ts).
  */
-export const RAW_EXTENSION_TYPES: Readonly<Record<string, string>> = {
-  dng: 'image/x-adobe-dng',
-  cr2: 'image/x-canon-cr2',
-  nef: 'image/x-nikon-nef',
-  arw: 'image/x-sony-arw',
-  orf: 'image/x-olympus-orf',
-  rw2: 'image/x-panasonic-rw2',
-  pef: 'image/x-pentax-pef',
-  srw: 'image/x-samsung-srw',
-  raf: 'image/x-fujifilm-raf',
-};
+import { RAW_EXTENSION_TYPES } from '../../../shared/profiles/image.ts';
 
 /** The type to declare for a file: the browser's, else the RAW type its extension names, else none (Uppy's default). */
 export function declaredType(name: string | undefined, browserType: string | undefined): string | undefined {
