@@ -42,7 +42,7 @@ const MULTIPART_THRESHOLD = 100 * MiB;
  */
 const PART_SIZE = 8 * MiB;
 
-type M = Meta & { size?: number };
+type M = Meta & { size?: number; collectionId?: string };
 type B = AwsBody;
 
 export interface UploadedFile {
@@ -115,8 +115,9 @@ export function uppyInstance(): Uppy<M, B> {
     companionEndpoint: origin,
     shouldUseMultipart: (file) => (file.size ?? 0) > MULTIPART_THRESHOLD,
     getChunkSize: () => PART_SIZE,
-    // Only the size goes to the edge as metadata; the name and type are sent as Uppy's own fields.
-    allowedMetaFields: ['size'],
+    // Only the size (and the collection to add to, for files dropped on one) go to the edge as
+    // metadata; the name and type are sent as Uppy's own fields.
+    allowedMetaFields: ['size', 'collectionId'],
     limit: 3,
   });
   uppy.on('file-added', (file) => uppy.setFileMeta(file.id, { size: file.size ?? file.data?.size ?? 0 }));
@@ -139,8 +140,59 @@ export function uppyInstance(): Uppy<M, B> {
   window.addEventListener('beforeunload', (e) => {
     if (uploading(uppy)) e.preventDefault();
   });
+  // The global tray's view of the queue (module state: it outlives page changes).
+  const publish = () =>
+    uppyFiles.set(
+      uppy.getFiles().map((f) => ({
+        id: f.id,
+        name: f.name ?? 'file',
+        percent: f.progress.percentage ?? 0,
+        state: f.error ? 'error' : f.progress.uploadComplete ? 'done' : f.progress.uploadStarted ? 'uploading' : 'waiting',
+        error: f.error ?? null,
+      })),
+    );
+  uppy.on('state-update', publish);
   instance = uppy;
   return uppy;
+}
+
+export interface QueuedFile {
+  id: string;
+  name: string;
+  percent: number;
+  state: 'waiting' | 'uploading' | 'done' | 'error';
+  error: string | null;
+}
+
+/** The files in the app's one Uppy and how far each is. */
+export const uppyFiles = signal<QueuedFile[]>([]);
+
+/**
+ * Uploads files handed over outside the Dashboard (dropped on any page,
+ * pasted): into `collectionId` when given (the edge adds each stored file to
+ * it, for the collection's owner), else the library. Same Uppy, same path.
+ */
+export function uploadFiles(files: readonly File[], collectionId?: string): string[] {
+  const uppy = uppyInstance();
+  const added: string[] = [];
+  for (const file of files) {
+    try {
+      added.push(
+        uppy.addFile({
+          name: file.name,
+          type: file.type,
+          data: file,
+          source: 'upload-anywhere',
+          meta: { size: file.size, ...(collectionId ? { collectionId } : {}) },
+        }),
+      );
+    } catch (err) {
+      // A restriction (too large) or a duplicate: Uppy reports it on the file's event; skip it here.
+      console.warn('[Uppy]', err);
+    }
+  }
+  if (added.length) void uppy.upload();
+  return added;
 }
 
 /** The Uppy Dashboard, inline, bound to the app's one Uppy. */
