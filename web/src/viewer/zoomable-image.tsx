@@ -72,10 +72,17 @@ export function ZoomableImage({ variants, original, placeholder, alt, controls, 
   const first = useMemo(() => pickVariant(variants, 640, null), [variants]);
   const [needed, setNeeded] = useState(0);
   useLayoutEffect(() => {
-    const w = img.current?.offsetWidth || stage.current?.clientWidth || 640;
-    setNeeded(w * view.scale * (window.devicePixelRatio || 1));
-  }, [view.scale, loaded]);
-  const wanted = useMemo(() => pickVariant(variants, needed, original) ?? first, [variants, original, needed, first]);
+    const st = stage.current;
+    const ratio = first?.height ? first.width / first.height : 4 / 3;
+    // The fitted width follows from the stage and the picture's shape (the <img> may not be laid out yet).
+    const fitted = st && st.clientWidth > 0 ? Math.min(st.clientWidth, st.clientHeight * ratio || st.clientWidth) : 640;
+    setNeeded(fitted * view.scale * (window.devicePixelRatio || 1));
+  }, [view.scale, first?.url]);
+  // The original only on demand: once the caller zooms in past fit.
+  const wanted = useMemo(
+    () => pickVariant(variants, needed, view.scale > 1 ? original : null) ?? first,
+    [variants, original, needed, first, view.scale > 1],
+  );
 
   // A new asset: start at fit with the first variant.
   useEffect(() => {
