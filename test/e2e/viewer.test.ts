@@ -32,8 +32,8 @@ beforeAll(async () => {
   [stack, b] = await Promise.all([startE2eStack(), launchBrowser()]);
   [owner, grantee] = await Promise.all([registerUser(stack, 'Viewer Owner', 'viewer'), registerUser(stack, 'View Only', 'viewer')]);
   const files = await Promise.all([photo(0, { lat: 48.8584, lon: 2.2945 }), photo(90), photo(180)]);
-  for (const [i, bytes] of files.entries()) ids.push(await uploadAsset(stack, owner, `photo-${i + 1}.jpg`, 'image/jpeg', bytes));
-  for (const id of ids) expect(await settled(stack, owner, id)).toBe('ready');
+  ids.push(...(await Promise.all(files.map((bytes, i) => uploadAsset(stack, owner, `photo-${i + 1}.jpg`, 'image/jpeg', bytes)))));
+  expect(await Promise.all(ids.map((id) => settled(stack, owner, id, 240_000)))).toEqual(['ready', 'ready', 'ready']);
   const c = await call<{ id: string }>(stack, owner.token, 'POST', '/api/collections', { name: 'Viewer trip' });
   collectionId = c.id;
   for (const assetId of ids) await call(stack, owner.token, 'POST', `/api/collections/${collectionId}/items`, { assetId });
@@ -60,7 +60,7 @@ beforeAll(async () => {
     allowDownload: false,
   });
   shareToken = link.token ?? new URL(link.url!).pathname.split('/').pop()!;
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await b?.close();
@@ -115,6 +115,7 @@ test('owner: open, step by keys, buttons, swipe and history, zoom to the origina
   await page.goForward();
   await eventually(() => viewParam(page)).toBe(order[1]);
   const box = (await page.locator('.viewer-stage').boundingBox())!;
+  expect(box.height).toBeGreaterThan(300);
   await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2);
   await page.mouse.down();
   await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2, { steps: 6 });

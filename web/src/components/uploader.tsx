@@ -29,6 +29,7 @@ import { currentUser, session } from '../api/session.ts';
 import { signal, useSignal } from '../api/signal.ts';
 import { formatBytes } from '../format.ts';
 import { STATUS_LABELS, type AssetStatus } from './asset-grid.tsx';
+import { storedTheme } from './theme-switch.tsx';
 
 const MiB = 2 ** 20;
 /** The edge's limit per original (edge/uploads/limits.ts MAX_UPLOAD_BYTES). */
@@ -208,7 +209,8 @@ export function Uploader({ height = 440 }: { height?: number }) {
       target: el,
       width: '100%',
       height,
-      theme: 'auto',
+      // The app's theme switch (system: the Dashboard follows prefers-color-scheme itself).
+      theme: ((t) => (t === 'system' ? 'auto' : t))(storedTheme()),
       note: 'Images, videos and any other file, up to 5 GB each. Files over 100 MB upload in parts and can be paused and resumed.',
       proudlyDisplayPoweredByUppy: false,
       showLinkToFileUploadResult: false,
