@@ -102,7 +102,7 @@ test('every main page has no serious axe violations, light and dark; the theme s
   expect(await page.evaluate(() => document.documentElement.hasAttribute('data-theme'))).toBe(false);
   await ctx.close();
   expect(b.errors).toEqual([]);
-}, 180_000);
+}, 300_000);
 
 /** What the focused element is called (its label or text), and whether a focus ring is drawn. */
 const focused = (page: Page) =>
@@ -142,8 +142,9 @@ test('keyboard only: upload, open in the viewer, next and previous, share by lin
   await tabTo(page, /^Upload 1 file/);
   await page.keyboard.press('Enter');
   const row = page.locator('.processing-row', { hasText: 'keyboard.jpg' });
-  await eventually(() => row.locator('.status-badge').textContent(), 90_000).toBe('Ready');
+  await row.waitFor({ timeout: 90_000 });
   const uploaded = (await row.getAttribute('data-asset-id'))!;
+  expect(await settled(stack, user, uploaded, 240_000)).toBe('ready');
 
   // Open it in the viewer from the library, step to the other asset and back.
   await tabTo(page, /^Library$/);
@@ -180,4 +181,4 @@ test('keyboard only: upload, open in the viewer, next and previous, share by lin
   await page.waitForURL(/\/login$/);
   await ctx.close();
   expect(b.errors).toEqual([]);
-}, 180_000);
+}, 420_000);

@@ -139,10 +139,10 @@ test('owner: open, step by keys, buttons, swipe and history, zoom to the origina
   const gpsIndex = order.indexOf(ids[0]!);
   for (let i = 0; i < gpsIndex; i++) await page.keyboard.press('ArrowRight');
   await eventually(() => viewParam(page)).toBe(ids[0]);
-  await page.keyboard.press('i');
   const info = page.getByRole('complementary', { name: 'Information' });
-  await info.waitFor();
-  await eventually(() => info.textContent()).toContain('E2ECam');
+  await page.keyboard.press('i');
+  await eventually(() => page.getByRole('button', { name: 'Info' }).getAttribute('aria-pressed')).toBe('true');
+  await eventually(async () => (await info.count()) && ((await info.textContent()) ?? ''), 30_000).toContain('E2ECam');
   expect(await info.getByRole('link', { name: /on a map/ }).count()).toBe(1);
   await expectNoSeriousA11yViolations(page, 'viewer with info');
   await screenshot(page, 'viewer-light');
@@ -221,7 +221,7 @@ test('owner: open, step by keys, buttons, swipe and history, zoom to the origina
   await expectNoSeriousA11yViolations(page, 'library with upload tray');
   await ctx.close();
   expect(b.errors).toEqual([]);
-}, 120_000);
+}, 300_000);
 
 test('a view-only grantee: no download, no original, no position, no share', async () => {
   const ctx = await b.context();

@@ -75,7 +75,7 @@ function Lightbox({ id }: { id: string }) {
     };
   }, []);
 
-  const onKeyDown = (e: KeyboardEvent) => {
+  const onKey = (e: KeyboardEvent) => {
     if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
     if (ownsKeys(e.target)) return;
     if (shareOpen) return;
@@ -90,13 +90,21 @@ function Lightbox({ id }: { id: string }) {
     e.preventDefault();
   };
 
+  // On the document, not the dialog: focus can fall to <body> when the focused control is replaced.
+  const keyRef = useRef(onKey);
+  keyRef.current = onKey;
+  useEffect(() => {
+    const fn = (e: KeyboardEvent) => keyRef.current(e);
+    document.addEventListener('keydown', fn);
+    return () => document.removeEventListener('keydown', fn);
+  }, []);
+
   return (
     <dialog
       ref={dialog}
       class={`viewer${info ? ' with-info' : ''}`}
       aria-modal="true"
       aria-labelledby="viewer-title"
-      onKeyDown={onKeyDown}
       onCancel={(e) => {
         e.preventDefault();
         if (!shareOpen) closeViewer();
