@@ -28,7 +28,7 @@ import { KEY_STEP, ZoomableImage, type ZoomControls } from './zoomable-image.tsx
 export function ViewerHost() {
   const loc = useLocation();
   const id = loc.query.get('view');
-  return id ? <Lightbox id={id} /> : null;
+  return id ? <Lightbox id={id} onSharePage={loc.path.startsWith('/share/')} /> : null;
 }
 
 /** Keys a focused control needs for itself (text entry, media seeking, sliders). */
@@ -37,7 +37,7 @@ function ownsKeys(el: EventTarget | null): boolean {
   return el.isContentEditable || /^(INPUT|TEXTAREA|SELECT|VIDEO|AUDIO)$/.test(el.tagName);
 }
 
-function Lightbox({ id }: { id: string }) {
+function Lightbox({ id, onSharePage }: { id: string; onSharePage: boolean }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const sequence = useSignal(viewerSequence);
   const shared = useSignal(shareViewerItems);
@@ -47,8 +47,11 @@ function Lightbox({ id }: { id: string }) {
   const shownId = useRef(id);
   shownId.current = id;
 
-  const shareSource = sequence.source.kind === 'share' && shared?.token === sequence.source.token ? shared : null;
-  const ids = sequence.ids;
+  // A share page's items (also for a `?view=` address opened directly there, where no sequence was set).
+  const fromShare = sequence.source.kind === 'share';
+  const shareSource =
+    shared && (fromShare ? shared.token === (sequence.source as { token: string }).token : shared.items.has(id)) ? shared : null;
+  const ids = shareSource && !fromShare ? [...shareSource.items.keys()] : sequence.ids;
   const prev = neighbour(ids, id, -1);
   const next = neighbour(ids, id, 1);
   const step = (to: string | null) => {
@@ -110,8 +113,13 @@ function Lightbox({ id }: { id: string }) {
         if (!shareOpen) closeViewer();
       }}
     >
-      {shareSource ? (
-        <SharedBody item={shareSource.items.get(id) ?? null} id={id} {...{ prev, next, step, info, setInfo, zoom }} />
+      {shareSource || onSharePage ? (
+        <SharedBody
+          item={shareSource?.items.get(id) ?? null}
+          loading={!shareSource}
+          id={id}
+          {...{ prev, next, step, info, setInfo, zoom }}
+        />
       ) : (
         <LibraryBody id={id} {...{ prev, next, step, info, setInfo, zoom, shareOpen, setShareOpen }} />
       )}
@@ -172,13 +180,13 @@ function LibraryBody({
   );
 }
 
-function SharedBody({ item, id, ...p }: BodyProps & { item: ViewerItem | null; id: string }) {
+function SharedBody({ item, id, loading, ...p }: BodyProps & { item: ViewerItem | null; id: string; loading: boolean }) {
   return (
     <>
       <Toolbar item={item} id={id} {...p} />
       <Stage
         item={item}
-        error={item ? null : new Error('This item is not part of the shared collection.')}
+        error={item || loading ? null : new Error('This item is not part of the shared collection.')}
         onMediaError={() => undefined}
         {...p}
       />
