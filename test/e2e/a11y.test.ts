@@ -142,7 +142,7 @@ test('keyboard only: upload, open in the viewer, next and previous, share by lin
   await tabTo(page, /^Upload 1 file/);
   await page.keyboard.press('Enter');
   const row = page.locator('.processing-row', { hasText: 'keyboard.jpg' });
-  await row.waitFor({ timeout: 90_000 });
+  await row.waitFor({ timeout: 240_000 });
   const uploaded = (await row.getAttribute('data-asset-id'))!;
   expect(await settled(stack, user, uploaded, 240_000)).toBe('ready');
 

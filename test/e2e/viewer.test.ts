@@ -114,6 +114,9 @@ test('owner: open, step by keys, buttons, swipe and history, zoom to the origina
   await eventually(() => viewParam(page)).toBe(order[0]);
   await page.goForward();
   await eventually(() => viewParam(page)).toBe(order[1]);
+  // Swipe once the shown asset's picture is on screen (a stage replaced mid-gesture would lose it).
+  const shownImg = page.locator(`.viewer-body[data-asset-id-shown="${order[1]}"] .viewer-stage img.is-loaded`);
+  await shownImg.waitFor({ timeout: 30_000 });
   const box = (await page.locator('.viewer-stage').boundingBox())!;
   expect(box.height).toBeGreaterThan(300);
   await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2);
