@@ -88,7 +88,9 @@ export function ZoomableImage({ variants, original, placeholder, alt, controls, 
   useEffect(() => {
     setView(FIT);
     setShown(first);
-    setLoaded(false);
+    // A cached image may have fired its load before this effect ran.
+    const el = img.current;
+    setLoaded(!!el && el.complete && el.naturalWidth > 0);
   }, [first?.url]);
 
   // Swap in a larger file only once it has loaded (never a smaller one: it is already covered).
