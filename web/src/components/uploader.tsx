@@ -9,7 +9,8 @@
  * page's `fetch` with no credentials. The Bearer token is added by wrapping
  * `fetch` for this origin's `/s3/` calls only (as test/node/uploads-e2e.test.ts
  * does against the same edge). Uppy does not send a file's size on its own
- * either; the edge needs it (`metadata[size]`), so it goes in each file's meta.
+ * either; the edge needs it (`metadata[size]`), so it goes in each file's meta,
+ * and the collection a dropped file goes into as `metadata[collectionId]`.
  *
  * One Uppy instance lives for the page's lifetime, so an upload keeps going
  * while the user browses elsewhere in the app; the Dashboard is mounted into
@@ -30,6 +31,7 @@ import { signal, useSignal } from '../api/signal.ts';
 import { formatBytes } from '../format.ts';
 import { STATUS_LABELS, type AssetStatus } from './asset-grid.tsx';
 import { storedTheme } from './theme-switch.tsx';
+import { withoutUnsetMeta } from './uppy-params.ts';
 
 const MiB = 2 ** 20;
 /** The edge's limit per original (edge/uploads/limits.ts MAX_UPLOAD_BYTES). */
@@ -74,10 +76,11 @@ function installS3Auth(origin: string): void {
   window.fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     if (!url.startsWith(prefix) || input instanceof Request) return realFetch(input, init);
+    const target = withoutUnsetMeta(url);
     const send = (token: string | null) => {
       const headers = new Headers(init?.headers);
       if (token) headers.set('authorization', `Bearer ${token}`);
-      return realFetch(input, { ...init, headers });
+      return realFetch(target, { ...init, headers });
     };
     let token = await session.accessToken();
     let res = await send(token);
