@@ -96,7 +96,8 @@ test('every main page has no serious axe violations, light and dark; the theme s
   expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
   await page.reload();
   await page.getByLabel('Theme').waitFor();
-  expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(18, 19, 22)');
+  // The page's background is the root element's (base.css; the body has none of its own).
+  expect(await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)).toBe('rgb(18, 19, 22)');
   await expectNoSeriousA11yViolations(page, 'library, dark by the switch');
   await page.getByLabel('Theme').selectOption('system');
   expect(await page.evaluate(() => document.documentElement.hasAttribute('data-theme'))).toBe(false);
@@ -135,9 +136,14 @@ test('keyboard only: upload, open in the viewer, next and previous, share by lin
   await page.goto(`${stack.url}/upload`);
   await page.locator('.uppy-Dashboard').waitFor();
 
-  // Upload: the Dashboard's "browse files" opens the file chooser from the keyboard.
+  // Upload: the Dashboard's "browse files" opens the file chooser from the keyboard. The wait starts
+  // before the first Tab: playwright turns on its file-chooser interception when the first listener
+  // is added, without waiting, so a listener added together with the key press could miss the chooser.
+  const chooserOpened = page.waitForEvent('filechooser');
+  chooserOpened.catch(() => undefined);
   await tabTo(page, /browse files/i);
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+  await page.keyboard.press('Enter');
+  const chooser = await chooserOpened;
   await chooser.setFiles({ name: 'keyboard.jpg', mimeType: 'image/jpeg', buffer: await photo(200) });
   await tabTo(page, /^Upload 1 file/);
   await page.keyboard.press('Enter');
