@@ -101,8 +101,9 @@ test('sign up, upload an image and a video through Uppy, watch, share with a pas
     await eventually(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBeGreaterThan(0);
   }
 
-  // Play the video from its HLS ladder.
+  // Play the video from its HLS ladder (a card opens the viewer; its page is one link away).
   await page.locator(`.asset-grid [data-asset-id="${videoId}"] a`).first().click();
+  await page.getByRole('dialog').getByRole('link', { name: 'Open page' }).click();
   await page.waitForURL(`${stack.url}/assets/${videoId}`);
   const video = page.locator('.video-player video');
   await video.waitFor();

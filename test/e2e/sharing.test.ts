@@ -354,11 +354,11 @@ test('a shared collection opens its items; where the unlock cookie is not kept, 
   ).toEqual([true, true]);
   expect(await thumbs.first().getAttribute('src')).toMatch(/^\/s\/[^/]+\/[0-9a-f-]{36}\/w\d+\.jpg\?u=/);
 
-  // A tile opens its item in a dialog; Escape closes it and focus returns to the tile.
+  // A tile opens its item in the viewer (a modal dialog); Escape closes it and focus returns to the tile.
   await tiles.first().click();
   const item = page.getByRole('dialog', { name: 'sunrise.png' });
   await item.waitFor();
-  const big = item.locator('.share-image img');
+  const big = item.locator('.viewer-stage img');
   await poll(() => big.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: 15_000 }).toBeGreaterThan(0);
   // The link gives view only: no download.
   expect(await item.getByRole('link', { name: /Download/ }).count()).toBe(0);

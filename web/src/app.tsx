@@ -1,6 +1,8 @@
 /**
  * The application shell: the route table, the signed-in guard and the
- * page frame (header with navigation, main landmark, skip link).
+ * page frame (header with navigation, theme switch, main landmark, skip
+ * link), and what every page shares: the viewer (`?view=<id>` on any page,
+ * the bare share page included) and, signed in, upload anywhere with its tray.
  */
 import type { ComponentChildren, FunctionComponent } from 'preact';
 import { useEffect } from 'preact/hooks';
@@ -20,6 +22,9 @@ import { OrgsPage } from './pages/orgs.tsx';
 import { AccountPage } from './pages/account.tsx';
 import { Spinner } from './components/status.tsx';
 import { InvitationBadge } from './components/my-invitations.tsx';
+import { ThemeSwitch } from './components/theme-switch.tsx';
+import { UploadAnywhere } from './components/upload-anywhere.tsx';
+import { ViewerHost } from './viewer/viewer.tsx';
 
 type Page = FunctionComponent<{ params: Record<string, string>; query: URLSearchParams }>;
 
@@ -77,7 +82,13 @@ export function App() {
     );
   const { route, params } = found;
   const PageC = route.page;
-  if (route.bare) return <PageC params={params} query={loc.query} />;
+  if (route.bare)
+    return (
+      <>
+        <PageC params={params} query={loc.query} />
+        <ViewerHost />
+      </>
+    );
   if (!route.public) {
     if (user === undefined)
       return (
@@ -157,6 +168,7 @@ function Frame({ children }: { children: ComponentChildren }) {
                 defaultValue={loc.path === '/search' ? (loc.query.get('q') ?? '') : ''}
               />
             </form>
+            <ThemeSwitch />
             <span class="who" title={user.email}>
               {user.name}
             </span>
@@ -172,15 +184,20 @@ function Frame({ children }: { children: ComponentChildren }) {
             </button>
           </>
         ) : user === null ? (
-          <nav aria-label="Account">
-            <a href="/login">Sign in</a>
-            <a href="/register">Create account</a>
-          </nav>
+          <>
+            <nav aria-label="Account">
+              <a href="/login">Sign in</a>
+              <a href="/register">Create account</a>
+            </nav>
+            <ThemeSwitch />
+          </>
         ) : null}
       </header>
       <main id="main" tabIndex={-1}>
         {children}
       </main>
+      <ViewerHost />
+      {user ? <UploadAnywhere /> : null}
     </>
   );
 }

@@ -13,11 +13,15 @@ export interface Location {
 const listeners = new Set<() => void>();
 const current = (): Location => ({ path: window.location.pathname, query: new URLSearchParams(window.location.search) });
 
-export function navigate(to: string, opts: { replace?: boolean } = {}): void {
-  if (opts.replace) history.replaceState(null, '', to);
-  else history.pushState(null, '', to);
+/**
+ * `state` is stored with the entry (the viewer counts its entries there);
+ * `keepScroll` leaves the page where it is (an overlay opening over it).
+ */
+export function navigate(to: string, opts: { replace?: boolean; state?: unknown; keepScroll?: boolean } = {}): void {
+  if (opts.replace) history.replaceState(opts.state ?? null, '', to);
+  else history.pushState(opts.state ?? null, '', to);
   for (const fn of [...listeners]) fn();
-  if (!opts.replace) window.scrollTo(0, 0);
+  if (!opts.replace && !opts.keepScroll) window.scrollTo(0, 0);
 }
 
 window.addEventListener('popstate', () => {
@@ -65,7 +69,10 @@ export function match(pattern: string, path: string): Record<string, string> | n
 }
 
 /** Replaces query parameters of the current URL (undefined or '' removes one). */
-export function setQuery(changes: Record<string, string | undefined>, opts: { replace?: boolean } = { replace: true }): void {
+export function setQuery(
+  changes: Record<string, string | undefined>,
+  opts: { replace?: boolean; state?: unknown; keepScroll?: boolean } = { replace: true },
+): void {
   const q = new URLSearchParams(window.location.search);
   for (const [k, v] of Object.entries(changes)) {
     if (v === undefined || v === '') q.delete(k);

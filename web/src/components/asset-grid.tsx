@@ -13,6 +13,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Schemas } from '../api/client.ts';
 import { ErrorBanner } from './status.tsx';
 import { placeholderOf } from './placeholder.ts';
+import { openViewer, type ViewerSequence } from '../viewer/open-viewer.ts';
 import '../styles/library.css';
 
 export type AssetSummary = Schemas['AssetSummary'];
@@ -145,11 +146,32 @@ export interface AssetGridProps<T extends AssetSummary> {
   href?: (item: T) => string | null;
   /** The list's accessible name. */
   label?: string;
+  /**
+   * A plain click on a card opens the viewer (its page stays the link's
+   * target for new tabs and modified clicks); null for pages whose cards
+   * must not open it (the trash). Default: the signed-in library source.
+   */
+  viewer?: ViewerSequence['source'] | null;
 }
 
 export const titleOf = (item: AssetSummary) => item.title?.trim() || item.filename;
 
-export function AssetGrid<T extends AssetSummary>({ items, actions, details, href, label = 'Assets' }: AssetGridProps<T>) {
+/** A click the browser should handle itself (new tab or window, download). */
+const modified = (e: MouseEvent) => e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey;
+
+export function AssetGrid<T extends AssetSummary>({
+  items,
+  actions,
+  details,
+  href,
+  label = 'Assets',
+  viewer = { kind: 'library' },
+}: AssetGridProps<T>) {
+  const open = (e: MouseEvent, id: string) => {
+    if (!viewer || modified(e)) return;
+    e.preventDefault();
+    openViewer(id, { ids: items.map((i) => i.id), source: viewer });
+  };
   return (
     <ul class="asset-grid" aria-label={label}>
       {items.map((item) => {
@@ -166,7 +188,7 @@ export function AssetGrid<T extends AssetSummary>({ items, actions, details, hre
         return (
           <li class="asset-card" key={item.id} data-asset-id={item.id}>
             {to ? (
-              <a class="asset-card-link" href={to}>
+              <a class="asset-card-link" href={to} onClick={(e) => open(e, item.id)}>
                 {body}
               </a>
             ) : (

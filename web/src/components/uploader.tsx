@@ -9,7 +9,8 @@
  * page's `fetch` with no credentials. The Bearer token is added by wrapping
  * `fetch` for this origin's `/s3/` calls only (as test/node/uploads-e2e.test.ts
  * does against the same edge). Uppy does not send a file's size on its own
- * either; the edge needs it (`metadata[size]`), so it goes in each file's meta.
+ * either; the edge needs it (`metadata[size]`), so it goes in each file's meta,
+ * and the collection a dropped file goes into as `metadata[collectionId]`.
  *
  * One Uppy instance lives for the page's lifetime, so an upload keeps going
  * while the user browses elsewhere in the app; the Dashboard is mounted into
@@ -29,6 +30,8 @@ import { currentUser, session } from '../api/session.ts';
 import { signal, useSignal } from '../api/signal.ts';
 import { formatBytes } from '../format.ts';
 import { STATUS_LABELS, type AssetStatus } from './asset-grid.tsx';
+import { storedTheme } from './theme-switch.tsx';
+import { withoutUnsetMeta } from './uppy-params.ts';
 
 const MiB = 2 ** 20;
 /** The edge's limit per original (edge/uploads/limits.ts MAX_UPLOAD_BYTES). */
@@ -42,7 +45,7 @@ const MULTIPART_THRESHOLD = 100 * MiB;
  */
 const PART_SIZE = 8 * MiB;
 
-type M = Meta & { size?: number };
+type M = Meta & { size?: number; collectionId?: string };
 type B = AwsBody;
 
 export interface UploadedFile {
@@ -73,10 +76,11 @@ function installS3Auth(origin: string): void {
   window.fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     if (!url.startsWith(prefix) || input instanceof Request) return realFetch(input, init);
+    const target = withoutUnsetMeta(url);
     const send = (token: string | null) => {
       const headers = new Headers(init?.headers);
       if (token) headers.set('authorization', `Bearer ${token}`);
-      return realFetch(input, { ...init, headers });
+      return realFetch(target, { ...init, headers });
     };
     let token = await session.accessToken();
     let res = await send(token);
@@ -115,8 +119,9 @@ export function uppyInstance(): Uppy<M, B> {
     companionEndpoint: origin,
     shouldUseMultipart: (file) => (file.size ?? 0) > MULTIPART_THRESHOLD,
     getChunkSize: () => PART_SIZE,
-    // Only the size goes to the edge as metadata; the name and type are sent as Uppy's own fields.
-    allowedMetaFields: ['size'],
+    // Only the size (and the collection to add to, for files dropped on one) go to the edge as
+    // metadata; the name and type are sent as Uppy's own fields.
+    allowedMetaFields: ['size', 'collectionId'],
     limit: 3,
   });
   uppy.on('file-added', (file) => uppy.setFileMeta(file.id, { size: file.size ?? file.data?.size ?? 0 }));
@@ -139,8 +144,59 @@ export function uppyInstance(): Uppy<M, B> {
   window.addEventListener('beforeunload', (e) => {
     if (uploading(uppy)) e.preventDefault();
   });
+  // The global tray's view of the queue (module state: it outlives page changes).
+  const publish = () =>
+    uppyFiles.set(
+      uppy.getFiles().map((f) => ({
+        id: f.id,
+        name: f.name ?? 'file',
+        percent: f.progress.percentage ?? 0,
+        state: f.error ? 'error' : f.progress.uploadComplete ? 'done' : f.progress.uploadStarted ? 'uploading' : 'waiting',
+        error: f.error ?? null,
+      })),
+    );
+  uppy.on('state-update', publish);
   instance = uppy;
   return uppy;
+}
+
+export interface QueuedFile {
+  id: string;
+  name: string;
+  percent: number;
+  state: 'waiting' | 'uploading' | 'done' | 'error';
+  error: string | null;
+}
+
+/** The files in the app's one Uppy and how far each is. */
+export const uppyFiles = signal<QueuedFile[]>([]);
+
+/**
+ * Uploads files handed over outside the Dashboard (dropped on any page,
+ * pasted): into `collectionId` when given (the edge adds each stored file to
+ * it, for the collection's owner), else the library. Same Uppy, same path.
+ */
+export function uploadFiles(files: readonly File[], collectionId?: string): string[] {
+  const uppy = uppyInstance();
+  const added: string[] = [];
+  for (const file of files) {
+    try {
+      added.push(
+        uppy.addFile({
+          name: file.name,
+          type: file.type,
+          data: file,
+          source: 'upload-anywhere',
+          meta: { size: file.size, ...(collectionId ? { collectionId } : {}) },
+        }),
+      );
+    } catch (err) {
+      // A restriction (too large) or a duplicate: Uppy reports it on the file's event; skip it here.
+      console.warn('[Uppy]', err);
+    }
+  }
+  if (added.length) void uppy.upload();
+  return added;
 }
 
 /** The Uppy Dashboard, inline, bound to the app's one Uppy. */
@@ -156,7 +212,8 @@ export function Uploader({ height = 440 }: { height?: number }) {
       target: el,
       width: '100%',
       height,
-      theme: 'auto',
+      // The app's theme switch (system: the Dashboard follows prefers-color-scheme itself).
+      theme: ((t) => (t === 'system' ? 'auto' : t))(storedTheme()),
       note: 'Images, videos and any other file, up to 5 GB each. Files over 100 MB upload in parts and can be paused and resumed.',
       proudlyDisplayPoweredByUppy: false,
       showLinkToFileUploadResult: false,

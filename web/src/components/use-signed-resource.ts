@@ -3,7 +3,7 @@
  * collection page): loaded when its key changes, loaded again a minute
  * before the first URL expires (and on return to a tab left open past that),
  * and on a media load error — at most once per 15 s, so a broken file cannot
- * make the page loop.
+ * make the page loop. Only answers for the key still shown are kept.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 
@@ -19,15 +19,21 @@ export function useSignedResource<T>(
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<unknown>(null);
   const lastErrorRefetch = useRef(0);
+  const currentKey = useRef(key);
+  currentKey.current = key;
 
   const load = useCallback(
     async (signal?: AbortSignal) => {
+      // An answer for a key no longer shown (or an aborted load) is dropped: a fetcher may ignore
+      // the signal (e.g. a prefetched promise), and its late answer must not replace the new key's.
+      const stale = () => signal?.aborted || currentKey.current !== key;
       try {
         const fresh = await fetcher(signal);
+        if (stale()) return;
         setData(fresh);
         setError(null);
       } catch (err) {
-        if (!signal?.aborted) setError(err);
+        if (!stale()) setError(err);
       }
     },
     [key],

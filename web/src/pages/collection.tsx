@@ -15,6 +15,7 @@ import { useAction } from '../components/use-action.ts';
 import { useSignedResource } from '../components/use-signed-resource.ts';
 import { formatBytes } from '../format.ts';
 import { navigate } from '../router.ts';
+import { openViewer } from '../viewer/open-viewer.ts';
 import '../styles/collections.css';
 
 type Detail = Schemas['CollectionWithItems'];
@@ -190,12 +191,24 @@ function CollectionView({
         {note}
       </p>
       {data.items.length === 0 ? (
-        <Empty>This collection is empty. Open an asset and use “Add to collection”.</Empty>
+        <Empty>
+          This collection is empty.{' '}
+          {data.permission === 'manage' ? 'Drop files anywhere on this page to upload them into it, or open' : 'Open'} an asset and use “Add
+          to collection”.
+        </Empty>
       ) : (
         <ol class="item-grid" ref={listRef} aria-label="Items in order">
           {data.items.map((item, i) => (
             <li key={item.id} class="card item-card" data-asset={item.id}>
-              <a href={`/assets/${item.id}`} class="item-link">
+              <a
+                href={`/assets/${item.id}`}
+                class="item-link"
+                onClick={(e) => {
+                  if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+                  e.preventDefault();
+                  openViewer(item.id, { ids: data.items.map((i) => i.id), source: { kind: 'library' } });
+                }}
+              >
                 <ItemThumb item={item} onExpired={onThumbError} />
                 <span class="item-name">{itemName(item)}</span>
               </a>

@@ -15,6 +15,9 @@ import { formatBytes, formatDate } from '../format.ts';
 import { messageOf, Spinner } from '../components/status.tsx';
 import '../styles/sharing.css';
 import { DropUploader } from '../components/drop-uploader.tsx';
+import { openViewer, viewerSequence } from '../viewer/open-viewer.ts';
+import { shareViewerItems } from '../viewer/share-source.ts';
+import { fromShared } from '../viewer/viewer-item.ts';
 
 type Info = Schemas['ShareInfo'];
 type Shared = Schemas['SharedAsset'];
@@ -447,14 +450,15 @@ function CollectionView({
   moreError: string | null;
   onMore: (cursor: string) => void;
 }) {
-  const [openId, setOpenId] = useState<string | null>(null);
-  const opened = collection.items.find((a) => a.id === openId) ?? null;
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  const opener = useRef<HTMLElement | null>(null);
+  // The items open in the app's viewer, which has no session here: it is handed the link's items.
   useEffect(() => {
-    const d = dialogRef.current;
-    if (opened && d && !d.open) d.showModal();
-  }, [opened]);
+    const mediaHref = (url: string, extra?: Record<string, string>) => withUnlock(url, unlock, extra);
+    const items = new Map(collection.items.map((a) => [a.id, fromShared(a, link.allowDownload, mediaHref)] as const));
+    shareViewerItems.set({ token, items });
+    const seq = viewerSequence.get();
+    if (seq.source.kind === 'share' && seq.source.token === token) viewerSequence.set({ ...seq, ids: collection.items.map((a) => a.id) });
+  }, [collection.items, link.allowDownload, unlock.token, token]);
+  useEffect(() => () => shareViewerItems.set(null), []);
   return (
     <section class="share-collection">
       <h1>{collection.name}</h1>
@@ -477,10 +481,8 @@ function CollectionView({
               <button
                 type="button"
                 class="share-tile"
-                onClick={(e) => {
-                  opener.current = e.currentTarget;
-                  setOpenId(a.id);
-                }}
+                data-asset-id={a.id}
+                onClick={() => openViewer(a.id, { ids: collection.items.map((i) => i.id), source: { kind: 'share', token } })}
               >
                 {isImage(a) || byVariant(a.media, 'poster.jpg') || byVariant(a.media, 'preview.jpg') ? (
                   isImage(a) ? (
@@ -511,27 +513,6 @@ function CollectionView({
           {moreError}
         </p>
       ) : null}
-      <dialog
-        ref={dialogRef}
-        class="share-item-dialog"
-        aria-label={opened ? (opened.title ?? opened.filename) : 'Item'}
-        onClose={() => {
-          setOpenId(null);
-          opener.current?.focus();
-        }}
-      >
-        {opened ? (
-          <>
-            <div class="share-dialog-head">
-              <span />
-              <button type="button" class="secondary" onClick={() => dialogRef.current?.close()}>
-                Close
-              </button>
-            </div>
-            <AssetView asset={opened} link={link} unlock={unlock} />
-          </>
-        ) : null}
-      </dialog>
     </section>
   );
 }

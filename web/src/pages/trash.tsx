@@ -62,7 +62,9 @@ export function TrashPage(_props: Props) {
       <ErrorBanner error={error} />
 
       {!list.loaded && list.loading ? <Spinner label="Loading the trash" /> : null}
-      {list.loaded && list.items.length === 0 && !list.error ? <Empty>The trash is empty.</Empty> : null}
+      {list.loaded && list.items.length === 0 && !list.error ? (
+        <Empty>The trash is empty. Deleted assets wait here until they are purged; restore them from this page.</Empty>
+      ) : null}
       {list.items.length > 0 ? (
         <AssetGrid
           items={list.items}

@@ -6,6 +6,7 @@
  */
 import { signal } from '../api/signal.ts';
 import { setQuery } from '../router.ts';
+import { closeAction, pushedState } from './history.ts';
 
 export interface ViewerSequence {
   /** Asset ids in the order the page shows them. */
@@ -19,13 +20,28 @@ export interface ViewerSequence {
 
 export const viewerSequence = signal<ViewerSequence>({ ids: [], source: { kind: 'library' } });
 
+/** The element focused when the viewer opened (focus goes back to it, or to the shown asset's card, on close). */
+let opener: Element | null = null;
+export const viewerOpener = () => opener;
+
 /** Opens the viewer on `assetId`; `sequence` replaces what next/previous walk. */
 export function openViewer(assetId: string, sequence?: ViewerSequence): void {
   if (sequence) viewerSequence.set(sequence);
-  setQuery({ view: assetId }, { replace: false });
+  opener = document.activeElement;
+  setQuery({ view: assetId }, { replace: false, state: pushedState(null), keepScroll: true });
 }
 
-/** Closes the viewer (drops `view` from the URL without a new history entry). */
+/** Shows another asset in the open viewer: a new history entry, so back returns to the previous one. */
+export function stepViewer(assetId: string): void {
+  setQuery({ view: assetId }, { replace: false, state: pushedState(history.state), keepScroll: true });
+}
+
+/**
+ * Closes the viewer: back past its entries when it pushed them (so forward
+ * reopens it), else drops `view` from the URL without a new entry.
+ */
 export function closeViewer(): void {
-  setQuery({ view: undefined }, { replace: true });
+  const action = closeAction(history.state);
+  if (action.kind === 'back') history.go(-action.steps);
+  else setQuery({ view: undefined }, { replace: true, keepScroll: true });
 }
