@@ -29,16 +29,19 @@ const script = path.join(root, 'test/e2e/support/stack-process.ts');
 
 interface StackProcess {
   child: ChildProcess;
-  url: Promise<string>;
+  /** The first line the stack printed: `{ url, database }`. */
+  url: Promise<Record<string, unknown>>;
 }
 
 function startStack(): StackProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
-  const url = new Promise<string>((resolve, reject) => {
+  const url = new Promise<Record<string, unknown>>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', (line) => {
       try {
-        resolve((JSON.parse(line) as { url: string }).url);
+        const ready = JSON.parse(line) as Record<string, unknown>;
+        if (typeof ready.url !== 'string') throw new Error('no url');
+        resolve(ready);
       } catch {
         reject(new Error(`e2e stack: unexpected first line ${JSON.stringify(line)}`));
       }
@@ -72,7 +75,7 @@ export default async function setup(project: TestProject) {
       stacks.set(worker, stack);
     }
     stack.url.then(
-      (url) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ url })),
+      (ready) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(ready)),
       (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err)),
     );
   });

@@ -9,6 +9,8 @@ import { inject } from 'vitest';
 export interface E2eStack {
   /** The edge's origin: the SPA and the API. */
   url: string;
+  /** How to reach its database directly (./db.ts), for seeding. */
+  database: { url: string; wsProxy: string; relayKey: string };
   /** Nothing to do: the stack outlives the file and the global setup closes it. */
   close(): Promise<void>;
 }
@@ -17,6 +19,6 @@ export async function startE2eStack(): Promise<E2eStack> {
   const worker = process.env.VITEST_POOL_ID ?? '1';
   const res = await fetch(`${inject('e2eStackBroker')}/stack/${worker}`);
   if (!res.ok) throw new Error(`e2e stack for worker ${worker}: ${res.status} ${await res.text()}`);
-  const { url } = (await res.json()) as { url: string };
-  return { url, close: async () => {} };
+  const { url, database } = (await res.json()) as Pick<E2eStack, 'url' | 'database'>;
+  return { url, database, close: async () => {} };
 }

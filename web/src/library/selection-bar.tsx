@@ -54,13 +54,31 @@ export function SelectionBar({ ids, titleOf, onClear, onTrashed, onRestored }: S
           <strong>{n}</strong> selected
         </p>
         <div class="sb-actions">
-          <button type="button" class="secondary" disabled={n === 0} aria-expanded={panel === 'collection'} onClick={() => setPanel(panel === 'collection' ? null : 'collection')}>
+          <button
+            type="button"
+            class="secondary"
+            disabled={n === 0}
+            aria-expanded={panel === 'collection'}
+            onClick={() => setPanel(panel === 'collection' ? null : 'collection')}
+          >
             Add to collection
           </button>
-          <button type="button" class="secondary" disabled={n === 0} aria-expanded={panel === 'tag'} onClick={() => setPanel(panel === 'tag' ? null : 'tag')}>
+          <button
+            type="button"
+            class="secondary"
+            disabled={n === 0}
+            aria-expanded={panel === 'tag'}
+            onClick={() => setPanel(panel === 'tag' ? null : 'tag')}
+          >
             Tag
           </button>
-          <button type="button" class="secondary" disabled={n === 0} aria-expanded={panel === 'share'} onClick={() => setPanel(panel === 'share' ? null : 'share')}>
+          <button
+            type="button"
+            class="secondary"
+            disabled={n === 0}
+            aria-expanded={panel === 'share'}
+            onClick={() => setPanel(panel === 'share' ? null : 'share')}
+          >
             Share
           </button>
           <button
@@ -77,7 +95,12 @@ export function SelectionBar({ ids, titleOf, onClear, onTrashed, onRestored }: S
           >
             Download ZIP
           </button>
-          <button type="button" class="danger" disabled={busy || n === 0} onClick={() => void bulk('Moved to the trash', { action: 'trash' }, onTrashed)}>
+          <button
+            type="button"
+            class="danger"
+            disabled={busy || n === 0}
+            onClick={() => void bulk('Moved to the trash', { action: 'trash' }, onTrashed)}
+          >
             Move to trash
           </button>
           <button type="button" class="link" onClick={onClear}>
@@ -86,12 +109,14 @@ export function SelectionBar({ ids, titleOf, onClear, onTrashed, onRestored }: S
         </div>
       </div>
       {n > ZIP_LIMIT ? <p class="muted small">Download as ZIP takes at most {ZIP_LIMIT} assets at a time.</p> : null}
-      {open === 'collection' ? <CollectionPanel busy={busy} onAdd={(collectionId) => void bulk('Added to the collection', { action: 'add-to-collection', collectionId })} /> : null}
-      {open === 'tag' ? (
-        <TagPanel
+      {open === 'collection' ? (
+        <CollectionPanel
           busy={busy}
-          onTag={(action, tags) => void bulk(action === 'tag' ? 'Tagged' : 'Untagged', { action, tags })}
+          onAdd={(collectionId) => void bulk('Added to the collection', { action: 'add-to-collection', collectionId })}
         />
+      ) : null}
+      {open === 'tag' ? (
+        <TagPanel busy={busy} onTag={(action, tags) => void bulk(action === 'tag' ? 'Tagged' : 'Untagged', { action, tags })} />
       ) : null}
       {open === 'share' ? (
         <SharePanel
@@ -146,7 +171,17 @@ export function SelectionBar({ ids, titleOf, onClear, onTrashed, onRestored }: S
   );
 }
 
-function OutcomeView({ outcome, titleOf, busy, onUndo }: { outcome: Outcome; titleOf(id: string): string; busy: boolean; onUndo(ids: string[]): void }) {
+function OutcomeView({
+  outcome,
+  titleOf,
+  busy,
+  onUndo,
+}: {
+  outcome: Outcome;
+  titleOf(id: string): string;
+  busy: boolean;
+  onUndo(ids: string[]): void;
+}) {
   const { report, verb } = outcome;
   const ok = report.done - report.failures.length;
   const finished = report.done === report.total;
@@ -179,7 +214,12 @@ function OutcomeView({ outcome, titleOf, busy, onUndo }: { outcome: Outcome; tit
       {outcome.links?.length ? (
         <div class="sb-links">
           <label for="sb-links-text">Share links (view only), one per line</label>
-          <textarea id="sb-links-text" readOnly rows={Math.min(6, outcome.links.length)} value={outcome.links.map((l) => l.url).join('\n')} />
+          <textarea
+            id="sb-links-text"
+            readOnly
+            rows={Math.min(6, outcome.links.length)}
+            value={outcome.links.map((l) => l.url).join('\n')}
+          />
         </div>
       ) : null}
     </div>

@@ -33,13 +33,21 @@ export interface TimelineProps {
 
 /** The window's scroll offset into `el` and the viewport height, updated once per frame. */
 function useViewport(el: { current: HTMLElement | null }) {
-  const [view, setView] = useState({ top: 0, height: typeof window === 'undefined' ? 800 : window.innerHeight });
+  const [view, setView] = useState({ top: 0, height: typeof window === 'undefined' ? 800 : window.innerHeight, cover: 0 });
   useEffect(() => {
     let frame = 0;
     const measure = () => {
       frame = 0;
       const box = el.current?.getBoundingClientRect();
-      if (box) setView((v) => (v.top === -box.top && v.height === window.innerHeight ? v : { top: -box.top, height: window.innerHeight }));
+      // The app's top bar is sticky on wide screens: the day bar sits under it.
+      const bar = document.querySelector('.topbar');
+      const cover = bar && getComputedStyle(bar).position === 'sticky' ? Math.round(bar.getBoundingClientRect().height) : 0;
+      if (box)
+        setView((v) =>
+          v.top === -box.top && v.height === window.innerHeight && v.cover === cover
+            ? v
+            : { top: -box.top, height: window.innerHeight, cover },
+        );
     };
     const schedule = () => {
       if (!frame) frame = requestAnimationFrame(measure);
@@ -98,7 +106,7 @@ export function Timeline({ data, selection, onItem, onDay }: TimelineProps) {
   }, [end, layout.blocks.length, data.hasMore, data.loading, data.error, data.loadMore]);
 
   // The day under the top of the viewport, for the sticky bar.
-  const at = blockAt(layout.blocks, Math.max(0, view.top));
+  const at = blockAt(layout.blocks, Math.max(0, view.top + view.cover + HEADER));
   let current: string | null = null;
   for (let i = at; i >= 0; i--) {
     const b = layout.blocks[i]!;
@@ -112,10 +120,23 @@ export function Timeline({ data, selection, onItem, onDay }: TimelineProps) {
 
   return (
     <div class="timeline" data-selecting={selecting ? 'true' : undefined}>
-      <div class="tl-sticky" aria-hidden="true" data-hidden={view.top <= 0 || !current ? 'true' : undefined}>
+      <div
+        class="tl-sticky"
+        aria-hidden="true"
+        style={{ top: `${view.cover}px` }}
+        data-hidden={view.top + view.cover <= 0 || !current ? 'true' : undefined}
+      >
         {current ? dayLabel(current) : ''}
       </div>
-      <div ref={box} class="tl-canvas" style={{ height: `${layout.height}px` }} role="list" aria-label="Timeline">
+      <div
+        ref={box}
+        class="tl-canvas asset-grid"
+        style={{ height: `${layout.height}px` }}
+        role="list"
+        aria-label="Timeline"
+        data-loaded={items.length}
+        data-more={data.hasMore ? 'true' : undefined}
+      >
         {width > 0
           ? shown.map((b) =>
               b.kind === 'header' ? (
@@ -169,7 +190,12 @@ function Tile({ item, left, width, selected, selecting, onSelect, onOpen }: Tile
     if (hold.current) clearTimeout(hold.current.timer);
   };
   return (
-    <div class="tl-tile" data-asset-id={item.id} data-selected={selected ? 'true' : undefined} style={{ left: `${left}px`, width: `${width}px` }}>
+    <div
+      class="tl-tile"
+      data-asset-id={item.id}
+      data-selected={selected ? 'true' : undefined}
+      style={{ left: `${left}px`, width: `${width}px` }}
+    >
       <a
         class="tl-link"
         href={`/assets/${encodeURIComponent(item.id)}`}

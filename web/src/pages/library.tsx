@@ -121,7 +121,11 @@ function FilterForm({ filters, tags, filtered }: { filters: ReturnType<typeof fi
         </select>
       </div>
       {filtered ? (
-        <button type="button" class="secondary clear-filters" onClick={() => setQuery({ type: undefined, status: undefined, tag: undefined })}>
+        <button
+          type="button"
+          class="secondary clear-filters"
+          onClick={() => setQuery({ type: undefined, status: undefined, tag: undefined })}
+        >
           Clear filters
         </button>
       ) : null}
