@@ -45,7 +45,7 @@ const tiles = (page: Page) => page.locator('.tl-tile');
 
 test('timeline: headers, bounded DOM over 2,000 assets, viewer click, range and day selection, bulk add and trash', async () => {
   const { email, accessToken } = await register(stack, 'Timeline Person', 'tl');
-  const me = await call<{ id: string }>(stack, accessToken, 'GET', '/api/me');
+  const { user: me } = await call<{ user: { id: string } }>(stack, accessToken, 'GET', '/api/me');
   await seed(me.id);
   const album = await call<{ id: string }>(stack, accessToken, 'POST', '/api/collections', { name: 'Best of' });
 
