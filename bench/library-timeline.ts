@@ -35,6 +35,26 @@ const FRAMES = Number(process.argv[3] ?? 400);
 const PASSWORD = 'correct horse battery staple';
 const log = (s: string) => console.log(s);
 
+/** Scrolls 600 px per animation frame for FRAMES frames; the time taken and the long tasks meanwhile. */
+const SCROLL = `(async () => {
+  const w = window;
+  w.__longTasks.length = 0;
+  const start = performance.now();
+  let n = 0;
+  await new Promise((resolve) => {
+    function step() {
+      window.scrollBy(0, 600);
+      if (++n >= FRAMES) resolve();
+      else requestAnimationFrame(step);
+    }
+    requestAnimationFrame(step);
+  });
+  const ms = performance.now() - start;
+  // Let the last page requests and renders finish into the counts.
+  await new Promise((r) => setTimeout(r, 1000));
+  return { ms, longTasks: [...w.__longTasks] };
+})()`;
+
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-timeline-'));
 const edgePort = await freePort();
 const url = `http://127.0.0.1:${edgePort}`;
@@ -169,24 +189,8 @@ try {
       ),
     );
     await p.waitForTimeout(500);
-    const scroll = await p.evaluate(async (frames) => {
-      const w = window as unknown as { __longTasks: number[] };
-      w.__longTasks.length = 0;
-      const start = performance.now();
-      let n = 0;
-      await new Promise<void>((resolve) => {
-        const step = () => {
-          window.scrollBy(0, 600);
-          if (++n >= frames) resolve();
-          else requestAnimationFrame(step);
-        };
-        requestAnimationFrame(step);
-      });
-      const ms = performance.now() - start;
-      // Let the last page requests and renders finish into the counts.
-      await new Promise((r) => setTimeout(r, 1000));
-      return { ms, longTasks: [...w.__longTasks] };
-    }, FRAMES);
+    // A string, not a function: tsx's name helpers (`__name`) do not exist in the page.
+    const scroll = (await p.evaluate(SCROLL.replace('FRAMES', String(FRAMES)))) as { ms: number; longTasks: number[] };
     const counts = await p.evaluate(() => ({
       nodes: document.getElementsByTagName('*').length,
       thumbs: document.querySelectorAll('.thumb').length,
