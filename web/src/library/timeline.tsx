@@ -31,8 +31,15 @@ export interface TimelineProps {
   onDay(ids: string[]): void;
 }
 
-/** The window's scroll offset into `el` and the viewport height, updated once per frame. */
-function useViewport(el: { current: HTMLElement | null }) {
+/**
+ * The window's scroll offset into `el` and the viewport height, updated once
+ * per frame on scroll and resize, and when `content` changes (what is above
+ * the timeline may have moved it: the scrubber arriving, a notice).
+ */
+function useViewport(el: { current: HTMLElement | null }, content: unknown) {
+  const remeasure = useRef<() => void>(() => {});
+  // `content` is the trigger, not an input.
+  useEffect(() => remeasure.current(), [content]);
   const [view, setView] = useState({ top: 0, height: typeof window === 'undefined' ? 800 : window.innerHeight, cover: 0 });
   useEffect(() => {
     let frame = 0;
@@ -53,6 +60,7 @@ function useViewport(el: { current: HTMLElement | null }) {
       if (!frame) frame = requestAnimationFrame(measure);
     };
     measure();
+    remeasure.current = schedule;
     window.addEventListener('scroll', schedule, { passive: true });
     window.addEventListener('resize', schedule);
     return () => {
@@ -81,8 +89,8 @@ function useWidth(el: { current: HTMLElement | null }) {
 export function Timeline({ data, selection, onItem, onDay }: TimelineProps) {
   const box = useRef<HTMLDivElement>(null);
   const width = useWidth(box);
-  const view = useViewport(box);
   const { items } = data;
+  const view = useViewport(box, `${items.length}:${data.buckets?.length ?? 0}:${data.from}`);
   const days = useMemo(() => groupByDay(items), [items]);
   const order = useMemo(() => items.map((i) => i.id), [items]);
   const layout = useMemo(
