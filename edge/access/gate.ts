@@ -18,7 +18,7 @@ import type { Database } from '../../shared/db/database.ts';
 import { assetPermission, collectionPermission, includes, type LinkFacts, type Permission } from '../../shared/policy/access.ts';
 import { AppError } from '../errors.ts';
 import type { SelectedFieldsFlat } from 'drizzle-orm/pg-core';
-import { loadAssetFacts, type AssetRecord, type LoadedAsset } from './asset-access.ts';
+import { loadAssetFacts, loadAssetFactsMany, type AssetRecord, type LoadedAsset } from './asset-access.ts';
 import { loadCollection, loadCollectionFacts, type CollectionRecord } from './collection-access.ts';
 
 /** Who is asking: a signed-in user (their id, validated as a UUID by the verifier), a link holder, or nobody. */
@@ -107,6 +107,35 @@ export async function requireAssetPermission(
 ): Promise<{ asset: AssetRecord; permission: Permission; publicView: boolean }> {
   const { asset, permission, publicView } = await requireAssetPermissionWith(db, assetId, who, need, now, {}, messages);
   return { asset, permission, publicView };
+}
+
+/** One item of {@link requireEachAssetPermission}: the access, or the error the single-asset gate would throw. */
+export type EachAsset = { id: string; ok: true; asset: AssetRecord; permission: Permission } | { id: string; ok: false; error: AppError };
+
+/**
+ * The table above for each of many assets (bulk routes), loaded in ONE
+ * statement and decided by the same {@link requireLoadedAsset}: an asset the
+ * caller may not see answers not_found exactly like one that does not exist.
+ * Results are in the order of `assetIds`.
+ */
+export async function requireEachAssetPermission(
+  db: Database,
+  assetIds: readonly string[],
+  who: Asker,
+  need: Permission,
+  now: Date,
+  messages: GateMessages = {},
+): Promise<EachAsset[]> {
+  const loaded = await loadAssetFactsMany(db, assetIds, { userId: who.userId, linkCreator: who.link?.createdBy ?? null }, now);
+  return assetIds.map((id) => {
+    try {
+      const { asset, permission } = requireLoadedAsset(loaded.get(id.toLowerCase()) ?? null, who, need, now, messages);
+      return { id, ok: true as const, asset, permission };
+    } catch (error) {
+      if (error instanceof AppError) return { id, ok: false as const, error };
+      throw error;
+    }
+  });
 }
 
 /** The caller's permission on a collection, or null; a deleted collection reads as none. */

@@ -12,7 +12,7 @@ import { isUuid } from '../../shared/ids.ts';
 import { unsafeString } from './text.ts';
 import { validationFailed } from './validation.ts';
 
-export type CursorKind = 'assets' | 'trash' | 'search' | 'collections' | 'items' | 'tags' | 'shared-items';
+export type CursorKind = 'assets' | 'trash' | 'search' | 'collections' | 'items' | 'tags' | 'shared-items' | 'timeline';
 
 /** Postgres `timestamptz::text`: `2026-11-25 12:00:00.123456+00` (offset may carry minutes). */
 const PG_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?[+-](\d{2})(?::(\d{2}))?$/;

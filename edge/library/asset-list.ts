@@ -14,11 +14,10 @@ import { visibleLiveAssets, type Scope } from '../access/visible-live-assets.ts'
 import { summaryColumns, type SummaryRow } from './asset-rows.ts';
 import { decodeCursor, page, slot } from '../api/cursor.ts';
 
-export interface AssetListQuery {
+/** The filters of a library list (and of its timeline buckets). */
+export interface AssetFilters {
   userId: string;
   now: Date;
-  limit: number;
-  cursor?: string | undefined;
   scope: Scope;
   type?: AssetType | undefined;
   tag?: string | undefined;
@@ -26,13 +25,22 @@ export interface AssetListQuery {
   status?: SummaryRow['status'] | undefined;
 }
 
+export interface AssetListQuery extends AssetFilters {
+  limit: number;
+  cursor?: string | undefined;
+  /** `created` (default): by upload; `taken`: the timeline, by `taken_at`. */
+  order?: 'created' | 'taken' | undefined;
+  /** With `order: 'taken'`: only assets taken before this instant (ISO 8601). */
+  takenBefore?: string | undefined;
+}
+
 /** Rows after (key, id) in the order `key desc, id asc`. */
 export const after = (key: SQL, keyValue: string, id: string) =>
   sql`(${key} < ${keyValue}::timestamptz or (${key} = ${keyValue}::timestamptz and "assets"."id" > ${id}::uuid))`;
 
-/** The list query, unexecuted (bench/library.ts EXPLAINs it). */
-export function listAssetsQuery(db: Database, q: AssetListQuery) {
-  const conditions: (SQL | undefined)[] = [
+/** What the caller may see (the policy's SQL), narrowed by the filters. */
+export function assetFilterConditions(q: AssetFilters): (SQL | undefined)[] {
+  return [
     visibleLiveAssets(q.userId, q.now, q.scope),
     q.type ? sql`${assetTypeSql} = ${q.type}` : undefined,
     q.status ? eq(assets.status, q.status) : undefined,
@@ -44,25 +52,51 @@ export function listAssetsQuery(db: Database, q: AssetListQuery) {
       ? sql`exists (select 1 from collection_items ci where ci.asset_id = "assets"."id" and ci.collection_id = ${q.collectionId}::uuid)`
       : undefined,
   ];
+}
+
+/** The list query, unexecuted (bench/library.ts EXPLAINs it). */
+export function listAssetsQuery(db: Database, q: AssetListQuery) {
+  const conditions = assetFilterConditions(q);
+  const taken = q.order === 'taken';
+  const key = taken ? sql`"assets"."taken_at"` : sql`"assets"."created_at"`;
   if (q.cursor) {
-    const [at, id] = decodeCursor('assets', q.cursor, [slot.timestamp, slot.uuid]) as [string, string];
-    conditions.push(after(sql`"assets"."created_at"`, at, id));
+    const [at, id] = decodeCursor(taken ? 'timeline' : 'assets', q.cursor, [slot.timestamp, slot.uuid]) as [string, string];
+    conditions.push(after(key, at, id));
   }
+  if (taken && q.takenBefore) conditions.push(sql`"assets"."taken_at" < ${q.takenBefore}::timestamptz`);
   return (
     db
       .select(summaryColumns)
       .from(assets)
       .where(and(...conditions))
       // NULLS LAST, as drizzle writes `.desc()` in index definitions: only then can the
-      // (owner_id, created_at desc, id) and (created_at desc, id) indexes supply the order.
-      .orderBy(sql`"assets"."created_at" desc nulls last`, asc(assets.id))
+      // (owner_id, <key> desc, id) and (<key> desc, id) indexes supply the order.
+      .orderBy(sql`${key} desc nulls last`, asc(assets.id))
       .limit(q.limit + 1)
   );
 }
 
 export async function listAssets(db: Database, q: AssetListQuery): Promise<{ rows: SummaryRow[]; nextCursor: string | null }> {
-  const rows = await listAssetsQuery(db, q);
-  return page(rows as SummaryRow[], q.limit, 'assets', (r) => [r.createdKey, r.id]);
+  const rows = (await listAssetsQuery(db, q)) as SummaryRow[];
+  return q.order === 'taken'
+    ? page(rows, q.limit, 'timeline', (r) => [r.takenKey, r.id])
+    : page(rows, q.limit, 'assets', (r) => [r.createdKey, r.id]);
+}
+
+/**
+ * The timeline's months (UTC, by `taken_at`), newest first, each with how
+ * many assets `GET /api/assets` with the same filters would list: the same
+ * conditions, so the scrubber never counts what the list would hide.
+ */
+export async function timelineBuckets(db: Database, q: AssetFilters): Promise<{ month: string; count: number }[]> {
+  const month = sql<string>`to_char("assets"."taken_at" at time zone 'UTC', 'YYYY-MM')`;
+  const rows = await db
+    .select({ month, count: sql<number>`count(*)::int` })
+    .from(assets)
+    .where(and(...assetFilterConditions(q)))
+    .groupBy(month)
+    .orderBy(desc(month));
+  return rows.map((r) => ({ month: r.month, count: Number(r.count) }));
 }
 
 export interface TrashRow extends SummaryRow {

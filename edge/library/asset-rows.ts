@@ -20,6 +20,13 @@ const thumbnailKind = sql<string | null>`(case when "assets"."status" = 'blocked
   where d.asset_id = "assets"."id" and d.status = 'ready' and d.kind = any(${preference})
   order by array_position(${preference}, d.kind) limit 1) end)`;
 
+/** Upright pixels from the metadata ingest wrote (images: top level; videos: under `video`), when a number. */
+function dimension(key: 'width' | 'height') {
+  return sql<number | null>`(case
+    when jsonb_typeof("assets"."metadata"->${key}) = 'number' then ("assets"."metadata"->>${key})::float8
+    when jsonb_typeof("assets"."metadata"->'video'->${key}) = 'number' then ("assets"."metadata"->'video'->>${key})::float8 end)`;
+}
+
 export const summaryColumns = {
   id: assets.id,
   ownerId: assets.ownerId,
@@ -36,6 +43,10 @@ export const summaryColumns = {
   thumbnailKind,
   /** `created_at` as Postgres prints it, microseconds kept, for cursors. */
   createdKey: sql<string>`"assets"."created_at"::text`,
+  takenAt: assets.takenAt,
+  takenKey: sql<string>`"assets"."taken_at"::text`,
+  width: dimension('width'),
+  height: dimension('height'),
 };
 
 export interface SummaryRow {
@@ -53,6 +64,10 @@ export interface SummaryRow {
   updatedAt: Date;
   thumbnailKind: string | null;
   createdKey: string;
+  takenAt: Date;
+  takenKey: string;
+  width: number | null;
+  height: number | null;
 }
 
 /** Drivers differ: a raw timestamp may come back as a Date or as text. */
@@ -72,6 +87,9 @@ export async function toSummary(row: SummaryRow, signer: Signer): Promise<AssetS
     placeholder: row.placeholder,
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
+    takenAt: iso(row.takenAt),
+    width: row.width === null ? null : Number(row.width),
+    height: row.height === null ? null : Number(row.height),
     thumbnail: row.thumbnailKind ? await thumbnailUrl(signer, row.id, row.thumbnailKind) : null,
   };
 }

@@ -5,13 +5,18 @@
  */
 import { apiRouter } from '../api/router.ts';
 import { assetRoutes } from './assets.routes.ts';
+import { bulkRoutes } from './bulk.routes.ts';
 import { collectionItemRoutes } from './collection-items.routes.ts';
 import { collectionRoutes } from './collections.routes.ts';
 import { searchRoutes } from './search.routes.ts';
 import { tagRoutes } from './tags.routes.ts';
+import { timelineRoutes } from './timeline.routes.ts';
 import { trashRoutes } from './trash.routes.ts';
 
 export const library = apiRouter()
+  // Before /api/assets/{id}, whose UUID check would answer 400 to `timeline` and `bulk`.
+  .route('/', timelineRoutes)
+  .route('/', bulkRoutes)
   .route('/', assetRoutes)
   .route('/', trashRoutes)
   .route('/', tagRoutes)

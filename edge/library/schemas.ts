@@ -42,6 +42,22 @@ export const assetListQuerySchema = z.object({
   collectionId: uuidParam.optional(),
   status: statusEnum.optional(),
   scope,
+  order: z.enum(['created', 'taken']).default('created').openapi({
+    description: '`created`: newest upload first; `taken`: the timeline, newest `takenAt` first (EXIF date taken, else the upload date).',
+  }),
+  takenBefore: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ description: 'With `order=taken`: start at the assets taken before this instant (jump to a month in one request).' }),
+});
+
+/** The filters of `GET /api/assets` (not its paging): the timeline's buckets count what that list would show. */
+export const timelineQuerySchema = z.object({
+  type: z.enum(ASSET_TYPES).optional(),
+  tag: tagName.optional(),
+  collectionId: uuidParam.optional(),
+  status: statusEnum.optional(),
+  scope,
 });
 
 export const collectionListQuerySchema = z.object({ ...pageQuery, scope });
@@ -131,6 +147,9 @@ export const assetSummarySchema = z
     placeholder: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
+    takenAt: z.string().openapi({ description: 'When the photo was taken (EXIF, wall clock read as UTC), else `createdAt`.' }),
+    width: z.number().nullable().openapi({ description: 'Upright pixel width of the original, when known.' }),
+    height: z.number().nullable(),
     // A union, not .nullable(): zod-to-openapi drops null from a nullable registered schema (the document said non-null).
     thumbnail: z.union([mediaUrlSchema, z.null()]),
   })
@@ -214,6 +233,44 @@ export const collectionDetailSchema = collectionSchema
   .openapi('CollectionWithItems');
 
 export const tagSchema = z.object({ id: z.string(), name: z.string(), count: z.number() }).openapi('Tag');
+
+export const timelineSchema = z
+  .object({
+    buckets: z.array(z.object({ month: z.string().openapi({ example: '2024-05' }), count: z.number() })),
+    total: z.number(),
+  })
+  .openapi('Timeline', { description: 'Months (UTC, by `takenAt`) newest first, with how many assets the list would show in each.' });
+
+/** Most assets one bulk request names (its body stays well under the API body limit). */
+export const MAX_BULK_ASSETS = 500;
+
+const bulkIds = z
+  .array(uuidParam)
+  .min(1)
+  .max(MAX_BULK_ASSETS)
+  .refine((ids) => new Set(ids.map((i) => i.toLowerCase())).size === ids.length, { message: 'name each asset once' });
+
+export const bulkBodySchema = z
+  .discriminatedUnion('action', [
+    z.strictObject({ action: z.enum(['trash', 'restore']), assetIds: bulkIds }),
+    z.strictObject({ action: z.enum(['tag', 'untag']), assetIds: bulkIds, tags: z.array(tagName).min(1).max(MAX_TAGS_PER_ASSET) }),
+    z.strictObject({ action: z.literal('add-to-collection'), assetIds: bulkIds, collectionId: uuidParam }),
+  ])
+  .openapi('BulkRequest');
+
+export const bulkResultSchema = z
+  .object({
+    results: z.array(
+      z.object({
+        id: z.string(),
+        ok: z.boolean(),
+        error: z.object({ code: z.string(), message: z.string() }).optional(),
+      }),
+    ),
+    succeeded: z.number(),
+    failed: z.number(),
+  })
+  .openapi('BulkResult', { description: 'Per item, in request order: refused items changed nothing; the others were written together.' });
 
 export const listOf = <T extends z.ZodType>(item: T, name: string) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() }).openapi(name);

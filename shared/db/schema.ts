@@ -193,8 +193,18 @@ export const assets = pgTable(
     updatedAt: updatedAt(),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
     purgeAfter: timestamp('purge_after', { withTimezone: true }),
+    /**
+     * When the photo was taken: EXIF `metadata.takenAt` (the camera's wall
+     * clock, stored as if UTC: EXIF has no time zone), else `created_at`. Kept
+     * by a trigger on insert and on changes to `metadata` (migration 0008), so
+     * ingest and direct inserts agree. The timeline's order and buckets.
+     */
+    takenAt: timestamp('taken_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    /** The timeline (`GET /api/assets?order=taken`, `GET /api/assets/timeline`): keyset over (taken_at desc, id). */
+    index('assets_owner_taken_idx').on(t.ownerId, t.takenAt.desc(), t.id),
+    index('assets_taken_idx').on(t.takenAt.desc(), t.id),
     index('assets_owner_created_idx').on(t.ownerId, t.createdAt.desc(), t.id),
     /** Lists across owners (`GET /api/assets?scope=all|shared`) walk this, newest first. */
     index('assets_created_idx').on(t.createdAt.desc(), t.id),

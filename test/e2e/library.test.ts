@@ -236,8 +236,9 @@ test('upload through Uppy, see thumbnails over placeholders, filter, search, del
     });
     expect(res.status).toBe(201);
   }
-  // The keyboard way: the "Load more" button (the sentinel is far below the fold).
-  await page.goto(`${stack.url}/?status=pending`);
+  // The keyboard way: the "Load more" button (the sentinel is far below the fold) of the flat
+  // grid (`?layout=grid`; the timeline loads as it scrolls: test/e2e/timeline.test.ts).
+  await page.goto(`${stack.url}/?layout=grid&status=pending`);
   const cards = page.locator('.asset-grid > li');
   await eventually(() => cards.count()).toBe(48);
   const pendingCard = cards.first();
@@ -251,7 +252,7 @@ test('upload through Uppy, see thumbnails over placeholders, filter, search, del
   await eventually(() => more.count()).toBe(0);
   // Infinite scroll: bringing the end of the list into view loads the next page.
   await page.getByLabel('Status').selectOption('');
-  await page.waitForURL(`${stack.url}/`);
+  await page.waitForURL(`${stack.url}/?layout=grid`);
   await eventually(() => cards.count()).toBe(48);
   await page.locator('.load-more-sentinel').scrollIntoViewIfNeeded();
   await eventually(() => cards.count()).toBe(52);

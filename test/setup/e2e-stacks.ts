@@ -29,17 +29,19 @@ const script = path.join(root, 'test/e2e/support/stack-process.ts');
 
 interface StackProcess {
   child: ChildProcess;
-  /** The first line the stack printed: `{ url, holdDir }`. */
-  url: Promise<{ url: string; holdDir?: string }>;
+  /** The first line the stack printed: `{ url, holdDir, database }`. */
+  url: Promise<Record<string, unknown>>;
 }
 
 function startStack(): StackProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
-  const url = new Promise<{ url: string; holdDir?: string }>((resolve, reject) => {
+  const url = new Promise<Record<string, unknown>>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', (line) => {
       try {
-        resolve(JSON.parse(line) as { url: string; holdDir?: string });
+        const ready = JSON.parse(line) as Record<string, unknown>;
+        if (typeof ready.url !== 'string') throw new Error('no url');
+        resolve(ready);
       } catch {
         reject(new Error(`e2e stack: unexpected first line ${JSON.stringify(line)}`));
       }

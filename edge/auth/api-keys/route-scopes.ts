@@ -91,6 +91,8 @@ export const ROUTE_SCOPES: Record<string, RouteRule> = {
   // Media and the library
   'GET /m/:assetId/:variant{.+}': READ,
   'GET /api/assets': READ,
+  'GET /api/assets/timeline': READ,
+  'POST /api/assets/bulk': WRITE,
   'GET /api/assets/:id': READ,
   'GET /api/assets/:id/status': anyOf(['assets:read'], ['uploads']),
   'PATCH /api/assets/:id': WRITE,

@@ -56,4 +56,10 @@ const close = () =>
   })());
 process.stdin.on('end', close).resume();
 process.on('SIGTERM', close);
-process.stdout.write(`${JSON.stringify({ url, holdDir })}\n`);
+// The database too, for tests that seed rows directly (thousands of assets without uploading them).
+const database = {
+  url: stack.bindings.DATABASE_URL,
+  wsProxy: stack.bindings.DATABASE_WS_PROXY,
+  relayKey: stack.bindings.DATABASE_RELAY_KEY,
+};
+process.stdout.write(`${JSON.stringify({ url, holdDir, database })}\n`);

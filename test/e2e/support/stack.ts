@@ -11,6 +11,8 @@ export interface E2eStack {
   url: string;
   /** While a file named by an asset id exists here, that asset's ladder waits after its quick phase (stack-process.ts). */
   holdDir: string;
+  /** How to reach its database directly (./db.ts), for seeding. */
+  database: { url: string; wsProxy: string; relayKey: string };
   /** Nothing to do: the stack outlives the file and the global setup closes it. */
   close(): Promise<void>;
 }
@@ -19,6 +21,6 @@ export async function startE2eStack(): Promise<E2eStack> {
   const worker = process.env.VITEST_POOL_ID ?? '1';
   const res = await fetch(`${inject('e2eStackBroker')}/stack/${worker}`);
   if (!res.ok) throw new Error(`e2e stack for worker ${worker}: ${res.status} ${await res.text()}`);
-  const { url, holdDir } = (await res.json()) as { url: string; holdDir: string };
-  return { url, holdDir, close: async () => {} };
+  const { url, holdDir, database } = (await res.json()) as Pick<E2eStack, 'url' | 'holdDir' | 'database'>;
+  return { url, holdDir, database, close: async () => {} };
 }

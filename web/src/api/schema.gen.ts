@@ -106,6 +106,11 @@ export interface Schemas {
     placeholder: string | null;
     createdAt: string;
     updatedAt: string;
+    /** When the photo was taken (EXIF, wall clock read as UTC), else `createdAt`. */
+    takenAt: string;
+    /** Upright pixel width of the original, when known. */
+    width: number | null;
+    height: number | null;
     thumbnail: Schemas["MediaUrl"] | null;
   };
   AssetTags: {
@@ -122,6 +127,30 @@ export interface Schemas {
       name: string | null;
     } | null;
     detail: Record<string, unknown>;
+  };
+  BulkRequest: {
+    action: "trash" | "restore";
+    assetIds: Array<string>;
+  } | {
+    action: "tag" | "untag";
+    assetIds: Array<string>;
+    tags: Array<string>;
+  } | {
+    action: "add-to-collection";
+    assetIds: Array<string>;
+    collectionId: string;
+  };
+  BulkResult: {
+    results: Array<{
+      id: string;
+      ok: boolean;
+      error?: {
+        code: string;
+        message: string;
+      };
+    }>;
+    succeeded: number;
+    failed: number;
   };
   ChangeOrgRole: {
     role: "owner" | "admin" | "member";
@@ -570,6 +599,13 @@ export interface Schemas {
     items: Array<Schemas["Tag"]>;
     nextCursor: string | null;
   };
+  Timeline: {
+    buckets: Array<{
+      month: string;
+      count: number;
+    }>;
+    total: number;
+  };
   TotpConfirm: {
     code: string;
   };
@@ -730,7 +766,7 @@ export interface Schemas {
 export interface Operations {
   "GET /api/assets": {
     path: never;
-    query: { cursor?: string; limit?: number; type?: "image" | "video" | "audio" | "document" | "other"; tag?: string; collectionId?: string; status?: "pending" | "uploaded" | "processing" | "ready" | "failed" | "blocked"; scope?: "mine" | "shared" | "all" };
+    query: { cursor?: string; limit?: number; type?: "image" | "video" | "audio" | "document" | "other"; tag?: string; collectionId?: string; status?: "pending" | "uploaded" | "processing" | "ready" | "failed" | "blocked"; scope?: "mine" | "shared" | "all"; order?: "created" | "taken"; takenBefore?: string };
     body: never;
     response: Schemas["AssetPage"];
   };
@@ -797,6 +833,18 @@ export interface Operations {
     response: {
       tags: Array<string>;
     };
+  };
+  "POST /api/assets/bulk": {
+    path: never;
+    query: never;
+    body: Schemas["BulkRequest"];
+    response: Schemas["BulkResult"];
+  };
+  "GET /api/assets/timeline": {
+    path: never;
+    query: { type?: "image" | "video" | "audio" | "document" | "other"; tag?: string; collectionId?: string; status?: "pending" | "uploaded" | "processing" | "ready" | "failed" | "blocked"; scope?: "mine" | "shared" | "all" };
+    body: never;
+    response: Schemas["Timeline"];
   };
   "GET /api/audit": {
     path: never;

@@ -1,15 +1,24 @@
 /**
- * The library (`/`): the assets the caller may see, newest first, in the
- * shared grid with infinite scroll. Filters — whose assets (scope), type,
- * status and tag — live in the URL query, so a filtered view can be
- * bookmarked, shared and restored with Back.
+ * The library (`/`): the assets the caller may see as a timeline — days of
+ * justified thumbnails by date taken, newest first, virtualized, with a
+ * month scrubber, selection and bulk actions (web/src/library/). Filters —
+ * whose assets (scope), type, status and tag — live in the URL query, so a
+ * filtered view can be bookmarked, shared and restored with Back.
+ * `?layout=grid` shows the earlier flat grid by upload date (kept for
+ * comparison: bench/library-timeline.ts measures both).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { api, type Schemas } from '../api/client.ts';
 import type { Operations } from '../api/schema.gen.ts';
 import { AssetGrid, ASSET_STATUSES, ASSET_TYPES, LoadMore, STATUS_LABELS, TYPE_LABELS, usePagedList } from '../components/asset-grid.tsx';
-import { Empty, Spinner } from '../components/status.tsx';
+import { Empty, ErrorBanner, Spinner } from '../components/status.tsx';
 import { setQuery } from '../router.ts';
+import { Scrubber } from '../library/scrubber.tsx';
+import { SelectionBar } from '../library/selection-bar.tsx';
+import { clickItem, emptySelection, keepOnly, toggleGroup, type Selection } from '../library/selection.ts';
+import { Timeline } from '../library/timeline.tsx';
+import { useTimeline } from '../library/timeline-data.ts';
+import '../styles/timeline.css';
 
 type Props = { params: Record<string, string>; query: URLSearchParams };
 type ListQuery = Operations['GET /api/assets']['query'];
@@ -55,7 +64,179 @@ function useTags(): Schemas['Tag'][] {
   return tags;
 }
 
-export function LibraryPage({ query }: Props) {
+export function LibraryPage(props: Props) {
+  return props.query.get('layout') === 'grid' ? <GridLibrary {...props} /> : <TimelineLibrary {...props} />;
+}
+
+function FilterForm({ filters, tags, filtered }: { filters: ReturnType<typeof filtersOf>; tags: Schemas['Tag'][]; filtered: boolean }) {
+  const tagNames = tags.map((t) => t.name);
+  if (filters.tag && !tagNames.includes(filters.tag)) tagNames.unshift(filters.tag);
+  const change = (name: string) => (e: Event) => {
+    const value = (e.currentTarget as HTMLSelectElement).value;
+    setQuery({ [name]: name === 'scope' && value === 'mine' ? undefined : value });
+  };
+  return (
+    <form class="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
+      <div>
+        <label for="filter-scope">Show</label>
+        <select id="filter-scope" value={filters.scope} onChange={change('scope')}>
+          {SCOPES.map((s) => (
+            <option key={s.value} value={s.value}>
+              {s.label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div>
+        <label for="filter-type">Type</label>
+        <select id="filter-type" value={filters.type ?? ''} onChange={change('type')}>
+          <option value="">Any type</option>
+          {ASSET_TYPES.map((t) => (
+            <option key={t} value={t}>
+              {TYPE_LABELS[t]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div>
+        <label for="filter-status">Status</label>
+        <select id="filter-status" value={filters.status ?? ''} onChange={change('status')}>
+          <option value="">Any status</option>
+          {ASSET_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {STATUS_LABELS[s]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div>
+        <label for="filter-tag">Tag</label>
+        <select id="filter-tag" value={filters.tag ?? ''} onChange={change('tag')}>
+          <option value="">Any tag</option>
+          {tagNames.map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
+        </select>
+      </div>
+      {filtered ? (
+        <button
+          type="button"
+          class="secondary clear-filters"
+          onClick={() => setQuery({ type: undefined, status: undefined, tag: undefined })}
+        >
+          Clear filters
+        </button>
+      ) : null}
+    </form>
+  );
+}
+
+function TimelineLibrary({ query }: Props) {
+  const filters = filtersOf(query);
+  const tags = useTags();
+  const data = useTimeline(filters);
+  const [selection, setSelection] = useState<Selection>(emptySelection);
+  const filtered = filters.type !== undefined || filters.status !== undefined || filters.tag !== undefined;
+  const order = useMemo(() => data.items.map((i) => i.id), [data.items]);
+  const byId = useMemo(() => new Map(data.items.map((i) => [i.id, i])), [data.items]);
+  const selectedIds = useMemo(() => order.filter((id) => selection.ids.has(id)), [order, selection]);
+  // The bar stays after its items left (trashed: its report and Undo) until closed.
+  const [barOpen, setBarOpen] = useState(false);
+  useEffect(() => {
+    if (selectedIds.length > 0) setBarOpen(true);
+  }, [selectedIds.length]);
+
+  // What is no longer shown cannot stay selected (a filter change, items trashed).
+  useEffect(() => setSelection((s) => keepOnly(s, new Set(order))), [order]);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      // The viewer, when open, handles its own Escape.
+      if (e.key === 'Escape' && !new URLSearchParams(location.search).has('view')) setSelection(emptySelection);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
+  const onItem = useCallback((id: string, shift: boolean) => setSelection((s) => clickItem(s, id, order, shift)), [order]);
+  const onDay = useCallback((ids: string[]) => setSelection((s) => toggleGroup(s, ids)), []);
+
+  return (
+    <section class="library library-timeline" aria-labelledby="library-title">
+      <div class="page-head">
+        <h1 id="library-title">Library</h1>
+        <a class="button" href="/upload">
+          Upload files
+        </a>
+      </div>
+      <FilterForm filters={filters} tags={tags} filtered={filtered} />
+      <p class="visually-hidden" role="status" aria-live="polite">
+        {data.loaded ? `${data.total ?? data.items.length} ${(data.total ?? data.items.length) === 1 ? 'asset' : 'assets'}` : ''}
+      </p>
+      {data.buckets && data.buckets.length > 1 ? <Scrubber buckets={data.buckets} from={data.from} onJump={data.jump} /> : null}
+      {data.from ? (
+        <p class="tl-jumped">
+          Showing from the month you picked.{' '}
+          <button type="button" class="link" onClick={() => data.jump(null)}>
+            Back to the newest
+          </button>
+        </p>
+      ) : null}
+      {!data.loaded && data.loading ? <Spinner label="Loading the library" /> : null}
+      {data.error && !data.items.length ? <ErrorBanner error={data.error} /> : null}
+      {data.loaded && data.items.length === 0 ? (
+        filtered || filters.scope !== 'mine' ? (
+          <Empty>
+            Nothing matches these filters.{' '}
+            {filtered ? (
+              <button type="button" class="link" onClick={() => setQuery({ type: undefined, status: undefined, tag: undefined })}>
+                Clear filters
+              </button>
+            ) : (
+              'Nothing has been shared with you yet.'
+            )}
+          </Empty>
+        ) : (
+          <div class="empty empty-library">
+            <p>Your library is empty.</p>
+            <p>Drop photos and videos anywhere on this page, or</p>
+            <p>
+              <a class="button" href="/upload">
+                Upload your first files
+              </a>
+            </p>
+          </div>
+        )
+      ) : null}
+      {data.items.length > 0 ? <Timeline data={data} selection={selection} onItem={onItem} onDay={onDay} /> : null}
+      {data.error && data.items.length ? (
+        <ErrorBanner error={data.error}>
+          <button type="button" class="secondary" onClick={data.loadMore}>
+            Try again
+          </button>
+        </ErrorBanner>
+      ) : null}
+      {data.loading && data.loaded ? <Spinner label="Loading more" /> : null}
+      {barOpen ? (
+        <SelectionBar
+          ids={selectedIds}
+          titleOf={(id) => {
+            const item = byId.get(id);
+            return item ? item.title?.trim() || item.filename : id;
+          }}
+          onClear={() => {
+            setSelection(emptySelection);
+            setBarOpen(false);
+          }}
+          onTrashed={(ids) => data.remove(new Set(ids))}
+          onRestored={data.reload}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function GridLibrary({ query }: Props) {
   const filters = filtersOf(query);
   const key = JSON.stringify(filters);
   const tags = useTags();
@@ -66,14 +247,6 @@ export function LibraryPage({ query }: Props) {
     }),
   );
   const filtered = filters.type !== undefined || filters.status !== undefined || filters.tag !== undefined;
-  const tagNames = tags.map((t) => t.name);
-  if (filters.tag && !tagNames.includes(filters.tag)) tagNames.unshift(filters.tag);
-
-  const change = (name: string) => (e: Event) => {
-    const value = (e.currentTarget as HTMLSelectElement).value;
-    setQuery({ [name]: name === 'scope' && value === 'mine' ? undefined : value });
-  };
-
   return (
     <section class="library" aria-labelledby="library-title">
       <div class="page-head">
@@ -83,60 +256,7 @@ export function LibraryPage({ query }: Props) {
         </a>
       </div>
 
-      <form class="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
-        <div>
-          <label for="filter-scope">Show</label>
-          <select id="filter-scope" value={filters.scope} onChange={change('scope')}>
-            {SCOPES.map((s) => (
-              <option key={s.value} value={s.value}>
-                {s.label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label for="filter-type">Type</label>
-          <select id="filter-type" value={filters.type ?? ''} onChange={change('type')}>
-            <option value="">Any type</option>
-            {ASSET_TYPES.map((t) => (
-              <option key={t} value={t}>
-                {TYPE_LABELS[t]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label for="filter-status">Status</label>
-          <select id="filter-status" value={filters.status ?? ''} onChange={change('status')}>
-            <option value="">Any status</option>
-            {ASSET_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {STATUS_LABELS[s]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label for="filter-tag">Tag</label>
-          <select id="filter-tag" value={filters.tag ?? ''} onChange={change('tag')}>
-            <option value="">Any tag</option>
-            {tagNames.map((t) => (
-              <option key={t} value={t}>
-                {t}
-              </option>
-            ))}
-          </select>
-        </div>
-        {filtered ? (
-          <button
-            type="button"
-            class="secondary clear-filters"
-            onClick={() => setQuery({ type: undefined, status: undefined, tag: undefined })}
-          >
-            Clear filters
-          </button>
-        ) : null}
-      </form>
+      <FilterForm filters={filters} tags={tags} filtered={filtered} />
 
       <p class="visually-hidden" role="status" aria-live="polite">
         {list.loaded ? `${list.items.length}${list.hasMore ? '+' : ''} ${list.items.length === 1 ? 'asset' : 'assets'} shown` : ''}
