@@ -19,6 +19,7 @@ import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import type { Schemas } from '../api/client.ts';
 import { formatBytes } from '../format.ts';
 import { declaredType, IMAGE_FILE_TYPES } from './file-types.ts';
+import { withoutUnsetMeta } from './uppy-params.ts';
 
 type Drop = NonNullable<Schemas['ShareInfo']['link']['upload']>;
 type M = Meta & { size?: number; uploaderName?: string; note?: string };
@@ -28,16 +29,19 @@ const MAX_UPLOAD_BYTES = 5 * 2 ** 30;
 const MULTIPART_THRESHOLD = 100 * MiB;
 const PART_SIZE = 5 * MiB;
 
-/** Adds the unlock header to this page's calls to the link's Companion endpoint (and only those). */
+/** Adds the unlock header to this page's calls to the link's Companion endpoint (and only those), without unset meta fields. */
 function withUnlockHeader(prefix: string, unlock: () => string | null): () => void {
   const realFetch = window.fetch;
   window.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (!url.startsWith(prefix) || input instanceof Request) return realFetch(input, init);
+    // A file without a note would otherwise send metadata[note]=undefined (uppy-params.ts).
+    const target = withoutUnsetMeta(url);
     const token = unlock();
-    if (!token || !url.startsWith(prefix) || input instanceof Request) return realFetch(input, init);
+    if (!token) return realFetch(target, init);
     const headers = new Headers(init?.headers);
     headers.set('x-share-unlock', token);
-    return realFetch(input, { ...init, headers });
+    return realFetch(target, { ...init, headers });
   };
   return () => {
     window.fetch = realFetch;
