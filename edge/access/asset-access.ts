@@ -9,7 +9,7 @@
  * link's creator). Callers may select more columns of the asset row in the
  * same statement (`extra`: the asset detail, a share link's row).
  */
-import { eq, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { eq, inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
 import type { SelectedFieldsFlat } from 'drizzle-orm/pg-core';
 import type { SelectResultFields } from 'drizzle-orm/query-builders/select.types';
@@ -115,12 +115,7 @@ export async function loadAssetFactsMany(
   const rows = await db
     .select({ access })
     .from(assets)
-    .where(
-      sql`"assets"."id" = any(array[${sql.join(
-        assetIds.map((id) => sql`${id}`),
-        sql`, `,
-      )}]::uuid[])`,
-    );
+    .where(inArray(assets.id, [...assetIds]));
   for (const row of rows) found.set(row.access.id, toLoaded(row as AccessRow<unknown>, who.userId));
   return found;
 }
