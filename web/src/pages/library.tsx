@@ -68,6 +68,28 @@ export function LibraryPage(props: Props) {
   return props.query.get('layout') === 'grid' ? <GridLibrary {...props} /> : <TimelineLibrary {...props} />;
 }
 
+/** One labelled filter select. */
+function FilterSelect(p: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (e: Event) => void;
+  options: readonly { value: string; label: string }[];
+}) {
+  return (
+    <div>
+      <label for={p.id}>{p.label}</label>
+      <select id={p.id} value={p.value} onChange={p.onChange}>
+        {p.options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 function FilterForm({ filters, tags, filtered }: { filters: ReturnType<typeof filtersOf>; tags: Schemas['Tag'][]; filtered: boolean }) {
   const tagNames = tags.map((t) => t.name);
   if (filters.tag && !tagNames.includes(filters.tag)) tagNames.unshift(filters.tag);
@@ -77,49 +99,28 @@ function FilterForm({ filters, tags, filtered }: { filters: ReturnType<typeof fi
   };
   return (
     <form class="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
-      <div>
-        <label for="filter-scope">Show</label>
-        <select id="filter-scope" value={filters.scope} onChange={change('scope')}>
-          {SCOPES.map((s) => (
-            <option key={s.value} value={s.value}>
-              {s.label}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div>
-        <label for="filter-type">Type</label>
-        <select id="filter-type" value={filters.type ?? ''} onChange={change('type')}>
-          <option value="">Any type</option>
-          {ASSET_TYPES.map((t) => (
-            <option key={t} value={t}>
-              {TYPE_LABELS[t]}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div>
-        <label for="filter-status">Status</label>
-        <select id="filter-status" value={filters.status ?? ''} onChange={change('status')}>
-          <option value="">Any status</option>
-          {ASSET_STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {STATUS_LABELS[s]}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div>
-        <label for="filter-tag">Tag</label>
-        <select id="filter-tag" value={filters.tag ?? ''} onChange={change('tag')}>
-          <option value="">Any tag</option>
-          {tagNames.map((t) => (
-            <option key={t} value={t}>
-              {t}
-            </option>
-          ))}
-        </select>
-      </div>
+      <FilterSelect id="filter-scope" label="Show" value={filters.scope} onChange={change('scope')} options={SCOPES} />
+      <FilterSelect
+        id="filter-type"
+        label="Type"
+        value={filters.type ?? ''}
+        onChange={change('type')}
+        options={[{ value: '', label: 'Any type' }, ...ASSET_TYPES.map((t) => ({ value: t, label: TYPE_LABELS[t] }))]}
+      />
+      <FilterSelect
+        id="filter-status"
+        label="Status"
+        value={filters.status ?? ''}
+        onChange={change('status')}
+        options={[{ value: '', label: 'Any status' }, ...ASSET_STATUSES.map((st) => ({ value: st, label: STATUS_LABELS[st] }))]}
+      />
+      <FilterSelect
+        id="filter-tag"
+        label="Tag"
+        value={filters.tag ?? ''}
+        onChange={change('tag')}
+        options={[{ value: '', label: 'Any tag' }, ...tagNames.map((t) => ({ value: t, label: t }))]}
+      />
       {filtered ? (
         <button
           type="button"
