@@ -102,6 +102,22 @@ test('every main page has no serious axe violations, light and dark; the theme s
   await page.getByLabel('Theme').selectOption('system');
   expect(await page.evaluate(() => document.documentElement.hasAttribute('data-theme'))).toBe(false);
   await ctx.close();
+
+  // A tile without a thumbnail (here: an upload not yet sent) shows its type ("Image") instead: its
+  // link's name must still hold that visible text. Another account, so the keyboard journey below
+  // keeps its library of two photos.
+  const other = await registerUser(stack, 'Files Person', 'a11y-files');
+  const started = await call<{ assetId: string }>(stack, other.token, 'POST', '/api/uploads', {
+    filename: 'on-its-way.jpg',
+    size: 1000,
+    contentType: 'image/jpeg',
+  });
+  const filesCtx = await b.context();
+  const filesPage = await filesCtx.newPage();
+  await signIn(filesPage, stack, other);
+  await visit(filesPage, '/', () => filesPage.locator(`[data-asset-id="${started.assetId}"] .thumb[data-state="none"]`).waitFor());
+  await both(filesPage, 'library with a tile that has no thumbnail');
+  await filesCtx.close();
   expect(b.errors).toEqual([]);
 }, 300_000);
 

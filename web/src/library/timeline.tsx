@@ -207,7 +207,6 @@ function Tile({ item, left, width, selected, selecting, onSelect, onOpen }: Tile
       <a
         class="tl-link"
         href={`/assets/${encodeURIComponent(item.id)}`}
-        aria-label={title}
         title={title}
         onPointerDown={(e) => {
           if (e.pointerType === 'mouse') return;
@@ -245,6 +244,9 @@ function Tile({ item, left, width, selected, selecting, onSelect, onOpen }: Tile
         }}
       >
         <Thumb item={item} />
+        {/* The name comes from the content, so a tile showing its type ("Image") while its thumbnail is
+            not there yet still says what is visible (axe: label-content-name-mismatch). */}
+        <span class="visually-hidden">{title}</span>
       </a>
       <input
         type="checkbox"
