@@ -29,28 +29,49 @@ const countOf = (result: unknown): number => {
   return Number(rows?.[0]?.n ?? 0);
 };
 
+/**
+ * Deletes at most `batch` rows of `table` whose `column` is before `cutoff`
+ * (picked by their key `key`, so the limit applies); how many went.
+ */
+async function deleteBefore(
+  db: Database,
+  rows: { table: string; key: string; column: string },
+  cutoff: Date,
+  batch: number,
+): Promise<number> {
+  const table = sql.identifier(rows.table);
+  const key = sql.identifier(rows.key);
+  const column = sql.identifier(rows.column);
+  const result = await db.execute(sql`
+    with gone as (
+      delete from ${table} where ${key} in (
+        select ${key} from ${table} where ${column} < ${cutoff.toISOString()}::timestamptz limit ${batch})
+      returning 1)
+    select count(*)::int as n from gone`);
+  return countOf(result);
+}
+
 export async function sweepExpiredRows(deps: { db: Database; now: () => Date }, batch = EXPIRED_ROWS_BATCH): Promise<ExpiredRowsResult> {
   const now = deps.now().getTime();
-  const counterCutoff = new Date(now - COUNTER_RETENTION_MS).toISOString();
-  const tokenCutoff = new Date(now - REFRESH_TOKEN_RETENTION_MS).toISOString();
-  const counters = await deps.db.execute(sql`
-    with gone as (
-      delete from rate_counters where key in (
-        select key from rate_counters where window_start < ${counterCutoff}::timestamptz limit ${batch})
-      returning 1)
-    select count(*)::int as n from gone`);
-  const tokens = await deps.db.execute(sql`
-    with gone as (
-      delete from refresh_tokens where id in (
-        select id from refresh_tokens where expires_at < ${tokenCutoff}::timestamptz limit ${batch})
-      returning 1)
-    select count(*)::int as n from gone`);
-  const challengeCutoff = new Date(now - CHALLENGE_RETENTION_MS).toISOString();
-  const challenges = await deps.db.execute(sql`
-    with gone as (
-      delete from webauthn_challenges where challenge in (
-        select challenge from webauthn_challenges where expires_at < ${challengeCutoff}::timestamptz limit ${batch})
-      returning 1)
-    select count(*)::int as n from gone`);
-  return { rateCounters: countOf(counters), refreshTokens: countOf(tokens), webauthnChallenges: countOf(challenges) };
+  const before = (retentionMs: number) => new Date(now - retentionMs);
+  return {
+    rateCounters: await deleteBefore(
+      deps.db,
+      { table: 'rate_counters', key: 'key', column: 'window_start' },
+      before(COUNTER_RETENTION_MS),
+      batch,
+    ),
+    refreshTokens: await deleteBefore(
+      deps.db,
+      { table: 'refresh_tokens', key: 'id', column: 'expires_at' },
+      before(REFRESH_TOKEN_RETENTION_MS),
+      batch,
+    ),
+    webauthnChallenges: await deleteBefore(
+      deps.db,
+      { table: 'webauthn_challenges', key: 'challenge', column: 'expires_at' },
+      before(CHALLENGE_RETENTION_MS),
+      batch,
+    ),
+  };
 }
