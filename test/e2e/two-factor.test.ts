@@ -4,7 +4,9 @@
  *   confirms it with a code, shows the recovery codes once; signing in again
  *   asks for a code after the password and lands in the library;
  * - a foreign authenticator: Debian's `oathtool --totp -b <base32>` makes the
- *   codes that confirm the enrolment and pass the login's second step.
+ *   codes that confirm the enrolment and pass the login's second step;
+ * - the account page's API keys and webhook endpoints: each secret shown
+ *   once, and a read-only key refused a write.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -110,4 +112,56 @@ test("Debian's oathtool is an authenticator the edge accepts", async () => {
   const second = await post('/api/auth/login/second-factor', { challengeToken, code: await oathtool(secret, 'now + 30 seconds') });
   expect(second.status, await second.clone().text()).toBe(200);
   expect(((await second.json()) as { user: { email: string } }).user.email).toBe(email);
+}, 120_000);
+
+test('the account page makes an API key and a webhook endpoint, each secret shown once; the key does what its scope allows', async () => {
+  const ctx = await b.context();
+  const page = await ctx.newPage();
+  const email = `keys-${crypto.randomUUID()}@example.test`;
+  await page.goto(`${stack.url}/register`);
+  await page.getByLabel('Name').fill('Key Maker');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(`${stack.url}/`);
+  await page.getByRole('link', { name: 'Account' }).click();
+
+  // An API key that may only read.
+  await page.getByLabel('Name', { exact: true }).fill('photo frame');
+  await page.getByLabel(/Read assets and media/).check();
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const secret = page.getByTestId('api-key-secret');
+  await secret.waitFor();
+  const key = (await secret.textContent())!.trim();
+  const keys = page.getByRole('list', { name: 'API keys' });
+  await expect.poll(() => keys.textContent()).toContain('photo frame');
+  // The list shows the key's prefix, never the whole key.
+  expect(await keys.textContent()).not.toContain(key);
+  const asKey = (method: string, path: string, body?: unknown) =>
+    fetch(`${stack.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+  expect((await asKey('GET', '/api/assets')).status).toBe(200);
+  const upload = await asKey('POST', '/api/uploads', { filename: 'a.jpg', size: 10, contentType: 'image/jpeg' });
+  expect(upload.status).toBe(403);
+  expect(((await upload.json()) as { error: { code: string } }).error.code).toBeTruthy();
+  await page.getByRole('button', { name: 'Done' }).click();
+  await expect.poll(() => secret.count()).toBe(0);
+
+  // A webhook endpoint (loopback is allowed in the local stack only): its signing secret, once.
+  await page.getByLabel('Endpoint URL (https)').fill('http://127.0.0.1:9/hooks');
+  await page.getByLabel(/An asset finished processing/).check();
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  const signing = page.getByTestId('webhook-secret');
+  await signing.waitFor();
+  expect(await signing.textContent()).toMatch(/^whsec_[A-Za-z0-9+/=]+$/);
+  await expect.poll(() => page.getByRole('list', { name: 'Webhook endpoints' }).textContent()).toContain('http://127.0.0.1:9/hooks');
+  await page.reload();
+  await page.getByRole('list', { name: 'Webhook endpoints' }).waitFor();
+  expect(await page.getByTestId('webhook-secret').count()).toBe(0);
+  expect(await page.getByTestId('api-key-secret').count()).toBe(0);
+  expect(b.errors).toEqual([]);
+  await ctx.close();
 }, 120_000);

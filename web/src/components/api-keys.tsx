@@ -4,6 +4,7 @@ import { api, type Schemas } from '../api/client.ts';
 import { formatDate } from '../format.ts';
 import { ErrorBanner, Spinner } from './status.tsx';
 import { useAction } from './use-action.ts';
+import { SecretOnce } from './secret-once.tsx';
 
 type Key = Schemas['ApiKey'];
 const SCOPES: { id: Key['scopes'][number]; text: string }[] = [
@@ -24,15 +25,9 @@ export function ApiKeys() {
     <div>
       <ErrorBanner error={error} />
       {secret ? (
-        <div class="new-secret" role="status">
-          <p>
-            <strong>Copy the key now;</strong> it will not be shown again.
-          </p>
-          <code data-testid="api-key-secret">{secret}</code>{' '}
-          <button type="button" onClick={() => setSecret(null)}>
-            Done
-          </button>
-        </div>
+        <SecretOnce value={secret} testId="api-key-secret" onDone={() => setSecret(null)}>
+          Copy the key now;
+        </SecretOnce>
       ) : null}
       <form
         aria-label="Create an API key"

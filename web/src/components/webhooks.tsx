@@ -9,6 +9,7 @@ import { formatDate } from '../format.ts';
 import { ErrorBanner, Spinner } from './status.tsx';
 import { useAction } from './use-action.ts';
 import { WebhookDeliveries } from './webhooks-deliveries.tsx';
+import { SecretOnce } from './secret-once.tsx';
 
 type Endpoint = Schemas['WebhookEndpoint'];
 type EventType = Endpoint['events'][number];
@@ -34,15 +35,9 @@ export function Webhooks() {
     <div>
       <ErrorBanner error={error} />
       {secret ? (
-        <div class="new-secret" role="status">
-          <p>
-            <strong>Copy the signing secret for {secret.url} now;</strong> it will not be shown again.
-          </p>
-          <code data-testid="webhook-secret">{secret.value}</code>{' '}
-          <button type="button" onClick={() => setSecret(null)}>
-            Done
-          </button>
-        </div>
+        <SecretOnce value={secret.value} testId="webhook-secret" onDone={() => setSecret(null)}>
+          Copy the signing secret for {secret.url} now;
+        </SecretOnce>
       ) : null}
       <form
         aria-label="Add a webhook endpoint"
