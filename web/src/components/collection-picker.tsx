@@ -11,16 +11,15 @@ import { useAction } from './use-action.ts';
 
 type Collection = Schemas['Collection'];
 
-export function CollectionPicker({ assetId }: { assetId: string }) {
+/**
+ * Every collection the caller may add items to (edit or manage), theirs or
+ * shared, and which one is chosen (the first, until the user picks).
+ */
+export function useEditableCollections(setError: (err: unknown) => void) {
   const [collections, setCollections] = useState<Collection[] | null>(null);
   const [chosen, setChosen] = useState('');
-  const [newName, setNewName] = useState('');
-  const { busy, error, setError, run: runAction } = useAction();
-  const [added, setAdded] = useState<Collection | null>(null);
-
   useEffect(() => {
     const ctl = new AbortController();
-    // Every collection the caller may add items to (edit or manage), theirs or shared.
     api('GET /api/collections', { query: { scope: 'all', limit: 100 }, signal: ctl.signal })
       .then((page) => {
         const editable = page.items.filter((c) => c.permission === 'edit' || c.permission === 'manage');
@@ -32,6 +31,14 @@ export function CollectionPicker({ assetId }: { assetId: string }) {
       });
     return () => ctl.abort();
   }, []);
+  return { collections, setCollections, chosen, setChosen };
+}
+
+export function CollectionPicker({ assetId }: { assetId: string }) {
+  const [newName, setNewName] = useState('');
+  const { busy, error, setError, run: runAction } = useAction();
+  const { collections, setCollections, chosen, setChosen } = useEditableCollections(setError);
+  const [added, setAdded] = useState<Collection | null>(null);
 
   async function addTo(collection: Collection) {
     await api('POST /api/collections/{id}/items', { path: { id: collection.id }, body: { assetId } });

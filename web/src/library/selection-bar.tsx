@@ -4,12 +4,13 @@
  * one link per asset), download as ZIP, move to the trash (with Undo).
  * Progress and every per-item failure are reported in a live region.
  */
-import { useEffect, useState } from 'preact/hooks';
-import { api, type Schemas } from '../api/client.ts';
+import { useState } from 'preact/hooks';
+import { api } from '../api/client.ts';
 import { sharePageUrl } from '../components/share-dialog.tsx';
 import { ErrorBanner } from '../components/status.tsx';
 import { useAction } from '../components/use-action.ts';
 import { eachItem, runBulk, ZIP_LIMIT, type Report } from './bulk-actions.ts';
+import { useEditableCollections } from '../components/collection-picker.tsx';
 
 type Panel = 'collection' | 'tag' | 'share' | null;
 
@@ -227,23 +228,9 @@ function OutcomeView({
 }
 
 function CollectionPanel({ busy, onAdd }: { busy: boolean; onAdd(collectionId: string): void }) {
-  const [collections, setCollections] = useState<Schemas['CollectionListItem'][] | null>(null);
-  const [chosen, setChosen] = useState('');
   const [newName, setNewName] = useState('');
   const { busy: creating, error, setError, run } = useAction();
-  useEffect(() => {
-    const ctl = new AbortController();
-    api('GET /api/collections', { query: { scope: 'all', limit: 100 }, signal: ctl.signal })
-      .then((page) => {
-        const editable = page.items.filter((c) => c.permission === 'edit' || c.permission === 'manage');
-        setCollections(editable);
-        setChosen((c) => c || editable[0]?.id || '');
-      })
-      .catch((err: unknown) => {
-        if (!ctl.signal.aborted) setError(err);
-      });
-    return () => ctl.abort();
-  }, []);
+  const { collections, chosen, setChosen } = useEditableCollections(setError);
   return (
     <div class="sb-panel">
       {collections === null && !error ? <p class="muted small">Loading your collections…</p> : null}
