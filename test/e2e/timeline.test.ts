@@ -65,6 +65,15 @@ test('timeline: headers, bounded DOM over 2,000 assets, viewer click, range and 
   expect(await headers.first().textContent()).toMatch(/31/);
   // The scrubber lists every month with counts (400 days: 14 months).
   await eventually(() => page.locator('#scrubber-month option').count()).toBeGreaterThanOrEqual(13);
+  // Jumping to a month starts the timeline there (one request); the newest month goes back to the top.
+  const months = await page.locator('#scrubber-month option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  const target = months[3]!;
+  const [year, month] = target.split('-').map(Number) as [number, number];
+  const monthName = new Date(Date.UTC(year, month - 1, 15)).toLocaleString('en-US', { month: 'long', timeZone: 'UTC' });
+  await page.locator('#scrubber-month').selectOption(target);
+  await eventually(() => headers.first().textContent()).toMatch(new RegExp(`${monthName} \\d+, ${year}`));
+  await page.locator('#scrubber-month').selectOption(months[0]!);
+  await eventually(() => headers.first().textContent()).toMatch(/December 31, 2025/);
 
   // Scroll through everything: pages keep loading, the DOM does not grow with them.
   const canvas = page.locator('.tl-canvas');
