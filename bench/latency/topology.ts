@@ -164,7 +164,10 @@ export async function startTopology(opts: {
     if (opts.placed) {
       // The API Worker's own path to the database: relay, counter, pooler, as the edge's but in-region.
       const pgNear = emptyPgCounts();
-      const pgTapNear = await startDelayProxy({ target: { host: '127.0.0.1', port: (pooler ?? pgServer).port }, inspect: pgCounter(pgNear) });
+      const pgTapNear = await startDelayProxy({
+        target: { host: '127.0.0.1', port: (pooler ?? pgServer).port },
+        inspect: pgCounter(pgNear),
+      });
       closers.push(() => pgTapNear.close());
       const relayNear = await startWsRelay({
         port: 0,

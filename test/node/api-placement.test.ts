@@ -109,7 +109,12 @@ describe('the edge forwards what needs the database to the API Worker', () => {
     const email = w.owner.email;
     const login = await send(
       '/api/auth/login',
-      { 'content-type': 'application/json', 'cf-connecting-ip': '203.0.113.7', 'x-forwarded-for': '198.51.100.9', 'true-client-ip': '198.51.100.9' },
+      {
+        'content-type': 'application/json',
+        'cf-connecting-ip': '203.0.113.7',
+        'x-forwarded-for': '198.51.100.9',
+        'true-client-ip': '198.51.100.9',
+      },
       { method: 'POST', body: JSON.stringify({ email, password: w.owner.password }) },
     );
     expect(login.res.status, login.text).toBe(200);
