@@ -50,7 +50,8 @@ export function createApp() {
   for (const path of ['/api/*', '/s3/*', '/status']) app.use(path, noStore());
   for (const path of ['/m/*', '/s/*']) app.use(path, mediaSafety());
   app.use('/api/auth/*', edgeOnly(clientRateLimit(AUTH_CLIENT_LIMIT)), sameOriginOnly());
-  for (const path of ['/api/*', '/s3/*']) app.use(path, edgeOnly(clientRateLimit(API_CLIENT_LIMIT)));
+  // The file drop's companion too: the per-client limits run here, in the edge, before any forward.
+  for (const path of ['/api/*', '/s3/*', '/s/:token/s3/*']) app.use(path, edgeOnly(clientRateLimit(API_CLIENT_LIMIT)));
 
   // Bodies are read per route by edge/api/json-body.ts; query strings are checked here for all.
   for (const path of ['/api/*', '/s3/*', '/status', '/m/*', '/s/*']) app.use(path, queryText());
