@@ -12,12 +12,19 @@
  * Also the Worker's CPU per request (workerd's CPU time over `cpuRuns`
  * requests at D=0; login includes its password hash).
  *
- *   node --import tsx bench/round-trips.ts [D=40] [repeats=7] [handshakeRtts=2] [cpuRuns=20] [client-scram]
+ * `placed` (issue #19 option (a), the production shape): the edge forwards
+ * what needs the database over its `API` service binding to an API Worker
+ * placed in the region — one crossing of D each way, no handshakes (a warm
+ * backbone connection: an assumption, docs/architecture.md) — whose relay
+ * and S3 links are IN_REGION_MS each way. The table then also counts the
+ * binding's requests and the in-region round trips.
+ *
+ *   node --import tsx bench/round-trips.ts [D=40] [repeats=7] [handshakeRtts=2] [cpuRuns=20] [client-scram|placed]
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { call, seedWorld, type World } from './latency/fixtures.ts';
-import { startTopology, type Topology } from './latency/topology.ts';
+import { IN_REGION_MS, startTopology, type Topology } from './latency/topology.ts';
 
 const D = Number(process.argv[2] ?? 40);
 const repeats = Number(process.argv[3] ?? 7);
@@ -25,6 +32,8 @@ const handshakeRtts = Number(process.argv[4] ?? 2);
 const cpuRuns = Number(process.argv[5] ?? 20);
 /** Default: option (c), the relay logs in and the driver pipelines start-up; `client-scram`: the driver logs in across the distance (before). */
 const relayLogin = process.argv[6] !== 'client-scram';
+/** `placed`: the edge Worker + an API Worker placed in the region behind the `API` service binding (option (a)). */
+const placed = process.argv[6] === 'placed';
 
 interface Route {
   name: string;
@@ -86,6 +95,10 @@ interface Row {
   queries: number;
   s3: number;
   s3Conns: number;
+  /** Requests over the edge's `API` binding (placed mode). */
+  api: number;
+  /** The API Worker's own counts, in-region (placed mode). */
+  near: { ws: number; auth: number; queries: number; s3: number; s3Conns: number };
   /** workerd CPU ms per request at D=0. */
   cpu: number;
   ms: Record<number, number>;
@@ -120,6 +133,16 @@ async function measure(t: Topology, route: Route, row: Row): Promise<void> {
   row.queries = t.pg.simpleQueries + t.pg.syncs;
   row.s3 = t.s3Link.requests;
   row.s3Conns = t.s3Link.connections;
+  if (t.placed) {
+    row.api = t.placed.apiLink.requests;
+    row.near = {
+      ws: t.placed.dbLink.connections,
+      auth: t.placed.pg.authSteps,
+      queries: t.placed.pg.simpleQueries + t.placed.pg.syncs,
+      s3: t.placed.s3Link.requests,
+      s3Conns: t.placed.s3Link.connections,
+    };
+  }
   row.ms[0] = best(times[0]!);
   row.ms[D] = best(times[D]!);
 }
@@ -160,7 +183,7 @@ async function cpuPerRequest(t: Topology, route: Route, n: number): Promise<numb
   return ((cpuSeconds(pids) - before) * 1000) / n;
 }
 
-const t = await startTopology({ handshakeRtts, relayLogin });
+const t = await startTopology({ handshakeRtts, relayLogin, placed });
 try {
   const w = await seedWorld(t);
   const login = await call(t.edgeUrl, 'POST', '/api/auth/login', { json: { email: w.owner.email, password: w.owner.password } });
@@ -173,29 +196,49 @@ try {
   const state = { cookie, mediaPath: new URL(signed.url, t.edgeUrl).pathname + new URL(signed.url, t.edgeUrl).search };
   const rows: Row[] = [];
   for (const route of routes(t, w, state)) {
-    const row: Row = { name: route.name, ws: 0, auth: 0, queries: 0, s3: 0, s3Conns: 0, cpu: 0, ms: {} };
+    const row: Row = {
+      name: route.name,
+      ws: 0,
+      auth: 0,
+      queries: 0,
+      s3: 0,
+      s3Conns: 0,
+      api: 0,
+      near: { ws: 0, auth: 0, queries: 0, s3: 0, s3Conns: 0 },
+      cpu: 0,
+      ms: {},
+    };
     await measure(t, route, row);
     row.cpu = await cpuPerRequest(t, route, cpuRuns);
     rows.push(row);
     console.error(`measured ${route.name}`);
   }
+  const mode = placed
+    ? `placed: edge -> API Worker over the service binding (D each way, warm), the API Worker's relay and S3 at ${IN_REGION_MS} ms each way; relay logs in`
+    : relayLogin
+      ? 'edge alone; relay logs in (option c; its SASL steps are in-region)'
+      : 'edge alone; the driver does SCRAM across the distance';
   console.log(
-    `\nRound trips edge -> origin, D=${D} ms each way (RTT ${2 * D} ms), ${handshakeRtts} handshake RTTs per new connection, best of ${repeats}${relayLogin ? ', relay logs in (option c; its SASL steps are in-region)' : ''}\n`,
+    `\nRound trips edge -> region, D=${D} ms each way (RTT ${2 * D} ms), ${handshakeRtts} handshake RTTs per new connection, best of ${repeats}; ${mode}\n`,
   );
   console.log(
-    `| route | WebSockets | SASL steps | query cycles | S3 requests (new conns) | Worker CPU ms | ms at D=0 | ms at D=${D} | round trips counted | round trips timed ((t${D}-t0)/${2 * D}) |`,
+    `| route | via API binding | WebSockets (edge + API Worker) | SASL steps | query cycles | S3 requests (new conns) | Worker CPU ms | ms at D=0 | ms at D=${D} | crossings of D counted | in-region round trips | round trips timed ((t${D}-t0)/${2 * D}) |`,
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const trips = (r.ms[D]! - r.ms[0]!) / (2 * D);
     // Each WebSocket: the handshakes, the upgrade, the StartupMessage and each SASL step wait for
     // the far side; then each query cycle and each S3 request (a new S3 connection adds its handshakes).
     // With the relay logging in, the start-up travels with the first query and the SASL steps stay in-region.
-    const counted = relayLogin
-      ? r.ws * (handshakeRtts + 1) + r.queries + r.s3 + r.s3Conns * handshakeRtts
-      : r.ws * (handshakeRtts + 2) + r.auth + r.queries + r.s3 + r.s3Conns * handshakeRtts;
+    const cost = (c: { ws: number; queries: number; s3: number; s3Conns: number }, auth: number) =>
+      relayLogin
+        ? c.ws * (handshakeRtts + 1) + c.queries + c.s3 + c.s3Conns * handshakeRtts
+        : c.ws * (handshakeRtts + 2) + auth + c.queries + c.s3 + c.s3Conns * handshakeRtts;
+    // Placed: each request over the binding is one crossing; the API Worker's own round trips are in-region.
+    const counted = r.api + cost(r, r.auth);
+    const near = cost(r.near, 0);
     console.log(
-      `| ${r.name} | ${r.ws} | ${r.auth} | ${r.queries} | ${r.s3} (${r.s3Conns}) | ${r.cpu.toFixed(0)} | ${r.ms[0]!.toFixed(0)} | ${r.ms[D]!.toFixed(0)} | ${counted} | ${trips.toFixed(1)} |`,
+      `| ${r.name} | ${r.api} | ${r.ws} + ${r.near.ws} | ${r.auth} + ${r.near.auth} | ${r.queries} + ${r.near.queries} | ${r.s3} + ${r.near.s3} (${r.s3Conns} + ${r.near.s3Conns}) | ${r.cpu.toFixed(0)} | ${r.ms[0]!.toFixed(0)} | ${r.ms[D]!.toFixed(0)} | ${counted} | ${near} | ${trips.toFixed(1)} |`,
     );
   }
 } finally {

@@ -31,6 +31,14 @@ import { library } from './library/routes.ts';
 import { webhooksRoutes } from './webhooks/webhooks.routes.ts';
 import { subtitleRoutes } from './subtitles/subtitles.routes.ts';
 import { serveShell } from './platform/spa.routes.ts';
+import { isApiWorker, regionForward } from './platform/region-forward.ts';
+import type { MiddlewareHandler } from 'hono';
+
+/** Middleware the public edge runs and the API Worker does not: it was applied before the forward (region-forward.ts). */
+const edgeOnly =
+  (mw: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> =>
+  (c, next) =>
+    isApiWorker(c) ? next() : mw(c, next);
 
 export function createApp() {
   // OpenAPIHono is a Hono whose registry collects the OpenAPI routers mounted on it.
@@ -38,14 +46,19 @@ export function createApp() {
 
   app.use('*', requestId());
   app.use('*', services());
-  for (const path of ['/api/*', '/m/*', '/s/*', '/s3/*', '/status']) app.use(path, cors());
+  for (const path of ['/api/*', '/m/*', '/s/*', '/s3/*', '/status']) app.use(path, edgeOnly(cors()));
   for (const path of ['/api/*', '/s3/*', '/status']) app.use(path, noStore());
   for (const path of ['/m/*', '/s/*']) app.use(path, mediaSafety());
-  app.use('/api/auth/*', clientRateLimit(AUTH_CLIENT_LIMIT), sameOriginOnly());
-  for (const path of ['/api/*', '/s3/*']) app.use(path, clientRateLimit(API_CLIENT_LIMIT));
+  app.use('/api/auth/*', edgeOnly(clientRateLimit(AUTH_CLIENT_LIMIT)), sameOriginOnly());
+  // The file drop's companion too: the per-client limits run here, in the edge, before any forward.
+  for (const path of ['/api/*', '/s3/*', '/s/:token/s3/*']) app.use(path, edgeOnly(clientRateLimit(API_CLIENT_LIMIT)));
 
   // Bodies are read per route by edge/api/json-body.ts; query strings are checked here for all.
   for (const path of ['/api/*', '/s3/*', '/status', '/m/*', '/s/*']) app.use(path, queryText());
+
+  // With an `API` binding, requests that need the database leave here for the API Worker, every
+  // check above applied; in the API Worker the routes below answer them (edge/platform/region-forward.ts).
+  app.use('*', regionForward());
 
   app.route('/', healthz);
   app.route('/', media);

@@ -46,6 +46,13 @@ export interface Bindings {
   /** Workers static assets (wrangler.toml [assets]): the built SPA. Optional: an API-only edge runs without it. */
   ASSETS?: { fetch(request: Request): Promise<Response> };
   API_RATE_LIMITER?: RateLimiter;
+  /**
+   * The service binding to the API Worker (wrangler.toml [env.production]; option (a) of issue #19).
+   * When bound, the edge forwards the requests that need the database (edge/platform/region-forward.ts).
+   */
+  API?: { fetch(request: Request): Promise<Response> };
+  /** `"api"` in the API Worker (wrangler.api.toml): it serves forwarded requests; unset in the edge Worker. */
+  WORKER_ROLE?: string;
   /** Files started per upload link (edge/drops/), keyed `link:<id>`. */
   DROP_RATE_LIMITER?: RateLimiter;
 }

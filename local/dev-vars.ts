@@ -18,6 +18,8 @@ export const DEV_VARS_HEADER = '# Written by `npm run dev` for `npx wrangler dev
 /** The dev stack's settings plus where `npm run dev` writes the file (relative to the working directory). */
 export const devStackConfigSchema = devConfigSchema.extend({
   DEV_VARS_FILE: z.string().min(1).default('.dev.vars'),
+  // The production shape: edge Worker + API Worker behind the service binding (EDGE_API_WORKER=off for the edge alone).
+  EDGE_API_WORKER: z.enum(['inline', 'off']).default('inline'),
 });
 
 /** The file's text; a value dotenv cannot carry verbatim in single quotes is refused. */

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
       : `kept ${config.DEV_VARS_FILE}: it lacks our header line, so \`${cmd}\` uses it as you wrote it`;
   log(
     `local stack ready in ${Date.now() - started} ms
-  edge (workerd)     ${stack.edge.url}   health: ${stack.edge.url}/healthz
+  edge (workerd)     ${stack.edge.url}   health: ${stack.edge.url}/healthz   ${config.EDGE_API_WORKER === 'inline' ? 'API Worker: media-api behind the API binding (EDGE_API_WORKER=off: the edge alone)' : 'API Worker: off (the edge answers everything)'}
   storage (S3)       ${stack.s3.endpoint}   buckets: ${config.S3_BUCKET_RAW}, ${config.S3_BUCKET_DERIVATIVES}   access key: ${config.S3_ACCESS_KEY_ID}
   postgres (PGlite)  ${stack.postgres.url}   ws relay: ${stack.postgres.wsProxy}
   data               ${config.DATA_DIR}

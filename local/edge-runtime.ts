@@ -32,7 +32,7 @@ async function newestSource(): Promise<number> {
       for (const name of await readdir(p)) if (name !== 'migrations') await visit(path.join(p, name));
     } else newest = Math.max(newest, st.mtimeMs);
   };
-  for (const p of ['edge', 'shared', 'wrangler.toml', 'package-lock.json']) await visit(path.join(repoRoot, p));
+  for (const p of ['edge', 'shared', 'wrangler.toml', 'wrangler.api.toml', 'package-lock.json']) await visit(path.join(repoRoot, p));
   return newest;
 }
 
@@ -64,7 +64,21 @@ export interface EdgeRuntime {
   close(): Promise<void>;
 }
 
-/** Serves a bundled Worker on 127.0.0.1:`port` with `bindings` over wrangler.toml's vars. */
+/** The API Worker's name in a two-Worker Miniflare (wrangler.api.toml `name`), the edge's `API` binding target. */
+export const API_WORKER_NAME = 'media-api';
+
+/**
+ * Serves a bundled Worker on 127.0.0.1:`port` with `bindings` over wrangler.toml's vars.
+ *
+ * Issue #19 option (a), the production shape: `api: 'inline'` runs the same
+ * bundle a second time as the API Worker (wrangler.api.toml: `WORKER_ROLE`,
+ * only the drop limit) in the same Miniflare, bound to the edge as `API`, so
+ * the edge forwards what needs the database (edge/platform/region-forward.ts);
+ * `api: { address }` binds `API` to an HTTP server instead (the round-trip
+ * harness puts a delay proxy there, in front of an API Worker of its own);
+ * `role: 'api'` serves the bundle as the API Worker alone. Default: the edge
+ * alone, no `API` binding, as `wrangler dev`.
+ */
 export async function startEdge(opts: {
   scriptPath: string;
   port: number;
@@ -75,21 +89,50 @@ export async function startEdge(opts: {
   stdio?: (stdout: Readable, stderr: Readable) => void;
   /** Opens workerd's V8 inspector on this port (heap statistics and snapshots: bench/soak.ts). */
   inspectorPort?: number;
+  /** Which Worker this is: the public edge (wrangler.toml, default) or the API Worker (wrangler.api.toml). */
+  role?: 'edge' | 'api';
+  /** The edge's `API` service binding (see above); only with `role: 'edge'`. */
+  api?: 'inline' | { address: string };
+  /** Bindings of the inline API Worker over `bindings` (e.g. its own relay and S3 endpoints). */
+  apiBindings?: Record<string, string>;
 }): Promise<EdgeRuntime> {
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(repoRoot, 'wrangler.toml'));
+  const role = opts.role ?? 'edge';
+  const worker = (config: string, bindings: Record<string, string>) => {
+    const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(repoRoot, config));
+    return {
+      name: workerOptions.name ?? 'media-edge',
+      compatibilityDate: workerOptions.compatibilityDate,
+      compatibilityFlags: workerOptions.compatibilityFlags ?? [],
+      bindings: { ...(workerOptions.bindings ?? {}), ...bindings },
+      // The per-client rate limits of the config ([[ratelimits]]), as deployed.
+      ...(workerOptions.ratelimits ? { ratelimits: workerOptions.ratelimits } : {}),
+      modules: true,
+      scriptPath: opts.scriptPath,
+      // The bundle may sit outside the repo (a test's temp DATA_DIR) while its
+      // source map points back into it; workerd refuses `..` past the root.
+      modulesRoot: '/',
+      assets: workerOptions.assets,
+    };
+  };
+  const { assets, ...main } = worker(role === 'api' ? 'wrangler.api.toml' : 'wrangler.toml', opts.bindings);
+  const apiBinding =
+    role !== 'edge' || !opts.api
+      ? undefined
+      : opts.api === 'inline'
+        ? API_WORKER_NAME
+        : { external: { address: opts.api.address, http: {} } };
+  const edge = {
+    ...main,
+    ...(assets && opts.assetsDirectory ? { assets: { ...assets, directory: opts.assetsDirectory } } : {}),
+    ...(apiBinding ? { serviceBindings: { API: apiBinding } } : {}),
+  };
+  const apiWorker = () => {
+    const { assets: _none, ...w } = worker('wrangler.api.toml', { ...opts.bindings, ...opts.apiBindings });
+    return { ...w, name: API_WORKER_NAME };
+  };
   const mf = new Miniflare({
-    name: workerOptions.name ?? 'media-edge',
-    compatibilityDate: workerOptions.compatibilityDate,
-    compatibilityFlags: workerOptions.compatibilityFlags ?? [],
-    bindings: { ...(workerOptions.bindings ?? {}), ...opts.bindings },
-    // The per-client rate limits of wrangler.toml ([[ratelimits]]), as deployed.
-    ...(workerOptions.ratelimits ? { ratelimits: workerOptions.ratelimits } : {}),
-    ...(workerOptions.assets && opts.assetsDirectory ? { assets: { ...workerOptions.assets, directory: opts.assetsDirectory } } : {}),
-    modules: true,
-    scriptPath: opts.scriptPath,
-    // The bundle may sit outside the repo (a test's temp DATA_DIR) while its
-    // source map points back into it; workerd refuses `..` past the root.
-    modulesRoot: '/',
+    // The first Worker answers on the port; the API Worker has none of its own.
+    workers: opts.api === 'inline' && role === 'edge' ? [edge, apiWorker()] : [edge],
     host: '127.0.0.1',
     port: opts.port,
     log: undefined,

@@ -237,7 +237,14 @@ export async function startLocalStack(
       // One line (.dev.vars holds no line breaks); the edge reads the PEM body either way.
       CDN_PRIVATE_KEY: cdnKeys.privateKey.replaceAll('\n', ''),
     };
-    const edge = await startEdge({ scriptPath, port: config.EDGE_PORT, bindings, assetsDirectory: path.join(dataDir, 'web') });
+    const edge = await startEdge({
+      scriptPath,
+      port: config.EDGE_PORT,
+      bindings,
+      assetsDirectory: path.join(dataDir, 'web'),
+      // The production shape: requests that need the database go through the `API` binding to the API Worker.
+      ...(config.EDGE_API_WORKER === 'inline' ? { api: 'inline' as const } : {}),
+    });
     cleanups.push(edge.close);
     // Last, so the file never describes a stack that failed to start.
     const devVarsFile = opts.devVarsFile ? path.resolve(opts.devVarsFile) : undefined;

@@ -256,6 +256,12 @@ export const devConfigSchema = z.object({
   S3_BUCKET_RAW: bucketName.default('raw'),
   S3_BUCKET_DERIVATIVES: bucketName.default('derivatives'),
   CORS_ORIGINS: z.string().default('http://127.0.0.1:8787,http://localhost:8787,http://localhost:5173'),
+  /**
+   * `inline`: the edge Worker forwards what needs the database to an API Worker running the same
+   * bundle in the same Miniflare, as deployed (issue #19 option (a), local/edge-runtime.ts);
+   * `off`: the edge alone. `npm run dev` defaults to `inline` (local/dev-vars.ts).
+   */
+  EDGE_API_WORKER: z.enum(['inline', 'off']).default('off'),
 });
 export type DevConfig = z.output<typeof devConfigSchema>;
 

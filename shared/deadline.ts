@@ -39,8 +39,8 @@ export class DeadlineError extends Error {
   }
 }
 
-/** Which dependency a request could not reach. */
-export type Dependency = 'database' | 'storage';
+/** Which dependency a request could not reach (`api-worker`: the edge's service binding, edge/platform/region-forward.ts). */
+export type Dependency = 'database' | 'storage' | 'api-worker';
 
 /**
  * A dependency refused or dropped the connection (it is down, restarting or

@@ -7,7 +7,19 @@
  *               └─ HTTP ── [delay proxy: D each way, counts requests] ── S3 server (SigV4)
  *
  * The client sits next to the edge (no delay): the distance is between the
- * edge and the region, as for a Cloudflare location far from AWS. New
+ * edge and the region, as for a Cloudflare location far from AWS.
+ *
+ * `placed: true` is issue #19's option (a), the production shape: the edge's
+ * `API` service binding reaches an API Worker (the same bundle, WORKER_ROLE
+ * api, its own workerd) through an HTTP proxy that adds D each way and counts
+ * requests; the API Worker's own relay and S3 links (a relay and a Postgres
+ * counter of their own) add IN_REGION_MS each way, the distance from a
+ * Worker placed in the region. The edge keeps its links at D for what it
+ * still serves itself (signed and anonymous media).
+ *
+ *   client ── edge ──[API link: D, no handshakes: a warm backbone connection]── API Worker
+ *               │                                                                ├─ WebSocket ── [IN_REGION_MS] ── relay ── counter ── PgBouncer ── PostgreSQL
+ *               └─ (as above, D) relay / S3                                       └─ HTTP ── [IN_REGION_MS] ── S3 server New
  * connections pay `handshakeRtts` round trips (TCP + TLS = 2 by default, the
  * relay's load balancer and S3 speak TLS in production; here they do not).
  */
@@ -31,9 +43,24 @@ import { startDelayProxy, type DelayProxy } from './delay-proxy.ts';
 import { startHttpDelayProxy, type HttpDelayProxy } from './http-delay-proxy.ts';
 import { emptyPgCounts, pgCounter, type PgCounts } from './pg-counter.ts';
 
+/** One-way delay between a Worker placed in the region and the relay or S3 (placed mode). */
+export const IN_REGION_MS = 1;
+
+/** The API Worker's side of the placed topology. */
+export interface PlacedApi {
+  worker: EdgeRuntime;
+  /** The edge's `API` binding: D each way, one request per forwarded request. */
+  apiLink: HttpDelayProxy;
+  dbLink: DelayProxy;
+  s3Link: HttpDelayProxy;
+  pg: PgCounts;
+}
+
 export interface Topology {
   edgeUrl: string;
   edge: EdgeRuntime;
+  /** Placed mode only: the API Worker and its in-region links. */
+  placed?: PlacedApi;
   /** A handle on the benchmark database that bypasses the counted path (seeding). */
   db: DatabaseHandle;
   /** Direct (uncounted) S3 endpoint and credentials, for seeding objects. */
@@ -49,7 +76,13 @@ export interface Topology {
   close(): Promise<void>;
 }
 
-export async function startTopology(opts: { handshakeRtts: number; relayLogin?: boolean; pooler?: boolean }): Promise<Topology> {
+export async function startTopology(opts: {
+  handshakeRtts: number;
+  relayLogin?: boolean;
+  pooler?: boolean;
+  /** Option (a): the edge forwards database requests to a placed API Worker (above). */
+  placed?: boolean;
+}): Promise<Topology> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-latency-'));
   const closers: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
   const close = async () => {
@@ -127,11 +160,50 @@ export async function startTopology(opts: { handshakeRtts: number; relayLogin?: 
     // One bundle folder per checkout, rebuilt when an edge source is newer (bundleEdge checks).
     const buildDir = path.join(os.tmpdir(), 'bench-latency-edge', createHash('sha1').update(repoRoot).digest('hex').slice(0, 12));
     const scriptPath = await bundleEdge(buildDir);
-    const edge = await startEdge({ scriptPath, port: 0, bindings });
+    let placed: PlacedApi | undefined;
+    if (opts.placed) {
+      // The API Worker's own path to the database: relay, counter, pooler, as the edge's but in-region.
+      const pgNear = emptyPgCounts();
+      const pgTapNear = await startDelayProxy({
+        target: { host: '127.0.0.1', port: (pooler ?? pgServer).port },
+        inspect: pgCounter(pgNear),
+      });
+      closers.push(() => pgTapNear.close());
+      const relayNear = await startWsRelay({
+        port: 0,
+        allow: [`127.0.0.1:${pgTapNear.port}`],
+        key: relayKey,
+        ...(relayLogin ? { login: { user: 'postgres', password } } : {}),
+      });
+      closers.push(() => relayNear.close());
+      const dbLinkNear = await startDelayProxy({ target: { host: '127.0.0.1', port: relayNear.port }, handshakeRtts: opts.handshakeRtts });
+      closers.push(() => dbLinkNear.close());
+      const s3LinkNear = await startHttpDelayProxy({ target: s3.endpoint, handshakeRtts: opts.handshakeRtts });
+      closers.push(() => s3LinkNear.close());
+      const worker = await startEdge({
+        scriptPath,
+        port: 0,
+        role: 'api',
+        bindings: {
+          ...bindings,
+          DATABASE_URL: workerDbUrl.replace(`:${pgTap.port}/`, `:${pgTapNear.port}/`),
+          DATABASE_WS_PROXY: `127.0.0.1:${dbLinkNear.port}/v1`,
+          S3_ENDPOINT: s3LinkNear.endpoint,
+        },
+      });
+      closers.push(() => worker.close());
+      // Cloudflare keeps the connection to a placed Worker warm on its backbone: no handshakes (an assumption, docs/architecture.md).
+      const apiLink = await startHttpDelayProxy({ target: worker.url, handshakeRtts: 0 });
+      closers.push(() => apiLink.close());
+      placed = { worker, apiLink, dbLink: dbLinkNear, s3Link: s3LinkNear, pg: pgNear };
+    }
+    const apiAddress = placed ? new URL(placed.apiLink.endpoint).host : undefined;
+    const edge = await startEdge({ scriptPath, port: 0, bindings, ...(apiAddress ? { api: { address: apiAddress } } : {}) });
     closers.push(() => edge.close());
     return {
       edgeUrl: edge.url,
       edge,
+      ...(placed ? { placed } : {}),
       db,
       s3Endpoint: s3.endpoint,
       keys,
@@ -142,11 +214,23 @@ export async function startTopology(opts: { handshakeRtts: number; relayLogin?: 
       setDelay(ms) {
         dbLink.setDelay(ms);
         s3Link.setDelay(ms);
+        if (placed) {
+          placed.apiLink.setDelay(ms);
+          const near = ms > 0 ? IN_REGION_MS : 0;
+          placed.dbLink.setDelay(near);
+          placed.s3Link.setDelay(near);
+        }
       },
       reset() {
         dbLink.reset();
         s3Link.reset();
         Object.assign(pg, emptyPgCounts());
+        if (placed) {
+          placed.apiLink.reset();
+          placed.dbLink.reset();
+          placed.s3Link.reset();
+          Object.assign(placed.pg, emptyPgCounts());
+        }
       },
       close,
     };

@@ -24,7 +24,7 @@ import { parseOrThrow } from '../api/validation.ts';
 import type { AppEnv } from '../env.ts';
 import { AppError, retryLater } from '../errors.ts';
 import { noStore } from '../middleware/no-store.ts';
-import { API_CLIENT_LIMIT, checkRateLimit, clientRateLimit, DROP_LINK_LIMIT } from '../middleware/rate-limit.ts';
+import { checkRateLimit, DROP_LINK_LIMIT } from '../middleware/rate-limit.ts';
 import { StorageError } from '../storage/s3-client.ts';
 import { completeMultipart, storedParts } from '../uploads/complete-multipart.ts';
 import { PART_URL_TTL } from '../uploads/limits.ts';
@@ -78,7 +78,7 @@ const partNumberParam = z
   .transform(Number);
 
 export const dropCompanion = new Hono<AppEnv>()
-  .use('/s/:token/s3/*', noStore(), clientRateLimit(API_CLIENT_LIMIT))
+  .use('/s/:token/s3/*', noStore())
 
   .get('/s/:token/s3/params', async (c) => {
     const now = new Date();

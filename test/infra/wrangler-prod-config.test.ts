@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { applyToWranglerToml, productionVars, stackOutputs } from '../../scripts/wrangler-prod-config.ts';
+import {
+  applyToApiWranglerToml,
+  applyToWranglerToml,
+  productionVars,
+  secretCommands,
+  stackOutputs,
+} from '../../scripts/wrangler-prod-config.ts';
 
 const outputs = {
   Region: 'eu-central-1',
@@ -16,6 +22,15 @@ const outputs = {
   DbRelayKeySecretArn: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:media-prod/db-relay-key-AbCdEf',
 };
 const toml = readFileSync(new URL('../../wrangler.toml', import.meta.url), 'utf8');
+const apiToml = readFileSync(new URL('../../wrangler.api.toml', import.meta.url), 'utf8');
+
+/** The lines of one `[section]` of a toml text, up to the next section. */
+const sectionOf = (text: string, name: string) => {
+  const from = text.indexOf(`\n${name}\n`);
+  const rest = text.slice(from + name.length + 2);
+  const next = rest.search(/^\[/m);
+  return next < 0 ? rest : rest.slice(0, next);
+};
 
 describe('wrangler production config from stack outputs', () => {
   it('derives region, endpoint, buckets and relay from the outputs', () => {
@@ -49,6 +64,26 @@ describe('wrangler production config from stack outputs', () => {
     expect(applyToWranglerToml(out, productionVars({ ...outputs, Region: 'eu-west-1' }))).toBe(out);
   });
 
+  it('the API Worker (wrangler.api.toml): the same vars with its role, the placement hint in the stack region, the local [vars] alone', () => {
+    const out = applyToApiWranglerToml(apiToml, { ...outputs, Region: 'eu-west-1' });
+    const vars = sectionOf(out, '[env.production.vars]');
+    expect(vars).toContain('WORKER_ROLE = "api"');
+    expect(vars).toContain('S3_ENDPOINT = "https://s3.eu-west-1.amazonaws.com"');
+    expect(vars).toContain('DATABASE_WS_PROXY = "db-relay.example.com/v1"');
+    expect(vars).not.toContain('REPLACE-with');
+    expect(sectionOf(out, '[env.production.placement]').trim()).toBe('region = "aws:eu-west-1"');
+    expect(out.slice(0, out.indexOf('[env.production]'))).toBe(apiToml.slice(0, apiToml.indexOf('[env.production]')));
+    expect(applyToApiWranglerToml(out, { ...outputs, Region: 'eu-west-1' })).toBe(out);
+    // Not publicly reachable: no routes, no workers.dev; only the drop limit (the per-client ones run in the edge).
+    expect(apiToml).not.toMatch(/^\s*routes?\s*=/m);
+    expect(apiToml.match(/^workers_dev = false$/gm)).toHaveLength(2);
+    expect(apiToml).not.toMatch(/name = "(AUTH|API)_RATE_LIMITER"/);
+    // The edge's production env binds it.
+    expect(toml).toContain('services = [{ binding = "API", service = "media-api" }]');
+    // The same secrets, set on the API Worker's config.
+    expect(secretCommands(outputs, 'wrangler.api.toml').every((l) => l.includes(' -c wrangler.api.toml --env production'))).toBe(true);
+  });
+
   it('refuses missing outputs, an undeployed relay, a bad region and a file without the section', () => {
     expect(() => productionVars({ ...outputs, RawBucketName: '' })).toThrow(/RawBucketName/);
     expect(() => productionVars({ ...outputs, DbRelayWsProxy: 'not-deployed' })).toThrow(/relayCertificateArn/);
@@ -61,6 +96,7 @@ describe('wrangler production config from stack outputs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wrangler-prod-'));
     writeFileSync(join(dir, 'outputs.json'), JSON.stringify({ 'media-prod-dr': {}, 'media-prod-origin': outputs }));
     writeFileSync(join(dir, 'wrangler.toml'), toml);
+    writeFileSync(join(dir, 'wrangler.api.toml'), apiToml);
     const script = new URL('../../scripts/wrangler-prod-config.ts', import.meta.url).pathname;
     const { stdout } = await promisify(execFile)(process.execPath, [
       '--import',
@@ -69,7 +105,11 @@ describe('wrangler production config from stack outputs', () => {
       join(dir, 'outputs.json'),
       '--write',
       join(dir, 'wrangler.toml'),
+      '--write-api',
+      join(dir, 'wrangler.api.toml'),
     ]);
+    expect(stdout).toContain('wrangler secret put DATABASE_RELAY_KEY -c');
+    expect(readFileSync(join(dir, 'wrangler.api.toml'), 'utf8')).toContain('region = "aws:eu-central-1"');
     expect(stdout).toContain('wrangler secret put DATABASE_RELAY_KEY');
     expect(stdout).toContain(outputs.DbRelayKeySecretArn);
     expect(readFileSync(join(dir, 'wrangler.toml'), 'utf8')).toContain(`DATABASE_WS_PROXY = "db-relay.example.com/v1"`);

@@ -88,6 +88,12 @@ describe('npm run dev', () => {
       const health = await fetch(`http://127.0.0.1:${ports.edge}/healthz`);
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ status: 'ok' });
+      // The production shape (issue #19 option (a)): the API Worker behind the edge's `API` binding
+      // answers what needs the database (only it sets `Server-Timing: api;dur=`); /healthz stays in the edge.
+      const me = await fetch(`http://127.0.0.1:${ports.edge}/api/me`);
+      expect(me.status).toBe(401);
+      expect(me.headers.get('server-timing')).toMatch(/^api;dur=\d+$/);
+      expect(health.headers.get('server-timing')).toBeNull();
       const devVars = path.join(dataDir, 'dev.vars');
       expect((await stat(devVars)).mode & 0o777).toBe(0o600);
       expect(await readFile(devVars, 'utf8')).toContain(`\nS3_ENDPOINT='http://127.0.0.1:${ports.s3}'\n`);

@@ -181,6 +181,38 @@ describe('per-client request limits (Workers Rate Limiting binding)', () => {
     expect((await call('/api/me', { ip: uniqueIp() })).status).toBe(401);
   });
 
+  it('limits the file drop companion (/s/:token/s3/*) per client in the app, before any forward to the API Worker', async () => {
+    const ip = uniqueIp();
+    const responses = await burst('/s/not-a-token/s3/params?filename=a.jpg&type=image%2Fjpeg', { ip }, 600);
+    expect(responses.some((r) => r.status === 429)).toBe(true);
+    expect(new Set(responses.map((r) => r.status))).toEqual(new Set([401, 429]));
+  });
+
+  it('the API Worker (WORKER_ROLE=api) applies no per-client limit and no CORS: the edge did, before forwarding', async () => {
+    const app = createApp();
+    const apiEnv = { ...env, WORKER_ROLE: 'api' };
+    const ip = uniqueIp();
+    const statuses = new Set<number>();
+    for (let i = 0; i < 40; i++) {
+      statuses.add(
+        (
+          await app.request(
+            '/api/auth/login',
+            { method: 'POST', headers: { 'cf-connecting-ip': ip, 'content-type': 'application/json' }, body: '{}' },
+            apiEnv,
+          )
+        ).status,
+      );
+    }
+    expect([...statuses]).toEqual([400]);
+    // An origin wrangler.toml's CORS_ORIGINS lists: the edge would allow it.
+    const origin = 'http://127.0.0.1:8787';
+    expect((await app.request('/api/me', { headers: { origin } }, env)).headers.get('access-control-allow-origin')).toBe(origin);
+    const res = await app.request('/api/me', { headers: { origin } }, apiEnv);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(res.headers.get('server-timing')).toMatch(/^api;dur=\d+$/);
+  });
+
   it('does not limit a route outside /api and /s3', async () => {
     const app = createApp();
     const ip = uniqueIp();

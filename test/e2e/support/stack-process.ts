@@ -29,6 +29,8 @@ const config = parseConfig(devConfigSchema, {
   PG_WS_PORT: '0',
   // The edge's origin is known before start, so storage's CORS allows the browser's direct uploads.
   CORS_ORIGINS: url,
+  // EDGE_API_WORKER=inline runs the suite against the two-Worker production shape (edge + API Worker).
+  EDGE_API_WORKER: process.env.EDGE_API_WORKER,
 });
 const lines: string[] = [];
 const holdDir = path.join(dataDir, 'hold-ladder');
