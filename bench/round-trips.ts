@@ -67,6 +67,13 @@ function routes(t: Topology, w: World, state: { cookie: string; mediaPath: strin
       expect: 201,
     },
     { name: 'GET /m/:id/w320.webp (public)', run: get(`/m/${w.publicId}/w320.webp`), expect: 200 },
+    {
+      // A conditional request skips the Workers cache (edge-cache.ts), so it costs what a miss costs:
+      // the access decision and the read. An ETag that never matches makes the answer a full 200.
+      name: 'GET /m/:id/w320.webp (public, cache miss)',
+      run: async () => (await call(u, 'GET', `/m/${w.publicId}/w320.webp`, { headers: { 'if-none-match': '"not-this-one"' } })).res.status,
+      expect: 200,
+    },
     { name: 'GET /s/:token/w320.webp', run: get(`/s/${w.shareToken}/w320.webp`), expect: 200 },
     {
       name: 'POST /api/auth/login',

@@ -35,8 +35,13 @@ export const freshClient = () => {
   return `198.51.${Math.floor(ip / 250) % 250}.${(ip % 250) + 1}`;
 };
 
-export async function call(edgeUrl: string, method: string, path: string, opts: { token?: string; json?: unknown; cookie?: string } = {}) {
-  const headers: Record<string, string> = { 'cf-connecting-ip': freshClient() };
+export async function call(
+  edgeUrl: string,
+  method: string,
+  path: string,
+  opts: { token?: string; json?: unknown; cookie?: string; headers?: Record<string, string> } = {},
+) {
+  const headers: Record<string, string> = { 'cf-connecting-ip': freshClient(), ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.cookie) headers.cookie = opts.cookie;
   if (opts.json !== undefined) headers['content-type'] = 'application/json';

@@ -66,7 +66,8 @@ function defaultCache(): Cache | null {
 }
 
 /** Headers of the stored copy that are this cache's own, not the answer's. */
-const STORE_ONLY = ['cache-control', 'vary', 'age', 'cf-cache-status', 'expires'];
+/** Also the API Worker's `Server-Timing`: a copy it read once says nothing about the answer served from here. */
+const STORE_ONLY = ['cache-control', 'vary', 'age', 'cf-cache-status', 'expires', 'server-timing'];
 
 /**
  * The cached answer for this request, with the route's Cache-Control and

@@ -21,6 +21,7 @@ import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
 import { guardOriginal } from '../uploads/original-guard.ts';
 import { withSubtitles } from '../subtitles/master-subtitles.ts';
+import { forwardToRegion, isApiWorker, regionBinding } from '../platform/region-forward.ts';
 
 export const rewriteOption = (rewrite: ((text: string) => string) | undefined) => (rewrite ? { rewrite } : {});
 
@@ -107,9 +108,28 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
   const anonymous = c.req.header('authorization') === undefined && c.req.header('x-api-key') === undefined;
   const publicEntry = { space: 'public', assetId, variant, download } as const;
   const publicAnswer = { cacheControl: PUBLIC_MEDIA, headers: { vary: 'Authorization' } };
-  if (anonymous) {
+  // The API Worker keeps no copies: what it answers is kept, if at all, by the edge that asked
+  // (a second tier would let a copy outlive the visibility rule's 60 s).
+  const edgeCaching = anonymous && !isApiWorker(c);
+  if (edgeCaching) {
     const cached = await fromEdgeCache(publicEntry, c.req.raw, publicAnswer);
     if (cached) return cached;
+  }
+  const region = anonymous ? regionBinding(c) : null;
+  if (region) {
+    // A miss: the access decision and the read happen next to the region (one crossing), and the
+    // answer is kept here exactly when the API Worker decided it public (the same Cache-Control
+    // this route sets below for an anonymous public read).
+    const res = await forwardToRegion(c, region);
+    const isPublicAnswer = res.status === 200 && res.headers.get('cache-control') === PUBLIC_MEDIA;
+    return isPublicAnswer
+      ? storeInEdgeCache(
+          publicEntry,
+          c.req.raw,
+          res,
+          waitUntilOf(() => c.executionCtx),
+        )
+      : res;
   }
 
   const now = new Date();
@@ -149,7 +169,7 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
     ...(rewrite ? { rewrite } : {}),
   });
   const guarded = await guardOriginal(db(), assetId, variant, res);
-  return anonymous && isPublic && !rewrite
+  return edgeCaching && isPublic && !rewrite
     ? storeInEdgeCache(
         publicEntry,
         c.req.raw,

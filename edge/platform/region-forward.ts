@@ -36,8 +36,8 @@ export const isApiWorker = (c: Context<AppEnv>): boolean => (c.env as AppEnv['Bi
  * the status probe, and `/m` authorised by a Bearer token or API key (never
  * cached). Stay in the edge: `/m?t=` (token checked locally, bytes from
  * CloudFront/S3: one crossing or a cache hit), anonymous `/m` (the public
- * Workers-cache hit costs nothing; a miss is read by the edge, which stores
- * it), `/healthz`, the JWKS and the SPA.
+ * Workers-cache hit costs nothing; its route forwards a miss and keeps a
+ * public answer), `/healthz`, the JWKS and the SPA.
  */
 export function needsRegion(c: Context<AppEnv>): boolean {
   const p = c.req.path;
@@ -64,11 +64,37 @@ export function forwardedRequest(c: Context<AppEnv>): Request {
 /** A 5xx that is not the API Worker's own JSON error (the runtime's page for a crashed or overloaded Worker). */
 const notOurs = (res: Response) => res.status >= 500 && !(res.headers.get('content-type') ?? '').startsWith('application/json');
 
+/** The API Worker's binding, when this is the edge Worker and it has one; null otherwise (no forward). */
+export function regionBinding(c: Context<AppEnv>): NonNullable<AppEnv['Bindings']['API']> | null {
+  if (isApiWorker(c)) return null;
+  return (c.env as AppEnv['Bindings'] | undefined)?.API ?? null;
+}
+
+/**
+ * Sends the request to the API Worker and returns its answer, body streamed
+ * both ways. A binding that throws, or a runtime error page instead of an
+ * answer, becomes the one JSON 503 with `Retry-After` (edge/app.ts `onError`).
+ */
+export async function forwardToRegion(c: Context<AppEnv>, api: NonNullable<AppEnv['Bindings']['API']>): Promise<Response> {
+  let res: Response;
+  try {
+    res = await api.fetch(forwardedRequest(c));
+  } catch (err) {
+    throw new DependencyUnavailableError('api-worker', err);
+  }
+  if (notOurs(res)) {
+    await res.body?.cancel();
+    throw new DependencyUnavailableError('api-worker', new Error(`API Worker answered ${res.status} without a JSON body`));
+  }
+  // A fetched response's headers are immutable; the edge's middleware (CORS, request id) still sets its own.
+  return new Response(res.body, res);
+}
+
 /**
  * In the edge with an `API` binding: sends {@link needsRegion} requests to
- * the API Worker and answers with its response, body streamed both ways. A
- * binding that throws, or a runtime error page instead of an answer, becomes
- * the one JSON 503 with `Retry-After` (edge/app.ts `onError`).
+ * the API Worker ({@link forwardToRegion}). Anonymous `/m` is not sent here:
+ * its route looks in the edge's cache first and forwards only a miss
+ * (edge/delivery/media.routes.ts).
  * In the API Worker: marks its answers (`Server-Timing: api;dur=`).
  */
 export const regionForward = () =>
@@ -79,18 +105,7 @@ export const regionForward = () =>
       c.res.headers.append('Server-Timing', `api;dur=${Date.now() - started}`);
       return;
     }
-    const api = (c.env as AppEnv['Bindings'] | undefined)?.API;
+    const api = regionBinding(c);
     if (!api || !needsRegion(c)) return next();
-    let res: Response;
-    try {
-      res = await api.fetch(forwardedRequest(c));
-    } catch (err) {
-      throw new DependencyUnavailableError('api-worker', err);
-    }
-    if (notOurs(res)) {
-      await res.body?.cancel();
-      throw new DependencyUnavailableError('api-worker', new Error(`API Worker answered ${res.status} without a JSON body`));
-    }
-    // A fetched response's headers are immutable; the edge's middleware (CORS, request id) still sets its own.
-    return new Response(res.body, res);
+    return forwardToRegion(c, api);
   });

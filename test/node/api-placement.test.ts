@@ -64,20 +64,41 @@ describe('the edge forwards what needs the database to the API Worker', () => {
     expect(ranged).toMatchObject({ viaApi: 1, apiAnswered: true, edge: { websockets: 0, s3: 0 } });
   });
 
-  it('a public /m cache hit is the edge alone: no call to the API Worker, no database, no storage', async () => {
+  it('anonymous /m: a miss is decided by the API Worker (one request), a public answer is kept by the edge, a hit is the edge alone', async () => {
     const first = await send(`/m/${w.publicId}/w320.webp`);
     expect(first.res.status, first.text).toBe(200);
-    // Anonymous /m stays in the edge (it stores the public copy in its own location's cache).
-    expect(first).toMatchObject({ viaApi: 0, apiAnswered: false });
+    // The edge looked in its cache, then asked the API Worker, which read the database and storage in-region.
+    expect(first).toMatchObject({ viaApi: 1, apiAnswered: true, edge: { websockets: 0, s3: 0 }, region: { websockets: 1, s3: 1 } });
     let hit = await send(`/m/${w.publicId}/w320.webp`);
     // The cache put runs after the first response (waitUntil): give it a moment.
-    for (let i = 0; i < 20 && hit.edge.websockets > 0; i++) {
+    for (let i = 0; i < 20 && hit.viaApi > 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
       hit = await send(`/m/${w.publicId}/w320.webp`);
     }
     expect(hit.res.status).toBe(200);
     expect(hit.body).toEqual(first.body);
+    expect(hit.res.headers.get('cache-control')).toBe(first.res.headers.get('cache-control'));
+    // The copy does not carry the API Worker's mark: the answer came from here.
     expect(hit).toMatchObject({ viaApi: 0, apiAnswered: false, edge: { websockets: 0, s3: 0 }, region: { websockets: 0, s3: 0 } });
+  });
+
+  it('anonymous /m of a private asset: 404 from the API Worker, never kept (every read asks again)', async () => {
+    for (let i = 0; i < 3; i++) {
+      const r = await send(`/m/${w.privateId}/w320.webp`);
+      expect(r.res.status, r.text).toBe(404);
+      expect(JSON.parse(r.text).error.code).toBe('not_found');
+      expect(r).toMatchObject({ viaApi: 1, apiAnswered: true, edge: { websockets: 0, s3: 0 } });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  it('a revalidation of public /m is decided afresh in the region: 304 for the current ETag', async () => {
+    const first = await send(`/m/${w.publicId}/w320.webp`);
+    const etag = first.res.headers.get('etag');
+    expect(etag).toBeTruthy();
+    const again = await send(`/m/${w.publicId}/w320.webp`, { 'if-none-match': etag! });
+    expect(again.res.status).toBe(304);
+    expect(again).toMatchObject({ viaApi: 1, apiAnswered: true });
   });
 
   it('the same auth through the forward: a forged or expired token is 401, one request id in header and body', async () => {
