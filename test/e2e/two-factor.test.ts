@@ -12,6 +12,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { decodeBase32IgnorePadding } from '@oslojs/encoding';
 import { generateTOTP } from '@oslojs/otp';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { launchBrowser, type E2eBrowser } from './support/browser.ts';
 import { startE2eStack, type E2eStack } from './support/stack.ts';
@@ -38,18 +39,24 @@ async function nextStep(): Promise<void> {
   await new Promise((r) => setTimeout(r, (30 - ((Date.now() / 1000) % 30)) * 1000 + 200));
 }
 
-test('enrol on the account page with a QR code, then sign in with a code', async () => {
-  const ctx = await b.context();
-  const page = await ctx.newPage();
-  const email = `twofa-${crypto.randomUUID()}@example.test`;
+/** Creates an account on the register page and opens the account page; the new account's e-mail. */
+async function registerInBrowser(page: Page, name: string, prefix: string): Promise<string> {
+  const email = `${prefix}-${crypto.randomUUID()}@example.test`;
   await page.goto(`${stack.url}/register`);
-  await page.getByLabel('Name').fill('Two Factor');
+  await page.getByLabel('Name').fill(name);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForURL(`${stack.url}/`);
-
   await page.getByRole('link', { name: 'Account' }).click();
+  return email;
+}
+
+test('enrol on the account page with a QR code, then sign in with a code', async () => {
+  const ctx = await b.context();
+  const page = await ctx.newPage();
+  const email = await registerInBrowser(page, 'Two Factor', 'twofa');
+
   await page.getByRole('button', { name: 'Set up two-factor authentication' }).click();
   await expect.poll(() => page.getByRole('img', { name: 'QR code of the authenticator key' }).isVisible(), { timeout: 15_000 }).toBe(true);
   const secret = (await page.getByTestId('totp-secret').textContent())!;
@@ -117,14 +124,7 @@ test("Debian's oathtool is an authenticator the edge accepts", async () => {
 test('the account page makes an API key and a webhook endpoint, each secret shown once; the key does what its scope allows', async () => {
   const ctx = await b.context();
   const page = await ctx.newPage();
-  const email = `keys-${crypto.randomUUID()}@example.test`;
-  await page.goto(`${stack.url}/register`);
-  await page.getByLabel('Name').fill('Key Maker');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.waitForURL(`${stack.url}/`);
-  await page.getByRole('link', { name: 'Account' }).click();
+  await registerInBrowser(page, 'Key Maker', 'keys');
 
   // An API key that may only read.
   await page.getByLabel('Name', { exact: true }).fill('photo frame');

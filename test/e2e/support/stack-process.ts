@@ -29,8 +29,9 @@ const config = parseConfig(devConfigSchema, {
   PG_WS_PORT: '0',
   // The edge's origin is known before start, so storage's CORS allows the browser's direct uploads.
   CORS_ORIGINS: url,
-  // EDGE_API_WORKER=inline runs the suite against the two-Worker production shape (edge + API Worker).
-  EDGE_API_WORKER: process.env.EDGE_API_WORKER,
+  // The browser suite runs the production shape: the edge Worker forwards what needs the database
+  // to the API Worker over the service binding (issue #19). EDGE_API_WORKER=off: the edge alone.
+  EDGE_API_WORKER: process.env.EDGE_API_WORKER ?? 'inline',
 });
 const lines: string[] = [];
 const holdDir = path.join(dataDir, 'hold-ladder');
