@@ -52,6 +52,10 @@ function logRefusal(c: Context<AppEnv>, code: string): void {
   console.log(JSON.stringify({ level: 'info', msg: 'access token refused', code, requestId: c.get('requestId') }));
 }
 
+/** Whether the request names a caller (an Authorization header or an API key): such a request is never anonymous. */
+export const sendsCredentials = (c: Context<AppEnv>): boolean =>
+  c.req.header('authorization') !== undefined || c.req.header('x-api-key') !== undefined;
+
 /**
  * The verified caller, or null when the request carries no Authorization
  * header. A header that is present but is not a valid Bearer access token
@@ -61,9 +65,9 @@ function logRefusal(c: Context<AppEnv>, code: string): void {
 export async function optionalUser(c: Context<AppEnv>): Promise<AuthUser | null> {
   const known = c.get('user');
   if (known?.sid) return { ...known, sid: known.sid };
+  if (!sendsCredentials(c)) return null;
   const header = c.req.header('authorization');
   const apiKey = c.req.header('x-api-key');
-  if (header === undefined && apiKey === undefined) return null;
   const m = header === undefined ? null : BEARER.exec(header);
   if (apiKey !== undefined || (m && looksLikeApiKey(m[1]!))) {
     if (apiKey !== undefined && header !== undefined) {

@@ -9,7 +9,7 @@ import { Hono, type Context } from 'hono';
 import { originalKey, derivativeKey, isAssetId, isVariantPath } from '../../shared/storage/keys.ts';
 import { signMediaToken, verifyMediaToken } from '../../shared/tokens/index.ts';
 import { requireAssetPermission } from '../access/gate.ts';
-import { optionalUser } from '../auth/authenticate.ts';
+import { optionalUser, sendsCredentials } from '../auth/authenticate.ts';
 import { addTokenToPlaylist, isPlaylist } from './hls.ts';
 import { addParamsToVtt, isStoryboardTrack, STORYBOARD_SPRITE } from './storyboard-track.ts';
 import { PRIVATE_REVALIDATE, PUBLIC_MEDIA, untilExpiry } from './cache-policy.ts';
@@ -105,7 +105,7 @@ export const media = new Hono<AppEnv>().get('/m/:assetId/:variant{.+}', async (c
 
   // The public key space holds only answers decided for an anonymous caller (a signed-in
   // caller may download what the public may not): looked up before any database read.
-  const anonymous = c.req.header('authorization') === undefined && c.req.header('x-api-key') === undefined;
+  const anonymous = !sendsCredentials(c);
   const publicEntry = { space: 'public', assetId, variant, download } as const;
   const publicAnswer = { cacheControl: PUBLIC_MEDIA, headers: { vary: 'Authorization' } };
   // The API Worker keeps no copies: what it answers is kept, if at all, by the edge that asked

@@ -24,6 +24,7 @@ import { createMiddleware } from 'hono/factory';
 import { DependencyUnavailableError } from '../../shared/deadline.ts';
 import type { AppEnv } from '../env.ts';
 import { clientAddress } from '../middleware/client-address.ts';
+import { sendsCredentials } from '../auth/authenticate.ts';
 
 /** The value of `WORKER_ROLE` that makes a Worker the API Worker. */
 export const API_ROLE = 'api';
@@ -43,7 +44,7 @@ export function needsRegion(c: Context<AppEnv>): boolean {
   const p = c.req.path;
   if (p.startsWith('/api/') || p.startsWith('/s3/') || p.startsWith('/s/') || p === '/status') return true;
   if (!p.startsWith('/m/') || c.req.query('t') !== undefined) return false;
-  return c.req.header('authorization') !== undefined || c.req.header('x-api-key') !== undefined;
+  return sendsCredentials(c);
 }
 
 /**
