@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { uploadAsset } from './support/assets.ts';
 import { launchBrowser, type E2eBrowser } from './support/browser.ts';
 import { screenshot } from './support/screens.ts';
 import { startE2eStack, type E2eStack } from './support/stack.ts';
@@ -62,20 +63,6 @@ async function register(): Promise<void> {
   });
   if (res.status !== 201) throw new Error(`register: ${res.status} ${await res.text()}`);
   user.token = ((await res.json()) as { accessToken: string }).accessToken;
-}
-
-/** POST /api/uploads, then PUT the bytes to the presigned URL with the headers it names. */
-async function upload(filename: string, contentType: string, bytes: Buffer): Promise<string> {
-  const res = await fetch(`${stack.url}/api/uploads`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
-    body: JSON.stringify({ filename, size: bytes.length, contentType }),
-  });
-  if (res.status !== 201) throw new Error(`upload start: ${res.status} ${await res.text()}`);
-  const start = (await res.json()) as { assetId: string; url: string; headers: Record<string, string> };
-  const put = await fetch(start.url, { method: 'PUT', headers: start.headers, body: new Uint8Array(bytes) });
-  if (!put.ok) throw new Error(`upload PUT: ${put.status} ${await put.text()}`);
-  return start.assetId;
 }
 
 async function settled(assetId: string, timeoutMs: number): Promise<string> {
@@ -140,8 +127,8 @@ beforeAll(async () => {
   [stack, b] = await Promise.all([startE2eStack(), launchBrowser()]);
   await register();
   const [jpeg, mp4] = await Promise.all([photo(), clip()]);
-  ids.image = await upload('sunset.jpg', 'image/jpeg', jpeg);
-  ids.video = await upload('clip.mp4', 'video/mp4', mp4);
+  ids.image = await uploadAsset(stack, user, 'sunset.jpg', 'image/jpeg', jpeg);
+  ids.video = await uploadAsset(stack, user, 'clip.mp4', 'video/mp4', mp4);
   ctx = await b.context();
   page = await ctx.newPage();
   // Sign in through the UI while the pipeline works.
@@ -297,7 +284,7 @@ test('the collection is reordered with the Move buttons and keeps its order', as
 });
 
 test('a file still being processed shows its state and turns into the player by itself', async () => {
-  const id = await upload('second.mp4', 'video/mp4', await clip());
+  const id = await uploadAsset(stack, user, 'second.mp4', 'video/mp4', await clip());
   await page.goto(`${stack.url}/assets/${id}`);
   await page
     .getByRole('status')

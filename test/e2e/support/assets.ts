@@ -28,7 +28,13 @@ export async function registerUser(stack: E2eStack, name: string, prefix = 'e2e'
 }
 
 /** POST /api/uploads, then PUT the bytes to the presigned URL; the asset's id. */
-export async function uploadAsset(stack: E2eStack, user: E2eUser, filename: string, contentType: string, bytes: Buffer): Promise<string> {
+export async function uploadAsset(
+  stack: E2eStack,
+  user: Pick<E2eUser, 'token'>,
+  filename: string,
+  contentType: string,
+  bytes: Buffer,
+): Promise<string> {
   const res = await fetch(`${stack.url}/api/uploads`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
